@@ -1,0 +1,170 @@
+/* base: the bottom layer every subsystem may use.
+ *
+ * Status codes and error detail, allocation hooks, growable byte buffers,
+ * a bounds-checked byte reader with LEB128, UTF-8 validation, arenas and
+ * monotonic time.  Nothing here knows about WebAssembly or anything above.
+ *
+ * Errors follow nats.c: one enum (generated from LAT_STATUS_LIST, which also
+ * gives each code its name and message) returned by every function that can
+ * fail, and an optional lat_error_t that carries the human detail (message,
+ * byte offset).  Code branches on the enum, never on the text.
+ */
+#ifndef LAT_BASE_H
+#define LAT_BASE_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* ---- status ---------------------------------------------------------- */
+
+#define LAT_STATUS_LIST(X)                                               \
+  X(LAT_OK, "ok")                                                        \
+  X(LAT_ENOMEM, "out of memory")                                         \
+  X(LAT_EARG, "invalid argument")                                        \
+  X(LAT_EIO, "input/output error")                                       \
+  X(LAT_EMALFORMED, "malformed module")                                  \
+  X(LAT_EINVALID, "invalid module")                                      \
+  X(LAT_ETEXT, "text format error")                                      \
+  X(LAT_EUNLINKABLE, "unlinkable")                                       \
+  X(LAT_ELIMIT, "resource limit exceeded")                               \
+  X(LAT_ENOTFOUND, "not found")                                          \
+  X(LAT_EUNSUPPORTED, "unsupported")                                     \
+  X(LAT_TRAP, "trap")
+
+typedef enum {
+#define LAT_X_ENUM(code, msg) code,
+  LAT_STATUS_LIST(LAT_X_ENUM)
+#undef LAT_X_ENUM
+      LAT_STATUS_COUNT
+} lat_status;
+
+/* Returns a static string: the enum's name ("LAT_EINVALID"). */
+const char *lat_status_name(lat_status s);
+/* Returns a static string: a short message ("invalid module"). */
+const char *lat_status_message(lat_status s);
+
+/* Detail of the last failure.  Caller's storage; may be NULL everywhere an
+ * API takes one, in which case detail is dropped. */
+typedef struct {
+  lat_status code; /* same as the returned status */
+  size_t offset;   /* byte offset into the input, or SIZE_MAX when none */
+  char msg[256];   /* human-readable, NUL-terminated */
+} lat_error_t;
+
+/* Fills err (if non-NULL) and returns code.  offset may be SIZE_MAX. */
+lat_status lat_error_set(lat_error_t *err, lat_status code, size_t offset,
+                         const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+lat_status lat_error_vset(lat_error_t *err, lat_status code, size_t offset,
+                          const char *fmt, va_list ap);
+void lat_error_clear(lat_error_t *err);
+
+/* ---- allocation -------------------------------------------------------
+ * All heap allocation in the project goes through these so tests can count
+ * allocations and inject failures.  lat_free(NULL) is a no-op. */
+void *lat_malloc(size_t n);
+void *lat_calloc(size_t count, size_t size); /* overflow-checked */
+void *lat_realloc(void *p, size_t n);
+void lat_free(void *p);
+char *lat_strndup(const char *s, size_t n); /* returns new (free with lat_free) */
+
+typedef struct {
+  void *(*malloc_fn)(size_t n, void *ctx);
+  void *(*realloc_fn)(void *p, size_t n, void *ctx);
+  void (*free_fn)(void *p, void *ctx);
+  void *ctx;
+} lat_alloc_hooks_t;
+/* Process-wide, set once at start-up before threads exist (tests only). */
+void lat_alloc_set_hooks(const lat_alloc_hooks_t *hooks);
+
+/* Multiply with overflow check: returns false on overflow. */
+static inline bool lat_mul_size(size_t a, size_t b, size_t *out) {
+  return !__builtin_mul_overflow(a, b, out);
+}
+static inline bool lat_add_size(size_t a, size_t b, size_t *out) {
+  return !__builtin_add_overflow(a, b, out);
+}
+
+/* ---- growable byte buffer --------------------------------------------- */
+typedef struct {
+  uint8_t *data; /* owned; NULL when cap == 0 */
+  size_t len;
+  size_t cap;
+} lat_buf_t;
+
+void lat_buf_init(lat_buf_t *b);
+void lat_buf_fini(lat_buf_t *b); /* frees data; accepts a zeroed buffer */
+lat_status lat_buf_reserve(lat_buf_t *b, size_t extra);
+lat_status lat_buf_append(lat_buf_t *b, const void *p, size_t n);
+lat_status lat_buf_push(lat_buf_t *b, uint8_t byte);
+lat_status lat_buf_printf(lat_buf_t *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+lat_status lat_buf_write_uleb(lat_buf_t *b, uint64_t v);
+lat_status lat_buf_write_sleb(lat_buf_t *b, int64_t v);
+/* Detaches the data (caller owns it, free with lat_free); b becomes empty. */
+uint8_t *lat_buf_steal(lat_buf_t *b, size_t *out_len);
+
+/* ---- bounds-checked reader ---------------------------------------------
+ * Every read checks the remaining length first.  On failure the functions
+ * return LAT_EMALFORMED and fill err with the offset relative to `base`. */
+typedef struct {
+  const uint8_t *base; /* start of the whole input (offsets are from here) */
+  const uint8_t *p;    /* current position */
+  const uint8_t *end;  /* one past the last readable byte */
+} lat_reader_t;
+
+static inline size_t lat_reader_offset(const lat_reader_t *r) {
+  return (size_t)(r->p - r->base);
+}
+static inline size_t lat_reader_left(const lat_reader_t *r) {
+  return (size_t)(r->end - r->p);
+}
+lat_status lat_read_u8(lat_reader_t *r, uint8_t *out, lat_error_t *err);
+lat_status lat_read_bytes(lat_reader_t *r, size_t n, const uint8_t **out,
+                          lat_error_t *err);
+/* LEB128 with the spec's rules: at most ceil(N/7) bytes, unused bits of the
+ * last byte must be zero (unsigned) or sign-extension (signed). */
+lat_status lat_read_u32(lat_reader_t *r, uint32_t *out, lat_error_t *err);
+lat_status lat_read_s32(lat_reader_t *r, int32_t *out, lat_error_t *err);
+lat_status lat_read_s33(lat_reader_t *r, int64_t *out, lat_error_t *err);
+lat_status lat_read_u64(lat_reader_t *r, uint64_t *out, lat_error_t *err);
+lat_status lat_read_s64(lat_reader_t *r, int64_t *out, lat_error_t *err);
+lat_status lat_read_f32(lat_reader_t *r, uint32_t *out_bits, lat_error_t *err);
+lat_status lat_read_f64(lat_reader_t *r, uint64_t *out_bits, lat_error_t *err);
+
+/* ---- UTF-8 ------------------------------------------------------------- */
+/* True when s[0..n) is well-formed UTF-8 (no overlongs, no surrogates,
+ * nothing above U+10FFFF). */
+bool lat_utf8_valid(const uint8_t *s, size_t n);
+/* Encodes code point cp (must be a scalar value); returns bytes written (1-4)
+ * into out (room for 4), or 0 if cp is not a scalar value. */
+size_t lat_utf8_encode(uint32_t cp, uint8_t out[4]);
+
+/* ---- arena --------------------------------------------------------------
+ * For things that die together (a module's metadata, one call's scratch).
+ * Allocations are 16-byte aligned and zeroed. */
+typedef struct lat_arena_chunk lat_arena_chunk_t;
+typedef struct {
+  lat_arena_chunk_t *head; /* newest chunk first */
+  size_t used;             /* bytes used in head */
+  size_t total;            /* bytes handed out so far (for accounting) */
+} lat_arena_t;
+void lat_arena_init(lat_arena_t *a);
+void lat_arena_fini(lat_arena_t *a); /* frees every chunk */
+/* Returns NULL on overflow or out of memory. */
+void *lat_arena_alloc(lat_arena_t *a, size_t n);
+void *lat_arena_array(lat_arena_t *a, size_t count, size_t size);
+
+/* ---- time ---------------------------------------------------------------- */
+uint64_t lat_now_ns(void);        /* CLOCK_MONOTONIC */
+uint64_t lat_now_coarse_ns(void); /* CLOCK_MONOTONIC_COARSE: cheap, ~4 ms grain */
+
+/* ---- files ----------------------------------------------------------------- */
+/* Reads a whole file.  Returns new (free with lat_free); a NUL is appended
+ * after the data (not counted in *out_len) so text can be parsed in place. */
+lat_status lat_file_read(const char *path, uint8_t **out_data, size_t *out_len,
+                         lat_error_t *err);
+
+#endif

@@ -1,0 +1,305 @@
+/* wasm: the Lattice WebAssembly engine, public API.
+ *
+ * The only header the CLI and the host include.  The engine keeps no global
+ * mutable state: everything lives in a store, and separate stores may run on
+ * separate threads at once.  One store is used by one thread at a time (except
+ * lat_wasm_store_interrupt, which any thread may call).
+ *
+ * Life cycle:
+ *   module   = decoded + validated bytes; immutable, shareable across stores
+ *              and threads (reference counted; translated code is cached in
+ *              it and shared by all instances).
+ *   store    = owns instances, functions, memories, tables and globals, the
+ *              value stack, and the limits (memory/table caps, call depth,
+ *              deadline, fuel).  Freeing the store frees all it owns.
+ *   instance = a module instantiated in a store against resolved imports.
+ *
+ * Values: every value crosses the API as lat_wasm_val_t.  Floats travel as
+ * their bit patterns so NaN payloads are preserved exactly.  funcref values
+ * are lat_wasm_func_t pointers, externref values are opaque host pointers;
+ * NULL is the null reference for both.
+ *
+ * Traps are values: a call that traps returns LAT_TRAP, with the spec's
+ * message in err->msg and the trap code in lat_wasm_store_trap().
+ */
+#ifndef LAT_WASM_H
+#define LAT_WASM_H
+
+#include "../base/base.h"
+
+/* ---- types ------------------------------------------------------------- */
+
+enum {
+  LAT_I32 = 0x7f,
+  LAT_I64 = 0x7e,
+  LAT_F32 = 0x7d,
+  LAT_F64 = 0x7c,
+  LAT_V128 = 0x7b,
+  LAT_FUNCREF = 0x70,
+  LAT_EXTERNREF = 0x6f,
+};
+
+/* external kinds, numbered as in the binary format */
+enum {
+  LAT_EXTERN_FUNC = 0,
+  LAT_EXTERN_TABLE = 1,
+  LAT_EXTERN_MEMORY = 2,
+  LAT_EXTERN_GLOBAL = 3,
+};
+
+#define LAT_WASM_PAGE_SIZE 65536u
+
+typedef struct {
+  uint32_t nparams;
+  uint32_t nresults;
+  const uint8_t *params;  /* nparams valtypes */
+  const uint8_t *results; /* nresults valtypes */
+} lat_wasm_functype_t;
+
+typedef struct {
+  uint64_t min; /* pages */
+  uint64_t max; /* pages; meaningful when has_max */
+  bool has_max;
+  bool shared; /* threads proposal; rejected for now */
+  bool is64;   /* memory64; rejected for now */
+} lat_wasm_memtype_t;
+
+typedef struct {
+  uint8_t elem; /* LAT_FUNCREF or LAT_EXTERNREF */
+  uint64_t min;
+  uint64_t max;
+  bool has_max;
+} lat_wasm_tabletype_t;
+
+typedef struct {
+  uint8_t type; /* valtype */
+  bool mut;
+} lat_wasm_globaltype_t;
+
+typedef struct {
+  uint8_t bytes[16];
+} lat_v128_t;
+
+typedef struct lat_wasm_module lat_wasm_module_t;
+typedef struct lat_wasm_store lat_wasm_store_t;
+typedef struct lat_wasm_instance lat_wasm_instance_t;
+typedef struct lat_wasm_func lat_wasm_func_t;
+typedef struct lat_wasm_memory lat_wasm_memory_t;
+typedef struct lat_wasm_table lat_wasm_table_t;
+typedef struct lat_wasm_global lat_wasm_global_t;
+
+typedef struct {
+  uint8_t type; /* valtype */
+  union {
+    uint32_t i32;
+    uint64_t i64;
+    uint32_t f32; /* bits */
+    uint64_t f64; /* bits */
+    lat_v128_t v128;
+    void *ref; /* lat_wasm_func_t* for funcref, host pointer for externref */
+  } of;
+} lat_wasm_val_t;
+
+typedef struct {
+  uint8_t kind; /* LAT_EXTERN_* */
+  union {
+    lat_wasm_func_t *func;
+    lat_wasm_table_t *table;
+    lat_wasm_memory_t *memory;
+    lat_wasm_global_t *global;
+  } of; /* borrowed: owned by their store */
+} lat_wasm_extern_t;
+
+/* ---- traps --------------------------------------------------------------- */
+
+#define LAT_TRAP_LIST(X)                                                  \
+  X(LAT_TRAP_NONE, "no trap")                                             \
+  X(LAT_TRAP_UNREACHABLE, "unreachable")                                  \
+  X(LAT_TRAP_MEMORY_OOB, "out of bounds memory access")                   \
+  X(LAT_TRAP_TABLE_OOB, "out of bounds table access")                     \
+  X(LAT_TRAP_UNDEFINED_ELEMENT, "undefined element")                      \
+  X(LAT_TRAP_UNINITIALIZED_ELEMENT, "uninitialized element")              \
+  X(LAT_TRAP_INDIRECT_MISMATCH, "indirect call type mismatch")            \
+  X(LAT_TRAP_DIV_ZERO, "integer divide by zero")                          \
+  X(LAT_TRAP_INT_OVERFLOW, "integer overflow")                            \
+  X(LAT_TRAP_INVALID_CONVERSION, "invalid conversion to integer")         \
+  X(LAT_TRAP_STACK_EXHAUSTED, "call stack exhausted")                     \
+  X(LAT_TRAP_DEADLINE, "deadline exceeded")                               \
+  X(LAT_TRAP_INTERRUPTED, "interrupted")                                  \
+  X(LAT_TRAP_OUT_OF_FUEL, "all fuel consumed")                            \
+  X(LAT_TRAP_NULL_REFERENCE, "null reference")                            \
+  X(LAT_TRAP_EXIT, "exit")                                                \
+  X(LAT_TRAP_HOST, "host error")
+
+typedef enum {
+#define LAT_X_TRAP(code, msg) code,
+  LAT_TRAP_LIST(LAT_X_TRAP)
+#undef LAT_X_TRAP
+      LAT_TRAP_COUNT
+} lat_wasm_trap_t;
+
+/* The spec's message for a trap code (static string). */
+const char *lat_wasm_trap_message(lat_wasm_trap_t t);
+
+/* ---- modules ------------------------------------------------------------- */
+
+/* Decodes and completely validates bytes (copied; the caller keeps its
+ * buffer).  LAT_EMALFORMED or LAT_EINVALID with the reason and the byte
+ * offset in err.  Returns new (release with lat_wasm_module_release). */
+lat_status lat_wasm_module_new(const uint8_t *bytes, size_t len,
+                               lat_wasm_module_t **out, lat_error_t *err);
+void lat_wasm_module_retain(lat_wasm_module_t *m);
+void lat_wasm_module_release(lat_wasm_module_t *m); /* accepts NULL */
+
+typedef struct {
+  const char *module; /* borrowed from the module, not NUL-terminated */
+  size_t module_len;
+  const char *name;
+  size_t name_len;
+  uint8_t kind; /* LAT_EXTERN_* */
+  union {
+    const lat_wasm_functype_t *func;
+    lat_wasm_tabletype_t table;
+    lat_wasm_memtype_t memory;
+    lat_wasm_globaltype_t global;
+  } type;
+} lat_wasm_import_t;
+
+typedef struct {
+  const char *name; /* borrowed, not NUL-terminated */
+  size_t name_len;
+  uint8_t kind;
+  uint32_t index; /* in the module's index space for that kind */
+} lat_wasm_export_t;
+
+uint32_t lat_wasm_module_import_count(const lat_wasm_module_t *m);
+void lat_wasm_module_import(const lat_wasm_module_t *m, uint32_t i,
+                            lat_wasm_import_t *out);
+uint32_t lat_wasm_module_export_count(const lat_wasm_module_t *m);
+void lat_wasm_module_export(const lat_wasm_module_t *m, uint32_t i,
+                            lat_wasm_export_t *out);
+/* Type of function `index` in the module's function index space. */
+const lat_wasm_functype_t *lat_wasm_module_func_type(const lat_wasm_module_t *m,
+                                                     uint32_t index);
+/* Name of function `index` from the name section, or NULL (borrowed). */
+const char *lat_wasm_module_func_name(const lat_wasm_module_t *m,
+                                      uint32_t index, size_t *out_len);
+
+/* ---- text format ---------------------------------------------------------- */
+
+/* Parses one WAT module (`(module ...)` or a bare sequence of fields) and
+ * encodes it into the binary format, appended to out.  LAT_ETEXT with line
+ * and column in err->msg and the byte offset in err->offset. */
+lat_status lat_wat_to_wasm(const char *text, size_t len, lat_buf_t *out,
+                           lat_error_t *err);
+
+/* ---- stores and limits ------------------------------------------------------ */
+
+typedef struct {
+  uint64_t max_memory_bytes; /* per linear memory; 0 = 4 GiB */
+  uint64_t max_table_elems;  /* per table; 0 = 10,000,000 */
+  uint32_t max_call_depth;   /* 0 = 20,000 frames */
+  uint64_t max_stack_bytes;  /* value stack; 0 = 8 MiB */
+  uint64_t max_instances;    /* 0 = unlimited */
+} lat_wasm_limits_t;
+
+/* Returns new (free with lat_wasm_store_free).  limits may be NULL. */
+lat_status lat_wasm_store_new(const lat_wasm_limits_t *limits,
+                              lat_wasm_store_t **out);
+void lat_wasm_store_free(lat_wasm_store_t *s); /* accepts NULL */
+/* Absolute CLOCK_MONOTONIC deadline (lat_now_ns scale); 0 = none.  Checked at
+ * loop back-edges and calls; a running call then traps with
+ * LAT_TRAP_DEADLINE. */
+void lat_wasm_store_set_deadline(lat_wasm_store_t *s, uint64_t deadline_ns);
+/* Fuel: each loop back-edge and call consumes one unit; 0 disables. */
+void lat_wasm_store_set_fuel(lat_wasm_store_t *s, uint64_t fuel);
+uint64_t lat_wasm_store_fuel(const lat_wasm_store_t *s);
+/* May be called from any thread: the running call traps with
+ * LAT_TRAP_INTERRUPTED at its next back-edge or call. */
+void lat_wasm_store_interrupt(lat_wasm_store_t *s);
+/* The trap of the last call that returned LAT_TRAP. */
+lat_wasm_trap_t lat_wasm_store_trap(const lat_wasm_store_t *s);
+/* For LAT_TRAP_EXIT: the exit code given by the host function. */
+int lat_wasm_store_exit_code(const lat_wasm_store_t *s);
+
+/* ---- instances ----------------------------------------------------------------- */
+
+/* Instantiates m with imports[i] for the module's i-th import, in order.
+ * LAT_EUNLINKABLE when an import is missing or has the wrong kind or type
+ * ("incompatible import type").  LAT_TRAP when a segment is out of bounds or
+ * the start function traps: effects already made on imported memories and
+ * tables stay, as the spec requires.  Returns new (owned by the store). */
+lat_status lat_wasm_instance_new(lat_wasm_store_t *s, lat_wasm_module_t *m,
+                                 const lat_wasm_extern_t *imports,
+                                 size_t nimports, lat_wasm_instance_t **out,
+                                 lat_error_t *err);
+/* LAT_ENOTFOUND when there is no such export. */
+lat_status lat_wasm_instance_export(lat_wasm_instance_t *inst,
+                                    const char *name, size_t name_len,
+                                    lat_wasm_extern_t *out);
+lat_wasm_module_t *lat_wasm_instance_module(lat_wasm_instance_t *inst);
+
+/* ---- functions ----------------------------------------------------------------- */
+
+/* Calls f.  args must match its parameter types (LAT_EARG otherwise);
+ * results receives nresults values.  LAT_TRAP on a trap. */
+lat_status lat_wasm_func_call(lat_wasm_store_t *s, lat_wasm_func_t *f,
+                              const lat_wasm_val_t *args, size_t nargs,
+                              lat_wasm_val_t *results, size_t nresults,
+                              lat_error_t *err);
+const lat_wasm_functype_t *lat_wasm_func_type(const lat_wasm_func_t *f);
+
+/* Host functions.  A host function sees its arguments in slots[0..nparams)
+ * and writes its results to slots[0..nresults): each i32/i64/f32/f64/ref
+ * value takes one 64-bit slot (i32 and f32 zero-extended, refs as pointers),
+ * a v128 takes two.  It returns LAT_OK, or LAT_TRAP after
+ * lat_wasm_caller_trap. */
+typedef struct lat_wasm_caller lat_wasm_caller_t;
+typedef lat_status (*lat_wasm_host_fn)(lat_wasm_caller_t *caller, void *env,
+                                       uint64_t *slots);
+/* type is copied.  env is borrowed.  Returns new (owned by the store). */
+lat_status lat_wasm_func_new_host(lat_wasm_store_t *s,
+                                  const lat_wasm_functype_t *type,
+                                  lat_wasm_host_fn fn, void *env,
+                                  lat_wasm_func_t **out);
+/* Inside a host function: the calling instance's memory `index` (NULL if
+ * none or if the caller is not a wasm instance). */
+lat_wasm_memory_t *lat_wasm_caller_memory(lat_wasm_caller_t *c, uint32_t index);
+lat_wasm_store_t *lat_wasm_caller_store(lat_wasm_caller_t *c);
+/* Sets the trap to report; the host function then returns LAT_TRAP.  For
+ * LAT_TRAP_EXIT pass the exit code in code; msg may be NULL. */
+lat_status lat_wasm_caller_trap(lat_wasm_caller_t *c, lat_wasm_trap_t trap,
+                                int code, const char *msg);
+
+/* ---- memories, tables, globals --------------------------------------------------- */
+
+lat_status lat_wasm_memory_new(lat_wasm_store_t *s, const lat_wasm_memtype_t *t,
+                               lat_wasm_memory_t **out, lat_error_t *err);
+/* Borrowed pointer, void after any grow of this memory or call into wasm. */
+uint8_t *lat_wasm_memory_data(lat_wasm_memory_t *m);
+uint64_t lat_wasm_memory_size(const lat_wasm_memory_t *m); /* bytes */
+const lat_wasm_memtype_t *lat_wasm_memory_type(const lat_wasm_memory_t *m);
+/* LAT_ELIMIT when the growth exceeds the max or the store's cap. */
+lat_status lat_wasm_memory_grow(lat_wasm_memory_t *m, uint64_t delta_pages,
+                                uint64_t *out_old_pages);
+
+lat_status lat_wasm_table_new(lat_wasm_store_t *s, const lat_wasm_tabletype_t *t,
+                              void *init, lat_wasm_table_t **out,
+                              lat_error_t *err);
+uint64_t lat_wasm_table_size(const lat_wasm_table_t *t);
+const lat_wasm_tabletype_t *lat_wasm_table_type(const lat_wasm_table_t *t);
+lat_status lat_wasm_table_get(const lat_wasm_table_t *t, uint64_t i,
+                              void **out);
+lat_status lat_wasm_table_set(lat_wasm_table_t *t, uint64_t i, void *ref);
+lat_status lat_wasm_table_grow(lat_wasm_table_t *t, uint64_t delta, void *init,
+                               uint64_t *out_old);
+
+lat_status lat_wasm_global_new(lat_wasm_store_t *s,
+                               const lat_wasm_globaltype_t *t,
+                               const lat_wasm_val_t *init,
+                               lat_wasm_global_t **out);
+void lat_wasm_global_get(const lat_wasm_global_t *g, lat_wasm_val_t *out);
+lat_status lat_wasm_global_set(lat_wasm_global_t *g, const lat_wasm_val_t *v);
+const lat_wasm_globaltype_t *lat_wasm_global_type(const lat_wasm_global_t *g);
+
+#endif

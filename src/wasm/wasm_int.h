@@ -1,0 +1,276 @@
+/* wasm_int.h: the engine's private contract between its files.
+ *
+ *   wasm_decode.c    bytes -> lat_wasm_module (sections, index spaces)
+ *   wasm_validate.c  type-checks every function body and constant expression
+ *   wasm_module.c    lat_wasm_module_new/retain/release and accessors
+ *   wasm_text*.c     WAT/WAST text -> binary (scripts for `lattice wast`)
+ *   wasm_translate.c function body -> internal code (lazily, on first call)
+ *   wasm_interp.c    runs internal code (threaded dispatch)
+ *   wasm_runtime.c   stores, instances, linking, memories, tables, globals,
+ *                    constant-expression evaluation, host functions
+ *
+ * The module is immutable after lat_wasm_module_new returns, except for the
+ * lazily translated code, which is published once per function under
+ * module->translate_lock and then only read.
+ *
+ * Untrusted input never asserts: the decoder checks every count, size and
+ * index against the bytes left and against the named caps below, and the
+ * validator rejects everything the spec rejects, so translation and
+ * execution may assume a valid module.
+ */
+#ifndef LAT_WASM_INT_H
+#define LAT_WASM_INT_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "wasm.h"
+
+/* ---- sanity caps for counts read from a binary (web-compatible limits) -- */
+#define LAT_MAX_TYPES 1000000u
+#define LAT_MAX_FUNCS 1000000u
+#define LAT_MAX_IMPORTS 100000u
+#define LAT_MAX_EXPORTS 100000u
+#define LAT_MAX_GLOBALS 1000000u
+#define LAT_MAX_DATA_SEGMENTS 100000u
+#define LAT_MAX_ELEM_SEGMENTS 10000000u
+#define LAT_MAX_TABLES 100000u
+#define LAT_MAX_MEMORIES 1u /* 2.0: at most one memory */
+#define LAT_MAX_PARAMS 1000u
+#define LAT_MAX_RESULTS 1000u
+#define LAT_MAX_LOCALS 50000u /* per function, params included */
+#define LAT_MAX_FUNC_SIZE (7654321u)
+#define LAT_MAX_MEMORY_PAGES 65536u        /* 4 GiB of 64 KiB pages */
+#define LAT_MAX_TABLE_SIZE 0xffffffffu     /* type limit; stores cap lower */
+
+/* A byte range inside module->bytes. */
+typedef struct {
+  uint32_t off;
+  uint32_t len;
+} lat__range_t;
+
+/* A run of locals of one type, as declared in a code entry. */
+typedef struct {
+  uint32_t count;
+  uint8_t type;
+} lat__local_run_t;
+
+typedef struct {
+  lat__range_t module; /* UTF-8 validated */
+  lat__range_t name;
+  uint8_t kind; /* LAT_EXTERN_* */
+  union {
+    uint32_t func_type; /* type index */
+    lat_wasm_tabletype_t table;
+    lat_wasm_memtype_t memory;
+    lat_wasm_globaltype_t global;
+  } desc;
+} lat__import_t;
+
+typedef struct {
+  uint32_t type_idx;
+  bool imported;
+  /* defined functions only: */
+  lat__range_t body;      /* whole code entry body (after its size) */
+  uint32_t code_off;      /* first instruction, after the local decls */
+  uint32_t nlocal_runs;
+  lat__local_run_t *local_runs; /* arena */
+  uint32_t nlocals;       /* declared locals, params not included */
+  _Atomic(void *) code;   /* translated code (wasm_translate.c), or NULL */
+} lat__func_t;
+
+typedef struct {
+  lat_wasm_globaltype_t type;
+  bool imported;
+  lat__range_t init; /* defined globals: constant expression incl. `end` */
+} lat__global_t;
+
+typedef struct {
+  lat__range_t name;
+  uint8_t kind;
+  uint32_t index;
+} lat__export_t;
+
+enum { LAT_SEG_ACTIVE, LAT_SEG_PASSIVE, LAT_SEG_DECLARATIVE };
+
+typedef struct {
+  uint8_t mode;       /* LAT_SEG_* */
+  uint8_t elem_type;  /* LAT_FUNCREF / LAT_EXTERNREF */
+  uint32_t table;     /* active only */
+  lat__range_t offset; /* active only: constant expression incl. `end` */
+  uint32_t count;
+  uint32_t *func_idx;      /* when !is_expr: function indices (arena) */
+  lat__range_t *exprs;     /* when is_expr: constant expressions (arena) */
+  bool is_expr;
+} lat__elem_t;
+
+typedef struct {
+  uint8_t mode;  /* LAT_SEG_ACTIVE or LAT_SEG_PASSIVE */
+  uint32_t memory;
+  lat__range_t offset; /* active only */
+  lat__range_t data;
+} lat__data_t;
+
+struct lat_wasm_module {
+  atomic_int refs;
+  uint8_t *bytes; /* owned copy of the binary */
+  size_t len;
+  lat_arena_t arena; /* everything below that is not separately noted */
+
+  uint32_t ntypes;
+  lat_wasm_functype_t *types;
+
+  uint32_t nimports;
+  lat__import_t *imports;
+
+  uint32_t nfuncs; /* imported first, then defined */
+  uint32_t nfunc_imports;
+  lat__func_t *funcs;
+
+  uint32_t ntables;
+  uint32_t ntable_imports;
+  lat_wasm_tabletype_t *tables;
+
+  uint32_t nmems;
+  uint32_t nmem_imports;
+  lat_wasm_memtype_t *mems;
+
+  uint32_t nglobals;
+  uint32_t nglobal_imports;
+  lat__global_t *globals;
+
+  uint32_t nexports;
+  lat__export_t *exports;
+
+  bool has_start;
+  uint32_t start;
+
+  uint32_t nelems;
+  lat__elem_t *elems;
+
+  bool has_datacount;
+  uint32_t datacount;
+  uint32_t ndatas;
+  lat__data_t *datas;
+
+  /* function names from the "name" custom section: nfuncs entries, len 0
+   * when absent (NULL when there is no name section).  Malformed name
+   * sections are ignored, as the spec allows for custom sections. */
+  lat__range_t *func_names;
+
+  /* set by the validator: functions referenced outside function bodies
+   * (exports, element segments, globals), which ref.func may name */
+  uint8_t *func_declared; /* nfuncs bytes, 1 = declared */
+
+  pthread_mutex_t translate_lock; /* serialises translation (see top) */
+  void *exec;                     /* wasm_translate.c's per-module data */
+};
+
+/* decode the binary in m->bytes into m (wasm_decode.c).  LAT_EMALFORMED with
+ * the spec's message ("unexpected end", "magic header not detected",
+ * "section size mismatch", "integer too large", ...) and offset. */
+lat_status lat__wasm_decode(lat_wasm_module_t *m, lat_error_t *err);
+/* validate m completely (wasm_validate.c).  LAT_EINVALID with the spec's
+ * message ("type mismatch", "unknown local", ...) and the offset. */
+lat_status lat__wasm_validate(lat_wasm_module_t *m, lat_error_t *err);
+
+static inline const uint8_t *lat__bytes(const lat_wasm_module_t *m,
+                                        lat__range_t r) {
+  return m->bytes + r.off;
+}
+
+/* ---- runtime objects (wasm_runtime.c) --------------------------------------- */
+
+struct lat_wasm_memory {
+  uint8_t *base;      /* reserved region; stays put across grow */
+  uint64_t size;      /* current size in bytes */
+  uint64_t max_pages; /* effective max: type max, capped by the store */
+  uint64_t reserved;  /* bytes of address space reserved at base */
+  lat_wasm_memtype_t type;
+  lat_wasm_store_t *store;
+};
+
+struct lat_wasm_table {
+  void **elems; /* size entries; NULL is the null reference */
+  uint64_t size;
+  uint64_t cap;
+  uint64_t max; /* effective max */
+  lat_wasm_tabletype_t type;
+  lat_wasm_store_t *store;
+};
+
+struct lat_wasm_global {
+  lat_wasm_globaltype_t type;
+  uint64_t val[2]; /* one slot, two for v128 (same layout as a stack slot) */
+};
+
+struct lat_wasm_func {
+  const lat_wasm_functype_t *type;
+  lat_wasm_instance_t *inst; /* NULL for host functions */
+  lat__func_t *def;          /* module entry of a wasm function */
+  uint32_t idx;              /* index in inst->module's function space */
+  lat_wasm_host_fn host;     /* host functions only */
+  void *host_env;
+  lat_wasm_functype_t own_type; /* host functions: copied type */
+};
+
+struct lat_wasm_instance {
+  lat_wasm_store_t *store;
+  lat_wasm_module_t *module; /* retained */
+  lat_wasm_func_t **funcs;   /* module->nfuncs */
+  lat_wasm_table_t **tables;
+  lat_wasm_memory_t **mems;
+  lat_wasm_global_t **globals;
+  uint8_t *elem_dropped; /* module->nelems flags */
+  uint8_t *data_dropped; /* module->ndatas flags */
+};
+
+struct lat_wasm_caller {
+  lat_wasm_store_t *store;
+  lat_wasm_instance_t *inst; /* the calling wasm instance, or NULL */
+};
+
+struct lat_wasm_store {
+  lat_wasm_limits_t limits; /* with defaults filled in */
+
+  /* value stack shared by all frames of the running call (slots of 8 bytes) */
+  uint64_t *stack;
+  uint64_t *stack_end;
+  uint32_t depth; /* current call depth */
+
+  /* interruption: checked at loop back-edges and calls */
+  uint64_t deadline_ns;   /* 0 = none */
+  atomic_bool interrupt;  /* set by lat_wasm_store_interrupt */
+  bool fuel_enabled;
+  uint64_t fuel;
+  int32_t check_countdown; /* back-edges until the next clock read */
+
+  lat_wasm_trap_t trap; /* last trap */
+  int exit_code;        /* for LAT_TRAP_EXIT */
+  char trap_msg[256];   /* host trap message, if any */
+
+  /* ownership: every object created in the store, freed with it */
+  void **objects;
+  uint8_t *object_kinds;
+  size_t nobjects, cap_objects;
+  uint64_t ninstances;
+};
+
+/* Run a function (wasm_interp.c).  slots holds the arguments on entry and
+ * the results on return (as many slots as max(params, results)).  Returns
+ * LAT_OK or LAT_TRAP with s->trap set. */
+lat_status lat__wasm_call(lat_wasm_store_t *s, lat_wasm_func_t *f,
+                          uint64_t *slots);
+/* Free a module's translated code (wasm_translate.c); called on release. */
+void lat__wasm_exec_free(lat_wasm_module_t *m);
+
+/* Evaluate a validated constant expression of module inst->module
+ * (wasm_runtime.c), writing one value (two slots for v128). */
+lat_status lat__wasm_eval_const(lat_wasm_instance_t *inst, lat__range_t expr,
+                                uint64_t out[2]);
+
+/* Functype equality (structural). */
+bool lat__functype_eq(const lat_wasm_functype_t *a,
+                      const lat_wasm_functype_t *b);
+
+#endif

@@ -1,0 +1,43 @@
+/* The `lattice` entry point: dispatches to subcommands.  Kept tiny so every
+ * subcommand can be tested through its own function. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+#define LAT_VERSION "0.1.0"
+
+static void usage(FILE *f) {
+  fprintf(f,
+          "lattice " LAT_VERSION " - a distributed platform for WebAssembly "
+          "components\n\n"
+          "usage: lattice <command> [args]\n\n"
+          "commands:\n"
+          "  run FILE.wasm|FILE.wat [--invoke NAME] [ARGS...]\n"
+          "                         run a module (calls NAME, or _start)\n"
+          "  wast FILE.wast...      run WebAssembly spec test scripts\n"
+          "  validate FILE...       decode and validate modules\n"
+          "  version                print the version\n"
+          "  help                   this text\n");
+}
+
+int main(int argc, char **argv) {
+  if (argc < 2) {
+    usage(stderr);
+    return 2;
+  }
+  const char *cmd = argv[1];
+  if (!strcmp(cmd, "run")) return lat_cli_run(argc - 1, argv + 1);
+  if (!strcmp(cmd, "wast")) return lat_cli_wast(argc - 1, argv + 1);
+  if (!strcmp(cmd, "validate")) return lat_cli_validate(argc - 1, argv + 1);
+  if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
+    printf("lattice %s\n", LAT_VERSION);
+    return 0;
+  }
+  if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
+    usage(stdout);
+    return 0;
+  }
+  fprintf(stderr, "lattice: unknown command '%s' (try 'lattice help')\n", cmd);
+  return 2;
+}

@@ -1,0 +1,866 @@
+/* wasm_runtime.c: stores, instances, linking, and the memory, table, global
+ * and function objects of the engine.
+ *
+ * Ownership: a store owns every object created in it (a flat list of
+ * (kind, pointer) freed with the store), so objects can be shared between
+ * instances of one store (imports/exports) without reference counts.
+ *
+ * Linear memory reserves its whole maximum (the type's max, capped by the
+ * store's limit; 4 GiB when unbounded) as PROT_NONE address space once and
+ * grows in place with mprotect, so the base never moves and the interpreter
+ * may cache it across calls.  Bounds are checked explicitly by the
+ * interpreter; the reservation only guarantees that growth never copies.
+ * (Guard pages with a SIGSEGV handler were rejected for now: converting a
+ * fault into a trap needs a non-local jump out of interpreter frames, which
+ * CONVENTIONS.md rules out.)
+ *
+ * Instantiation follows the 2.0 spec order: resolve and type-check imports,
+ * allocate functions, tables, memories, evaluate globals in order, apply
+ * active element segments then active data segments (each bounds-checked as
+ * it is applied, so a trap leaves the earlier effects in place, as
+ * linking.wast requires), drop active and declarative segments, run start.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "wasm_int.h"
+
+enum { OBJ_FUNC, OBJ_TABLE, OBJ_MEMORY, OBJ_GLOBAL, OBJ_INSTANCE };
+
+#define DEFAULT_MAX_TABLE 10000000u
+#define DEFAULT_CALL_DEPTH 20000u
+#define DEFAULT_STACK_BYTES (8u << 20)
+#define MAX_CONST_STACK 1024u
+
+static const char *const trap_messages[] = {
+#define LAT_X_TRAP_MSG(code, msg) msg,
+    LAT_TRAP_LIST(LAT_X_TRAP_MSG)
+#undef LAT_X_TRAP_MSG
+};
+
+const char *lat_wasm_trap_message(lat_wasm_trap_t t) {
+  return (unsigned)t < LAT_TRAP_COUNT ? trap_messages[t] : "unknown trap";
+}
+
+bool lat__functype_eq(const lat_wasm_functype_t *a,
+                      const lat_wasm_functype_t *b) {
+  if (a == b) return true;
+  if (a->nparams != b->nparams || a->nresults != b->nresults) return false;
+  return memcmp(a->params, b->params, a->nparams) == 0 &&
+         memcmp(a->results, b->results, a->nresults) == 0;
+}
+
+/* ---- stores ---------------------------------------------------------------- */
+
+static lat_status store_track(lat_wasm_store_t *s, uint8_t kind, void *obj) {
+  if (s->nobjects == s->cap_objects) {
+    size_t cap = s->cap_objects ? s->cap_objects * 2 : 32;
+    void **objs = lat_realloc(s->objects, cap * sizeof *objs);
+    if (!objs) return LAT_ENOMEM;
+    s->objects = objs;
+    uint8_t *kinds = lat_realloc(s->object_kinds, cap);
+    if (!kinds) return LAT_ENOMEM;
+    s->object_kinds = kinds;
+    s->cap_objects = cap;
+  }
+  s->objects[s->nobjects] = obj;
+  s->object_kinds[s->nobjects] = kind;
+  s->nobjects++;
+  return LAT_OK;
+}
+
+lat_status lat_wasm_store_new(const lat_wasm_limits_t *limits,
+                              lat_wasm_store_t **out) {
+  lat_wasm_store_t *s = lat_calloc(1, sizeof *s);
+  if (!s) return LAT_ENOMEM;
+  if (limits) s->limits = *limits;
+  if (!s->limits.max_memory_bytes ||
+      s->limits.max_memory_bytes > (uint64_t)LAT_MAX_MEMORY_PAGES * LAT_WASM_PAGE_SIZE)
+    s->limits.max_memory_bytes = (uint64_t)LAT_MAX_MEMORY_PAGES * LAT_WASM_PAGE_SIZE;
+  if (!s->limits.max_table_elems) s->limits.max_table_elems = DEFAULT_MAX_TABLE;
+  if (!s->limits.max_call_depth) s->limits.max_call_depth = DEFAULT_CALL_DEPTH;
+  if (!s->limits.max_stack_bytes) s->limits.max_stack_bytes = DEFAULT_STACK_BYTES;
+  s->limits.max_stack_bytes &= ~(uint64_t)7;
+  /* the value stack: reserved lazily-committed memory, touched as used */
+  void *stack = mmap(NULL, s->limits.max_stack_bytes, PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (stack == MAP_FAILED) {
+    lat_free(s);
+    return LAT_ENOMEM;
+  }
+  s->stack = stack;
+  s->stack_end = (uint64_t *)((uint8_t *)stack + s->limits.max_stack_bytes);
+  atomic_init(&s->interrupt, false);
+  *out = s;
+  return LAT_OK;
+}
+
+static void memory_free(lat_wasm_memory_t *m) {
+  if (m->base) munmap(m->base, m->reserved);
+  lat_free(m);
+}
+
+static void instance_free(lat_wasm_instance_t *inst) {
+  lat_wasm_module_release(inst->module);
+  lat_free(inst->funcs);
+  lat_free(inst->tables);
+  lat_free(inst->mems);
+  lat_free(inst->globals);
+  lat_free(inst->elem_dropped);
+  lat_free(inst->data_dropped);
+  lat_free(inst);
+}
+
+void lat_wasm_store_free(lat_wasm_store_t *s) {
+  if (!s) return;
+  for (size_t i = s->nobjects; i-- > 0;) {
+    void *o = s->objects[i];
+    switch (s->object_kinds[i]) {
+      case OBJ_FUNC: {
+        lat_wasm_func_t *f = o;
+        if (f->host) lat_free((void *)f->own_type.params);
+        lat_free(f);
+        break;
+      }
+      case OBJ_TABLE:
+        lat_free(((lat_wasm_table_t *)o)->elems);
+        lat_free(o);
+        break;
+      case OBJ_MEMORY: memory_free(o); break;
+      case OBJ_GLOBAL: lat_free(o); break;
+      case OBJ_INSTANCE: instance_free(o); break;
+    }
+  }
+  lat_free(s->objects);
+  lat_free(s->object_kinds);
+  munmap(s->stack, s->limits.max_stack_bytes);
+  lat_free(s);
+}
+
+void lat_wasm_store_set_deadline(lat_wasm_store_t *s, uint64_t deadline_ns) {
+  s->deadline_ns = deadline_ns;
+  s->check_countdown = 0;
+}
+
+void lat_wasm_store_set_fuel(lat_wasm_store_t *s, uint64_t fuel) {
+  s->fuel = fuel;
+  s->fuel_enabled = fuel != 0;
+  s->check_countdown = 0;
+}
+
+uint64_t lat_wasm_store_fuel(const lat_wasm_store_t *s) { return s->fuel; }
+
+void lat_wasm_store_interrupt(lat_wasm_store_t *s) {
+  atomic_store(&s->interrupt, true);
+}
+
+lat_wasm_trap_t lat_wasm_store_trap(const lat_wasm_store_t *s) {
+  return s->trap;
+}
+
+int lat_wasm_store_exit_code(const lat_wasm_store_t *s) { return s->exit_code; }
+
+/* ---- memories ---------------------------------------------------------------- */
+
+static lat_status memory_create(lat_wasm_store_t *s, const lat_wasm_memtype_t *t,
+                                lat_wasm_memory_t **out, lat_error_t *err) {
+  if (t->shared || t->is64)
+    return lat_error_set(err, LAT_EUNSUPPORTED, SIZE_MAX,
+                         "shared and 64-bit memories are not supported");
+  uint64_t cap_pages = s->limits.max_memory_bytes / LAT_WASM_PAGE_SIZE;
+  uint64_t max = t->has_max ? t->max : LAT_MAX_MEMORY_PAGES;
+  if (max > cap_pages) max = cap_pages;
+  if (t->min > max)
+    return lat_error_set(err, LAT_ELIMIT, SIZE_MAX,
+                         "memory minimum of %llu pages exceeds the limit of "
+                         "%llu pages",
+                         (unsigned long long)t->min, (unsigned long long)max);
+  lat_wasm_memory_t *m = lat_calloc(1, sizeof *m);
+  if (!m) return lat_error_set(err, LAT_ENOMEM, SIZE_MAX, "out of memory");
+  m->type = *t;
+  m->max_pages = max;
+  m->store = s;
+  m->reserved = max * LAT_WASM_PAGE_SIZE;
+  if (m->reserved == 0) m->reserved = LAT_WASM_PAGE_SIZE;
+  void *base = mmap(NULL, m->reserved, PROT_NONE,
+                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (base == MAP_FAILED) {
+    lat_free(m);
+    return lat_error_set(err, LAT_ENOMEM, SIZE_MAX,
+                         "cannot reserve linear memory");
+  }
+  m->base = base;
+  uint64_t bytes = t->min * LAT_WASM_PAGE_SIZE;
+  if (bytes && mprotect(base, bytes, PROT_READ | PROT_WRITE) != 0) {
+    memory_free(m);
+    return lat_error_set(err, LAT_ENOMEM, SIZE_MAX,
+                         "cannot commit linear memory");
+  }
+  m->size = bytes;
+  if (store_track(s, OBJ_MEMORY, m)) {
+    memory_free(m);
+    return lat_error_set(err, LAT_ENOMEM, SIZE_MAX, "out of memory");
+  }
+  *out = m;
+  return LAT_OK;
+}
+
+lat_status lat_wasm_memory_new(lat_wasm_store_t *s, const lat_wasm_memtype_t *t,
+                               lat_wasm_memory_t **out, lat_error_t *err) {
+  return memory_create(s, t, out, err);
+}
+
+uint8_t *lat_wasm_memory_data(lat_wasm_memory_t *m) { return m->base; }
+uint64_t lat_wasm_memory_size(const lat_wasm_memory_t *m) { return m->size; }
+const lat_wasm_memtype_t *lat_wasm_memory_type(const lat_wasm_memory_t *m) {
+  return &m->type;
+}
+
+lat_status lat_wasm_memory_grow(lat_wasm_memory_t *m, uint64_t delta_pages,
+                                uint64_t *out_old_pages) {
+  uint64_t old = m->size / LAT_WASM_PAGE_SIZE;
+  if (delta_pages > m->max_pages || old + delta_pages > m->max_pages)
+    return LAT_ELIMIT;
+  if (delta_pages) {
+    if (mprotect(m->base + m->size, delta_pages * LAT_WASM_PAGE_SIZE,
+                 PROT_READ | PROT_WRITE) != 0)
+      return LAT_ELIMIT;
+    m->size += delta_pages * LAT_WASM_PAGE_SIZE;
+  }
+  if (out_old_pages) *out_old_pages = old;
+  return LAT_OK;
+}
+
+/* ---- tables ------------------------------------------------------------------ */
+
+static lat_status table_create(lat_wasm_store_t *s, const lat_wasm_tabletype_t *t,
+                               void *init, lat_wasm_table_t **out,
+                               lat_error_t *err) {
+  uint64_t max = t->has_max ? t->max : UINT32_MAX;
+  if (max > s->limits.max_table_elems) max = s->limits.max_table_elems;
+  if (t->min > max)
+    return lat_error_set(err, LAT_ELIMIT, SIZE_MAX,
+                         "table minimum of %llu elements exceeds the limit of "
+                         "%llu",
+                         (unsigned long long)t->min, (unsigned long long)max);
+  lat_wasm_table_t *tab = lat_calloc(1, sizeof *tab);
+  if (!tab) return lat_error_set(err, LAT_ENOMEM, SIZE_MAX, "out of memory");
+  tab->type = *t;
+  tab->max = max;
+  tab->store = s;
+  tab->size = t->min;
+  tab->cap = t->min;
+  if (t->min) {
+    tab->elems = lat_calloc(t->min, sizeof(void *));
+    if (!tab->elems) {
+      lat_free(tab);
+      return lat_error_set(err, LAT_ENOMEM, SIZE_MAX, "out of memory");
+    }
+    if (init)
+      for (uint64_t i = 0; i < t->min; i++) tab->elems[i] = init;
+  }
+  if (store_track(s, OBJ_TABLE, tab)) {
+    lat_free(tab->elems);
+    lat_free(tab);
+    return lat_error_set(err, LAT_ENOMEM, SIZE_MAX, "out of memory");
+  }
+  *out = tab;
+  return LAT_OK;
+}
+
+lat_status lat_wasm_table_new(lat_wasm_store_t *s, const lat_wasm_tabletype_t *t,
+                              void *init, lat_wasm_table_t **out,
+                              lat_error_t *err) {
+  return table_create(s, t, init, out, err);
+}
+
+uint64_t lat_wasm_table_size(const lat_wasm_table_t *t) { return t->size; }
+const lat_wasm_tabletype_t *lat_wasm_table_type(const lat_wasm_table_t *t) {
+  return &t->type;
+}
+
+lat_status lat_wasm_table_get(const lat_wasm_table_t *t, uint64_t i,
+                              void **out) {
+  if (i >= t->size) return LAT_EARG;
+  *out = t->elems[i];
+  return LAT_OK;
+}
+
+lat_status lat_wasm_table_set(lat_wasm_table_t *t, uint64_t i, void *ref) {
+  if (i >= t->size) return LAT_EARG;
+  t->elems[i] = ref;
+  return LAT_OK;
+}
+
+lat_status lat_wasm_table_grow(lat_wasm_table_t *t, uint64_t delta, void *init,
+                               uint64_t *out_old) {
+  uint64_t old = t->size;
+  if (delta > t->max || old + delta > t->max) return LAT_ELIMIT;
+  if (old + delta > t->cap) {
+    uint64_t cap = t->cap * 2;
+    if (cap < old + delta) cap = old + delta;
+    if (cap > t->max) cap = t->max;
+    void **e = lat_realloc(t->elems, cap * sizeof(void *));
+    if (!e) return LAT_ELIMIT;
+    t->elems = e;
+    t->cap = cap;
+  }
+  for (uint64_t i = old; i < old + delta; i++) t->elems[i] = init;
+  t->size = old + delta;
+  if (out_old) *out_old = old;
+  return LAT_OK;
+}
+
+/* ---- globals ------------------------------------------------------------------ */
+
+static lat_status global_create(lat_wasm_store_t *s,
+                                const lat_wasm_globaltype_t *t,
+                                lat_wasm_global_t **out) {
+  lat_wasm_global_t *g = lat_calloc(1, sizeof *g);
+  if (!g) return LAT_ENOMEM;
+  g->type = *t;
+  if (store_track(s, OBJ_GLOBAL, g)) {
+    lat_free(g);
+    return LAT_ENOMEM;
+  }
+  *out = g;
+  return LAT_OK;
+}
+
+/* value <-> slot conversion, the layout the interpreter uses */
+static void val_to_slots(const lat_wasm_val_t *v, uint64_t *slot) {
+  switch (v->type) {
+    case LAT_I32: slot[0] = v->of.i32; break;
+    case LAT_F32: slot[0] = v->of.f32; break;
+    case LAT_I64: slot[0] = v->of.i64; break;
+    case LAT_F64: slot[0] = v->of.f64; break;
+    case LAT_V128: memcpy(slot, v->of.v128.bytes, 16); break;
+    default: slot[0] = (uint64_t)(uintptr_t)v->of.ref; break;
+  }
+}
+
+static void slots_to_val(uint8_t type, const uint64_t *slot,
+                         lat_wasm_val_t *v) {
+  memset(v, 0, sizeof *v);
+  v->type = type;
+  switch (type) {
+    case LAT_I32: v->of.i32 = (uint32_t)slot[0]; break;
+    case LAT_F32: v->of.f32 = (uint32_t)slot[0]; break;
+    case LAT_I64: v->of.i64 = slot[0]; break;
+    case LAT_F64: v->of.f64 = slot[0]; break;
+    case LAT_V128: memcpy(v->of.v128.bytes, slot, 16); break;
+    default: v->of.ref = (void *)(uintptr_t)slot[0]; break;
+  }
+}
+
+static unsigned slot_count(uint8_t type) { return type == LAT_V128 ? 2 : 1; }
+
+lat_status lat_wasm_global_new(lat_wasm_store_t *s,
+                               const lat_wasm_globaltype_t *t,
+                               const lat_wasm_val_t *init,
+                               lat_wasm_global_t **out) {
+  if (init && init->type != t->type) return LAT_EARG;
+  lat_status st = global_create(s, t, out);
+  if (!st && init) val_to_slots(init, (*out)->val);
+  return st;
+}
+
+void lat_wasm_global_get(const lat_wasm_global_t *g, lat_wasm_val_t *out) {
+  slots_to_val(g->type.type, g->val, out);
+}
+
+lat_status lat_wasm_global_set(lat_wasm_global_t *g, const lat_wasm_val_t *v) {
+  if (v->type != g->type.type) return LAT_EARG;
+  val_to_slots(v, g->val);
+  return LAT_OK;
+}
+
+const lat_wasm_globaltype_t *lat_wasm_global_type(const lat_wasm_global_t *g) {
+  return &g->type;
+}
+
+/* ---- functions ------------------------------------------------------------------ */
+
+lat_status lat_wasm_func_new_host(lat_wasm_store_t *s,
+                                  const lat_wasm_functype_t *type,
+                                  lat_wasm_host_fn fn, void *env,
+                                  lat_wasm_func_t **out) {
+  lat_wasm_func_t *f = lat_calloc(1, sizeof *f);
+  if (!f) return LAT_ENOMEM;
+  uint8_t *types = lat_malloc((size_t)type->nparams + type->nresults);
+  if (!types) {
+    lat_free(f);
+    return LAT_ENOMEM;
+  }
+  if (type->nparams) memcpy(types, type->params, type->nparams);
+  if (type->nresults)
+    memcpy(types + type->nparams, type->results, type->nresults);
+  f->own_type.nparams = type->nparams;
+  f->own_type.nresults = type->nresults;
+  f->own_type.params = types;
+  f->own_type.results = types + type->nparams;
+  f->type = &f->own_type;
+  f->host = fn;
+  f->host_env = env;
+  if (store_track(s, OBJ_FUNC, f)) {
+    lat_free(types);
+    lat_free(f);
+    return LAT_ENOMEM;
+  }
+  *out = f;
+  return LAT_OK;
+}
+
+const lat_wasm_functype_t *lat_wasm_func_type(const lat_wasm_func_t *f) {
+  return f->type;
+}
+
+lat_wasm_memory_t *lat_wasm_caller_memory(lat_wasm_caller_t *c,
+                                          uint32_t index) {
+  if (!c->inst || index >= c->inst->module->nmems) return NULL;
+  return c->inst->mems[index];
+}
+
+lat_wasm_store_t *lat_wasm_caller_store(lat_wasm_caller_t *c) {
+  return c->store;
+}
+
+lat_status lat_wasm_caller_trap(lat_wasm_caller_t *c, lat_wasm_trap_t trap,
+                                int code, const char *msg) {
+  c->store->trap = trap;
+  c->store->exit_code = code;
+  snprintf(c->store->trap_msg, sizeof c->store->trap_msg, "%s",
+           msg ? msg : "");
+  return LAT_TRAP;
+}
+
+static lat_status set_trap_error(lat_wasm_store_t *s, lat_error_t *err) {
+  if (s->trap_msg[0])
+    return lat_error_set(err, LAT_TRAP, SIZE_MAX, "%s", s->trap_msg);
+  return lat_error_set(err, LAT_TRAP, SIZE_MAX, "%s",
+                       lat_wasm_trap_message(s->trap));
+}
+
+#define MAX_CALL_SLOTS 64u
+
+lat_status lat_wasm_func_call(lat_wasm_store_t *s, lat_wasm_func_t *f,
+                              const lat_wasm_val_t *args, size_t nargs,
+                              lat_wasm_val_t *results, size_t nresults,
+                              lat_error_t *err) {
+  const lat_wasm_functype_t *t = f->type;
+  if (nargs != t->nparams || nresults != t->nresults)
+    return lat_error_set(err, LAT_EARG, SIZE_MAX,
+                         "wrong number of arguments or results: function "
+                         "takes %u and returns %u",
+                         t->nparams, t->nresults);
+  size_t nin = 0, nout = 0;
+  for (size_t i = 0; i < nargs; i++) {
+    if (args[i].type != t->params[i])
+      return lat_error_set(err, LAT_EARG, SIZE_MAX,
+                           "argument %zu has the wrong type", i);
+    nin += slot_count(t->params[i]);
+  }
+  for (size_t i = 0; i < nresults; i++) nout += slot_count(t->results[i]);
+  size_t n = nin > nout ? nin : nout;
+  uint64_t local_slots[MAX_CALL_SLOTS];
+  uint64_t *slots = local_slots;
+  if (n > MAX_CALL_SLOTS) {
+    slots = lat_calloc(n, sizeof *slots);
+    if (!slots) return lat_error_set(err, LAT_ENOMEM, SIZE_MAX, "out of memory");
+  }
+  size_t k = 0;
+  for (size_t i = 0; i < nargs; i++) {
+    val_to_slots(&args[i], slots + k);
+    k += slot_count(t->params[i]);
+  }
+  s->trap = LAT_TRAP_NONE;
+  s->trap_msg[0] = '\0';
+  lat_status st;
+  if (f->host) {
+    lat_wasm_caller_t caller = {s, NULL};
+    st = f->host(&caller, f->host_env, slots);
+  } else {
+    st = lat__wasm_call(s, f, slots);
+  }
+  if (st == LAT_OK) {
+    k = 0;
+    for (size_t i = 0; i < nresults; i++) {
+      slots_to_val(t->results[i], slots + k, &results[i]);
+      k += slot_count(t->results[i]);
+    }
+  } else if (st == LAT_TRAP) {
+    set_trap_error(s, err);
+  } else {
+    lat_error_set(err, st, SIZE_MAX, "%s", lat_status_message(st));
+  }
+  if (slots != local_slots) lat_free(slots);
+  return st;
+}
+
+/* ---- constant expressions ---------------------------------------------------- */
+
+lat_status lat__wasm_eval_const(lat_wasm_instance_t *inst, lat__range_t expr,
+                                uint64_t out[2]) {
+  const lat_wasm_module_t *m = inst->module;
+  lat_reader_t r = {m->bytes, m->bytes + expr.off, m->bytes + expr.off + expr.len};
+  uint64_t stack[2 * 16];
+  uint64_t *heap = NULL;
+  uint64_t *st = stack;
+  size_t cap = 16, sp = 0; /* in values of two slots */
+  lat_status status = LAT_OK;
+  for (;;) {
+    uint8_t op;
+    if ((status = lat_read_u8(&r, &op, NULL))) goto done;
+    if (op == 0x0b) break;
+    if (sp == cap) {
+      if (cap >= MAX_CONST_STACK) {
+        status = LAT_ELIMIT;
+        goto done;
+      }
+      uint64_t *n = lat_realloc(heap, cap * 2 * 2 * sizeof *n);
+      if (!n) {
+        status = LAT_ENOMEM;
+        goto done;
+      }
+      if (!heap) memcpy(n, stack, sizeof stack);
+      heap = st = n;
+      cap *= 2;
+    }
+    uint64_t *v = st + 2 * sp;
+    v[0] = v[1] = 0;
+    switch (op) {
+      case 0x41: {
+        int32_t x;
+        if ((status = lat_read_s32(&r, &x, NULL))) goto done;
+        v[0] = (uint32_t)x;
+        sp++;
+        break;
+      }
+      case 0x42: {
+        int64_t x;
+        if ((status = lat_read_s64(&r, &x, NULL))) goto done;
+        v[0] = (uint64_t)x;
+        sp++;
+        break;
+      }
+      case 0x43: {
+        uint32_t x;
+        if ((status = lat_read_f32(&r, &x, NULL))) goto done;
+        v[0] = x;
+        sp++;
+        break;
+      }
+      case 0x44: {
+        if ((status = lat_read_f64(&r, &v[0], NULL))) goto done;
+        sp++;
+        break;
+      }
+      case 0x23: {
+        uint32_t g;
+        if ((status = lat_read_u32(&r, &g, NULL))) goto done;
+        if (g >= m->nglobals || !inst->globals[g]) {
+          status = LAT_EINVALID;
+          goto done;
+        }
+        v[0] = inst->globals[g]->val[0];
+        v[1] = inst->globals[g]->val[1];
+        sp++;
+        break;
+      }
+      case 0xd0: {
+        uint8_t t;
+        if ((status = lat_read_u8(&r, &t, NULL))) goto done;
+        sp++;
+        break;
+      }
+      case 0xd2: {
+        uint32_t fi;
+        if ((status = lat_read_u32(&r, &fi, NULL))) goto done;
+        if (fi >= m->nfuncs) {
+          status = LAT_EINVALID;
+          goto done;
+        }
+        v[0] = (uint64_t)(uintptr_t)inst->funcs[fi];
+        sp++;
+        break;
+      }
+      case 0xfd: {
+        uint32_t sub;
+        const uint8_t *p;
+        if ((status = lat_read_u32(&r, &sub, NULL))) goto done;
+        if (sub != 12 || (status = lat_read_bytes(&r, 16, &p, NULL))) {
+          if (!status) status = LAT_EINVALID;
+          goto done;
+        }
+        memcpy(v, p, 16);
+        sp++;
+        break;
+      }
+      case 0x6a: case 0x6b: case 0x6c:
+      case 0x7c: case 0x7d: case 0x7e: {
+        if (sp < 2) {
+          status = LAT_EINVALID;
+          goto done;
+        }
+        uint64_t a = st[2 * (sp - 2)], b = st[2 * (sp - 1)], c;
+        switch (op) {
+          case 0x6a: c = (uint32_t)(a + b); break;
+          case 0x6b: c = (uint32_t)(a - b); break;
+          case 0x6c: c = (uint32_t)((uint32_t)a * (uint32_t)b); break;
+          case 0x7c: c = a + b; break;
+          case 0x7d: c = a - b; break;
+          default: c = a * b; break;
+        }
+        sp--;
+        st[2 * (sp - 1)] = c;
+        st[2 * (sp - 1) + 1] = 0;
+        break;
+      }
+      default:
+        status = LAT_EINVALID;
+        goto done;
+    }
+  }
+  if (sp != 1) {
+    status = LAT_EINVALID;
+    goto done;
+  }
+  out[0] = st[0];
+  out[1] = st[1];
+done:
+  lat_free(heap);
+  return status;
+}
+
+/* ---- instances ------------------------------------------------------------------- */
+
+static bool limits_match(uint64_t amin, bool ahas, uint64_t amax, uint64_t emin,
+                         bool ehas, uint64_t emax) {
+  if (amin < emin) return false;
+  if (ehas) {
+    if (!ahas || amax > emax) return false;
+  }
+  return true;
+}
+
+static lat_status check_import(const lat_wasm_module_t *m, uint32_t i,
+                               const lat__import_t *imp,
+                               const lat_wasm_extern_t *ext, lat_error_t *err) {
+  const uint8_t *mod = lat__bytes(m, imp->module);
+  const uint8_t *name = lat__bytes(m, imp->name);
+  if (ext->kind != imp->kind) goto incompatible;
+  switch (imp->kind) {
+    case LAT_EXTERN_FUNC:
+      if (!ext->of.func ||
+          !lat__functype_eq(ext->of.func->type, &m->types[imp->desc.func_type]))
+        goto incompatible;
+      break;
+    case LAT_EXTERN_TABLE: {
+      const lat_wasm_table_t *t = ext->of.table;
+      const lat_wasm_tabletype_t *e = &imp->desc.table;
+      if (!t || t->type.elem != e->elem ||
+          !limits_match(t->size, t->type.has_max, t->type.max, e->min,
+                        e->has_max, e->max))
+        goto incompatible;
+      break;
+    }
+    case LAT_EXTERN_MEMORY: {
+      const lat_wasm_memory_t *mem = ext->of.memory;
+      const lat_wasm_memtype_t *e = &imp->desc.memory;
+      if (!mem || !limits_match(mem->size / LAT_WASM_PAGE_SIZE,
+                                mem->type.has_max, mem->type.max, e->min,
+                                e->has_max, e->max))
+        goto incompatible;
+      break;
+    }
+    case LAT_EXTERN_GLOBAL: {
+      const lat_wasm_global_t *g = ext->of.global;
+      if (!g || g->type.type != imp->desc.global.type ||
+          g->type.mut != imp->desc.global.mut)
+        goto incompatible;
+      break;
+    }
+  }
+  return LAT_OK;
+incompatible:
+  return lat_error_set(err, LAT_EUNLINKABLE, SIZE_MAX,
+                       "incompatible import type for import %u \"%.*s\" "
+                       "\"%.*s\"",
+                       i, (int)imp->module.len, (const char *)mod,
+                       (int)imp->name.len, (const char *)name);
+}
+
+static lat_status trap_error(lat_wasm_store_t *s, lat_wasm_trap_t t,
+                             lat_error_t *err) {
+  s->trap = t;
+  s->trap_msg[0] = '\0';
+  return lat_error_set(err, LAT_TRAP, SIZE_MAX, "%s", lat_wasm_trap_message(t));
+}
+
+static lat_status apply_elem(lat_wasm_instance_t *inst, const lat__elem_t *seg,
+                             lat_error_t *err) {
+  uint64_t off[2];
+  lat_status st = lat__wasm_eval_const(inst, seg->offset, off);
+  if (st) return lat_error_set(err, st, SIZE_MAX, "bad element offset");
+  lat_wasm_table_t *t = inst->tables[seg->table];
+  uint64_t start = (uint32_t)off[0];
+  if (start + seg->count > t->size)
+    return trap_error(inst->store, LAT_TRAP_TABLE_OOB, err);
+  for (uint32_t k = 0; k < seg->count; k++) {
+    void *ref;
+    if (seg->is_expr) {
+      uint64_t v[2];
+      if ((st = lat__wasm_eval_const(inst, seg->exprs[k], v)))
+        return lat_error_set(err, st, SIZE_MAX, "bad element expression");
+      ref = (void *)(uintptr_t)v[0];
+    } else {
+      ref = inst->funcs[seg->func_idx[k]];
+    }
+    t->elems[start + k] = ref;
+  }
+  return LAT_OK;
+}
+
+static lat_status apply_data(lat_wasm_instance_t *inst, const lat__data_t *seg,
+                             lat_error_t *err) {
+  uint64_t off[2];
+  lat_status st = lat__wasm_eval_const(inst, seg->offset, off);
+  if (st) return lat_error_set(err, st, SIZE_MAX, "bad data offset");
+  lat_wasm_memory_t *mem = inst->mems[seg->memory];
+  uint64_t start = (uint32_t)off[0];
+  if (start + seg->data.len > mem->size)
+    return trap_error(inst->store, LAT_TRAP_MEMORY_OOB, err);
+  if (seg->data.len)
+    memcpy(mem->base + start, lat__bytes(inst->module, seg->data),
+           seg->data.len);
+  return LAT_OK;
+}
+
+lat_status lat_wasm_instance_new(lat_wasm_store_t *s, lat_wasm_module_t *m,
+                                 const lat_wasm_extern_t *imports,
+                                 size_t nimports, lat_wasm_instance_t **out,
+                                 lat_error_t *err) {
+  lat_status st;
+  if (nimports != m->nimports)
+    return lat_error_set(err, LAT_EUNLINKABLE, SIZE_MAX,
+                         "module has %u imports but %zu were given",
+                         m->nimports, nimports);
+  if (s->limits.max_instances && s->ninstances >= s->limits.max_instances)
+    return lat_error_set(err, LAT_ELIMIT, SIZE_MAX,
+                         "too many instances in this store");
+  for (uint32_t i = 0; i < m->nimports; i++)
+    if ((st = check_import(m, i, &m->imports[i], &imports[i], err))) return st;
+
+  lat_wasm_instance_t *inst = lat_calloc(1, sizeof *inst);
+  if (!inst) return lat_error_set(err, LAT_ENOMEM, SIZE_MAX, "out of memory");
+  inst->store = s;
+  inst->module = m;
+  lat_wasm_module_retain(m);
+  inst->funcs = lat_calloc(m->nfuncs ? m->nfuncs : 1, sizeof *inst->funcs);
+  inst->tables = lat_calloc(m->ntables ? m->ntables : 1, sizeof *inst->tables);
+  inst->mems = lat_calloc(m->nmems ? m->nmems : 1, sizeof *inst->mems);
+  inst->globals = lat_calloc(m->nglobals ? m->nglobals : 1, sizeof *inst->globals);
+  inst->elem_dropped = lat_calloc(m->nelems ? m->nelems : 1, 1);
+  inst->data_dropped = lat_calloc(m->ndatas ? m->ndatas : 1, 1);
+  if (!inst->funcs || !inst->tables || !inst->mems || !inst->globals ||
+      !inst->elem_dropped || !inst->data_dropped || store_track(s, OBJ_INSTANCE, inst)) {
+    instance_free(inst);
+    return lat_error_set(err, LAT_ENOMEM, SIZE_MAX, "out of memory");
+  }
+  s->ninstances++;
+
+  uint32_t fi = 0, ti = 0, mi = 0, gi = 0;
+  for (uint32_t i = 0; i < m->nimports; i++) {
+    switch (imports[i].kind) {
+      case LAT_EXTERN_FUNC: inst->funcs[fi++] = imports[i].of.func; break;
+      case LAT_EXTERN_TABLE: inst->tables[ti++] = imports[i].of.table; break;
+      case LAT_EXTERN_MEMORY: inst->mems[mi++] = imports[i].of.memory; break;
+      case LAT_EXTERN_GLOBAL: inst->globals[gi++] = imports[i].of.global; break;
+    }
+  }
+  for (uint32_t i = m->nfunc_imports; i < m->nfuncs; i++) {
+    lat_wasm_func_t *f = lat_calloc(1, sizeof *f);
+    if (!f || store_track(s, OBJ_FUNC, f)) {
+      lat_free(f);
+      return lat_error_set(err, LAT_ENOMEM, SIZE_MAX, "out of memory");
+    }
+    f->type = &m->types[m->funcs[i].type_idx];
+    f->inst = inst;
+    f->def = &m->funcs[i];
+    f->idx = i;
+    inst->funcs[i] = f;
+  }
+  for (uint32_t i = m->ntable_imports; i < m->ntables; i++)
+    if ((st = table_create(s, &m->tables[i], NULL, &inst->tables[i], err)))
+      return st;
+  for (uint32_t i = m->nmem_imports; i < m->nmems; i++)
+    if ((st = memory_create(s, &m->mems[i], &inst->mems[i], err))) return st;
+  for (uint32_t i = m->nglobal_imports; i < m->nglobals; i++) {
+    lat_wasm_global_t *g;
+    if ((st = global_create(s, &m->globals[i].type, &g)))
+      return lat_error_set(err, st, SIZE_MAX, "out of memory");
+    if ((st = lat__wasm_eval_const(inst, m->globals[i].init, g->val)))
+      return lat_error_set(err, st, SIZE_MAX,
+                           "cannot evaluate initializer of global %u", i);
+    inst->globals[i] = g;
+  }
+  *out = inst; /* visible even if a segment traps below */
+
+  for (uint32_t i = 0; i < m->nelems; i++) {
+    const lat__elem_t *seg = &m->elems[i];
+    if (seg->mode == LAT_SEG_ACTIVE) {
+      if ((st = apply_elem(inst, seg, err))) return st;
+      inst->elem_dropped[i] = 1;
+    } else if (seg->mode == LAT_SEG_DECLARATIVE) {
+      inst->elem_dropped[i] = 1;
+    }
+  }
+  for (uint32_t i = 0; i < m->ndatas; i++) {
+    const lat__data_t *seg = &m->datas[i];
+    if (seg->mode == LAT_SEG_ACTIVE) {
+      if ((st = apply_data(inst, seg, err))) return st;
+      inst->data_dropped[i] = 1;
+    }
+  }
+  if (m->has_start) {
+    s->trap = LAT_TRAP_NONE;
+    s->trap_msg[0] = '\0';
+    uint64_t slots[1];
+    lat_wasm_func_t *f = inst->funcs[m->start];
+    if (f->host) {
+      lat_wasm_caller_t caller = {s, NULL};
+      st = f->host(&caller, f->host_env, slots);
+    } else {
+      st = lat__wasm_call(s, f, slots);
+    }
+    if (st == LAT_TRAP) return set_trap_error(s, err);
+    if (st) return lat_error_set(err, st, SIZE_MAX, "%s", lat_status_message(st));
+  }
+  return LAT_OK;
+}
+
+lat_status lat_wasm_instance_export(lat_wasm_instance_t *inst,
+                                    const char *name, size_t name_len,
+                                    lat_wasm_extern_t *out) {
+  const lat_wasm_module_t *m = inst->module;
+  for (uint32_t i = 0; i < m->nexports; i++) {
+    const lat__export_t *e = &m->exports[i];
+    if (e->name.len != name_len ||
+        memcmp(lat__bytes(m, e->name), name, name_len) != 0)
+      continue;
+    out->kind = e->kind;
+    switch (e->kind) {
+      case LAT_EXTERN_FUNC: out->of.func = inst->funcs[e->index]; break;
+      case LAT_EXTERN_TABLE: out->of.table = inst->tables[e->index]; break;
+      case LAT_EXTERN_MEMORY: out->of.memory = inst->mems[e->index]; break;
+      case LAT_EXTERN_GLOBAL: out->of.global = inst->globals[e->index]; break;
+    }
+    return LAT_OK;
+  }
+  return LAT_ENOTFOUND;
+}
+
+lat_wasm_module_t *lat_wasm_instance_module(lat_wasm_instance_t *inst) {
+  return inst->module;
+}

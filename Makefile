@@ -51,7 +51,7 @@ build/debug/obj/%.o: src/%.c $(HDRS)
 build/debug/unit_tests: $(TEST_OBJ) $(DBG_LIB_OBJ)
 	$(CC) $(DBGFLAGS) -o $@ $^ $(LIBS)
 
-build/debug/tobj/%.o: tests/%.c $(HDRS) $(wildcard tests/unit/*.h)
+build/debug/tobj/%.o: tests/%.c $(HDRS) $(wildcard tests/unit/*.h tests/unit/*/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CSTD) $(WARN) $(DEFS) $(DBGFLAGS) -Isrc -Itests/unit -c -o $@ $<
 

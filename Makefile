@@ -1,6 +1,7 @@
 # Lattice build.  `make` builds build/lattice (optimised); `make test` sets up
 # dependencies and runs every suite under ASan+UBSan; `make spec` runs the
-# WebAssembly spec suites; `make bench` prints benchmark ratios.
+# WebAssembly spec suites; `make bench` prints benchmark ratios; `make fuzz`
+# builds the libFuzzer targets; `make run-examples` runs examples/.
 #
 # Sources are found by wildcard: one folder per subsystem under src/, so a new
 # file needs no Makefile edit.  gnu17 rather than c17 because the interpreter
@@ -8,11 +9,14 @@
 
 CC      ?= gcc
 WARN    := -Wall -Wextra -Wshadow -Wvla -Wstrict-prototypes -Wmissing-prototypes
+# CI builds with WERROR=1 (.ci/run): warnings are errors there.
+WARN    += $(if $(filter 1,$(WERROR)),-Werror)
 CSTD    := -std=gnu17
 CFLAGS  ?= -O2 -g
 DEFS    := -D_GNU_SOURCE
-LIBS    := -lm -lpthread
-SHARED  := ../shared/testdata
+LIBS    := -lm -lpthread -lsodium -ljansson
+SHARED  ?= ../shared/testdata
+NPROC   := $(shell nproc 2>/dev/null || echo 2)
 
 SRC_LIB := $(filter-out src/cli/%,$(wildcard src/*/*.c))
 SRC_CLI := $(wildcard src/cli/*.c)
@@ -28,7 +32,7 @@ DBGFLAGS := -O1 -g $(SAN)
 TEST_SRC := $(wildcard tests/unit/*.c tests/unit/*/*.c)
 TEST_OBJ := $(patsubst tests/%.c,build/debug/tobj/%.o,$(TEST_SRC))
 
-.PHONY: all debug test spec bench setup clean format fuzz
+.PHONY: all debug test spec bench setup clean format fuzz replay run-examples
 
 all: build/lattice
 
@@ -51,18 +55,60 @@ build/debug/obj/%.o: src/%.c $(HDRS)
 build/debug/unit_tests: $(TEST_OBJ) $(DBG_LIB_OBJ)
 	$(CC) $(DBGFLAGS) -o $@ $^ $(LIBS)
 
-build/debug/tobj/%.o: tests/%.c $(HDRS) $(wildcard tests/unit/*.h tests/unit/*/*.h)
+build/debug/tobj/%.o: tests/%.c $(HDRS) $(wildcard tests/unit/*.h tests/unit/*/*.h tests/fuzz/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CSTD) $(WARN) $(DEFS) $(DBGFLAGS) -Isrc -Itests/unit -c -o $@ $<
 
+# ---- fuzzing ---------------------------------------------------------------
+# One libFuzzer target per tests/fuzz/fuzz_*.c, built with clang (`make fuzz`;
+# run e.g. build/fuzz/fuzz_decode -max_total_time=60 build/fuzz-corpus/decode).
+# The same files linked with replay_main.c under gcc + ASan/UBSan are the
+# corpus replays `make test` runs; fuzz_mutate builds the corpora.
+FUZZ_CC    := clang
+FUZZ_SAN   := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+FUZZ_NAMES := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BINS  := $(FUZZ_NAMES:%=build/fuzz/fuzz_%)
+FUZZ_LIB_OBJ := $(patsubst src/%.c,build/fuzz/obj/%.o,$(SRC_LIB))
+REPLAY_BINS := $(FUZZ_NAMES:%=build/debug/replay_%)
+TOOLS      := build/tools/fuzz_mutate
+
+fuzz: $(FUZZ_BINS)
+
+build/fuzz/obj/%.o: src/%.c $(HDRS)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(CSTD) $(DEFS) -O1 -g $(FUZZ_SAN) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(CSTD) $(DEFS) -O1 -g $(FUZZ_SAN) -fsanitize=fuzzer -Isrc -o $@ $< $(FUZZ_LIB_OBJ) $(LIBS)
+
+replay: $(REPLAY_BINS)
+
+build/debug/replay_%: build/debug/tobj/fuzz/fuzz_%.o build/debug/tobj/fuzz/replay_main.o $(DBG_LIB_OBJ)
+	$(CC) $(DBGFLAGS) -o $@ $^ $(LIBS)
+
+build/tools/%: tests/fuzz/mutate.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CSTD) $(WARN) $(DEFS) -O2 -o $@ $<
+
+# ---- suites ------------------------------------------------------------------
 setup:
 	scripts/setup.sh
 
-test: setup debug
-	tests/run_all.sh
+# Builds in parallel, then runs every suite (tests/run_all.sh ends with the
+# total `N passed, N failed` line).
+test: setup
+	$(MAKE) -j$(NPROC) debug replay $(TOOLS)
+	SHARED=$(SHARED) tests/run_all.sh
+
+run-examples: setup build/lattice
+	build/lattice run examples/fib.wat --invoke fib 20
+	build/lattice run examples/fib.wat --invoke fib_iter 90
+	build/lattice run examples/memory.wat --invoke sum_squares 1000
+	build/lattice wast examples/checks.wast
 
 spec: build/lattice
-	build/lattice wast $(filter-out $(SHARED)/wasm-spec/2.0/simd,$(wildcard $(SHARED)/wasm-spec/2.0/*.wast))
+	build/lattice wast $(wildcard $(SHARED)/wasm-spec/2.0/*.wast)
 
 bench: setup build/lattice
 	bench/run.sh

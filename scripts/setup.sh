@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the build, the tests and the benchmarks need.
+# Idempotent: checks each package (dpkg -s) and command first and does
+# nothing at all when everything is present.  Called by `make setup`, which
+# `make test` and `make bench` depend on.
+set -euo pipefail
+
+# package -> why
+PKGS=(
+  gcc                        # the build
+  make
+  clang                      # fuzz targets (libFuzzer) and wasm32 kernels
+  lld                        # wasm-ld for --target=wasm32
+  wabt                       # wast2json (fuzz corpus), wat2wasm, wasm2c (bench)
+  wasi-libc                  # wasm32-wasi guests (next issues)
+  libclang-rt-14-dev-wasm32  # builtins every wasm32 link needs
+  hyperfine                  # bench timing
+  python3                    # corpus mutation and bench generators
+  libsodium-dev              # crypto (next issue)
+)
+
+missing=()
+for p in "${PKGS[@]}"; do
+  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+# Node is often installed outside apt (nvm, a tarball): only ask apt for it
+# when there is no node at all.
+command -v node >/dev/null 2>&1 || missing+=(nodejs)
+
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+echo "setup: installing ${missing[*]}" >&2
+SUDO=
+if [ "$(id -u)" -ne 0 ]; then
+  if command -v sudo >/dev/null 2>&1; then
+    SUDO=sudo
+  else
+    echo "setup: need root (or sudo) to install: ${missing[*]}" >&2
+    exit 1
+  fi
+fi
+export DEBIAN_FRONTEND=noninteractive
+APT=(apt-get -o DPkg::Lock::Timeout=600 -y -q)
+$SUDO "${APT[@]}" update
+$SUDO "${APT[@]}" install --no-install-recommends "${missing[@]}"

@@ -1,0 +1,205 @@
+#!/usr/bin/env bash
+# Runs every test suite against the sanitizer build and sums the results.
+#
+#   unit     build/debug/unit_tests (one process per test)
+#   spec     build/debug/lattice wast, one process per 2.0 script (the 90
+#            non-SIMD files; SPEC_SIMD=1 adds 2.0/simd), in parallel
+#   fuzz-*   corpus replays (build/debug/replay_*) over build/fuzz-corpus,
+#            generated from the spec suite when missing (tests/fuzz/gen_corpus.sh)
+#   cli      tests/cli/*.sh against build/debug/lattice
+#
+# Each suite prints its own `N passed, N failed` line; this script parses
+# them (the last such line of each suite's output) and ends with the total
+# line.  A suite that crashes, prints no summary or exits non-zero with no
+# failure counted adds one failure, and the others still run.  Logs go to
+# build/test-logs/.  Exit status is non-zero on any failure.
+#
+# Env: SHARED (test data, default ../shared/testdata), JOBS (parallel spec
+# runs, default nproc), SUITES (space-separated subset, e.g. "unit cli"),
+# SPEC_TIMEOUT (seconds per script, default 900).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+SHARED=${SHARED:-../shared/testdata}
+JOBS=${JOBS:-$(nproc 2>/dev/null || echo 2)}
+SUITES=${SUITES:-"unit spec fuzz cli"}
+SPEC_TIMEOUT=${SPEC_TIMEOUT:-900}
+LOG=build/test-logs
+LATTICE=${LATTICE:-build/debug/lattice}
+export ASAN_OPTIONS=${ASAN_OPTIONS:-allocator_may_return_null=1:detect_leaks=1:abort_on_error=0}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+rm -rf "$LOG"
+mkdir -p "$LOG"
+
+total_pass=0
+total_fail=0
+summary=()
+start_all=$(date +%s)
+
+# last "N passed, N failed" of a file, as "N N"; empty when none
+counts_of() {
+  grep -aoE '[0-9]+ passed, [0-9]+ failed' "$1" | tail -n 1 |
+    sed -E 's/([0-9]+) passed, ([0-9]+) failed/\1 \2/'
+}
+
+# sanitizer reports in a log (they are failures even if counted as passes)
+sanitizer_hits() {
+  grep -acE 'ERROR: (Address|Leak|Memory|Thread)Sanitizer|runtime error:' "$1" || true
+}
+
+# record NAME LOGFILE RC: parses the log, adds to the totals
+record() {
+  local name=$1 log=$2 rc=$3 p=0 f=0 c note=""
+  c=$(counts_of "$log")
+  if [ -n "$c" ]; then
+    read -r p f <<<"$c"
+  else
+    f=1
+    note=" (no summary line: crashed or did not run; see $log)"
+  fi
+  if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+    f=1
+    note=" (exit status $rc with no failure counted; see $log)"
+  fi
+  total_pass=$((total_pass + p))
+  total_fail=$((total_fail + f))
+  summary+=("$(printf '%-12s %7d passed, %5d failed%s' "$name" "$p" "$f" "$note")")
+}
+
+# run_suite NAME CMD...: runs CMD, shows its output, logs it, records it
+run_suite() {
+  local name=$1 t0 rc
+  shift
+  echo "== $name: $*"
+  t0=$(date +%s)
+  "$@" >"$LOG/$name.log" 2>&1
+  rc=$?
+  # show failures and the summary, not thousands of passing lines
+  grep -aE 'FAIL|ERROR|error|passed, [0-9]+ failed|runtime error|Sanitizer' "$LOG/$name.log" | tail -n 60
+  echo "   ($name took $(($(date +%s) - t0))s, exit $rc, log $LOG/$name.log)"
+  record "$name" "$LOG/$name.log" "$rc"
+}
+
+need_bin() {
+  if [ ! -x "$1" ]; then
+    echo "run_all: $1 is missing (run 'make debug replay' first)" >&2
+    return 1
+  fi
+}
+
+# ---- unit ------------------------------------------------------------------
+suite_unit() {
+  need_bin build/debug/unit_tests || return 1
+  build/debug/unit_tests
+}
+
+# ---- spec ------------------------------------------------------------------
+# One lattice process per script, JOBS at a time; prints a line per script
+# with failures, then the suite total.
+spec_one() { # FILE -> writes $LOG/spec/<stem>.log and .rc
+  local f=$1 stem
+  stem=$(basename "$f" .wast)
+  [ "$(basename "$(dirname "$f")")" = simd ] && stem=simd_$stem
+  timeout -k 10 "$SPEC_TIMEOUT" "$LATTICE" wast "$f" >"$LOG/spec/$stem.log" 2>&1
+  echo $? >"$LOG/spec/$stem.rc"
+}
+export -f spec_one
+suite_spec() {
+  local dir=$SHARED/wasm-spec/2.0
+  if [ ! -d "$dir" ]; then
+    echo "!!!! spec suite NOT FOUND at $dir: set SHARED=<testdata dir> !!!!"
+    echo "0 passed, 1 failed"
+    return 1
+  fi
+  need_bin "$LATTICE" || return 1
+  mkdir -p "$LOG/spec"
+  local files=("$dir"/*.wast)
+  [ "${SPEC_SIMD:-0}" = 1 ] && files+=("$dir"/simd/*.wast)
+  echo "spec: ${#files[@]} scripts from $dir, $JOBS at a time"
+  export LOG LATTICE SPEC_TIMEOUT
+  printf '%s\0' "${files[@]}" | xargs -0 -P "$JOBS" -I{} bash -c 'spec_one "$1"' _ {}
+  local p=0 f=0 l c fp ff rc san
+  for l in "$LOG"/spec/*.log; do
+    c=$(counts_of "$l")
+    rc=$(cat "${l%.log}.rc" 2>/dev/null || echo 99)
+    san=$(sanitizer_hits "$l")
+    if [ -n "$c" ]; then read -r fp ff <<<"$c"; else fp=0 ff=0; fi
+    if [ -z "$c" ] || [ "$san" -gt 0 ] || { [ "$rc" -ne 0 ] && [ "$ff" -eq 0 ]; }; then
+      ff=$((ff + 1))
+      echo "spec: FAIL $(basename "$l" .log): exit $rc, ${san} sanitizer report(s)${c:+, counted $fp passed $((ff - 1)) failed} (see $l)"
+    elif [ "$ff" -gt 0 ]; then
+      echo "spec: $(basename "$l" .log): $fp passed, $ff failed"
+    fi
+    p=$((p + fp))
+    f=$((f + ff))
+  done
+  echo "spec: $p passed, $f failed"
+  [ "$f" -eq 0 ]
+}
+
+# ---- fuzz corpus replay ------------------------------------------------------
+ensure_corpus() {
+  local c=build/fuzz-corpus
+  if [ ! -f $c/.stamp ] || [ build/tools/fuzz_mutate -nt $c/.stamp ] ||
+     [ tests/fuzz/gen_corpus.sh -nt $c/.stamp ] || [ tests/fuzz/wast_modules.py -nt $c/.stamp ] ||
+     [ tests/fuzz/regressions.txt -nt $c/.stamp ]; then
+    echo "== generating fuzz corpora in $c"
+    SHARED=$SHARED MUTATE=build/tools/fuzz_mutate tests/fuzz/gen_corpus.sh $c || return 1
+  fi
+}
+suite_replay() { # NAME CORPUS
+  need_bin "build/debug/replay_$1" || return 1
+  "build/debug/replay_$1" "fuzz-$1" "build/fuzz-corpus/$2" 2>&1
+}
+
+# ---- CLI ---------------------------------------------------------------------
+suite_cli() {
+  need_bin "$LATTICE" || return 1
+  local p=0 f=0 s out c sp sf
+  for s in tests/cli/*.sh; do
+    out=$(LATTICE=$ROOT/$LATTICE ROOT=$ROOT bash "$s" 2>&1)
+    local rc=$?
+    echo "$out"
+    c=$(grep -aoE '[0-9]+ passed, [0-9]+ failed' <<<"$out" | tail -n 1)
+    if [ -n "$c" ]; then
+      sp=${c%% passed*}
+      sf=${c##*, }
+      sf=${sf%% failed}
+    else
+      sp=0 sf=1
+      echo "cli: FAIL $s (no summary line)"
+    fi
+    [ "$rc" -ne 0 ] && [ "$sf" -eq 0 ] && sf=1 && echo "cli: FAIL $s (exit $rc)"
+    p=$((p + sp))
+    f=$((f + sf))
+  done
+  echo "cli: $p passed, $f failed"
+  [ "$f" -eq 0 ]
+}
+
+for s in $SUITES; do
+  case $s in
+    unit) run_suite unit suite_unit ;;
+    spec) run_suite spec suite_spec ;;
+    fuzz)
+      if ensure_corpus >"$LOG/fuzz-corpus.log" 2>&1; then
+        tail -n 1 "$LOG/fuzz-corpus.log"
+        run_suite fuzz-decode suite_replay decode decode
+        run_suite fuzz-wat suite_replay wat wat
+        run_suite fuzz-run suite_replay run run
+      else
+        cat "$LOG/fuzz-corpus.log"
+        echo "0 passed, 1 failed" >>"$LOG/fuzz-corpus.log"
+        record fuzz-corpus "$LOG/fuzz-corpus.log" 1
+      fi
+      ;;
+    cli) run_suite cli suite_cli ;;
+    *) echo "run_all: unknown suite '$s'" >&2 ;;
+  esac
+done
+
+echo
+echo "== summary ($(($(date +%s) - start_all))s)"
+printf '%s\n' "${summary[@]}"
+echo "$total_pass passed, $total_fail failed"
+[ "$total_fail" -eq 0 ]

@@ -254,6 +254,14 @@ struct lat_wasm_store {
   uint8_t *object_kinds;
   size_t nobjects, cap_objects;
   uint64_t ninstances;
+
+  /* wasm_interp.c: state of the running call, kept across host re-entry
+   * (zero-initialised by the store; owned by the interpreter) */
+  uint64_t *exec_sp;  /* first free value-stack slot while a host function
+                         runs; NULL when no wasm call is active */
+  void *exec_frames;  /* lowest call-frame record in use (records grow down
+                         from stack_end); NULL when no wasm call is active */
+  uint32_t exec_nest; /* lat__wasm_call activations on the C stack */
 };
 
 /* Run a function (wasm_interp.c).  slots holds the arguments on entry and

@@ -1,0 +1,178 @@
+#!/usr/bin/env bash
+# `make bench`: the five kernels of ENGINE.md A4 in four engines, in one run.
+#
+#   native   kernel + native_main.c, clang -O2 for the host
+#   lattice  build/lattice run --time --invoke run K.wasm; the time is the
+#            engine's own timer around the call (printed as "call X ms"),
+#            so process start, load and instantiation are excluded; first
+#            call, so lazy translation of the called code is included
+#   node     node node_run.mjs K.wasm (V8 default tiers; best call of 3 in
+#            one process, so tier-up may have happened)
+#   wasm2c   wasm2c K.wasm -n k + wasm2c_main.c + wasm-rt-impl.c, clang -O2
+#
+# Every kernel is built with Debian clang `--target=wasm32 -O2 -nostdlib`;
+# every time is the best of REPS (3), in milliseconds, and every ratio is
+# against native.  Checksums must agree across engines; a disagreement is
+# printed loudly and makes the exit status non-zero.  Then a >= 10 MB
+# module of compiled C is decoded and validated (`lattice validate`), with
+# V8's WebAssembly.validate and wabt's wasm-validate for comparison.
+#
+# Artefacts go in build/bench/ (never committed).  Env: REPS, KERNELS,
+# LATTICE (default build/lattice), BIG_FUNCS, BIG_COPIES.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+OUT=build/bench
+REPS=${REPS:-3}
+KERNELS=${KERNELS:-"fib sieve matmul sort crc"}
+LATTICE=${LATTICE:-build/lattice}
+CLANG=${CLANG:-clang}
+W2C_RT=/usr/share/wabt/wasm2c
+[ -d $W2C_RT ] || W2C_RT=/usr/src/wasm2c
+mkdir -p $OUT
+status=0
+
+say() { printf '%s\n' "$*" >&2; }
+
+# ---- build -------------------------------------------------------------------
+build_kernel() { # K
+  local k=$1 src=bench/kernels/$1.c dep=bench/kernels/kernel.h
+  if [ ! $OUT/$k.wasm -nt $src ] || [ $dep -nt $OUT/$k.wasm ]; then
+    $CLANG --target=wasm32 -O2 -nostdlib -Wl,--no-entry -o $OUT/$k.wasm $src || return 1
+  fi
+  if [ ! $OUT/$k.native -nt $src ] || [ bench/native_main.c -nt $OUT/$k.native ]; then
+    $CLANG -O2 -o $OUT/$k.native $src bench/native_main.c || return 1
+  fi
+  if [ ! $OUT/$k.w2c -nt $OUT/$k.wasm ] || [ bench/wasm2c_main.c -nt $OUT/$k.w2c ]; then
+    mkdir -p $OUT/w2c_$k
+    wasm2c $OUT/$k.wasm -n k -o $OUT/w2c_$k/k.c || return 1
+    $CLANG -O2 -I$OUT/w2c_$k -I$W2C_RT -o $OUT/$k.w2c bench/wasm2c_main.c \
+      $OUT/w2c_$k/k.c $W2C_RT/wasm-rt-impl.c -lm || return 1
+  fi
+}
+
+# ---- one engine, one kernel: prints "CHECKSUM MS" or "ERR" --------------------
+time_native() { "$OUT/$1.native" "$REPS" 2>/dev/null || echo ERR; }
+time_node() { node bench/node_run.mjs "$OUT/$1.wasm" "$REPS" 2>/dev/null || echo ERR; }
+time_wasm2c() { "$OUT/$1.w2c" "$REPS" 2>/dev/null || echo ERR; }
+time_lattice() {
+  local best="" cs="" i out err ms
+  [ -x "$LATTICE" ] || { echo ERR; return; }
+  for ((i = 0; i < REPS; i++)); do
+    out=$("$LATTICE" run --time --invoke run "$OUT/$1.wasm" 2>$OUT/lattice.err) || { echo ERR; return; }
+    cs=$(tail -n 1 <<<"$out")
+    ms=$(grep -oE 'call [0-9.]+ ms' $OUT/lattice.err | grep -oE '[0-9.]+')
+    [ -n "$ms" ] || { echo ERR; return; }
+    if [ -z "$best" ] || awk "BEGIN{exit !($ms < $best)}"; then best=$ms; fi
+  done
+  echo "$cs $best"
+}
+
+ENGINES=(native lattice node wasm2c)
+declare -A CS MS
+for k in $KERNELS; do
+  if ! build_kernel "$k" >$OUT/build_$k.log 2>&1; then
+    say "bench: building $k failed:"
+    cat $OUT/build_$k.log >&2
+    status=1
+    continue
+  fi
+  for e in "${ENGINES[@]}"; do
+    r=$(time_$e "$k")
+    if [ "$r" = ERR ] || [ -z "$r" ]; then
+      CS[$k,$e]=ERR MS[$k,$e]=
+      [ "$e" = lattice ] && [ -s $OUT/lattice.err ] && say "bench: lattice $k: $(head -n 3 $OUT/lattice.err)"
+    else
+      read -r CS[$k,$e] MS[$k,$e] <<<"$r"
+    fi
+  done
+done
+
+# ---- table -----------------------------------------------------------------------
+printf '\n%-8s %10s %18s %18s %18s   %s\n' kernel "native ms" "lattice ms (x)" "node ms (x)" "wasm2c ms (x)" checksum
+declare -A LOGSUM N
+for k in $KERNELS; do
+  nat=${MS[$k,native]:-}
+  line=$(printf '%-8s %10s' "$k" "${nat:-n/a}")
+  mismatch=""
+  for e in lattice node wasm2c; do
+    m=${MS[$k,$e]:-}
+    if [ -n "$m" ] && [ -n "$nat" ]; then
+      ratio=$(awk "BEGIN{printf \"%.2f\", $m / $nat}")
+      line+=$(printf ' %18s' "$m ($ratio)")
+      LOGSUM[$e]=$(awk "BEGIN{print ${LOGSUM[$e]:-0} + log($m / $nat)}")
+      N[$e]=$((${N[$e]:-0} + 1))
+    else
+      line+=$(printf ' %18s' "n/a")
+    fi
+    c=${CS[$k,$e]:-ERR}
+    if [ "$c" != ERR ] && [ "$c" != "${CS[$k,native]:-}" ]; then
+      mismatch+=" $e=$c"
+    fi
+  done
+  if [ -n "$mismatch" ]; then
+    line+="   !!! CHECKSUM MISMATCH: native=${CS[$k,native]:-?}$mismatch !!!"
+    status=1
+  else
+    line+="   ${CS[$k,native]:-?}"
+  fi
+  echo "$line"
+done
+echo
+nk=$(wc -w <<<"$KERNELS")
+for e in lattice node wasm2c; do
+  if [ "${N[$e]:-0}" -gt 0 ]; then
+    g=$(awk "BEGIN{printf \"%.2f\", exp(${LOGSUM[$e]} / ${N[$e]})}")
+    [ "${N[$e]}" -lt "$nk" ] && g+=" (over ${N[$e]} of $nk kernels)"
+  else
+    g="n/a"
+  fi
+  echo "geomean $e/native: $g"
+done
+
+# ---- large module: decode + validate ----------------------------------------------
+BIG_FUNCS=${BIG_FUNCS:-2000}
+BIG_COPIES=${BIG_COPIES:-20}
+big=$OUT/big.wasm
+if [ ! -s $big ] || [ bench/gen_big.py -nt $big ] || [ bench/wasm_replicate.py -nt $big ]; then
+  say "bench: generating the large module (once; about 10 s)"
+  rm -rf $OUT/bigsrc && python3 bench/gen_big.py $OUT/bigsrc "$BIG_FUNCS" 2 &&
+    (cd $OUT/bigsrc && for f in big*.c; do
+       $CLANG --target=wasm32 -O1 -nostdlib -c "$f" -o "${f%.c}.o" & done; wait) &&
+    $CLANG --target=wasm32 -nostdlib -Wl,--no-entry -o $OUT/big1.wasm $OUT/bigsrc/*.o &&
+    python3 bench/wasm_replicate.py $OUT/big1.wasm $big "$BIG_COPIES" || { say "bench: big module failed"; status=1; }
+fi
+if [ -s $big ]; then
+  bytes=$(stat -c %s $big)
+  mb=$(awk "BEGIN{printf \"%.1f\", $bytes / 1e6}")
+  echo
+  echo "large module: $big, $mb MB ($(wasm-objdump -h $big 2>/dev/null | grep -oE 'Code .*count: [0-9]+' | grep -oE '[0-9]+$') functions)"
+  best=""
+  if [ -x "$LATTICE" ]; then
+    for ((i = 0; i < REPS; i++)); do
+      ms=$("$LATTICE" validate $big 2>&1 | grep -oE '[0-9.]+ ms' | grep -oE '[0-9.]+')
+      [ -n "$ms" ] || { best=""; break; }
+      if [ -z "$best" ] || awk "BEGIN{exit !($ms < $best)}"; then best=$ms; fi
+    done
+  fi
+  if [ -n "$best" ]; then
+    echo "decode+validate lattice: $best ms, $(awk "BEGIN{printf \"%.1f\", $bytes / 1e3 / $best}") MB/s"
+  else
+    echo "decode+validate lattice: n/a ($("$LATTICE" validate $big 2>&1 | head -n 1))"
+  fi
+  v=$(node bench/validate.mjs $big "$REPS" 2>/dev/null)
+  read -r ok vms <<<"$v"
+  [ -n "${vms:-}" ] && echo "decode+validate node (WebAssembly.validate): $vms ms, $(awk "BEGIN{printf \"%.1f\", $bytes / 1e3 / $vms}") MB/s"
+  t0=$(date +%s%N)
+  wasm-validate $big >/dev/null 2>&1
+  t1=$(date +%s%N)
+  wms=$(awk "BEGIN{printf \"%.1f\", ($t1 - $t0) / 1e6}")
+  echo "decode+validate wabt wasm-validate (whole process): $wms ms, $(awk "BEGIN{printf \"%.1f\", $bytes / 1e3 / $wms}") MB/s"
+fi
+
+# ---- start-up: a whole `lattice run` process on a tiny module ---------------------
+if [ -x "$LATTICE" ] && command -v hyperfine >/dev/null; then
+  hyperfine -N --warmup 3 --runs 30 --export-json $OUT/startup.json \
+    "$LATTICE run --invoke fib examples/fib.wat 10" >/dev/null 2>&1 &&
+    echo "startup (lattice run examples/fib.wat --invoke fib 10, whole process): $(python3 -c "import json;r=json.load(open('$OUT/startup.json'))['results'][0];print('%.2f ms (min %.2f)'%(r['mean']*1e3,r['min']*1e3))")"
+fi
+exit $status

@@ -1,0 +1,1979 @@
+/* wasm_text.c: WebAssembly text modules -> binary modules.
+ *
+ * Approach: two passes over the token array of one module.
+ *
+ *   pass 1 (scan)   walks the fields, skipping their bodies, to number every
+ *                   definition in its index space (imports first: the text
+ *                   format requires them to precede definitions, which we
+ *                   check), bind `$id`s, and parse the explicit `(type ...)`
+ *                   definitions.  After it, every symbolic reference in the
+ *                   module can be resolved, forward ones included.
+ *   pass 2 (encode) walks the fields again in text order and appends each
+ *                   one's binary form to its section buffer; function bodies
+ *                   are encoded straight from the tokens.  Implicit function
+ *                   types (a type use with inline params/results and no
+ *                   matching explicit type) are appended to the type list in
+ *                   the order they are met, as the reference interpreter does.
+ *   assembly        concatenates the non-empty sections in binary order.
+ *
+ * Folded instructions `(op imm (a) (b))` are emitted operands first: we
+ * parse the immediates once to find where they end, encode the operands,
+ * then re-parse the immediates to emit them.  Re-parsing a handful of tokens
+ * is cheaper and simpler than buffering or moving bytes, and it allocates
+ * nothing.  Element segments pick the binary form (function indices or
+ * expressions) the way the reference encoder does: indices when the type is
+ * funcref and every item is a single ref.func.
+ *
+ * The encoder does not type-check: modules that assert_invalid expects to be
+ * rejected must still encode, so only text-level errors (syntax, unknown
+ * names, literal ranges, the inline-type rules) are reported here, each with
+ * line:column.  Recursion depth is capped so hostile nesting cannot exhaust
+ * the C stack.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "wasm_text_int.h"
+
+#define MAX_DEPTH 3000u /* nesting of folded instructions and blocks */
+
+enum { SP_TYPE, SP_FUNC, SP_TABLE, SP_MEM, SP_GLOBAL, SP_ELEM, SP_DATA, SP_COUNT };
+
+static const char *const space_name[SP_COUNT] = {
+    "type", "function", "table", "memory", "global", "elem segment",
+    "data segment"};
+
+typedef struct {
+  const char *s;
+  uint32_t n;
+  uint32_t idx;
+} sym_t;
+
+/* name -> index, open addressing; names point into the source */
+typedef struct {
+  sym_t *e;
+  uint32_t cap; /* power of two, or 0 */
+  uint32_t count;
+} symtab_t;
+
+typedef struct {
+  uint32_t np, nr;
+  uint8_t *vt; /* np params then nr results (arena) */
+} ftype_t;
+
+typedef struct {
+  const char *s; /* label name, NULL when anonymous */
+  uint32_t n;
+} label_t;
+
+typedef struct {
+  const lat__lexed_t *lx;
+  const lat__tok_t *t;
+  size_t pos;
+  lat__wat_ops_t *ops;
+  lat_error_t *err;
+  lat_arena_t arena;
+
+  symtab_t names[SP_COUNT];
+  uint32_t count[SP_COUNT]; /* pass 1 totals */
+  uint32_t next[SP_COUNT];  /* pass 2 running index */
+
+  ftype_t *types;
+  uint32_t ntypes, types_cap;
+
+  lat_buf_t sec_import, sec_func, sec_table, sec_mem, sec_global, sec_export,
+      sec_elem, sec_code, sec_data, body, scratch, str;
+  uint32_t n_import, n_func, n_table, n_mem, n_global, n_export, n_elem,
+      n_data;
+  bool has_start;
+  uint32_t start;
+  bool uses_datacount;
+
+  /* current function */
+  symtab_t locals;
+  uint32_t nlocals;
+  lat_buf_t local_types; /* declared locals' types, params excluded */
+  label_t *labels;
+  uint32_t nlabels, labels_cap;
+  uint32_t depth;
+} P;
+
+#define TRY(x)                          \
+  do {                                  \
+    lat_status st_ = (x);               \
+    if (st_ != LAT_OK) return st_;      \
+  } while (0)
+
+/* ---- errors and tokens -------------------------------------------------------- */
+
+static lat_status fail_at(P *p, size_t tok, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static lat_status fail_at(P *p, size_t tok, const char *fmt, ...) {
+  char msg[160];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  if (tok >= p->lx->ntoks) tok = p->lx->ntoks - 1;
+  return lat__wat_error(p->err, p->lx->src, p->lx->src_len, p->t[tok].off,
+                        "%s", msg);
+}
+
+static lat_status oom(P *p) {
+  return lat_error_set(p->err, LAT_ENOMEM, SIZE_MAX, "out of memory");
+}
+
+static const lat__tok_t *tk(const P *p, size_t i) {
+  return i < p->lx->ntoks ? &p->t[i] : &p->t[p->lx->ntoks - 1];
+}
+static uint8_t kind_at(const P *p, size_t i) { return tk(p, i)->kind; }
+static const char *tsrc(const P *p, size_t i) {
+  return p->lx->src + tk(p, i)->off;
+}
+static bool kw_at(const P *p, size_t i, const char *kw) {
+  const lat__tok_t *t = tk(p, i);
+  size_t n = strlen(kw);
+  return t->kind == LAT__TOK_KEYWORD && t->len == n &&
+         memcmp(p->lx->src + t->off, kw, n) == 0;
+}
+static bool is_kw(const P *p, const char *kw) { return kw_at(p, p->pos, kw); }
+static bool lpar_kw(const P *p, const char *kw) {
+  return kind_at(p, p->pos) == LAT__TOK_LPAR && kw_at(p, p->pos + 1, kw);
+}
+static bool at(const P *p, uint8_t kind) { return kind_at(p, p->pos) == kind; }
+static bool is_num_tok(const P *p, size_t i) {
+  const lat__tok_t *t = tk(p, i);
+  return t->kind == LAT__TOK_RESERVED && t->len > 0 &&
+         p->lx->src[t->off] >= '0' && p->lx->src[t->off] <= '9';
+}
+static bool is_var(const P *p) {
+  return at(p, LAT__TOK_ID) || is_num_tok(p, p->pos);
+}
+
+static lat_status unexpected(P *p) {
+  if (at(p, LAT__TOK_EOF)) return fail_at(p, p->pos, "unexpected end of input");
+  return fail_at(p, p->pos, "unexpected token");
+}
+
+static lat_status expect(P *p, uint8_t kind) {
+  if (!at(p, kind)) return unexpected(p);
+  p->pos++;
+  return LAT_OK;
+}
+static lat_status expect_rpar(P *p) { return expect(p, LAT__TOK_RPAR); }
+
+/* Skips a balanced s-expression starting at '(' (or a single atom). */
+static lat_status skip_sexpr(P *p) {
+  if (!at(p, LAT__TOK_LPAR)) {
+    if (at(p, LAT__TOK_EOF) || at(p, LAT__TOK_RPAR)) return unexpected(p);
+    p->pos++;
+    return LAT_OK;
+  }
+  size_t start = p->pos;
+  size_t depth = 0;
+  do {
+    uint8_t k = kind_at(p, p->pos);
+    if (k == LAT__TOK_EOF) return fail_at(p, start, "unclosed parenthesis");
+    if (k == LAT__TOK_LPAR) depth++;
+    if (k == LAT__TOK_RPAR) depth--;
+    p->pos++;
+  } while (depth > 0);
+  return LAT_OK;
+}
+
+/* ---- symbol tables ---------------------------------------------------------------- */
+
+static uint32_t hash_str(const char *s, uint32_t n) {
+  uint32_t h = 2166136261u;
+  for (uint32_t i = 0; i < n; i++) {
+    h ^= (uint8_t)s[i];
+    h *= 16777619u;
+  }
+  return h;
+}
+
+static bool sym_find(const symtab_t *st, const char *s, uint32_t n,
+                     uint32_t *out) {
+  if (st->cap == 0) return false;
+  uint32_t h = hash_str(s, n) & (st->cap - 1);
+  while (st->e[h].s) {
+    if (st->e[h].n == n && memcmp(st->e[h].s, s, n) == 0) {
+      *out = st->e[h].idx;
+      return true;
+    }
+    h = (h + 1) & (st->cap - 1);
+  }
+  return false;
+}
+
+/* Returns LAT_EARG on a duplicate, LAT_ENOMEM on allocation failure. */
+static lat_status sym_add(symtab_t *st, const char *s, uint32_t n,
+                          uint32_t idx) {
+  if ((st->count + 1) * 2 > st->cap) {
+    uint32_t ncap = st->cap ? st->cap * 2 : 16;
+    sym_t *ne = lat_calloc(ncap, sizeof(sym_t));
+    if (!ne) return LAT_ENOMEM;
+    for (uint32_t i = 0; i < st->cap; i++) {
+      if (!st->e[i].s) continue;
+      uint32_t h = hash_str(st->e[i].s, st->e[i].n) & (ncap - 1);
+      while (ne[h].s) h = (h + 1) & (ncap - 1);
+      ne[h] = st->e[i];
+    }
+    lat_free(st->e);
+    st->e = ne;
+    st->cap = ncap;
+  }
+  uint32_t h = hash_str(s, n) & (st->cap - 1);
+  while (st->e[h].s) {
+    if (st->e[h].n == n && memcmp(st->e[h].s, s, n) == 0) return LAT_EARG;
+    h = (h + 1) & (st->cap - 1);
+  }
+  st->e[h].s = s;
+  st->e[h].n = n;
+  st->e[h].idx = idx;
+  st->count++;
+  return LAT_OK;
+}
+
+static void sym_clear(symtab_t *st) {
+  if (st->count) memset(st->e, 0, st->cap * sizeof(sym_t));
+  st->count = 0;
+}
+
+static void sym_fini(symtab_t *st) {
+  lat_free(st->e);
+  st->e = NULL;
+  st->cap = st->count = 0;
+}
+
+/* Binds the ID token at tok (if any) to idx in space sp. */
+static lat_status bind(P *p, int sp, size_t tok, uint32_t idx) {
+  const lat__tok_t *t = tk(p, tok);
+  lat_status st = sym_add(&p->names[sp], p->lx->src + t->off, t->len, idx);
+  if (st == LAT_EARG)
+    return fail_at(p, tok, "duplicate %s %.*s", space_name[sp], (int)t->len,
+                   p->lx->src + t->off);
+  if (st != LAT_OK) return oom(p);
+  return LAT_OK;
+}
+
+/* ---- literals --------------------------------------------------------------------- */
+
+static lat_status num_fail(P *p, lat__num_result r) {
+  if (r == LAT__NUM_RANGE) return fail_at(p, p->pos, "constant out of range");
+  /* the reference lexer cannot make a number of such a token either */
+  return fail_at(p, p->pos, "unknown operator");
+}
+
+static lat_status parse_u32(P *p, uint32_t *out) {
+  uint64_t v;
+  if (!is_num_tok(p, p->pos)) return unexpected(p);
+  lat__num_result r = lat__wat_parse_nat(tsrc(p, p->pos), tk(p, p->pos)->len, &v);
+  if (r == LAT__NUM_OK && v > UINT32_MAX) r = LAT__NUM_RANGE;
+  if (r != LAT__NUM_OK) return num_fail(p, r);
+  *out = (uint32_t)v;
+  p->pos++;
+  return LAT_OK;
+}
+
+static lat_status parse_var(P *p, int sp, uint32_t *out) {
+  if (at(p, LAT__TOK_ID)) {
+    const lat__tok_t *t = tk(p, p->pos);
+    if (!sym_find(&p->names[sp], p->lx->src + t->off, t->len, out))
+      return fail_at(p, p->pos, "unknown %s %.*s", space_name[sp], (int)t->len,
+                     p->lx->src + t->off);
+    p->pos++;
+    return LAT_OK;
+  }
+  return parse_u32(p, out);
+}
+
+/* Decodes the string at pos into p->str (reset first). */
+static lat_status parse_string(P *p) {
+  if (!at(p, LAT__TOK_STRING)) return unexpected(p);
+  p->str.len = 0;
+  if (!lat__wat_string(tsrc(p, p->pos), tk(p, p->pos)->len, &p->str))
+    return fail_at(p, p->pos, "malformed string");
+  p->pos++;
+  return LAT_OK;
+}
+
+static lat_status parse_name(P *p, lat_buf_t *o) {
+  size_t tok = p->pos;
+  TRY(parse_string(p));
+  if (!lat_utf8_valid(p->str.data, p->str.len))
+    return fail_at(p, tok, "malformed UTF-8 encoding");
+  if (lat_buf_write_uleb(o, p->str.len) != LAT_OK ||
+      lat_buf_append(o, p->str.data, p->str.len) != LAT_OK)
+    return oom(p);
+  return LAT_OK;
+}
+
+static lat_status put(P *p, lat_buf_t *o, uint8_t b) {
+  return lat_buf_push(o, b) == LAT_OK ? LAT_OK : oom(p);
+}
+static lat_status put_u(P *p, lat_buf_t *o, uint64_t v) {
+  return lat_buf_write_uleb(o, v) == LAT_OK ? LAT_OK : oom(p);
+}
+static lat_status put_s(P *p, lat_buf_t *o, int64_t v) {
+  return lat_buf_write_sleb(o, v) == LAT_OK ? LAT_OK : oom(p);
+}
+static lat_status put_bytes(P *p, lat_buf_t *o, const void *d, size_t n) {
+  return lat_buf_append(o, d, n) == LAT_OK ? LAT_OK : oom(p);
+}
+
+/* ---- types ------------------------------------------------------------------------ */
+
+static bool valtype_of(const P *p, size_t i, uint8_t *out) {
+  static const struct {
+    const char *n;
+    uint8_t t;
+  } vt[] = {{"i32", LAT_I32},         {"i64", LAT_I64},
+            {"f32", LAT_F32},         {"f64", LAT_F64},
+            {"v128", LAT_V128},       {"funcref", LAT_FUNCREF},
+            {"externref", LAT_EXTERNREF}};
+  for (size_t k = 0; k < sizeof vt / sizeof vt[0]; k++) {
+    if (kw_at(p, i, vt[k].n)) {
+      *out = vt[k].t;
+      return true;
+    }
+  }
+  return false;
+}
+
+static lat_status parse_valtype(P *p, uint8_t *out) {
+  if (!valtype_of(p, p->pos, out)) return unexpected(p);
+  p->pos++;
+  return LAT_OK;
+}
+
+static lat_status parse_reftype(P *p, uint8_t *out) {
+  if (is_kw(p, "funcref")) *out = LAT_FUNCREF;
+  else if (is_kw(p, "externref")) *out = LAT_EXTERNREF;
+  else return unexpected(p);
+  p->pos++;
+  return LAT_OK;
+}
+
+/* Inline signature being parsed: params then results in one buffer. */
+typedef struct {
+  lat_buf_t vt;
+  uint32_t np, nr;
+} sig_t;
+
+static bool sig_eq(const sig_t *s, const ftype_t *f) {
+  return s->np == f->np && s->nr == f->nr &&
+         (s->np + s->nr == 0 || memcmp(s->vt.data, f->vt, s->np + s->nr) == 0);
+}
+
+/* Parses (param ...)* (result ...)*.  name_mode: 0 = names are an error,
+ * 1 = allowed and ignored, 2 = bound as locals of the current function. */
+static lat_status parse_sig(P *p, sig_t *s, int name_mode) {
+  s->vt.len = 0;
+  s->np = s->nr = 0;
+  while (lpar_kw(p, "param")) {
+    p->pos += 2;
+    if (at(p, LAT__TOK_ID)) {
+      if (name_mode == 0) return unexpected(p);
+      if (name_mode == 2) {
+        const lat__tok_t *t = tk(p, p->pos);
+        lat_status st = sym_add(&p->locals, p->lx->src + t->off, t->len, s->np);
+        if (st == LAT_EARG)
+          return fail_at(p, p->pos, "duplicate local %.*s", (int)t->len,
+                         p->lx->src + t->off);
+        if (st != LAT_OK) return oom(p);
+      }
+      p->pos++;
+      uint8_t v;
+      TRY(parse_valtype(p, &v));
+      TRY(put(p, &s->vt, v));
+      s->np++;
+    } else {
+      while (!at(p, LAT__TOK_RPAR)) {
+        uint8_t v;
+        TRY(parse_valtype(p, &v));
+        TRY(put(p, &s->vt, v));
+        s->np++;
+      }
+    }
+    TRY(expect_rpar(p));
+  }
+  while (lpar_kw(p, "result")) {
+    p->pos += 2;
+    while (!at(p, LAT__TOK_RPAR)) {
+      uint8_t v;
+      TRY(parse_valtype(p, &v));
+      TRY(put(p, &s->vt, v));
+      s->nr++;
+    }
+    TRY(expect_rpar(p));
+  }
+  if (s->np > 1000000 || s->nr > 1000000)
+    return fail_at(p, p->pos, "too many parameters");
+  return LAT_OK;
+}
+
+static lat_status add_type(P *p, const sig_t *s, uint32_t *out) {
+  if (p->ntypes == p->types_cap) {
+    uint32_t ncap = p->types_cap ? p->types_cap * 2 : 16;
+    ftype_t *nt = lat_realloc(p->types, (size_t)ncap * sizeof(ftype_t));
+    if (!nt) return oom(p);
+    p->types = nt;
+    p->types_cap = ncap;
+  }
+  ftype_t *f = &p->types[p->ntypes];
+  f->np = s->np;
+  f->nr = s->nr;
+  f->vt = NULL;
+  if (s->np + s->nr) {
+    f->vt = lat_arena_alloc(&p->arena, s->np + s->nr);
+    if (!f->vt) return oom(p);
+    memcpy(f->vt, s->vt.data, s->np + s->nr);
+  }
+  *out = p->ntypes++;
+  return LAT_OK;
+}
+
+static lat_status find_or_add_type(P *p, const sig_t *s, uint32_t *out) {
+  for (uint32_t i = 0; i < p->ntypes; i++) {
+    if (sig_eq(s, &p->types[i])) {
+      *out = i;
+      return LAT_OK;
+    }
+  }
+  return add_type(p, s, out);
+}
+
+/* typeuse ::= (type x)? (param ...)* (result ...)*
+ * Returns the type index and, in *out_np, the parameter count. */
+static lat_status parse_typeuse(P *p, int name_mode, uint32_t *out_idx,
+                                uint32_t *out_np) {
+  bool has_type = false;
+  uint32_t idx = 0;
+  size_t type_tok = p->pos;
+  if (lpar_kw(p, "type")) {
+    p->pos += 2;
+    type_tok = p->pos;
+    TRY(parse_var(p, SP_TYPE, &idx));
+    TRY(expect_rpar(p));
+    has_type = true;
+  }
+  sig_t s;
+  lat_buf_init(&s.vt);
+  lat_status st = parse_sig(p, &s, name_mode);
+  if (st != LAT_OK) goto out;
+  if (has_type) {
+    if (s.np + s.nr > 0) {
+      if (idx >= p->ntypes) {
+        st = fail_at(p, type_tok, "unknown type");
+        goto out;
+      }
+      if (!sig_eq(&s, &p->types[idx])) {
+        st = fail_at(p, type_tok, "inline function type");
+        goto out;
+      }
+    }
+    *out_np = idx < p->ntypes ? p->types[idx].np : s.np;
+    *out_idx = idx;
+  } else {
+    st = find_or_add_type(p, &s, out_idx);
+    *out_np = s.np;
+  }
+out:
+  lat_buf_fini(&s.vt);
+  return st;
+}
+
+/* ---- instructions ---------------------------------------------------------------- */
+
+static lat_status instrs(P *p, lat_buf_t *o);
+static lat_status instr_folded(P *p, lat_buf_t *o);
+
+static lat_status push_label(P *p, size_t tok /* SIZE_MAX if none */) {
+  if (p->nlabels == p->labels_cap) {
+    uint32_t ncap = p->labels_cap ? p->labels_cap * 2 : 16;
+    label_t *nl = lat_realloc(p->labels, (size_t)ncap * sizeof(label_t));
+    if (!nl) return oom(p);
+    p->labels = nl;
+    p->labels_cap = ncap;
+  }
+  label_t *l = &p->labels[p->nlabels++];
+  if (tok == SIZE_MAX) {
+    l->s = NULL;
+    l->n = 0;
+  } else {
+    l->s = tsrc(p, tok);
+    l->n = tk(p, tok)->len;
+  }
+  return LAT_OK;
+}
+
+/* Optional `$id` after end/else: must name the innermost label. */
+static lat_status check_end_label(P *p) {
+  if (!at(p, LAT__TOK_ID)) return LAT_OK;
+  const label_t *l = &p->labels[p->nlabels - 1];
+  const lat__tok_t *t = tk(p, p->pos);
+  if (!l->s || l->n != t->len || memcmp(l->s, tsrc(p, p->pos), l->n) != 0)
+    return fail_at(p, p->pos, "mismatching label");
+  p->pos++;
+  return LAT_OK;
+}
+
+static lat_status parse_label_ref(P *p, uint32_t *out) {
+  if (at(p, LAT__TOK_ID)) {
+    const lat__tok_t *t = tk(p, p->pos);
+    for (uint32_t i = p->nlabels; i-- > 0;) {
+      const label_t *l = &p->labels[i];
+      if (l->s && l->n == t->len && memcmp(l->s, tsrc(p, p->pos), l->n) == 0) {
+        *out = p->nlabels - 1 - i;
+        p->pos++;
+        return LAT_OK;
+      }
+    }
+    return fail_at(p, p->pos, "unknown label %.*s", (int)t->len, tsrc(p, p->pos));
+  }
+  return parse_u32(p, out);
+}
+
+static lat_status parse_local_ref(P *p, uint32_t *out) {
+  if (at(p, LAT__TOK_ID)) {
+    const lat__tok_t *t = tk(p, p->pos);
+    if (!sym_find(&p->locals, tsrc(p, p->pos), t->len, out))
+      return fail_at(p, p->pos, "unknown local %.*s", (int)t->len,
+                     tsrc(p, p->pos));
+    p->pos++;
+    return LAT_OK;
+  }
+  return parse_u32(p, out);
+}
+
+/* blocktype: encoded into bt[0..*btn) (at most 5 bytes of s33). */
+static lat_status parse_blocktype(P *p, uint8_t bt[8], size_t *btn) {
+  bool has_type = false;
+  uint32_t idx = 0;
+  size_t type_tok = p->pos;
+  if (lpar_kw(p, "type")) {
+    p->pos += 2;
+    type_tok = p->pos;
+    TRY(parse_var(p, SP_TYPE, &idx));
+    TRY(expect_rpar(p));
+    has_type = true;
+  }
+  sig_t s;
+  lat_buf_init(&s.vt);
+  lat_status st = parse_sig(p, &s, 0);
+  if (st != LAT_OK) goto out;
+  if (has_type) {
+    if (s.np + s.nr > 0 && (idx >= p->ntypes || !sig_eq(&s, &p->types[idx]))) {
+      st = fail_at(p, type_tok, "inline function type");
+      goto out;
+    }
+  } else if (s.np == 0 && s.nr == 0) {
+    bt[0] = 0x40;
+    *btn = 1;
+    goto out;
+  } else if (s.np == 0 && s.nr == 1) {
+    bt[0] = s.vt.data[0];
+    *btn = 1;
+    goto out;
+  } else {
+    st = find_or_add_type(p, &s, &idx);
+    if (st != LAT_OK) goto out;
+  }
+  {
+    /* s33 LEB of a non-negative index */
+    uint64_t v = idx;
+    size_t n = 0;
+    for (;;) {
+      uint8_t b = v & 0x7f;
+      v >>= 7;
+      if (v == 0 && !(b & 0x40)) {
+        bt[n++] = b;
+        break;
+      }
+      bt[n++] = b | 0x80;
+    }
+    *btn = n;
+  }
+out:
+  lat_buf_fini(&s.vt);
+  return st;
+}
+
+static lat_status emit_op(P *p, lat_buf_t *o, const lat__wat_op_t *op) {
+  if (op->prefix) {
+    TRY(put(p, o, op->prefix));
+    return put_u(p, o, op->code);
+  }
+  return put(p, o, (uint8_t)op->code);
+}
+
+static lat_status parse_memarg(P *p, lat_buf_t *o, uint8_t natural) {
+  uint64_t offset = 0, align = (uint64_t)1 << natural;
+  if (at(p, LAT__TOK_KEYWORD) && tk(p, p->pos)->len > 7 &&
+      memcmp(tsrc(p, p->pos), "offset=", 7) == 0) {
+    lat__num_result r = lat__wat_parse_nat(tsrc(p, p->pos) + 7,
+                                           tk(p, p->pos)->len - 7, &offset);
+    if (r == LAT__NUM_OK && offset > UINT32_MAX) r = LAT__NUM_RANGE;
+    if (r != LAT__NUM_OK) return num_fail(p, r);
+    p->pos++;
+  }
+  if (at(p, LAT__TOK_KEYWORD) && tk(p, p->pos)->len > 6 &&
+      memcmp(tsrc(p, p->pos), "align=", 6) == 0) {
+    lat__num_result r = lat__wat_parse_nat(tsrc(p, p->pos) + 6,
+                                           tk(p, p->pos)->len - 6, &align);
+    if (r == LAT__NUM_OK && align > UINT32_MAX) r = LAT__NUM_RANGE;
+    if (r != LAT__NUM_OK) return num_fail(p, r);
+    if (align == 0 || (align & (align - 1)) != 0)
+      return fail_at(p, p->pos, "alignment must be a power of two");
+    p->pos++;
+  }
+  uint32_t lg = 0;
+  while (((uint64_t)1 << lg) < align) lg++;
+  TRY(put_u(p, o, lg));
+  return put_u(p, o, offset);
+}
+
+/* shuffle: the reference calls every bad lane "malformed lane index" and a
+ * missing or extra one "invalid lane length"; extract/replace say
+ * "unexpected token" for a non-integer. */
+static lat_status parse_lane(P *p, lat_buf_t *o, bool shuffle) {
+  uint64_t v;
+  if (shuffle && (at(p, LAT__TOK_LPAR) || at(p, LAT__TOK_RPAR)))
+    return fail_at(p, p->pos, "invalid lane length");
+  if (!at(p, LAT__TOK_RESERVED) && !at(p, LAT__TOK_KEYWORD)) return unexpected(p);
+  lat__num_result r = lat__wat_parse_nat(tsrc(p, p->pos), tk(p, p->pos)->len, &v);
+  if (r == LAT__NUM_SYNTAX && !shuffle) return unexpected(p);
+  if (r != LAT__NUM_OK || v > 255)
+    return fail_at(p, p->pos, "malformed lane index");
+  p->pos++;
+  return put(p, o, (uint8_t)v);
+}
+
+static lat_status parse_int_imm(P *p, unsigned bits, uint64_t *out) {
+  if (!at(p, LAT__TOK_RESERVED)) return unexpected(p);
+  lat__num_result r = lat__wat_parse_int(tsrc(p, p->pos), tk(p, p->pos)->len,
+                                         bits, out);
+  if (r != LAT__NUM_OK) return num_fail(p, r);
+  p->pos++;
+  return LAT_OK;
+}
+
+static lat_status parse_f32_imm(P *p, uint32_t *out) {
+  if (!at(p, LAT__TOK_RESERVED) && !at(p, LAT__TOK_KEYWORD)) return unexpected(p);
+  lat__num_result r = lat__wat_parse_f32(tsrc(p, p->pos), tk(p, p->pos)->len, out);
+  if (r != LAT__NUM_OK) return num_fail(p, r);
+  p->pos++;
+  return LAT_OK;
+}
+
+static lat_status parse_f64_imm(P *p, uint64_t *out) {
+  if (!at(p, LAT__TOK_RESERVED) && !at(p, LAT__TOK_KEYWORD)) return unexpected(p);
+  lat__num_result r = lat__wat_parse_f64(tsrc(p, p->pos), tk(p, p->pos)->len, out);
+  if (r != LAT__NUM_OK) return num_fail(p, r);
+  p->pos++;
+  return LAT_OK;
+}
+
+static void put_le(uint8_t *d, uint64_t v, unsigned n) {
+  for (unsigned i = 0; i < n; i++) d[i] = (uint8_t)(v >> (8 * i));
+}
+
+static lat_status parse_v128(P *p, uint8_t out[16]) {
+  static const struct {
+    const char *n;
+    unsigned lanes, bits;
+    bool fl;
+  } shapes[] = {{"i8x16", 16, 8, false}, {"i16x8", 8, 16, false},
+                {"i32x4", 4, 32, false}, {"i64x2", 2, 64, false},
+                {"f32x4", 4, 32, true},  {"f64x2", 2, 64, true}};
+  size_t k;
+  for (k = 0; k < 6; k++)
+    if (is_kw(p, shapes[k].n)) break;
+  if (k == 6) return unexpected(p);
+  p->pos++;
+  unsigned bytes = shapes[k].bits / 8;
+  for (unsigned i = 0; i < shapes[k].lanes; i++) {
+    uint64_t v;
+    if (at(p, LAT__TOK_RPAR) || at(p, LAT__TOK_LPAR) || at(p, LAT__TOK_EOF))
+      return fail_at(p, p->pos, "wrong number of lane literals");
+    if (shapes[k].fl && bytes == 4) {
+      uint32_t b;
+      TRY(parse_f32_imm(p, &b));
+      v = b;
+    } else if (shapes[k].fl) {
+      TRY(parse_f64_imm(p, &v));
+    } else {
+      TRY(parse_int_imm(p, shapes[k].bits, &v));
+    }
+    put_le(out + i * bytes, v, bytes);
+  }
+  return LAT_OK;
+}
+
+/* Emits op and its immediates, reading them from the tokens at pos. */
+static lat_status op_imm(P *p, lat_buf_t *o, const lat__wat_op_t *op) {
+  uint32_t a, b;
+  switch ((lat__imm_kind)op->imm) {
+  case LAT__IMM_NONE:
+    return emit_op(p, o, op);
+  case LAT__IMM_BLOCK:
+  case LAT__IMM_ELSE:
+  case LAT__IMM_END:
+    return unexpected(p); /* handled structurally by the callers */
+  case LAT__IMM_LABEL:
+    TRY(parse_label_ref(p, &a));
+    TRY(emit_op(p, o, op));
+    return put_u(p, o, a);
+  case LAT__IMM_BR_TABLE: {
+    size_t start = p->pos;
+    uint32_t n = 0;
+    while (is_var(p)) {
+      TRY(parse_label_ref(p, &a));
+      n++;
+    }
+    if (n == 0) return unexpected(p);
+    TRY(emit_op(p, o, op));
+    TRY(put_u(p, o, n - 1));
+    p->pos = start;
+    for (uint32_t i = 0; i < n; i++) {
+      TRY(parse_label_ref(p, &a));
+      TRY(put_u(p, o, a));
+    }
+    return LAT_OK;
+  }
+  case LAT__IMM_FUNC:
+    TRY(parse_var(p, SP_FUNC, &a));
+    TRY(emit_op(p, o, op));
+    return put_u(p, o, a);
+  case LAT__IMM_CALL_INDIRECT: {
+    uint32_t table = 0, type, np;
+    if (is_var(p)) TRY(parse_var(p, SP_TABLE, &table));
+    TRY(parse_typeuse(p, 0, &type, &np));
+    TRY(emit_op(p, o, op));
+    TRY(put_u(p, o, type));
+    return put_u(p, o, table);
+  }
+  case LAT__IMM_LOCAL:
+    TRY(parse_local_ref(p, &a));
+    TRY(emit_op(p, o, op));
+    return put_u(p, o, a);
+  case LAT__IMM_GLOBAL:
+    TRY(parse_var(p, SP_GLOBAL, &a));
+    TRY(emit_op(p, o, op));
+    return put_u(p, o, a);
+  case LAT__IMM_TABLE:
+    a = 0;
+    if (is_var(p)) TRY(parse_var(p, SP_TABLE, &a));
+    TRY(emit_op(p, o, op));
+    return put_u(p, o, a);
+  case LAT__IMM_TABLE_COPY:
+    a = b = 0;
+    if (is_var(p)) {
+      TRY(parse_var(p, SP_TABLE, &a));
+      TRY(parse_var(p, SP_TABLE, &b));
+    }
+    TRY(emit_op(p, o, op));
+    TRY(put_u(p, o, a));
+    return put_u(p, o, b);
+  case LAT__IMM_TABLE_INIT: {
+    size_t first = p->pos;
+    if (!is_var(p)) return unexpected(p);
+    p->pos++;
+    if (is_var(p)) {
+      p->pos = first;
+      TRY(parse_var(p, SP_TABLE, &a));
+      TRY(parse_var(p, SP_ELEM, &b));
+    } else {
+      p->pos = first;
+      a = 0;
+      TRY(parse_var(p, SP_ELEM, &b));
+    }
+    TRY(emit_op(p, o, op));
+    TRY(put_u(p, o, b));
+    return put_u(p, o, a);
+  }
+  case LAT__IMM_ELEM:
+    TRY(parse_var(p, SP_ELEM, &a));
+    TRY(emit_op(p, o, op));
+    return put_u(p, o, a);
+  case LAT__IMM_DATA:
+    TRY(parse_var(p, SP_DATA, &a));
+    p->uses_datacount = true;
+    TRY(emit_op(p, o, op));
+    return put_u(p, o, a);
+  case LAT__IMM_MEMORY_INIT:
+    TRY(parse_var(p, SP_DATA, &a));
+    p->uses_datacount = true;
+    TRY(emit_op(p, o, op));
+    TRY(put_u(p, o, a));
+    return put(p, o, 0);
+  case LAT__IMM_ZERO:
+    TRY(emit_op(p, o, op));
+    return put(p, o, 0);
+  case LAT__IMM_ZERO2:
+    TRY(emit_op(p, o, op));
+    TRY(put(p, o, 0));
+    return put(p, o, 0);
+  case LAT__IMM_MEMARG:
+    TRY(emit_op(p, o, op));
+    return parse_memarg(p, o, op->align);
+  case LAT__IMM_MEMARG_LANE:
+    TRY(emit_op(p, o, op));
+    TRY(parse_memarg(p, o, op->align));
+    return parse_lane(p, o, false);
+  case LAT__IMM_I32: {
+    uint64_t v;
+    TRY(parse_int_imm(p, 32, &v));
+    TRY(emit_op(p, o, op));
+    return put_s(p, o, (int32_t)(uint32_t)v);
+  }
+  case LAT__IMM_I64: {
+    uint64_t v;
+    TRY(parse_int_imm(p, 64, &v));
+    TRY(emit_op(p, o, op));
+    return put_s(p, o, (int64_t)v);
+  }
+  case LAT__IMM_F32: {
+    uint32_t v;
+    uint8_t d[4];
+    TRY(parse_f32_imm(p, &v));
+    TRY(emit_op(p, o, op));
+    put_le(d, v, 4);
+    return put_bytes(p, o, d, 4);
+  }
+  case LAT__IMM_F64: {
+    uint64_t v;
+    uint8_t d[8];
+    TRY(parse_f64_imm(p, &v));
+    TRY(emit_op(p, o, op));
+    put_le(d, v, 8);
+    return put_bytes(p, o, d, 8);
+  }
+  case LAT__IMM_V128: {
+    uint8_t d[16];
+    TRY(parse_v128(p, d));
+    TRY(emit_op(p, o, op));
+    return put_bytes(p, o, d, 16);
+  }
+  case LAT__IMM_SHUFFLE:
+    TRY(emit_op(p, o, op));
+    for (int i = 0; i < 16; i++) TRY(parse_lane(p, o, true));
+    if (at(p, LAT__TOK_RESERVED)) return fail_at(p, p->pos, "invalid lane length");
+    return LAT_OK;
+  case LAT__IMM_LANE:
+    TRY(emit_op(p, o, op));
+    return parse_lane(p, o, false);
+  case LAT__IMM_SELECT: {
+    if (!lpar_kw(p, "result")) return emit_op(p, o, op);
+    sig_t s;
+    lat_buf_init(&s.vt);
+    lat_status st = parse_sig(p, &s, 0);
+    if (st == LAT_OK && s.np != 0) st = unexpected(p);
+    if (st == LAT_OK) st = put(p, o, 0x1c);
+    if (st == LAT_OK) st = put_u(p, o, s.nr);
+    if (st == LAT_OK && s.nr) st = put_bytes(p, o, s.vt.data, s.nr);
+    lat_buf_fini(&s.vt);
+    return st;
+  }
+  case LAT__IMM_REF_NULL:
+    TRY(emit_op(p, o, op));
+    if (is_kw(p, "func")) {
+      p->pos++;
+      return put(p, o, LAT_FUNCREF);
+    }
+    if (is_kw(p, "extern")) {
+      p->pos++;
+      return put(p, o, LAT_EXTERNREF);
+    }
+    return unexpected(p);
+  }
+  return unexpected(p);
+}
+
+static const lat__wat_op_t *lookup_op(P *p) {
+  if (!at(p, LAT__TOK_KEYWORD)) return NULL;
+  return lat__wat_op_find(p->ops, tsrc(p, p->pos), tk(p, p->pos)->len);
+}
+
+static lat_status enter(P *p) {
+  if (++p->depth > MAX_DEPTH) return fail_at(p, p->pos, "nesting too deep");
+  return LAT_OK;
+}
+
+/* block/loop/if in plain syntax; pos is at the keyword */
+static lat_status block_plain(P *p, lat_buf_t *o, const lat__wat_op_t *op) {
+  uint8_t bt[8];
+  size_t btn;
+  p->pos++;
+  size_t label = SIZE_MAX;
+  if (at(p, LAT__TOK_ID)) label = p->pos++;
+  TRY(parse_blocktype(p, bt, &btn));
+  TRY(put(p, o, (uint8_t)op->code));
+  TRY(put_bytes(p, o, bt, btn));
+  TRY(push_label(p, label));
+  TRY(instrs(p, o));
+  if (op->code == 0x04 && is_kw(p, "else")) {
+    p->pos++;
+    TRY(check_end_label(p));
+    TRY(put(p, o, 0x05));
+    TRY(instrs(p, o));
+  }
+  if (!is_kw(p, "end")) return unexpected(p);
+  p->pos++;
+  TRY(check_end_label(p));
+  p->nlabels--;
+  return put(p, o, 0x0b);
+}
+
+/* Keywords of the grammar that are not instructions: the reference lexer
+ * knows them, so finding one where an instruction belongs is "unexpected
+ * token" there rather than "unknown operator". */
+static lat_status not_an_op(P *p) {
+  static const char *const words[] = {
+      "type",   "func",   "param", "result", "local",  "then",     "item",
+      "offset", "module", "export", "import", "table", "memory",   "global",
+      "elem",   "data",   "start", "mut",    "declare", "funcref", "externref",
+      "i32",    "i64",    "f32",   "f64",    "v128",   "extern"};
+  for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+    if (is_kw(p, words[i])) return unexpected(p);
+  if (at(p, LAT__TOK_KEYWORD))
+    return fail_at(p, p->pos, "unknown operator %.*s", (int)tk(p, p->pos)->len,
+                   tsrc(p, p->pos));
+  return unexpected(p);
+}
+
+static lat_status instr_plain(P *p, lat_buf_t *o) {
+  const lat__wat_op_t *op = lookup_op(p);
+  if (!op) return not_an_op(p);
+  if (op->imm == LAT__IMM_BLOCK) {
+    TRY(enter(p));
+    TRY(block_plain(p, o, op));
+    p->depth--;
+    return LAT_OK;
+  }
+  if (op->imm == LAT__IMM_ELSE || op->imm == LAT__IMM_END) return unexpected(p);
+  p->pos++;
+  return op_imm(p, o, op);
+}
+
+/* (block ...), (loop ...), (if ...); pos is at the keyword */
+static lat_status block_folded(P *p, lat_buf_t *o, const lat__wat_op_t *op) {
+  uint8_t bt[8];
+  size_t btn;
+  p->pos++;
+  size_t label = SIZE_MAX;
+  if (at(p, LAT__TOK_ID)) label = p->pos++;
+  TRY(parse_blocktype(p, bt, &btn));
+  if (op->code != 0x04) {
+    TRY(put(p, o, (uint8_t)op->code));
+    TRY(put_bytes(p, o, bt, btn));
+    TRY(push_label(p, label));
+    TRY(instrs(p, o));
+    TRY(expect_rpar(p));
+    p->nlabels--;
+    return put(p, o, 0x0b);
+  }
+  while (at(p, LAT__TOK_LPAR) && !kw_at(p, p->pos + 1, "then"))
+    TRY(instr_folded(p, o));
+  if (!lpar_kw(p, "then")) return unexpected(p);
+  p->pos += 2;
+  TRY(put(p, o, 0x04));
+  TRY(put_bytes(p, o, bt, btn));
+  TRY(push_label(p, label));
+  TRY(instrs(p, o));
+  TRY(expect_rpar(p));
+  if (lpar_kw(p, "else")) {
+    p->pos += 2;
+    TRY(put(p, o, 0x05));
+    TRY(instrs(p, o));
+    TRY(expect_rpar(p));
+  }
+  TRY(expect_rpar(p));
+  p->nlabels--;
+  return put(p, o, 0x0b);
+}
+
+static lat_status instr_folded(P *p, lat_buf_t *o) {
+  TRY(enter(p));
+  p->pos++; /* ( */
+  const lat__wat_op_t *op = lookup_op(p);
+  if (!op) return not_an_op(p);
+  if (op->imm == LAT__IMM_BLOCK) {
+    TRY(block_folded(p, o, op));
+    p->depth--;
+    return LAT_OK;
+  }
+  if (op->imm == LAT__IMM_ELSE || op->imm == LAT__IMM_END) return unexpected(p);
+  p->pos++;
+  size_t imm_start = p->pos;
+  size_t saved_len = o->len;
+  TRY(op_imm(p, o, op));
+  if (!at(p, LAT__TOK_RPAR)) {
+    o->len = saved_len;
+    while (at(p, LAT__TOK_LPAR)) TRY(instr_folded(p, o));
+    if (!at(p, LAT__TOK_RPAR)) return unexpected(p);
+    size_t end = p->pos;
+    p->pos = imm_start;
+    TRY(op_imm(p, o, op));
+    p->pos = end;
+  }
+  p->pos++; /* ) */
+  p->depth--;
+  return LAT_OK;
+}
+
+/* instr* up to `)`, `end`, `else` or EOF (not consumed) */
+static lat_status instrs(P *p, lat_buf_t *o) {
+  for (;;) {
+    switch (kind_at(p, p->pos)) {
+    case LAT__TOK_LPAR:
+      TRY(instr_folded(p, o));
+      break;
+    case LAT__TOK_KEYWORD:
+      if (is_kw(p, "end") || is_kw(p, "else")) return LAT_OK;
+      TRY(instr_plain(p, o));
+      break;
+    case LAT__TOK_RPAR:
+    case LAT__TOK_EOF:
+      return LAT_OK;
+    default:
+      return unexpected(p);
+    }
+  }
+}
+
+/* A constant expression: instr* then `end`. */
+static lat_status const_expr(P *p, lat_buf_t *o) {
+  sym_clear(&p->locals);
+  p->nlabels = 0;
+  TRY(instrs(p, o));
+  return put(p, o, 0x0b);
+}
+
+/* (offset instr*) or one folded instruction; pos at '(' */
+static lat_status offset_expr(P *p, lat_buf_t *o) {
+  if (lpar_kw(p, "offset")) {
+    p->pos += 2;
+    TRY(const_expr(p, o));
+    return expect_rpar(p);
+  }
+  if (!at(p, LAT__TOK_LPAR)) return unexpected(p);
+  sym_clear(&p->locals);
+  p->nlabels = 0;
+  TRY(instr_folded(p, o));
+  return put(p, o, 0x0b);
+}
+
+/* ---- module fields (pass 2) --------------------------------------------------------- */
+
+static lat_status inline_exports(P *p, uint8_t kind, uint32_t idx) {
+  while (lpar_kw(p, "export")) {
+    p->pos += 2;
+    TRY(parse_name(p, &p->sec_export));
+    TRY(put(p, &p->sec_export, kind));
+    TRY(put_u(p, &p->sec_export, idx));
+    p->n_export++;
+    TRY(expect_rpar(p));
+  }
+  return LAT_OK;
+}
+
+/* (import "m" "n") inside a definition: writes the names to the import
+ * section and returns true in *is_import. */
+static lat_status inline_import(P *p, bool *is_import) {
+  *is_import = false;
+  if (!lpar_kw(p, "import")) return LAT_OK;
+  p->pos += 2;
+  TRY(parse_name(p, &p->sec_import));
+  TRY(parse_name(p, &p->sec_import));
+  TRY(expect_rpar(p));
+  p->n_import++;
+  *is_import = true;
+  return LAT_OK;
+}
+
+static lat_status parse_limit(P *p, uint32_t *out) {
+  uint64_t v;
+  if (!is_num_tok(p, p->pos)) return unexpected(p);
+  lat__num_result r = lat__wat_parse_nat(tsrc(p, p->pos), tk(p, p->pos)->len, &v);
+  if (r == LAT__NUM_RANGE || (r == LAT__NUM_OK && v > UINT32_MAX))
+    return fail_at(p, p->pos, "i32 constant out of range");
+  if (r != LAT__NUM_OK) return num_fail(p, r);
+  *out = (uint32_t)v;
+  p->pos++;
+  return LAT_OK;
+}
+
+static lat_status parse_limits(P *p, lat_buf_t *o, bool *out_has_max) {
+  uint32_t mn, mx = 0;
+  TRY(parse_limit(p, &mn));
+  bool has_max = is_num_tok(p, p->pos);
+  if (has_max) TRY(parse_limit(p, &mx));
+  TRY(put(p, o, has_max ? 1 : 0));
+  TRY(put_u(p, o, mn));
+  if (has_max) TRY(put_u(p, o, mx));
+  if (out_has_max) *out_has_max = has_max;
+  return LAT_OK;
+}
+
+static lat_status parse_tabletype(P *p, lat_buf_t *o) {
+  lat_buf_t lim;
+  lat_buf_init(&lim);
+  lat_status st = parse_limits(p, &lim, NULL);
+  uint8_t rt = 0;
+  if (st == LAT_OK) st = parse_reftype(p, &rt);
+  if (st == LAT_OK) st = put(p, o, rt);
+  if (st == LAT_OK) st = put_bytes(p, o, lim.data, lim.len);
+  lat_buf_fini(&lim);
+  return st;
+}
+
+static lat_status parse_globaltype(P *p, lat_buf_t *o) {
+  uint8_t vt;
+  if (lpar_kw(p, "mut")) {
+    p->pos += 2;
+    TRY(parse_valtype(p, &vt));
+    TRY(expect_rpar(p));
+    TRY(put(p, o, vt));
+    return put(p, o, 1);
+  }
+  TRY(parse_valtype(p, &vt));
+  TRY(put(p, o, vt));
+  return put(p, o, 0);
+}
+
+static lat_status field_type(P *p) {
+  /* already parsed in pass 1 */
+  return skip_sexpr(p);
+}
+
+static lat_status field_import(P *p) {
+  p->pos += 2;
+  TRY(parse_name(p, &p->sec_import));
+  TRY(parse_name(p, &p->sec_import));
+  if (!at(p, LAT__TOK_LPAR)) return unexpected(p);
+  p->pos++;
+  lat_buf_t *o = &p->sec_import;
+  if (is_kw(p, "func")) {
+    p->pos++;
+    if (at(p, LAT__TOK_ID)) p->pos++;
+    uint32_t type, np;
+    TRY(parse_typeuse(p, 1, &type, &np));
+    TRY(put(p, o, LAT_EXTERN_FUNC));
+    TRY(put_u(p, o, type));
+    p->next[SP_FUNC]++;
+  } else if (is_kw(p, "table")) {
+    p->pos++;
+    if (at(p, LAT__TOK_ID)) p->pos++;
+    TRY(put(p, o, LAT_EXTERN_TABLE));
+    TRY(parse_tabletype(p, o));
+    p->next[SP_TABLE]++;
+  } else if (is_kw(p, "memory")) {
+    p->pos++;
+    if (at(p, LAT__TOK_ID)) p->pos++;
+    TRY(put(p, o, LAT_EXTERN_MEMORY));
+    TRY(parse_limits(p, o, NULL));
+    p->next[SP_MEM]++;
+  } else if (is_kw(p, "global")) {
+    p->pos++;
+    if (at(p, LAT__TOK_ID)) p->pos++;
+    TRY(put(p, o, LAT_EXTERN_GLOBAL));
+    TRY(parse_globaltype(p, o));
+    p->next[SP_GLOBAL]++;
+  } else {
+    return unexpected(p);
+  }
+  TRY(expect_rpar(p));
+  p->n_import++;
+  return expect_rpar(p);
+}
+
+static lat_status field_func(P *p) {
+  p->pos += 2;
+  if (at(p, LAT__TOK_ID)) p->pos++;
+  uint32_t idx = p->next[SP_FUNC]++;
+  TRY(inline_exports(p, LAT_EXTERN_FUNC, idx));
+  bool imp;
+  TRY(inline_import(p, &imp));
+  uint32_t type, np;
+  sym_clear(&p->locals);
+  p->nlabels = 0;
+  if (imp) {
+    TRY(parse_typeuse(p, 1, &type, &np));
+    TRY(put(p, &p->sec_import, LAT_EXTERN_FUNC));
+    TRY(put_u(p, &p->sec_import, type));
+    return expect_rpar(p);
+  }
+  TRY(parse_typeuse(p, 2, &type, &np));
+  TRY(put_u(p, &p->sec_func, type));
+  p->n_func++;
+  p->nlocals = np;
+  p->local_types.len = 0;
+  while (lpar_kw(p, "local")) {
+    p->pos += 2;
+    if (at(p, LAT__TOK_ID)) {
+      const lat__tok_t *t = tk(p, p->pos);
+      lat_status st = sym_add(&p->locals, tsrc(p, p->pos), t->len, p->nlocals);
+      if (st == LAT_EARG)
+        return fail_at(p, p->pos, "duplicate local %.*s", (int)t->len,
+                       tsrc(p, p->pos));
+      if (st != LAT_OK) return oom(p);
+      p->pos++;
+      uint8_t vt;
+      TRY(parse_valtype(p, &vt));
+      TRY(put(p, &p->local_types, vt));
+      p->nlocals++;
+    } else {
+      while (!at(p, LAT__TOK_RPAR)) {
+        uint8_t vt;
+        TRY(parse_valtype(p, &vt));
+        TRY(put(p, &p->local_types, vt));
+        p->nlocals++;
+      }
+    }
+    TRY(expect_rpar(p));
+  }
+  p->body.len = 0;
+  /* local declarations: runs of equal types */
+  const uint8_t *lt = p->local_types.data;
+  size_t nl = p->local_types.len, runs = 0;
+  for (size_t i = 0; i < nl; i++)
+    if (i == 0 || lt[i] != lt[i - 1]) runs++;
+  TRY(put_u(p, &p->body, runs));
+  for (size_t i = 0; i < nl;) {
+    size_t j = i;
+    while (j < nl && lt[j] == lt[i]) j++;
+    TRY(put_u(p, &p->body, j - i));
+    TRY(put(p, &p->body, lt[i]));
+    i = j;
+  }
+  TRY(instrs(p, &p->body));
+  TRY(expect_rpar(p));
+  TRY(put(p, &p->body, 0x0b));
+  TRY(put_u(p, &p->sec_code, p->body.len));
+  return put_bytes(p, &p->sec_code, p->body.data, p->body.len);
+}
+
+/* Element list items into items (each a const expr with end); sets
+ * *all_funcs when every item is a single ref.func, and collects the
+ * function indices in fidx. */
+typedef struct {
+  lat_buf_t exprs;
+  lat_buf_t fidx; /* uleb function indices */
+  uint32_t n;
+  bool all_funcs;
+} elist_t;
+
+static lat_status elist_func(P *p, elist_t *e, uint32_t f) {
+  TRY(put(p, &e->exprs, 0xd2));
+  TRY(put_u(p, &e->exprs, f));
+  TRY(put(p, &e->exprs, 0x0b));
+  TRY(put_u(p, &e->fidx, f));
+  e->n++;
+  return LAT_OK;
+}
+
+static lat_status elist_expr(P *p, elist_t *e) {
+  size_t start = e->exprs.len;
+  if (lpar_kw(p, "item")) {
+    p->pos += 2;
+    TRY(const_expr(p, &e->exprs));
+    TRY(expect_rpar(p));
+  } else {
+    if (!at(p, LAT__TOK_LPAR)) return unexpected(p);
+    sym_clear(&p->locals);
+    p->nlabels = 0;
+    TRY(instr_folded(p, &e->exprs));
+    TRY(put(p, &e->exprs, 0x0b));
+  }
+  e->n++;
+  /* single ref.func x ? */
+  const uint8_t *d = e->exprs.data + start;
+  size_t n = e->exprs.len - start, i = 1;
+  uint64_t f = 0;
+  unsigned shift = 0;
+  if (n >= 3 && d[0] == 0xd2) {
+    while (i < n && (d[i] & 0x80) && shift < 35) {
+      f |= (uint64_t)(d[i] & 0x7f) << shift;
+      shift += 7;
+      i++;
+    }
+    if (i < n) {
+      f |= (uint64_t)(d[i] & 0x7f) << shift;
+      i++;
+    }
+    if (i + 1 == n && d[i] == 0x0b) return put_u(p, &e->fidx, f);
+  }
+  e->all_funcs = false;
+  return LAT_OK;
+}
+
+/* Parses the element list after the mode: `func x*`, `reftype expr*`, or
+ * (legacy, allowed when legacy) bare x*.  Returns the element type. */
+static lat_status parse_elist(P *p, elist_t *e, bool legacy, uint8_t *out_rt) {
+  if (is_kw(p, "func")) {
+    p->pos++;
+    *out_rt = LAT_FUNCREF;
+    while (is_var(p)) {
+      uint32_t f;
+      TRY(parse_var(p, SP_FUNC, &f));
+      TRY(elist_func(p, e, f));
+    }
+    return LAT_OK;
+  }
+  if (is_kw(p, "funcref") || is_kw(p, "externref")) {
+    TRY(parse_reftype(p, out_rt));
+    while (at(p, LAT__TOK_LPAR)) TRY(elist_expr(p, e));
+    return LAT_OK;
+  }
+  if (!legacy) return unexpected(p);
+  *out_rt = LAT_FUNCREF;
+  while (is_var(p)) {
+    uint32_t f;
+    TRY(parse_var(p, SP_FUNC, &f));
+    TRY(elist_func(p, e, f));
+  }
+  return LAT_OK;
+}
+
+/* mode: 0 active, 1 passive, 2 declarative */
+static lat_status emit_elem(P *p, int mode, uint32_t table,
+                            const lat_buf_t *offset, uint8_t rt,
+                            const elist_t *e) {
+  lat_buf_t *o = &p->sec_elem;
+  bool funcs = e->all_funcs && rt == LAT_FUNCREF;
+  if (funcs) {
+    if (mode == 0 && table == 0) {
+      TRY(put(p, o, 0x00));
+      TRY(put_bytes(p, o, offset->data, offset->len));
+    } else if (mode == 0) {
+      TRY(put(p, o, 0x02));
+      TRY(put_u(p, o, table));
+      TRY(put_bytes(p, o, offset->data, offset->len));
+      TRY(put(p, o, 0x00));
+    } else {
+      TRY(put(p, o, mode == 1 ? 0x01 : 0x03));
+      TRY(put(p, o, 0x00));
+    }
+    TRY(put_u(p, o, e->n));
+    TRY(put_bytes(p, o, e->fidx.data, e->fidx.len));
+  } else {
+    if (mode == 0 && table == 0 && rt == LAT_FUNCREF) {
+      TRY(put(p, o, 0x04));
+      TRY(put_bytes(p, o, offset->data, offset->len));
+    } else if (mode == 0) {
+      TRY(put(p, o, 0x06));
+      TRY(put_u(p, o, table));
+      TRY(put_bytes(p, o, offset->data, offset->len));
+      TRY(put(p, o, rt));
+    } else {
+      TRY(put(p, o, mode == 1 ? 0x05 : 0x07));
+      TRY(put(p, o, rt));
+    }
+    TRY(put_u(p, o, e->n));
+    TRY(put_bytes(p, o, e->exprs.data, e->exprs.len));
+  }
+  p->n_elem++;
+  return LAT_OK;
+}
+
+static void elist_init(elist_t *e) {
+  lat_buf_init(&e->exprs);
+  lat_buf_init(&e->fidx);
+  e->n = 0;
+  e->all_funcs = true;
+}
+static void elist_fini(elist_t *e) {
+  lat_buf_fini(&e->exprs);
+  lat_buf_fini(&e->fidx);
+}
+
+static lat_status field_table(P *p) {
+  p->pos += 2;
+  if (at(p, LAT__TOK_ID)) p->pos++;
+  uint32_t idx = p->next[SP_TABLE]++;
+  TRY(inline_exports(p, LAT_EXTERN_TABLE, idx));
+  bool imp;
+  TRY(inline_import(p, &imp));
+  if (imp) {
+    TRY(put(p, &p->sec_import, LAT_EXTERN_TABLE));
+    TRY(parse_tabletype(p, &p->sec_import));
+    return expect_rpar(p);
+  }
+  if ((is_kw(p, "funcref") || is_kw(p, "externref")) &&
+      kind_at(p, p->pos + 1) == LAT__TOK_LPAR && kw_at(p, p->pos + 2, "elem")) {
+    uint8_t rt, rt2;
+    TRY(parse_reftype(p, &rt));
+    p->pos += 2;
+    elist_t e;
+    elist_init(&e);
+    lat_buf_t off;
+    lat_buf_init(&off);
+    lat_status st = LAT_OK;
+    if (at(p, LAT__TOK_LPAR)) {
+      while (st == LAT_OK && at(p, LAT__TOK_LPAR)) st = elist_expr(p, &e);
+      rt2 = rt;
+    } else {
+      st = parse_elist(p, &e, true, &rt2);
+    }
+    if (st == LAT_OK) st = expect_rpar(p);
+    if (st == LAT_OK) {
+      st = put(p, &p->sec_table, rt);
+      if (st == LAT_OK) st = put(p, &p->sec_table, 0x01);
+      if (st == LAT_OK) st = put_u(p, &p->sec_table, e.n);
+      if (st == LAT_OK) st = put_u(p, &p->sec_table, e.n);
+      p->n_table++;
+    }
+    if (st == LAT_OK) st = put(p, &off, 0x41);
+    if (st == LAT_OK) st = put(p, &off, 0x00);
+    if (st == LAT_OK) st = put(p, &off, 0x0b);
+    if (st == LAT_OK) {
+      p->next[SP_ELEM]++;
+      st = emit_elem(p, 0, idx, &off, rt, &e);
+    }
+    elist_fini(&e);
+    lat_buf_fini(&off);
+    TRY(st);
+    return expect_rpar(p);
+  }
+  TRY(parse_tabletype(p, &p->sec_table));
+  p->n_table++;
+  return expect_rpar(p);
+}
+
+static lat_status field_memory(P *p) {
+  p->pos += 2;
+  if (at(p, LAT__TOK_ID)) p->pos++;
+  uint32_t idx = p->next[SP_MEM]++;
+  TRY(inline_exports(p, LAT_EXTERN_MEMORY, idx));
+  bool imp;
+  TRY(inline_import(p, &imp));
+  if (imp) {
+    TRY(put(p, &p->sec_import, LAT_EXTERN_MEMORY));
+    TRY(parse_limits(p, &p->sec_import, NULL));
+    return expect_rpar(p);
+  }
+  if (lpar_kw(p, "data")) {
+    p->pos += 2;
+    lat_buf_t d;
+    lat_buf_init(&d);
+    lat_status st = LAT_OK;
+    while (st == LAT_OK && at(p, LAT__TOK_STRING)) {
+      st = parse_string(p);
+      if (st == LAT_OK) st = put_bytes(p, &d, p->str.data, p->str.len);
+    }
+    if (st == LAT_OK) st = expect_rpar(p);
+    uint64_t pages = ((uint64_t)d.len + LAT_WASM_PAGE_SIZE - 1) / LAT_WASM_PAGE_SIZE;
+    if (st == LAT_OK) st = put(p, &p->sec_mem, 0x01);
+    if (st == LAT_OK) st = put_u(p, &p->sec_mem, pages);
+    if (st == LAT_OK) st = put_u(p, &p->sec_mem, pages);
+    p->n_mem++;
+    lat_buf_t *o = &p->sec_data;
+    if (st == LAT_OK) {
+      static const uint8_t off0[] = {0x41, 0x00, 0x0b};
+      if (idx == 0) {
+        st = put(p, o, 0x00);
+      } else {
+        st = put(p, o, 0x02);
+        if (st == LAT_OK) st = put_u(p, o, idx);
+      }
+      if (st == LAT_OK) st = put_bytes(p, o, off0, 3);
+      if (st == LAT_OK) st = put_u(p, o, d.len);
+      if (st == LAT_OK) st = put_bytes(p, o, d.data, d.len);
+      p->n_data++;
+      p->next[SP_DATA]++;
+    }
+    lat_buf_fini(&d);
+    TRY(st);
+    return expect_rpar(p);
+  }
+  TRY(parse_limits(p, &p->sec_mem, NULL));
+  p->n_mem++;
+  return expect_rpar(p);
+}
+
+static lat_status field_global(P *p) {
+  p->pos += 2;
+  if (at(p, LAT__TOK_ID)) p->pos++;
+  uint32_t idx = p->next[SP_GLOBAL]++;
+  TRY(inline_exports(p, LAT_EXTERN_GLOBAL, idx));
+  bool imp;
+  TRY(inline_import(p, &imp));
+  if (imp) {
+    TRY(put(p, &p->sec_import, LAT_EXTERN_GLOBAL));
+    TRY(parse_globaltype(p, &p->sec_import));
+    return expect_rpar(p);
+  }
+  TRY(parse_globaltype(p, &p->sec_global));
+  TRY(const_expr(p, &p->sec_global));
+  p->n_global++;
+  return expect_rpar(p);
+}
+
+static lat_status field_export(P *p) {
+  p->pos += 2;
+  TRY(parse_name(p, &p->sec_export));
+  if (!at(p, LAT__TOK_LPAR)) return unexpected(p);
+  p->pos++;
+  int sp;
+  uint8_t kind;
+  if (is_kw(p, "func")) { sp = SP_FUNC; kind = LAT_EXTERN_FUNC; }
+  else if (is_kw(p, "table")) { sp = SP_TABLE; kind = LAT_EXTERN_TABLE; }
+  else if (is_kw(p, "memory")) { sp = SP_MEM; kind = LAT_EXTERN_MEMORY; }
+  else if (is_kw(p, "global")) { sp = SP_GLOBAL; kind = LAT_EXTERN_GLOBAL; }
+  else return unexpected(p);
+  p->pos++;
+  uint32_t idx;
+  TRY(parse_var(p, sp, &idx));
+  TRY(expect_rpar(p));
+  TRY(put(p, &p->sec_export, kind));
+  TRY(put_u(p, &p->sec_export, idx));
+  p->n_export++;
+  return expect_rpar(p);
+}
+
+static lat_status field_start(P *p) {
+  size_t tok = p->pos;
+  p->pos += 2;
+  if (p->has_start) return fail_at(p, tok, "multiple start sections");
+  TRY(parse_var(p, SP_FUNC, &p->start));
+  p->has_start = true;
+  return expect_rpar(p);
+}
+
+static lat_status field_elem(P *p) {
+  p->pos += 2;
+  if (at(p, LAT__TOK_ID)) p->pos++;
+  p->next[SP_ELEM]++;
+  int mode = 1;
+  uint32_t table = 0;
+  lat_buf_t off;
+  lat_buf_init(&off);
+  elist_t e;
+  elist_init(&e);
+  lat_status st = LAT_OK;
+  bool legacy = false;
+  if (is_kw(p, "declare")) {
+    p->pos++;
+    mode = 2;
+  } else {
+    if (lpar_kw(p, "table")) {
+      p->pos += 2;
+      st = parse_var(p, SP_TABLE, &table);
+      if (st == LAT_OK) st = expect_rpar(p);
+      mode = 0;
+    } else if (is_var(p) && kind_at(p, p->pos + 1) == LAT__TOK_LPAR) {
+      st = parse_var(p, SP_TABLE, &table);
+      mode = 0;
+    }
+    if (st == LAT_OK && (mode == 0 || at(p, LAT__TOK_LPAR))) {
+      mode = 0;
+      st = offset_expr(p, &off);
+      legacy = true;
+    }
+  }
+  uint8_t rt = LAT_FUNCREF;
+  if (st == LAT_OK) st = parse_elist(p, &e, legacy, &rt);
+  if (st == LAT_OK) st = expect_rpar(p);
+  if (st == LAT_OK) st = emit_elem(p, mode, table, &off, rt, &e);
+  lat_buf_fini(&off);
+  elist_fini(&e);
+  return st;
+}
+
+static lat_status field_data(P *p) {
+  p->pos += 2;
+  if (at(p, LAT__TOK_ID)) p->pos++;
+  p->next[SP_DATA]++;
+  uint32_t mem = 0;
+  bool active = false;
+  lat_buf_t *o = &p->sec_data;
+  if (lpar_kw(p, "memory")) {
+    p->pos += 2;
+    TRY(parse_var(p, SP_MEM, &mem));
+    TRY(expect_rpar(p));
+    active = true;
+  } else if (is_var(p) && kind_at(p, p->pos + 1) == LAT__TOK_LPAR) {
+    TRY(parse_var(p, SP_MEM, &mem));
+    active = true;
+  }
+  if (active || at(p, LAT__TOK_LPAR)) {
+    if (mem == 0) {
+      TRY(put(p, o, 0x00));
+    } else {
+      TRY(put(p, o, 0x02));
+      TRY(put_u(p, o, mem));
+    }
+    TRY(offset_expr(p, o));
+  } else {
+    TRY(put(p, o, 0x01));
+  }
+  lat_buf_t d;
+  lat_buf_init(&d);
+  lat_status st = LAT_OK;
+  while (st == LAT_OK && at(p, LAT__TOK_STRING)) {
+    st = parse_string(p);
+    if (st == LAT_OK) st = put_bytes(p, &d, p->str.data, p->str.len);
+  }
+  if (st == LAT_OK) st = put_u(p, o, d.len);
+  if (st == LAT_OK) st = put_bytes(p, o, d.data, d.len);
+  lat_buf_fini(&d);
+  TRY(st);
+  p->n_data++;
+  return expect_rpar(p);
+}
+
+/* ---- pass 1 ----------------------------------------------------------------------- */
+
+/* After `(kind $id?` and inline exports: is there an inline import? */
+static bool has_inline_import(P *p, size_t i) {
+  while (kind_at(p, i) == LAT__TOK_LPAR && kw_at(p, i + 1, "export")) {
+    size_t depth = 0;
+    do {
+      uint8_t k = kind_at(p, i);
+      if (k == LAT__TOK_EOF) return false;
+      if (k == LAT__TOK_LPAR) depth++;
+      if (k == LAT__TOK_RPAR) depth--;
+      i++;
+    } while (depth > 0);
+  }
+  return kind_at(p, i) == LAT__TOK_LPAR && kw_at(p, i + 1, "import");
+}
+
+static size_t after_exports(P *p, size_t i) {
+  while (kind_at(p, i) == LAT__TOK_LPAR && kw_at(p, i + 1, "export")) {
+    size_t depth = 0;
+    do {
+      uint8_t k = kind_at(p, i);
+      if (k == LAT__TOK_EOF) return i;
+      if (k == LAT__TOK_LPAR) depth++;
+      if (k == LAT__TOK_RPAR) depth--;
+      i++;
+    } while (depth > 0);
+  }
+  return i;
+}
+
+static lat_status scan_fields(P *p) {
+  const char *first_def = NULL;
+  while (at(p, LAT__TOK_LPAR)) {
+    size_t field = p->pos;
+    size_t kwi = p->pos + 1;
+    size_t idi = kwi + 1;
+    bool has_id = kind_at(p, idi) == LAT__TOK_ID;
+    int sp = -1;
+    bool import = false;
+    const char *defname = NULL;
+    if (kw_at(p, kwi, "type")) {
+      p->pos = idi;
+      uint32_t idx = p->ntypes;
+      if (has_id) TRY(bind(p, SP_TYPE, idi, idx));
+      if (has_id) p->pos++;
+      if (!lpar_kw(p, "func")) return unexpected(p);
+      p->pos += 2;
+      sig_t s;
+      lat_buf_init(&s.vt);
+      lat_status st = parse_sig(p, &s, 1);
+      if (st == LAT_OK) st = expect_rpar(p);
+      if (st == LAT_OK) st = add_type(p, &s, &idx);
+      lat_buf_fini(&s.vt);
+      TRY(st);
+      TRY(expect_rpar(p));
+      p->count[SP_TYPE]++;
+      continue;
+    } else if (kw_at(p, kwi, "import")) {
+      /* (import "m" "n" (kind $id? ...)) */
+      size_t d = kwi + 3;
+      if (kind_at(p, kwi + 1) != LAT__TOK_STRING ||
+          kind_at(p, kwi + 2) != LAT__TOK_STRING) {
+        p->pos = kwi + 1;
+        if (kind_at(p, kwi + 1) == LAT__TOK_STRING) p->pos++;
+        return unexpected(p);
+      }
+      if (kind_at(p, d) != LAT__TOK_LPAR) {
+        p->pos = d;
+        return unexpected(p);
+      }
+      if (kw_at(p, d + 1, "func")) sp = SP_FUNC;
+      else if (kw_at(p, d + 1, "table")) sp = SP_TABLE;
+      else if (kw_at(p, d + 1, "memory")) sp = SP_MEM;
+      else if (kw_at(p, d + 1, "global")) sp = SP_GLOBAL;
+      else {
+        p->pos = d + 1;
+        return unexpected(p);
+      }
+      idi = d + 2;
+      has_id = kind_at(p, idi) == LAT__TOK_ID;
+      import = true;
+    } else if (kw_at(p, kwi, "func") || kw_at(p, kwi, "table") ||
+               kw_at(p, kwi, "memory") || kw_at(p, kwi, "global")) {
+      sp = kw_at(p, kwi, "func")     ? SP_FUNC
+           : kw_at(p, kwi, "table")  ? SP_TABLE
+           : kw_at(p, kwi, "memory") ? SP_MEM
+                                     : SP_GLOBAL;
+      size_t after = has_id ? idi + 1 : idi;
+      import = has_inline_import(p, after);
+      if (!import) {
+        defname = space_name[sp];
+        size_t j = after_exports(p, after);
+        if (sp == SP_TABLE && (kw_at(p, j, "funcref") || kw_at(p, j, "externref")) &&
+            kind_at(p, j + 1) == LAT__TOK_LPAR && kw_at(p, j + 2, "elem"))
+          p->count[SP_ELEM]++;
+        if (sp == SP_MEM && kind_at(p, j) == LAT__TOK_LPAR && kw_at(p, j + 1, "data"))
+          p->count[SP_DATA]++;
+      }
+    } else if (kw_at(p, kwi, "elem")) {
+      sp = SP_ELEM;
+    } else if (kw_at(p, kwi, "data")) {
+      sp = SP_DATA;
+    } else if (kw_at(p, kwi, "export") || kw_at(p, kwi, "start")) {
+      sp = -1;
+    } else {
+      p->pos = kwi;
+      return unexpected(p);
+    }
+    if (import && first_def)
+      return fail_at(p, field, "import after %s", first_def);
+    if (defname && !first_def) first_def = defname;
+    if (sp >= 0) {
+      uint32_t idx = p->count[sp];
+      if (has_id) TRY(bind(p, sp, idi, idx));
+      p->count[sp]++;
+    }
+    p->pos = field;
+    TRY(skip_sexpr(p));
+  }
+  return LAT_OK;
+}
+
+static lat_status encode_fields(P *p) {
+  while (at(p, LAT__TOK_LPAR)) {
+    size_t kwi = p->pos + 1;
+    lat_status st;
+    if (kw_at(p, kwi, "type")) st = field_type(p);
+    else if (kw_at(p, kwi, "import")) st = field_import(p);
+    else if (kw_at(p, kwi, "func")) st = field_func(p);
+    else if (kw_at(p, kwi, "table")) st = field_table(p);
+    else if (kw_at(p, kwi, "memory")) st = field_memory(p);
+    else if (kw_at(p, kwi, "global")) st = field_global(p);
+    else if (kw_at(p, kwi, "export")) st = field_export(p);
+    else if (kw_at(p, kwi, "start")) st = field_start(p);
+    else if (kw_at(p, kwi, "elem")) st = field_elem(p);
+    else if (kw_at(p, kwi, "data")) st = field_data(p);
+    else st = unexpected(p);
+    TRY(st);
+  }
+  return LAT_OK;
+}
+
+/* ---- assembly -------------------------------------------------------------------- */
+
+static lat_status section(P *p, lat_buf_t *out, uint8_t id, uint32_t count,
+                          const lat_buf_t *body) {
+  if (count == 0) return LAT_OK;
+  uint8_t tmp[8];
+  size_t n = 0;
+  uint32_t v = count;
+  do {
+    uint8_t b = v & 0x7f;
+    v >>= 7;
+    tmp[n++] = v ? (b | 0x80) : b;
+  } while (v);
+  TRY(put(p, out, id));
+  TRY(put_u(p, out, n + body->len));
+  TRY(put_bytes(p, out, tmp, n));
+  return put_bytes(p, out, body->data, body->len);
+}
+
+static lat_status assemble(P *p, lat_buf_t *out) {
+  static const uint8_t hdr[8] = {0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00};
+  TRY(put_bytes(p, out, hdr, 8));
+  lat_buf_t types;
+  lat_buf_init(&types);
+  lat_status st = LAT_OK;
+  for (uint32_t i = 0; i < p->ntypes && st == LAT_OK; i++) {
+    const ftype_t *f = &p->types[i];
+    st = put(p, &types, 0x60);
+    if (st == LAT_OK) st = put_u(p, &types, f->np);
+    if (st == LAT_OK && f->np) st = put_bytes(p, &types, f->vt, f->np);
+    if (st == LAT_OK) st = put_u(p, &types, f->nr);
+    if (st == LAT_OK && f->nr) st = put_bytes(p, &types, f->vt + f->np, f->nr);
+  }
+  if (st == LAT_OK) st = section(p, out, 1, p->ntypes, &types);
+  lat_buf_fini(&types);
+  TRY(st);
+  TRY(section(p, out, 2, p->n_import, &p->sec_import));
+  TRY(section(p, out, 3, p->n_func, &p->sec_func));
+  TRY(section(p, out, 4, p->n_table, &p->sec_table));
+  TRY(section(p, out, 5, p->n_mem, &p->sec_mem));
+  TRY(section(p, out, 6, p->n_global, &p->sec_global));
+  TRY(section(p, out, 7, p->n_export, &p->sec_export));
+  if (p->has_start) {
+    TRY(put(p, out, 8));
+    lat_buf_t s;
+    lat_buf_init(&s);
+    st = put_u(p, &s, p->start);
+    if (st == LAT_OK) st = put_u(p, out, s.len);
+    if (st == LAT_OK) st = put_bytes(p, out, s.data, s.len);
+    lat_buf_fini(&s);
+    TRY(st);
+  }
+  TRY(section(p, out, 9, p->n_elem, &p->sec_elem));
+  if (p->uses_datacount) {
+    lat_buf_t s;
+    lat_buf_init(&s);
+    st = put_u(p, &s, p->count[SP_DATA]);
+    if (st == LAT_OK) st = put(p, out, 12);
+    if (st == LAT_OK) st = put_u(p, out, s.len);
+    if (st == LAT_OK) st = put_bytes(p, out, s.data, s.len);
+    lat_buf_fini(&s);
+    TRY(st);
+  }
+  TRY(section(p, out, 10, p->n_func, &p->sec_code));
+  TRY(section(p, out, 11, p->n_data, &p->sec_data));
+  return LAT_OK;
+}
+
+/* ---- entry points ------------------------------------------------------------------ */
+
+static void p_fini(P *p) {
+  for (int i = 0; i < SP_COUNT; i++) sym_fini(&p->names[i]);
+  sym_fini(&p->locals);
+  lat_free(p->types);
+  lat_free(p->labels);
+  lat_buf_t *bufs[] = {&p->sec_import, &p->sec_func,   &p->sec_table,
+                       &p->sec_mem,    &p->sec_global, &p->sec_export,
+                       &p->sec_elem,   &p->sec_code,   &p->sec_data,
+                       &p->body,       &p->scratch,    &p->str,
+                       &p->local_types};
+  for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) lat_buf_fini(bufs[i]);
+  lat_arena_fini(&p->arena);
+}
+
+static lat_status module_fields(const lat__lexed_t *lx, size_t *pos,
+                                lat__wat_ops_t *ops, lat_buf_t *out,
+                                lat_error_t *err) {
+  P p;
+  memset(&p, 0, sizeof p);
+  p.lx = lx;
+  p.t = lx->toks;
+  p.pos = *pos;
+  p.ops = ops;
+  p.err = err;
+  lat_arena_init(&p.arena);
+  lat_status st = scan_fields(&p);
+  if (st == LAT_OK && !at(&p, LAT__TOK_RPAR) && !at(&p, LAT__TOK_EOF))
+    st = unexpected(&p);
+  if (st == LAT_OK) {
+    p.pos = *pos;
+    st = encode_fields(&p);
+  }
+  if (st == LAT_OK) st = assemble(&p, out);
+  if (st == LAT_OK) *pos = p.pos;
+  p_fini(&p);
+  return st;
+}
+
+static lat_status text_module(const char *text, size_t len,
+                              lat__wat_ops_t *ops, lat_buf_t *out,
+                              lat_error_t *err);
+
+static lat_status quoted(const lat__lexed_t *lx, size_t *pos, bool binary,
+                         lat__wat_ops_t *ops, lat_buf_t *out,
+                         lat_error_t *err) {
+  lat_buf_t text;
+  lat_buf_init(&text);
+  lat_status st = LAT_OK;
+  size_t i = *pos;
+  while (i < lx->ntoks && lx->toks[i].kind == LAT__TOK_STRING) {
+    if (!lat__wat_string(lx->src + lx->toks[i].off, lx->toks[i].len, &text)) {
+      st = lat__wat_error(err, lx->src, lx->src_len, lx->toks[i].off,
+                          "malformed string");
+      goto out;
+    }
+    i++;
+  }
+  if (binary) {
+    if (lat_buf_append(out, text.data, text.len) != LAT_OK) {
+      st = lat_error_set(err, LAT_ENOMEM, SIZE_MAX, "out of memory");
+      goto out;
+    }
+  } else {
+    if (lat_buf_push(&text, 0) != LAT_OK) {
+      st = lat_error_set(err, LAT_ENOMEM, SIZE_MAX, "out of memory");
+      goto out;
+    }
+    st = text_module((const char *)text.data, text.len - 1, ops, out, err);
+    if (st != LAT_OK) goto out;
+  }
+  *pos = i;
+out:
+  lat_buf_fini(&text);
+  return st;
+}
+
+lat_status lat__wat_module(const lat__lexed_t *lx, size_t *pos, bool bare,
+                           lat__wat_ops_t *ops, lat_buf_t *out,
+                           lat_error_t *err) {
+  size_t i = *pos;
+  const lat__tok_t *t = lx->toks;
+  if (bare) return module_fields(lx, pos, ops, out, err);
+  if (t[i].kind != LAT__TOK_LPAR || t[i + 1].kind != LAT__TOK_KEYWORD ||
+      t[i + 1].len != 6 || memcmp(lx->src + t[i + 1].off, "module", 6) != 0)
+    return lat__wat_error(err, lx->src, lx->src_len, t[i].off,
+                          "expected (module ...)");
+  i += 2;
+  if (t[i].kind == LAT__TOK_ID) i++;
+  lat_status st;
+  if (t[i].kind == LAT__TOK_KEYWORD && t[i].len == 6 &&
+      memcmp(lx->src + t[i].off, "binary", 6) == 0) {
+    i++;
+    st = quoted(lx, &i, true, ops, out, err);
+  } else if (t[i].kind == LAT__TOK_KEYWORD && t[i].len == 5 &&
+             memcmp(lx->src + t[i].off, "quote", 5) == 0) {
+    i++;
+    st = quoted(lx, &i, false, ops, out, err);
+  } else {
+    st = module_fields(lx, &i, ops, out, err);
+  }
+  if (st != LAT_OK) return st;
+  if (t[i].kind != LAT__TOK_RPAR)
+    return lat__wat_error(err, lx->src, lx->src_len, t[i].off,
+                          t[i].kind == LAT__TOK_EOF ? "unexpected end of input"
+                                                    : "unexpected token");
+  *pos = i + 1;
+  return LAT_OK;
+}
+
+static lat_status text_module(const char *text, size_t len,
+                              lat__wat_ops_t *ops, lat_buf_t *out,
+                              lat_error_t *err) {
+  lat__lexed_t lx;
+  lat_status st = lat__wat_lex(text, len, &lx, err);
+  if (st != LAT_OK) return st;
+  size_t pos = 0;
+  size_t start_len = out->len;
+  bool bare = !(lx.ntoks > 2 && lx.toks[0].kind == LAT__TOK_LPAR &&
+                lx.toks[1].kind == LAT__TOK_KEYWORD && lx.toks[1].len == 6 &&
+                memcmp(text + lx.toks[1].off, "module", 6) == 0);
+  st = lat__wat_module(&lx, &pos, bare, ops, out, err);
+  if (st == LAT_OK && lx.toks[pos].kind != LAT__TOK_EOF)
+    st = lat__wat_error(err, lx.src, lx.src_len, lx.toks[pos].off,
+                        "unexpected token");
+  if (st != LAT_OK) out->len = start_len;
+  lat__wat_lexed_fini(&lx);
+  return st;
+}
+
+lat_status lat_wat_to_wasm(const char *text, size_t len, lat_buf_t *out,
+                           lat_error_t *err) {
+  if (!out || (!text && len))
+    return lat_error_set(err, LAT_EARG, SIZE_MAX, "no text");
+  lat__wat_ops_t *ops = lat_malloc(sizeof *ops);
+  if (!ops) return lat_error_set(err, LAT_ENOMEM, SIZE_MAX, "out of memory");
+  ops->built = false;
+  lat_status st = text_module(text ? text : "", len, ops, out, err);
+  lat_free(ops);
+  return st;
+}

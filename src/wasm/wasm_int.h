@@ -170,6 +170,18 @@ struct lat_wasm_module {
  * the spec's message ("unexpected end", "magic header not detected",
  * "section size mismatch", "integer too large", ...) and offset. */
 lat_status lat__wasm_decode(lat_wasm_module_t *m, lat_error_t *err);
+/* Decode-only pass over one expression (wasm_decode.c): reads instructions
+ * from r up to and including the `end` that closes it, checking only the
+ * binary encoding (opcodes, immediates, nesting, `else` placement, the data
+ * count requirement), not types.  stack is the caller's scratch buffer,
+ * used above its current len and restored to that len on return.
+ * LAT_EMALFORMED with the spec's message; LAT_ENOMEM if stack cannot grow. */
+lat_status lat__wasm_skip_expr(const lat_wasm_module_t *m, lat_reader_t *r,
+                               lat_buf_t *stack, lat_error_t *err);
+/* The same for the body of defined function fidx, with the spec's messages
+ * for a body that ends early or late (wasm_decode.c).  err must not be NULL. */
+lat_status lat__wasm_scan_body(const lat_wasm_module_t *m, uint32_t fidx,
+                               lat_buf_t *stack, lat_error_t *err);
 /* validate m completely (wasm_validate.c).  LAT_EINVALID with the spec's
  * message ("type mismatch", "unknown local", ...) and the offset. */
 lat_status lat__wasm_validate(lat_wasm_module_t *m, lat_error_t *err);

@@ -1,0 +1,156 @@
+/* wasm_exec.h: the internal code shared by wasm_translate.c (which writes
+ * it) and wasm_interp.c (which runs it).  Private to those two files.
+ *
+ * Internal code is direct-threaded: every instruction starts with the
+ * address of its handler label in the interpreter (8 bytes), followed by
+ * 32-bit operands and, where needed, a 64-bit immediate at byte 16.  Every
+ * instruction is a multiple of 8 bytes long and starts 8-byte aligned.
+ * Operands name 64-bit slots relative to the frame pointer: a frame holds
+ * [params][declared locals][operand-stack temporaries], each value taking
+ * one slot (i32 and f32 zero-extended, refs as pointers) and a v128 two.
+ * Branch offsets are signed byte distances from the start of the branching
+ * instruction, so code needs no relocation when its buffer moves.
+ *
+ * Instruction formats (byte offset: field), size in bytes:
+ *   unary        8:d 12:a                                    16
+ *   binary rr    8:d 12:a 16:b                               24
+ *   binary ri    8:d 12:a 16:imm32 | 16:imm64                24
+ *   const32      8:d 12:imm32 (zero-extended)                16
+ *   const64      8:d 16:imm64                                24
+ *   copy, copy2  8:d 12:a                                    16
+ *   br           12:off                                      16
+ *   br_if(not)   8:c 12:off                                  16
+ *   br_<cmp>     8:a 12:off 16:b | 16:imm32 | 16:imm64       24
+ *   br_table     8:index 12:n 16:off[0..n] (off[n] = default) 16+4(n+1), 8-rounded
+ *   call         8:func 12:argslot                           16
+ *   call_import  8:func 12:argslot                           16
+ *   call_indirect 8:type 12:table 16:index 20:argslot        24
+ *   ret          -                                           8
+ *   ret1         8:a   (slot 0 = slot a, then return)        16
+ *   select       8:d 12:a 16:b 20:cond                       24
+ *   global_get   8:d 12:global ; global_set 8:a 12:global    16
+ *   loads        8:d 12:addr 16:offset                       24
+ *   stores       8:addr 12:value 16:offset                   24
+ *   memory_size  8:d ; memory_grow 8:d 12:delta              16
+ *   memory_fill  8:dst 12:val 16:n ; memory_copy 8:dst 12:src 16:n  24
+ *   memory_init  8:dst 12:src 16:n 20:seg                    24
+ *   data_drop, elem_drop  8:seg                              16
+ *   table_get    8:d 12:index 16:table ; table_set 8:index 12:val 16:table 24
+ *   table_size   8:d 12:table                                16
+ *   table_grow   8:d 12:init 16:n 20:table                   24
+ *   table_fill   8:index 12:val 16:n 20:table                24
+ *   table_copy   8:dst 12:src 16:n 20:dst_table 24:src_table 32
+ *   table_init   8:dst 12:src 16:n 20:table 24:seg           32
+ *   ref_func     8:d 12:func                                 16
+ *   unreachable  -                                           8
+ *
+ * Op enumeration order matters to the translator: every binary op is
+ * followed by its immediate form (X_rr, X_ri), every branch by its
+ * backward form (X, X_back; backward branches count toward the
+ * deadline/fuel check), and the fused compare-branches come in groups of
+ * four (rr, rr_back, ri, ri_back) in the order of LAT_EXEC_ICMP.
+ */
+#ifndef LAT_WASM_EXEC_H
+#define LAT_WASM_EXEC_H
+
+#include "wasm_int.h"
+
+#if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "the interpreter assumes a little-endian host"
+#endif
+
+/* Integer binary ops, each with _rr and _ri forms (t is i32 or i64). */
+#define LAT_EXEC_IBIN(Y, X, t)                                             \
+  Y(X, t##_add) Y(X, t##_sub) Y(X, t##_mul) Y(X, t##_div_s) Y(X, t##_div_u) \
+  Y(X, t##_rem_s) Y(X, t##_rem_u) Y(X, t##_and) Y(X, t##_or) Y(X, t##_xor) \
+  Y(X, t##_shl) Y(X, t##_shr_s) Y(X, t##_shr_u) Y(X, t##_rotl)             \
+  Y(X, t##_rotr)
+/* Integer compares, in the order the translator's tables assume. */
+#define LAT_EXEC_ICMP(Y, X, t)                                             \
+  Y(X, t##_eq) Y(X, t##_ne) Y(X, t##_lt_s) Y(X, t##_lt_u) Y(X, t##_gt_s)   \
+  Y(X, t##_gt_u) Y(X, t##_le_s) Y(X, t##_le_u) Y(X, t##_ge_s)              \
+  Y(X, t##_ge_u)
+#define LAT_EXEC_FBIN(Y, X, t)                                             \
+  Y(X, t##_add) Y(X, t##_sub) Y(X, t##_mul) Y(X, t##_div) Y(X, t##_min)    \
+  Y(X, t##_max) Y(X, t##_copysign) Y(X, t##_eq) Y(X, t##_ne) Y(X, t##_lt)  \
+  Y(X, t##_gt) Y(X, t##_le) Y(X, t##_ge)
+
+#define LAT_X_RR_RI(X, name) X(name##_rr) X(name##_ri)
+#define LAT_X_BR4(X, name) \
+  X(br_##name##_rr) X(br_##name##_rr_back) X(br_##name##_ri) X(br_##name##_ri_back)
+
+#define LAT_EXEC_OPS(X)                                                     \
+  X(unreachable) X(copy) X(copy2) X(const32) X(const64)                    \
+  X(br) X(br_back) X(br_if) X(br_if_back) X(br_unless) X(br_unless_back)    \
+  X(br_table) X(ret) X(ret1) X(call) X(call_import) X(call_indirect)        \
+  X(select) X(global_get) X(global_set)                                     \
+  X(load32) X(load64) X(load8_s32) X(load8_u) X(load16_s32) X(load16_u)     \
+  X(load8_s64) X(load16_s64) X(load32_s64)                                  \
+  X(store8) X(store16) X(store32) X(store64)                                \
+  X(memory_size) X(memory_grow) X(memory_fill) X(memory_copy)               \
+  X(memory_init) X(data_drop)                                               \
+  X(table_get) X(table_set) X(table_size) X(table_grow) X(table_fill)       \
+  X(table_copy) X(table_init) X(elem_drop) X(ref_func)                      \
+  X(i32_eqz) X(i32_clz) X(i32_ctz) X(i32_popcnt) X(i32_extend8_s)          \
+  X(i32_extend16_s)                                                         \
+  X(i64_eqz) X(i64_clz) X(i64_ctz) X(i64_popcnt) X(i64_extend8_s)          \
+  X(i64_extend16_s) X(i64_extend32_s)                                       \
+  X(f32_ceil) X(f32_floor) X(f32_trunc) X(f32_nearest) X(f32_sqrt)          \
+  X(f64_ceil) X(f64_floor) X(f64_trunc) X(f64_nearest) X(f64_sqrt)          \
+  X(i32_wrap_i64) X(i64_extend_i32_s)                                       \
+  X(i32_trunc_f32_s) X(i32_trunc_f32_u) X(i32_trunc_f64_s)                  \
+  X(i32_trunc_f64_u) X(i64_trunc_f32_s) X(i64_trunc_f32_u)                  \
+  X(i64_trunc_f64_s) X(i64_trunc_f64_u)                                     \
+  X(i32_trunc_sat_f32_s) X(i32_trunc_sat_f32_u) X(i32_trunc_sat_f64_s)      \
+  X(i32_trunc_sat_f64_u) X(i64_trunc_sat_f32_s) X(i64_trunc_sat_f32_u)      \
+  X(i64_trunc_sat_f64_s) X(i64_trunc_sat_f64_u)                             \
+  X(f32_convert_i32_s) X(f32_convert_i32_u) X(f32_convert_i64_s)            \
+  X(f32_convert_i64_u) X(f32_demote_f64)                                    \
+  X(f64_convert_i32_s) X(f64_convert_i32_u) X(f64_convert_i64_s)            \
+  X(f64_convert_i64_u) X(f64_promote_f32)                                   \
+  LAT_EXEC_IBIN(LAT_X_RR_RI, X, i32) LAT_EXEC_ICMP(LAT_X_RR_RI, X, i32)     \
+  LAT_EXEC_IBIN(LAT_X_RR_RI, X, i64) LAT_EXEC_ICMP(LAT_X_RR_RI, X, i64)     \
+  LAT_EXEC_FBIN(LAT_X_RR_RI, X, f32) LAT_EXEC_FBIN(LAT_X_RR_RI, X, f64)     \
+  LAT_EXEC_ICMP(LAT_X_BR4, X, i32) LAT_EXEC_ICMP(LAT_X_BR4, X, i64)
+
+typedef enum {
+#define LAT_X_OP_ENUM(name) LAT_OP_##name,
+  LAT_EXEC_OPS(LAT_X_OP_ENUM)
+#undef LAT_X_OP_ENUM
+      LAT_OP_COUNT
+} lat__op_t;
+
+/* A translated function.  Shared, immutable once published. */
+typedef struct lat__code {
+  uint32_t frame_slots;  /* slots the frame may touch, counted from fp */
+  uint32_t param_slots;  /* slots holding the parameters */
+  uint32_t local_slots;  /* declared locals after them, zeroed on entry */
+  uint32_t result_slots; /* slots holding the results on return */
+  size_t size;           /* bytes of code */
+  uint64_t code[];       /* the instructions (8-byte aligned) */
+} lat__code_t;
+
+/* A call-frame record of the caller, pushed on a wasm->wasm call.  Records
+ * grow down from the end of the store's value stack while frames grow up
+ * from its start, so one mapping bounds both. */
+typedef struct {
+  const uint8_t *pc;                /* where the caller continues */
+  uint64_t *fp;                     /* the caller's frame */
+  lat_wasm_instance_t *inst;        /* the caller's instance */
+  const lat_wasm_memory_t *mem;     /* the caller's memory 0 (or a dummy) */
+} lat__frame_t;
+
+/* Handler addresses indexed by lat__op_t (static, read-only). */
+const void *const *lat__wasm_exec_labels(void);
+
+/* Returns function fidx of m translated, translating it on first use
+ * (thread-safe; published once under m->translate_lock).  LAT_ENOMEM,
+ * LAT_ELIMIT (code too large) or LAT_EUNSUPPORTED (SIMD). */
+lat_status lat__wasm_translate(lat_wasm_module_t *m, uint32_t fidx,
+                               const lat__code_t **out);
+
+static inline unsigned lat__slot_width(uint8_t type) {
+  return type == LAT_V128 ? 2u : 1u;
+}
+
+#endif

@@ -1,0 +1,100 @@
+/* wasi: host implementations of WASI for Lattice.  This header covers WASI
+ * preview 1 (`wasi_snapshot_preview1`), the interface of core modules built
+ * by clang + wasi-libc, and of the core module inside a preview-1 component.
+ *
+ * One lat_wasi_t is the whole world one guest instance sees: its arguments,
+ * environment, file-descriptor table and the capabilities granted to it
+ * (pre-opened directories, optionally read-only, and pre-opened listening
+ * sockets).  The default is nothing: no directory is visible unless granted.
+ * There is no global state; a context serves one instance at a time and is
+ * used from the thread that runs that instance.
+ *
+ * Usage:
+ *   lat_wasi_config_t cfg = { .argv = ..., .argc = ..., ... };
+ *   lat_wasi_new(&cfg, &w, &err);
+ *   lat_wasi_preopen_dir(w, "/srv/data", "/data", true, &err);   // read-only
+ *   lat_wasi_link(w, store, module, false, &imports, &err);
+ *   lat_wasm_instance_new(store, module, imports, n, &inst, &err);
+ *   ... call _start: a proc_exit traps with LAT_TRAP_EXIT and the code ...
+ *   lat_free(imports); lat_wasm_store_free(store); lat_wasi_free(w);
+ * The context must outlive every call into the instance (host functions
+ * borrow it); free it after the store.
+ */
+#ifndef LAT_WASI_H
+#define LAT_WASI_H
+
+#include "../base/base.h"
+#include "../wasm/wasm.h"
+
+#define LAT_WASI_P1_MODULE "wasi_snapshot_preview1"
+
+typedef struct lat_wasi lat_wasi_t;
+
+typedef struct {
+  const char *const *argv; /* borrowed; argv[0] is the program name */
+  size_t argc;
+  const char *const *env;  /* borrowed; "KEY=VALUE" strings */
+  size_t envc;
+  int stdin_fd;            /* host fds for guest fds 0..2 (borrowed, never */
+  int stdout_fd;           /* closed by the context); use 0, 1, 2 for the */
+  int stderr_fd;           /* process's own stdio */
+  uint64_t deadline_ns;    /* CLOCK_MONOTONIC (lat_now_ns scale); 0 = none:
+                              blocking calls (poll_oneoff, reads from pipes)
+                              never sleep past it, they trap instead */
+} lat_wasi_config_t;
+
+/* Everything is copied.  Returns new (free with lat_wasi_free). */
+lat_status lat_wasi_new(const lat_wasi_config_t *cfg, lat_wasi_t **out,
+                        lat_error_t *err);
+void lat_wasi_free(lat_wasi_t *w); /* accepts NULL; closes the guest's fds */
+
+/* Changes the deadline (e.g. set just before the call starts). */
+void lat_wasi_set_deadline(lat_wasi_t *w, uint64_t deadline_ns);
+
+/* Grants host directory host_path to the guest as guest_path (the name the
+ * guest sees through fd_prestat_dir_name, e.g. "/" or "/data").  With
+ * readonly, nothing under it can be created, written, renamed, removed or
+ * have its metadata changed (EROFS).  Grants take guest fds 3, 4, ... in the
+ * order they are made.  LAT_EIO with the reason when the directory cannot be
+ * opened, LAT_EUNSUPPORTED when the kernel lacks openat2 (Linux >= 5.6),
+ * which the sandbox relies on. */
+lat_status lat_wasi_preopen_dir(lat_wasi_t *w, const char *host_path,
+                                const char *guest_path, bool readonly,
+                                lat_error_t *err);
+
+/* Opens a TCP listening socket on "HOST:PORT" (IPv4 or [IPv6]) and gives it
+ * to the guest as the next fd, for sock_accept (like wasmtime --tcplisten).
+ * Make these grants after the directories: wasi-libc stops its preopen scan
+ * at the first fd that is not a directory. */
+lat_status lat_wasi_preopen_tcp_listener(lat_wasi_t *w, const char *addr,
+                                         lat_error_t *err);
+
+/* The guest fd the last grant got. */
+int lat_wasi_last_fd(const lat_wasi_t *w);
+
+/* True when module m imports anything from wasi_snapshot_preview1. */
+bool lat_wasi_module_uses_p1(const lat_wasm_module_t *m);
+
+/* Resolves every import of m: preview-1 functions from w, in the order of
+ * the module's imports.  An import WASI does not provide (another module, an
+ * unknown name) is LAT_EUNLINKABLE naming it, unless trap_unknown is set:
+ * then a function import is given a stub with its type that traps when
+ * called ("unknown import ... called"), like wasmtime's
+ * -W unknown-imports-trap.  A known name with the wrong type is always
+ * LAT_EUNLINKABLE.  w may be NULL (then only trap stubs are possible).
+ * Functions are created in store s.  *out_imports is new (free with
+ * lat_free) and holds lat_wasm_module_import_count(m) entries. */
+lat_status lat_wasi_link(lat_wasi_t *w, lat_wasm_store_t *s,
+                         lat_wasm_module_t *m, bool trap_unknown,
+                         lat_wasm_extern_t **out_imports, lat_error_t *err);
+
+/* Number of preview-1 functions implemented, and the total in the
+ * specification (46); for reports and tests. */
+size_t lat_wasi_p1_implemented(void);
+size_t lat_wasi_p1_total(void);
+
+/* Time (lat_now_ns scale) of the first WASI call the guest made, 0 if none:
+ * a bound on "launch to first guest instruction" for start-up measurements. */
+uint64_t lat_wasi_first_call_ns(const lat_wasi_t *w);
+
+#endif

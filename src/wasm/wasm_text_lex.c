@@ -195,7 +195,7 @@ lat_status lat__wat_lex(const char *src, size_t len, lat__lexed_t *out,
       continue;
     }
     if (c == ';' && i + 1 < len && s[i + 1] == ';') {
-      while (i < len && s[i] != '\n') i++;
+      while (i < len && s[i] != '\n' && s[i] != '\r') i++;
       continue;
     }
     if (c == '(' && i + 1 < len && s[i + 1] == ';') {

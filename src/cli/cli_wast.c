@@ -1,0 +1,773 @@
+/* cli_wast.c: `lattice wast FILE...`, the spec-test runner.
+ *
+ * Like `wasmtime wast`: each file gets a fresh store holding the `spectest`
+ * host objects (print functions, four globals, a table and a memory), the
+ * instances the script creates, and a registry of names given by
+ * `(register ...)`.  Commands run in order as the script reader yields them;
+ * every command counts as one pass or one failure.  A failure never stops
+ * the file: a module that fails to instantiate just leaves no current
+ * module, and the next command that needs one fails on its own.
+ *
+ * Only wasm.h (and the script reader in wasm_text.h) is used, so the runner
+ * tests the engine through the same API a host has.  Expected messages are
+ * checked like the reference interpreter does: the engine's message must
+ * start with the expected text.  Text-level failures of `module quote` in
+ * assert_malformed only need to fail: our parser's wording is not the
+ * reference parser's.
+ *
+ * Every command gets a fresh deadline on the store (default 10 s), so a
+ * runaway loop costs one failure rather than the whole run.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../wasm/wasm_text.h"
+#include "cli.h"
+
+#define DEFAULT_TIMEOUT_NS (10ull * 1000000000ull)
+#define QUIET_FAILURE_LINES 20 /* per file, without -v */
+
+typedef struct {
+  char *name; /* owned */
+  size_t len;
+  lat_wasm_instance_t *inst;
+} binding_t;
+
+typedef struct {
+  const char *name; /* static */
+  lat_wasm_extern_t ext;
+} spectest_t;
+
+typedef struct {
+  const char *file;
+  int verbose;
+  uint64_t timeout_ns;
+  lat_wasm_store_t *store;
+  lat_wasm_instance_t *current;
+  binding_t *regs; /* (register "name") */
+  size_t nregs, regs_cap;
+  binding_t *named; /* (module $id ...) */
+  size_t nnamed, named_cap;
+  spectest_t spectest[16];
+  size_t nspectest;
+  unsigned passed, failed, printed;
+} runner_t;
+
+/* ---- output -------------------------------------------------------------------- */
+
+static void report(runner_t *r, uint32_t line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void report(runner_t *r, uint32_t line, const char *fmt, ...) {
+  r->printed++;
+  if (r->verbose == 0 && r->printed > QUIET_FAILURE_LINES) {
+    if (r->printed == QUIET_FAILURE_LINES + 1)
+      printf("  %s: ... more failures (use -v)\n", r->file);
+    return;
+  }
+  va_list ap;
+  va_start(ap, fmt);
+  printf("  %s:%u: ", r->file, line);
+  vprintf(fmt, ap);
+  printf("\n");
+  va_end(ap);
+}
+
+static void fmt_val(char *buf, size_t n, const lat_wasm_val_t *v) {
+  switch (v->type) {
+  case LAT_I32:
+    snprintf(buf, n, "i32:%" PRIu32 " (0x%08" PRIx32 ")", v->of.i32, v->of.i32);
+    break;
+  case LAT_I64:
+    snprintf(buf, n, "i64:%" PRIu64 " (0x%016" PRIx64 ")", v->of.i64, v->of.i64);
+    break;
+  case LAT_F32: {
+    float f;
+    memcpy(&f, &v->of.f32, 4);
+    snprintf(buf, n, "f32:%g (0x%08" PRIx32 ")", (double)f, v->of.f32);
+    break;
+  }
+  case LAT_F64: {
+    double d;
+    memcpy(&d, &v->of.f64, 8);
+    snprintf(buf, n, "f64:%g (0x%016" PRIx64 ")", d, v->of.f64);
+    break;
+  }
+  case LAT_V128: {
+    size_t k = (size_t)snprintf(buf, n, "v128:");
+    for (int i = 0; i < 16 && k + 3 < n; i++)
+      k += (size_t)snprintf(buf + k, n - k, "%02x", v->of.v128.bytes[i]);
+    break;
+  }
+  case LAT_FUNCREF:
+    if (v->of.ref) snprintf(buf, n, "funcref:%p", v->of.ref);
+    else snprintf(buf, n, "ref.null func");
+    break;
+  case LAT_EXTERNREF:
+    if (v->of.ref) snprintf(buf, n, "ref.extern %" PRIuPTR, (uintptr_t)v->of.ref - 1);
+    else snprintf(buf, n, "ref.null extern");
+    break;
+  default:
+    snprintf(buf, n, "?type 0x%02x", v->type);
+  }
+}
+
+/* ---- spectest ------------------------------------------------------------------------ */
+
+static lat_status spectest_print(lat_wasm_caller_t *caller, void *env,
+                                 uint64_t *slots) {
+  (void)caller;
+  (void)env;
+  (void)slots;
+  return LAT_OK;
+}
+
+static lat_status add_spectest_func(runner_t *r, const char *name,
+                                    const uint8_t *params, uint32_t np) {
+  lat_wasm_functype_t ft = {np, 0, params, NULL};
+  lat_wasm_func_t *f;
+  lat_status st = lat_wasm_func_new_host(r->store, &ft, spectest_print, NULL, &f);
+  if (st != LAT_OK) return st;
+  spectest_t *s = &r->spectest[r->nspectest++];
+  s->name = name;
+  s->ext.kind = LAT_EXTERN_FUNC;
+  s->ext.of.func = f;
+  return LAT_OK;
+}
+
+static lat_status add_spectest_global(runner_t *r, const char *name,
+                                      uint8_t type, uint64_t bits) {
+  lat_wasm_globaltype_t gt = {type, false};
+  lat_wasm_val_t v;
+  memset(&v, 0, sizeof v);
+  v.type = type;
+  if (type == LAT_I32 || type == LAT_F32) v.of.i32 = (uint32_t)bits;
+  else v.of.i64 = bits;
+  lat_wasm_global_t *g;
+  lat_status st = lat_wasm_global_new(r->store, &gt, &v, &g);
+  if (st != LAT_OK) return st;
+  spectest_t *s = &r->spectest[r->nspectest++];
+  s->name = name;
+  s->ext.kind = LAT_EXTERN_GLOBAL;
+  s->ext.of.global = g;
+  return LAT_OK;
+}
+
+static lat_status make_spectest(runner_t *r, lat_error_t *err) {
+  static const uint8_t i32[] = {LAT_I32}, i64[] = {LAT_I64}, f32[] = {LAT_F32},
+                       f64[] = {LAT_F64}, i32f32[] = {LAT_I32, LAT_F32},
+                       f64f64[] = {LAT_F64, LAT_F64};
+  lat_status st;
+  if ((st = add_spectest_func(r, "print", NULL, 0)) ||
+      (st = add_spectest_func(r, "print_i32", i32, 1)) ||
+      (st = add_spectest_func(r, "print_i64", i64, 1)) ||
+      (st = add_spectest_func(r, "print_f32", f32, 1)) ||
+      (st = add_spectest_func(r, "print_f64", f64, 1)) ||
+      (st = add_spectest_func(r, "print_i32_f32", i32f32, 2)) ||
+      (st = add_spectest_func(r, "print_f64_f64", f64f64, 2)))
+    return lat_error_set(err, st, SIZE_MAX, "cannot create spectest functions");
+  float f = 666.6f;
+  double d = 666.6;
+  uint32_t fb;
+  uint64_t db;
+  memcpy(&fb, &f, 4);
+  memcpy(&db, &d, 8);
+  if ((st = add_spectest_global(r, "global_i32", LAT_I32, 666)) ||
+      (st = add_spectest_global(r, "global_i64", LAT_I64, 666)) ||
+      (st = add_spectest_global(r, "global_f32", LAT_F32, fb)) ||
+      (st = add_spectest_global(r, "global_f64", LAT_F64, db)))
+    return lat_error_set(err, st, SIZE_MAX, "cannot create spectest globals");
+  lat_wasm_tabletype_t tt = {LAT_FUNCREF, 10, 20, true};
+  lat_wasm_table_t *t;
+  if ((st = lat_wasm_table_new(r->store, &tt, NULL, &t, err))) return st;
+  r->spectest[r->nspectest].name = "table";
+  r->spectest[r->nspectest].ext.kind = LAT_EXTERN_TABLE;
+  r->spectest[r->nspectest++].ext.of.table = t;
+  lat_wasm_memtype_t mt = {1, 2, true, false, false};
+  lat_wasm_memory_t *m;
+  if ((st = lat_wasm_memory_new(r->store, &mt, &m, err))) return st;
+  r->spectest[r->nspectest].name = "memory";
+  r->spectest[r->nspectest].ext.kind = LAT_EXTERN_MEMORY;
+  r->spectest[r->nspectest++].ext.of.memory = m;
+  return LAT_OK;
+}
+
+/* ---- bindings -------------------------------------------------------------------------- */
+
+static lat_wasm_instance_t *binding_find(binding_t *b, size_t n, const char *name,
+                                         size_t len) {
+  for (size_t i = n; i-- > 0;)
+    if (b[i].len == len && memcmp(b[i].name, name, len) == 0) return b[i].inst;
+  return NULL;
+}
+
+static bool binding_add(binding_t **b, size_t *n, size_t *cap, const char *name,
+                        size_t len, lat_wasm_instance_t *inst) {
+  for (size_t i = 0; i < *n; i++) {
+    if ((*b)[i].len == len && memcmp((*b)[i].name, name, len) == 0) {
+      (*b)[i].inst = inst;
+      return true;
+    }
+  }
+  if (*n == *cap) {
+    size_t ncap = *cap ? *cap * 2 : 8;
+    binding_t *nb = lat_realloc(*b, ncap * sizeof **b);
+    if (!nb) return false;
+    *b = nb;
+    *cap = ncap;
+  }
+  char *copy = lat_strndup(name, len);
+  if (!copy) return false;
+  (*b)[*n].name = copy;
+  (*b)[*n].len = len;
+  (*b)[*n].inst = inst;
+  (*n)++;
+  return true;
+}
+
+static void bindings_free(binding_t *b, size_t n) {
+  for (size_t i = 0; i < n; i++) lat_free(b[i].name);
+  lat_free(b);
+}
+
+/* ---- modules ----------------------------------------------------------------------------- */
+
+/* Gets the binary of a command's module: encodes quote text, copies nothing.
+ * *owned receives a buffer to free when the text had to be encoded. */
+static lat_status module_bytes(const lat_wast_module_t *m, lat_buf_t *owned,
+                               const uint8_t **out, size_t *out_len,
+                               lat_error_t *err) {
+  if (m->form == LAT_WAST_MOD_QUOTE) {
+    lat_status st = lat_wat_to_wasm(m->text, m->text_len, owned, err);
+    if (st != LAT_OK) return st;
+    *out = owned->data;
+    *out_len = owned->len;
+    return LAT_OK;
+  }
+  if (m->status != LAT_OK) {
+    if (err) *err = m->err;
+    return m->status;
+  }
+  *out = m->bytes;
+  *out_len = m->len;
+  return LAT_OK;
+}
+
+static lat_status compile(const lat_wast_module_t *m, lat_wasm_module_t **out,
+                          lat_error_t *err) {
+  lat_buf_t owned;
+  lat_buf_init(&owned);
+  const uint8_t *bytes;
+  size_t len;
+  lat_status st = module_bytes(m, &owned, &bytes, &len, err);
+  if (st == LAT_OK) st = lat_wasm_module_new(bytes, len, out, err);
+  lat_buf_fini(&owned);
+  return st;
+}
+
+static lat_status resolve_import(runner_t *r, const lat_wasm_import_t *imp,
+                                 lat_wasm_extern_t *out, lat_error_t *err) {
+  if (imp->module_len == 8 && memcmp(imp->module, "spectest", 8) == 0) {
+    for (size_t i = 0; i < r->nspectest; i++) {
+      const spectest_t *s = &r->spectest[i];
+      if (strlen(s->name) == imp->name_len &&
+          memcmp(s->name, imp->name, imp->name_len) == 0) {
+        *out = s->ext;
+        goto found;
+      }
+    }
+    goto unknown;
+  }
+  {
+    lat_wasm_instance_t *inst =
+        binding_find(r->regs, r->nregs, imp->module, imp->module_len);
+    if (!inst || lat_wasm_instance_export(inst, imp->name, imp->name_len, out) != LAT_OK)
+      goto unknown;
+  }
+found:
+  if (out->kind != imp->kind)
+    return lat_error_set(err, LAT_EUNLINKABLE, SIZE_MAX,
+                         "incompatible import type \"%.*s\" \"%.*s\"",
+                         (int)imp->module_len, imp->module, (int)imp->name_len,
+                         imp->name);
+  return LAT_OK;
+unknown:
+  return lat_error_set(err, LAT_EUNLINKABLE, SIZE_MAX,
+                       "unknown import \"%.*s\" \"%.*s\"", (int)imp->module_len,
+                       imp->module, (int)imp->name_len, imp->name);
+}
+
+static lat_status instantiate(runner_t *r, lat_wasm_module_t *m,
+                              lat_wasm_instance_t **out, lat_error_t *err) {
+  uint32_t n = lat_wasm_module_import_count(m);
+  lat_wasm_extern_t *ext = NULL;
+  if (n) {
+    ext = lat_calloc(n, sizeof *ext);
+    if (!ext) return lat_error_set(err, LAT_ENOMEM, SIZE_MAX, "out of memory");
+  }
+  lat_status st = LAT_OK;
+  for (uint32_t i = 0; i < n && st == LAT_OK; i++) {
+    lat_wasm_import_t imp;
+    lat_wasm_module_import(m, i, &imp);
+    st = resolve_import(r, &imp, &ext[i], err);
+  }
+  if (st == LAT_OK) st = lat_wasm_instance_new(r->store, m, ext, n, out, err);
+  lat_free(ext);
+  return st;
+}
+
+/* ---- actions --------------------------------------------------------------------------------- */
+
+static lat_status run_action(runner_t *r, const lat_wast_action_t *a,
+                             lat_wasm_val_t **out_results, size_t *out_n,
+                             lat_error_t *err) {
+  *out_results = NULL;
+  *out_n = 0;
+  lat_wasm_instance_t *inst = r->current;
+  if (a->module) {
+    inst = binding_find(r->named, r->nnamed, a->module, a->module_len);
+    if (!inst)
+      return lat_error_set(err, LAT_ENOTFOUND, SIZE_MAX, "unknown module %.*s",
+                           (int)a->module_len, a->module);
+  }
+  if (!inst) return lat_error_set(err, LAT_ENOTFOUND, SIZE_MAX, "no current module");
+  lat_wasm_extern_t ext;
+  if (lat_wasm_instance_export(inst, a->name, a->name_len, &ext) != LAT_OK)
+    return lat_error_set(err, LAT_ENOTFOUND, SIZE_MAX, "unknown export \"%.*s\"",
+                         (int)a->name_len, a->name);
+  if (a->kind == LAT_WAST_GET) {
+    if (ext.kind != LAT_EXTERN_GLOBAL)
+      return lat_error_set(err, LAT_EARG, SIZE_MAX, "export \"%.*s\" is not a global",
+                           (int)a->name_len, a->name);
+    lat_wasm_val_t *v = lat_calloc(1, sizeof *v);
+    if (!v) return lat_error_set(err, LAT_ENOMEM, SIZE_MAX, "out of memory");
+    lat_wasm_global_get(ext.of.global, v);
+    *out_results = v;
+    *out_n = 1;
+    return LAT_OK;
+  }
+  if (ext.kind != LAT_EXTERN_FUNC)
+    return lat_error_set(err, LAT_EARG, SIZE_MAX, "export \"%.*s\" is not a function",
+                         (int)a->name_len, a->name);
+  const lat_wasm_functype_t *ft = lat_wasm_func_type(ext.of.func);
+  if (ft->nparams != a->nargs)
+    return lat_error_set(err, LAT_EARG, SIZE_MAX, "wrong number of arguments (%zu for %u)",
+                         a->nargs, ft->nparams);
+  for (size_t i = 0; i < a->nargs; i++)
+    if (a->args[i].type != ft->params[i])
+      return lat_error_set(err, LAT_EARG, SIZE_MAX, "argument %zu has the wrong type", i);
+  lat_wasm_val_t *res = NULL;
+  if (ft->nresults) {
+    res = lat_calloc(ft->nresults, sizeof *res);
+    if (!res) return lat_error_set(err, LAT_ENOMEM, SIZE_MAX, "out of memory");
+  }
+  lat_wasm_store_set_deadline(r->store, lat_now_ns() + r->timeout_ns);
+  lat_status st = lat_wasm_func_call(r->store, ext.of.func, a->args, a->nargs, res,
+                                     ft->nresults, err);
+  if (st != LAT_OK) {
+    lat_free(res);
+    return st;
+  }
+  for (uint32_t i = 0; i < ft->nresults; i++) res[i].type = ft->results[i];
+  *out_results = res;
+  *out_n = ft->nresults;
+  return LAT_OK;
+}
+
+/* ---- expected results ----------------------------------------------------------------------- */
+
+static bool nan_match(uint64_t bits, bool f64, int kind) {
+  if (f64) {
+    uint64_t mag = bits & 0x7fffffffffffffffull;
+    if (kind == LAT_WAST_RES_NAN_CANON) return mag == 0x7ff8000000000000ull;
+    return (mag & 0x7ff8000000000000ull) == 0x7ff8000000000000ull;
+  }
+  uint32_t mag = (uint32_t)bits & 0x7fffffffu;
+  if (kind == LAT_WAST_RES_NAN_CANON) return mag == 0x7fc00000u;
+  return (mag & 0x7fc00000u) == 0x7fc00000u;
+}
+
+static uint64_t lane_bits(const uint8_t *b, unsigned n) {
+  uint64_t v = 0;
+  for (unsigned i = 0; i < n; i++) v |= (uint64_t)b[i] << (8 * i);
+  return v;
+}
+
+static bool result_match(const lat_wast_result_t *e, const lat_wasm_val_t *v) {
+  if (v->type != e->val.type) return false;
+  switch (e->kind) {
+  case LAT_WAST_RES_EXACT:
+    switch (v->type) {
+    case LAT_I32:
+    case LAT_F32:
+      return v->of.i32 == e->val.of.i32;
+    case LAT_I64:
+    case LAT_F64:
+      return v->of.i64 == e->val.of.i64;
+    case LAT_V128:
+      return memcmp(v->of.v128.bytes, e->val.of.v128.bytes, 16) == 0;
+    default:
+      return v->of.ref == e->val.of.ref;
+    }
+  case LAT_WAST_RES_NAN_CANON:
+  case LAT_WAST_RES_NAN_ARITH:
+    if (v->type == LAT_F32) return nan_match(v->of.f32, false, e->kind);
+    if (v->type == LAT_F64) return nan_match(v->of.f64, true, e->kind);
+    return false;
+  case LAT_WAST_RES_REF_FUNC:
+  case LAT_WAST_RES_REF_EXTERN:
+    return v->of.ref != NULL;
+  case LAT_WAST_RES_V128: {
+    static const unsigned lane_bytes[] = {1, 2, 4, 8, 4, 8};
+    unsigned lb = lane_bytes[e->shape];
+    for (unsigned i = 0; i < 16 / lb; i++) {
+      uint64_t a = lane_bits(v->of.v128.bytes + i * lb, lb);
+      uint64_t x = lane_bits(e->val.of.v128.bytes + i * lb, lb);
+      if (e->lane[i] == LAT_WAST_RES_EXACT) {
+        if (a != x) return false;
+      } else if (!nan_match(a, lb == 8, e->lane[i])) {
+        return false;
+      }
+    }
+    return true;
+  }
+  }
+  return false;
+}
+
+static void fmt_expected(char *buf, size_t n, const lat_wast_result_t *e) {
+  switch (e->kind) {
+  case LAT_WAST_RES_NAN_CANON:
+    snprintf(buf, n, "%s:nan:canonical", e->val.type == LAT_F32 ? "f32" : "f64");
+    return;
+  case LAT_WAST_RES_NAN_ARITH:
+    snprintf(buf, n, "%s:nan:arithmetic", e->val.type == LAT_F32 ? "f32" : "f64");
+    return;
+  case LAT_WAST_RES_REF_FUNC:
+    snprintf(buf, n, "ref.func");
+    return;
+  case LAT_WAST_RES_REF_EXTERN:
+    snprintf(buf, n, "ref.extern");
+    return;
+  default:
+    fmt_val(buf, n, &e->val);
+  }
+}
+
+/* ---- commands ------------------------------------------------------------------------------- */
+
+static bool msg_match(const char *actual, const char *expected) {
+  return expected == NULL || strncmp(actual, expected, strlen(expected)) == 0;
+}
+
+/* Returns true when the command passed. */
+static bool run_command(runner_t *r, const lat_wast_cmd_t *c) {
+  lat_error_t err;
+  lat_error_clear(&err);
+  lat_wasm_module_t *m = NULL;
+  lat_wasm_instance_t *inst = NULL;
+  lat_wasm_val_t *res = NULL;
+  size_t nres = 0;
+  lat_status st;
+  bool ok = false;
+  lat_wasm_store_set_deadline(r->store, lat_now_ns() + r->timeout_ns);
+
+  switch (c->kind) {
+  case LAT_WAST_END:
+    return true;
+  case LAT_WAST_MODULE:
+    st = compile(&c->module, &m, &err);
+    if (st == LAT_OK) st = instantiate(r, m, &inst, &err);
+    if (st != LAT_OK) {
+      r->current = NULL;
+      report(r, c->line, "module failed: %s: %s", lat_status_name(st), err.msg);
+      break;
+    }
+    r->current = inst;
+    if (c->module.name &&
+        !binding_add(&r->named, &r->nnamed, &r->named_cap, c->module.name,
+                     c->module.name_len, inst)) {
+      report(r, c->line, "out of memory");
+      break;
+    }
+    ok = true;
+    break;
+  case LAT_WAST_REGISTER: {
+    lat_wasm_instance_t *target = r->current;
+    if (c->reg_module)
+      target = binding_find(r->named, r->nnamed, c->reg_module, c->reg_module_len);
+    if (!target) {
+      report(r, c->line, "register: no such module");
+      break;
+    }
+    if (!binding_add(&r->regs, &r->nregs, &r->regs_cap, c->reg_name,
+                     c->reg_name_len, target)) {
+      report(r, c->line, "out of memory");
+      break;
+    }
+    ok = true;
+    break;
+  }
+  case LAT_WAST_ACTION:
+    st = run_action(r, &c->action, &res, &nres, &err);
+    if (st != LAT_OK) {
+      report(r, c->line, "%.*s failed: %s: %s", (int)c->action.name_len,
+             c->action.name, lat_status_name(st), err.msg);
+      break;
+    }
+    ok = true;
+    break;
+  case LAT_WAST_ASSERT_RETURN:
+    st = run_action(r, &c->action, &res, &nres, &err);
+    if (st != LAT_OK) {
+      report(r, c->line, "assert_return \"%.*s\": %s: %s", (int)c->action.name_len,
+             c->action.name, lat_status_name(st), err.msg);
+      break;
+    }
+    if (nres != c->nresults) {
+      report(r, c->line, "assert_return \"%.*s\": %zu results, expected %zu",
+             (int)c->action.name_len, c->action.name, nres, c->nresults);
+      break;
+    }
+    ok = true;
+    for (size_t i = 0; i < nres; i++) {
+      if (!result_match(&c->results[i], &res[i])) {
+        char got[96], want[96];
+        fmt_val(got, sizeof got, &res[i]);
+        fmt_expected(want, sizeof want, &c->results[i]);
+        report(r, c->line, "assert_return \"%.*s\": result %zu is %s, expected %s",
+               (int)c->action.name_len, c->action.name, i, got, want);
+        ok = false;
+        break;
+      }
+    }
+    break;
+  case LAT_WAST_ASSERT_TRAP:
+  case LAT_WAST_ASSERT_EXHAUSTION:
+    if (c->has_module) {
+      st = compile(&c->module, &m, &err);
+      if (st != LAT_OK) {
+        report(r, c->line, "%s: module failed to compile: %s", lat_wast_kind_name(c->kind),
+               err.msg);
+        break;
+      }
+      st = instantiate(r, m, &inst, &err);
+    } else {
+      st = run_action(r, &c->action, &res, &nres, &err);
+    }
+    if (st != LAT_TRAP) {
+      report(r, c->line, "%s: expected trap \"%s\", got %s%s%s",
+             lat_wast_kind_name(c->kind), c->message, lat_status_name(st),
+             st == LAT_OK ? "" : ": ", st == LAT_OK ? "" : err.msg);
+      break;
+    }
+    if (!msg_match(err.msg, c->message)) {
+      report(r, c->line, "%s: wrong message \"%s\", expected \"%s\"",
+             lat_wast_kind_name(c->kind), err.msg, c->message);
+      break;
+    }
+    ok = true;
+    break;
+  case LAT_WAST_ASSERT_MALFORMED: {
+    if (c->module.form == LAT_WAST_MOD_QUOTE) {
+      lat_buf_t b;
+      lat_buf_init(&b);
+      st = lat_wat_to_wasm(c->module.text, c->module.text_len, &b, &err);
+      if (st == LAT_OK) st = lat_wasm_module_new(b.data, b.len, &m, &err);
+      lat_buf_fini(&b);
+      if (st == LAT_ETEXT || st == LAT_EMALFORMED) {
+        if (r->verbose >= 2 && !msg_match(err.msg, c->message))
+          report(r, c->line, "note: malformed as \"%s\", reference says \"%s\"",
+                 err.msg, c->message);
+        ok = true;
+      } else {
+        report(r, c->line, "assert_malformed (quote): expected \"%s\", got %s%s%s",
+               c->message, lat_status_name(st), st == LAT_OK ? "" : ": ",
+               st == LAT_OK ? "" : err.msg);
+      }
+      break;
+    }
+    if (c->module.form == LAT_WAST_MOD_TEXT && c->module.status != LAT_OK) {
+      ok = true; /* rejected by the text parser */
+      break;
+    }
+    st = compile(&c->module, &m, &err);
+    if (st != LAT_EMALFORMED) {
+      report(r, c->line, "assert_malformed: expected \"%s\", got %s%s%s", c->message,
+             lat_status_name(st), st == LAT_OK ? "" : ": ", st == LAT_OK ? "" : err.msg);
+      break;
+    }
+    if (!msg_match(err.msg, c->message)) {
+      report(r, c->line, "assert_malformed: wrong message \"%s\", expected \"%s\"",
+             err.msg, c->message);
+      break;
+    }
+    ok = true;
+    break;
+  }
+  case LAT_WAST_ASSERT_INVALID:
+    st = compile(&c->module, &m, &err);
+    if (st != LAT_EINVALID) {
+      report(r, c->line, "assert_invalid: expected \"%s\", got %s%s%s", c->message,
+             lat_status_name(st), st == LAT_OK ? "" : ": ", st == LAT_OK ? "" : err.msg);
+      break;
+    }
+    if (!msg_match(err.msg, c->message)) {
+      report(r, c->line, "assert_invalid: wrong message \"%s\", expected \"%s\"",
+             err.msg, c->message);
+      break;
+    }
+    ok = true;
+    break;
+  case LAT_WAST_ASSERT_UNLINKABLE:
+  case LAT_WAST_ASSERT_UNINSTANTIABLE: {
+    lat_status want = c->kind == LAT_WAST_ASSERT_UNLINKABLE ? LAT_EUNLINKABLE : LAT_TRAP;
+    st = compile(&c->module, &m, &err);
+    if (st != LAT_OK) {
+      report(r, c->line, "%s: module failed to compile: %s: %s",
+             lat_wast_kind_name(c->kind), lat_status_name(st), err.msg);
+      break;
+    }
+    st = instantiate(r, m, &inst, &err);
+    if (st != want) {
+      report(r, c->line, "%s: expected \"%s\", got %s%s%s", lat_wast_kind_name(c->kind),
+             c->message, lat_status_name(st), st == LAT_OK ? "" : ": ",
+             st == LAT_OK ? "" : err.msg);
+      break;
+    }
+    if (!msg_match(err.msg, c->message)) {
+      report(r, c->line, "%s: wrong message \"%s\", expected \"%s\"",
+             lat_wast_kind_name(c->kind), err.msg, c->message);
+      break;
+    }
+    ok = true;
+    break;
+  }
+  }
+  lat_wasm_module_release(m);
+  lat_free(res);
+  if (ok && r->verbose >= 2)
+    printf("  %s:%u: ok %s\n", r->file, c->line, lat_wast_kind_name(c->kind));
+  return ok;
+}
+
+/* ---- files -------------------------------------------------------------------------------- */
+
+static void run_file(runner_t *r, const char *path) {
+  lat_error_t err;
+  uint8_t *text = NULL;
+  size_t len = 0;
+  lat_wast_t *w = NULL;
+  unsigned passed = 0, failed = 0;
+  r->file = path;
+  r->printed = 0;
+  r->current = NULL;
+  r->nspectest = 0;
+  if (lat_file_read(path, &text, &len, &err) != LAT_OK) {
+    printf("FAIL %s: cannot read: %s\n", path, err.msg);
+    r->failed++;
+    return;
+  }
+  if (lat_wasm_store_new(NULL, &r->store) != LAT_OK) {
+    printf("FAIL %s: cannot create a store\n", path);
+    r->failed++;
+    lat_free(text);
+    return;
+  }
+  if (make_spectest(r, &err) != LAT_OK) {
+    printf("FAIL %s: spectest: %s\n", path, err.msg);
+    failed++;
+    goto done;
+  }
+  if (lat_wast_new((const char *)text, len, &w, &err) != LAT_OK) {
+    printf("  %s:%s\n", path, err.msg);
+    failed++;
+    goto done;
+  }
+  for (;;) {
+    lat_wast_cmd_t c;
+    lat_status st = lat_wast_next(w, &c, &err);
+    if (st != LAT_OK) {
+      report(r, c.line, "script error: %s", err.msg);
+      failed++;
+      if (st == LAT_ENOMEM) break;
+      continue;
+    }
+    if (c.kind == LAT_WAST_END) break;
+    if (run_command(r, &c)) passed++;
+    else failed++;
+  }
+done:
+  if (failed == 0)
+    printf("PASS %s (%u commands)\n", path, passed);
+  else
+    printf("FAIL %s: %u of %u failed\n", path, failed, passed + failed);
+  fflush(stdout);
+  r->passed += passed;
+  r->failed += failed;
+  lat_wast_free(w);
+  lat_wasm_store_free(r->store);
+  r->store = NULL;
+  bindings_free(r->regs, r->nregs);
+  bindings_free(r->named, r->nnamed);
+  r->regs = r->named = NULL;
+  r->nregs = r->nnamed = r->regs_cap = r->named_cap = 0;
+  lat_free(text);
+}
+
+static void usage(void) {
+  fprintf(stderr,
+          "usage: lattice wast [-v|-vv] [--timeout SECONDS] FILE.wast...\n"
+          "  runs WebAssembly spec test scripts; prints one line per file and\n"
+          "  `N passed, N failed` (commands) at the end; exit 1 on a failure.\n"
+          "  -v prints every failure, -vv every command.\n");
+}
+
+int lat_cli_wast(int argc, char **argv) {
+  runner_t r;
+  memset(&r, 0, sizeof r);
+  r.timeout_ns = DEFAULT_TIMEOUT_NS;
+  int nfiles = 0;
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i];
+    if (!strcmp(a, "-v")) {
+      r.verbose = r.verbose < 1 ? 1 : r.verbose;
+    } else if (!strcmp(a, "-vv")) {
+      r.verbose = 2;
+    } else if (!strcmp(a, "--timeout")) {
+      char *end;
+      double s = i + 1 < argc ? strtod(argv[i + 1], &end) : -1;
+      if (i + 1 >= argc || *end || !(s > 0) || s > 1e6) {
+        usage();
+        return 2;
+      }
+      r.timeout_ns = (uint64_t)(s * 1e9);
+      i++;
+    } else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+      usage();
+      return 0;
+    } else if (a[0] == '-' && a[1]) {
+      fprintf(stderr, "lattice wast: unknown option %s\n", a);
+      usage();
+      return 2;
+    } else {
+      nfiles++;
+    }
+  }
+  if (nfiles == 0) {
+    usage();
+    return 2;
+  }
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i];
+    if (!strcmp(a, "--timeout")) {
+      i++;
+      continue;
+    }
+    if (a[0] == '-' && a[1]) continue;
+    run_file(&r, a);
+  }
+  printf("%u passed, %u failed\n", r.passed, r.failed);
+  return r.failed ? 1 : 0;
+}

@@ -242,12 +242,41 @@ static inline void label_types(const ctrl_t *c, const uint8_t **ts,
 
 /* ---- immediates ---------------------------------------------------------------- */
 
+/* LEB128 fast paths: up to 4 bytes (28 bits) cannot overflow 32 bits and
+ * up to 9 (63 bits) cannot overflow 64, so no bound checks are needed on
+ * those; anything longer or near the end goes to the checked reader. */
 static inline lat_status rd_u32(vctx_t *v, uint32_t *out) {
-  if (v->r.p < v->r.end && *v->r.p < 0x80) {
+  const uint8_t *p = v->r.p;
+  if (v->r.end - p >= 4) {
+    uint32_t x = 0;
+    for (int i = 0; i < 4; i++) {
+      x |= (uint32_t)(p[i] & 0x7f) << (7 * i);
+      if (!(p[i] & 0x80)) {
+        v->r.p = p + i + 1;
+        *out = x;
+        return LAT_OK;
+      }
+    }
+  } else if (p < v->r.end && *p < 0x80) {
     *out = *v->r.p++;
     return LAT_OK;
   }
   return lat_read_u32(&v->r, out, v->err);
+}
+
+static inline lat_status skip_sleb(vctx_t *v, int maxfast, bool is64) {
+  const uint8_t *p = v->r.p;
+  if (v->r.end - p >= maxfast) {
+    for (int i = 0; i < maxfast; i++)
+      if (!(p[i] & 0x80)) {
+        v->r.p = p + i + 1;
+        return LAT_OK;
+      }
+  }
+  int32_t s32;
+  int64_t s64;
+  return is64 ? lat_read_s64(&v->r, &s64, v->err)
+              : lat_read_s32(&v->r, &s32, v->err);
 }
 
 static inline lat_status rd_u8(vctx_t *v, uint8_t *out) {
@@ -343,8 +372,6 @@ static lat_status generic(vctx_t *v, opinfo_t in) {
   const uint8_t *p;
   uint32_t a, b;
   uint8_t lane;
-  int32_t s32;
-  int64_t s64;
   lat_status st = LAT_OK;
   switch (in.imm) {
   case LAT_IMM_NONE:
@@ -363,10 +390,10 @@ static lat_status generic(vctx_t *v, opinfo_t in) {
     if (!(st = rd_zero(v)) && !(st = rd_zero(v))) st = need_memory(v, 0);
     break;
   case LAT_IMM_I32:
-    st = lat_read_s32(&v->r, &s32, v->err);
+    st = skip_sleb(v, 4, false);
     break;
   case LAT_IMM_I64:
-    st = lat_read_s64(&v->r, &s64, v->err);
+    st = skip_sleb(v, 9, true);
     break;
   case LAT_IMM_F32:
     st = lat_read_bytes(&v->r, 4, &p, v->err);
@@ -457,7 +484,7 @@ static lat_status check_body(vctx_t *v, uint32_t fidx) {
   lat_status st;
   ctrl_t fr;
   uint32_t a, b;
-  uint8_t t, t2;
+  uint8_t t = 0, t2 = 0;
 
   v->op_off = f->body.off;
   if ((st = setup_locals(v, f, ft))) return st;
@@ -685,11 +712,20 @@ static lat_status check_body(vctx_t *v, uint32_t fidx) {
         return malformed(v, v->op_off, "illegal opcode");
       if ((st = generic(v, info_fd[a]))) return st;
       break;
-    default:
-      if (info_op[op].imm == LAT_IMM_ILLEGAL)
+    default: {
+      opinfo_t in = info_op[op];
+      if (in.imm == LAT_IMM_NONE) { /* the common case, inline */
+        const sigtab_t *s = &sigs[in.sig];
+        for (uint32_t i = s->np; i-- > 0;)
+          if ((st = pop_expect(v, s->p[i]))) return st;
+        if (s->nr && (st = push(v, s->r))) return st;
+        break;
+      }
+      if (in.imm == LAT_IMM_ILLEGAL)
         return malformed(v, v->op_off, "illegal opcode");
-      if ((st = generic(v, info_op[op]))) return st;
+      if ((st = generic(v, in))) return st;
       break;
+    }
     }
   }
 }

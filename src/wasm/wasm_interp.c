@@ -41,6 +41,7 @@
  * (unbounded native stack use under guest control).
  */
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "wasm_exec.h"
@@ -392,7 +393,11 @@ L_call_indirect: {
   uint32_t i = (uint32_t)SL(16);
   if (UNLIKELY(i >= tab->size)) TRAP(LAT_TRAP_UNDEFINED_ELEMENT);
   fn = tab->elems[i];
-  if (UNLIKELY(!fn)) TRAP(LAT_TRAP_UNINITIALIZED_ELEMENT);
+  if (UNLIKELY(!fn)) {
+    /* the reference interpreter names the index; scripts check it */
+    snprintf(s->trap_msg, sizeof s->trap_msg, "uninitialized element %u", i);
+    TRAP(LAT_TRAP_UNINITIALIZED_ELEMENT);
+  }
   const lat_wasm_functype_t *want = &inst->module->types[OPD(8)];
   if (fn->type != want && !lat__functype_eq(fn->type, want))
     TRAP(LAT_TRAP_INDIRECT_MISMATCH);
@@ -645,14 +650,15 @@ L_ref_func:
   UNOP(i64_extend8_s, (uint64_t)(int64_t)(int8_t)a)
   UNOP(i64_extend16_s, (uint64_t)(int64_t)(int16_t)a)
   UNOP(i64_extend32_s, (uint64_t)(int64_t)(int32_t)a)
-  UNOP(f32_ceil, f32_bits(ceilf(AF32)))
-  UNOP(f32_floor, f32_bits(floorf(AF32)))
-  UNOP(f32_trunc, f32_bits(truncf(AF32)))
+  /* libm passes a signalling NaN through; the spec wants it quieted */
+  UNOP(f32_ceil, f32_bits(AF32 != AF32 ? AF32 + AF32 : ceilf(AF32)))
+  UNOP(f32_floor, f32_bits(AF32 != AF32 ? AF32 + AF32 : floorf(AF32)))
+  UNOP(f32_trunc, f32_bits(AF32 != AF32 ? AF32 + AF32 : truncf(AF32)))
   UNOP(f32_nearest, f32_bits(nearbyintf(AF32)))
   UNOP(f32_sqrt, f32_bits(sqrtf(AF32)))
-  UNOP(f64_ceil, f64_bits(ceil(AF64)))
-  UNOP(f64_floor, f64_bits(floor(AF64)))
-  UNOP(f64_trunc, f64_bits(trunc(AF64)))
+  UNOP(f64_ceil, f64_bits(AF64 != AF64 ? AF64 + AF64 : ceil(AF64)))
+  UNOP(f64_floor, f64_bits(AF64 != AF64 ? AF64 + AF64 : floor(AF64)))
+  UNOP(f64_trunc, f64_bits(AF64 != AF64 ? AF64 + AF64 : trunc(AF64)))
   UNOP(f64_nearest, f64_bits(nearbyint(AF64)))
   UNOP(f64_sqrt, f64_bits(sqrt(AF64)))
   UNOP(i32_wrap_i64, A32)

@@ -1,12 +1,23 @@
 /* `lattice run` and `lattice validate`, plus the small parsers the CLI
  * shares (sizes, durations, module loading).
  *
- * run: loads a .wasm or .wat module, instantiates it in a store with the
- * limits given by flags, and calls the export named by --invoke (or
- * `_start`), printing each result on its own line as `wasmtime --invoke`
- * does.  Arguments are parsed by the parameter types.  Every failure names
- * its cause (with the byte offset for decode errors) and exits non-zero:
- * 1 for a trap or a bad module, 2 for bad usage. */
+ * run: loads a .wasm or .wat module and instantiates it in a store with the
+ * limits given by flags.  A module that imports wasi_snapshot_preview1 is
+ * linked against a WASI context built from the flags (--dir grants, --env,
+ * --tcplisten, the guest's argv = FILE and the arguments after it), like
+ * `wasmtime run`.  Then it calls `_start` (a command: the exit code is the
+ * guest's, from proc_exit or 0), or the export named by --invoke, printing
+ * each result on its own line as `wasmtime --invoke` does, with arguments
+ * parsed by the parameter types.  A reactor (exports `_initialize`) is
+ * initialised first.
+ *
+ * Arguments: options come before FILE; after FILE everything belongs to the
+ * guest, except a `--invoke NAME` right after FILE (the documented form).
+ *
+ * Exit status: the guest's exit code; 1 for a trap (the reason and a wasm
+ * backtrace, when the engine provides one, go to stderr), a bad module or a
+ * link error; 2 for bad usage.  (Not wasmtime's 134 for a trap: scripts read
+ * 128+N as "killed by signal N".) */
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
@@ -14,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../wasi/wasi.h"
 #include "cli.h"
 
 lat_status lat_cli_load_module(const char *path, lat_wasm_module_t **out,
@@ -173,30 +185,136 @@ static void print_error(const char *path, const lat_error_t *err) {
 
 static int run_usage(void) {
   fprintf(stderr,
-          "usage: lattice run [--invoke NAME] [--max-memory SIZE] "
-          "[--timeout DURATION] [--fuel N] [--time] FILE [ARGS...]\n");
+          "usage: lattice run [OPTIONS] FILE [--invoke NAME] [ARGS...]\n"
+          "options:\n"
+          "  --invoke NAME          call export NAME (ARGS are its parameters)\n"
+          "  --dir HOST[::GUEST]    grant directory HOST as GUEST (default: "
+          "same name)\n"
+          "  --ro-dir HOST[::GUEST] grant it read-only\n"
+          "  --env KEY=VALUE        set a guest environment variable (--env "
+          "KEY copies the host's)\n"
+          "  --tcplisten HOST:PORT  give the guest a listening TCP socket\n"
+          "  --trap-unknown-imports link imports no host provides to functions "
+          "that trap when called\n"
+          "  --max-memory SIZE      cap each linear memory (memory.grow fails "
+          "past it)\n"
+          "  --timeout DURATION     stop the guest after DURATION (e.g. 100ms)\n"
+          "  --fuel N               stop the guest after N back-edges and "
+          "calls\n"
+          "  --time                 print load/instantiate/run times\n");
   return 2;
 }
 
-int lat_cli_run(int argc, char **argv) {
-  const char *file = NULL, *invoke = NULL;
-  lat_wasm_limits_t limits = {0};
-  uint64_t timeout_ns = 0, fuel = 0;
-  bool timing = false;
-  int first_arg = argc;
+typedef struct {
+  char *host;         /* owned copy (the part before "::") */
+  const char *guest;  /* borrowed from argv */
+  bool readonly;
+} dir_grant_t;
+
+typedef struct {
+  const char *file, *invoke;
+  lat_wasm_limits_t limits;
+  uint64_t timeout_ns, fuel;
+  bool timing, trap_unknown;
+  dir_grant_t *dirs;
+  size_t ndirs;
+  const char **env; /* KEY=VALUE; entries made from --env KEY are owned */
+  bool *env_owned;
+  size_t nenv;
+  const char **listen;
+  size_t nlisten;
+  int first_arg; /* argv index of the first guest argument */
+} run_opts_t;
+
+static void opts_fini(run_opts_t *o) {
+  for (size_t i = 0; i < o->nenv; i++)
+    if (o->env_owned[i]) lat_free((void *)o->env[i]);
+  for (size_t i = 0; i < o->ndirs; i++) lat_free(o->dirs[i].host);
+  lat_free(o->dirs);
+  lat_free(o->env);
+  lat_free(o->env_owned);
+  lat_free(o->listen);
+}
+
+/* Grows an array of n elements by one; false on out of memory. */
+static bool grow(void **arr, size_t n, size_t elem) {
+  void *p = lat_realloc(*arr, (n + 1) * elem);
+  if (!p) return false;
+  *arr = p;
+  return true;
+}
+
+static bool add_dir(run_opts_t *o, const char *spec, bool readonly) {
+  if (!grow((void **)&o->dirs, o->ndirs, sizeof *o->dirs)) return false;
+  const char *sep = strstr(spec, "::");
+  size_t hl = sep ? (size_t)(sep - spec) : strlen(spec);
+  char *h = lat_strndup(spec, hl);
+  if (!h) return false;
+  dir_grant_t *d = &o->dirs[o->ndirs++];
+  d->host = h;
+  d->guest = sep ? sep + 2 : spec;
+  d->readonly = readonly;
+  return true;
+}
+
+static bool add_env(run_opts_t *o, const char *kv) {
+  if (!grow((void **)&o->env, o->nenv, sizeof *o->env) ||
+      !grow((void **)&o->env_owned, o->nenv, sizeof *o->env_owned))
+    return false;
+  bool owned = false;
+  if (!strchr(kv, '=')) {
+    /* --env KEY: the host's value, if it has one */
+    const char *v = getenv(kv);
+    if (!v) return true;
+    size_t n = strlen(kv) + 1 + strlen(v) + 1;
+    char *s = lat_malloc(n);
+    if (!s) return false;
+    snprintf(s, n, "%s=%s", kv, v);
+    kv = s;
+    owned = true;
+  }
+  /* a later --env KEY=... replaces an earlier one */
+  size_t kl = (size_t)(strchr(kv, '=') - kv);
+  for (size_t i = 0; i < o->nenv; i++)
+    if (!strncmp(o->env[i], kv, kl + 1)) {
+      if (o->env_owned[i]) lat_free((void *)o->env[i]);
+      o->env[i] = kv;
+      o->env_owned[i] = owned;
+      return true;
+    }
+  o->env[o->nenv] = kv;
+  o->env_owned[o->nenv] = owned;
+  o->nenv++;
+  return true;
+}
+
+/* Returns -1 on success, else the exit status for a usage error. */
+static int parse_opts(int argc, char **argv, run_opts_t *o) {
+  o->first_arg = argc;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
     bool has_next = i + 1 < argc;
+    if (o->file) {
+      /* after FILE only `--invoke NAME` is ours; the rest is the guest's */
+      if (!strcmp(a, "--invoke") && i == o->first_arg && has_next &&
+          !o->invoke) {
+        o->invoke = argv[++i];
+        o->first_arg = i + 1;
+        continue;
+      }
+      break;
+    }
     if (!strcmp(a, "--invoke")) {
       if (!has_next) return run_usage();
-      invoke = argv[++i];
+      o->invoke = argv[++i];
     } else if (!strcmp(a, "--max-memory")) {
-      if (!has_next || !lat_cli_parse_size(argv[++i], &limits.max_memory_bytes)) {
+      if (!has_next ||
+          !lat_cli_parse_size(argv[++i], &o->limits.max_memory_bytes)) {
         fprintf(stderr, "lattice run: bad --max-memory value\n");
         return 2;
       }
     } else if (!strcmp(a, "--timeout")) {
-      if (!has_next || !lat_cli_parse_duration(argv[++i], &timeout_ns)) {
+      if (!has_next || !lat_cli_parse_duration(argv[++i], &o->timeout_ns)) {
         fprintf(stderr, "lattice run: bad --timeout value (e.g. 100ms, 2s)\n");
         return 2;
       }
@@ -204,126 +322,247 @@ int lat_cli_run(int argc, char **argv) {
       char *end;
       if (!has_next) return run_usage();
       errno = 0;
-      fuel = strtoull(argv[++i], &end, 10);
+      o->fuel = strtoull(argv[++i], &end, 10);
       if (*end || errno || end == argv[i]) {
         fprintf(stderr, "lattice run: bad --fuel value\n");
         return 2;
       }
     } else if (!strcmp(a, "--time")) {
-      timing = true;
+      o->timing = true;
+    } else if (!strcmp(a, "--trap-unknown-imports")) {
+      o->trap_unknown = true;
+    } else if (!strcmp(a, "--dir") || !strcmp(a, "--ro-dir")) {
+      if (!has_next || !argv[i + 1][0]) return run_usage();
+      if (!add_dir(o, argv[++i], a[2] == 'r')) goto oom;
+    } else if (!strcmp(a, "--env")) {
+      if (!has_next || !argv[i + 1][0] || argv[i + 1][0] == '=')
+        return run_usage();
+      if (!add_env(o, argv[++i])) goto oom;
+    } else if (!strcmp(a, "--tcplisten")) {
+      if (!has_next) return run_usage();
+      if (!grow((void **)&o->listen, o->nlisten, sizeof *o->listen)) goto oom;
+      o->listen[o->nlisten++] = argv[++i];
     } else if (!strcmp(a, "--")) {
-      if (!file) {
-        if (i + 1 >= argc) return run_usage();
-        file = argv[++i];
-      }
-      first_arg = i + 1;
+      if (i + 1 >= argc) return run_usage();
+      o->file = argv[++i];
+      o->first_arg = i + 1;
       break;
     } else if (a[0] == '-' && a[1] == '-') {
       fprintf(stderr, "lattice run: unknown option '%s'\n", a);
       return 2;
-    } else if (!file) {
-      file = a;
     } else {
-      first_arg = i;
-      /* options may still follow the file only before the first argument;
-       * `--invoke NAME` right after the file is the documented form */
-      break;
+      o->file = a;
+      o->first_arg = i + 1;
     }
   }
-  if (!file) return run_usage();
+  if (!o->file) return run_usage();
+  return -1;
+oom:
+  fprintf(stderr, "lattice: out of memory\n");
+  return 1;
+}
 
+/* Builds the WASI context: argv = FILE + guest arguments. */
+static lat_wasi_t *make_wasi(const run_opts_t *o, int argc, char **argv) {
+  lat_error_t err;
+  lat_error_clear(&err);
+  size_t gargc = 1 + (size_t)(argc - o->first_arg);
+  const char **gargv = lat_calloc(gargc, sizeof *gargv);
+  if (!gargv) {
+    fprintf(stderr, "lattice: out of memory\n");
+    return NULL;
+  }
+  gargv[0] = o->file;
+  for (int i = o->first_arg; i < argc; i++)
+    gargv[1 + (i - o->first_arg)] = argv[i];
+  lat_wasi_config_t cfg = {
+      .argv = gargv, .argc = gargc, .env = o->env, .envc = o->nenv,
+      .stdin_fd = 0, .stdout_fd = 1, .stderr_fd = 2};
+  lat_wasi_t *w = NULL;
+  lat_status st = lat_wasi_new(&cfg, &w, &err);
+  lat_free(gargv);
+  if (st) {
+    fprintf(stderr, "lattice: %s\n", err.msg);
+    return NULL;
+  }
+  for (size_t i = 0; i < o->ndirs; i++) {
+    const dir_grant_t *d = &o->dirs[i];
+    if (lat_wasi_preopen_dir(w, d->host, d->guest, d->readonly, &err)) {
+      fprintf(stderr, "lattice: --dir %s: %s\n", d->host, err.msg);
+      lat_wasi_free(w);
+      return NULL;
+    }
+  }
+  for (size_t i = 0; i < o->nlisten; i++) {
+    if (lat_wasi_preopen_tcp_listener(w, o->listen[i], &err)) {
+      fprintf(stderr, "lattice: --tcplisten: %s\n", err.msg);
+      lat_wasi_free(w);
+      return NULL;
+    }
+  }
+  return w;
+}
+
+/* Reports a failed call; returns the exit status. */
+static int report_call(const run_opts_t *o, lat_wasm_store_t *s, lat_status st,
+                       const lat_error_t *err) {
+  if (st == LAT_TRAP && lat_wasm_store_trap(s) == LAT_TRAP_EXIT) {
+    if (err->msg[0] && strcmp(err->msg, "exit"))
+      fprintf(stderr, "lattice: %s: %s\n", o->file, err->msg);
+    return lat_wasm_store_exit_code(s) & 0xff;
+  }
+  if (st != LAT_TRAP) {
+    fprintf(stderr, "lattice: %s: %s: %s\n", o->file, lat_status_message(st),
+            err->msg);
+    return 1;
+  }
+  lat_wasm_trap_t t = lat_wasm_store_trap(s);
+  fprintf(stderr, "lattice: %s: wasm trap: %s%s\n", o->file, err->msg,
+          t == LAT_TRAP_DEADLINE && o->timeout_ns ? " (--timeout)"
+          : t == LAT_TRAP_OUT_OF_FUEL             ? " (--fuel)"
+                                                  : "");
+  return 1;
+}
+
+static bool export_func(lat_wasm_instance_t *inst, const char *name,
+                        lat_wasm_func_t **out) {
+  lat_wasm_extern_t ext;
+  if (lat_wasm_instance_export(inst, name, strlen(name), &ext) ||
+      ext.kind != LAT_EXTERN_FUNC)
+    return false;
+  *out = ext.of.func;
+  return true;
+}
+
+int lat_cli_run(int argc, char **argv) {
+  run_opts_t o;
+  memset(&o, 0, sizeof o);
+  int rc = parse_opts(argc, argv, &o);
+  if (rc >= 0) {
+    opts_fini(&o);
+    return rc;
+  }
+  rc = 1;
+  const char *file = o.file;
   lat_error_t err;
   lat_error_clear(&err);
   lat_wasm_module_t *m = NULL;
   lat_wasm_store_t *s = NULL;
-  int rc = 1;
+  lat_wasi_t *w = NULL;
+  lat_wasm_extern_t *imports = NULL;
+  lat_wasm_val_t *args = NULL, *res = NULL;
   uint64_t t0 = lat_now_ns();
   if (lat_cli_load_module(file, &m, &err)) {
     print_error(file, &err);
-    return 1;
+    goto out;
   }
   uint64_t t1 = lat_now_ns();
-  if (lat_wasm_store_new(&limits, &s)) {
+  if (lat_wasm_store_new(&o.limits, &s)) {
     fprintf(stderr, "lattice: out of memory\n");
     goto out;
   }
   uint32_t nimports = lat_wasm_module_import_count(m);
   if (nimports) {
-    lat_wasm_import_t imp;
-    lat_wasm_module_import(m, 0, &imp);
-    fprintf(stderr, "lattice: %s: unknown import \"%.*s\" \"%.*s\" (no host provides it)\n",
-            file, (int)imp.module_len, imp.module, (int)imp.name_len, imp.name);
+    if (lat_wasi_module_uses_p1(m) || o.trap_unknown) {
+      if (!(w = make_wasi(&o, argc, argv))) goto out;
+    }
+    if (lat_wasi_link(w, s, m, o.trap_unknown, &imports, &err)) {
+      fprintf(stderr, "lattice: %s: link error: %s\n", file, err.msg);
+      goto out;
+    }
+  }
+  if (o.timeout_ns) {
+    uint64_t dl = lat_now_ns() + o.timeout_ns;
+    lat_wasm_store_set_deadline(s, dl);
+    if (w) lat_wasi_set_deadline(w, dl);
+  }
+  if (o.fuel) lat_wasm_store_set_fuel(s, o.fuel);
+  lat_wasm_instance_t *inst;
+  lat_status st = lat_wasm_instance_new(s, m, imports, nimports, &inst, &err);
+  if (st == LAT_TRAP) {
+    rc = report_call(&o, s, st, &err);
     goto out;
   }
-  if (timeout_ns) lat_wasm_store_set_deadline(s, lat_now_ns() + timeout_ns);
-  if (fuel) lat_wasm_store_set_fuel(s, fuel);
-  lat_wasm_instance_t *inst;
-  if (lat_wasm_instance_new(s, m, NULL, 0, &inst, &err)) {
+  if (st) {
     print_error(file, &err);
     goto out;
   }
   uint64_t t2 = lat_now_ns();
-  const char *name = invoke ? invoke : "_start";
-  lat_wasm_extern_t ext;
-  if (lat_wasm_instance_export(inst, name, strlen(name), &ext) ||
-      ext.kind != LAT_EXTERN_FUNC) {
-    if (!invoke) {
-      rc = 0; /* a module without _start: instantiating it was the job */
+  lat_wasm_func_t *init, *fn;
+  bool is_command = export_func(inst, "_start", &fn);
+  /* a reactor is initialised before anything else is called */
+  if (!is_command && export_func(inst, "_initialize", &init)) {
+    st = lat_wasm_func_call(s, init, NULL, 0, NULL, 0, &err);
+    if (st) {
+      rc = report_call(&o, s, st, &err);
       goto out;
     }
+  }
+  const char *name = o.invoke ? o.invoke : "_start";
+  if (o.invoke && !export_func(inst, name, &fn)) {
     fprintf(stderr, "lattice: %s: no exported function '%s'\n", file, name);
     goto out;
   }
-  const lat_wasm_functype_t *ft = lat_wasm_func_type(ext.of.func);
-  int nargs = argc - first_arg;
+  if (!o.invoke && !is_command) {
+    rc = 0; /* no _start: instantiating (and initialising) was the job */
+    goto out;
+  }
+  const lat_wasm_functype_t *ft = lat_wasm_func_type(fn);
+  int nargs = o.invoke ? argc - o.first_arg : 0;
   if (nargs != (int)ft->nparams) {
     fprintf(stderr, "lattice: '%s' takes %u argument(s) but %d were given\n",
             name, ft->nparams, nargs);
     rc = 2;
     goto out;
   }
-  lat_wasm_val_t *args = lat_calloc(ft->nparams + 1, sizeof *args);
-  lat_wasm_val_t *res = lat_calloc(ft->nresults + 1, sizeof *res);
+  args = lat_calloc(ft->nparams + 1, sizeof *args);
+  res = lat_calloc(ft->nresults + 1, sizeof *res);
   if (!args || !res) {
-    lat_free(args);
-    lat_free(res);
     fprintf(stderr, "lattice: out of memory\n");
     goto out;
   }
   for (uint32_t i = 0; i < ft->nparams; i++) {
-    if (!parse_arg(argv[first_arg + (int)i], ft->params[i], &args[i])) {
+    if (!parse_arg(argv[o.first_arg + (int)i], ft->params[i], &args[i])) {
       fprintf(stderr, "lattice: argument %u '%s' is not a valid %s\n", i + 1,
-              argv[first_arg + (int)i], type_name(ft->params[i]));
-      lat_free(args);
-      lat_free(res);
+              argv[o.first_arg + (int)i], type_name(ft->params[i]));
       rc = 2;
       goto out;
     }
   }
-  if (timeout_ns) lat_wasm_store_set_deadline(s, lat_now_ns() + timeout_ns);
+  if (o.timeout_ns) {
+    uint64_t dl = lat_now_ns() + o.timeout_ns;
+    lat_wasm_store_set_deadline(s, dl);
+    if (w) lat_wasi_set_deadline(w, dl);
+  }
   uint64_t t3 = lat_now_ns();
-  lat_status st = lat_wasm_func_call(s, ext.of.func, args, ft->nparams, res,
-                                     ft->nresults, &err);
+  st = lat_wasm_func_call(s, fn, args, ft->nparams, res, ft->nresults, &err);
   uint64_t t4 = lat_now_ns();
   if (st == LAT_OK) {
     for (uint32_t i = 0; i < ft->nresults; i++) print_val(&res[i]);
+    fflush(stdout);
     rc = 0;
-  } else if (st == LAT_TRAP && lat_wasm_store_trap(s) == LAT_TRAP_EXIT) {
-    rc = lat_wasm_store_exit_code(s);
   } else {
-    fprintf(stderr, "lattice: %s: %s: %s\n", file,
-            st == LAT_TRAP ? "wasm trap" : lat_status_message(st), err.msg);
+    fflush(stdout);
+    rc = report_call(&o, s, st, &err);
   }
-  if (timing)
+  if (o.timing) {
+    uint64_t first = w ? lat_wasi_first_call_ns(w) : 0;
     fprintf(stderr,
-            "time: load %.3f ms, instantiate %.3f ms, call %.3f ms\n",
+            "time: load %.3f ms, instantiate %.3f ms, call %.3f ms",
             (double)(t1 - t0) / 1e6, (double)(t2 - t1) / 1e6,
             (double)(t4 - t3) / 1e6);
+    if (first)
+      fprintf(stderr, ", first WASI call at %.3f ms", (double)(first - t0) / 1e6);
+    fprintf(stderr, "\n");
+  }
+out:
   lat_free(args);
   lat_free(res);
-out:
+  lat_free(imports);
   lat_wasm_store_free(s);
+  lat_wasi_free(w);
   lat_wasm_module_release(m);
+  opts_fini(&o);
   return rc;
 }
 

@@ -7,10 +7,15 @@
  * the worker dies (a crash, a sanitizer abort, a timeout), the parent
  * counts that input as failed, prints its path, and starts a new worker at
  * the next input; so one bad input costs one failure, not the whole run,
- * and a fork per input (slow under ASan) is avoided.  After each input the
- * worker asks LeakSanitizer for a recoverable leak check (when the runtime
- * has one; REPLAY_LEAK_CHECK=0 turns it off), so a leak is pinned to its
- * input too.
+ * and a fork per input (slow under ASan) is avoided.
+ *
+ * Leaks: all engine allocation goes through the lat_alloc hooks, so the
+ * worker counts live allocations through them and fails the input after
+ * which the count did not return to where it was: cheap, and pinned to the
+ * input.  LeakSanitizer still checks the whole run at the worker's exit
+ * (a report there fails the run as one extra failure).
+ * REPLAY_LEAK_CHECK=lsan also asks LeakSanitizer after every input (exact
+ * but about 30 ms each); =0 turns the per-input check off.
  *
  * Usage: replay NAME DIR|FILE...    (NAME labels the summary line)
  * Prints `NAME: N passed, N failed` and exits non-zero on any failure.
@@ -26,12 +31,35 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "base/base.h"
 #include "fuzz.h"
 
 int __lsan_do_recoverable_leak_check(void) __attribute__((weak));
 const char *__asan_default_options(void);
 const char *__asan_default_options(void) {
   return "allocator_may_return_null=1";
+}
+
+static long live_allocs;
+
+static void *count_malloc(size_t n, void *ctx) {
+  (void)ctx;
+  void *p = malloc(n);
+  if (p) live_allocs++;
+  return p;
+}
+
+static void *count_realloc(void *p, size_t n, void *ctx) {
+  (void)ctx;
+  void *q = realloc(p, n);
+  if (q && !p) live_allocs++;
+  return q;
+}
+
+static void count_free(void *p, void *ctx) {
+  (void)ctx;
+  if (p) live_allocs--;
+  free(p);
 }
 
 typedef struct {
@@ -116,8 +144,13 @@ typedef struct {
   volatile long leaked;  /* index of an input that leaked, or -1 */
 } shared_t;
 
+enum { LEAKS_OFF, LEAKS_HOOKS, LEAKS_LSAN };
+
 static void worker(const paths_t *p, long from, shared_t *sh, unsigned tmo,
                    int leak_check) {
+  static const lat_alloc_hooks_t hooks = {count_malloc, count_realloc,
+                                          count_free, NULL};
+  if (leak_check == LEAKS_HOOKS) lat_alloc_set_hooks(&hooks);
   for (long i = from; i < (long)p->n; i++) {
     sh->current = i;
     size_t len = 0;
@@ -126,18 +159,22 @@ static void worker(const paths_t *p, long from, shared_t *sh, unsigned tmo,
       fprintf(stderr, "replay: cannot read %s\n", p->v[i]);
       _exit(3);
     }
+    long before = live_allocs;
     alarm(tmo);
     LLVMFuzzerTestOneInput(data, len);
     alarm(0);
     free(data);
-    if (leak_check && __lsan_do_recoverable_leak_check &&
-        __lsan_do_recoverable_leak_check()) {
+    if ((leak_check == LEAKS_HOOKS && live_allocs != before) ||
+        (leak_check == LEAKS_LSAN && __lsan_do_recoverable_leak_check &&
+         __lsan_do_recoverable_leak_check())) {
+      fprintf(stderr, "replay: %s: %ld allocation(s) not freed\n", p->v[i],
+              live_allocs - before);
       sh->leaked = i;
       _exit(4);
     }
   }
   sh->current = (long)p->n;
-  _exit(0);
+  exit(0); /* exit, not _exit: LeakSanitizer checks the run here */
 }
 
 int main(int argc, char **argv) {
@@ -155,7 +192,10 @@ int main(int argc, char **argv) {
   const char *env = getenv("REPLAY_TIMEOUT");
   if (env && atoi(env) > 0) tmo = (unsigned)atoi(env);
   env = getenv("REPLAY_LEAK_CHECK");
-  int leak_check = !(env && !strcmp(env, "0"));
+  int leak_check = !env                  ? LEAKS_HOOKS
+                   : !strcmp(env, "0")    ? LEAKS_OFF
+                   : !strcmp(env, "lsan") ? LEAKS_LSAN
+                                          : LEAKS_HOOKS;
 
   shared_t *sh = mmap(NULL, sizeof *sh, PROT_READ | PROT_WRITE,
                       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -193,7 +233,9 @@ int main(int argc, char **argv) {
       snprintf(why, sizeof why, "leak");
     else
       snprintf(why, sizeof why, "exit status %d", WEXITSTATUS(status));
-    printf("%s: FAIL %s (%s)\n", name, cur < (long)p.n ? p.v[cur] : "?", why);
+    printf("%s: FAIL %s (%s)\n", name,
+           cur < (long)p.n ? p.v[cur] : "(whole run: leak report at exit)",
+           why);
     fflush(stdout);
     if (cur >= (long)p.n) break;
     from = cur + 1;

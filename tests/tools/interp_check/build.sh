@@ -14,7 +14,7 @@ else
 fi
 WARN="-Wall -Wextra -Wshadow -Wvla -Wstrict-prototypes -Wmissing-prototypes"
 objs=""
-for f in src/base/*.c src/wasm/*.c src/cli/cli_main.c src/cli/cli_run.c src/cli/cli_wast.c; do
+for f in src/base/*.c src/wasm/*.c src/cli/cli_wast.c tests/tools/interp_check/main.c; do
   o=$out/$(echo "$f" | tr / _ | sed 's/\.c$/.o/')
   if [ ! -f "$o" ] || [ "$f" -nt "$o" ] || [ -n "$(find src -name '*.h' -newer "$o" | head -1)" ]; then
     gcc -std=gnu17 $WARN -D_GNU_SOURCE $FLAGS -c -o "$o" "$f" &

@@ -20,7 +20,7 @@
 # Artefacts go in build/bench/ (never committed).  Env: REPS, KERNELS,
 # LATTICE (default build/lattice), BIG_FUNCS, BIG_COPIES.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 OUT=build/bench
 REPS=${REPS:-3}
 KERNELS=${KERNELS:-"fib sieve matmul sort crc"}
@@ -55,7 +55,7 @@ time_native() { "$OUT/$1.native" "$REPS" 2>/dev/null || echo ERR; }
 time_node() { node bench/node_run.mjs "$OUT/$1.wasm" "$REPS" 2>/dev/null || echo ERR; }
 time_wasm2c() { "$OUT/$1.w2c" "$REPS" 2>/dev/null || echo ERR; }
 time_lattice() {
-  local best="" cs="" i out err ms
+  local best="" cs="" i out ms
   [ -x "$LATTICE" ] || { echo ERR; return; }
   for ((i = 0; i < REPS; i++)); do
     out=$("$LATTICE" run --time --invoke run "$OUT/$1.wasm" 2>$OUT/lattice.err) || { echo ERR; return; }
@@ -160,7 +160,7 @@ if [ -s $big ]; then
     echo "decode+validate lattice: n/a ($("$LATTICE" validate $big 2>&1 | head -n 1))"
   fi
   v=$(node bench/validate.mjs $big "$REPS" 2>/dev/null)
-  read -r ok vms <<<"$v"
+  read -r _ vms <<<"$v"
   [ -n "${vms:-}" ] && echo "decode+validate node (WebAssembly.validate): $vms ms, $(awk "BEGIN{printf \"%.1f\", $bytes / 1e3 / $vms}") MB/s"
   t0=$(date +%s%N)
   wasm-validate $big >/dev/null 2>&1

@@ -18,7 +18,7 @@
 # runs, default nproc), SUITES (space-separated subset, e.g. "unit cli"),
 # SPEC_TIMEOUT (seconds per script, default 900).
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 ROOT=$PWD
 SHARED=${SHARED:-../shared/testdata}
 JOBS=${JOBS:-$(nproc 2>/dev/null || echo 2)}
@@ -75,7 +75,7 @@ run_suite() {
   "$@" >"$LOG/$name.log" 2>&1
   rc=$?
   # show failures and the summary, not thousands of passing lines
-  grep -aE 'FAIL|ERROR|error|passed, [0-9]+ failed|runtime error|Sanitizer' "$LOG/$name.log" | tail -n 60
+  grep -aE 'FAIL|ERROR|error|!!!!|missing|passed, [0-9]+ failed|runtime error|Sanitizer' "$LOG/$name.log" | tail -n 60
   echo "   ($name took $(($(date +%s) - t0))s, exit $rc, log $LOG/$name.log)"
   record "$name" "$LOG/$name.log" "$rc"
 }
@@ -155,9 +155,10 @@ suite_replay() { # NAME CORPUS
 # ---- CLI ---------------------------------------------------------------------
 suite_cli() {
   need_bin "$LATTICE" || return 1
-  local p=0 f=0 s out c sp sf
+  local p=0 f=0 s out c sp sf abs
+  case $LATTICE in /*) abs=$LATTICE ;; *) abs=$ROOT/$LATTICE ;; esac
   for s in tests/cli/*.sh; do
-    out=$(LATTICE=$ROOT/$LATTICE ROOT=$ROOT bash "$s" 2>&1)
+    out=$(LATTICE=$abs ROOT="$ROOT" bash "$s" 2>&1)
     local rc=$?
     echo "$out"
     c=$(grep -aoE '[0-9]+ passed, [0-9]+ failed' <<<"$out" | tail -n 1)

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared by tests/cli/*.sh (sourced, not run).  Each script makes checks
 # with `check`, then calls `finish`, which prints `NAME: N passed, N failed`
 # and sets the exit status.  LATTICE is the binary under test (run_all.sh

@@ -43,14 +43,6 @@ const char *lat_wasm_trap_message(lat_wasm_trap_t t) {
   return (unsigned)t < LAT_TRAP_COUNT ? trap_messages[t] : "unknown trap";
 }
 
-bool lat__functype_eq(const lat_wasm_functype_t *a,
-                      const lat_wasm_functype_t *b) {
-  if (a == b) return true;
-  if (a->nparams != b->nparams || a->nresults != b->nresults) return false;
-  return memcmp(a->params, b->params, a->nparams) == 0 &&
-         memcmp(a->results, b->results, a->nresults) == 0;
-}
-
 /* ---- stores ---------------------------------------------------------------- */
 
 static lat_status store_track(lat_wasm_store_t *s, uint8_t kind, void *obj) {

@@ -27,7 +27,21 @@ done
 # when there is no node at all.
 command -v node >/dev/null 2>&1 || missing+=(nodejs)
 
+# npm packages pinned in package.json / package-lock.json (test oracles, and
+# the real-world WASI programs tests/wasi runs): installed when node_modules
+# is missing or older than the lock file.  Runs on every call, after apt.
+npm_deps() {
+  local root
+  root=$(cd "$(dirname "$0")/.." && pwd)
+  if [ ! -f "$root/node_modules/.package-lock.json" ] ||
+     [ "$root/package-lock.json" -nt "$root/node_modules/.package-lock.json" ]; then
+    echo "setup: npm ci (package-lock.json)" >&2
+    (cd "$root" && { npm ci --no-audit --no-fund >&2 || npm install --no-audit --no-fund >&2; })
+  fi
+}
+
 if [ ${#missing[@]} -eq 0 ]; then
+  npm_deps
   exit 0
 fi
 
@@ -45,3 +59,4 @@ export DEBIAN_FRONTEND=noninteractive
 APT=(apt-get -o DPkg::Lock::Timeout=600 -y -q)
 $SUDO "${APT[@]}" update
 $SUDO "${APT[@]}" install --no-install-recommends "${missing[@]}"
+npm_deps

@@ -17,6 +17,8 @@ static void usage(FILE *f) {
           "                         run a module (calls NAME, or _start)\n"
           "  wast FILE.wast...      run WebAssembly spec test scripts\n"
           "  validate FILE...       decode and validate modules\n"
+          "  keys gen|get|list      make and list nkeys (account, module, server, ...)\n"
+          "  claims sign|inspect    sign a component / verify and show its claims\n"
           "  version                print the version\n"
           "  help                   this text\n");
 }
@@ -30,6 +32,8 @@ int main(int argc, char **argv) {
   if (!strcmp(cmd, "run")) return lat_cli_run(argc - 1, argv + 1);
   if (!strcmp(cmd, "wast")) return lat_cli_wast(argc - 1, argv + 1);
   if (!strcmp(cmd, "validate")) return lat_cli_validate(argc - 1, argv + 1);
+  if (!strcmp(cmd, "keys")) return lat_cli_keys(argc - 1, argv + 1);
+  if (!strcmp(cmd, "claims")) return lat_cli_claims(argc - 1, argv + 1);
   if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
     printf("lattice %s\n", LAT_VERSION);
     return 0;

@@ -16,7 +16,8 @@ PKGS=(
   libclang-rt-14-dev-wasm32  # builtins every wasm32 link needs
   hyperfine                  # bench timing
   python3                    # corpus mutation and bench generators
-  libsodium-dev              # crypto (next issue)
+  libsodium-dev              # crypto: Ed25519, X25519, crypto_box, SHA-256
+  libjansson-dev             # crypto: JWT claims JSON
 )
 
 missing=()

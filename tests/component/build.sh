@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Builds the real components the component decoder is tested on, at test time
+# (no binaries are committed).  Usage: tests/component/build.sh [OUTDIR] [--http]
+#
+#   greet.component.wasm       wasi-libc reactor + jco's reactor adapter
+#   greet_free.component.wasm  freestanding core module, no adapter
+#   hello.component.wasm       wasi-libc command + `jco new --wasi-command`
+#   hello_http.wasm            (with --http) componentize-js wasi:http handler
+#
+# For each NAME.wasm it also writes NAME.wit (`jco wit`), the oracle the
+# decoder test compares its import/export listing with.  Tools: Debian clang
+# (wasm32-wasi, wasi-libc, libclang-rt-14-dev-wasm32) and the npm packages
+# pinned in package.json (jco 1.34.0, componentize-js 0.23.0).
+set -euo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+OUT=${1:-$ROOT/build/components}
+HTTP=0
+for a in "$@"; do [ "$a" = --http ] && HTTP=1; done
+mkdir -p "$OUT"
+OUT=$(cd "$OUT" && pwd)
+cd "$ROOT"
+if [ ! -x node_modules/.bin/jco ]; then
+  npm ci --no-audit --no-fund >/dev/null 2>&1 || npm install --no-audit --no-fund >/dev/null
+fi
+JCO="$ROOT/node_modules/.bin/jco"
+CC=${WASM_CC:-clang}
+
+wit_of() { "$JCO" wit "$1" > "${1%.wasm}.wit"; }
+
+# greet (wasi-libc reactor)
+$CC --target=wasm32-wasi -O2 -s -mexec-model=reactor "$HERE/greet/greet.c" -o "$OUT/greet.core.wasm"
+"$JCO" embed "$OUT/greet.core.wasm" --wit "$HERE/greet/wit" -o "$OUT/greet.embed.wasm"
+"$JCO" new "$OUT/greet.embed.wasm" --wasi-reactor -o "$OUT/greet.component.wasm"
+wit_of "$OUT/greet.component.wasm"
+
+# greet_free (no libc, no adapter)
+$CC --target=wasm32 -O2 -nostdlib -Wl,--no-entry -Wl,--allow-undefined \
+  "$HERE/greet/greet_free.c" -o "$OUT/greet_free.core.wasm"
+"$JCO" embed "$OUT/greet_free.core.wasm" --wit "$HERE/greet/wit" -o "$OUT/greet_free.embed.wasm"
+"$JCO" new "$OUT/greet_free.embed.wasm" -o "$OUT/greet_free.component.wasm"
+wit_of "$OUT/greet_free.component.wasm"
+
+# hello (wasi-libc command → wasi:cli/run)
+$CC --target=wasm32-wasi -O2 -s "$HERE/hello/hello.c" -o "$OUT/hello.core.wasm"
+"$JCO" new "$OUT/hello.core.wasm" --wasi-command -o "$OUT/hello.component.wasm"
+wit_of "$OUT/hello.component.wasm"
+
+if [ $HTTP = 1 ]; then
+  W="$OUT/http-wit"; B="$ROOT/node_modules/@bytecodealliance/jco/lib/wit/builtin/0.2.12"
+  rm -rf "$W"; mkdir -p "$W/deps"
+  for p in cli clocks filesystem http io random sockets; do
+    mkdir -p "$W/deps/$p"; cp "$B/wasi-$p/package.wit" "$W/deps/$p/"
+  done
+  printf 'package probe:hello-http;\nworld hello {\n  export wasi:http/incoming-handler@0.2.12;\n}\n' > "$W/world.wit"
+  # StarlingMonkey in componentize-js 0.23 exports incoming-handler@0.2.10
+  sed -i 's/0\.2\.12/0.2.10/g' "$W/world.wit" "$W"/deps/*/package.wit
+  "$ROOT/node_modules/.bin/componentize-js" --wit "$W" -n hello -o "$OUT/hello_http.wasm" "$HERE/http/app.js" >/dev/null
+  wit_of "$OUT/hello_http.wasm"
+fi
+echo "components built in $OUT"

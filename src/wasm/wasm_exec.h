@@ -15,12 +15,15 @@
  *   unary        8:d 12:a                                    16
  *   binary rr    8:d 12:a 16:b                               24
  *   binary ri    8:d 12:a 16:imm32 | 16:imm64                24
+ *   binary ar/ai 8:d 16:b | 16:imm   (first operand = acc)   24
+ *   binary ir    8:d 12:b 16:imm     (imm OP b; _ia: b = acc) 24
  *   const32      8:d 12:imm32 (zero-extended)                16
  *   const64      8:d 16:imm64                                24
  *   copy, copy2  8:d 12:a                                    16
  *   br           12:off                                      16
- *   br_if(not)   8:c 12:off                                  16
+ *   br_if(not)   8:c 12:off   (_a: c = acc)                  16
  *   br_<cmp>     8:a 12:off 16:b | 16:imm32 | 16:imm64       24
+ *                (_ar/_ai: a = acc)
  *   br_table     8:index 12:n 16:off[0..n] (off[n] = default) 16+4(n+1), 8-rounded
  *   call         8:func 12:argslot                           16
  *   call_import  8:func 12:argslot                           16
@@ -29,8 +32,18 @@
  *   ret1         8:a   (slot 0 = slot a, then return)        16
  *   select       8:d 12:a 16:b 20:cond                       24
  *   global_get   8:d 12:global ; global_set 8:a 12:global    16
- *   loads        8:d 12:addr 16:offset                       24
+ *   loads        8:d 12:addr 16:offset  (_a: addr = acc)     24
  *   stores       8:addr 12:value 16:offset                   24
+ *                _v: value = acc; _a: addr = acc
+ *                _i: 8:addr 12:offset 16:imm64; _ai: addr = acc
+ *
+ * The accumulator.  Every instruction that writes one result slot (all
+ * that the translator marks with set_result) also leaves that 64-bit value
+ * in the interpreter's register variable `acc`.  An instruction placed
+ * immediately after it, with no label in between, may read the operand
+ * from acc instead of its slot (the _a/_ar/_ai/_v forms).  The slot is
+ * still written, so acc is purely a latency shortcut: a dependency chain
+ * runs through a register instead of a store-to-load forward.
  *   memory_size  8:d ; memory_grow 8:d 12:delta              16
  *   memory_fill  8:dst 12:val 16:n ; memory_copy 8:dst 12:src 16:n  24
  *   memory_init  8:dst 12:src 16:n 20:seg                    24
@@ -44,11 +57,12 @@
  *   ref_func     8:d 12:func                                 16
  *   unreachable  -                                           8
  *
- * Op enumeration order matters to the translator: every binary op is
- * followed by its immediate form (X_rr, X_ri), every branch by its
- * backward form (X, X_back; backward branches count toward the
- * deadline/fuel check), and the fused compare-branches come in groups of
- * four (rr, rr_back, ri, ri_back) in the order of LAT_EXEC_ICMP.
+ * Op enumeration order matters to the translator: every binary op comes
+ * as X_rr, X_ri, X_ar, X_ai; every unary op as X, X_a; stores as X, X_v,
+ * X_a, X_i, X_ai; every branch is followed by its backward form (X,
+ * X_back; backward branches count toward the deadline/fuel check); the
+ * fused compare-branches come in groups of eight (rr, rr_back, ri,
+ * ri_back, ar, ar_back, ai, ai_back) in the order of LAT_EXEC_ICMP.
  */
 #ifndef LAT_WASM_EXEC_H
 #define LAT_WASM_EXEC_H
@@ -75,43 +89,63 @@
   Y(X, t##_max) Y(X, t##_copysign) Y(X, t##_eq) Y(X, t##_ne) Y(X, t##_lt)  \
   Y(X, t##_gt) Y(X, t##_le) Y(X, t##_ge)
 
-#define LAT_X_RR_RI(X, name) X(name##_rr) X(name##_ri)
-#define LAT_X_BR4(X, name) \
-  X(br_##name##_rr) X(br_##name##_rr_back) X(br_##name##_ri) X(br_##name##_ri_back)
+/* Unary ops (format "unary"); each has an _a form reading acc. */
+#define LAT_EXEC_UNOPS(Y, X)                                                \
+  Y(X, i32_eqz) Y(X, i32_clz) Y(X, i32_ctz) Y(X, i32_popcnt)                \
+  Y(X, i32_extend8_s) Y(X, i32_extend16_s)                                  \
+  Y(X, i64_eqz) Y(X, i64_clz) Y(X, i64_ctz) Y(X, i64_popcnt)                \
+  Y(X, i64_extend8_s) Y(X, i64_extend16_s) Y(X, i64_extend32_s)             \
+  Y(X, f32_ceil) Y(X, f32_floor) Y(X, f32_trunc) Y(X, f32_nearest)          \
+  Y(X, f32_sqrt) Y(X, f64_ceil) Y(X, f64_floor) Y(X, f64_trunc)             \
+  Y(X, f64_nearest) Y(X, f64_sqrt)                                          \
+  Y(X, i32_wrap_i64) Y(X, i64_extend_i32_s)                                 \
+  Y(X, i32_trunc_f32_s) Y(X, i32_trunc_f32_u) Y(X, i32_trunc_f64_s)         \
+  Y(X, i32_trunc_f64_u) Y(X, i64_trunc_f32_s) Y(X, i64_trunc_f32_u)         \
+  Y(X, i64_trunc_f64_s) Y(X, i64_trunc_f64_u)                               \
+  Y(X, i32_trunc_sat_f32_s) Y(X, i32_trunc_sat_f32_u)                       \
+  Y(X, i32_trunc_sat_f64_s) Y(X, i32_trunc_sat_f64_u)                       \
+  Y(X, i64_trunc_sat_f32_s) Y(X, i64_trunc_sat_f32_u)                       \
+  Y(X, i64_trunc_sat_f64_s) Y(X, i64_trunc_sat_f64_u)                       \
+  Y(X, f32_convert_i32_s) Y(X, f32_convert_i32_u) Y(X, f32_convert_i64_s)   \
+  Y(X, f32_convert_i64_u) Y(X, f32_demote_f64)                              \
+  Y(X, f64_convert_i32_s) Y(X, f64_convert_i32_u) Y(X, f64_convert_i64_s)   \
+  Y(X, f64_convert_i64_u) Y(X, f64_promote_f32)                             \
+  Y(X, load32) Y(X, load64) Y(X, load8_s32) Y(X, load8_u) Y(X, load16_s32)  \
+  Y(X, load16_u) Y(X, load8_s64) Y(X, load16_s64) Y(X, load32_s64)
+
+/* Binary ops with an "immediate first" form (imm - a, imm << a, ...). */
+#define LAT_EXEC_IR(Y, X)                                                   \
+  Y(X, i32_sub) Y(X, i32_shl) Y(X, i32_shr_s) Y(X, i32_shr_u)               \
+  Y(X, i64_sub) Y(X, i64_shl) Y(X, i64_shr_s) Y(X, i64_shr_u)               \
+  Y(X, f32_sub) Y(X, f32_div) Y(X, f64_sub) Y(X, f64_div)
+#define LAT_X_IR2(X, name) X(name##_ir) X(name##_ia)
+
+#define LAT_X_UN2(X, name) X(name) X(name##_a)
+#define LAT_X_BIN4(X, name) X(name##_rr) X(name##_ri) X(name##_ar) X(name##_ai)
+#define LAT_X_BR8(X, name)                                                  \
+  X(br_##name##_rr) X(br_##name##_rr_back) X(br_##name##_ri)               \
+  X(br_##name##_ri_back) X(br_##name##_ar) X(br_##name##_ar_back)          \
+  X(br_##name##_ai) X(br_##name##_ai_back)
+#define LAT_X_STORE5(X, name) \
+  X(name) X(name##_v) X(name##_a) X(name##_i) X(name##_ai)
 
 #define LAT_EXEC_OPS(X)                                                     \
   X(unreachable) X(copy) X(copy2) X(const32) X(const64)                    \
   X(br) X(br_back) X(br_if) X(br_if_back) X(br_unless) X(br_unless_back)    \
+  X(br_if_a) X(br_if_a_back) X(br_unless_a) X(br_unless_a_back)             \
   X(br_table) X(ret) X(ret1) X(call) X(call_import) X(call_indirect)        \
   X(select) X(global_get) X(global_set)                                     \
-  X(load32) X(load64) X(load8_s32) X(load8_u) X(load16_s32) X(load16_u)     \
-  X(load8_s64) X(load16_s64) X(load32_s64)                                  \
-  X(store8) X(store16) X(store32) X(store64)                                \
+  LAT_X_STORE5(X, store8) LAT_X_STORE5(X, store16)                          \
+  LAT_X_STORE5(X, store32) LAT_X_STORE5(X, store64)                         \
   X(memory_size) X(memory_grow) X(memory_fill) X(memory_copy)               \
   X(memory_init) X(data_drop)                                               \
   X(table_get) X(table_set) X(table_size) X(table_grow) X(table_fill)       \
   X(table_copy) X(table_init) X(elem_drop) X(ref_func)                      \
-  X(i32_eqz) X(i32_clz) X(i32_ctz) X(i32_popcnt) X(i32_extend8_s)          \
-  X(i32_extend16_s)                                                         \
-  X(i64_eqz) X(i64_clz) X(i64_ctz) X(i64_popcnt) X(i64_extend8_s)          \
-  X(i64_extend16_s) X(i64_extend32_s)                                       \
-  X(f32_ceil) X(f32_floor) X(f32_trunc) X(f32_nearest) X(f32_sqrt)          \
-  X(f64_ceil) X(f64_floor) X(f64_trunc) X(f64_nearest) X(f64_sqrt)          \
-  X(i32_wrap_i64) X(i64_extend_i32_s)                                       \
-  X(i32_trunc_f32_s) X(i32_trunc_f32_u) X(i32_trunc_f64_s)                  \
-  X(i32_trunc_f64_u) X(i64_trunc_f32_s) X(i64_trunc_f32_u)                  \
-  X(i64_trunc_f64_s) X(i64_trunc_f64_u)                                     \
-  X(i32_trunc_sat_f32_s) X(i32_trunc_sat_f32_u) X(i32_trunc_sat_f64_s)      \
-  X(i32_trunc_sat_f64_u) X(i64_trunc_sat_f32_s) X(i64_trunc_sat_f32_u)      \
-  X(i64_trunc_sat_f64_s) X(i64_trunc_sat_f64_u)                             \
-  X(f32_convert_i32_s) X(f32_convert_i32_u) X(f32_convert_i64_s)            \
-  X(f32_convert_i64_u) X(f32_demote_f64)                                    \
-  X(f64_convert_i32_s) X(f64_convert_i32_u) X(f64_convert_i64_s)            \
-  X(f64_convert_i64_u) X(f64_promote_f32)                                   \
-  LAT_EXEC_IBIN(LAT_X_RR_RI, X, i32) LAT_EXEC_ICMP(LAT_X_RR_RI, X, i32)     \
-  LAT_EXEC_IBIN(LAT_X_RR_RI, X, i64) LAT_EXEC_ICMP(LAT_X_RR_RI, X, i64)     \
-  LAT_EXEC_FBIN(LAT_X_RR_RI, X, f32) LAT_EXEC_FBIN(LAT_X_RR_RI, X, f64)     \
-  LAT_EXEC_ICMP(LAT_X_BR4, X, i32) LAT_EXEC_ICMP(LAT_X_BR4, X, i64)
+  LAT_EXEC_UNOPS(LAT_X_UN2, X) LAT_EXEC_IR(LAT_X_IR2, X)                               \
+  LAT_EXEC_IBIN(LAT_X_BIN4, X, i32) LAT_EXEC_ICMP(LAT_X_BIN4, X, i32)       \
+  LAT_EXEC_IBIN(LAT_X_BIN4, X, i64) LAT_EXEC_ICMP(LAT_X_BIN4, X, i64)       \
+  LAT_EXEC_FBIN(LAT_X_BIN4, X, f32) LAT_EXEC_FBIN(LAT_X_BIN4, X, f64)       \
+  LAT_EXEC_ICMP(LAT_X_BR8, X, i32) LAT_EXEC_ICMP(LAT_X_BR8, X, i64)
 
 typedef enum {
 #define LAT_X_OP_ENUM(name) LAT_OP_##name,

@@ -276,6 +276,7 @@ static lat_status run(lat_wasm_store_t *s, lat_wasm_instance_t *inst0,
   uint32_t depth = s->depth;
   const uint32_t max_depth = s->limits.max_call_depth;
   int32_t cd = load_countdown(s);
+  uint64_t acc = 0; /* the accumulator: last single result (wasm_exec.h) */
   lat_wasm_trap_t trap_code = LAT_TRAP_NONE;
   lat_status status = LAT_OK;
 
@@ -340,6 +341,30 @@ L_br_unless:
   NEXT(16);
 L_br_unless_back:
   if (!SL(8)) {
+    pc += (int32_t)OPD(12);
+    BACKEDGE();
+  }
+  NEXT(16);
+L_br_if_a:
+  if (acc) {
+    pc += (int32_t)OPD(12);
+    DISPATCH();
+  }
+  NEXT(16);
+L_br_if_a_back:
+  if (acc) {
+    pc += (int32_t)OPD(12);
+    BACKEDGE();
+  }
+  NEXT(16);
+L_br_unless_a:
+  if (!acc) {
+    pc += (int32_t)OPD(12);
+    DISPATCH();
+  }
+  NEXT(16);
+L_br_unless_a_back:
+  if (!acc) {
     pc += (int32_t)OPD(12);
     BACKEDGE();
   }
@@ -485,10 +510,12 @@ check: /* the countdown ran out; pc is where to continue */
 
   /* ---- variables, memory, tables ---- */
 L_select:
-  SL(8) = SL(20) ? SL(12) : SL(16);
+  acc = SL(20) ? SL(12) : SL(16);
+  SL(8) = acc;
   NEXT(24);
 L_global_get:
-  SL(8) = inst->globals[OPD(12)]->val[0];
+  acc = inst->globals[OPD(12)]->val[0];
+  SL(8) = acc;
   NEXT(16);
 L_global_set:
   inst->globals[OPD(12)]->val[0] = SL(8);
@@ -500,7 +527,17 @@ L_global_set:
     if (UNLIKELY(ea + sizeof(T) > ms)) TRAP(LAT_TRAP_MEMORY_OOB);         \
     T v;                                                                  \
     memcpy(&v, mb + ea, sizeof v);                                        \
-    SL(8) = (CONV);                                                       \
+    acc = (CONV);                                                         \
+    SL(8) = acc;                                                          \
+    NEXT(24);                                                             \
+  }                                                                       \
+  L_##name##_a: {                                                         \
+    uint64_t ea = (uint64_t)(uint32_t)acc + OPD(16);                      \
+    if (UNLIKELY(ea + sizeof(T) > ms)) TRAP(LAT_TRAP_MEMORY_OOB);         \
+    T v;                                                                  \
+    memcpy(&v, mb + ea, sizeof v);                                        \
+    acc = (CONV);                                                         \
+    SL(8) = acc;                                                          \
     NEXT(24);                                                             \
   }
   LOAD(load32, uint32_t, (uint64_t)v)
@@ -514,28 +551,37 @@ L_global_set:
   LOAD(load32_s64, int32_t, (uint64_t)(int64_t)v)
 #undef LOAD
 
-#define STORE(name, T)                                                    \
-  L_##name: {                                                             \
-    uint64_t ea = (uint64_t)(uint32_t)SL(8) + OPD(16);                    \
+#define STORE1(label, T, ADDR, OFF, VAL)                                  \
+  label: {                                                                \
+    uint64_t ea = (uint64_t)(uint32_t)(ADDR) + OFF;                       \
     if (UNLIKELY(ea + sizeof(T) > ms)) TRAP(LAT_TRAP_MEMORY_OOB);         \
-    T v = (T)SL(12);                                                      \
+    T v = (T)(VAL);                                                       \
     memcpy(mb + ea, &v, sizeof v);                                        \
     NEXT(24);                                                             \
   }
+#define STORE(name, T)                                                    \
+  STORE1(L_##name, T, SL(8), OPD(16), SL(12))                             \
+  STORE1(L_##name##_v, T, SL(8), OPD(16), acc)                            \
+  STORE1(L_##name##_a, T, acc, OPD(16), SL(12))                           \
+  STORE1(L_##name##_i, T, SL(8), OPD(12), rd64(pc + 16))                  \
+  STORE1(L_##name##_ai, T, acc, OPD(12), rd64(pc + 16))
   STORE(store8, uint8_t)
   STORE(store16, uint16_t)
   STORE(store32, uint32_t)
   STORE(store64, uint64_t)
 #undef STORE
+#undef STORE1
 
 L_memory_size:
-  SL(8) = (uint32_t)(ms / LAT_WASM_PAGE_SIZE);
+  acc = (uint32_t)(ms / LAT_WASM_PAGE_SIZE);
+  SL(8) = acc;
   NEXT(16);
 L_memory_grow: {
   uint64_t old = 0;
   uint32_t delta = (uint32_t)SL(12);
   lat_status st = lat_wasm_memory_grow(inst->mems[0], delta, &old);
-  SL(8) = st ? (uint32_t)-1 : (uint32_t)old;
+  acc = st ? (uint32_t)-1 : (uint32_t)old;
+  SL(8) = acc;
   ms = mem->size;
   NEXT(16);
 }
@@ -568,7 +614,8 @@ L_table_get: {
   const lat_wasm_table_t *tab = inst->tables[OPD(16)];
   uint32_t i = (uint32_t)SL(12);
   if (UNLIKELY(i >= tab->size)) TRAP(LAT_TRAP_TABLE_OOB);
-  SL(8) = (uint64_t)(uintptr_t)tab->elems[i];
+  acc = (uint64_t)(uintptr_t)tab->elems[i];
+  SL(8) = acc;
   NEXT(24);
 }
 L_table_set: {
@@ -624,14 +671,22 @@ L_elem_drop:
   inst->elem_dropped[OPD(8)] = 1;
   NEXT(16);
 L_ref_func:
-  SL(8) = (uint64_t)(uintptr_t)inst->funcs[OPD(12)];
+  acc = (uint64_t)(uintptr_t)inst->funcs[OPD(12)];
+  SL(8) = acc;
   NEXT(16);
 
   /* ---- numeric ---- */
 #define UNOP(name, EXPR) \
   L_##name: {            \
     uint64_t a = SL(12); \
-    SL(8) = (EXPR);      \
+    acc = (EXPR);        \
+    SL(8) = acc;         \
+    NEXT(16);            \
+  }                      \
+  L_##name##_a: {        \
+    uint64_t a = acc;    \
+    acc = (EXPR);        \
+    SL(8) = acc;         \
     NEXT(16);            \
   }
 #define A32 ((uint32_t)a)
@@ -683,14 +738,18 @@ L_ref_func:
   UNOP(f64_promote_f32, f64_bits((double)AF32))
 #undef UNOP
 
-#define TRUNC(name, SRC, LO, HI, CONV)                 \
-  L_##name: {                                          \
-    double x = SRC(SL(12));                            \
+#define TRUNC1(label, SRC, ARG, LO, HI, CONV)          \
+  label: {                                             \
+    double x = SRC(ARG);                               \
     lat_wasm_trap_t tc = trunc_check(x, LO, HI);       \
     if (UNLIKELY(tc)) TRAP(tc);                        \
-    SL(8) = (CONV);                                    \
+    acc = (CONV);                                      \
+    SL(8) = acc;                                       \
     NEXT(16);                                          \
   }
+#define TRUNC(name, SRC, LO, HI, CONV)                 \
+  TRUNC1(L_##name, SRC, SL(12), LO, HI, CONV)          \
+  TRUNC1(L_##name##_a, SRC, acc, LO, HI, CONV)
   TRUNC(i32_trunc_f32_s, f32_of, I32_LO, I32_HI, (uint32_t)(int32_t)x)
   TRUNC(i32_trunc_f32_u, f32_of, -1.0, U32_HI, (uint32_t)x)
   TRUNC(i32_trunc_f64_s, f64_of, I32_LO, I32_HI, (uint32_t)(int32_t)x)
@@ -700,56 +759,36 @@ L_ref_func:
   TRUNC(i64_trunc_f64_s, f64_of, -I64_HI - 1025.0, I64_HI, (uint64_t)(int64_t)x)
   TRUNC(i64_trunc_f64_u, f64_of, -1.0, U64_HI, (uint64_t)x)
 #undef TRUNC
+#undef TRUNC1
 
-  /* binary ops: x = first operand, y = second (slot or immediate) */
-#define BIN_I32(name, EXPR)                                               \
-  L_##name##_rr: {                                                        \
-    uint32_t x = (uint32_t)SL(12), y = (uint32_t)SL(16);                  \
-    SL(8) = (uint32_t)(EXPR);                                             \
-    NEXT(24);                                                             \
-  }                                                                       \
-  L_##name##_ri: {                                                        \
-    uint32_t x = (uint32_t)SL(12), y = OPD(16);                           \
-    SL(8) = (uint32_t)(EXPR);                                             \
-    NEXT(24);                                                             \
+  /* binary ops: x = first operand, y = second; four forms each:
+   * rr (slots), ri (immediate y), ar (x = acc), ai (x = acc, immediate y) */
+#define U32V(v) ((uint32_t)(v))
+#define U64V(v) ((uint64_t)(v))
+#define BIN1(label, T, CV, XV, YV, CHECK, RES) \
+  label: {                                     \
+    T x = CV(XV), y = CV(YV);                  \
+    CHECK;                                     \
+    acc = (RES);                               \
+    SL(8) = acc;                               \
+    NEXT(24);                                  \
   }
-#define BIN_I32_CHK(name, CHECK, EXPR)                                    \
-  L_##name##_rr: {                                                        \
-    uint32_t x = (uint32_t)SL(12), y = (uint32_t)SL(16);                  \
-    CHECK;                                                                \
-    SL(8) = (uint32_t)(EXPR);                                             \
-    NEXT(24);                                                             \
-  }                                                                       \
-  L_##name##_ri: {                                                        \
-    uint32_t x = (uint32_t)SL(12), y = OPD(16);                           \
-    CHECK;                                                                \
-    SL(8) = (uint32_t)(EXPR);                                             \
-    NEXT(24);                                                             \
-  }
-#define BIN_I64(name, EXPR)                                               \
-  L_##name##_rr: {                                                        \
-    uint64_t x = SL(12), y = SL(16);                                      \
-    SL(8) = (uint64_t)(EXPR);                                             \
-    NEXT(24);                                                             \
-  }                                                                       \
-  L_##name##_ri: {                                                        \
-    uint64_t x = SL(12), y = rd64(pc + 16);                               \
-    SL(8) = (uint64_t)(EXPR);                                             \
-    NEXT(24);                                                             \
-  }
-#define BIN_I64_CHK(name, CHECK, EXPR)                                    \
-  L_##name##_rr: {                                                        \
-    uint64_t x = SL(12), y = SL(16);                                      \
-    CHECK;                                                                \
-    SL(8) = (uint64_t)(EXPR);                                             \
-    NEXT(24);                                                             \
-  }                                                                       \
-  L_##name##_ri: {                                                        \
-    uint64_t x = SL(12), y = rd64(pc + 16);                               \
-    CHECK;                                                                \
-    SL(8) = (uint64_t)(EXPR);                                             \
-    NEXT(24);                                                             \
-  }
+#define BIN4(name, T, CV, YIMM, CHECK, RES)                 \
+  BIN1(L_##name##_rr, T, CV, SL(12), SL(16), CHECK, RES)    \
+  BIN1(L_##name##_ri, T, CV, SL(12), YIMM, CHECK, RES)      \
+  BIN1(L_##name##_ar, T, CV, acc, SL(16), CHECK, RES)       \
+  BIN1(L_##name##_ai, T, CV, acc, YIMM, CHECK, RES)
+/* the immediate-first form: x = immediate, y = slot at 12 */
+#define BINIR(name, T, CV, XIMM, CHECK, RES)          \
+  BIN1(L_##name##_ir, T, CV, XIMM, SL(12), CHECK, RES) \
+  BIN1(L_##name##_ia, T, CV, XIMM, acc, CHECK, RES)
+#define NOCHK (void)0
+#define BIN_I32(name, EXPR) BIN4(name, uint32_t, U32V, OPD(16), NOCHK, (uint32_t)(EXPR))
+#define BIN_I32_CHK(name, CHECK, EXPR) \
+  BIN4(name, uint32_t, U32V, OPD(16), CHECK, (uint32_t)(EXPR))
+#define BIN_I64(name, EXPR) BIN4(name, uint64_t, U64V, rd64(pc + 16), NOCHK, (uint64_t)(EXPR))
+#define BIN_I64_CHK(name, CHECK, EXPR) \
+  BIN4(name, uint64_t, U64V, rd64(pc + 16), CHECK, (uint64_t)(EXPR))
 #define S32(v) ((int32_t)(v))
 #define S64(v) ((int64_t)(v))
 #define DIV0 \
@@ -788,6 +827,10 @@ L_ref_func:
   BIN_I32(i32_le_u, x <= y)
   BIN_I32(i32_ge_s, S32(x) >= S32(y))
   BIN_I32(i32_ge_u, x >= y)
+  BINIR(i32_sub, uint32_t, U32V, OPD(16), NOCHK, (uint32_t)(x - y))
+  BINIR(i32_shl, uint32_t, U32V, OPD(16), NOCHK, (uint32_t)(x << (y & 31)))
+  BINIR(i32_shr_s, uint32_t, U32V, OPD(16), NOCHK, (uint32_t)(S32(x) >> (y & 31)))
+  BINIR(i32_shr_u, uint32_t, U32V, OPD(16), NOCHK, (uint32_t)(x >> (y & 31)))
 
   BIN_I64(i64_add, x + y)
   BIN_I64(i64_sub, x - y)
@@ -814,29 +857,13 @@ L_ref_func:
   BIN_I64(i64_le_u, x <= y)
   BIN_I64(i64_ge_s, S64(x) >= S64(y))
   BIN_I64(i64_ge_u, x >= y)
+  BINIR(i64_sub, uint64_t, U64V, rd64(pc + 16), NOCHK, x - y)
+  BINIR(i64_shl, uint64_t, U64V, rd64(pc + 16), NOCHK, x << (y & 63))
+  BINIR(i64_shr_s, uint64_t, U64V, rd64(pc + 16), NOCHK, (uint64_t)(S64(x) >> (y & 63)))
+  BINIR(i64_shr_u, uint64_t, U64V, rd64(pc + 16), NOCHK, x >> (y & 63))
 
-#define BIN_F32(name, EXPR)                                               \
-  L_##name##_rr: {                                                        \
-    float x = f32_of(SL(12)), y = f32_of(SL(16));                         \
-    SL(8) = (EXPR);                                                       \
-    NEXT(24);                                                             \
-  }                                                                       \
-  L_##name##_ri: {                                                        \
-    float x = f32_of(SL(12)), y = f32_of(OPD(16));                        \
-    SL(8) = (EXPR);                                                       \
-    NEXT(24);                                                             \
-  }
-#define BIN_F64(name, EXPR)                                               \
-  L_##name##_rr: {                                                        \
-    double x = f64_of(SL(12)), y = f64_of(SL(16));                        \
-    SL(8) = (EXPR);                                                       \
-    NEXT(24);                                                             \
-  }                                                                       \
-  L_##name##_ri: {                                                        \
-    double x = f64_of(SL(12)), y = f64_of(rd64(pc + 16));                 \
-    SL(8) = (EXPR);                                                       \
-    NEXT(24);                                                             \
-  }
+#define BIN_F32(name, EXPR) BIN4(name, float, f32_of, OPD(16), NOCHK, (EXPR))
+#define BIN_F64(name, EXPR) BIN4(name, double, f64_of, rd64(pc + 16), NOCHK, (EXPR))
   BIN_F32(f32_add, f32_bits(x + y))
   BIN_F32(f32_sub, f32_bits(x - y))
   BIN_F32(f32_mul, f32_bits(x * y))
@@ -849,6 +876,8 @@ L_ref_func:
   BIN_F32(f32_gt, (uint64_t)(x > y))
   BIN_F32(f32_le, (uint64_t)(x <= y))
   BIN_F32(f32_ge, (uint64_t)(x >= y))
+  BINIR(f32_sub, float, f32_of, OPD(16), NOCHK, f32_bits(x - y))
+  BINIR(f32_div, float, f32_of, OPD(16), NOCHK, f32_bits(x / y))
   BIN_F64(f64_add, f64_bits(x + y))
   BIN_F64(f64_sub, f64_bits(x - y))
   BIN_F64(f64_mul, f64_bits(x * y))
@@ -861,44 +890,31 @@ L_ref_func:
   BIN_F64(f64_gt, (uint64_t)(x > y))
   BIN_F64(f64_le, (uint64_t)(x <= y))
   BIN_F64(f64_ge, (uint64_t)(x >= y))
+  BINIR(f64_sub, double, f64_of, rd64(pc + 16), NOCHK, f64_bits(x - y))
+  BINIR(f64_div, double, f64_of, rd64(pc + 16), NOCHK, f64_bits(x / y))
   /* copysign works on the bits so NaN payloads pass through untouched */
   BIN_I32(f32_copysign, (x & 0x7fffffffu) | (y & 0x80000000u))
   BIN_I64(f64_copysign, (x & 0x7fffffffffffffffull) | (y & 0x8000000000000000ull))
 
   /* fused compare + branch: x = slot at 8, y = slot or immediate at 16 */
-#define BR_CMP(name, T, LOADY_RI, COND)                                   \
-  L_br_##name##_rr: {                                                     \
-    T x = (T)SL(8), y = (T)SL(16);                                        \
-    if (COND) {                                                           \
-      pc += (int32_t)OPD(12);                                             \
-      DISPATCH();                                                         \
-    }                                                                     \
-    NEXT(24);                                                             \
-  }                                                                       \
-  L_br_##name##_rr_back: {                                                \
-    T x = (T)SL(8), y = (T)SL(16);                                        \
-    if (COND) {                                                           \
-      pc += (int32_t)OPD(12);                                             \
-      BACKEDGE();                                                         \
-    }                                                                     \
-    NEXT(24);                                                             \
-  }                                                                       \
-  L_br_##name##_ri: {                                                     \
-    T x = (T)SL(8), y = (T)LOADY_RI;                                      \
-    if (COND) {                                                           \
-      pc += (int32_t)OPD(12);                                             \
-      DISPATCH();                                                         \
-    }                                                                     \
-    NEXT(24);                                                             \
-  }                                                                       \
-  L_br_##name##_ri_back: {                                                \
-    T x = (T)SL(8), y = (T)LOADY_RI;                                      \
-    if (COND) {                                                           \
-      pc += (int32_t)OPD(12);                                             \
-      BACKEDGE();                                                         \
-    }                                                                     \
-    NEXT(24);                                                             \
+#define BR1(label, T, XV, YV, COND, TAKEN) \
+  label: {                                  \
+    T x = (T)(XV), y = (T)(YV);             \
+    if (COND) {                             \
+      pc += (int32_t)OPD(12);               \
+      TAKEN;                                \
+    }                                       \
+    NEXT(24);                               \
   }
+#define BR_CMP(name, T, YIMM, COND)                                   \
+  BR1(L_br_##name##_rr, T, SL(8), SL(16), COND, DISPATCH())           \
+  BR1(L_br_##name##_rr_back, T, SL(8), SL(16), COND, BACKEDGE())      \
+  BR1(L_br_##name##_ri, T, SL(8), YIMM, COND, DISPATCH())             \
+  BR1(L_br_##name##_ri_back, T, SL(8), YIMM, COND, BACKEDGE())        \
+  BR1(L_br_##name##_ar, T, acc, SL(16), COND, DISPATCH())             \
+  BR1(L_br_##name##_ar_back, T, acc, SL(16), COND, BACKEDGE())        \
+  BR1(L_br_##name##_ai, T, acc, YIMM, COND, DISPATCH())               \
+  BR1(L_br_##name##_ai_back, T, acc, YIMM, COND, BACKEDGE())
 #define BR32(name, COND) BR_CMP(name, uint32_t, OPD(16), COND)
 #define BR64(name, COND) BR_CMP(name, uint64_t, rd64(pc + 16), COND)
   BR32(i32_eq, x == y)

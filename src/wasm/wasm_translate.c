@@ -120,6 +120,11 @@ typedef struct {
   uint32_t res_vsp; /* stack depth right after its push */
   size_t res_field; /* offset of its destination operand */
   cmp_t cmp;
+  /* the accumulator: acc holds slot acc_slot's value while len == acc_end
+   * (wasm_exec.h); acc_prev is the state before the last set_result, for
+   * when a fused compare is taken back out */
+  size_t acc_end, acc_prev_end;
+  uint32_t acc_slot, acc_prev_slot;
 } tr_t;
 
 /* 1-element type arrays for single-result block types */
@@ -195,6 +200,19 @@ static uint8_t *emit(tr_t *t, unsigned op, size_t size) {
 static void barrier(tr_t *t) {
   t->res_end = SIZE_MAX;
   t->cmp.end = SIZE_MAX;
+  t->acc_end = t->acc_prev_end = SIZE_MAX;
+}
+
+/* True when the next instruction may read slot `slot` from acc. */
+static bool in_acc(const tr_t *t, uint32_t slot) {
+  return t->acc_end == t->len && t->acc_slot == slot && !t->err;
+}
+
+/* A fused compare was deleted: acc is what it was before the compare. */
+static void uncompare(tr_t *t, size_t start) {
+  t->len = start;
+  t->acc_end = t->acc_prev_end;
+  t->acc_slot = t->acc_prev_slot;
 }
 
 static void bump_slots(tr_t *t, uint64_t n) {
@@ -336,10 +354,18 @@ static void protect_local(tr_t *t, uint32_t idx, uint32_t keep) {
     if (t->vs[i].kind == K_LOCAL && t->vs[i].local == idx) materialize(t, i);
 }
 
+/* The instruction just emitted wrote one result (destination operand at
+ * `field`) and, as every such handler does, left it in acc. */
 static void set_result(tr_t *t, size_t field) {
   t->res_end = t->len;
   t->res_vsp = t->vsp;
   t->res_field = field;
+  t->acc_prev_end = t->acc_end;
+  t->acc_prev_slot = t->acc_slot;
+  t->acc_end = SIZE_MAX;
+  if (t->err) return;
+  t->acc_end = t->len;
+  memcpy(&t->acc_slot, t->code + field, 4);
 }
 
 /* ---- control -------------------------------------------------------------- */
@@ -476,8 +502,10 @@ static void emit_cond(tr_t *t, const vval_t *cv, const cmp_t *cm,
   *field = 0;
   if (cm && cm->k < 10) {
     int k = when_true ? cm->k : cmp_negate[cm->k];
+    bool acc = in_acc(t, cm->a);
     unsigned op = (cm->is64 ? LAT_OP_br_i64_eq_rr : LAT_OP_br_i32_eq_rr) +
-                  4u * (unsigned)k + (cm->ri ? 2u : 0u) + (back ? 1u : 0u);
+                  8u * (unsigned)k + (cm->ri ? 2u : 0u) + (acc ? 4u : 0u) +
+                  (back ? 1u : 0u);
     *at = t->len;
     uint8_t *p = emit(t, op, 24);
     put32(p + 8, cm->a);
@@ -501,6 +529,7 @@ static void emit_cond(tr_t *t, const vval_t *cv, const cmp_t *cm,
     slot = use(t, cv);
   }
   unsigned op = when_true ? LAT_OP_br_if : LAT_OP_br_unless;
+  if (in_acc(t, slot)) op = when_true ? LAT_OP_br_if_a : LAT_OP_br_unless_a;
   *at = t->len;
   uint8_t *p = emit(t, op + (back ? 1u : 0u), 16);
   put32(p + 8, slot);
@@ -574,13 +603,15 @@ static void read_blocktype(tr_t *t, uint32_t *np, const uint8_t **pt,
 enum { F_COMM = 1, F_CMP = 2 };
 
 typedef struct {
-  uint16_t op; /* the _rr form; _ri follows */
+  uint16_t op; /* the _rr form; _ri, _ar, _ai follow */
   uint8_t type, rtype;
   uint8_t flags;
-  int8_t k; /* compare index for F_CMP */
+  int8_t k;    /* compare index for F_CMP */
+  uint16_t ir; /* the "immediate OP slot" form (_ir, then _ia), or 0 */
 } binop_t;
 
-#define BIN(o, t, r, f, k) {LAT_OP_##o##_rr, t, r, f, k}
+#define BIN(o, t, r, f, k) {LAT_OP_##o##_rr, t, r, f, k, 0}
+#define BINIR(o, t, r) {LAT_OP_##o##_rr, t, r, 0, -1, LAT_OP_##o##_ir}
 static const binop_t binops[256] = {
     [0x46] = BIN(i32_eq, LAT_I32, LAT_I32, F_CMP | F_COMM, 0),
     [0x47] = BIN(i32_ne, LAT_I32, LAT_I32, F_CMP | F_COMM, 1),
@@ -615,7 +646,7 @@ static const binop_t binops[256] = {
     [0x65] = BIN(f64_le, LAT_F64, LAT_I32, 0, -1),
     [0x66] = BIN(f64_ge, LAT_F64, LAT_I32, 0, -1),
     [0x6a] = BIN(i32_add, LAT_I32, LAT_I32, F_COMM, -1),
-    [0x6b] = BIN(i32_sub, LAT_I32, LAT_I32, 0, -1),
+    [0x6b] = BINIR(i32_sub, LAT_I32, LAT_I32),
     [0x6c] = BIN(i32_mul, LAT_I32, LAT_I32, F_COMM, -1),
     [0x6d] = BIN(i32_div_s, LAT_I32, LAT_I32, 0, -1),
     [0x6e] = BIN(i32_div_u, LAT_I32, LAT_I32, 0, -1),
@@ -624,13 +655,13 @@ static const binop_t binops[256] = {
     [0x71] = BIN(i32_and, LAT_I32, LAT_I32, F_COMM, -1),
     [0x72] = BIN(i32_or, LAT_I32, LAT_I32, F_COMM, -1),
     [0x73] = BIN(i32_xor, LAT_I32, LAT_I32, F_COMM, -1),
-    [0x74] = BIN(i32_shl, LAT_I32, LAT_I32, 0, -1),
-    [0x75] = BIN(i32_shr_s, LAT_I32, LAT_I32, 0, -1),
-    [0x76] = BIN(i32_shr_u, LAT_I32, LAT_I32, 0, -1),
+    [0x74] = BINIR(i32_shl, LAT_I32, LAT_I32),
+    [0x75] = BINIR(i32_shr_s, LAT_I32, LAT_I32),
+    [0x76] = BINIR(i32_shr_u, LAT_I32, LAT_I32),
     [0x77] = BIN(i32_rotl, LAT_I32, LAT_I32, 0, -1),
     [0x78] = BIN(i32_rotr, LAT_I32, LAT_I32, 0, -1),
     [0x7c] = BIN(i64_add, LAT_I64, LAT_I64, F_COMM, -1),
-    [0x7d] = BIN(i64_sub, LAT_I64, LAT_I64, 0, -1),
+    [0x7d] = BINIR(i64_sub, LAT_I64, LAT_I64),
     [0x7e] = BIN(i64_mul, LAT_I64, LAT_I64, F_COMM, -1),
     [0x7f] = BIN(i64_div_s, LAT_I64, LAT_I64, 0, -1),
     [0x80] = BIN(i64_div_u, LAT_I64, LAT_I64, 0, -1),
@@ -639,27 +670,28 @@ static const binop_t binops[256] = {
     [0x83] = BIN(i64_and, LAT_I64, LAT_I64, F_COMM, -1),
     [0x84] = BIN(i64_or, LAT_I64, LAT_I64, F_COMM, -1),
     [0x85] = BIN(i64_xor, LAT_I64, LAT_I64, F_COMM, -1),
-    [0x86] = BIN(i64_shl, LAT_I64, LAT_I64, 0, -1),
-    [0x87] = BIN(i64_shr_s, LAT_I64, LAT_I64, 0, -1),
-    [0x88] = BIN(i64_shr_u, LAT_I64, LAT_I64, 0, -1),
+    [0x86] = BINIR(i64_shl, LAT_I64, LAT_I64),
+    [0x87] = BINIR(i64_shr_s, LAT_I64, LAT_I64),
+    [0x88] = BINIR(i64_shr_u, LAT_I64, LAT_I64),
     [0x89] = BIN(i64_rotl, LAT_I64, LAT_I64, 0, -1),
     [0x8a] = BIN(i64_rotr, LAT_I64, LAT_I64, 0, -1),
     [0x92] = BIN(f32_add, LAT_F32, LAT_F32, F_COMM, -1),
-    [0x93] = BIN(f32_sub, LAT_F32, LAT_F32, 0, -1),
+    [0x93] = BINIR(f32_sub, LAT_F32, LAT_F32),
     [0x94] = BIN(f32_mul, LAT_F32, LAT_F32, F_COMM, -1),
-    [0x95] = BIN(f32_div, LAT_F32, LAT_F32, 0, -1),
+    [0x95] = BINIR(f32_div, LAT_F32, LAT_F32),
     [0x96] = BIN(f32_min, LAT_F32, LAT_F32, 0, -1),
     [0x97] = BIN(f32_max, LAT_F32, LAT_F32, 0, -1),
     [0x98] = BIN(f32_copysign, LAT_F32, LAT_F32, 0, -1),
     [0xa0] = BIN(f64_add, LAT_F64, LAT_F64, F_COMM, -1),
-    [0xa1] = BIN(f64_sub, LAT_F64, LAT_F64, 0, -1),
+    [0xa1] = BINIR(f64_sub, LAT_F64, LAT_F64),
     [0xa2] = BIN(f64_mul, LAT_F64, LAT_F64, F_COMM, -1),
-    [0xa3] = BIN(f64_div, LAT_F64, LAT_F64, 0, -1),
+    [0xa3] = BINIR(f64_div, LAT_F64, LAT_F64),
     [0xa4] = BIN(f64_min, LAT_F64, LAT_F64, 0, -1),
     [0xa5] = BIN(f64_max, LAT_F64, LAT_F64, 0, -1),
     [0xa6] = BIN(f64_copysign, LAT_F64, LAT_F64, 0, -1),
 };
 #undef BIN
+#undef BINIR
 
 typedef struct {
   uint16_t op; /* 0 = no instruction (retype only) */
@@ -741,7 +773,7 @@ static void do_unop(tr_t *t, const unop_t *u, bool is_eqz64) {
   }
   uint32_t sa = use(t, &a);
   size_t at = t->len;
-  uint8_t *p = emit(t, u->op, 16);
+  uint8_t *p = emit(t, u->op + (in_acc(t, sa) ? 1u : 0u), 16);
   put32(p + 8, a.home);
   put32(p + 12, sa);
   push_slot(t, u->rtype);
@@ -757,25 +789,46 @@ static void do_binop(tr_t *t, const binop_t *b) {
   uint32_t d = x.home;
   int k = b->k;
   unsigned op = b->op;
-  if (x.kind == K_CONST && y.kind != K_CONST && (b->flags & (F_COMM | F_CMP))) {
+  bool wide = b->type == LAT_I64 || b->type == LAT_F64;
+  if (x.kind == K_CONST && y.kind != K_CONST && b->ir) { /* imm OP slot */
+    uint32_t sy = use(t, &y);
+    size_t at = t->len;
+    uint8_t *p = emit(t, b->ir + (in_acc(t, sy) ? 1u : 0u), 24);
+    put32(p + 8, d);
+    put32(p + 12, sy);
+    if (wide) put64(p + 16, x.c);
+    else put32(p + 16, (uint32_t)x.c);
+    push_slot(t, b->rtype);
+    set_result(t, at + 8);
+    return;
+  }
+  bool swap = x.kind == K_CONST && y.kind != K_CONST;
+  /* a commutative op whose second operand is in acc: swap it first */
+  if (!swap && x.kind != K_CONST && y.kind != K_CONST) {
+    uint32_t sx = x.kind == K_SLOT ? x.home : t->local_slot[x.local];
+    uint32_t sy = y.kind == K_SLOT ? y.home : t->local_slot[y.local];
+    swap = !in_acc(t, sx) && in_acc(t, sy);
+  }
+  if (swap && (b->flags & (F_COMM | F_CMP))) {
     vval_t tmp = x;
     x = y;
     y = tmp;
     if (b->flags & F_CMP) {
       k = cmp_swap[k];
-      op = (b->type == LAT_I64 ? LAT_OP_i64_eq_rr : LAT_OP_i32_eq_rr) + 2u * (unsigned)k;
+      op = (b->type == LAT_I64 ? LAT_OP_i64_eq_rr : LAT_OP_i32_eq_rr) + 4u * (unsigned)k;
     }
   }
   uint32_t sa = use(t, &x);
   bool ri = y.kind == K_CONST;
   uint32_t sb = 0;
   if (!ri) sb = use(t, &y);
+  bool acc = in_acc(t, sa);
   size_t at = t->len;
-  uint8_t *p = emit(t, op + (ri ? 1u : 0u), 24);
+  uint8_t *p = emit(t, op + (ri ? 1u : 0u) + (acc ? 2u : 0u), 24);
   put32(p + 8, d);
   put32(p + 12, sa);
   if (!ri) put32(p + 16, sb);
-  else if (b->type == LAT_I64 || b->type == LAT_F64) put64(p + 16, y.c);
+  else if (wide) put64(p + 16, y.c);
   else put32(p + 16, (uint32_t)y.c);
   push_slot(t, b->rtype);
   set_result(t, at + 8);
@@ -810,6 +863,7 @@ static void do_local_set(tr_t *t, uint32_t idx, bool tee) {
                   top->type != LAT_V128;
   if (retarget) {
     put32(t->code + t->res_field, ls);
+    if (t->acc_end == t->len) t->acc_slot = ls;
     pop(t);
     t->res_end = SIZE_MAX;
     if (tee) push_local(t, idx);
@@ -894,7 +948,7 @@ static void do_load(tr_t *t, unsigned op, uint8_t type) {
   vval_t a = pop(t);
   uint32_t sa = use(t, &a);
   size_t at = t->len;
-  uint8_t *p = emit(t, op, 24);
+  uint8_t *p = emit(t, op + (in_acc(t, sa) ? 1u : 0u), 24);
   put32(p + 8, a.home);
   put32(p + 12, sa);
   put32(p + 16, off);
@@ -906,8 +960,18 @@ static void do_store(tr_t *t, unsigned op) {
   rd_u32(t);
   uint32_t off = rd_u32(t);
   vval_t v = pop(t), a = pop(t);
-  uint32_t sa = use(t, &a), sv = use(t, &v);
-  uint8_t *p = emit(t, op, 24);
+  uint32_t sa = use(t, &a);
+  if (v.kind == K_CONST && v.type != LAT_V128) { /* value is an immediate */
+    bool acc = in_acc(t, sa);
+    uint8_t *p = emit(t, op + (acc ? 4u : 3u), 24);
+    put32(p + 8, sa);
+    put32(p + 12, off);
+    put64(p + 16, v.c);
+    return;
+  }
+  uint32_t sv = use(t, &v);
+  unsigned form = in_acc(t, sv) ? 1u : in_acc(t, sa) ? 2u : 0u;
+  uint8_t *p = emit(t, op + form, 24);
   put32(p + 8, sa);
   put32(p + 12, sv);
   put32(p + 16, off);
@@ -1098,7 +1162,7 @@ static void do_br_if(tr_t *t, uint32_t depth) {
   bool fused = cmp_fusable(t);
   cmp_t cm = t->cmp;
   vval_t cv = pop(t);
-  if (fused) t->len = cm.start;
+  if (fused) uncompare(t, cm.start);
   ctrl_t *c = ctrl_at(t, depth);
   size_t at, field;
   if (c->kind != C_FUNC && !needs_copies(t, c)) {
@@ -1129,7 +1193,7 @@ static void do_if(tr_t *t) {
   bool fused = cmp_fusable(t);
   cmp_t cm = t->cmp;
   vval_t cv = pop(t);
-  if (fused) t->len = cm.start;
+  if (fused) uncompare(t, cm.start);
   /* a LOCAL condition must be read before materialisation could matter;
    * materialisation only writes home slots, never locals, so reading the
    * local after it is equivalent */
@@ -1421,8 +1485,7 @@ static lat_status translate(lat_wasm_module_t *m, uint32_t fidx,
   memset(t, 0, sizeof *t);
   t->m = m;
   t->labels = lat__wasm_exec_labels();
-  t->res_end = SIZE_MAX;
-  t->cmp.end = SIZE_MAX;
+  barrier(t);
   lat__func_t *def = &m->funcs[fidx];
   const lat_wasm_functype_t *ft = &m->types[def->type_idx];
   lat__code_t *code = NULL;

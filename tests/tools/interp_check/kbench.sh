@@ -16,7 +16,7 @@ for k in ${KERNELS:-fib sieve matmul sort crc}; do
   src=bench/kernels/$k.c
   [ $out/$k.wasm -nt $src ] || clang --target=wasm32 -O2 -nostdlib -Wl,--no-entry -o $out/$k.wasm $src
   [ $out/$k.native -nt $src ] || clang -O2 -DNATIVE -o $out/$k.native $src tests/tools/interp_check/kbench.c
-  set -- $($out/$k.native $reps); ncs=$1; nms=$2
+  set -- $($out/$k.native $((reps * 4))); ncs=$1; nms=$2
   set -- $($out/kbench $out/$k.wasm $reps); wcs=$1; wms=$2
   r=$(awk "BEGIN{printf \"%.2f\", $wms/$nms}")
   flag=""; [ "$ncs" = "$wcs" ] || flag="CHECKSUM MISMATCH $ncs $wcs"

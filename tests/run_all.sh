@@ -4,7 +4,7 @@
 #   unit     build/debug/unit_tests (one process per test)
 #   spec     build/debug/lattice wast, one process per 2.0 script (the 90
 #            non-SIMD files; SPEC_SIMD=1 adds 2.0/simd), in parallel
-#   fuzz-*   corpus replays (build/debug/replay_*) over build/fuzz-corpus,
+#   fuzz-*   corpus replays: each build/debug/replay_X over build/fuzz-corpus/X,
 #            generated from the spec suite when missing (tests/fuzz/gen_corpus.sh)
 #   cli      tests/cli/*.sh against build/debug/lattice
 #
@@ -142,7 +142,8 @@ ensure_corpus() {
   local c=build/fuzz-corpus
   if [ ! -f $c/.stamp ] || [ build/tools/fuzz_mutate -nt $c/.stamp ] ||
      [ tests/fuzz/gen_corpus.sh -nt $c/.stamp ] || [ tests/fuzz/wast_modules.py -nt $c/.stamp ] ||
-     [ tests/fuzz/regressions.txt -nt $c/.stamp ]; then
+     [ tests/fuzz/regressions.txt -nt $c/.stamp ] ||
+     [ -n "$(find tests/fuzz -name 'corpus_*.sh' -newer $c/.stamp 2>/dev/null)" ]; then
     echo "== generating fuzz corpora in $c"
     SHARED=$SHARED MUTATE=build/tools/fuzz_mutate tests/fuzz/gen_corpus.sh $c || return 1
   fi
@@ -185,9 +186,15 @@ for s in $SUITES; do
     fuzz)
       if ensure_corpus >"$LOG/fuzz-corpus.log" 2>&1; then
         tail -n 1 "$LOG/fuzz-corpus.log"
-        run_suite fuzz-decode suite_replay decode decode
-        run_suite fuzz-wat suite_replay wat wat
-        run_suite fuzz-run suite_replay run run
+        for r in build/debug/replay_*; do
+          [ -x "$r" ] || continue
+          t=${r#build/debug/replay_}
+          if [ -d "build/fuzz-corpus/$t" ]; then
+            run_suite "fuzz-$t" suite_replay "$t" "$t"
+          else
+            echo "== fuzz-$t: no corpus (add tests/fuzz/corpus_$t.sh or regressions.txt lines); skipped"
+          fi
+        done
       else
         cat "$LOG/fuzz-corpus.log"
         echo "0 passed, 1 failed" >>"$LOG/fuzz-corpus.log"

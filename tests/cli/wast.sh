@@ -9,7 +9,7 @@ cat >"$T/bad.wast" <<'WAST'
 (assert_return (invoke "one") (i32.const 2))
 (assert_trap (invoke "one") "unreachable")
 WAST
-check failing-script --rc nonzero --out '1 passed, 2 failed' -- "$LATTICE" wast "$T/bad.wast"
+check failing-script --rc nonzero --out '2 passed, 2 failed' -- "$LATTICE" wast "$T/bad.wast"
 check two-scripts --rc nonzero --out 'failed' -- "$LATTICE" wast examples/checks.wast "$T/bad.wast"
 check missing-script --rc nonzero -- "$LATTICE" wast "$T/none.wast"
 finish

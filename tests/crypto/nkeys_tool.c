@@ -11,7 +11,8 @@
  *   open RECIPIENT_SEED SENDER_PUB HEX -> PLAINHEX
  *   jwt-verify TOKEN [NOW]             -> ALG ISS SUB NAME
  *   jwt-user ACCOUNT_SEED USER_PUB NAME [EXP] -> TOKEN (NATS v2 user JWT)
- *   jwt-account OPERATOR_SEED ACCOUNT_PUB NAME -> TOKEN (NATS v2 account JWT) */
+ *   jwt-account OPERATOR_SEED ACCOUNT_PUB NAME -> TOKEN (NATS v2 account JWT)
+ *   sign-wasm ISSUER_SEED SUBJECT_SEED NAME IN OUT  -> hash (signs a binary) */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -159,6 +160,31 @@ int main(int argc, char **argv) {
   }
   if (!strcmp(cmd, "jwt-user") && (argc == 5 || argc == 6))
     return nats_jwt(argv[2], argv[3], argv[4], "user", argc == 6 ? atol(argv[5]) : 0);
+  if (!strcmp(cmd, "sign-wasm") && argc == 7) {
+    if (load_seed(argv[2], &a) || load_seed(argv[3], &b)) return 1;
+    uint8_t *data;
+    size_t len;
+    if (lat_file_read(argv[5], &data, &len, &err)) return die("IO", err.msg);
+    lat_claims_sign_opts_t o = {.name = argv[4], .ver = "1.0.0"};
+    lat_buf_t out;
+    lat_buf_init(&out);
+    lat_status s = lat_claims_sign(data, len, &o, &a, &b, &out, &err);
+    lat_free(data);
+    if (s) {
+      lat_buf_fini(&out);
+      return die(lat_status_name(s), err.msg);
+    }
+    FILE *f = fopen(argv[6], "wb");
+    if (!f || fwrite(out.data, 1, out.len, f) != out.len || fclose(f)) {
+      lat_buf_fini(&out);
+      return die("IO", "cannot write output");
+    }
+    char hash[65];
+    lat_claims_hash(out.data, out.len, hash, NULL);
+    printf("%s\n", hash);
+    lat_buf_fini(&out);
+    return 0;
+  }
   if (!strcmp(cmd, "jwt-account") && argc == 5)
     return nats_jwt(argv[2], argv[3], argv[4], "account", 0);
   return die("USAGE", "unknown command or wrong argument count");

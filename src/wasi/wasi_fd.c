@@ -306,8 +306,6 @@ static void put_filestat(uint8_t *p, const struct stat *st) {
 }
 
 uint16_t lat__p1_put_filestat(lat_wasm_caller_t *c, uint64_t off,
-                              const struct stat *st);
-uint16_t lat__p1_put_filestat(lat_wasm_caller_t *c, uint64_t off,
                               const struct stat *st) {
   uint8_t *p = p1_range(p1_mem(c), off, 64);
   if (!p) return P1_EFAULT;
@@ -337,9 +335,6 @@ lat_status lat__p1_fd_filestat_set_size(lat_wasi_t *w, lat_wasm_caller_t *c,
   P1_RET(P1_ESUCCESS);
 }
 
-/* Builds utimensat's times from preview-1 (atim, mtim, fst_flags). */
-uint16_t lat__p1_times(uint64_t atim, uint64_t mtim, uint64_t fl,
-                       struct timespec ts[2]);
 uint16_t lat__p1_times(uint64_t atim, uint64_t mtim, uint64_t fl,
                        struct timespec ts[2]) {
   if (fl & ~(uint64_t)0xf) return P1_EINVAL;

@@ -43,11 +43,6 @@
 
 #include "wasi_int.h"
 
-uint16_t lat__p1_put_filestat(lat_wasm_caller_t *c, uint64_t off,
-                              const struct stat *st);
-uint16_t lat__p1_times(uint64_t atim, uint64_t mtim, uint64_t fl,
-                       struct timespec ts[2]);
-
 /* openat2 beneath dirfd.  Returns the fd or -1 with errno (EXDEV for an
  * escape). */
 static int beneath_open(int dirfd, const char *path, int flags, mode_t mode) {

@@ -216,6 +216,15 @@ uint16_t lat__p1_fd_insert(lat_wasi_t *w, int h, uint8_t type, uint64_t rights,
 void lat__p1_fd_release(lat__p1_fd_t *f); /* closes and frees a slot */
 uint8_t lat__p1_filetype(unsigned st_mode);
 
+/* Writes a preview-1 filestat for st at guest offset off (wasi_fd.c). */
+struct stat;
+struct timespec;
+uint16_t lat__p1_put_filestat(lat_wasm_caller_t *c, uint64_t off,
+                              const struct stat *st);
+/* utimensat times from preview-1 (atim, mtim, fst_flags) (wasi_fd.c). */
+uint16_t lat__p1_times(uint64_t atim, uint64_t mtim, uint64_t fl,
+                       struct timespec ts[2]);
+
 /* Copies a guest path into a new NUL-terminated host string.  P1_ESUCCESS,
  * EFAULT (bounds), EILSEQ (not UTF-8 or contains NUL), ENAMETOOLONG. */
 uint16_t lat__p1_path(lat_wasm_caller_t *c, uint64_t ptr, uint64_t len,

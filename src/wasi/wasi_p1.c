@@ -416,10 +416,10 @@ lat_status lat__p1_proc_exit(lat_wasi_t *w, lat_wasm_caller_t *c,
  * termination: raising them does nothing, as on POSIX. */
 static bool signal_ignored(uint64_t sig) {
   switch (sig) {
-    case 7:  /* CHLD */
-    case 8:  /* CONT */
-    case 27: /* URG */
-    case 30: /* WINCH */
+    case 16: /* CHLD */
+    case 17: /* CONT */
+    case 22: /* URG */
+    case 27: /* WINCH */
       return true;
   }
   return false;

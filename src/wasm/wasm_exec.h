@@ -166,12 +166,12 @@ typedef struct lat__code {
 
 /* A call-frame record of the caller, pushed on a wasm->wasm call.  Records
  * grow down from the end of the store's value stack while frames grow up
- * from its start, so one mapping bounds both. */
+ * from its start, so one mapping bounds both; the call depth is the number
+ * of records in use (plus the entry frames), so it needs no counter. */
 typedef struct {
-  const uint8_t *pc;                /* where the caller continues */
-  uint64_t *fp;                     /* the caller's frame */
-  lat_wasm_instance_t *inst;        /* the caller's instance */
-  const lat_wasm_memory_t *mem;     /* the caller's memory 0 (or a dummy) */
+  const uint8_t *pc;         /* where the caller continues */
+  uint64_t *fp;              /* the caller's frame */
+  lat_wasm_instance_t *inst; /* the caller's instance */
 } lat__frame_t;
 
 /* Handler addresses indexed by lat__op_t (static, read-only). */

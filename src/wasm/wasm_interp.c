@@ -225,6 +225,19 @@ static lat_status elem_item(lat_wasm_instance_t *inst, const lat__elem_t *e,
   return st;
 }
 
+/* Zeroes a frame's declared locals.  Written so that gcc does not turn it
+ * into a memset call (a call in the middle of the interpreter makes it
+ * spill its registers around every wasm call). */
+static inline void zero_locals(uint64_t *l, uint32_t n) {
+  for (; n >= 2; n -= 2) {
+    l[0] = 0;
+    l[1] = 0;
+    l += 2;
+    __asm__("" : "+r"(l));
+  }
+  if (n) l[0] = 0;
+}
+
 static unsigned type_slots(const uint8_t *types, uint32_t n) {
   unsigned k = 0;
   for (uint32_t i = 0; i < n; i++) k += lat__slot_width(types[i]);
@@ -273,14 +286,15 @@ static lat_status run(lat_wasm_store_t *s, lat_wasm_instance_t *inst0,
   uint64_t *fp = fp0;
   const uint8_t *pc = NULL;
   lat__frame_t *fr = fr_base;
-  uint32_t depth = s->depth;
-  const uint32_t max_depth = s->limits.max_call_depth;
+  /* call depth = depth0 + 1 + records in use; the limit is a pointer */
+  const uint32_t depth0 = s->depth;
+  uintptr_t fr_limit = (uintptr_t)s->stack;
   int32_t cd = load_countdown(s);
   uint64_t acc = 0; /* the accumulator: last single result (wasm_exec.h) */
   lat_wasm_trap_t trap_code = LAT_TRAP_NONE;
   lat_status status = LAT_OK;
 
-  /* call state shared by the call handlers */
+  /* call state shared by the slower call paths */
   const lat__code_t *callee = code0;
   lat_wasm_instance_t *ninst = inst;
   lat_wasm_func_t *fn = NULL;
@@ -288,10 +302,14 @@ static lat_status run(lat_wasm_store_t *s, lat_wasm_instance_t *inst0,
   const uint8_t *ret_pc = NULL;
 
   /* the entry frame (no record: returning from it ends the run) */
-  if (depth >= max_depth) TRAP(LAT_TRAP_STACK_EXHAUSTED);
-  depth++;
-  for (uint32_t i = 0; i < callee->local_slots; i++)
-    fp[callee->param_slots + i] = 0;
+  if (depth0 >= s->limits.max_call_depth) TRAP(LAT_TRAP_STACK_EXHAUSTED);
+  {
+    uint64_t records = s->limits.max_call_depth - depth0 - 1;
+    uintptr_t room = (uintptr_t)fr_base - (uintptr_t)s->stack;
+    if (records < room / sizeof(lat__frame_t))
+      fr_limit = (uintptr_t)fr_base - (uintptr_t)records * sizeof(lat__frame_t);
+  }
+  zero_locals(fp + callee->param_slots, callee->local_slots);
   pc = (const uint8_t *)callee->code;
   if (--cd < 0) goto check;
   DISPATCH();
@@ -388,25 +406,38 @@ L_ret:
   if (UNLIKELY(fr->inst != inst)) {
     inst = fr->inst;
     mfuncs = inst->module->funcs;
+    mem = inst_mem(inst);
+    mb = mem->base;
   }
-  mem = fr->mem;
-  mb = mem->base;
-  ms = mem->size;
+  ms = mem->size; /* the callee may have grown it */
   fr++;
-  depth--;
   DISPATCH();
 
-L_call: {
+L_call: { /* a function of this module: the fast path, all inline */
   uint32_t f = OPD(8);
-  nfp = fp + OPD(12);
-  ret_pc = pc + 16;
-  ninst = inst;
-  callee = atomic_load_explicit(&mfuncs[f].code, memory_order_acquire);
-  if (UNLIKELY(!callee)) {
+  uint64_t *nf = fp + OPD(12);
+  const lat__code_t *c = atomic_load_explicit(&mfuncs[f].code, memory_order_acquire);
+  if (UNLIKELY(!c)) {
     status = lat__wasm_translate(inst->module, f, &callee);
     if (status) goto done;
+    nfp = nf;
+    ret_pc = pc + 16;
+    ninst = inst;
+    goto enter;
   }
-  goto enter;
+  lat__frame_t *nfr = fr - 1;
+  if (UNLIKELY((uintptr_t)nfr < fr_limit ||
+               (uintptr_t)nf + (uintptr_t)c->frame_slots * 8 > (uintptr_t)nfr))
+    TRAP(LAT_TRAP_STACK_EXHAUSTED);
+  nfr->pc = pc + 16;
+  nfr->fp = fp;
+  nfr->inst = inst;
+  fr = nfr;
+  fp = nf;
+  zero_locals(fp + c->param_slots, c->local_slots);
+  pc = (const uint8_t *)c->code;
+  if (UNLIKELY(--cd < 0)) goto check;
+  DISPATCH();
 }
 L_call_import:
   fn = inst->funcs[OPD(8)];
@@ -442,16 +473,14 @@ call_fn: /* fn, nfp, ret_pc set */
   goto enter;
 
 enter: /* callee, ninst, nfp, ret_pc set: push the caller's record */
-  if (UNLIKELY(depth >= max_depth)) TRAP(LAT_TRAP_STACK_EXHAUSTED);
-  if (UNLIKELY((uintptr_t)nfp + (uintptr_t)callee->frame_slots * 8 >
-               (uintptr_t)(fr - 1)))
+  if (UNLIKELY((uintptr_t)(fr - 1) < fr_limit ||
+               (uintptr_t)nfp + (uintptr_t)callee->frame_slots * 8 >
+                   (uintptr_t)(fr - 1)))
     TRAP(LAT_TRAP_STACK_EXHAUSTED);
   fr--;
   fr->pc = ret_pc;
   fr->fp = fp;
   fr->inst = inst;
-  fr->mem = mem;
-  depth++;
   fp = nfp;
   if (UNLIKELY(ninst != inst)) {
     inst = ninst;
@@ -460,10 +489,7 @@ enter: /* callee, ninst, nfp, ret_pc set: push the caller's record */
     mb = mem->base;
     ms = mem->size;
   }
-  {
-    uint64_t *l = fp + callee->param_slots;
-    for (uint32_t i = 0, n = callee->local_slots; i < n; i++) l[i] = 0;
-  }
+  zero_locals(fp + callee->param_slots, callee->local_slots);
   pc = (const uint8_t *)callee->code;
   if (UNLIKELY(--cd < 0)) goto check;
   DISPATCH();
@@ -473,7 +499,8 @@ call_host: { /* fn (a host function), nfp, ret_pc set */
   unsigned np = type_slots(ft->params, ft->nparams);
   unsigned nr = type_slots(ft->results, ft->nresults);
   unsigned n = np > nr ? np : nr;
-  if (UNLIKELY(depth >= max_depth)) TRAP(LAT_TRAP_STACK_EXHAUSTED);
+  uint32_t depth = depth0 + 1 + (uint32_t)(fr_base - fr);
+  if (UNLIKELY(depth >= s->limits.max_call_depth)) TRAP(LAT_TRAP_STACK_EXHAUSTED);
   if (UNLIKELY((uintptr_t)nfp + (uintptr_t)n * 8 > (uintptr_t)fr))
     TRAP(LAT_TRAP_STACK_EXHAUSTED);
   lat_wasm_caller_t caller = {s, inst};

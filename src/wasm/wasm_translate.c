@@ -102,6 +102,9 @@ typedef struct {
   uint8_t *local_type;
   uint32_t *local_slot;
   uint32_t *local_refs; /* deferred K_LOCAL entries naming each local */
+  uint8_t *local_dirty; /* written since entry (declared locals start 0) */
+  uint32_t nparams;
+  bool prefix;          /* still in straight-line code from the entry */
   uint32_t total_refs;
   uint32_t param_slots, locals_end, result_slots;
 
@@ -198,6 +201,7 @@ static uint8_t *emit(tr_t *t, unsigned op, size_t size) {
 /* A label is bound at the current position: no peephole may look back
  * across it, since control can arrive here from elsewhere. */
 static void barrier(tr_t *t) {
+  t->prefix = false;
   t->res_end = SIZE_MAX;
   t->cmp.end = SIZE_MAX;
   t->acc_end = t->acc_prev_end = SIZE_MAX;
@@ -858,6 +862,13 @@ static void do_local_set(tr_t *t, uint32_t idx, bool tee) {
     if (!tee) pop(t);
     return;
   }
+  /* a declared local is still zero on the straight-line path from entry */
+  if (t->prefix && idx >= t->nparams && !t->local_dirty[idx] &&
+      top->kind == K_CONST && top->c == 0 && top->type != LAT_V128) {
+    if (!tee) pop(t);
+    return;
+  }
+  t->local_dirty[idx] = 1;
   bool retarget = top->kind == K_SLOT && t->res_end == t->len &&
                   t->res_vsp == t->vsp && !t->local_refs[idx] && !t->err &&
                   top->type != LAT_V128;
@@ -1500,7 +1511,9 @@ static lat_status translate(lat_wasm_module_t *m, uint32_t fidx,
   t->local_type = lat_malloc(nl ? nl : 1);
   t->local_slot = lat_calloc(nl ? nl : 1, sizeof *t->local_slot);
   t->local_refs = lat_calloc(nl ? nl : 1, sizeof *t->local_refs);
-  if (!t->local_type || !t->local_slot || !t->local_refs) {
+  t->local_dirty = lat_calloc(nl ? nl : 1, 1);
+  t->nparams = ft->nparams;
+  if (!t->local_type || !t->local_slot || !t->local_refs || !t->local_dirty) {
     t->err = LAT_ENOMEM;
     goto out;
   }
@@ -1536,6 +1549,7 @@ static lat_status translate(lat_wasm_module_t *m, uint32_t fidx,
   t->cs[0].fixups = -1;
   t->cs[0].else_fix = -1;
   t->csp = 1;
+  t->prefix = true;
 
   t->r.base = m->bytes;
   t->r.p = m->bytes + def->code_off;
@@ -1590,6 +1604,7 @@ out:
   lat_free(t->local_type);
   lat_free(t->local_slot);
   lat_free(t->local_refs);
+  lat_free(t->local_dirty);
   lat_free(t->vs);
   lat_free(t->cs);
   lat_free(t->fx);

@@ -19,6 +19,10 @@ HTTP=0
 for a in "$@"; do [ "$a" = --http ] && HTTP=1; done
 mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
+# one build at a time (tests may run in parallel); the last step's output
+# (hello_http.wit or hello.component.wit) marks a finished build
+exec 9>"$OUT/.lock"
+flock 9
 cd "$ROOT"
 if [ ! -x node_modules/.bin/jco ]; then
   npm ci --no-audit --no-fund >/dev/null 2>&1 || npm install --no-audit --no-fund >/dev/null

@@ -55,6 +55,7 @@
   X(LAT_CR_MISSING_CLAIM, "a required claim is missing or mistyped")           \
   X(LAT_CR_EXPIRED, "token has expired")                                       \
   X(LAT_CR_NOT_YET_VALID, "token is not valid yet")                            \
+  X(LAT_CR_ISSUED_IN_FUTURE, "token was issued in the future")               \
   X(LAT_CR_HASH_MISMATCH, "module hash does not match the claims")             \
   X(LAT_CR_ISSUER_NOT_ALLOWED, "issuer is not on the allow-list")
 
@@ -221,7 +222,9 @@ void lat_jwt_fini(lat_jwt_t *j); /* accepts NULL */
 lat_status lat_jwt_decode(const char *token, size_t len,
                           const lat_jwt_opts_t *opts, lat_jwt_t *out,
                           lat_crypto_reason *out_reason, lat_error_t *err);
-/* exp and nbf against opts->now, with opts->skew of allowance. */
+/* exp, nbf and iat against opts->now, with opts->skew of allowance: a token
+ * issued (iat) later than now + skew was made by a clock that is wrong, or
+ * is being replayed from one, and is refused like one not yet valid. */
 lat_status lat_jwt_check_times(const lat_jwt_t *j, const lat_jwt_opts_t *opts,
                                lat_crypto_reason *out_reason, lat_error_t *err);
 /* decode + check_times. */

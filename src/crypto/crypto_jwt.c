@@ -13,10 +13,13 @@
  * jansson with duplicate keys rejected (two "iss" must not mean whichever
  * the reader picks) and NUL in strings refused.
  *
+ * Times: exp and nbf as wascap and NATS check them, plus iat, which neither
+ * checks: a token issued after now + skew comes from a wrong clock.  The
+ * skew allowance applies to all three.
+ *
  * Rejected: NATS v1 tokens ("alg":"ed25519", which sign the claims segment
  * alone): nothing in wasmCloud 1.x emits them, and accepting two signing
- * inputs for one alg family invites confusion.  Also rejected: `iat` in the
- * future as an error (neither wascap nor NATS checks it). */
+ * inputs for one alg family invites confusion. */
 #include <jansson.h>
 #include <sodium.h>
 #include <string.h>
@@ -278,6 +281,12 @@ lat_status lat_jwt_check_times(const lat_jwt_t *j, const lat_jwt_opts_t *opts,
                 "token is not valid for another %lld s (nbf %lld, now %lld, "
                 "skew %lld s)",
                 (long long)(j->nbf - now), (long long)j->nbf, (long long)now,
+                (long long)skew);
+  if (j->has_iat && now + skew < j->iat)
+    return fail(out_reason, LAT_CR_ISSUED_IN_FUTURE, err, LAT_EINVALID, SIZE_MAX,
+                "token was issued %lld s in the future (iat %lld, now %lld, "
+                "skew %lld s): a clock is wrong",
+                (long long)(j->iat - now), (long long)j->iat, (long long)now,
                 (long long)skew);
   lat__crypto_reason(out_reason, LAT_CR_OK);
   return LAT_OK;

@@ -4,7 +4,8 @@
  * host's verify API, and every refusal: unsigned, one bit flipped in the
  * code, claims section truncated / duplicated / moved (to the front, into a
  * nested module), wrong key types as issuer or subject, issuer not on the
- * allow-list, expired, not yet valid, wrong alg, garbage. */
+ * allow-list, expired, not yet valid, issued in the future, wrong alg,
+ * garbage. */
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -414,6 +415,14 @@ TEST_IMPL(crypto_claims_refuse_times_alg_fields) {
   o.not_before = 1700000500;
   sign(&k, &src, &o, &b);
   EXPECT(&b, LAT_EINVALID, LAT_CR_NOT_YET_VALID);
+  /* signed by a clock 400 s ahead */
+  lat_claims_sign_opts_t ahead = default_opts();
+  ahead.now = 1700000500;
+  lat_buf_t fut;
+  lat_buf_init(&fut);
+  sign(&k, &src, &ahead, &fut);
+  EXPECT(&fut, LAT_EINVALID, LAT_CR_ISSUED_IN_FUTURE);
+  lat_buf_fini(&fut);
   /* the skew allowance of the policy lets it through */
   lat_claims_policy_t pol = {.time = {.now = 1700000100, .skew = 600}};
   lat_claims_t c;

@@ -90,7 +90,9 @@ TEST_IMPL(crypto_jwt_roundtrip) {
 
 TEST_IMPL(crypto_jwt_times) {
   setup();
-  const char *c = claims_for("UABC", "\"exp\":1000,\"nbf\":900");
+  char c[512];
+  snprintf(c, sizeof c, "{\"iat\":900,\"iss\":\"%s\",\"sub\":\"U\",\"exp\":1000,\"nbf\":900}",
+           acct_pub);
   char *tok = NULL;
   REQUIRE_OK(lat_jwt_encode(LAT_JWT_ALG_WASCAP, c, strlen(c), &acct, &tok, NULL));
   lat_jwt_t j;
@@ -123,6 +125,17 @@ TEST_IMPL(crypto_jwt_times) {
   CHECK_OK(lat_jwt_decode(tok, strlen(tok), NULL, &j, &r, NULL));
   CHECK_ST(lat_jwt_check_times(&j, NULL, &r, NULL), LAT_EINVALID);
   CHECK_EQ_INT(r, LAT_CR_EXPIRED);
+  lat_jwt_fini(&j);
+  lat_free(tok);
+  /* issued in the future: refused beyond the skew, accepted within it */
+  snprintf(c, sizeof c, "{\"iat\":2000,\"iss\":\"%s\",\"sub\":\"U\"}", acct_pub);
+  REQUIRE_OK(lat_jwt_encode(LAT_JWT_ALG_NKEY, c, strlen(c), &acct, &tok, NULL));
+  o = (lat_jwt_opts_t){.now = 1990};
+  CHECK_ST(lat_jwt_verify(tok, strlen(tok), &o, &j, &r, &err), LAT_EINVALID);
+  CHECK_EQ_INT(r, LAT_CR_ISSUED_IN_FUTURE);
+  CHECK(strstr(err.msg, "future") != NULL);
+  o.skew = 10;
+  CHECK_OK(lat_jwt_verify(tok, strlen(tok), &o, &j, &r, NULL));
   lat_jwt_fini(&j);
   lat_free(tok);
   lat_nkey_fini(&acct);

@@ -130,6 +130,7 @@ typedef struct {
   const char *iface;    /* "types" */
   bool has_version;
   lat_semver_t version;
+  const char *implements; /* the `implements` attribute (an interface name) or NULL */
 } lat_cname_t;
 
 /* An import or export declaration, of a component type or an instance type

@@ -346,16 +346,22 @@ static bool functype_eq(const lat_wasm_functype_t *a,
 }
 
 /* limits of a table or memory: flags 0x00..0x07 (max, shared, 64-bit) */
-static lat_status read_limits(dec_t *d, lat_reader_t *r) {
+static lat_status read_limits(dec_t *d, lat_reader_t *r, bool memory) {
   size_t o = off(r);
   uint8_t fl;
   lat_status st = lat_read_u8(r, &fl, d->err);
   if (st) return st;
   if (fl > 0x07) return malformed(d, o, "invalid limits flags");
-  uint64_t v;
-  if ((st = lat_read_u64(r, &v, d->err))) return st;
-  if (fl & 1) st = lat_read_u64(r, &v, d->err);
-  return st;
+  uint64_t mn, mx = 0;
+  if ((st = lat_read_u64(r, &mn, d->err))) return st;
+  if ((fl & 1) && (st = lat_read_u64(r, &mx, d->err))) return st;
+  uint64_t cap = memory ? ((fl & 4) ? (1ull << 48) : 65536) : UINT32_MAX;
+  if (mn > cap || mx > cap)
+    return INVALID(d, o, "%s size must be at most %llu", memory ? "memory" : "table",
+                   (unsigned long long)cap);
+  if ((fl & 1) && mx < mn)
+    return INVALID(d, o, "size minimum must not be greater than maximum");
+  return LAT_OK;
 }
 
 /* core:externtype of a module type's import or export. */
@@ -378,9 +384,9 @@ static lat_status read_core_externtype(dec_t *d, scope_t *ms, lat_reader_t *r,
   }
   case 0x01:
     if ((st = read_core_valtype(d, r, &b))) return st;
-    return read_limits(d, r);
+    return read_limits(d, r, false);
   case 0x02:
-    return read_limits(d, r);
+    return read_limits(d, r, true);
   case 0x03:
     if ((st = read_core_valtype(d, r, &b))) return st;
     if ((st = lat_read_u8(r, &b, d->err))) return st;
@@ -426,6 +432,11 @@ static lat_status read_module_type(dec_t *d, scope_t *s, lat_reader_t *r,
           (st = read_name(d, r, &x.name, NULL)) ||
           (st = read_core_externtype(d, &ms, r, &x)))
         goto done;
+      for (uint32_t k = 0; k < ni; k++)
+        if (!strcmp(imp[k].module, x.module) && !strcmp(imp[k].name, x.name)) {
+          st = INVALID(d, o, "duplicate import name `%s:%s`", x.module, x.name);
+          goto done;
+        }
       if ((st = PUSH(d, imp, ni, ci, x))) goto done;
       break;
     case 0x01:
@@ -746,6 +757,7 @@ static lat_status read_externdecl(dec_t *d, scope_t *s, lat_reader_t *r,
                                   bool import, lat_cextern_t *out);
 static lat_status scope_add_decl(dec_t *d, scope_t *s, lat_cextern_t *x,
                                  bool import, size_t o, uint32_t num);
+static lat_status fresh_instance(dec_t *d, lat_cextern_t *x);
 
 static void scope_fini(scope_t *s) {
   nameset_fini(&s->import_names);
@@ -799,6 +811,7 @@ static lat_status read_decl_type(dec_t *d, scope_t *s, lat_reader_t *r,
       }
       lat_cextern_t x;
       if ((st = read_externdecl(d, &ts, r, imp, &x))) break;
+      if ((st = fresh_instance(d, &x))) break;
       st = scope_add_decl(d, &ts, &x, imp, io, NONE);
       break;
     }
@@ -917,7 +930,16 @@ static lat_status read_extern_name(dec_t *d, lat_reader_t *r, lat_cname_t *out) 
       if (k > 2) return malformed(d, ao, "invalid extern name attribute");
       if (seen[k]) return INVALID(d, ao, "duplicate extern name attribute");
       seen[k] = true;
-      if ((st = read_name(d, r, &v, NULL))) return st;
+      size_t vlen;
+      if ((st = read_name(d, r, &v, &vlen))) return st;
+      if (k == 0) {
+        lat_cname_t in;
+        if (lat_cname_parse(v, vlen, d->arena, &in, NULL) || strlen(v) != vlen)
+          return INVALID(d, ao, "`%.100s` is not a valid name", v);
+        if (in.kind != LAT_CNAME_INTERFACE)
+          return INVALID(d, ao, "`implements` value `%.100s` must be an interface", v);
+        out->implements = v;
+      }
     }
   }
   return LAT_OK;
@@ -1108,6 +1130,12 @@ static lat_status scope_add_decl(dec_t *d, scope_t *s, lat_cextern_t *x,
       return INVALID(d, o, "%s name `%s` conflicts with previous name",
                      import ? "import" : "export", x->name.full);
   }
+  if (x->name.implements) {
+    if (x->sort != LAT_CSORT_INSTANCE)
+      return INVALID(d, o, "only instances can have an `implements` attribute");
+    if (x->name.kind != LAT_CNAME_LABEL)
+      return INVALID(d, o, "name `%s` is not valid with `implements`", x->name.full);
+  }
   if ((st = check_annotated(d, import ? c->imports : c->exports,
                             import ? c->nimports : c->nexports, x, o)))
     return st;
@@ -1121,7 +1149,8 @@ static lat_status scope_add_decl(dec_t *d, scope_t *s, lat_cextern_t *x,
       const lat_ctype_t *res = rs[i];
       bool ok = (x->sort == LAT_CSORT_TYPE && x->type == res) ||
                 introduced_by(x->type, res);
-      for (uint32_t j = 0; j < s->nvisible && !ok; j++) ok = s->visible[j] == res;
+      for (const scope_t *v = s; v && !ok; v = v->parent)
+        for (uint32_t j = 0; j < v->nvisible && !ok; j++) ok = v->visible[j] == res;
       if (!ok) {
         lat_free(rs);
         return INVALID(d, o, "export `%s` uses a resource type that is not "
@@ -1258,21 +1287,37 @@ static char *cstr(dec_t *d, const char *p, size_t n) {
   return s;
 }
 
-static lat_status module_type_of(dec_t *d, lat_wasm_module_t *m,
+static lat_status module_type_of(dec_t *d, lat_wasm_module_t *m, size_t mo,
                                  const lat_ctype_t **out) {
   uint32_t ni = lat_wasm_module_import_count(m), ne = lat_wasm_module_export_count(m);
   lat_ccore_extern_t *x = lat_arena_array(d->arena, (size_t)ni + ne + 1, sizeof *x);
   lat_ctype_t *t = lat__ctype_new(d->arena, LAT_CT_MODULE);
   if (!x || !t) return nomem(d);
+  /* two-level import names must be unique in a component (they mangle to
+   * one name in the canonical ABI's instantiation) */
+  nameset_t seen = {0};
   for (uint32_t i = 0; i < ni; i++) {
     lat_wasm_import_t im;
     lat_wasm_module_import(m, i, &im);
     if (!(x[i].module = cstr(d, im.module, im.module_len)) ||
-        !(x[i].name = cstr(d, im.name, im.name_len)))
+        !(x[i].name = cstr(d, im.name, im.name_len))) {
+      nameset_fini(&seen);
       return nomem(d);
+    }
     x[i].kind = im.kind;
     if (im.kind == LAT_EXTERN_FUNC) x[i].func = im.type.func;
+    lat_buf_t key;
+    lat_buf_init(&key);
+    bool dup = false;
+    lat_status st = lat_buf_printf(&key, "%zu:%s:%s", im.module_len, x[i].module, x[i].name);
+    if (!st) st = nameset_add(&seen, (const char *)key.data, &dup);
+    lat_buf_fini(&key);
+    if (st || dup) {
+      nameset_fini(&seen);
+      return st ? nomem(d) : INVALID(d, mo, "duplicate import name `%s:%s`", x[i].module, x[i].name);
+    }
   }
+  nameset_fini(&seen);
   for (uint32_t i = 0; i < ne; i++) {
     lat_wasm_export_t ex;
     lat_wasm_module_export(m, i, &ex);
@@ -1313,7 +1358,7 @@ static lat_status read_core_module(dec_t *d, scope_t *s, lat_reader_t *r,
       return st;
     }
     lat__core_module_t *mm = &c->modules[c->nmodules - 1];
-    if ((st = module_type_of(d, mm->module, &mm->type))) return st;
+    if ((st = module_type_of(d, mm->module, o, &mm->type))) return st;
     m.type = mm->type;
   } else if ((st = PUSH(d, c->modules, c->nmodules, c->capmodules, m))) {
     return st;
@@ -1853,7 +1898,10 @@ static lat_status read_export(dec_t *d, scope_t *s, lat_reader_t *r) {
                             "the exported item: %s", x.name.full, e2.msg);
     }
     if (asc.sort == LAT_CSORT_TYPE && asc.sub_resource) {
-      x.sub_resource = true; /* same resource, seen abstractly from outside */
+      /* a new abstract type, distinct from the exported one */
+      ((lat_ctype_t *)asc.type)->res_name = x.name.full;
+      x.type = asc.type;
+      x.sub_resource = true;
     } else {
       const lat_ctype_t *t = lat__ctype_subst(d->arena, asc.type, &m);
       if (!t) {

@@ -575,7 +575,20 @@ lat_status lat__ctype_subtype(const lat_ctype_t *a, const lat_ctype_t *e,
         const lat_cextern_t *ei = find_decl(e, 0, e->nimports, ai->name.full);
         if (!ei) return mismatch(err, "component has an extra import",
                                  ai->name.full);
-        lat_status st = extern_subtype(ei, ai, m, err);
+        /* checked the other way round; the bindings it makes (a's resource
+         * -> e's) are recorded as e's -> a's like every other binding */
+        lat__rmap_t rev = {0};
+        for (uint32_t k = 0; k < m->n; k++)
+          if (lat__rmap_add(&rev, m->v[k].to, m->v[k].from)) {
+            lat__rmap_fini(&rev);
+            return lat_error_set(err, LAT_ENOMEM, SIZE_MAX, "out of memory");
+          }
+        uint32_t before = rev.n;
+        lat_status st = extern_subtype(ei, ai, &rev, err);
+        for (uint32_t k = before; !st && k < rev.n; k++)
+          if (lat__rmap_add(m, rev.v[k].to, rev.v[k].from))
+            st = lat_error_set(err, LAT_ENOMEM, SIZE_MAX, "out of memory");
+        lat__rmap_fini(&rev);
         if (st) return st;
       }
     }
@@ -728,23 +741,36 @@ const lat_ctype_t *lat__ctype_subst(lat_arena_t *a, const lat_ctype_t *t,
   return n;
 }
 
-const lat_ctype_t *lat__ctype_fresh_exports(lat_arena_t *a, const lat_ctype_t *t,
-                                            lat__rmap_t *m) {
-  if (!t || (t->kind != LAT_CT_INSTANCE && t->kind != LAT_CT_COMPONENT))
-    return t;
-  uint32_t from = t->kind == LAT_CT_COMPONENT ? t->nimports : 0;
+/* Maps every `(sub resource)` export of t, and of instances it exports,
+ * to a fresh resource (once per resource: two exports of one resource stay
+ * one type). */
+static bool fresh_walk(lat_arena_t *a, const lat_ctype_t *t, lat__rmap_t *m,
+                       uint32_t from) {
   for (uint32_t i = from; i < t->n; i++) {
     const lat_cextern_t *d = &t->u.decls[i];
-    if (d->sort == LAT_CSORT_TYPE && d->sub_resource) {
+    if (d->sort == LAT_CSORT_TYPE && d->sub_resource &&
+        !lat__rmap_get(m, d->type)) {
       lat_ctype_t *r = lat__ctype_new(a, LAT_CT_RESOURCE);
-      if (!r) return NULL;
+      if (!r) return false;
       r->res_name = d->type->res_name ? d->type->res_name : d->name.full;
       r->has_resource = true;
       r->depth = 1;
       r->tsize = 1;
-      if (lat__rmap_add(m, d->type, r)) return NULL;
+      if (lat__rmap_add(m, d->type, r)) return false;
+    } else if (d->sort == LAT_CSORT_INSTANCE && d->type &&
+               d->type->kind == LAT_CT_INSTANCE) {
+      if (!fresh_walk(a, d->type, m, 0)) return false;
     }
   }
+  return true;
+}
+
+const lat_ctype_t *lat__ctype_fresh_exports(lat_arena_t *a, const lat_ctype_t *t,
+                                            lat__rmap_t *m) {
+  if (!t || (t->kind != LAT_CT_INSTANCE && t->kind != LAT_CT_COMPONENT))
+    return t;
+  if (!fresh_walk(a, t, m, t->kind == LAT_CT_COMPONENT ? t->nimports : 0))
+    return NULL;
   return lat__ctype_subst(a, t, m);
 }
 

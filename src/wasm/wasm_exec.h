@@ -36,6 +36,11 @@
  *   stores       8:addr 12:value 16:offset                   24
  *                _v: value = acc; _a: addr = acc
  *                _i: 8:addr 12:offset 16:imm64; _ai: addr = acc
+ *   fused address (an i32.add folded in; address = (u32)(a + b) + offset):
+ *   loads _rr    8:d 12:a 16:b 20:offset                     24
+ *   loads _ri    8:d 12:a 16:imm32 20:offset                 24
+ *   stores _rr   8:a 12:b 16:value 20:offset ; _ri: 12:imm32 24
+ *   stores _rri  8:a 12:b 20:offset 24:imm64 value ; _rii: 12:imm32  32
  *
  * The accumulator.  Every instruction that writes one result slot (all
  * that the translator marks with set_result) also leaves that 64-bit value
@@ -59,7 +64,7 @@
  *
  * Op enumeration order matters to the translator: every binary op comes
  * as X_rr, X_ri, X_ar, X_ai; every unary op as X, X_a; stores as X, X_v,
- * X_a, X_i, X_ai; every branch is followed by its backward form (X,
+ * X_a, X_i, X_ai, X_rr, X_ri, X_rri, X_rii; every branch is followed by its backward form (X,
  * X_back; backward branches count toward the deadline/fuel check); the
  * fused compare-branches come in groups of eight (rr, rr_back, ri,
  * ri_back, ar, ar_back, ai, ai_back) in the order of LAT_EXEC_ICMP.
@@ -110,6 +115,9 @@
   Y(X, f32_convert_i64_u) Y(X, f32_demote_f64)                              \
   Y(X, f64_convert_i32_s) Y(X, f64_convert_i32_u) Y(X, f64_convert_i64_s)   \
   Y(X, f64_convert_i64_u) Y(X, f64_promote_f32)                             \
+  LAT_EXEC_LOADS(Y, X)
+/* Loads; used with LAT_X_UN2 (X, X_a) and LAT_X_LOADF (X_rr, X_ri). */
+#define LAT_EXEC_LOADS(Y, X)                                                \
   Y(X, load32) Y(X, load64) Y(X, load8_s32) Y(X, load8_u) Y(X, load16_s32)  \
   Y(X, load16_u) Y(X, load8_s64) Y(X, load16_s64) Y(X, load32_s64)
 
@@ -126,8 +134,10 @@
   X(br_##name##_rr) X(br_##name##_rr_back) X(br_##name##_ri)               \
   X(br_##name##_ri_back) X(br_##name##_ar) X(br_##name##_ar_back)          \
   X(br_##name##_ai) X(br_##name##_ai_back)
-#define LAT_X_STORE5(X, name) \
-  X(name) X(name##_v) X(name##_a) X(name##_i) X(name##_ai)
+#define LAT_X_STORE9(X, name)                                     \
+  X(name) X(name##_v) X(name##_a) X(name##_i) X(name##_ai)         \
+  X(name##_rr) X(name##_ri) X(name##_rri) X(name##_rii)
+#define LAT_X_LOADF(X, name) X(name##_rr) X(name##_ri)
 
 #define LAT_EXEC_OPS(X)                                                     \
   X(unreachable) X(copy) X(copy2) X(const32) X(const64)                    \
@@ -135,8 +145,9 @@
   X(br_if_a) X(br_if_a_back) X(br_unless_a) X(br_unless_a_back)             \
   X(br_table) X(ret) X(ret1) X(call) X(call_import) X(call_indirect)        \
   X(select) X(global_get) X(global_set)                                     \
-  LAT_X_STORE5(X, store8) LAT_X_STORE5(X, store16)                          \
-  LAT_X_STORE5(X, store32) LAT_X_STORE5(X, store64)                         \
+  LAT_X_STORE9(X, store8) LAT_X_STORE9(X, store16)                          \
+  LAT_X_STORE9(X, store32) LAT_X_STORE9(X, store64)                         \
+  LAT_EXEC_LOADS(LAT_X_LOADF, X)                                            \
   X(memory_size) X(memory_grow) X(memory_fill) X(memory_copy)               \
   X(memory_init) X(data_drop)                                               \
   X(table_get) X(table_set) X(table_size) X(table_grow) X(table_fill)       \

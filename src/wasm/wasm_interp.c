@@ -566,6 +566,24 @@ L_global_set:
     acc = (CONV);                                                         \
     SL(8) = acc;                                                          \
     NEXT(24);                                                             \
+  }                                                                       \
+  L_##name##_rr: {                                                        \
+    uint64_t ea = (uint64_t)(uint32_t)(SL(12) + SL(16)) + OPD(20);        \
+    if (UNLIKELY(ea + sizeof(T) > ms)) TRAP(LAT_TRAP_MEMORY_OOB);         \
+    T v;                                                                  \
+    memcpy(&v, mb + ea, sizeof v);                                        \
+    acc = (CONV);                                                         \
+    SL(8) = acc;                                                          \
+    NEXT(24);                                                             \
+  }                                                                       \
+  L_##name##_ri: {                                                        \
+    uint64_t ea = (uint64_t)(uint32_t)(SL(12) + OPD(16)) + OPD(20);       \
+    if (UNLIKELY(ea + sizeof(T) > ms)) TRAP(LAT_TRAP_MEMORY_OOB);         \
+    T v;                                                                  \
+    memcpy(&v, mb + ea, sizeof v);                                        \
+    acc = (CONV);                                                         \
+    SL(8) = acc;                                                          \
+    NEXT(24);                                                             \
   }
   LOAD(load32, uint32_t, (uint64_t)v)
   LOAD(load64, uint64_t, v)
@@ -578,20 +596,24 @@ L_global_set:
   LOAD(load32_s64, int32_t, (uint64_t)(int64_t)v)
 #undef LOAD
 
-#define STORE1(label, T, ADDR, OFF, VAL)                                  \
+#define STORE1(label, T, ADDR, OFF, VAL, SIZE)                            \
   label: {                                                                \
     uint64_t ea = (uint64_t)(uint32_t)(ADDR) + OFF;                       \
     if (UNLIKELY(ea + sizeof(T) > ms)) TRAP(LAT_TRAP_MEMORY_OOB);         \
     T v = (T)(VAL);                                                       \
     memcpy(mb + ea, &v, sizeof v);                                        \
-    NEXT(24);                                                             \
+    NEXT(SIZE);                                                           \
   }
 #define STORE(name, T)                                                    \
-  STORE1(L_##name, T, SL(8), OPD(16), SL(12))                             \
-  STORE1(L_##name##_v, T, SL(8), OPD(16), acc)                            \
-  STORE1(L_##name##_a, T, acc, OPD(16), SL(12))                           \
-  STORE1(L_##name##_i, T, SL(8), OPD(12), rd64(pc + 16))                  \
-  STORE1(L_##name##_ai, T, acc, OPD(12), rd64(pc + 16))
+  STORE1(L_##name, T, SL(8), OPD(16), SL(12), 24)                         \
+  STORE1(L_##name##_v, T, SL(8), OPD(16), acc, 24)                        \
+  STORE1(L_##name##_a, T, acc, OPD(16), SL(12), 24)                       \
+  STORE1(L_##name##_i, T, SL(8), OPD(12), rd64(pc + 16), 24)              \
+  STORE1(L_##name##_ai, T, acc, OPD(12), rd64(pc + 16), 24)               \
+  STORE1(L_##name##_rr, T, SL(8) + SL(12), OPD(20), SL(16), 24)           \
+  STORE1(L_##name##_ri, T, SL(8) + OPD(12), OPD(20), SL(16), 24)          \
+  STORE1(L_##name##_rri, T, SL(8) + SL(12), OPD(20), rd64(pc + 24), 32)   \
+  STORE1(L_##name##_rii, T, SL(8) + OPD(12), OPD(20), rd64(pc + 24), 32)
   STORE(store8, uint8_t)
   STORE(store16, uint16_t)
   STORE(store32, uint32_t)

@@ -88,6 +88,15 @@ typedef struct {
   uint64_t imm;
 } cmp_t;
 
+/* The last i32.add emitted, for folding into a load/store address. */
+typedef struct {
+  size_t start, end; /* code range */
+  uint32_t vsp;      /* stack depth just after it pushed its result */
+  uint32_t d, a, b;  /* destination and operand slots */
+  uint32_t imm;
+  bool ri;
+} add_t;
+
 typedef struct {
   lat_wasm_module_t *m;
   const void *const *labels;
@@ -123,6 +132,7 @@ typedef struct {
   uint32_t res_vsp; /* stack depth right after its push */
   size_t res_field; /* offset of its destination operand */
   cmp_t cmp;
+  add_t add;
   /* the accumulator: acc holds slot acc_slot's value while len == acc_end
    * (wasm_exec.h); acc_prev is the state before the last set_result, for
    * when a fused compare is taken back out */
@@ -204,6 +214,7 @@ static void barrier(tr_t *t) {
   t->prefix = false;
   t->res_end = SIZE_MAX;
   t->cmp.end = SIZE_MAX;
+  t->add.end = SIZE_MAX;
   t->acc_end = t->acc_prev_end = SIZE_MAX;
 }
 
@@ -836,6 +847,8 @@ static void do_binop(tr_t *t, const binop_t *b) {
   else put32(p + 16, (uint32_t)y.c);
   push_slot(t, b->rtype);
   set_result(t, at + 8);
+  if (op == LAT_OP_i32_add_rr)
+    t->add = (add_t){at, t->len, t->vsp, d, sa, sb, (uint32_t)y.c, ri};
   if ((b->flags & F_CMP) && k >= 0)
     t->cmp = (cmp_t){at, t->len, t->vsp, k, b->type == LAT_I64, ri, sa, sb, y.c};
 }
@@ -953,9 +966,31 @@ static void skip_imm(tr_t *t, uint8_t op) {
 
 /* ---- memory and tables -------------------------------------------------------- */
 
+/* True when stack entry i is the result of the i32.add emitted last, so the
+ * add can be folded into the address of the load/store consuming it. */
+static bool add_fusable(const tr_t *t, uint32_t i) {
+  return t->add.end == t->len && t->add.vsp == i + 1 &&
+         t->vs[i].kind == K_SLOT && t->vs[i].home == t->add.d && !t->err;
+}
+
 static void do_load(tr_t *t, unsigned op, uint8_t type) {
   rd_u32(t); /* alignment hint */
   uint32_t off = rd_u32(t);
+  if (t->vsp && add_fusable(t, t->vsp - 1)) {
+    add_t ad = t->add;
+    vval_t a = pop(t);
+    uncompare(t, ad.start);
+    unsigned fop = LAT_OP_load32_rr + (op - LAT_OP_load32) + (ad.ri ? 1u : 0u);
+    size_t at = t->len;
+    uint8_t *p = emit(t, fop, 24);
+    put32(p + 8, a.home);
+    put32(p + 12, ad.a);
+    put32(p + 16, ad.ri ? ad.imm : ad.b);
+    put32(p + 20, off);
+    push_slot(t, type);
+    set_result(t, at + 8);
+    return;
+  }
   vval_t a = pop(t);
   uint32_t sa = use(t, &a);
   size_t at = t->len;
@@ -970,6 +1005,22 @@ static void do_load(tr_t *t, unsigned op, uint8_t type) {
 static void do_store(tr_t *t, unsigned op) {
   rd_u32(t);
   uint32_t off = rd_u32(t);
+  if (t->vsp >= 2 && add_fusable(t, t->vsp - 2) &&
+      t->vs[t->vsp - 1].type != LAT_V128) {
+    add_t ad = t->add;
+    vval_t v = pop(t);
+    pop(t);
+    uncompare(t, ad.start);
+    bool imm = v.kind == K_CONST;
+    uint32_t sv = imm ? 0 : use(t, &v); /* a slot or local: emits nothing */
+    uint8_t *p = emit(t, op + 5u + (imm ? 2u : 0u) + (ad.ri ? 1u : 0u), imm ? 32 : 24);
+    put32(p + 8, ad.a);
+    put32(p + 12, ad.ri ? ad.imm : ad.b);
+    put32(p + 20, off);
+    if (imm) put64(p + 24, v.c);
+    else put32(p + 16, sv);
+    return;
+  }
   vval_t v = pop(t), a = pop(t);
   uint32_t sa = use(t, &a);
   if (v.kind == K_CONST && v.type != LAT_V128) { /* value is an immediate */

@@ -5,8 +5,22 @@
 set -e
 cd "$(dirname "$0")/../../.."
 mode=${1:-release}
-out=build/interp_check/$mode
+out=$PWD/build/interp_check/$mode
 mkdir -p "$out"
+# Others' files may be mid-edit: take everyone's committed sources (HEAD) and
+# overlay only the interpreter's own working copies.
+snap=build/interp_check/snap
+rm -rf "$snap.new" && mkdir -p "$snap.new"
+git archive HEAD src | tar -x -C "$snap.new"
+cp src/wasm/wasm_translate.c src/wasm/wasm_interp.c src/wasm/wasm_exec.h "$snap.new/src/wasm/"
+mkdir -p "$snap.new/tests/tools/interp_check" && cp tests/tools/interp_check/main.c "$snap.new/tests/tools/interp_check/"
+# keep timestamps of unchanged files so objects are reused
+mkdir -p "$snap"
+(cd "$snap.new" && find . -type f) | while read -r f; do
+  cmp -s "$snap.new/$f" "$snap/$f" || { mkdir -p "$(dirname "$snap/$f")"; cp "$snap.new/$f" "$snap/$f"; }
+done
+rm -rf "$snap.new"
+cd "$snap"
 if [ "$mode" = debug ]; then
   FLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined"
 else

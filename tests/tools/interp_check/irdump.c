@@ -22,6 +22,8 @@ static size_t op_size(const char *n, const uint8_t *p) {
     return (16 + 4 * ((size_t)cnt + 1) + 7) & ~(size_t)7;
   }
   if (!strcmp(n, "table_copy") || !strcmp(n, "table_init")) return 32;
+  if (!strncmp(n, "store", 5) && (!strcmp(n + l - 4, "_rri") || !strcmp(n + l - 4, "_rii")))
+    return 32;
   if (!strcmp(n, "const64") || !strcmp(n, "call_indirect") ||
       !strcmp(n, "select") || !strncmp(n, "load", 4) || !strncmp(n, "store", 5) ||
       !strcmp(n, "memory_fill") || !strcmp(n, "memory_copy") ||

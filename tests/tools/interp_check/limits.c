@@ -65,6 +65,44 @@ static void *interrupter(void *arg) {
   return NULL;
 }
 
+/* threads: one module, a store per thread, all racing to translate */
+typedef struct {
+  lat_wasm_module_t *m;
+  int ok;
+} thread_arg_t;
+
+static lat_status noop_host(lat_wasm_caller_t *c, void *env, uint64_t *slots) {
+  (void)c;
+  (void)env;
+  (void)slots;
+  return LAT_OK;
+}
+
+static void *worker(void *p) {
+  thread_arg_t *a = p;
+  lat_wasm_store_t *st;
+  lat_wasm_instance_t *in;
+  lat_error_t err;
+  uint8_t ti = LAT_I32;
+  lat_wasm_functype_t ft = {1, 1, &ti, &ti};
+  lat_wasm_func_t *h;
+  if (lat_wasm_store_new(NULL, &st)) return NULL;
+  lat_wasm_func_new_host(st, &ft, noop_host, NULL, &h);
+  lat_wasm_extern_t imp = {.kind = LAT_EXTERN_FUNC, .of.func = h};
+  if (!lat_wasm_instance_new(st, a->m, &imp, 1, &in, &err)) {
+    lat_wasm_extern_t e1, e2;
+    lat_wasm_instance_export(in, "count", 5, &e1);
+    lat_wasm_instance_export(in, "rec", 3, &e2);
+    lat_wasm_val_t arg = {.type = LAT_I32}, r1 = {0}, r2 = {0};
+    arg.of.i32 = 500;
+    if (!lat_wasm_func_call(st, e1.of.func, &arg, 1, &r1, 1, &err) &&
+        !lat_wasm_func_call(st, e2.of.func, &arg, 1, &r2, 1, &err))
+      a->ok = r1.of.i32 == 500 && r2.of.i32 == 500;
+  }
+  lat_wasm_store_free(st);
+  return NULL;
+}
+
 static lat_status call1(lat_wasm_func_t *f, uint32_t arg, uint32_t *out) {
   lat_wasm_val_t a = {.type = LAT_I32}, r = {0};
   a.of.i32 = arg;
@@ -173,6 +211,22 @@ int main(void) {
   lat_wasm_store_free(small);
 
   lat_wasm_store_free(store);
+
+  /* a fresh module, so the threads race on its first translation */
+  lat_wasm_module_t *m2;
+  if (!lat_wasm_module_new(bin.data, bin.len, &m2, &err)) {
+    pthread_t ths[4];
+    thread_arg_t args[4];
+    for (int i = 0; i < 4; i++) {
+      args[i] = (thread_arg_t){m2, 0};
+      pthread_create(&ths[i], NULL, worker, &args[i]);
+    }
+    for (int i = 0; i < 4; i++) {
+      pthread_join(ths[i], NULL);
+      CHECK(args[i].ok, "thread %d", i);
+    }
+    lat_wasm_module_release(m2);
+  }
   lat_wasm_module_release(m);
   lat_buf_fini(&bin);
   printf("%d passed, %d failed\n", passed, failed);

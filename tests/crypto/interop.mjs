@@ -1,10 +1,15 @@
 // Interoperability of Lattice's src/crypto with independent implementations:
 // @nats-io/nkeys 2.0.3 (keys, signatures, xkey sealed boxes) and
-// @nats-io/jwt 0.0.11 (NATS v2 JWTs), both pinned in package.json.  Lattice
+// @nats-io/jwt 0.0.11 (NATS v2 JWTs), both pinned in package.json, plus
+// wascap claims built here from PROTOCOL.md §6 with those and Node's crypto.  Lattice
 // is driven through build/crypto/nkeys_tool (NKEYS_TOOL overrides); every
 // check goes both ways: what they make, we read, and what we make, they read.
 // Prints one line per failure and ends with `N passed, N failed`.
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import * as nk from '@nats-io/nkeys';
 import * as jwt from '@nats-io/jwt';
 
@@ -185,6 +190,83 @@ await attempt('jwt', async () => {
   const creds = td.decode(jwt.fmtCreds(ou.out, user));
   const parsed = await jwt.parseCreds(te.encode(creds));
   check('our user JWT survives their .creds format', parsed.jwt === ou.out && parsed.uc.sub === user.getPublicKey());
+});
+
+// ---- wascap claims embedded in a module ------------------------------------------
+// There is no wascap on npm, so the other side is written here from
+// PROTOCOL.md §6 with independent primitives: @nats-io/nkeys signs and
+// verifies, Node's crypto hashes, and a 20-line section walker strips.
+await attempt('wascap', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'lattice-interop-'));
+  try {
+    writeFileSync(join(dir, 'm.wat'), '(module (memory 1) (data (i32.const 0) "hi")' +
+      ' (func (export "f") (result i32) i32.const 42))');
+    execFileSync('wat2wasm', [join(dir, 'm.wat'), '-o', join(dir, 'm.wasm')]);
+    const mod = readFileSync(join(dir, 'm.wasm'));
+    const acct = nk.createAccount();
+    const modulePub = tool('gen', 'module').out.split(' ')[1];
+    // sections of a core module: [{id, start, end, name?, payload}]
+    const uleb = (b, p) => { let v = 0, s = 0, x; do { x = b[p++]; v |= (x & 0x7f) << s; s += 7; } while (x & 0x80); return [v >>> 0, p]; };
+    const sections = (b) => {
+      const out = []; let p = 8;
+      while (p < b.length) {
+        const start = p, id = b[p++]; let size; [size, p] = uleb(b, p);
+        const body = b.subarray(p, p + size); p += size;
+        const sec = { id, start, end: p, body };
+        if (id === 0) { const [nl, q] = uleb(body, 0); sec.name = body.subarray(q, q + nl).toString(); sec.payload = body.subarray(q + nl); }
+        out.push(sec);
+      }
+      return out;
+    };
+    const strip = (b) => Buffer.concat([b.subarray(0, 8), ...sections(b)
+      .filter((x) => !(x.id === 0 && (x.name === 'jwt' || x.name === 'wasmcloud_jwt')))
+      .map((x) => b.subarray(x.start, x.end))]);
+    const sha = (b) => createHash('sha256').update(b).digest('hex').toUpperCase();
+    const lebEnc = (n) => { const o = []; do { let x = n & 0x7f; n >>>= 7; o.push(x | (n ? 0x80 : 0)); } while (n); return Buffer.from(o); };
+    const customSection = (name, data) => {
+      const body = Buffer.concat([lebEnc(name.length), Buffer.from(name), data]);
+      return Buffer.concat([Buffer.from([0]), lebEnc(body.length), body]);
+    };
+
+    // ours -> checked here
+    const r = tool('sign-wasm', seedOf(acct), tool('gen', 'module').out.split(' ')[0], 'ours',
+      join(dir, 'm.wasm'), join(dir, 'm_s.wasm'));
+    const signed = readFileSync(join(dir, 'm_s.wasm'));
+    const secs = sections(signed), last = secs[secs.length - 1];
+    check('our signed module ends with a wasmcloud_jwt section', r.ok && last.name === 'wasmcloud_jwt');
+    const [h, c, sg] = last.payload.toString().split('.');
+    const header = JSON.parse(Buffer.from(h, 'base64url').toString());
+    const claims = JSON.parse(Buffer.from(c, 'base64url').toString());
+    check('our wascap header is {"typ":"jwt","alg":"Ed25519"}',
+      JSON.stringify(header) === '{"typ":"jwt","alg":"Ed25519"}');
+    check('our wascap signature verifies with @nats-io/nkeys',
+      nk.fromPublic(claims.iss).verify(te.encode(`${h}.${c}`), new Uint8Array(Buffer.from(sg, 'base64url'))));
+    check('our wascap hash equals sha256 of the module without claims (Node crypto)',
+      claims.wascap.hash === sha(strip(signed)) && claims.wascap.hash === sha(mod), claims.wascap.hash);
+    check('our wascap claims name their types', claims.iss === acct.getPublicKey() &&
+      claims.sub[0] === 'M' && claims.wascap_revision === 3 && claims.wascap.name === 'ours');
+
+    // theirs -> ours: a token made and embedded here
+    const make = (hash, extra = {}) => {
+      const cl = { jti: 'js', iat: Math.floor(Date.now() / 1000), iss: acct.getPublicKey(), sub: modulePub,
+        wascap: { name: 'theirs', hash, tags: ['js'], rev: 7, ver: '9.9.9', prov: false }, wascap_revision: 3, ...extra };
+      const hh = Buffer.from('{"typ":"jwt","alg":"Ed25519"}').toString('base64url');
+      const cc = Buffer.from(JSON.stringify(cl)).toString('base64url');
+      const ss = Buffer.from(acct.sign(te.encode(`${hh}.${cc}`))).toString('base64url');
+      return Buffer.concat([mod, customSection('wasmcloud_jwt', Buffer.from(`${hh}.${cc}.${ss}`))]);
+    };
+    writeFileSync(join(dir, 'js.wasm'), make(sha(mod)));
+    const e = tool('extract', join(dir, 'js.wasm'));
+    check('a module signed in JS verifies in ours', e.ok && e.out === `ok theirs ${sha(mod)} ${acct.getPublicKey()} ${modulePub}`, e.out);
+    writeFileSync(join(dir, 'js_bad.wasm'), make('00'.repeat(32)));
+    const eb = tool('extract', join(dir, 'js_bad.wasm'));
+    check('a JS-signed module with the wrong hash refused by ours', !eb.ok && /HASH_MISMATCH/.test(eb.out), eb.out);
+    writeFileSync(join(dir, 'js_exp.wasm'), make(sha(mod), { exp: 1000 }));
+    const ee = tool('extract', join(dir, 'js_exp.wasm'));
+    check('an expired JS-signed module refused by ours', !ee.ok && /LAT_CR_EXPIRED/.test(ee.out), ee.out);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 console.log(`interop: ${passed} passed, ${failed} failed`);

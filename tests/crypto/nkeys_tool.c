@@ -12,7 +12,8 @@
  *   jwt-verify TOKEN [NOW]             -> ALG ISS SUB NAME
  *   jwt-user ACCOUNT_SEED USER_PUB NAME [EXP] -> TOKEN (NATS v2 user JWT)
  *   jwt-account OPERATOR_SEED ACCOUNT_PUB NAME -> TOKEN (NATS v2 account JWT)
- *   sign-wasm ISSUER_SEED SUBJECT_SEED NAME IN OUT  -> hash (signs a binary) */
+ *   sign-wasm ISSUER_SEED SUBJECT_SEED NAME IN OUT  -> hash (signs a binary)
+ *   extract FILE                       -> ok NAME HASH ISS SUB (verifies claims) */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -183,6 +184,19 @@ int main(int argc, char **argv) {
     lat_claims_hash(out.data, out.len, hash, NULL);
     printf("%s\n", hash);
     lat_buf_fini(&out);
+    return 0;
+  }
+  if (!strcmp(cmd, "extract") && argc == 3) {
+    uint8_t *data;
+    size_t len;
+    if (lat_file_read(argv[2], &data, &len, &err)) return die("IO", err.msg);
+    lat_claims_t c;
+    lat_crypto_reason r;
+    lat_status s = lat_claims_extract(data, len, NULL, &c, &r, &err);
+    lat_free(data);
+    if (s) return die(lat_crypto_reason_name(r), err.msg);
+    printf("ok %s %s %s %s\n", c.name ? c.name : "-", c.hash, c.jwt.iss, c.jwt.sub);
+    lat_claims_fini(&c);
     return 0;
   }
   if (!strcmp(cmd, "jwt-account") && argc == 5)

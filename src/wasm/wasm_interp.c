@@ -7,15 +7,17 @@
  * is a static const array inside run(); the translator obtains it by
  * calling run() in "labels" mode, so there is no global mutable state.
  * The VM registers are run()'s locals: pc, fp (frame base in the value
- * stack), mb/ms (memory 0 base and size, reloaded after anything that can
- * grow memory: calls, returns, memory.grow, host calls), inst, the
- * countdown `cd` and the call depth.
+ * stack), acc (the last single result, wasm_exec.h), mb/ms (memory 0 base
+ * and size, reloaded after anything that can grow memory: returns,
+ * memory.grow, host calls), inst and the countdown `cd`.  Handlers are
+ * 5-8 machine instructions (gcc keeps pc, fp and acc in registers).
  *
  * Calls never recurse on the C stack for wasm->wasm: the callee's frame
- * starts at the caller's argument slots (no copying), and a 32-byte record
- * (return pc, caller fp, instance, memory) is pushed at the *top* end of the
+ * starts at the caller's argument slots (no copying), and a 24-byte record
+ * (return pc, caller fp, instance) is pushed at the *top* end of the
  * store's value stack, growing down towards the frames, so a single mapping
- * bounds both and "call stack exhausted" is a plain pointer comparison.
+ * bounds both and "call stack exhausted" is a plain pointer comparison; the
+ * call depth is the number of records, checked against a limit pointer.
  * Host functions are called with a pointer to their argument slots; a host
  * function that calls back into wasm re-enters lat__wasm_call, which places
  * the new frames above the current ones (store->exec_sp / exec_frames) and
@@ -986,6 +988,8 @@ L_ref_func:
   BR64(i64_le_u, x <= y)
   BR64(i64_ge_s, S64(x) >= S64(y))
   BR64(i64_ge_u, x >= y)
+
+#include "wasm_interp_simd.inc"
 
 trap:
   s->trap = trap_code;

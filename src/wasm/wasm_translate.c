@@ -21,6 +21,16 @@
  *  - Compare+branch fusion.  An integer compare (or eqz) consumed at once by
  *    br_if or if is deleted and replaced by one fused branch (br_i32_lt_s_ri
  *    ...), negated for `if`.
+ *  - Address fusion.  An i32.add whose result is consumed at once as a
+ *    load/store address is deleted; the memory op adds itself.
+ *  - The accumulator (wasm_exec.h).  An operand that the instruction just
+ *    before produced is read from the interpreter's acc register (the _a
+ *    forms); in_acc() decides, from where the last result went (acc_slot)
+ *    and whether anything was emitted or a label bound since (acc_end).
+ *  - Small things: immediate forms (x OP imm, imm OP x, stores of an
+ *    immediate), f32/f64 abs/neg as bit masks, i64.extend_i32_u and the
+ *    reinterprets as free retypes, and declared locals known to be zero on
+ *    the straight-line path from entry.
  *
  * Control.  Branch offsets are resolved: loop heads are known when a
  * backward branch is emitted; forward branches are kept in a per-block
@@ -40,9 +50,15 @@
  *
  * Rejected: a stack-machine IR (2-5x more dispatches, see ENGINE.md B);
  * copying constants into every frame on entry (costs every call, wasted
- * for cold constants); accumulator registers (a later refinement: the slot
- * model keeps working as the fallback); eager translation at load (lazy is
- * ~60x cheaper to start for large modules).
+ * for cold constants; immediate forms cover the hot cases); a real
+ * accumulator that replaces the slot write (every consumer would need to
+ * know where each value lives; the write-through acc keeps the slot model
+ * as the single source of truth and only shortens latency); eager
+ * translation at load (lazy is far cheaper to start for large modules).
+ *
+ * v128 (a later issue): stack entries carry their type and a v128 takes
+ * two slots, so SIMD ops slot in without touching scalar code; today a
+ * body using them fails to translate with LAT_EUNSUPPORTED.
  */
 #include <string.h>
 
@@ -883,8 +899,7 @@ static void do_local_set(tr_t *t, uint32_t idx, bool tee) {
   }
   t->local_dirty[idx] = 1;
   bool retarget = top->kind == K_SLOT && t->res_end == t->len &&
-                  t->res_vsp == t->vsp && !t->local_refs[idx] && !t->err &&
-                  top->type != LAT_V128;
+                  t->res_vsp == t->vsp && !t->local_refs[idx] && !t->err;
   if (retarget) {
     put32(t->code + t->res_field, ls);
     if (t->acc_end == t->len) t->acc_slot = ls;
@@ -898,6 +913,8 @@ static void do_local_set(tr_t *t, uint32_t idx, bool tee) {
   emit_move(t, ls, top);
   if (!tee) pop(t);
 }
+
+#include "wasm_translate_simd.inc"
 
 /* ---- skipping unreachable code --------------------------------------------- */
 
@@ -957,7 +974,7 @@ static void skip_imm(tr_t *t, uint8_t op) {
       }
       break;
     }
-    case 0xfd: fail(t, LAT_EUNSUPPORTED); break;
+    case 0xfd: simd_skip_imm(t); break;
     default:
       if (op >= 0x28 && op <= 0x3e) skip_memarg(t);
       break;
@@ -1365,7 +1382,7 @@ static void translate_op(tr_t *t, uint8_t op) {
       if (op == 0x1c) skip_imm(t, op);
       vval_t c = pop(t), b = pop(t), a = pop(t);
       if (a.type == LAT_V128) {
-        fail(t, LAT_EUNSUPPORTED);
+        simd_select(t, &a, &b, &c);
         return;
       }
       uint32_t sa = use(t, &a), sb = use(t, &b), sc = use(t, &c);
@@ -1387,7 +1404,7 @@ static void translate_op(tr_t *t, uint8_t op) {
         return;
       }
       if (m->globals[g].type.type == LAT_V128) {
-        fail(t, LAT_EUNSUPPORTED);
+        simd_global_get(t, g);
         return;
       }
       uint32_t d = next_home(t);
@@ -1403,7 +1420,7 @@ static void translate_op(tr_t *t, uint8_t op) {
       uint32_t g = rd_u32(t);
       vval_t v = pop(t);
       if (v.type == LAT_V128) {
-        fail(t, LAT_EUNSUPPORTED);
+        simd_global_set(t, &v, g);
         return;
       }
       uint32_t sv = use(t, &v);
@@ -1527,7 +1544,7 @@ static void translate_op(tr_t *t, uint8_t op) {
       break;
     }
     case 0xfc: do_fc(t); break;
-    case 0xfd: fail(t, LAT_EUNSUPPORTED); break;
+    case 0xfd: do_simd(t); break;
     default:
       if (binops[op].op) {
         do_binop(t, &binops[op]);

@@ -73,6 +73,7 @@
 #define LAT_WASM_EXEC_H
 
 #include "wasm_int.h"
+#include "wasm_simd.h"
 
 #if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
 #error "the interpreter assumes a little-endian host"
@@ -156,7 +157,8 @@
   LAT_EXEC_IBIN(LAT_X_BIN4, X, i32) LAT_EXEC_ICMP(LAT_X_BIN4, X, i32)       \
   LAT_EXEC_IBIN(LAT_X_BIN4, X, i64) LAT_EXEC_ICMP(LAT_X_BIN4, X, i64)       \
   LAT_EXEC_FBIN(LAT_X_BIN4, X, f32) LAT_EXEC_FBIN(LAT_X_BIN4, X, f64)       \
-  LAT_EXEC_ICMP(LAT_X_BR8, X, i32) LAT_EXEC_ICMP(LAT_X_BR8, X, i64)
+  LAT_EXEC_ICMP(LAT_X_BR8, X, i32) LAT_EXEC_ICMP(LAT_X_BR8, X, i64)      \
+  LAT_EXEC_SIMD_OPS(X)
 
 typedef enum {
 #define LAT_X_OP_ENUM(name) LAT_OP_##name,
@@ -190,7 +192,7 @@ const void *const *lat__wasm_exec_labels(void);
 
 /* Returns function fidx of m translated, translating it on first use
  * (thread-safe; published once under m->translate_lock).  LAT_ENOMEM,
- * LAT_ELIMIT (code too large) or LAT_EUNSUPPORTED (SIMD). */
+ * LAT_ELIMIT (code too large) or LAT_EMALFORMED. */
 lat_status lat__wasm_translate(lat_wasm_module_t *m, uint32_t fidx,
                                const lat__code_t **out);
 

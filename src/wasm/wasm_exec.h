@@ -41,6 +41,8 @@
  *   loads _ri    8:d 12:a 16:imm32 20:offset                 24
  *   stores _rr   8:a 12:b 16:value 20:offset ; _ri: 12:imm32 24
  *   stores _rri  8:a 12:b 20:offset 24:imm64 value ; _rii: 12:imm32  32
+ *   binary _m    8:d 12:x 16:addr 20:offset  (y = the value loaded;  24
+ *                _ma: x = acc)
  *
  * The accumulator.  Every instruction that writes one result slot (all
  * that the translator marks with set_result) also leaves that 64-bit value
@@ -129,6 +131,14 @@
   Y(X, f32_sub) Y(X, f32_div) Y(X, f64_sub) Y(X, f64_div)
 #define LAT_X_IR2(X, name) X(name##_ir) X(name##_ia)
 
+/* Binary ops with a memory operand: y = a full-width load folded in. */
+#define LAT_EXEC_MEMOPS(Y, X)                                               \
+  Y(X, i32_add) Y(X, i32_sub) Y(X, i32_mul) Y(X, i32_and) Y(X, i32_or)      \
+  Y(X, i32_xor) Y(X, i64_add) Y(X, i64_sub) Y(X, i64_mul) Y(X, i64_and)     \
+  Y(X, i64_or) Y(X, i64_xor) Y(X, f32_add) Y(X, f32_sub) Y(X, f32_mul)      \
+  Y(X, f32_div) Y(X, f64_add) Y(X, f64_sub) Y(X, f64_mul) Y(X, f64_div)
+#define LAT_X_MEM2(X, name) X(name##_m) X(name##_ma)
+
 #define LAT_X_UN2(X, name) X(name) X(name##_a)
 #define LAT_X_BIN4(X, name) X(name##_rr) X(name##_ri) X(name##_ar) X(name##_ai)
 #define LAT_X_BR8(X, name)                                                  \
@@ -148,7 +158,7 @@
   X(select) X(global_get) X(global_set)                                     \
   LAT_X_STORE9(X, store8) LAT_X_STORE9(X, store16)                          \
   LAT_X_STORE9(X, store32) LAT_X_STORE9(X, store64)                         \
-  LAT_EXEC_LOADS(LAT_X_LOADF, X)                                            \
+  LAT_EXEC_LOADS(LAT_X_LOADF, X) LAT_EXEC_MEMOPS(LAT_X_MEM2, X)             \
   X(memory_size) X(memory_grow) X(memory_fill) X(memory_copy)               \
   X(memory_init) X(data_drop)                                               \
   X(table_get) X(table_set) X(table_size) X(table_grow) X(table_fill)       \

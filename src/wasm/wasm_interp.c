@@ -943,6 +943,44 @@ L_ref_func:
   BIN_F64(f64_ge, (uint64_t)(x >= y))
   BINIR(f64_sub, double, f64_of, rd64(pc + 16), NOCHK, f64_bits(x - y))
   BINIR(f64_div, double, f64_of, rd64(pc + 16), NOCHK, f64_bits(x / y))
+  /* memory operand: y = the full-width value at (u32)slot16 + offset20 */
+#define BINM1(label, T, CV, W, XV, RES)                                   \
+  label: {                                                                \
+    uint64_t ea = (uint64_t)(uint32_t)SL(16) + OPD(20);                   \
+    if (UNLIKELY(ea + sizeof(W) > ms)) TRAP(LAT_TRAP_MEMORY_OOB);         \
+    W v;                                                                  \
+    memcpy(&v, mb + ea, sizeof v);                                        \
+    T x = CV(XV), y = CV(v);                                              \
+    acc = (RES);                                                          \
+    SL(8) = acc;                                                          \
+    NEXT(24);                                                             \
+  }
+#define BINM(name, T, CV, W, RES)                   \
+  BINM1(L_##name##_m, T, CV, W, SL(12), RES)        \
+  BINM1(L_##name##_ma, T, CV, W, acc, RES)
+  BINM(i32_add, uint32_t, U32V, uint32_t, (uint32_t)(x + y))
+  BINM(i32_sub, uint32_t, U32V, uint32_t, (uint32_t)(x - y))
+  BINM(i32_mul, uint32_t, U32V, uint32_t, (uint32_t)(x * y))
+  BINM(i32_and, uint32_t, U32V, uint32_t, (uint32_t)(x & y))
+  BINM(i32_or, uint32_t, U32V, uint32_t, (uint32_t)(x | y))
+  BINM(i32_xor, uint32_t, U32V, uint32_t, (uint32_t)(x ^ y))
+  BINM(i64_add, uint64_t, U64V, uint64_t, x + y)
+  BINM(i64_sub, uint64_t, U64V, uint64_t, x - y)
+  BINM(i64_mul, uint64_t, U64V, uint64_t, x * y)
+  BINM(i64_and, uint64_t, U64V, uint64_t, x & y)
+  BINM(i64_or, uint64_t, U64V, uint64_t, x | y)
+  BINM(i64_xor, uint64_t, U64V, uint64_t, x ^ y)
+  BINM(f32_add, float, f32_of, uint32_t, f32_bits(x + y))
+  BINM(f32_sub, float, f32_of, uint32_t, f32_bits(x - y))
+  BINM(f32_mul, float, f32_of, uint32_t, f32_bits(x * y))
+  BINM(f32_div, float, f32_of, uint32_t, f32_bits(x / y))
+  BINM(f64_add, double, f64_of, uint64_t, f64_bits(x + y))
+  BINM(f64_sub, double, f64_of, uint64_t, f64_bits(x - y))
+  BINM(f64_mul, double, f64_of, uint64_t, f64_bits(x * y))
+  BINM(f64_div, double, f64_of, uint64_t, f64_bits(x / y))
+#undef BINM
+#undef BINM1
+
   /* copysign works on the bits so NaN payloads pass through untouched */
   BIN_I32(f32_copysign, (x & 0x7fffffffu) | (y & 0x80000000u))
   BIN_I64(f64_copysign, (x & 0x7fffffffffffffffull) | (y & 0x8000000000000000ull))

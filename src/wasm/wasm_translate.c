@@ -22,7 +22,9 @@
  *    br_if or if is deleted and replaced by one fused branch (br_i32_lt_s_ri
  *    ...), negated for `if`.
  *  - Address fusion.  An i32.add whose result is consumed at once as a
- *    load/store address is deleted; the memory op adds itself.
+ *    load/store address is deleted; the memory op adds itself.  Likewise
+ *    a full-width load consumed at once by add/sub/mul/div/and/or/xor
+ *    becomes that op's memory operand (f64_mul_m ...).
  *  - The accumulator (wasm_exec.h).  An operand that the instruction just
  *    before produced is read from the interpreter's acc register (the _a
  *    forms); in_acc() decides, from where the last result went (acc_slot)
@@ -113,6 +115,15 @@ typedef struct {
   bool ri;
 } add_t;
 
+/* The last plain full-width load emitted, for folding into a binary op. */
+typedef struct {
+  size_t start, end;
+  uint32_t vsp;     /* stack depth just after it pushed its result */
+  uint32_t d, addr; /* destination and address slots */
+  uint32_t off;
+  unsigned op;      /* LAT_OP_load32 or LAT_OP_load64 */
+} load_t;
+
 typedef struct {
   lat_wasm_module_t *m;
   const void *const *labels;
@@ -149,6 +160,7 @@ typedef struct {
   size_t res_field; /* offset of its destination operand */
   cmp_t cmp;
   add_t add;
+  load_t ld;
   /* the accumulator: acc holds slot acc_slot's value while len == acc_end
    * (wasm_exec.h); acc_prev is the state before the last set_result, for
    * when a fused compare is taken back out */
@@ -231,6 +243,7 @@ static void barrier(tr_t *t) {
   t->res_end = SIZE_MAX;
   t->cmp.end = SIZE_MAX;
   t->add.end = SIZE_MAX;
+  t->ld.end = SIZE_MAX;
   t->acc_end = t->acc_prev_end = SIZE_MAX;
 }
 
@@ -639,10 +652,13 @@ typedef struct {
   uint8_t flags;
   int8_t k;    /* compare index for F_CMP */
   uint16_t ir; /* the "immediate OP slot" form (_ir, then _ia), or 0 */
+  uint16_t mo; /* the memory-operand form (_m, then _ma), or 0 */
 } binop_t;
 
-#define BIN(o, t, r, f, k) {LAT_OP_##o##_rr, t, r, f, k, 0}
-#define BINIR(o, t, r) {LAT_OP_##o##_rr, t, r, 0, -1, LAT_OP_##o##_ir}
+#define BIN(o, t, r, f, k) {LAT_OP_##o##_rr, t, r, f, k, 0, 0}
+#define BINIR(o, t, r) {LAT_OP_##o##_rr, t, r, 0, -1, LAT_OP_##o##_ir, 0}
+#define BINM(o, t, f) {LAT_OP_##o##_rr, t, t, f, -1, 0, LAT_OP_##o##_m}
+#define BINIRM(o, t) {LAT_OP_##o##_rr, t, t, 0, -1, LAT_OP_##o##_ir, LAT_OP_##o##_m}
 static const binop_t binops[256] = {
     [0x46] = BIN(i32_eq, LAT_I32, LAT_I32, F_CMP | F_COMM, 0),
     [0x47] = BIN(i32_ne, LAT_I32, LAT_I32, F_CMP | F_COMM, 1),
@@ -676,53 +692,55 @@ static const binop_t binops[256] = {
     [0x64] = BIN(f64_gt, LAT_F64, LAT_I32, 0, -1),
     [0x65] = BIN(f64_le, LAT_F64, LAT_I32, 0, -1),
     [0x66] = BIN(f64_ge, LAT_F64, LAT_I32, 0, -1),
-    [0x6a] = BIN(i32_add, LAT_I32, LAT_I32, F_COMM, -1),
-    [0x6b] = BINIR(i32_sub, LAT_I32, LAT_I32),
-    [0x6c] = BIN(i32_mul, LAT_I32, LAT_I32, F_COMM, -1),
+    [0x6a] = BINM(i32_add, LAT_I32, F_COMM),
+    [0x6b] = BINIRM(i32_sub, LAT_I32),
+    [0x6c] = BINM(i32_mul, LAT_I32, F_COMM),
     [0x6d] = BIN(i32_div_s, LAT_I32, LAT_I32, 0, -1),
     [0x6e] = BIN(i32_div_u, LAT_I32, LAT_I32, 0, -1),
     [0x6f] = BIN(i32_rem_s, LAT_I32, LAT_I32, 0, -1),
     [0x70] = BIN(i32_rem_u, LAT_I32, LAT_I32, 0, -1),
-    [0x71] = BIN(i32_and, LAT_I32, LAT_I32, F_COMM, -1),
-    [0x72] = BIN(i32_or, LAT_I32, LAT_I32, F_COMM, -1),
-    [0x73] = BIN(i32_xor, LAT_I32, LAT_I32, F_COMM, -1),
+    [0x71] = BINM(i32_and, LAT_I32, F_COMM),
+    [0x72] = BINM(i32_or, LAT_I32, F_COMM),
+    [0x73] = BINM(i32_xor, LAT_I32, F_COMM),
     [0x74] = BINIR(i32_shl, LAT_I32, LAT_I32),
     [0x75] = BINIR(i32_shr_s, LAT_I32, LAT_I32),
     [0x76] = BINIR(i32_shr_u, LAT_I32, LAT_I32),
     [0x77] = BIN(i32_rotl, LAT_I32, LAT_I32, 0, -1),
     [0x78] = BIN(i32_rotr, LAT_I32, LAT_I32, 0, -1),
-    [0x7c] = BIN(i64_add, LAT_I64, LAT_I64, F_COMM, -1),
-    [0x7d] = BINIR(i64_sub, LAT_I64, LAT_I64),
-    [0x7e] = BIN(i64_mul, LAT_I64, LAT_I64, F_COMM, -1),
+    [0x7c] = BINM(i64_add, LAT_I64, F_COMM),
+    [0x7d] = BINIRM(i64_sub, LAT_I64),
+    [0x7e] = BINM(i64_mul, LAT_I64, F_COMM),
     [0x7f] = BIN(i64_div_s, LAT_I64, LAT_I64, 0, -1),
     [0x80] = BIN(i64_div_u, LAT_I64, LAT_I64, 0, -1),
     [0x81] = BIN(i64_rem_s, LAT_I64, LAT_I64, 0, -1),
     [0x82] = BIN(i64_rem_u, LAT_I64, LAT_I64, 0, -1),
-    [0x83] = BIN(i64_and, LAT_I64, LAT_I64, F_COMM, -1),
-    [0x84] = BIN(i64_or, LAT_I64, LAT_I64, F_COMM, -1),
-    [0x85] = BIN(i64_xor, LAT_I64, LAT_I64, F_COMM, -1),
+    [0x83] = BINM(i64_and, LAT_I64, F_COMM),
+    [0x84] = BINM(i64_or, LAT_I64, F_COMM),
+    [0x85] = BINM(i64_xor, LAT_I64, F_COMM),
     [0x86] = BINIR(i64_shl, LAT_I64, LAT_I64),
     [0x87] = BINIR(i64_shr_s, LAT_I64, LAT_I64),
     [0x88] = BINIR(i64_shr_u, LAT_I64, LAT_I64),
     [0x89] = BIN(i64_rotl, LAT_I64, LAT_I64, 0, -1),
     [0x8a] = BIN(i64_rotr, LAT_I64, LAT_I64, 0, -1),
-    [0x92] = BIN(f32_add, LAT_F32, LAT_F32, F_COMM, -1),
-    [0x93] = BINIR(f32_sub, LAT_F32, LAT_F32),
-    [0x94] = BIN(f32_mul, LAT_F32, LAT_F32, F_COMM, -1),
-    [0x95] = BINIR(f32_div, LAT_F32, LAT_F32),
+    [0x92] = BINM(f32_add, LAT_F32, F_COMM),
+    [0x93] = BINIRM(f32_sub, LAT_F32),
+    [0x94] = BINM(f32_mul, LAT_F32, F_COMM),
+    [0x95] = BINIRM(f32_div, LAT_F32),
     [0x96] = BIN(f32_min, LAT_F32, LAT_F32, 0, -1),
     [0x97] = BIN(f32_max, LAT_F32, LAT_F32, 0, -1),
     [0x98] = BIN(f32_copysign, LAT_F32, LAT_F32, 0, -1),
-    [0xa0] = BIN(f64_add, LAT_F64, LAT_F64, F_COMM, -1),
-    [0xa1] = BINIR(f64_sub, LAT_F64, LAT_F64),
-    [0xa2] = BIN(f64_mul, LAT_F64, LAT_F64, F_COMM, -1),
-    [0xa3] = BINIR(f64_div, LAT_F64, LAT_F64),
+    [0xa0] = BINM(f64_add, LAT_F64, F_COMM),
+    [0xa1] = BINIRM(f64_sub, LAT_F64),
+    [0xa2] = BINM(f64_mul, LAT_F64, F_COMM),
+    [0xa3] = BINIRM(f64_div, LAT_F64),
     [0xa4] = BIN(f64_min, LAT_F64, LAT_F64, 0, -1),
     [0xa5] = BIN(f64_max, LAT_F64, LAT_F64, 0, -1),
     [0xa6] = BIN(f64_copysign, LAT_F64, LAT_F64, 0, -1),
 };
 #undef BIN
 #undef BINIR
+#undef BINM
+#undef BINIRM
 
 typedef struct {
   uint16_t op; /* 0 = no instruction (retype only) */
@@ -815,7 +833,38 @@ static void do_unop(tr_t *t, const unop_t *u, bool is_eqz64) {
   }
 }
 
+/* True when stack entry i is the value of the load emitted last (a plain
+ * load of the op's own width, so it can become a memory operand). */
+static bool load_fusable(const tr_t *t, uint32_t i, uint8_t type) {
+  unsigned want = (type == LAT_I64 || type == LAT_F64) ? LAT_OP_load64 : LAT_OP_load32;
+  return t->ld.end == t->len && t->ld.vsp == i + 1 && t->ld.op == want &&
+         t->vs[i].kind == K_SLOT && t->vs[i].home == t->ld.d && !t->err;
+}
+
 static void do_binop(tr_t *t, const binop_t *b) {
+  if (b->mo && t->vsp >= 2) {
+    uint32_t iy = t->vsp - 1, ix = t->vsp - 2;
+    bool my = load_fusable(t, iy, b->type);
+    bool mx = !my && (b->flags & F_COMM) && t->vs[iy].kind != K_CONST &&
+              load_fusable(t, ix, b->type);
+    if (my || mx) {
+      load_t ld = t->ld;
+      vval_t y = pop(t), x = pop(t);
+      uint32_t d = x.home;
+      if (mx) x = y; /* commutative: the loaded value becomes y */
+      uncompare(t, ld.start);
+      uint32_t sx = use(t, &x);
+      size_t at = t->len;
+      uint8_t *p = emit(t, b->mo + (in_acc(t, sx) ? 1u : 0u), 24);
+      put32(p + 8, d);
+      put32(p + 12, sx);
+      put32(p + 16, ld.addr);
+      put32(p + 20, ld.off);
+      push_slot(t, b->rtype);
+      set_result(t, at + 8);
+      return;
+    }
+  }
   vval_t y = pop(t), x = pop(t);
   uint32_t d = x.home;
   int k = b->k;
@@ -1017,6 +1066,7 @@ static void do_load(tr_t *t, unsigned op, uint8_t type) {
   put32(p + 16, off);
   push_slot(t, type);
   set_result(t, at + 8);
+  t->ld = (load_t){at, t->len, t->vsp, a.home, sa, off, op};
 }
 
 static void do_store(tr_t *t, unsigned op) {

@@ -33,7 +33,8 @@ static size_t op_size(const char *n, const uint8_t *p) {
     return 24;
   if (l > 3 && (!strcmp(n + l - 3, "_rr") || !strcmp(n + l - 3, "_ri") ||
                 !strcmp(n + l - 3, "_ar") || !strcmp(n + l - 3, "_ai") ||
-                !strcmp(n + l - 3, "_ir") || !strcmp(n + l - 3, "_ia") || strstr(n, "_rr_") ||
+                !strcmp(n + l - 3, "_ir") || !strcmp(n + l - 3, "_ia") ||
+                !strcmp(n + l - 2, "_m") || !strcmp(n + l - 3, "_ma") || strstr(n, "_rr_") ||
                 strstr(n, "_ri_") || strstr(n, "_ar_") || strstr(n, "_ai_")))
     return 24;
   if (!strncmp(n, "br_i32", 6) || !strncmp(n, "br_i64", 6)) return 24;

@@ -14,6 +14,13 @@
  * Arguments: options come before FILE; after FILE everything belongs to the
  * guest, except a `--invoke NAME` right after FILE (the documented form).
  *
+ * Components (layer-1 preamble): the same flags build a WASI 0.2 host over
+ * the same context (lat_wasi_p2_*: grants, environment, stdio), the
+ * component is instantiated against it (a missing or mistyped import is a
+ * link error naming it), and its `wasi:cli/run` export (any 0.2.x) is
+ * called: the exit status is 0 for ok, 1 for err, or the code given to
+ * wasi:cli/exit.  --invoke is for core modules only.
+ *
  * Exit status: the guest's exit code; 1 for a trap (the reason and a wasm
  * backtrace, when the engine provides one, go to stderr), a bad module or a
  * link error; 2 for bad usage.  (Not wasmtime's 134 for a trap: scripts read
@@ -434,6 +441,95 @@ static bool export_func(lat_wasm_instance_t *inst, const char *name,
   return true;
 }
 
+/* ---- components ------------------------------------------------------------ */
+
+static int run_component(run_opts_t *o, int argc, char **argv) {
+  const char *file = o->file;
+  int rc = 1;
+  lat_error_t err;
+  lat_error_clear(&err);
+  uint8_t *data = NULL;
+  size_t len = 0;
+  lat_component_t *comp = NULL;
+  lat_clinker_t *l = NULL;
+  lat_wasm_store_t *s = NULL;
+  lat_wasi_t *w = NULL;
+  lat_wasi_p2_t *p2 = NULL;
+  lat_cinstance_t *ci = NULL;
+  lat_arena_t arena;
+  lat_arena_init(&arena);
+  uint64_t t0 = lat_now_ns();
+  if (o->invoke) {
+    fprintf(stderr, "lattice: %s: --invoke is for core modules; a component "
+                    "runs its wasi:cli/run export\n", file);
+    rc = 2;
+    goto out;
+  }
+  if (lat_file_read(file, &data, &len, &err) ||
+      lat_component_new(data, len, NULL, &comp, &err)) {
+    print_error(file, &err);
+    goto out;
+  }
+  if (lat_clinker_new(&l) || lat_wasi_p2_add_to_linker(l, &err)) {
+    fprintf(stderr, "lattice: WASI 0.2 host: %s\n", err.msg);
+    goto out;
+  }
+  uint64_t t1 = lat_now_ns();
+  if (lat_wasm_store_new(&o->limits, &s)) {
+    fprintf(stderr, "lattice: out of memory\n");
+    goto out;
+  }
+  if (!(w = make_wasi(o, argc, argv))) goto out;
+  if (lat_wasi_p2_new(w, &p2)) {
+    fprintf(stderr, "lattice: out of memory\n");
+    goto out;
+  }
+  if (o->timeout_ns) {
+    uint64_t dl = lat_now_ns() + o->timeout_ns;
+    lat_wasm_store_set_deadline(s, dl);
+    lat_wasi_set_deadline(w, dl);
+  }
+  if (o->fuel) lat_wasm_store_set_fuel(s, o->fuel);
+  lat_status st = lat_cinstance_new(s, comp, l, p2, &ci, &err);
+  if (st == LAT_TRAP) {
+    rc = report_call(o, s, st, &err);
+    goto out;
+  }
+  if (st) {
+    fprintf(stderr, "lattice: %s: %s: %s\n", file,
+            st == LAT_EUNLINKABLE ? "link error" : lat_status_message(st), err.msg);
+    goto out;
+  }
+  uint64_t t2 = lat_now_ns();
+  lat_cfunc_t *run = lat_cinstance_func(ci, "wasi:cli/run@0.2.0", "run");
+  if (!run) {
+    fprintf(stderr, "lattice: %s: the component does not export wasi:cli/run "
+                    "(0.2.x)\n", file);
+    goto out;
+  }
+  lat_cval_t res;
+  memset(&res, 0, sizeof res);
+  st = lat_cfunc_call(ci, run, NULL, 0, &res, &arena, &err);
+  uint64_t t3 = lat_now_ns();
+  fflush(stdout);
+  if (st) rc = report_call(o, s, st, &err);
+  else rc = res.kind == LAT_CT_RESULT && res.of.var.disc ? 1 : 0;
+  if (o->timing)
+    fprintf(stderr, "time: load %.3f ms, instantiate %.3f ms, call %.3f ms\n",
+            (double)(t1 - t0) / 1e6, (double)(t2 - t1) / 1e6,
+            (double)(t3 - t2) / 1e6);
+out:
+  lat_arena_fini(&arena);
+  lat_cinstance_free(ci);
+  lat_wasm_store_free(s);
+  lat_wasi_p2_free(p2);
+  lat_wasi_free(w);
+  lat_clinker_free(l);
+  lat_component_free(comp);
+  lat_free(data);
+  return rc;
+}
+
 int lat_cli_run(int argc, char **argv) {
   run_opts_t o;
   memset(&o, 0, sizeof o);
@@ -444,6 +540,18 @@ int lat_cli_run(int argc, char **argv) {
   }
   rc = 1;
   const char *file = o.file;
+  {
+    /* a component (layer 1) takes the WASI 0.2 path */
+    uint8_t hdr[8];
+    FILE *fp = fopen(file, "rb");
+    size_t got = fp ? fread(hdr, 1, sizeof hdr, fp) : 0;
+    if (fp) fclose(fp);
+    if (lat_component_is_component(hdr, got)) {
+      rc = run_component(&o, argc, argv);
+      opts_fini(&o);
+      return rc;
+    }
+  }
   lat_error_t err;
   lat_error_clear(&err);
   lat_wasm_module_t *m = NULL;

@@ -515,4 +515,119 @@ lat_status lat_cval_check(const lat_cval_t *v, const lat_ctype_t *t,
 /* Deep equality (floats by bits, NaN == NaN). */
 bool lat_cval_equal(const lat_cval_t *a, const lat_cval_t *b);
 
+
+/* ---- instantiation and linking (component_instance.c) -------------------------------
+ *
+ * A linker (lat_clinker_t) holds what the host provides: named instances
+ * (an interface name such as "wasi:io/streams@0.2.12", or a plain label)
+ * described by instance types, the C functions behind their function
+ * exports, and host resource types.  It is built once, then only read: one
+ * linker serves any number of instantiations, on any threads.
+ *
+ * lat_cinstance_new replays a decoded component's definitions against a
+ * store: imports are matched with the linker's instances by name (interface
+ * names through lat_cname_version_compatible, so a 0.2.12 host serves 0.2.0
+ * to 0.2.12 imports) and then by type (lat_ctype_check_subtype rules);
+ * core modules are instantiated, `canon lower` becomes a core host function
+ * that lifts its arguments from the caller's memory, calls the target (a
+ * host function or another component's lifted export) and lowers the
+ * result; `canon lift` makes a component function callable with
+ * lat_cfunc_call.  Every component instance has its own handle table and
+ * reentrance flags (lat_cabi_instance_t); host resources get one run-time
+ * type per instantiation so their destructors see that instance's host data.
+ */
+typedef struct lat_clinker lat_clinker_t;
+typedef struct lat_cinstance lat_cinstance_t;
+typedef struct lat_cfunc lat_cfunc_t;
+typedef struct lat_chost_call lat_chost_call_t;
+
+/* A host function: args are lifted already (borrowed; they live until it
+ * returns); it writes its result (when the function type has one) to
+ * *result, allocating in lat_chost_call_arena.  Returns LAT_OK, or LAT_TRAP
+ * after lat_chost_call_trap. */
+typedef lat_status (*lat_chost_fn)(lat_chost_call_t *call, void *env,
+                                   const lat_cval_t *args, uint32_t nargs,
+                                   lat_cval_t *result);
+/* Destructor of a host resource (the guest dropped its last own handle).
+ * data is the instance's host data (lat_cinstance_new). */
+typedef void (*lat_chost_dtor_fn)(void *data, void *env, uint32_t rep);
+
+lat_status lat_clinker_new(lat_clinker_t **out);
+void lat_clinker_free(lat_clinker_t *l); /* accepts NULL */
+/* Arena for types the host builds (lives as long as the linker). */
+lat_arena_t *lat_clinker_arena(lat_clinker_t *l);
+/* A new host resource type; *out is its RESOURCE node (use it in the
+ * instance types), *out_id its number for lat_chost_call_rtype. */
+lat_status lat_clinker_resource(lat_clinker_t *l, const char *name,
+                                const lat_ctype_t **out, uint32_t *out_id);
+lat_status lat_clinker_resource_dtor(lat_clinker_t *l, uint32_t id,
+                                     lat_chost_dtor_fn dtor, void *env);
+/* The resource node of id. */
+const lat_ctype_t *lat_clinker_resource_type(const lat_clinker_t *l,
+                                             uint32_t id);
+/* Defines instance `name` of type `type` (an INSTANCE type whose resource
+ * exports are nodes made by lat_clinker_resource).  name is copied. */
+lat_status lat_clinker_instance(lat_clinker_t *l, const char *name,
+                                const lat_ctype_t *type, uint32_t *out_index,
+                                lat_error_t *err);
+/* Finds an instance by exact name; UINT32_MAX when none. */
+uint32_t lat_clinker_find(const lat_clinker_t *l, const char *name);
+const lat_ctype_t *lat_clinker_instance_type(const lat_clinker_t *l,
+                                             uint32_t index);
+/* Implements function export `name` of instance `index`.  A function
+ * export left without an implementation links, and traps when called
+ * ("not implemented by the host"). */
+lat_status lat_clinker_func(lat_clinker_t *l, uint32_t index, const char *name,
+                            lat_chost_fn fn, void *env, lat_error_t *err);
+
+/* Inside a host function. */
+void *lat_chost_call_data(const lat_chost_call_t *c);
+lat_arena_t *lat_chost_call_arena(lat_chost_call_t *c);
+lat_wasm_store_t *lat_chost_call_store(const lat_chost_call_t *c);
+/* This instantiation's run-time type of host resource id. */
+const lat_cabi_rtype_t *lat_chost_call_rtype(const lat_chost_call_t *c,
+                                             uint32_t id);
+/* Traps the calling guest (LAT_TRAP_EXIT with code for an exit); returns
+ * LAT_TRAP for the host function to return. */
+lat_status lat_chost_call_trap(lat_chost_call_t *c, lat_wasm_trap_t trap,
+                               int code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* Instantiates c in store s (which must outlive the instance, and must not
+ * be freed before it: free the instance first, then the store).  host_data
+ * is handed to host functions and destructors.  LAT_EUNLINKABLE names the
+ * import that is missing or mistyped; LAT_TRAP when a start function traps.
+ * Returns new (free with lat_cinstance_free). */
+lat_status lat_cinstance_new(lat_wasm_store_t *s, const lat_component_t *c,
+                             const lat_clinker_t *l, void *host_data,
+                             lat_cinstance_t **out, lat_error_t *err);
+void lat_cinstance_free(lat_cinstance_t *ci); /* accepts NULL */
+/* An exported function: `iface` NULL for a function exported at the top
+ * level, else the exported instance's name (interface names match by
+ * compatible version) and `name` the function in it.  NULL when absent. */
+lat_cfunc_t *lat_cinstance_func(lat_cinstance_t *ci, const char *iface,
+                                const char *name);
+const lat_ctype_t *lat_cfunc_type(const lat_cfunc_t *f);
+/* Calls f (lowering args into the callee, lifting its result into arena,
+ * running post-return).  *out_result is written when the type has a
+ * result.  LAT_TRAP with the reason in err; the store tells the trap code
+ * (LAT_TRAP_EXIT and the exit code for wasi:cli/exit). */
+lat_status lat_cfunc_call(lat_cinstance_t *ci, lat_cfunc_t *f,
+                          const lat_cval_t *args, uint32_t nargs,
+                          lat_cval_t *out_result, lat_arena_t *arena,
+                          lat_error_t *err);
+
+
+/* Reads WIT text (one or more `package ...;` sections with their
+ * interfaces; see component_wit.c for the subset) and defines every stable
+ * interface as a linker instance "ns:pkg/iface@version".  Packages that
+ * `use` others must come after them in the same text.  LAT_EINVALID with
+ * the line on a syntax or name error. */
+lat_status lat_clinker_add_wit(lat_clinker_t *l, const char *text, size_t len,
+                               lat_error_t *err);
+/* The id of resource `name` exported by instance `iface` (exact name);
+ * false when there is none. */
+bool lat_clinker_resource_find(const lat_clinker_t *l, const char *iface,
+                               const char *name, uint32_t *out_id);
+
 #endif

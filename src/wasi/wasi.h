@@ -97,4 +97,35 @@ size_t lat_wasi_p1_total(void);
  * a bound on "launch to first guest instruction" for start-up measurements. */
 uint64_t lat_wasi_first_call_ns(const lat_wasi_t *w);
 
+
+/* ---- WASI 0.2 (wasi_p2*.c) -------------------------------------------------
+ *
+ * The WASI 0.2.12 interfaces as component-model host instances: wasi:io
+ * (error, poll, streams), wasi:clocks (monotonic, wall), wasi:random
+ * (random, insecure, insecure-seed), wasi:cli (environment, exit, run's
+ * imports, stdin/stdout/stderr, terminal-* which report no terminal),
+ * wasi:filesystem (types, preopens: the grants and sandbox of the preview-1
+ * context) and wasi:sockets (present; every socket is denied).  Imports of
+ * any 0.2.x version link (see lat_cname_version_compatible).
+ *
+ * Usage:
+ *   lat_clinker_new(&l); lat_wasi_p2_add_to_linker(l, &err);  // once
+ *   per instance: lat_wasi_new(&cfg, &w, ...) + grants as for preview 1;
+ *   lat_wasi_p2_new(w, &p2); lat_cinstance_new(store, comp, l, p2, &ci, ...);
+ *   call wasi:cli/run's run: wasi:cli/exit traps with LAT_TRAP_EXIT;
+ *   lat_cinstance_free(ci); lat_wasm_store_free(store); lat_wasi_p2_free(p2);
+ *   lat_wasi_free(w).
+ */
+#include "../component/component.h"
+
+typedef struct lat_wasi_p2 lat_wasi_p2_t;
+
+/* Adds the WASI 0.2 interfaces and their host functions to l (call once
+ * per linker). */
+lat_status lat_wasi_p2_add_to_linker(lat_clinker_t *l, lat_error_t *err);
+/* Per-instance state over w (borrowed; must outlive it).  Returns new (free
+ * with lat_wasi_p2_free, after the instance). */
+lat_status lat_wasi_p2_new(lat_wasi_t *w, lat_wasi_p2_t **out);
+void lat_wasi_p2_free(lat_wasi_p2_t *p); /* accepts NULL; closes its fds */
+
 #endif

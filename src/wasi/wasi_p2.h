@@ -1,0 +1,96 @@
+/* wasi_p2.h: private to the WASI 0.2 host (wasi_p2*.c).
+ *
+ * The per-instance state is a table of host objects (streams, descriptors,
+ * directory streams, pollables, errors, networks) indexed by resource rep
+ * (index + 1); the guest holds handles to them in its own handle table
+ * (the canonical ABI's), and drops them through the resource destructors
+ * registered with the linker.  Arguments, environment, stdio and directory
+ * grants come from the preview-1 context (lat_wasi_t), so `lattice run`
+ * builds one context for either kind of program and both share the
+ * openat2 sandbox rules.
+ */
+#ifndef LAT_WASI_P2_H
+#define LAT_WASI_P2_H
+
+#include <dirent.h>
+#include <time.h>
+
+#include "wasi_int.h"
+
+extern const char lat__wasi_p2_wit[];
+extern const char lat__wasi_http_wit[];
+
+enum {
+  P2_FREE = 0,
+  P2_IN,      /* input-stream */
+  P2_OUT,     /* output-stream */
+  P2_DESC,    /* descriptor */
+  P2_DIRS,    /* directory-entry-stream */
+  P2_POLL,    /* pollable */
+  P2_ERR,     /* io error */
+  P2_NET,     /* network (denied) */
+};
+
+typedef struct {
+  uint8_t kind;
+  bool owned;       /* fd is ours to close */
+  bool readonly;    /* DESC: under a read-only grant */
+  bool positional;  /* IN/OUT on a file: pread/pwrite at off */
+  bool append;      /* OUT: append mode */
+  bool eof;         /* IN: end reached */
+  int fd;           /* host fd or -1 */
+  uint64_t off;
+  uint32_t dflags;  /* DESC: descriptor-flags bits */
+  DIR *dir;         /* DIRS */
+  uint64_t until;   /* POLL: monotonic deadline (0: ready, unless fd) */
+  int pfd;          /* POLL: fd to wait for, or -1 */
+  short pevents;
+  int err;          /* ERR: errno */
+} lat__p2_obj_t;
+
+struct lat_wasi_p2 {
+  lat_wasi_t *w;          /* borrowed */
+  lat__p2_obj_t *o;
+  uint32_t n, cap;
+  uint32_t *free_;
+  uint32_t nfree, capfree;
+};
+
+/* Resource ids in the linker (the env of every host function). */
+typedef struct {
+  uint32_t error, pollable, input, output, descriptor, dirstream, network,
+      tcp, udp, resolve, term_in, term_out;
+} lat__p2_ids_t;
+
+#define P2_MAX_OBJS 65536u
+#define P2_MAX_IO (64u << 20) /* bytes per read/write call */
+
+/* Object table (wasi_p2.c). */
+lat__p2_obj_t *lat__p2_get(lat_wasi_p2_t *p, uint32_t rep, uint8_t kind);
+/* Adds o; returns its rep or 0 when the table is full (o's fd is then
+ * closed when owned). */
+uint32_t lat__p2_add(lat_wasi_p2_t *p, const lat__p2_obj_t *o);
+
+/* Value builders (results are allocated in a). */
+lat_cval_t *lat__p2_val(lat_arena_t *a, uint8_t kind);
+void lat__p2_result(lat_cval_t *out, bool is_err, lat_cval_t *payload);
+lat_cval_t *lat__p2_own(lat_arena_t *a, const lat_cabi_rtype_t *rt, uint32_t rep);
+lat_cval_t *lat__p2_u64(lat_arena_t *a, uint64_t v);
+lat_cval_t *lat__p2_enum(lat_arena_t *a, uint32_t disc);
+lat_cval_t *lat__p2_bytes(lat_arena_t *a, const void *p, size_t n);
+lat_cval_t *lat__p2_string(lat_arena_t *a, const char *s, size_t n);
+lat_cval_t *lat__p2_option(lat_arena_t *a, lat_cval_t *some);
+
+/* errno -> wasi:filesystem error-code discriminant. */
+uint32_t lat__p2_fs_errno(int e);
+
+/* Registration (each file adds its functions). */
+typedef struct {
+  const char *iface; /* without version */
+  const char *name;
+  lat_chost_fn fn;
+} lat__p2_fn_t;
+extern const lat__p2_fn_t lat__p2_fs_fns[];
+extern const size_t lat__p2_fs_nfns;
+
+#endif

@@ -29,7 +29,7 @@
  *   call_import  8:func 12:argslot                           16
  *   call_indirect 8:type 12:table 16:index 20:argslot        24
  *   ret          -                                           8
- *   ret1         8:a   (slot 0 = slot a, then return)        16
+ *   ret1         8:a   (slot 0 = acc = slot a, then return)  16
  *   select       8:d 12:a 16:b 20:cond                       24
  *   global_get   8:d 12:global ; global_set 8:a 12:global    16
  *   loads        8:d 12:addr 16:offset  (_a: addr = acc)     24

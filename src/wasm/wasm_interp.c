@@ -395,8 +395,9 @@ L_br_table: {
   pc += (int32_t)rd32(pc + 16 + 4 * (size_t)i);
   BACKEDGE();
 }
-L_ret1:
-  fp[0] = SL(8);
+L_ret1: /* one result: also left in acc for the caller's next op */
+  acc = SL(8);
+  fp[0] = acc;
   goto L_ret;
 L_ret:
   if (fr == fr_base) {

@@ -496,9 +496,10 @@ static void emit_return(tr_t *t) {
   }
   if (n == 1 && t->vs[t->vsp - 1].type != LAT_V128) {
     const vval_t *v = &t->vs[t->vsp - 1];
-    if (v->kind == K_CONST) {
+    if (v->kind == K_CONST) { /* still via ret1, which sets acc */
       emit_const(t, 0, v->c, v->type);
-      emit(t, LAT_OP_ret, 8);
+      uint8_t *p = emit(t, LAT_OP_ret1, 16);
+      put32(p + 8, 0);
       return;
     }
     uint8_t *p = emit(t, LAT_OP_ret1, 16);
@@ -1228,6 +1229,15 @@ static void do_call(tr_t *t, const lat_wasm_functype_t *ft, unsigned op,
     put32(p + 12, argslot);
   }
   for (uint32_t i = 0; i < ft->nresults; i++) push_slot(t, ft->results[i]);
+  /* a wasm callee of this module returns one result through ret1, which
+   * leaves it in acc (host functions do not: not for call_import) */
+  if (op == LAT_OP_call && ft->nresults == 1 && ft->results[0] != LAT_V128 &&
+      !t->err) {
+    t->acc_prev_end = t->acc_end;
+    t->acc_prev_slot = t->acc_slot;
+    t->acc_end = t->len;
+    t->acc_slot = argslot;
+  }
 }
 
 /* ---- the main loop ------------------------------------------------------------------ */

@@ -170,14 +170,8 @@ static lat_status skip_sexpr(P *p) {
     return LAT_OK;
   }
   size_t start = p->pos;
-  size_t depth = 0;
-  do {
-    uint8_t k = kind_at(p, p->pos);
-    if (k == LAT__TOK_EOF) return fail_at(p, start, "unclosed parenthesis");
-    if (k == LAT__TOK_LPAR) depth++;
-    if (k == LAT__TOK_RPAR) depth--;
-    p->pos++;
-  } while (depth > 0);
+  if (!lat__wat_skip_sexpr(p->lx, &p->pos))
+    return fail_at(p, start, "unclosed parenthesis");
   return LAT_OK;
 }
 
@@ -355,6 +349,40 @@ static lat_status parse_reftype(P *p, uint8_t *out) {
   return LAT_OK;
 }
 
+/* t* up to and including the `)` of a param, result or local group:
+ * appended to vt and counted in *count. */
+static lat_status parse_valtypes(P *p, lat_buf_t *vt, uint32_t *count) {
+  while (!at(p, LAT__TOK_RPAR)) {
+    uint8_t v;
+    TRY(parse_valtype(p, &v));
+    TRY(put(p, vt, v));
+    (*count)++;
+  }
+  return expect_rpar(p);
+}
+
+/* The rest of a `(param` or `(local` group: `$id t)` or `t*)`.  With names
+ * given, $id is bound there to the index *count (params and locals share the
+ * local index space). */
+static lat_status parse_decls(P *p, symtab_t *names, lat_buf_t *vt,
+                              uint32_t *count) {
+  if (!at(p, LAT__TOK_ID)) return parse_valtypes(p, vt, count);
+  if (names) {
+    const lat__tok_t *t = tk(p, p->pos);
+    lat_status st = sym_add(names, tsrc(p, p->pos), t->len, *count);
+    if (st == LAT_EARG)
+      return fail_at(p, p->pos, "duplicate local %.*s", (int)t->len,
+                     tsrc(p, p->pos));
+    if (st != LAT_OK) return oom(p);
+  }
+  p->pos++;
+  uint8_t v;
+  TRY(parse_valtype(p, &v));
+  TRY(put(p, vt, v));
+  (*count)++;
+  return expect_rpar(p);
+}
+
 /* Inline signature being parsed: params then results in one buffer. */
 typedef struct {
   lat_buf_t vt;
@@ -373,40 +401,12 @@ static lat_status parse_sig(P *p, sig_t *s, int name_mode) {
   s->np = s->nr = 0;
   while (lpar_kw(p, "param")) {
     p->pos += 2;
-    if (at(p, LAT__TOK_ID)) {
-      if (name_mode == 0) return unexpected(p);
-      if (name_mode == 2) {
-        const lat__tok_t *t = tk(p, p->pos);
-        lat_status st = sym_add(&p->locals, p->lx->src + t->off, t->len, s->np);
-        if (st == LAT_EARG)
-          return fail_at(p, p->pos, "duplicate local %.*s", (int)t->len,
-                         p->lx->src + t->off);
-        if (st != LAT_OK) return oom(p);
-      }
-      p->pos++;
-      uint8_t v;
-      TRY(parse_valtype(p, &v));
-      TRY(put(p, &s->vt, v));
-      s->np++;
-    } else {
-      while (!at(p, LAT__TOK_RPAR)) {
-        uint8_t v;
-        TRY(parse_valtype(p, &v));
-        TRY(put(p, &s->vt, v));
-        s->np++;
-      }
-    }
-    TRY(expect_rpar(p));
+    if (at(p, LAT__TOK_ID) && name_mode == 0) return unexpected(p);
+    TRY(parse_decls(p, name_mode == 2 ? &p->locals : NULL, &s->vt, &s->np));
   }
   while (lpar_kw(p, "result")) {
     p->pos += 2;
-    while (!at(p, LAT__TOK_RPAR)) {
-      uint8_t v;
-      TRY(parse_valtype(p, &v));
-      TRY(put(p, &s->vt, v));
-      s->nr++;
-    }
-    TRY(expect_rpar(p));
+    TRY(parse_valtypes(p, &s->vt, &s->nr));
   }
   if (s->np > 1000000 || s->nr > 1000000)
     return fail_at(p, p->pos, "too many parameters");
@@ -444,20 +444,30 @@ static lat_status find_or_add_type(P *p, const sig_t *s, uint32_t *out) {
   return add_type(p, s, out);
 }
 
+/* The optional `(type x)` of a typeuse or blocktype: whether it is there,
+ * x, and x's token for errors (pos when absent). */
+static lat_status parse_type_ref(P *p, bool *out_has, uint32_t *out_idx,
+                                 size_t *out_tok) {
+  *out_has = false;
+  *out_idx = 0;
+  *out_tok = p->pos;
+  if (!lpar_kw(p, "type")) return LAT_OK;
+  p->pos += 2;
+  *out_tok = p->pos;
+  TRY(parse_var(p, SP_TYPE, out_idx));
+  TRY(expect_rpar(p));
+  *out_has = true;
+  return LAT_OK;
+}
+
 /* typeuse ::= (type x)? (param ...)* (result ...)*
  * Returns the type index and, in *out_np, the parameter count. */
 static lat_status parse_typeuse(P *p, int name_mode, uint32_t *out_idx,
                                 uint32_t *out_np) {
-  bool has_type = false;
-  uint32_t idx = 0;
-  size_t type_tok = p->pos;
-  if (lpar_kw(p, "type")) {
-    p->pos += 2;
-    type_tok = p->pos;
-    TRY(parse_var(p, SP_TYPE, &idx));
-    TRY(expect_rpar(p));
-    has_type = true;
-  }
+  bool has_type;
+  uint32_t idx;
+  size_t type_tok;
+  TRY(parse_type_ref(p, &has_type, &idx, &type_tok));
   sig_t s;
   lat_buf_init(&s.vt);
   lat_status st = parse_sig(p, &s, name_mode);
@@ -549,16 +559,10 @@ static lat_status parse_local_ref(P *p, uint32_t *out) {
 
 /* blocktype: encoded into bt[0..*btn) (at most 5 bytes of s33). */
 static lat_status parse_blocktype(P *p, uint8_t bt[8], size_t *btn) {
-  bool has_type = false;
-  uint32_t idx = 0;
-  size_t type_tok = p->pos;
-  if (lpar_kw(p, "type")) {
-    p->pos += 2;
-    type_tok = p->pos;
-    TRY(parse_var(p, SP_TYPE, &idx));
-    TRY(expect_rpar(p));
-    has_type = true;
-  }
+  bool has_type;
+  uint32_t idx;
+  size_t type_tok;
+  TRY(parse_type_ref(p, &has_type, &idx, &type_tok));
   sig_t s;
   lat_buf_init(&s.vt);
   lat_status st = parse_sig(p, &s, 0);
@@ -659,17 +663,10 @@ static lat_status parse_int_imm(P *p, unsigned bits, uint64_t *out) {
   return LAT_OK;
 }
 
-static lat_status parse_f32_imm(P *p, uint32_t *out) {
+static lat_status parse_float_imm(P *p, unsigned bits, uint64_t *out) {
   if (!at(p, LAT__TOK_RESERVED) && !at(p, LAT__TOK_KEYWORD)) return unexpected(p);
-  lat__num_result r = lat__wat_parse_f32(tsrc(p, p->pos), tk(p, p->pos)->len, out);
-  if (r != LAT__NUM_OK) return num_fail(p, r);
-  p->pos++;
-  return LAT_OK;
-}
-
-static lat_status parse_f64_imm(P *p, uint64_t *out) {
-  if (!at(p, LAT__TOK_RESERVED) && !at(p, LAT__TOK_KEYWORD)) return unexpected(p);
-  lat__num_result r = lat__wat_parse_f64(tsrc(p, p->pos), tk(p, p->pos)->len, out);
+  lat__num_result r = lat__wat_parse_float(tsrc(p, p->pos), tk(p, p->pos)->len,
+                                           bits, out);
   if (r != LAT__NUM_OK) return num_fail(p, r);
   p->pos++;
   return LAT_OK;
@@ -680,52 +677,43 @@ static void put_le(uint8_t *d, uint64_t v, unsigned n) {
 }
 
 static lat_status parse_v128(P *p, uint8_t out[16]) {
-  static const struct {
-    const char *n;
-    unsigned lanes, bits;
-    bool fl;
-  } shapes[] = {{"i8x16", 16, 8, false}, {"i16x8", 8, 16, false},
-                {"i32x4", 4, 32, false}, {"i64x2", 2, 64, false},
-                {"f32x4", 4, 32, true},  {"f64x2", 2, 64, true}};
-  size_t k;
-  for (k = 0; k < 6; k++)
-    if (is_kw(p, shapes[k].n)) break;
-  if (k == 6) return unexpected(p);
+  lat__v128_shape_t sh;
+  if (!at(p, LAT__TOK_KEYWORD) ||
+      lat__wat_v128_shape(tsrc(p, p->pos), tk(p, p->pos)->len, &sh) < 0)
+    return unexpected(p);
   p->pos++;
-  unsigned bytes = shapes[k].bits / 8;
-  for (unsigned i = 0; i < shapes[k].lanes; i++) {
+  unsigned bytes = sh.bits / 8;
+  for (unsigned i = 0; i < sh.lanes; i++) {
     uint64_t v;
     if (at(p, LAT__TOK_RPAR) || at(p, LAT__TOK_LPAR) || at(p, LAT__TOK_EOF))
       return fail_at(p, p->pos, "wrong number of lane literals");
-    if (shapes[k].fl && bytes == 4) {
-      uint32_t b;
-      TRY(parse_f32_imm(p, &b));
-      v = b;
-    } else if (shapes[k].fl) {
-      TRY(parse_f64_imm(p, &v));
-    } else {
-      TRY(parse_int_imm(p, shapes[k].bits, &v));
-    }
+    if (sh.fl) TRY(parse_float_imm(p, sh.bits, &v));
+    else TRY(parse_int_imm(p, sh.bits, &v));
     put_le(out + i * bytes, v, bytes);
   }
   return LAT_OK;
 }
 
-/* Emits op and its immediates, reading them from the tokens at pos. */
+/* else and end: structural, never instructions of their own */
+static bool is_block_end(const lat__wat_op_t *op) {
+  return op->prefix == 0 && (op->code == LAT_OP_ELSE || op->code == LAT_OP_END);
+}
+
+/* Emits op and its immediates, reading them from the tokens at pos.  The
+ * cases are wasm_opcodes.h's immediate kinds. */
 static lat_status op_imm(P *p, lat_buf_t *o, const lat__wat_op_t *op) {
   uint32_t a, b;
-  switch ((lat__imm_kind)op->imm) {
-  case LAT__IMM_NONE:
+  switch ((enum lat_wasm_imm)op->imm) {
+  case LAT_IMM_NONE:
+    if (is_block_end(op)) return unexpected(p);
     return emit_op(p, o, op);
-  case LAT__IMM_BLOCK:
-  case LAT__IMM_ELSE:
-  case LAT__IMM_END:
+  case LAT_IMM_BLOCK:
     return unexpected(p); /* handled structurally by the callers */
-  case LAT__IMM_LABEL:
+  case LAT_IMM_LABEL:
     TRY(parse_label_ref(p, &a));
     TRY(emit_op(p, o, op));
     return put_u(p, o, a);
-  case LAT__IMM_BR_TABLE: {
+  case LAT_IMM_BR_TABLE: {
     size_t start = p->pos;
     uint32_t n = 0;
     while (is_var(p)) {
@@ -742,11 +730,11 @@ static lat_status op_imm(P *p, lat_buf_t *o, const lat__wat_op_t *op) {
     }
     return LAT_OK;
   }
-  case LAT__IMM_FUNC:
+  case LAT_IMM_FUNC:
     TRY(parse_var(p, SP_FUNC, &a));
     TRY(emit_op(p, o, op));
     return put_u(p, o, a);
-  case LAT__IMM_CALL_INDIRECT: {
+  case LAT_IMM_CALL_INDIRECT: {
     uint32_t table = 0, type, np;
     if (is_var(p)) TRY(parse_var(p, SP_TABLE, &table));
     TRY(parse_typeuse(p, 0, &type, &np));
@@ -754,20 +742,20 @@ static lat_status op_imm(P *p, lat_buf_t *o, const lat__wat_op_t *op) {
     TRY(put_u(p, o, type));
     return put_u(p, o, table);
   }
-  case LAT__IMM_LOCAL:
+  case LAT_IMM_LOCAL:
     TRY(parse_local_ref(p, &a));
     TRY(emit_op(p, o, op));
     return put_u(p, o, a);
-  case LAT__IMM_GLOBAL:
+  case LAT_IMM_GLOBAL:
     TRY(parse_var(p, SP_GLOBAL, &a));
     TRY(emit_op(p, o, op));
     return put_u(p, o, a);
-  case LAT__IMM_TABLE:
+  case LAT_IMM_TABLE:
     a = 0;
     if (is_var(p)) TRY(parse_var(p, SP_TABLE, &a));
     TRY(emit_op(p, o, op));
     return put_u(p, o, a);
-  case LAT__IMM_TABLE_COPY:
+  case LAT_IMM_TABLE_TABLE:
     a = b = 0;
     if (is_var(p)) {
       TRY(parse_var(p, SP_TABLE, &a));
@@ -776,7 +764,7 @@ static lat_status op_imm(P *p, lat_buf_t *o, const lat__wat_op_t *op) {
     TRY(emit_op(p, o, op));
     TRY(put_u(p, o, a));
     return put_u(p, o, b);
-  case LAT__IMM_TABLE_INIT: {
+  case LAT_IMM_ELEM_TABLE: {
     size_t first = p->pos;
     if (!is_var(p)) return unexpected(p);
     p->pos++;
@@ -793,90 +781,84 @@ static lat_status op_imm(P *p, lat_buf_t *o, const lat__wat_op_t *op) {
     TRY(put_u(p, o, b));
     return put_u(p, o, a);
   }
-  case LAT__IMM_ELEM:
+  case LAT_IMM_ELEM:
     TRY(parse_var(p, SP_ELEM, &a));
     TRY(emit_op(p, o, op));
     return put_u(p, o, a);
-  case LAT__IMM_DATA:
+  case LAT_IMM_DATA:
     TRY(parse_var(p, SP_DATA, &a));
     p->uses_datacount = true;
     TRY(emit_op(p, o, op));
     return put_u(p, o, a);
-  case LAT__IMM_MEMORY_INIT:
+  case LAT_IMM_DATA_MEM:
     TRY(parse_var(p, SP_DATA, &a));
     p->uses_datacount = true;
     TRY(emit_op(p, o, op));
     TRY(put_u(p, o, a));
     return put(p, o, 0);
-  case LAT__IMM_ZERO:
+  case LAT_IMM_MEM0:
     TRY(emit_op(p, o, op));
     return put(p, o, 0);
-  case LAT__IMM_ZERO2:
+  case LAT_IMM_MEM_MEM:
     TRY(emit_op(p, o, op));
     TRY(put(p, o, 0));
     return put(p, o, 0);
-  case LAT__IMM_MEMARG:
+  case LAT_IMM_MEMARG:
     TRY(emit_op(p, o, op));
-    return parse_memarg(p, o, op->align);
-  case LAT__IMM_MEMARG_LANE:
+    return parse_memarg(p, o, op->arg);
+  case LAT_IMM_MEMLANE:
     TRY(emit_op(p, o, op));
-    TRY(parse_memarg(p, o, op->align));
+    TRY(parse_memarg(p, o, op->arg));
     return parse_lane(p, o, false);
-  case LAT__IMM_I32: {
+  case LAT_IMM_I32: {
     uint64_t v;
     TRY(parse_int_imm(p, 32, &v));
     TRY(emit_op(p, o, op));
     return put_s(p, o, (int32_t)(uint32_t)v);
   }
-  case LAT__IMM_I64: {
+  case LAT_IMM_I64: {
     uint64_t v;
     TRY(parse_int_imm(p, 64, &v));
     TRY(emit_op(p, o, op));
     return put_s(p, o, (int64_t)v);
   }
-  case LAT__IMM_F32: {
-    uint32_t v;
-    uint8_t d[4];
-    TRY(parse_f32_imm(p, &v));
-    TRY(emit_op(p, o, op));
-    put_le(d, v, 4);
-    return put_bytes(p, o, d, 4);
-  }
-  case LAT__IMM_F64: {
+  case LAT_IMM_F32:
+  case LAT_IMM_F64: {
+    unsigned bytes = op->imm == LAT_IMM_F32 ? 4 : 8;
     uint64_t v;
     uint8_t d[8];
-    TRY(parse_f64_imm(p, &v));
+    TRY(parse_float_imm(p, bytes * 8, &v));
     TRY(emit_op(p, o, op));
-    put_le(d, v, 8);
-    return put_bytes(p, o, d, 8);
+    put_le(d, v, bytes);
+    return put_bytes(p, o, d, bytes);
   }
-  case LAT__IMM_V128: {
+  case LAT_IMM_V128: {
     uint8_t d[16];
     TRY(parse_v128(p, d));
     TRY(emit_op(p, o, op));
     return put_bytes(p, o, d, 16);
   }
-  case LAT__IMM_SHUFFLE:
+  case LAT_IMM_SHUFFLE:
     TRY(emit_op(p, o, op));
     for (int i = 0; i < 16; i++) TRY(parse_lane(p, o, true));
     if (at(p, LAT__TOK_RESERVED)) return fail_at(p, p->pos, "invalid lane length");
     return LAT_OK;
-  case LAT__IMM_LANE:
+  case LAT_IMM_LANE:
     TRY(emit_op(p, o, op));
     return parse_lane(p, o, false);
-  case LAT__IMM_SELECT: {
-    if (!lpar_kw(p, "result")) return emit_op(p, o, op);
+  case LAT_IMM_SELECT_T: { /* the index's `select`: 0x1b unless typed */
+    if (!lpar_kw(p, "result")) return put(p, o, LAT_OP_SELECT);
     sig_t s;
     lat_buf_init(&s.vt);
     lat_status st = parse_sig(p, &s, 0);
     if (st == LAT_OK && s.np != 0) st = unexpected(p);
-    if (st == LAT_OK) st = put(p, o, 0x1c);
+    if (st == LAT_OK) st = put(p, o, LAT_OP_SELECT_T);
     if (st == LAT_OK) st = put_u(p, o, s.nr);
     if (st == LAT_OK && s.nr) st = put_bytes(p, o, s.vt.data, s.nr);
     lat_buf_fini(&s.vt);
     return st;
   }
-  case LAT__IMM_REF_NULL:
+  case LAT_IMM_REFTYPE:
     TRY(emit_op(p, o, op));
     if (is_kw(p, "func")) {
       p->pos++;
@@ -887,6 +869,9 @@ static lat_status op_imm(P *p, lat_buf_t *o, const lat__wat_op_t *op) {
       return put(p, o, LAT_EXTERNREF);
     }
     return unexpected(p);
+  case LAT_IMM_ILLEGAL:
+  case LAT_IMM_COUNT:
+    break; /* never in the table */
   }
   return unexpected(p);
 }
@@ -901,29 +886,35 @@ static lat_status enter(P *p) {
   return LAT_OK;
 }
 
+/* The keyword at pos of block/loop/if, its label and its blocktype (into
+ * bt[0..*btn)); *label is the label's token, SIZE_MAX when there is none. */
+static lat_status block_head(P *p, size_t *label, uint8_t bt[8], size_t *btn) {
+  p->pos++;
+  *label = SIZE_MAX;
+  if (at(p, LAT__TOK_ID)) *label = p->pos++;
+  return parse_blocktype(p, bt, btn);
+}
+
 /* block/loop/if in plain syntax; pos is at the keyword */
 static lat_status block_plain(P *p, lat_buf_t *o, const lat__wat_op_t *op) {
   uint8_t bt[8];
-  size_t btn;
-  p->pos++;
-  size_t label = SIZE_MAX;
-  if (at(p, LAT__TOK_ID)) label = p->pos++;
-  TRY(parse_blocktype(p, bt, &btn));
-  TRY(put(p, o, (uint8_t)op->code));
+  size_t btn, label;
+  TRY(block_head(p, &label, bt, &btn));
+  TRY(put(p, o, op->code));
   TRY(put_bytes(p, o, bt, btn));
   TRY(push_label(p, label));
   TRY(instrs(p, o));
-  if (op->code == 0x04 && is_kw(p, "else")) {
+  if (op->code == LAT_OP_IF && is_kw(p, "else")) {
     p->pos++;
     TRY(check_end_label(p));
-    TRY(put(p, o, 0x05));
+    TRY(put(p, o, LAT_OP_ELSE));
     TRY(instrs(p, o));
   }
   if (!is_kw(p, "end")) return unexpected(p);
   p->pos++;
   TRY(check_end_label(p));
   p->nlabels--;
-  return put(p, o, 0x0b);
+  return put(p, o, LAT_OP_END);
 }
 
 /* Keywords of the grammar that are not instructions: the reference lexer
@@ -946,13 +937,13 @@ static lat_status not_an_op(P *p) {
 static lat_status instr_plain(P *p, lat_buf_t *o) {
   const lat__wat_op_t *op = lookup_op(p);
   if (!op) return not_an_op(p);
-  if (op->imm == LAT__IMM_BLOCK) {
+  if (op->imm == LAT_IMM_BLOCK) {
     TRY(enter(p));
     TRY(block_plain(p, o, op));
     p->depth--;
     return LAT_OK;
   }
-  if (op->imm == LAT__IMM_ELSE || op->imm == LAT__IMM_END) return unexpected(p);
+  if (is_block_end(op)) return unexpected(p);
   p->pos++;
   return op_imm(p, o, op);
 }
@@ -960,38 +951,35 @@ static lat_status instr_plain(P *p, lat_buf_t *o) {
 /* (block ...), (loop ...), (if ...); pos is at the keyword */
 static lat_status block_folded(P *p, lat_buf_t *o, const lat__wat_op_t *op) {
   uint8_t bt[8];
-  size_t btn;
-  p->pos++;
-  size_t label = SIZE_MAX;
-  if (at(p, LAT__TOK_ID)) label = p->pos++;
-  TRY(parse_blocktype(p, bt, &btn));
-  if (op->code != 0x04) {
-    TRY(put(p, o, (uint8_t)op->code));
+  size_t btn, label;
+  TRY(block_head(p, &label, bt, &btn));
+  if (op->code != LAT_OP_IF) {
+    TRY(put(p, o, op->code));
     TRY(put_bytes(p, o, bt, btn));
     TRY(push_label(p, label));
     TRY(instrs(p, o));
     TRY(expect_rpar(p));
     p->nlabels--;
-    return put(p, o, 0x0b);
+    return put(p, o, LAT_OP_END);
   }
   while (at(p, LAT__TOK_LPAR) && !kw_at(p, p->pos + 1, "then"))
     TRY(instr_folded(p, o));
   if (!lpar_kw(p, "then")) return unexpected(p);
   p->pos += 2;
-  TRY(put(p, o, 0x04));
+  TRY(put(p, o, LAT_OP_IF));
   TRY(put_bytes(p, o, bt, btn));
   TRY(push_label(p, label));
   TRY(instrs(p, o));
   TRY(expect_rpar(p));
   if (lpar_kw(p, "else")) {
     p->pos += 2;
-    TRY(put(p, o, 0x05));
+    TRY(put(p, o, LAT_OP_ELSE));
     TRY(instrs(p, o));
     TRY(expect_rpar(p));
   }
   TRY(expect_rpar(p));
   p->nlabels--;
-  return put(p, o, 0x0b);
+  return put(p, o, LAT_OP_END);
 }
 
 static lat_status instr_folded(P *p, lat_buf_t *o) {
@@ -999,12 +987,12 @@ static lat_status instr_folded(P *p, lat_buf_t *o) {
   p->pos++; /* ( */
   const lat__wat_op_t *op = lookup_op(p);
   if (!op) return not_an_op(p);
-  if (op->imm == LAT__IMM_BLOCK) {
+  if (op->imm == LAT_IMM_BLOCK) {
     TRY(block_folded(p, o, op));
     p->depth--;
     return LAT_OK;
   }
-  if (op->imm == LAT__IMM_ELSE || op->imm == LAT__IMM_END) return unexpected(p);
+  if (is_block_end(op)) return unexpected(p);
   p->pos++;
   size_t imm_start = p->pos;
   size_t saved_len = o->len;
@@ -1093,6 +1081,19 @@ static lat_status inline_import(P *p, bool *is_import) {
   return LAT_OK;
 }
 
+/* `(func|table|memory|global $id?` with its inline exports and import:
+ * numbers the definition in space sp (extern kind `kind`).  An import's
+ * entry is left after its kind byte, for the caller's type. */
+static lat_status field_head(P *p, int sp, uint8_t kind, uint32_t *out_idx,
+                             bool *out_import) {
+  p->pos += 2;
+  if (at(p, LAT__TOK_ID)) p->pos++;
+  *out_idx = p->next[sp]++;
+  TRY(inline_exports(p, kind, *out_idx));
+  TRY(inline_import(p, out_import));
+  return *out_import ? put(p, &p->sec_import, kind) : LAT_OK;
+}
+
 static lat_status parse_limit(P *p, uint32_t *out) {
   uint64_t v;
   if (!is_num_tok(p, p->pos)) return unexpected(p);
@@ -1148,61 +1149,73 @@ static lat_status field_type(P *p) {
   return skip_sexpr(p);
 }
 
+/* The `func|table|memory|global` keyword at pos: its space and extern kind. */
+static bool extern_kw(const P *p, int *out_sp, uint8_t *out_kind) {
+  static const struct {
+    const char *kw;
+    int sp;
+    uint8_t kind;
+  } kinds[] = {{"func", SP_FUNC, LAT_EXTERN_FUNC},
+               {"table", SP_TABLE, LAT_EXTERN_TABLE},
+               {"memory", SP_MEM, LAT_EXTERN_MEMORY},
+               {"global", SP_GLOBAL, LAT_EXTERN_GLOBAL}};
+  for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
+    if (is_kw(p, kinds[i].kw)) {
+      *out_sp = kinds[i].sp;
+      *out_kind = kinds[i].kind;
+      return true;
+    }
+  }
+  return false;
+}
+
+/* An import's type, after its kind byte in the import section, for both
+ * `(import "m" "n" (kind ...))` and the inline `(kind (import "m" "n") ...)`. */
+static lat_status import_desc(P *p, int sp) {
+  lat_buf_t *o = &p->sec_import;
+  switch (sp) {
+  case SP_FUNC: {
+    uint32_t type, np;
+    TRY(parse_typeuse(p, 1, &type, &np));
+    return put_u(p, o, type);
+  }
+  case SP_TABLE:
+    return parse_tabletype(p, o);
+  case SP_MEM:
+    return parse_limits(p, o, NULL);
+  default:
+    return parse_globaltype(p, o);
+  }
+}
+
 static lat_status field_import(P *p) {
   p->pos += 2;
   TRY(parse_name(p, &p->sec_import));
   TRY(parse_name(p, &p->sec_import));
   if (!at(p, LAT__TOK_LPAR)) return unexpected(p);
   p->pos++;
-  lat_buf_t *o = &p->sec_import;
-  if (is_kw(p, "func")) {
-    p->pos++;
-    if (at(p, LAT__TOK_ID)) p->pos++;
-    uint32_t type, np;
-    TRY(parse_typeuse(p, 1, &type, &np));
-    TRY(put(p, o, LAT_EXTERN_FUNC));
-    TRY(put_u(p, o, type));
-    p->next[SP_FUNC]++;
-  } else if (is_kw(p, "table")) {
-    p->pos++;
-    if (at(p, LAT__TOK_ID)) p->pos++;
-    TRY(put(p, o, LAT_EXTERN_TABLE));
-    TRY(parse_tabletype(p, o));
-    p->next[SP_TABLE]++;
-  } else if (is_kw(p, "memory")) {
-    p->pos++;
-    if (at(p, LAT__TOK_ID)) p->pos++;
-    TRY(put(p, o, LAT_EXTERN_MEMORY));
-    TRY(parse_limits(p, o, NULL));
-    p->next[SP_MEM]++;
-  } else if (is_kw(p, "global")) {
-    p->pos++;
-    if (at(p, LAT__TOK_ID)) p->pos++;
-    TRY(put(p, o, LAT_EXTERN_GLOBAL));
-    TRY(parse_globaltype(p, o));
-    p->next[SP_GLOBAL]++;
-  } else {
-    return unexpected(p);
-  }
+  int sp;
+  uint8_t kind;
+  if (!extern_kw(p, &sp, &kind)) return unexpected(p);
+  p->pos++;
+  if (at(p, LAT__TOK_ID)) p->pos++;
+  TRY(put(p, &p->sec_import, kind));
+  TRY(import_desc(p, sp));
+  p->next[sp]++;
   TRY(expect_rpar(p));
   p->n_import++;
   return expect_rpar(p);
 }
 
 static lat_status field_func(P *p) {
-  p->pos += 2;
-  if (at(p, LAT__TOK_ID)) p->pos++;
-  uint32_t idx = p->next[SP_FUNC]++;
-  TRY(inline_exports(p, LAT_EXTERN_FUNC, idx));
+  uint32_t idx;
   bool imp;
-  TRY(inline_import(p, &imp));
+  TRY(field_head(p, SP_FUNC, LAT_EXTERN_FUNC, &idx, &imp));
   uint32_t type, np;
   sym_clear(&p->locals);
   p->nlabels = 0;
   if (imp) {
-    TRY(parse_typeuse(p, 1, &type, &np));
-    TRY(put(p, &p->sec_import, LAT_EXTERN_FUNC));
-    TRY(put_u(p, &p->sec_import, type));
+    TRY(import_desc(p, SP_FUNC));
     return expect_rpar(p);
   }
   TRY(parse_typeuse(p, 2, &type, &np));
@@ -1212,27 +1225,7 @@ static lat_status field_func(P *p) {
   p->local_types.len = 0;
   while (lpar_kw(p, "local")) {
     p->pos += 2;
-    if (at(p, LAT__TOK_ID)) {
-      const lat__tok_t *t = tk(p, p->pos);
-      lat_status st = sym_add(&p->locals, tsrc(p, p->pos), t->len, p->nlocals);
-      if (st == LAT_EARG)
-        return fail_at(p, p->pos, "duplicate local %.*s", (int)t->len,
-                       tsrc(p, p->pos));
-      if (st != LAT_OK) return oom(p);
-      p->pos++;
-      uint8_t vt;
-      TRY(parse_valtype(p, &vt));
-      TRY(put(p, &p->local_types, vt));
-      p->nlocals++;
-    } else {
-      while (!at(p, LAT__TOK_RPAR)) {
-        uint8_t vt;
-        TRY(parse_valtype(p, &vt));
-        TRY(put(p, &p->local_types, vt));
-        p->nlocals++;
-      }
-    }
-    TRY(expect_rpar(p));
+    TRY(parse_decls(p, &p->locals, &p->local_types, &p->nlocals));
   }
   p->body.len = 0;
   /* local declarations: runs of equal types */
@@ -1390,15 +1383,11 @@ static void elist_fini(elist_t *e) {
 }
 
 static lat_status field_table(P *p) {
-  p->pos += 2;
-  if (at(p, LAT__TOK_ID)) p->pos++;
-  uint32_t idx = p->next[SP_TABLE]++;
-  TRY(inline_exports(p, LAT_EXTERN_TABLE, idx));
+  uint32_t idx;
   bool imp;
-  TRY(inline_import(p, &imp));
+  TRY(field_head(p, SP_TABLE, LAT_EXTERN_TABLE, &idx, &imp));
   if (imp) {
-    TRY(put(p, &p->sec_import, LAT_EXTERN_TABLE));
-    TRY(parse_tabletype(p, &p->sec_import));
+    TRY(import_desc(p, SP_TABLE));
     return expect_rpar(p);
   }
   if ((is_kw(p, "funcref") || is_kw(p, "externref")) &&
@@ -1443,15 +1432,11 @@ static lat_status field_table(P *p) {
 }
 
 static lat_status field_memory(P *p) {
-  p->pos += 2;
-  if (at(p, LAT__TOK_ID)) p->pos++;
-  uint32_t idx = p->next[SP_MEM]++;
-  TRY(inline_exports(p, LAT_EXTERN_MEMORY, idx));
+  uint32_t idx;
   bool imp;
-  TRY(inline_import(p, &imp));
+  TRY(field_head(p, SP_MEM, LAT_EXTERN_MEMORY, &idx, &imp));
   if (imp) {
-    TRY(put(p, &p->sec_import, LAT_EXTERN_MEMORY));
-    TRY(parse_limits(p, &p->sec_import, NULL));
+    TRY(import_desc(p, SP_MEM));
     return expect_rpar(p);
   }
   if (lpar_kw(p, "data")) {
@@ -1494,15 +1479,11 @@ static lat_status field_memory(P *p) {
 }
 
 static lat_status field_global(P *p) {
-  p->pos += 2;
-  if (at(p, LAT__TOK_ID)) p->pos++;
-  uint32_t idx = p->next[SP_GLOBAL]++;
-  TRY(inline_exports(p, LAT_EXTERN_GLOBAL, idx));
+  uint32_t idx;
   bool imp;
-  TRY(inline_import(p, &imp));
+  TRY(field_head(p, SP_GLOBAL, LAT_EXTERN_GLOBAL, &idx, &imp));
   if (imp) {
-    TRY(put(p, &p->sec_import, LAT_EXTERN_GLOBAL));
-    TRY(parse_globaltype(p, &p->sec_import));
+    TRY(import_desc(p, SP_GLOBAL));
     return expect_rpar(p);
   }
   TRY(parse_globaltype(p, &p->sec_global));
@@ -1518,11 +1499,7 @@ static lat_status field_export(P *p) {
   p->pos++;
   int sp;
   uint8_t kind;
-  if (is_kw(p, "func")) { sp = SP_FUNC; kind = LAT_EXTERN_FUNC; }
-  else if (is_kw(p, "table")) { sp = SP_TABLE; kind = LAT_EXTERN_TABLE; }
-  else if (is_kw(p, "memory")) { sp = SP_MEM; kind = LAT_EXTERN_MEMORY; }
-  else if (is_kw(p, "global")) { sp = SP_GLOBAL; kind = LAT_EXTERN_GLOBAL; }
-  else return unexpected(p);
+  if (!extern_kw(p, &sp, &kind)) return unexpected(p);
   p->pos++;
   uint32_t idx;
   TRY(parse_var(p, sp, &idx));
@@ -1626,34 +1603,14 @@ static lat_status field_data(P *p) {
 
 /* ---- pass 1 ----------------------------------------------------------------------- */
 
-/* After `(kind $id?` and inline exports: is there an inline import? */
-static bool has_inline_import(P *p, size_t i) {
-  while (kind_at(p, i) == LAT__TOK_LPAR && kw_at(p, i + 1, "export")) {
-    size_t depth = 0;
-    do {
-      uint8_t k = kind_at(p, i);
-      if (k == LAT__TOK_EOF) return false;
-      if (k == LAT__TOK_LPAR) depth++;
-      if (k == LAT__TOK_RPAR) depth--;
-      i++;
-    } while (depth > 0);
-  }
-  return kind_at(p, i) == LAT__TOK_LPAR && kw_at(p, i + 1, "import");
-}
-
+/* The token after the inline `(export ...)`s starting at i (EOF if one is
+ * unclosed). */
 static size_t after_exports(P *p, size_t i) {
-  while (kind_at(p, i) == LAT__TOK_LPAR && kw_at(p, i + 1, "export")) {
-    size_t depth = 0;
-    do {
-      uint8_t k = kind_at(p, i);
-      if (k == LAT__TOK_EOF) return i;
-      if (k == LAT__TOK_LPAR) depth++;
-      if (k == LAT__TOK_RPAR) depth--;
-      i++;
-    } while (depth > 0);
-  }
+  while (kind_at(p, i) == LAT__TOK_LPAR && kw_at(p, i + 1, "export"))
+    if (!lat__wat_skip_sexpr(p->lx, &i)) break; /* i is at EOF */
   return i;
 }
+
 
 static lat_status scan_fields(P *p) {
   const char *first_def = NULL;
@@ -1712,11 +1669,10 @@ static lat_status scan_fields(P *p) {
            : kw_at(p, kwi, "table")  ? SP_TABLE
            : kw_at(p, kwi, "memory") ? SP_MEM
                                      : SP_GLOBAL;
-      size_t after = has_id ? idi + 1 : idi;
-      import = has_inline_import(p, after);
+      size_t j = after_exports(p, has_id ? idi + 1 : idi);
+      import = kind_at(p, j) == LAT__TOK_LPAR && kw_at(p, j + 1, "import");
       if (!import) {
         defname = space_name[sp];
-        size_t j = after_exports(p, after);
         if (sp == SP_TABLE && (kw_at(p, j, "funcref") || kw_at(p, j, "externref")) &&
             kind_at(p, j + 1) == LAT__TOK_LPAR && kw_at(p, j + 2, "elem"))
           p->count[SP_ELEM]++;

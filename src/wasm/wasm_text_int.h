@@ -1,8 +1,10 @@
 /* wasm_text_int.h: private contract between the text-format files.
  *
- *   wasm_text_lex.c   source text -> token array; literal decoding (numbers,
- *                     strings); line:column for error messages
- *   wasm_text_ops.c   instruction name -> opcode and immediate kind
+ *   wasm_text_lex.c   source text -> token array; s-expression skipping;
+ *                     literal decoding (numbers, strings, v128 shapes);
+ *                     line:column for error messages
+ *   wasm_text_ops.c   instruction name -> wasm_opcodes.h entry (opcode,
+ *                     immediate kind, natural alignment)
  *   wasm_text.c       one module's tokens -> binary module (lat_wat_to_wasm)
  *   wasm_text_wast.c  WAST scripts: commands, actions, expected results
  *
@@ -14,6 +16,7 @@
 #define LAT_WASM_TEXT_INT_H
 
 #include "wasm.h"
+#include "wasm_opcodes.h"
 
 /* ---- tokens -------------------------------------------------------------- */
 
@@ -45,6 +48,10 @@ lat_status lat__wat_lex(const char *src, size_t len, lat__lexed_t *out,
                         lat_error_t *err);
 void lat__wat_lexed_fini(lat__lexed_t *lx);
 
+/* Advances *i past the balanced s-expression whose `(` is token *i.  Returns
+ * false, with *i at the EOF token, when the input ends before it closes. */
+bool lat__wat_skip_sexpr(const lat__lexed_t *lx, size_t *i);
+
 /* 1-based line and column of byte offset off. */
 void lat__wat_linecol(const char *src, size_t len, size_t off,
                       uint32_t *out_line, uint32_t *out_col);
@@ -69,53 +76,37 @@ lat__num_result lat__wat_parse_nat(const char *s, size_t n, uint64_t *out);
  * returns the two's complement bits. */
 lat__num_result lat__wat_parse_int(const char *s, size_t n, unsigned bits,
                                    uint64_t *out);
-lat__num_result lat__wat_parse_f32(const char *s, size_t n, uint32_t *out_bits);
-lat__num_result lat__wat_parse_f64(const char *s, size_t n, uint64_t *out_bits);
+/* Float of `bits` (32 or 64): its bit pattern in the low bits of *out_bits.
+ * Both widths share the grammar check; the scratch copy for strtod/strtof is
+ * on the stack unless the literal is long. */
+lat__num_result lat__wat_parse_float(const char *s, size_t n, unsigned bits,
+                                     uint64_t *out_bits);
+
+/* v128 lane shapes (i8x16 ... f64x2), in lat_wast_shape_t order. */
+typedef struct {
+  unsigned lanes, bits;
+  bool fl; /* float lanes */
+} lat__v128_shape_t;
+
+/* Index of the shape keyword s[0..n) (also its lat_wast_shape_t value) with
+ * its layout in *out, or -1 when s is not a shape. */
+int lat__wat_v128_shape(const char *s, size_t n, lat__v128_shape_t *out);
 
 /* Decodes a string token (quotes included) into out (appended).  Returns
  * false on a malformed escape; the lexer already rejected most. */
 bool lat__wat_string(const char *tok, size_t n, lat_buf_t *out);
 
-/* ---- opcodes ---------------------------------------------------------------- */
-
-typedef enum {
-  LAT__IMM_NONE,
-  LAT__IMM_BLOCK,       /* block, loop, if (handled structurally) */
-  LAT__IMM_ELSE,        /* else (structural) */
-  LAT__IMM_END,         /* end (structural) */
-  LAT__IMM_LABEL,       /* br, br_if */
-  LAT__IMM_BR_TABLE,
-  LAT__IMM_FUNC,        /* call, ref.func */
-  LAT__IMM_CALL_INDIRECT,
-  LAT__IMM_LOCAL,
-  LAT__IMM_GLOBAL,
-  LAT__IMM_TABLE,       /* optional table index (table.get/set/size/grow/fill) */
-  LAT__IMM_TABLE_COPY,  /* two optional table indices */
-  LAT__IMM_TABLE_INIT,  /* optional table, elem */
-  LAT__IMM_ELEM,        /* elem.drop */
-  LAT__IMM_DATA,        /* data.drop */
-  LAT__IMM_MEMORY_INIT, /* data index, then 0x00 */
-  LAT__IMM_ZERO,        /* one 0x00 byte: memory.size/grow/fill */
-  LAT__IMM_ZERO2,       /* two 0x00 bytes: memory.copy */
-  LAT__IMM_MEMARG,      /* loads/stores: natural alignment in `align` */
-  LAT__IMM_MEMARG_LANE, /* v128.loadN_lane / storeN_lane */
-  LAT__IMM_I32,
-  LAT__IMM_I64,
-  LAT__IMM_F32,
-  LAT__IMM_F64,
-  LAT__IMM_V128,
-  LAT__IMM_SHUFFLE,
-  LAT__IMM_LANE,
-  LAT__IMM_SELECT,      /* select with optional (result t*) */
-  LAT__IMM_REF_NULL,    /* heap type func|extern */
-} lat__imm_kind;
+/* ---- opcodes ----------------------------------------------------------------
+ * Entries come from wasm_opcodes.h (see wasm_text_ops.c); `imm` is the
+ * decoder's immediate kind, so the encoder writes exactly what it reads. */
 
 typedef struct {
-  const char *name;
-  uint8_t prefix;  /* 0, 0xfc or 0xfd */
-  uint8_t imm;     /* lat__imm_kind */
-  uint8_t align;   /* natural alignment (log2) for memory accesses */
-  uint32_t code;   /* opcode (after the prefix when prefix != 0) */
+  const char *name; /* the text-format mnemonic */
+  uint8_t prefix;   /* 0, LAT_OP_PREFIX_FC or LAT_OP_PREFIX_FD */
+  uint8_t imm;      /* enum lat_wasm_imm */
+  uint8_t arg;      /* wasm_opcodes.h's arg: log2 natural alignment for
+                       MEMARG/MEMLANE, lane count for LANE */
+  uint8_t code;     /* opcode (after the prefix when prefix != 0) */
 } lat__wat_op_t;
 
 /* Hash index over the static opcode table, built by the caller once per
@@ -129,8 +120,6 @@ typedef struct {
 /* Returns the entry for name[0..n), or NULL.  Builds the index on first use. */
 const lat__wat_op_t *lat__wat_op_find(lat__wat_ops_t *ix, const char *name,
                                       size_t n);
-/* The static table and its size (for tests). */
-const lat__wat_op_t *lat__wat_op_table(size_t *out_count);
 
 /* ---- module encoder ------------------------------------------------------------- */
 

@@ -273,6 +273,22 @@ void lat__wat_lexed_fini(lat__lexed_t *lx) {
   lx->ntoks = 0;
 }
 
+bool lat__wat_skip_sexpr(const lat__lexed_t *lx, size_t *i) {
+  size_t depth = 0, j = *i;
+  do {
+    uint8_t k = lx->toks[j].kind;
+    if (k == LAT__TOK_EOF) {
+      *i = j;
+      return false;
+    }
+    if (k == LAT__TOK_LPAR) depth++;
+    if (k == LAT__TOK_RPAR) depth--;
+    j++;
+  } while (depth > 0);
+  *i = j;
+  return true;
+}
+
 /* ---- strings ------------------------------------------------------------------ */
 
 bool lat__wat_string(const char *tok, size_t n, lat_buf_t *out) {
@@ -470,99 +486,83 @@ static int float_syntax(const char *s, size_t n, char *buf, size_t cap,
   return 0;
 }
 
-static lat__num_result finish_f32(const char *s, size_t n, int kind, bool neg,
-                                  uint64_t payload, bool povf, const char *buf,
-                                  uint32_t *out_bits);
-static lat__num_result finish_f64(const char *s, size_t n, int kind, bool neg,
-                                  uint64_t payload, bool povf, const char *buf,
-                                  uint64_t *out_bits);
-
 #define FLOAT_BUF 1024
 
-lat__num_result lat__wat_parse_f32(const char *s, size_t n, uint32_t *out_bits) {
-  char stack[FLOAT_BUF];
-  char *buf = stack;
-  size_t cap = sizeof stack;
-  if (n + 8 > cap) {
-    cap = n + 8;
-    buf = lat_malloc(cap);
-    if (!buf) return LAT__NUM_SYNTAX;
-  }
-  bool neg, povf;
-  uint64_t payload = 0;
-  int kind = float_syntax(s, n, buf, cap, &neg, &payload, &povf);
-  lat__num_result r = finish_f32(s, n, kind, neg, payload, povf, buf, out_bits);
-  if (buf != stack) lat_free(buf);
-  return r;
-}
-
-static lat__num_result finish_f32(const char *s, size_t n, int kind, bool neg,
-                                  uint64_t payload, bool povf, const char *buf,
-                                  uint32_t *out_bits) {
-  uint32_t sign = neg ? 0x80000000u : 0;
-  switch (kind) {
-  case 1:
-    *out_bits = sign | 0x7f800000u;
-    return LAT__NUM_OK;
-  case 2:
-    if (payload == 0 && n >= 3 && s[n - 1] == 'n') payload = 0x400000;
-    else if (povf || payload == 0 || payload > 0x7fffff) return LAT__NUM_RANGE;
-    *out_bits = sign | 0x7f800000u | (uint32_t)payload;
-    return LAT__NUM_OK;
-  case 0: {
-    errno = 0;
-    char *end;
-    float f = strtof(buf, &end);
-    if (*end != 0) return LAT__NUM_SYNTAX;
-    if (isinf(f)) return LAT__NUM_RANGE;
-    memcpy(out_bits, &f, 4);
-    return LAT__NUM_OK;
-  }
-  default:
-    return LAT__NUM_SYNTAX;
-  }
-}
-
-lat__num_result lat__wat_parse_f64(const char *s, size_t n, uint64_t *out_bits) {
-  char stack[FLOAT_BUF];
-  char *buf = stack;
-  size_t cap = sizeof stack;
-  if (n + 8 > cap) {
-    cap = n + 8;
-    buf = lat_malloc(cap);
-    if (!buf) return LAT__NUM_SYNTAX;
-  }
-  bool neg, povf;
-  uint64_t payload = 0;
-  int kind = float_syntax(s, n, buf, cap, &neg, &payload, &povf);
-  lat__num_result r = finish_f64(s, n, kind, neg, payload, povf, buf, out_bits);
-  if (buf != stack) lat_free(buf);
-  return r;
-}
-
-static lat__num_result finish_f64(const char *s, size_t n, int kind, bool neg,
-                                  uint64_t payload, bool povf, const char *buf,
+/* Bits of a float of `bits` (32 or 64) from float_syntax's result.  Only
+ * the finite case differs by more than the layout: strtof rounds once,
+ * straight from the text, where strtod then a cast would round twice. */
+static lat__num_result float_bits(const char *s, size_t n, unsigned bits,
+                                  int kind, bool neg, uint64_t payload,
+                                  bool povf, const char *buf,
                                   uint64_t *out_bits) {
-  uint64_t sign = neg ? 0x8000000000000000ull : 0;
+  unsigned mant = bits == 32 ? 23 : 52;
+  uint64_t sign = neg ? (uint64_t)1 << (bits - 1) : 0;
+  uint64_t frac_max = ((uint64_t)1 << mant) - 1;
+  uint64_t inf = (((uint64_t)1 << (bits - 1)) - 1) & ~frac_max;
   switch (kind) {
   case 1:
-    *out_bits = sign | 0x7ff0000000000000ull;
+    *out_bits = sign | inf;
     return LAT__NUM_OK;
   case 2:
-    if (payload == 0 && n >= 3 && s[n - 1] == 'n') payload = 0x8000000000000ull;
-    else if (povf || payload == 0 || payload > 0xfffffffffffffull) return LAT__NUM_RANGE;
-    *out_bits = sign | 0x7ff0000000000000ull | payload;
+    if (payload == 0 && n >= 3 && s[n - 1] == 'n') payload = (uint64_t)1 << (mant - 1);
+    else if (povf || payload == 0 || payload > frac_max) return LAT__NUM_RANGE;
+    *out_bits = sign | inf | payload;
     return LAT__NUM_OK;
   case 0: {
     errno = 0;
     char *end;
-    double d = strtod(buf, &end);
-    if (*end != 0) return LAT__NUM_SYNTAX;
-    if (isinf(d)) return LAT__NUM_RANGE;
-    memcpy(out_bits, &d, 8);
+    if (bits == 32) {
+      float f = strtof(buf, &end);
+      if (*end != 0) return LAT__NUM_SYNTAX;
+      if (isinf(f)) return LAT__NUM_RANGE;
+      uint32_t b;
+      memcpy(&b, &f, 4);
+      *out_bits = b;
+    } else {
+      double d = strtod(buf, &end);
+      if (*end != 0) return LAT__NUM_SYNTAX;
+      if (isinf(d)) return LAT__NUM_RANGE;
+      memcpy(out_bits, &d, 8);
+    }
     return LAT__NUM_OK;
   }
   default:
     return LAT__NUM_SYNTAX;
   }
+}
+
+lat__num_result lat__wat_parse_float(const char *s, size_t n, unsigned bits,
+                                     uint64_t *out_bits) {
+  char stack[FLOAT_BUF];
+  char *buf = stack;
+  size_t cap = sizeof stack;
+  if (n + 8 > cap) {
+    cap = n + 8;
+    buf = lat_malloc(cap);
+    if (!buf) return LAT__NUM_SYNTAX;
+  }
+  bool neg, povf;
+  uint64_t payload = 0;
+  int kind = float_syntax(s, n, buf, cap, &neg, &payload, &povf);
+  lat__num_result r = float_bits(s, n, bits, kind, neg, payload, povf, buf, out_bits);
+  if (buf != stack) lat_free(buf);
+  return r;
+}
+
+/* ---- v128 shapes ------------------------------------------------------------- */
+
+int lat__wat_v128_shape(const char *s, size_t n, lat__v128_shape_t *out) {
+  static const struct {
+    const char *name;
+    lat__v128_shape_t shape;
+  } shapes[] = {{"i8x16", {16, 8, false}}, {"i16x8", {8, 16, false}},
+                {"i32x4", {4, 32, false}}, {"i64x2", {2, 64, false}},
+                {"f32x4", {4, 32, true}},  {"f64x2", {2, 64, true}}};
+  for (int k = 0; k < (int)(sizeof shapes / sizeof shapes[0]); k++) {
+    if (n == 5 && memcmp(s, shapes[k].name, 5) == 0) {
+      *out = shapes[k].shape;
+      return k;
+    }
+  }
+  return -1;
 }

@@ -156,17 +156,16 @@ static uint32_t line_of(lat_wast_t *w, size_t off) {
 
 /* Skips one balanced s-expression (or atom) at pos. */
 static void skip_sexpr(lat_wast_t *w) {
-  size_t depth = 0;
-  do {
-    uint8_t k = tk(w, w->pos)->kind;
-    if (k == LAT__TOK_EOF) return;
-    if (k == LAT__TOK_LPAR) depth++;
-    if (k == LAT__TOK_RPAR) {
-      if (depth == 0) return;
-      depth--;
-    }
-    w->pos++;
-  } while (depth > 0);
+  if (at(w, LAT__TOK_LPAR)) (void)lat__wat_skip_sexpr(&w->lx, &w->pos);
+  else if (!at(w, LAT__TOK_RPAR) && !at(w, LAT__TOK_EOF)) w->pos++;
+}
+
+/* How many s-expressions follow pos (arguments, expected results). */
+static size_t count_sexprs(const lat_wast_t *w) {
+  size_t n = 0;
+  for (size_t i = w->pos; tk(w, i)->kind == LAT__TOK_LPAR; n++)
+    (void)lat__wat_skip_sexpr(&w->lx, &i);
+  return n;
 }
 
 /* ---- modules -------------------------------------------------------------------- */
@@ -241,14 +240,9 @@ static lat_status parse_float(lat_wast_t *w, bool f64, bool patterns,
     w->pos++;
     return LAT_OK;
   }
-  lat__num_result r;
-  if (f64) {
-    r = lat__wat_parse_f64(tsrc(w, w->pos), tk(w, w->pos)->len, bits);
-  } else {
-    uint32_t b = 0;
-    r = lat__wat_parse_f32(tsrc(w, w->pos), tk(w, w->pos)->len, &b);
-    *bits = b;
-  }
+  *bits = 0;
+  lat__num_result r = lat__wat_parse_float(tsrc(w, w->pos), tk(w, w->pos)->len,
+                                           f64 ? 64 : 32, bits);
   if (!num_ok(r))
     return fail(w, r == LAT__NUM_RANGE ? "constant out of range" : "unexpected token");
   w->pos++;
@@ -302,28 +296,22 @@ static lat_status parse_value(lat_wast_t *w, bool patterns, lat_wast_result_t *r
     r->val.of.f64 = v;
     r->kind = rk;
   } else if (is_kw(w, "v128.const")) {
-    static const struct {
-      const char *n;
-      unsigned lanes, bits;
-      bool fl;
-    } shapes[] = {{"i8x16", 16, 8, false}, {"i16x8", 8, 16, false},
-                  {"i32x4", 4, 32, false}, {"i64x2", 2, 64, false},
-                  {"f32x4", 4, 32, true},  {"f64x2", 2, 64, true}};
     w->pos++;
-    size_t k;
-    for (k = 0; k < 6; k++)
-      if (is_kw(w, shapes[k].n)) break;
-    if (k == 6) return unexpected(w);
+    lat__v128_shape_t sh;
+    int k = at(w, LAT__TOK_KEYWORD)
+                ? lat__wat_v128_shape(tsrc(w, w->pos), tk(w, w->pos)->len, &sh)
+                : -1;
+    if (k < 0) return unexpected(w);
     w->pos++;
     r->val.type = LAT_V128;
     r->kind = LAT_WAST_RES_V128;
     r->shape = (lat_wast_shape_t)k;
-    unsigned bytes = shapes[k].bits / 8;
-    for (unsigned i = 0; i < shapes[k].lanes; i++) {
+    unsigned bytes = sh.bits / 8;
+    for (unsigned i = 0; i < sh.lanes; i++) {
       uint64_t v;
       rk = LAT_WAST_RES_EXACT;
-      if (shapes[k].fl) TRY(parse_float(w, bytes == 8, patterns, &v, &rk));
-      else TRY(parse_int(w, shapes[k].bits, &v));
+      if (sh.fl) TRY(parse_float(w, bytes == 8, patterns, &v, &rk));
+      else TRY(parse_int(w, sh.bits, &v));
       put_le(r->val.of.v128.bytes + i * bytes, v, bytes);
       r->lane[i] = rk;
     }
@@ -376,19 +364,7 @@ static lat_status parse_action(lat_wast_t *w, lat_wast_action_t *a) {
   }
   TRY(take_string(w, &a->name, &a->name_len));
   if (a->kind == LAT_WAST_INVOKE) {
-    size_t n = 0;
-    for (size_t i = w->pos; tk(w, i)->kind == LAT__TOK_LPAR;) {
-      /* count the argument s-expressions */
-      size_t depth = 0;
-      do {
-        uint8_t k = tk(w, i)->kind;
-        if (k == LAT__TOK_EOF) break;
-        if (k == LAT__TOK_LPAR) depth++;
-        if (k == LAT__TOK_RPAR) depth--;
-        i++;
-      } while (depth > 0);
-      n++;
-    }
+    size_t n = count_sexprs(w);
     lat_wasm_val_t *args = NULL;
     if (n) {
       args = lat_arena_array(&w->arena, n, sizeof *args);
@@ -457,18 +433,7 @@ static lat_status parse_command(lat_wast_t *w, lat_wast_cmd_t *c) {
   case LAT_WAST_ASSERT_RETURN: {
     c->has_action = true;
     TRY(parse_action(w, &c->action));
-    size_t n = 0;
-    for (size_t i = w->pos; tk(w, i)->kind == LAT__TOK_LPAR;) {
-      size_t depth = 0;
-      do {
-        uint8_t kk = tk(w, i)->kind;
-        if (kk == LAT__TOK_EOF) break;
-        if (kk == LAT__TOK_LPAR) depth++;
-        if (kk == LAT__TOK_RPAR) depth--;
-        i++;
-      } while (depth > 0);
-      n++;
-    }
+    size_t n = count_sexprs(w);
     lat_wast_result_t *res = NULL;
     if (n) {
       res = lat_arena_array(&w->arena, n, sizeof *res);

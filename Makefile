@@ -20,7 +20,7 @@ NPROC   := $(shell nproc 2>/dev/null || echo 2)
 
 SRC_LIB := $(filter-out src/cli/%,$(wildcard src/*/*.c))
 SRC_CLI := $(wildcard src/cli/*.c)
-HDRS    := $(wildcard src/*/*.h)
+HDRS    := $(wildcard src/*/*.h src/*/*.inc)
 
 REL_OBJ := $(patsubst src/%.c,build/obj/%.o,$(SRC_LIB) $(SRC_CLI))
 DBG_OBJ := $(patsubst src/%.c,build/debug/obj/%.o,$(SRC_LIB) $(SRC_CLI))

@@ -105,7 +105,7 @@ lat_status lat_read_s64(lat_reader_t *r, int64_t *out, lat_error_t *err) {
 
 lat_status lat_read_f32(lat_reader_t *r, uint32_t *out_bits,
                         lat_error_t *err) {
-  const uint8_t *p;
+  const uint8_t *p = NULL;
   lat_status s = lat_read_bytes(r, 4, &p, err);
   if (s) return s;
   *out_bits = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
@@ -115,7 +115,7 @@ lat_status lat_read_f32(lat_reader_t *r, uint32_t *out_bits,
 
 lat_status lat_read_f64(lat_reader_t *r, uint64_t *out_bits,
                         lat_error_t *err) {
-  const uint8_t *p;
+  const uint8_t *p = NULL;
   lat_status s = lat_read_bytes(r, 8, &p, err);
   if (s) return s;
   uint64_t v = 0;

@@ -10,6 +10,8 @@
 #   wasi     tests/wasi/run.sh: WASI preview-1 programs (clang + wasi-libc)
 #   crypto   tests/crypto/run.sh: nkeys/JWT interop with @nats-io/nkeys and
 #            @nats-io/jwt, and the keys/claims CLI end to end
+#   component tests/component/run.sh: real components (clang + jco) under
+#            `lattice run` / `lattice call`, compared with `jco run`
 #
 # Each suite prints its own `N passed, N failed` line; this script parses
 # them (the last such line of each suite's output) and ends with the total
@@ -25,7 +27,7 @@ cd "$(dirname "$0")/.." || exit 1
 ROOT=$PWD
 SHARED=${SHARED:-../shared/testdata}
 JOBS=${JOBS:-$(nproc 2>/dev/null || echo 2)}
-SUITES=${SUITES:-"unit spec fuzz cli wasi crypto"}
+SUITES=${SUITES:-"unit spec fuzz cli wasi crypto component"}
 SPEC_TIMEOUT=${SPEC_TIMEOUT:-900}
 LOG=build/test-logs
 LATTICE=${LATTICE:-build/debug/lattice}
@@ -207,6 +209,7 @@ for s in $SUITES; do
     cli) run_suite cli suite_cli ;;
     wasi) run_suite wasi env LATTICE="$LATTICE" tests/wasi/run.sh ;;
     crypto) run_suite crypto tests/crypto/run.sh ;;
+    component) run_suite component env LATTICE="$LATTICE" tests/component/run.sh ;;
     *) echo "run_all: unknown suite '$s'" >&2 ;;
   esac
 done

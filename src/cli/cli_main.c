@@ -19,6 +19,8 @@ static void usage(FILE *f) {
           "  validate FILE...       decode and validate modules\n"
           "  keys gen|get|list      make and list nkeys (account, module, server, ...)\n"
           "  claims sign|inspect    sign a component / verify and show its claims\n"
+          "  call COMPONENT EXPORT [ARGS...]\n"
+          "                         call a component's export (values as text)\n"
           "  version                print the version\n"
           "  help                   this text\n");
 }
@@ -34,6 +36,7 @@ int main(int argc, char **argv) {
   if (!strcmp(cmd, "validate")) return lat_cli_validate(argc - 1, argv + 1);
   if (!strcmp(cmd, "keys")) return lat_cli_keys(argc - 1, argv + 1);
   if (!strcmp(cmd, "claims")) return lat_cli_claims(argc - 1, argv + 1);
+  if (!strcmp(cmd, "call")) return lat_cli_call(argc - 1, argv + 1);
   if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
     printf("lattice %s\n", LAT_VERSION);
     return 0;

@@ -630,4 +630,13 @@ lat_status lat_clinker_add_wit(lat_clinker_t *l, const char *text, size_t len,
 bool lat_clinker_resource_find(const lat_clinker_t *l, const char *iface,
                                const char *name, uint32_t *out_id);
 
+
+/* Linker instances, for tools: count and name (borrowed) of index. */
+uint32_t lat_clinker_instance_count(const lat_clinker_t *l);
+const char *lat_clinker_instance_name(const lat_clinker_t *l, uint32_t index);
+/* The host is done with an own handle it received from a guest (a lifted
+ * own<R> result): runs R's destructor, if it has one. */
+lat_status lat_cinstance_drop_own(lat_cinstance_t *ci, const lat_cval_t *own,
+                                  lat_error_t *err);
+
 #endif

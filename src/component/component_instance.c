@@ -1160,3 +1160,26 @@ bool lat_clinker_resource_find(const lat_clinker_t *l, const char *iface,
   }
   return false;
 }
+
+uint32_t lat_clinker_instance_count(const lat_clinker_t *l) { return l->ninst; }
+
+const char *lat_clinker_instance_name(const lat_clinker_t *l, uint32_t index) {
+  return index < l->ninst ? l->inst[index].name : NULL;
+}
+
+lat_status lat_cinstance_drop_own(lat_cinstance_t *ci, const lat_cval_t *own,
+                                  lat_error_t *err) {
+  (void)ci;
+  if (!own || own->kind != LAT_CT_OWN || !own->of.handle.rt)
+    return lat_error_set(err, LAT_EARG, SIZE_MAX, "not an own handle");
+  const lat_cabi_rtype_t *rt = own->of.handle.rt;
+  if (!rt->dtor) return LAT_OK;
+  if (rt->impl) {
+    lat_status st = lat_cabi_instance_enter(rt->impl, NULL, err);
+    if (st) return st;
+    st = rt->dtor(rt->dtor_ctx, own->of.handle.rep, err);
+    lat_cabi_instance_leave(rt->impl, NULL);
+    return st;
+  }
+  return rt->dtor(rt->dtor_ctx, own->of.handle.rep, err);
+}

@@ -6,6 +6,9 @@
 #   greet_free.component.wasm  freestanding core module, no adapter
 #   hello.component.wasm       wasi-libc command + `jco new --wasi-command`
 #   hello_http.wasm            (with --http) componentize-js wasi:http handler
+#   types.component.wasm       the `types` world (every WIT type, a resource,
+#                              host imports) in C, `jco embed` + `jco new`
+#   cmd_NAME.component.wasm    tests/component/cmd/NAME.c, `jco new --wasi-command`
 #
 # For each NAME.wasm it also writes NAME.wit (`jco wit`), the oracle the
 # decoder test compares its import/export listing with.  Tools: Debian clang
@@ -49,6 +52,18 @@ wit_of "$OUT/greet_free.component.wasm"
 $CC --target=wasm32-wasi -O2 -s "$HERE/hello/hello.c" -o "$OUT/hello.core.wasm"
 "$JCO" new "$OUT/hello.core.wasm" --wasi-command -o "$OUT/hello.component.wasm"
 wit_of "$OUT/hello.component.wasm"
+
+# types (hand-written canonical ABI against wit/types.wit)
+$CC --target=wasm32-wasi -O2 -s -mexec-model=reactor "$HERE/types/types.c" -o "$OUT/types.core.wasm"
+"$JCO" embed "$OUT/types.core.wasm" --wit "$HERE/types/wit" -n types -o "$OUT/types.embed.wasm"
+"$JCO" new "$OUT/types.embed.wasm" --wasi-reactor -o "$OUT/types.component.wasm"
+
+# wasi:cli/run commands
+for src in "$HERE"/cmd/*.c; do
+  n=$(basename "$src" .c)
+  $CC --target=wasm32-wasi -O2 -s "$src" -o "$OUT/cmd_$n.core.wasm"
+  "$JCO" new "$OUT/cmd_$n.core.wasm" --wasi-command -o "$OUT/cmd_$n.component.wasm"
+done
 
 if [ $HTTP = 1 ]; then
   W="$OUT/http-wit"; B="$ROOT/node_modules/@bytecodealliance/jco/lib/wit/builtin/0.2.12"

@@ -4,6 +4,7 @@
  * --invoke` does for components).
  *
  *   lattice call [--host WIT]... COMPONENT EXPORT [ARG...] [-- EXPORT [ARG...]]...
+ *   lattice call [--host WIT]... --bench-instantiate N COMPONENT
  *
  * EXPORT is `name` (a function exported at the top level) or
  * `iface#name` (a function of an exported instance).  The calls run in
@@ -489,7 +490,8 @@ static lat_status add_host_wit(lat_clinker_t *l, const char *path, lat_error_t *
 
 static int usage(void) {
   fprintf(stderr, "usage: lattice call [--host WIT]... COMPONENT EXPORT [ARG...] "
-                  "[-- EXPORT [ARG...]]...\n");
+                  "[-- EXPORT [ARG...]]...\n"
+                  "       lattice call [--host WIT]... --bench-instantiate N COMPONENT\n");
   return 2;
 }
 
@@ -497,11 +499,19 @@ int lat_cli_call(int argc, char **argv) {
   int i = 1, rc = 1;
   const char *hosts[16];
   int nhosts = 0;
-  while (i < argc && !strcmp(argv[i], "--host") && i + 1 < argc && nhosts < 16) {
-    hosts[nhosts++] = argv[i + 1];
-    i += 2;
+  long bench = 0;
+  for (;;) {
+    if (i + 1 < argc && !strcmp(argv[i], "--host") && nhosts < 16) {
+      hosts[nhosts++] = argv[i + 1];
+      i += 2;
+    } else if (i + 1 < argc && !strcmp(argv[i], "--bench-instantiate")) {
+      bench = atol(argv[i + 1]);
+      i += 2;
+    } else {
+      break;
+    }
   }
-  if (i + 1 >= argc) return usage();
+  if (i >= argc || (!bench && i + 1 >= argc)) return usage();
   const char *file = argv[i++];
   lat_error_t err;
   lat_error_clear(&err);
@@ -513,6 +523,7 @@ int lat_cli_call(int argc, char **argv) {
   lat_wasi_t *w = NULL;
   lat_wasi_p2_t *p2 = NULL;
   lat_cinstance_t *ci = NULL;
+  lat_cpre_t *pre = NULL;
   handles_t *hs = lat_calloc(1, sizeof *hs);
   lat_arena_t arena;
   lat_arena_init(&arena);
@@ -531,10 +542,35 @@ int lat_cli_call(int argc, char **argv) {
       fprintf(stderr, "lattice call: %s: ", hosts[k]);
       goto fail;
     }
+  if (lat_cpre_new(comp, l, &pre, &err)) goto fail;
+  if (bench > 0) {
+    /* instantiation cost: decoded component and linker shared, a fresh
+     * store + WASI context + instance each time, as a server would */
+    uint64_t best = UINT64_MAX, t_all = lat_now_ns(), t_inst = 0;
+    for (long k = 0; k < bench; k++) {
+      uint64_t t0 = lat_now_ns();
+      if (lat_wasm_store_new(NULL, &s) || lat_wasi_new(&cfg, &w, &err) ||
+          lat_wasi_p2_new(w, &p2) || lat_cinstance_new_pre(s, pre, p2, &ci, &err))
+        goto fail;
+      uint64_t dt = lat_now_ns() - t0;
+      t_inst += dt;
+      if (dt < best) best = dt;
+      lat_cinstance_free(ci);
+      lat_wasm_store_free(s);
+      lat_wasi_p2_free(p2);
+      lat_wasi_free(w);
+      ci = NULL, s = NULL, p2 = NULL, w = NULL;
+    }
+    printf("instantiate: %.1f us per instance (mean of %ld; best %.1f us; %.1f us with "
+           "teardown)\n", (double)t_inst / 1e3 / (double)bench, bench, (double)best / 1e3,
+           (double)(lat_now_ns() - t_all) / 1e3 / (double)bench);
+    rc = 0;
+    goto out;
+  }
   if (lat_wasm_store_new(NULL, &s) || lat_wasi_new(&cfg, &w, &err) ||
       lat_wasi_p2_new(w, &p2))
     goto fail;
-  if (lat_cinstance_new(s, comp, l, p2, &ci, &err)) goto fail;
+  if (lat_cinstance_new_pre(s, pre, p2, &ci, &err)) goto fail;
   while (i < argc) {
     const char *ex = argv[i++];
     if (!strcmp(ex, "drop")) { /* drop #N: the host lets go of handle N */
@@ -621,6 +657,7 @@ out:
   lat_wasm_store_free(s);
   lat_wasi_p2_free(p2);
   lat_wasi_free(w);
+  lat_cpre_free(pre);
   lat_clinker_free(l);
   lat_component_free(comp);
   lat_free(data);

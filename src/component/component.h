@@ -639,4 +639,19 @@ const char *lat_clinker_instance_name(const lat_clinker_t *l, uint32_t index);
 lat_status lat_cinstance_drop_own(lat_cinstance_t *ci, const lat_cval_t *own,
                                   lat_error_t *err);
 
+
+/* A component linked against a linker, once: the imports matched and type
+ * checked, the host functions behind them looked up.  Instantiating from it
+ * (lat_cinstance_new_pre) repeats none of that, which is what a server
+ * instantiating per request wants.  Immutable; shareable across threads.
+ * c and l are borrowed and must outlive it.  Returns new (free with
+ * lat_cpre_free). */
+typedef struct lat_cpre lat_cpre_t;
+lat_status lat_cpre_new(const lat_component_t *c, const lat_clinker_t *l,
+                        lat_cpre_t **out, lat_error_t *err);
+void lat_cpre_free(lat_cpre_t *p); /* accepts NULL */
+lat_status lat_cinstance_new_pre(lat_wasm_store_t *s, const lat_cpre_t *pre,
+                                 void *host_data, lat_cinstance_t **out,
+                                 lat_error_t *err);
+
 #endif

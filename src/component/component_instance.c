@@ -272,6 +272,30 @@ struct lat_cinstance {
   void *data;
   hrt_t *hrt;                    /* one per linker resource */
   cabi_node_t *cabis;
+  const lat_cpre_t *pre;         /* root: the plan, or NULL */
+};
+
+/* The pre-linked plan: per root import, the host instance and the
+ * resources it binds (static -> host resource id); per root definition that
+ * aliases a function of a host import, the host function. */
+typedef struct {
+  const lat_ctype_t *st;
+  uint32_t id;
+} pres_t;
+
+typedef struct {
+  uint32_t host;           /* linker instance */
+  pres_t *res;
+  uint32_t nres;
+} pimport_t;
+
+struct lat_cpre {
+  const lat_component_t *c;
+  const lat_clinker_t *l;
+  pimport_t *imports;      /* by import number */
+  const hfunc_t **alias;   /* by definition index; NULL: not cached */
+  bool *alias_known;
+  lat_arena_t arena;
 };
 
 /* Arguments of a nested instantiation (or NULL for the root). */
@@ -329,6 +353,7 @@ static const lat_cabi_rtype_t *rtype_of(void *ctx, const lat_ctype_t *res) {
 static const lat_cabi_rtype_t *host_rt(lat_cinstance_t *root,
                                        const lat_ctype_t *node) {
   const lat_clinker_t *l = root->l;
+  if (!root->hrt) return NULL;
   for (uint32_t i = 0; l && i < l->nres; i++)
     if (l->res[i].node == node) return &root->hrt[i].rt;
   return NULL;
@@ -693,7 +718,8 @@ static const lat_ctype_t *static_type(const lat_cinstance_t *ci, uint8_t sort,
 /* Finds an export of an instance value; for host instances makes the
  * function value on first use. */
 static lat_status inst_get(lat_cinstance_t *ci, cinst_t *iv, const char *name,
-                           uint8_t sort, ent_t *out, lat_error_t *err) {
+                           uint8_t sort, const hfunc_t *const *cached, ent_t *out,
+                           lat_error_t *err) {
   if (iv->host != NONE) {
     const lat_cextern_t *d = NULL;
     for (uint32_t i = 0; iv->itype && i < iv->itype->n && !d; i++)
@@ -709,7 +735,7 @@ static lat_status inst_get(lat_cinstance_t *ci, cinst_t *iv, const char *name,
       return lat_error_set(err, LAT_EUNSUPPORTED, SIZE_MAX,
                            "host instance export `%s`: only functions and types", name);
     const hinst_t *h = &ci->root->l->inst[iv->host];
-    const hfunc_t *hf = hinst_func(h, name);
+    const hfunc_t *hf = cached ? *cached : hinst_func(h, name);
     lat_cfunc_t *f = aalloc(ci, 1, sizeof *f);
     if (!f) return oom(err);
     f->kind = hf ? CF_HOST : CF_STUB;
@@ -753,8 +779,21 @@ static lat_status bind_from(lat_cinstance_t *ci, const lat__rmap_t *m,
 }
 
 static lat_status import_root(lat_cinstance_t *ci, const lat_cextern_t *x,
-                              lat__rmap_t *m, ent_t *out, lat_error_t *err) {
+                              uint32_t num, lat__rmap_t *m, ent_t *out,
+                              lat_error_t *err) {
   const lat_clinker_t *l = ci->root->l;
+  const lat_cpre_t *pre = ci->root->pre;
+  if (pre && pre->imports[num].host != NONE) {
+    const pimport_t *pi = &pre->imports[num];
+    for (uint32_t i = 0; i < pi->nres; i++)
+      if (map_add(ci, pi->res[i].st, &ci->root->hrt[pi->res[i].id].rt)) return oom(err);
+    cinst_t *iv = aalloc(ci, 1, sizeof *iv);
+    if (!iv) return oom(err);
+    iv->host = pi->host;
+    iv->itype = x->type;
+    out->inst = iv;
+    return LAT_OK;
+  }
   if (x->sort != LAT_CSORT_INSTANCE)
     return lat_error_set(err, LAT_EUNLINKABLE, SIZE_MAX,
                          "import `%s`: the host provides only instances",
@@ -852,7 +891,7 @@ static lat_status do_def(lat_cinstance_t *ci, const lat__def_t *d,
   switch (d->kind) {
   case LAT__DEF_IMPORT: {
     const lat_cextern_t *x = &c->imports[d->a];
-    st = ia ? import_nested(ci, x, ia, m, &v, err) : import_root(ci, x, m, &v, err);
+    st = ia ? import_nested(ci, x, ia, m, &v, err) : import_root(ci, x, d->a, m, &v, err);
     break;
   }
   case LAT__DEF_CORE_MODULE:
@@ -878,7 +917,9 @@ static lat_status do_def(lat_cinstance_t *ci, const lat__def_t *d,
             !memcmp(d->args[j].name, imp.module, imp.module_len))
           a = &d->args[j];
       char nm[256];
-      snprintf(nm, sizeof nm, "%.*s", (int)imp.name_len, imp.name);
+      size_t nl = imp.name_len < sizeof nm - 1 ? imp.name_len : sizeof nm - 1;
+      memcpy(nm, imp.name, nl);
+      nm[nl] = 0;
       if (!a || core_get(ci->sp[LAT_CSORT_CORE_INSTANCE][a->index].cinst, nm, &im[i]))
         st = lat_error_set(err, LAT_EUNLINKABLE, SIZE_MAX,
                            "core import `%.*s::%s` not found", (int)imp.module_len,
@@ -922,7 +963,7 @@ static lat_status do_def(lat_cinstance_t *ci, const lat__def_t *d,
       if (x->sort != LAT_CSORT_TYPE || !x->type || x->type->kind != LAT_CT_RESOURCE)
         continue;
       ent_t e;
-      if (!inst_get(ci, v.inst, x->name.full, LAT_CSORT_TYPE, &e, err) && e.type.rt &&
+      if (!inst_get(ci, v.inst, x->name.full, LAT_CSORT_TYPE, NULL, &e, err) && e.type.rt &&
           map_add(ci, x->type, e.type.rt))
         return oom(err);
     }
@@ -940,9 +981,13 @@ static lat_status do_def(lat_cinstance_t *ci, const lat__def_t *d,
     v.inst = iv;
     break;
   }
-  case LAT__DEF_ALIAS_EXPORT:
-    st = inst_get(ci, ci->sp[LAT_CSORT_INSTANCE][d->a].inst, d->name, d->sort, &v, err);
+  case LAT__DEF_ALIAS_EXPORT: {
+    const lat_cpre_t *pre = ci == ci->root ? ci->root->pre : NULL;
+    uint32_t di = (uint32_t)(d - c->defs);
+    st = inst_get(ci, ci->sp[LAT_CSORT_INSTANCE][d->a].inst, d->name, d->sort,
+                  pre && pre->alias_known[di] ? &pre->alias[di] : NULL, &v, err);
     break;
+  }
   case LAT__DEF_ALIAS_CORE_EXPORT:
     if (core_get(ci->sp[LAT_CSORT_CORE_INSTANCE][d->a].cinst, d->name, &v.core))
       st = lat_error_set(err, LAT_EUNLINKABLE, SIZE_MAX, "core export `%s` not found",
@@ -1065,9 +1110,10 @@ static lat_status replay(lat_cinstance_t *ci, const iargs_t *ia, lat_error_t *er
 
 /* ---- public ----------------------------------------------------------------------------- */
 
-lat_status lat_cinstance_new(lat_wasm_store_t *s, const lat_component_t *c,
-                             const lat_clinker_t *l, void *host_data,
-                             lat_cinstance_t **out, lat_error_t *err) {
+static lat_status instance_new(lat_wasm_store_t *s, const lat_component_t *c,
+                               const lat_clinker_t *l, const lat_cpre_t *pre,
+                               void *host_data, lat_cinstance_t **out,
+                               lat_error_t *err) {
   lat_cinstance_t *ci = lat_calloc(1, sizeof *ci);
   if (!ci) return oom(err);
   lat_arena_init(&ci->arena);
@@ -1076,6 +1122,7 @@ lat_status lat_cinstance_new(lat_wasm_store_t *s, const lat_component_t *c,
   ci->store = s;
   ci->l = l;
   ci->data = host_data;
+  ci->pre = pre;
   ci->exports.host = NONE;
   lat_status st = LAT_OK;
   if (lat_cabi_instance_new(NULL, &ci->cabi)) {
@@ -1101,6 +1148,85 @@ lat_status lat_cinstance_new(lat_wasm_store_t *s, const lat_component_t *c,
   return LAT_OK;
 fail:
   lat_cinstance_free(ci);
+  return st;
+}
+
+lat_status lat_cinstance_new(lat_wasm_store_t *s, const lat_component_t *c,
+                             const lat_clinker_t *l, void *host_data,
+                             lat_cinstance_t **out, lat_error_t *err) {
+  return instance_new(s, c, l, NULL, host_data, out, err);
+}
+
+lat_status lat_cinstance_new_pre(lat_wasm_store_t *s, const lat_cpre_t *pre,
+                                 void *host_data, lat_cinstance_t **out,
+                                 lat_error_t *err) {
+  return instance_new(s, pre->c, pre->l, pre, host_data, out, err);
+}
+
+void lat_cpre_free(lat_cpre_t *p) {
+  if (!p) return;
+  lat_arena_fini(&p->arena);
+  lat_free(p);
+}
+
+lat_status lat_cpre_new(const lat_component_t *c, const lat_clinker_t *l,
+                        lat_cpre_t **out, lat_error_t *err) {
+  lat_cpre_t *p = lat_calloc(1, sizeof *p);
+  if (!p) return oom(err);
+  lat_arena_init(&p->arena);
+  p->c = c;
+  p->l = l;
+  lat_status st = LAT_OK;
+  lat__rmap_t m = {0};
+  p->imports = lat_arena_array(&p->arena, c->nimports ? c->nimports : 1, sizeof *p->imports);
+  p->alias = lat_arena_array(&p->arena, c->ndefs ? c->ndefs : 1, sizeof *p->alias);
+  p->alias_known = lat_arena_array(&p->arena, c->ndefs ? c->ndefs : 1, 1);
+  if (!p->imports || !p->alias || !p->alias_known) {
+    st = oom(err);
+    goto fail;
+  }
+  for (uint32_t i = 0; i < c->nimports; i++) p->imports[i].host = NONE;
+  /* a dry run of the root's imports: the same matching and checks an
+   * instantiation does, kept */
+  lat_cinstance_t tmp;
+  memset(&tmp, 0, sizeof tmp);
+  tmp.root = &tmp;
+  tmp.l = l;
+  for (uint32_t di = 0; di < c->ndefs && !st; di++) {
+    const lat__def_t *d = &c->defs[di];
+    if (d->kind == LAT__DEF_IMPORT) {
+      const lat_cextern_t *x = &c->imports[d->a];
+      ent_t v;
+      uint32_t before = m.n;
+      lat_arena_init(&tmp.arena);
+      st = import_root(&tmp, x, d->a, &m, &v, err);
+      if (!st) {
+        pimport_t *pi = &p->imports[d->a];
+        pi->host = v.inst->host;
+        pi->res = lat_arena_array(&p->arena, m.n - before + 1, sizeof *pi->res);
+        if (!pi->res) st = oom(err);
+        for (uint32_t k = before; !st && k < m.n; k++)
+          for (uint32_t r = 0; r < l->nres; r++)
+            if (l->res[r].node == m.v[k].to) pi->res[pi->nres++] = (pres_t){m.v[k].from, r};
+      }
+      lat_arena_fini(&tmp.arena);
+    } else if (d->kind == LAT__DEF_ALIAS_EXPORT && d->sort == LAT_CSORT_FUNC &&
+               d->a < c->sp[LAT_CSORT_INSTANCE].n) {
+      uint32_t src = c->sp[LAT_CSORT_INSTANCE].v[d->a].def;
+      if (src != NONE && c->defs[src].kind == LAT__DEF_IMPORT &&
+          p->imports[c->defs[src].a].host != NONE) {
+        p->alias[di] = hinst_func(&l->inst[p->imports[c->defs[src].a].host], d->name);
+        p->alias_known[di] = true;
+      }
+    }
+  }
+  lat__rmap_fini(&m);
+  if (st) goto fail;
+  *out = p;
+  return LAT_OK;
+fail:
+  lat__rmap_fini(&m);
+  lat_cpre_free(p);
   return st;
 }
 

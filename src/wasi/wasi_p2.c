@@ -673,7 +673,19 @@ static lat_status add_fns(lat_clinker_t *l, const lat__p2_fn_t *v, size_t n,
 }
 
 lat_status lat_wasi_p2_add_to_linker(lat_clinker_t *l, lat_error_t *err) {
-  lat_status st = lat_clinker_add_wit(l, lat__wasi_p2_wit, strlen(lat__wasi_p2_wit), err);
+  /* wasi:http's types are known too (so proxy components link and
+   * instantiate); its functions come with `lattice serve` and trap until
+   * then.  One text: its `use`s refer to the packages before it. */
+  lat_buf_t wit;
+  lat_buf_init(&wit);
+  lat_status st = lat_buf_append(&wit, lat__wasi_p2_wit, strlen(lat__wasi_p2_wit));
+  if (!st) st = lat_buf_append(&wit, lat__wasi_http_wit, strlen(lat__wasi_http_wit));
+  if (st) {
+    lat_buf_fini(&wit);
+    return lat_error_set(err, LAT_ENOMEM, SIZE_MAX, "out of memory");
+  }
+  st = lat_clinker_add_wit(l, (const char *)wit.data, wit.len, err);
+  lat_buf_fini(&wit);
   if (st) return st;
   lat__p2_ids_t *ids = lat_arena_alloc(lat_clinker_arena(l), sizeof *ids);
   if (!ids) return lat_error_set(err, LAT_ENOMEM, SIZE_MAX, "out of memory");

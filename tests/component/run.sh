@@ -230,5 +230,15 @@ sed 's/@0.1.0/@0.2.0/' tests/component/greet/wit/greeter.wit >"$T/major.wit"
 timeout 60 "$LATTICE" call --host "$T/major.wit" "$C/greet_free.component.wasm" greet '"v"' >"$T/out" 2>"$T/err"
 grep -q 'not provided' "$T/err" && pass || fail link-incompatible "a 0.2.0 host served a 0.1.0 import"
 
+# a componentize-js wasi:http component (built by the decoder test's
+# build.sh --http) links against the host: it imports a mix of 0.2.10 and
+# 0.2.12 interfaces
+if [ -f "$C/hello_http.wasm" ]; then
+  timeout 120 "$LATTICE" call --bench-instantiate 1 "$C/hello_http.wasm" >"$T/out" 2>"$T/err"
+  grep -q '^instantiate:' "$T/out" && pass || fail http-links "the componentize-js component did not instantiate"
+fi
+timeout 60 "$LATTICE" call --bench-instantiate 20 "$C/hello.component.wasm" >"$T/out" 2>"$T/err"
+grep -q '^instantiate:' "$T/out" && pass || fail instantiate-repeat "20 instances in one store set failed"
+
 echo "component: $npass passed, $nfail failed"
 [ "$nfail" -eq 0 ]

@@ -207,4 +207,16 @@ if [ -x "$LATTICE" ]; then
   [ -f $f ] && big_startup "ruby.wasm $(($(stat -c %s $f) / 1000000)) MB, 17k functions" \
     --trap-unknown-imports $f --invoke "ruby-show-version: func() -> ()"
 fi
+# ---- component instantiation (tests/component: clang + jco, componentize-js) ------
+# Microseconds per instance: decoded component and linker shared, a fresh
+# store + WASI context + component instance each time (lattice call
+# --bench-instantiate); built by tests/component/build.sh when missing.
+if [ -x "$LATTICE" ]; then
+  C=build/components
+  [ -f $C/hello.component.wasm ] || tests/component/build.sh $C >/dev/null 2>&1
+  [ -f $C/hello.component.wasm ] &&
+    echo "component instantiate (hello.component.wasm, C + preview1 adapter, $(($(stat -c %s $C/hello.component.wasm) / 1000)) KB): $("$LATTICE" call --bench-instantiate 5000 $C/hello.component.wasm | sed 's/^instantiate: //')"
+  [ -f $C/hello_http.wasm ] &&
+    echo "component instantiate (hello_http.wasm, componentize-js, $(($(stat -c %s $C/hello_http.wasm) / 1000000)) MB): $("$LATTICE" call --bench-instantiate 50 $C/hello_http.wasm | sed 's/^instantiate: //')"
+fi
 exit $status

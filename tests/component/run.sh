@@ -206,6 +206,34 @@ ltypes "$X#prims" 1 2 3 4 5 6 7 8 9 10 11 12
 [ "$(cat "$T/rc")" = 2 ] && grep -q 'not a bool' "$T/err" && pass ||
   fail types/bad-arg "a bad argument was not refused"
 
+# the same calls through jco transpile + Node: both implementations agree
+if [ "${JCO_COMPARE:-1}" != 0 ]; then
+  if "$JCO" transpile "$C/types.component.wasm" -o "$T/js" \
+      --map 'test:types/host@0.1.0=./host.mjs' >"$T/jerr" 2>&1 &&
+     cp tests/component/types/host.mjs "$T/js/" && echo '{"type":"module"}' >"$T/js/package.json" &&
+     node tests/component/types/node_types.mjs "$T/js" >"$T/jout" 2>>"$T/jerr"; then
+    ltypes "$X#prims" true -5 200 -300 65000 -7 4000000000 -9000000000 18000000000000000000 1.5 -2.25 "'x'" \
+      -- "$X#greet" '"wörld ✓"' -- "$X#greet" '""' -- "$X#sum" '[1, 2, 4294967295]' \
+      -- "$X#reverse" '["a", "", "ünï"]' -- "$X#move-point" '{x: 1, y: -2, label: "pt"}' \
+      -- "$X#grow" 'circle(1.5)' -- "$X#grow" 'rect((3, 4))' -- "$X#grow" nothing \
+      -- "$X#next-color" blue -- "$X#toggle" '{read, exec}' -- "$X#double" 'some(21)' -- "$X#double" none \
+      -- "$X#check" 5 -- "$X#check" -5 -- "$X#seventeen" 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 \
+      -- "$X#bytes" '[1, 2, 3, 255]' -- "$X#via-host" '{x: 5, y: 6, label: "via"}' \
+      -- "$X#[constructor]counter" 5 -- "$X#[method]counter.add" '#0' 3 -- "$X#[method]counter.value" '#0' \
+      -- "$X#total" '#0' -- "$X#live" -- drop '#0' -- "$X#live"
+    grep -v -e '^#0$' -e '^()$' "$T/out" >"$T/lout"
+    if diff -u "$T/jout" "$T/lout" >"$T/diff"; then
+      pass
+    else
+      sed 's/^/    diff: /' "$T/diff" | head -n 30
+      fail "types (vs jco transpile + node)" "results differ"
+    fi
+  else
+    sed 's/^/    /' "$T/jerr" | head -n 10
+    fail "types (vs jco transpile + node)" "jco transpile or node failed"
+  fi
+fi
+
 # greet worlds from part 1: a host-implemented import with and without wasi-libc
 for g in greet greet_free; do
   timeout 60 "$LATTICE" call --host tests/component/greet/wit/greeter.wit "$C/$g.component.wasm" \

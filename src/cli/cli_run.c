@@ -410,6 +410,26 @@ static lat_wasi_t *make_wasi(const run_opts_t *o, int argc, char **argv) {
   return w;
 }
 
+/* The trap's wasm frames, innermost first, as wasmtime prints them. */
+static void print_backtrace(const lat_wasm_store_t *s) {
+  lat_wasm_frame_t fr[LAT_WASM_BACKTRACE_MAX];
+  size_t n = lat_wasm_store_backtrace(s, fr, LAT_WASM_BACKTRACE_MAX);
+  if (!n) return;
+  fprintf(stderr, "wasm backtrace:\n");
+  for (size_t i = 0; i < n; i++) {
+    size_t len = 0;
+    const char *name = lat_wasm_module_func_name(
+        lat_wasm_instance_module(fr[i].inst), fr[i].func_index, &len);
+    if (name && len)
+      fprintf(stderr, "%5zu: %.*s\n", i, (int)len, name);
+    else
+      fprintf(stderr, "%5zu: func[%" PRIu32 "]\n", i, fr[i].func_index);
+  }
+  if (n == LAT_WASM_BACKTRACE_MAX)
+    fprintf(stderr, "  ... (at most %d frames are kept)\n",
+            LAT_WASM_BACKTRACE_MAX);
+}
+
 /* Reports a failed call; returns the exit status. */
 static int report_call(const run_opts_t *o, lat_wasm_store_t *s, lat_status st,
                        const lat_error_t *err) {
@@ -428,6 +448,7 @@ static int report_call(const run_opts_t *o, lat_wasm_store_t *s, lat_status st,
           t == LAT_TRAP_DEADLINE && o->timeout_ns ? " (--timeout)"
           : t == LAT_TRAP_OUT_OF_FUEL             ? " (--fuel)"
                                                   : "");
+  print_backtrace(s);
   return 1;
 }
 

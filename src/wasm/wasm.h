@@ -222,6 +222,28 @@ lat_wasm_trap_t lat_wasm_store_trap(const lat_wasm_store_t *s);
 /* For LAT_TRAP_EXIT: the exit code given by the host function. */
 int lat_wasm_store_exit_code(const lat_wasm_store_t *s);
 
+/* One wasm frame of a trap's backtrace: function func_index in the
+ * function index space of inst's module (name it with
+ * lat_wasm_module_func_name(lat_wasm_instance_module(inst), ...)). */
+typedef struct {
+  lat_wasm_instance_t *inst; /* borrowed: owned by the store */
+  uint32_t func_index;
+} lat_wasm_frame_t;
+
+#define LAT_WASM_BACKTRACE_MAX 64 /* frames a store keeps, innermost first */
+
+/* The wasm frames live when the last trap was raised, innermost first: for
+ * a trap in wasm code, the trapping function and its callers; for a host
+ * function that returned LAT_TRAP, the wasm frames below it.  A call
+ * through a host function that re-enters wasm shows both runs' frames.
+ * Copies up to max frames to out (which may be NULL when max is 0) and
+ * returns how many it copied; the store keeps the innermost
+ * LAT_WASM_BACKTRACE_MAX.  0 after a trap raised outside any wasm frame
+ * (a segment out of bounds at instantiation, a host function called
+ * directly).  Valid until the next call into the store. */
+size_t lat_wasm_store_backtrace(const lat_wasm_store_t *s,
+                                lat_wasm_frame_t *out, size_t max);
+
 /* ---- instances ----------------------------------------------------------------- */
 
 /* Instantiates m with imports[i] for the module's i-th import, in order.
@@ -267,7 +289,10 @@ lat_status lat_wasm_func_new_host(lat_wasm_store_t *s,
 lat_wasm_memory_t *lat_wasm_caller_memory(lat_wasm_caller_t *c, uint32_t index);
 lat_wasm_store_t *lat_wasm_caller_store(lat_wasm_caller_t *c);
 /* Sets the trap to report; the host function then returns LAT_TRAP.  For
- * LAT_TRAP_EXIT pass the exit code in code; msg may be NULL. */
+ * LAT_TRAP_EXIT pass the exit code in code; msg may be NULL.  This starts a
+ * new trap, whose backtrace begins at the host function's caller; to pass
+ * on a trap from a wasm call the host made, return LAT_TRAP without calling
+ * this (the store still holds that trap and its frames). */
 lat_status lat_wasm_caller_trap(lat_wasm_caller_t *c, lat_wasm_trap_t trap,
                                 int code, const char *msg);
 

@@ -274,6 +274,15 @@ struct lat_wasm_store {
   void *exec_frames;  /* lowest call-frame record in use (records grow down
                          from stack_end); NULL when no wasm call is active */
   uint32_t exec_nest; /* lat__wasm_call activations on the C stack */
+
+  /* the last trap's backtrace (lat_wasm_store_backtrace), innermost first.
+   * Written only on the trap path: the run that raises a trap restarts it
+   * with its own frames, and each run a LAT_TRAP passes through on its way
+   * out (via a host function) appends its frames below.  Cleared where a
+   * call starts (lat_wasm_func_call, the start function) and where a host
+   * raises its own trap (lat_wasm_caller_trap). */
+  uint32_t nbt;
+  lat_wasm_frame_t bt[LAT_WASM_BACKTRACE_MAX];
 };
 
 /* Run a function (wasm_interp.c).  slots holds the arguments on entry and

@@ -30,6 +30,12 @@
  * (address + offset + size <= size); nothing is trusted from the guest.
  * Traps set store->trap and return LAT_TRAP; nothing longjmps.
  *
+ * Backtraces cost nothing until a trap: the frame records already say where
+ * each caller continues, so the trap path (record_frames) walks them and
+ * maps each pc to the function whose code contains it.  A LAT_TRAP coming
+ * back from a host function appends the frames below it, so a trap under
+ * host re-entry shows the inner run's frames and then the outer run's.
+ *
  * Interruption.  Backward branches, br_table and calls decrement `cd`; when
  * it goes negative, refill() checks the interrupt flag, the deadline
  * (coarse clock, ~4 ms grain) and fuel, and starts a new batch of
@@ -244,6 +250,44 @@ static unsigned type_slots(const uint8_t *types, uint32_t n) {
   unsigned k = 0;
   for (uint32_t i = 0; i < n; i++) k += lat__slot_width(types[i]);
   return k;
+}
+
+/* ---- backtraces (the trap path only) ------------------------------------- */
+
+/* The function of module m whose translated code contains pc, or UINT32_MAX.
+ * A linear search: it runs only when a trap is recorded, and keeping a map
+ * from code to function would cost every translation.  The end is
+ * inclusive (a return address may follow a function's last instruction);
+ * no other block's code can start there, as every block has a header. */
+static uint32_t func_at(const lat_wasm_module_t *m, const uint8_t *pc) {
+  for (uint32_t f = m->nfunc_imports; f < m->nfuncs; f++) {
+    const lat__code_t *c =
+        atomic_load_explicit(&m->funcs[f].code, memory_order_acquire);
+    if (c && pc >= (const uint8_t *)c->code &&
+        pc <= (const uint8_t *)c->code + c->size)
+      return f;
+  }
+  return UINT32_MAX;
+}
+
+/* Appends one run's frames to the store's backtrace: the frame running at
+ * pc in inst (none when pc is NULL: the run trapped before its first
+ * instruction), then the callers in the records fr..fr_base.  Kept out of
+ * line and cold so the interpreter's registers are not disturbed. */
+static __attribute__((noinline, cold)) void record_frames(
+    lat_wasm_store_t *s, lat_wasm_instance_t *inst, const uint8_t *pc,
+    const lat__frame_t *fr, const lat__frame_t *fr_base) {
+  for (;;) {
+    if (s->nbt >= LAT_WASM_BACKTRACE_MAX) return;
+    if (pc) {
+      uint32_t f = func_at(inst->module, pc);
+      if (f != UINT32_MAX) s->bt[s->nbt++] = (lat_wasm_frame_t){inst, f};
+    }
+    if (fr >= fr_base) return;
+    inst = fr->inst;
+    pc = fr->pc;
+    fr++;
+  }
 }
 
 /* ---- the interpreter -------------------------------------------------------------- */
@@ -523,8 +567,11 @@ call_host: { /* fn (a host function), nfp, ret_pc set */
       if (s->trap == LAT_TRAP_NONE) s->trap = LAT_TRAP_HOST;
     } else if (st != LAT_ENOMEM) {
       s->trap = LAT_TRAP_HOST;
+      s->nbt = 0; /* a host error starts a trap here */
       st = LAT_TRAP;
     }
+    /* the frames below the host function (after any it re-entered) */
+    if (st == LAT_TRAP) record_frames(s, inst, pc, fr, fr_base);
     status = st;
     goto done;
   }
@@ -1032,6 +1079,8 @@ L_ref_func:
 
 trap:
   s->trap = trap_code;
+  s->nbt = 0; /* a new trap: its backtrace starts with this run's frames */
+  record_frames(s, inst, pc, fr, fr_base);
   status = LAT_TRAP;
 done:
   save_countdown(s, cd);
@@ -1059,6 +1108,7 @@ lat_status lat__wasm_call(lat_wasm_store_t *s, lat_wasm_func_t *f,
   if (!s->stack) return LAT_ENOMEM;
   if (s->exec_nest >= MAX_HOST_NEST) {
     s->trap = LAT_TRAP_STACK_EXHAUSTED;
+    s->nbt = 0;
     return LAT_TRAP;
   }
   uint64_t *saved_sp = s->exec_sp;
@@ -1068,6 +1118,7 @@ lat_status lat__wasm_call(lat_wasm_store_t *s, lat_wasm_func_t *f,
   lat__frame_t *fr = saved_frames ? saved_frames : (lat__frame_t *)s->stack_end;
   if ((uintptr_t)base + (uintptr_t)code->frame_slots * 8 > (uintptr_t)fr) {
     s->trap = LAT_TRAP_STACK_EXHAUSTED;
+    s->nbt = 0;
     return LAT_TRAP;
   }
   if (code->param_slots) memmove(base, slots, code->param_slots * 8);

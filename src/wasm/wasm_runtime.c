@@ -151,6 +151,13 @@ lat_wasm_trap_t lat_wasm_store_trap(const lat_wasm_store_t *s) {
   return s->trap;
 }
 
+size_t lat_wasm_store_backtrace(const lat_wasm_store_t *s,
+                                lat_wasm_frame_t *out, size_t max) {
+  size_t n = s->nbt < max ? s->nbt : max;
+  if (n) memcpy(out, s->bt, n * sizeof *out);
+  return n;
+}
+
 int lat_wasm_store_exit_code(const lat_wasm_store_t *s) { return s->exit_code; }
 
 /* ---- memories ---------------------------------------------------------------- */
@@ -421,6 +428,7 @@ lat_wasm_store_t *lat_wasm_caller_store(lat_wasm_caller_t *c) {
 lat_status lat_wasm_caller_trap(lat_wasm_caller_t *c, lat_wasm_trap_t trap,
                                 int code, const char *msg) {
   c->store->trap = trap;
+  c->store->nbt = 0; /* the interpreter adds the frames below the host */
   c->store->exit_code = code;
   snprintf(c->store->trap_msg, sizeof c->store->trap_msg, "%s",
            msg ? msg : "");
@@ -468,6 +476,7 @@ lat_status lat_wasm_func_call(lat_wasm_store_t *s, lat_wasm_func_t *f,
   }
   s->trap = LAT_TRAP_NONE;
   s->trap_msg[0] = '\0';
+  s->nbt = 0;
   lat_status st;
   if (f->host) {
     lat_wasm_caller_t caller = {s, NULL};
@@ -687,6 +696,7 @@ static lat_status trap_error(lat_wasm_store_t *s, lat_wasm_trap_t t,
                              lat_error_t *err) {
   s->trap = t;
   s->trap_msg[0] = '\0';
+  s->nbt = 0; /* raised outside any wasm frame */
   return lat_error_set(err, LAT_TRAP, SIZE_MAX, "%s", lat_wasm_trap_message(t));
 }
 
@@ -818,6 +828,7 @@ lat_status lat_wasm_instance_new(lat_wasm_store_t *s, lat_wasm_module_t *m,
   if (m->has_start) {
     s->trap = LAT_TRAP_NONE;
     s->trap_msg[0] = '\0';
+    s->nbt = 0;
     uint64_t slots[1];
     lat_wasm_func_t *f = inst->funcs[m->start];
     if (f->host) {

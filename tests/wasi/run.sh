@@ -175,6 +175,13 @@ check exit-0 --out '^exiting with 0$' -- "$W/exit_code.wasm" 0
 check exit-42 --rc 42 --out '^exiting with 42$' -- "$W/exit_code.wasm" 42
 check proc-raise --rc 143 --exp raise.out --err 'signal 15' -- "$W/raise.wasm"
 check trap --rc 1 --out '^before trap$' --err 'wasm trap: unreachable' -- "$W/trap.wasm"
+# the backtrace names the frames from the name section, innermost first
+if grep -qxE '    0: deep_function' "$T/err" && grep -qxE '    1: middle_function' "$T/err" &&
+   [ "$(grep -n -m1 '^wasm backtrace:$' "$T/err" | cut -d: -f1)" = 2 ]; then
+  pass
+else
+  fail trap-backtrace "no wasm backtrace naming deep_function, middle_function after the trap line"
+fi
 check unknown-import-link-error --rc 1 --err '"env" "not_provided"' -- "$W/unknown_import.wasm"
 check unknown-import-trap-unused --out 'did not call it' -- --trap-unknown-imports "$W/unknown_import.wasm"
 check unknown-import-trap-called --rc 1 --out '^started$' --err 'unknown import "env" "not_provided" was called' -- --trap-unknown-imports "$W/unknown_import.wasm" call

@@ -58,9 +58,10 @@
  * as the single source of truth and only shortens latency); eager
  * translation at load (lazy is far cheaper to start for large modules).
  *
- * v128 (a later issue): stack entries carry their type and a v128 takes
- * two slots, so SIMD ops slot in without touching scalar code; today a
- * body using them fails to translate with LAT_EUNSUPPORTED.
+ * v128: stack entries carry their type and a v128 takes two slots, so the
+ * SIMD instructions (0xFD prefix) are translated by wasm_translate_simd.inc
+ * without touching the scalar paths; a v128 is never a deferred constant
+ * and never the accumulator (both hold 64 bits).
  */
 #include <string.h>
 
@@ -340,7 +341,9 @@ static void emit_copy(tr_t *t, uint32_t d, uint32_t s, uint8_t type) {
 }
 
 static void emit_const(tr_t *t, uint32_t d, uint64_t c, uint8_t type) {
-  if (type == LAT_V128) { /* v128 constants arrive with the SIMD issue */
+  if (type == LAT_V128) { /* not reached: a v128 is never a deferred
+                             constant (wasm_translate_simd.inc); fail
+                             rather than emit half of one */
     fail(t, LAT_EUNSUPPORTED);
     return;
   }

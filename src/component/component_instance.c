@@ -27,6 +27,14 @@
  * is slower than fused adapters but needs no code generation; the hot path
  * for WASI (guest -> host) lifts straight into host values.
  *
+ * Repeated instantiation: lat_cpre_t (a pre-linked plan) does the root's
+ * import matching and type checks, and the host-function lookups, once;
+ * an instantiation from it only replays the definitions that make run-time
+ * objects.  Core modules are decoded and translated once per component
+ * (their translated code is shared by every instance); what remains per
+ * instance is the engine's memories, tables and globals, the handle
+ * tables, and one host function object per `canon lower`.
+ *
  * Ownership: everything an instance allocates lives in the root's arena
  * (freed by lat_cinstance_free) except the per-instance handle tables (a
  * list of lat_cabi_instance_t freed with it) and the core objects, owned by

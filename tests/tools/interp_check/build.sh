@@ -12,7 +12,7 @@ mkdir -p "$out"
 snap=build/interp_check/snap
 rm -rf "$snap.new" && mkdir -p "$snap.new"
 git archive HEAD src | tar -x -C "$snap.new"
-cp src/wasm/wasm_translate.c src/wasm/wasm_interp.c src/wasm/wasm_exec.h "$snap.new/src/wasm/"
+cp src/wasm/wasm_translate.c src/wasm/wasm_interp.c src/wasm/wasm_exec.h src/wasm/wasm_simd.h src/wasm/*.inc "$snap.new/src/wasm/"
 mkdir -p "$snap.new/tests/tools/interp_check" && cp tests/tools/interp_check/main.c "$snap.new/tests/tools/interp_check/"
 # keep timestamps of unchanged files so objects are reused
 mkdir -p "$snap"
@@ -30,7 +30,7 @@ WARN="-Wall -Wextra -Wshadow -Wvla -Wstrict-prototypes -Wmissing-prototypes"
 objs=""
 for f in src/base/*.c src/wasm/*.c src/cli/cli_wast.c tests/tools/interp_check/main.c; do
   o=$out/$(echo "$f" | tr / _ | sed 's/\.c$/.o/')
-  if [ ! -f "$o" ] || [ "$f" -nt "$o" ] || [ -n "$(find src -name '*.h' -newer "$o" | head -1)" ]; then
+  if [ ! -f "$o" ] || [ "$f" -nt "$o" ] || [ -n "$(find src \( -name '*.h' -o -name '*.inc' \) -newer "$o" | head -1)" ]; then
     gcc -std=gnu17 $WARN -D_GNU_SOURCE $FLAGS -c -o "$o" "$f" &
   fi
   objs="$objs $o"

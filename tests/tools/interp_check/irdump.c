@@ -1,6 +1,6 @@
 /* irdump: prints the internal code of every defined function of a module
  * (handler names and raw 32-bit operand words), to check what the
- * translator emits.  usage: irdump FILE.wasm [FUNC_INDEX] */
+ * translator emits.  usage: irdump FILE.wasm|FILE.wat [FUNC_INDEX] */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,7 +13,29 @@ static const char *const names[] = {
 #undef X
 };
 
-static size_t op_size(const char *n, const uint8_t *p) {
+/* SIMD ops (the end of LAT_EXEC_OPS), sizes per the formats in
+ * wasm_simd.h, stamped from its op lists */
+#define S16(X, name, id) 16,
+#define S24(X, name, id) 24,
+#define S24X2(X, name, id) 24, 24,
+#define S24X3(X, name, id) 24, 24, 24,
+static const unsigned char simd_sizes[] = {
+    LAT_SIMD_SPLAT(S16, _) LAT_SIMD_UN(S16, _) LAT_SIMD_TEST(S16, _)
+    LAT_SIMD_BIN(S24, _) LAT_SIMD_SHIFT(S24X2, _) LAT_SIMD_LOAD(S24X3, _)
+    24, 24, 24,             /* v128_store, _rr, _ri */
+    32, 40, 24,             /* v128_const, i8x16_shuffle, v128_bitselect */
+    24, 24, 24, 24, 24, 24, /* extract lanes */
+    24, 24, 24, 24,         /* replace lanes */
+    32, 32, 32, 32,         /* load lanes */
+    24, 24, 24, 24,         /* store lanes */
+    24, 16, 16,             /* select2, global_get2, global_set2 */
+};
+_Static_assert(sizeof simd_sizes == LAT_OP_COUNT - LAT_OP_i8x16_splat,
+               "simd_sizes must follow LAT_EXEC_SIMD_OPS");
+
+static size_t op_size(int op, const uint8_t *p) {
+  if (op >= LAT_OP_i8x16_splat) return simd_sizes[op - LAT_OP_i8x16_splat];
+  const char *n = names[op];
   size_t l = strlen(n);
   if (!strcmp(n, "unreachable") || !strcmp(n, "ret")) return 8;
   if (!strcmp(n, "br_table")) {
@@ -47,8 +69,21 @@ int main(int argc, char **argv) {
   size_t len;
   lat_error_t err;
   lat_wasm_module_t *m;
-  if (lat_file_read(argv[1], &bytes, &len, &err) ||
-      lat_wasm_module_new(bytes, len, &m, &err)) {
+  if (lat_file_read(argv[1], &bytes, &len, &err)) {
+    fprintf(stderr, "%s\n", err.msg);
+    return 1;
+  }
+  if (len < 4 || memcmp(bytes, "\0asm", 4)) { /* WAT text */
+    lat_buf_t b;
+    lat_buf_init(&b);
+    if (lat_wat_to_wasm((const char *)bytes, len, &b, &err)) {
+      fprintf(stderr, "%s\n", err.msg);
+      return 1;
+    }
+    lat_free(bytes);
+    bytes = lat_buf_steal(&b, &len);
+  }
+  if (lat_wasm_module_new(bytes, len, &m, &err)) {
     fprintf(stderr, "%s\n", err.msg);
     return 1;
   }
@@ -74,7 +109,7 @@ int main(int argc, char **argv) {
         printf("  %5zu: ??? %p\n", (size_t)(p - (const uint8_t *)c->code), h);
         break;
       }
-      size_t sz = op_size(names[op], p);
+      size_t sz = op_size(op, p);
       printf("  %5zu: %-22s", (size_t)(p - (const uint8_t *)c->code), names[op]);
       for (size_t o = 8; o < sz; o += 4) {
         int32_t w;
@@ -84,6 +119,7 @@ int main(int argc, char **argv) {
       printf("\n");
       p += sz;
     }
+    if (p != end) printf("  (walk ended %td bytes past the code: a size is wrong)\n", p - end);
   }
   lat_wasm_module_release(m);
   lat_free(bytes);

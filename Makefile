@@ -113,7 +113,7 @@ run-examples: setup build/lattice
 	build/lattice wast examples/checks.wast
 
 spec: build/lattice
-	build/lattice wast $(wildcard $(SHARED)/wasm-spec/2.0/*.wast)
+	build/lattice wast $(wildcard $(SHARED)/wasm-spec/2.0/*.wast) $(wildcard $(SHARED)/wasm-spec/2.0/simd/*.wast)
 
 bench: setup build/lattice
 	bench/run.sh

@@ -1096,7 +1096,7 @@ lat_status lat_cabi_lift_values(lat_cabi_cx_t *cx, uint32_t max_flat,
   vi_t vi = {flat, nflat, 0};
   lat_status st;
   if (total_flat(ts, n) > max_flat) {
-    const lat_wasm_val_t *p;
+    const lat_wasm_val_t *p = NULL;
     if ((st = vi_next(&vi, LAT_I32, &p, err))) return st;
     uint32_t align;
     uint64_t size, at = p->of.i32;

@@ -548,7 +548,7 @@ static lat_status read_valtype(dec_t *d, scope_t *s, lat_reader_t *r,
     if (v == -28) return UNSUPPORTED(d, o, "error-context is not supported");
     return malformed(d, o, "invalid value type");
   }
-  const lat__entry_t *e;
+  const lat__entry_t *e = NULL;
   if ((st = get_entry(d, s, LAT_CSORT_TYPE, (uint32_t)v, o, &e))) return st;
   if (!lat_ctype_is_value(e->type))
     return INVALID(d, o, "type index %u is not a defined value type",
@@ -947,7 +947,7 @@ static lat_status read_extern_name(dec_t *d, lat_reader_t *r, lat_cname_t *out) 
 
 static const lat_ctype_t *want_type(dec_t *d, scope_t *s, uint32_t i,
                                     uint8_t kind, size_t o, lat_status *st) {
-  const lat__entry_t *e;
+  const lat__entry_t *e = NULL;
   if ((*st = get_entry(d, s, LAT_CSORT_TYPE, i, o, &e))) return NULL;
   if (!e->type || e->type->kind != kind) {
     *st = INVALID(d, o, "type index %u is not a %s type", i,
@@ -1490,7 +1490,7 @@ static lat_status read_core_instance(dec_t *d, scope_t *s, lat_reader_t *r) {
 
 static lat_status entry_extern(dec_t *d, scope_t *s, lat_csort_t sort,
                                uint32_t idx, size_t o, lat_cextern_t *x) {
-  const lat__entry_t *e;
+  const lat__entry_t *e = NULL;
   lat_status st = get_entry(d, s, sort, idx, o, &e);
   if (st) return st;
   x->sort = sort;

@@ -179,7 +179,7 @@ void lat_cabi_call_fini(lat_cabi_call_t *call) {
 lat_status lat__cabi_lift_own(lat_cabi_cx_t *cx, uint32_t i,
                               const lat_cabi_rtype_t *rt, uint32_t *rep,
                               lat_error_t *err) {
-  handle_t *h;
+  handle_t *h = NULL;
   lat_status st = table_get(cx->inst, i, &h, err);
   if (st) return st;
   if (h->rt != rt) return trap(err, "handle index refers to a different resource type");
@@ -192,7 +192,7 @@ lat_status lat__cabi_lift_own(lat_cabi_cx_t *cx, uint32_t i,
 lat_status lat__cabi_lift_borrow(lat_cabi_cx_t *cx, uint32_t i,
                                  const lat_cabi_rtype_t *rt, uint32_t *rep,
                                  lat_error_t *err) {
-  handle_t *h;
+  handle_t *h = NULL;
   lat_status st = table_get(cx->inst, i, &h, err);
   if (st) return st;
   if (h->rt != rt) return trap(err, "handle index refers to a different resource type");
@@ -248,7 +248,7 @@ lat_status lat_cabi_resource_new(lat_cabi_instance_t *inst,
 lat_status lat_cabi_resource_rep(lat_cabi_instance_t *inst,
                                  const lat_cabi_rtype_t *rt, uint32_t handle,
                                  uint32_t *out_rep, lat_error_t *err) {
-  handle_t *h;
+  handle_t *h = NULL;
   lat_status st = table_get(inst, handle, &h, err);
   if (st) return st;
   if (h->rt != rt) return trap(err, "handle index refers to a different resource type");
@@ -260,7 +260,7 @@ lat_status lat_cabi_resource_drop(lat_cabi_instance_t *inst,
                                   const lat_cabi_rtype_t *rt, uint32_t handle,
                                   lat_error_t *err) {
   if (!inst->may_leave) return trap(err, "cannot leave component instance");
-  handle_t *hp;
+  handle_t *hp = NULL;
   lat_status st = table_get(inst, handle, &hp, err);
   if (st) return st;
   if (hp->rt != rt) return trap(err, "handle index refers to a different resource type");

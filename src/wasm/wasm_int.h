@@ -164,6 +164,22 @@ struct lat_wasm_module {
 
   pthread_mutex_t translate_lock; /* serialises translation (see top) */
   void *exec;                     /* wasm_translate.c's per-module data */
+
+  /* The initial contents of memory 0 as a copy-on-write image
+   * (lat__wasm_module_image), built on first instantiation.  image_state is
+   * written once, under image_lock, after the fields below it; readers load
+   * it with acquire and then read the rest without the lock. */
+  pthread_mutex_t image_lock;
+  atomic_int image_state; /* LAT_IMAGE_* */
+  int image_fd;           /* memfd holding image_len bytes, or -1 */
+  uint64_t image_off;     /* memory offset of the image (host-page aligned) */
+  uint64_t image_len;     /* bytes, a multiple of the host page; may be 0 */
+};
+
+enum {
+  LAT_IMAGE_UNKNOWN, /* not built yet */
+  LAT_IMAGE_READY,   /* image_fd/off/len describe all active data */
+  LAT_IMAGE_NONE,    /* apply segments one by one (see wasm_module.c) */
 };
 
 /* decode the binary in m->bytes into m (wasm_decode.c).  LAT_EMALFORMED with
@@ -297,6 +313,15 @@ void lat__wasm_exec_free(lat_wasm_module_t *m);
  * (wasm_runtime.c), writing one value (two slots for v128). */
 lat_status lat__wasm_eval_const(lat_wasm_instance_t *inst, lat__range_t expr,
                                 uint64_t out[2]);
+
+/* The module's memory image (wasm_module.c): LAT_IMAGE_READY when memory 0
+ * is defined by the module, every active data segment targets it at an
+ * `i32.const` offset and fits in its minimum size, so instantiation may map
+ * image_fd at base + image_off instead of copying the segments (nothing can
+ * trap, and nothing else writes the fresh memory before the segments are
+ * applied).  LAT_IMAGE_NONE otherwise or when the image cannot be built.
+ * Builds it on the first call; thread-safe. */
+int lat__wasm_module_image(lat_wasm_module_t *m);
 
 /* Functype equality (structural). */
 bool lat__functype_eq(const lat_wasm_functype_t *a,

@@ -9,8 +9,25 @@
  *
  * Accessors borrow from the module: import/export names point into
  * m->bytes, function types into m->arena.
+ *
+ * Memory image.  A module whose active data segments all land at constant
+ * offsets inside its own memory 0 has the same initial memory contents in
+ * every instance.  The first instantiation lays those contents out once in
+ * a sealed memfd; each instance then maps it MAP_PRIVATE over the start of
+ * its fresh memory, so instantiation costs one mmap however many segments
+ * there are, and a page is copied only when the guest writes it (the
+ * approach of Wasmtime's memory_init_cow).  Modules that import their
+ * memory, compute an offset from a global, or have a segment that does not
+ * fit (and so must trap with the earlier segments applied) keep the
+ * per-segment path in wasm_runtime.c.  Rejected: building the image at
+ * module load (most modules are instantiated at most once, e.g. by `lattice
+ * wast`), and a heap copy of the image memcpy'd per instance (it still
+ * touches every page of data on every instantiation).
  */
+#include <fcntl.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "wasm_int.h"
 
@@ -33,6 +50,12 @@ lat_status lat_wasm_module_new(const uint8_t *bytes, size_t len,
   lat_arena_init(&m->arena);
   atomic_init(&m->refs, 1);
   if (pthread_mutex_init(&m->translate_lock, NULL) != 0) goto fail_free_bytes;
+  if (pthread_mutex_init(&m->image_lock, NULL) != 0) {
+    pthread_mutex_destroy(&m->translate_lock);
+    goto fail_free_bytes;
+  }
+  m->image_fd = -1;
+  atomic_init(&m->image_state, LAT_IMAGE_UNKNOWN);
 
   if ((st = lat__wasm_decode(m, err))) goto fail_free_all;
   if ((st = lat__wasm_validate(m, err))) goto fail_free_all;
@@ -40,6 +63,7 @@ lat_status lat_wasm_module_new(const uint8_t *bytes, size_t len,
   return LAT_OK;
 
 fail_free_all:
+  pthread_mutex_destroy(&m->image_lock);
   pthread_mutex_destroy(&m->translate_lock);
   lat_arena_fini(&m->arena);
   lat_free(m->bytes);
@@ -64,6 +88,8 @@ void lat_wasm_module_release(lat_wasm_module_t *m) {
   if (atomic_fetch_sub_explicit(&m->refs, 1, memory_order_acq_rel) != 1)
     return;
   lat__wasm_exec_free(m);
+  if (m->image_fd >= 0) close(m->image_fd);
+  pthread_mutex_destroy(&m->image_lock);
   pthread_mutex_destroy(&m->translate_lock);
   lat_arena_fini(&m->arena);
   lat_free(m->bytes);
@@ -138,4 +164,87 @@ bool lat__functype_eq(const lat_wasm_functype_t *a,
   return a->nparams == b->nparams && a->nresults == b->nresults &&
          (a->nparams == 0 || memcmp(a->params, b->params, a->nparams) == 0) &&
          (a->nresults == 0 || memcmp(a->results, b->results, a->nresults) == 0);
+}
+
+/* ---- memory image ------------------------------------------------------------ */
+
+/* The constant offset of an active segment: exactly `i32.const x; end`. */
+static bool const_offset(const lat_wasm_module_t *m, lat__range_t expr,
+                         uint32_t *out) {
+  lat_reader_t r = {m->bytes, m->bytes + expr.off, m->bytes + expr.off + expr.len};
+  uint8_t op;
+  int32_t x;
+  if (lat_read_u8(&r, &op, NULL) || op != 0x41 || lat_read_s32(&r, &x, NULL) ||
+      lat_read_u8(&r, &op, NULL) || op != 0x0b)
+    return false;
+  *out = (uint32_t)x;
+  return true;
+}
+
+/* Lays out the image and fills m->image_*; false to use the slow path. */
+static bool image_build(lat_wasm_module_t *m) {
+  if (m->nmems != 1 || m->nmem_imports != 0) return false;
+  uint64_t mem_bytes = m->mems[0].min * LAT_WASM_PAGE_SIZE;
+  uint64_t lo = UINT64_MAX, hi = 0;
+  for (uint32_t i = 0; i < m->ndatas; i++) {
+    const lat__data_t *seg = &m->datas[i];
+    uint32_t off;
+    if (seg->mode != LAT_SEG_ACTIVE) continue;
+    if (seg->memory != 0 || !const_offset(m, seg->offset, &off)) return false;
+    if ((uint64_t)off + seg->data.len > mem_bytes) return false; /* traps */
+    if (!seg->data.len) continue;
+    if (off < lo) lo = off;
+    if (off + (uint64_t)seg->data.len > hi) hi = off + (uint64_t)seg->data.len;
+  }
+  if (hi == 0) { /* no bytes to place */
+    m->image_off = m->image_len = 0;
+    return true;
+  }
+  long pg = sysconf(_SC_PAGESIZE);
+  if (pg <= 0 || LAT_WASM_PAGE_SIZE % (uint64_t)pg) return false;
+  lo -= lo % (uint64_t)pg;
+  hi = (hi + (uint64_t)pg - 1) / (uint64_t)pg * (uint64_t)pg; /* <= mem_bytes */
+  size_t len = (size_t)(hi - lo);
+  uint8_t *buf = lat_calloc(1, len);
+  if (!buf) return false;
+  for (uint32_t i = 0; i < m->ndatas; i++) { /* in order: later ones win */
+    const lat__data_t *seg = &m->datas[i];
+    uint32_t off;
+    if (seg->mode != LAT_SEG_ACTIVE || !seg->data.len) continue;
+    (void)const_offset(m, seg->offset, &off); /* checked above */
+    memcpy(buf + (off - lo), lat__bytes(m, seg->data), seg->data.len);
+  }
+  bool ok = false;
+  int fd = memfd_create("lattice-wasm-image", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+  if (fd < 0) goto done_buf;
+  for (size_t done = 0; done < len;) {
+    ssize_t n = write(fd, buf + done, len - done);
+    if (n <= 0) goto done_fd;
+    done += (size_t)n;
+  }
+  /* sealed: no process can change what later instances start from */
+  if (fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) != 0)
+    goto done_fd;
+  m->image_fd = fd;
+  m->image_off = lo;
+  m->image_len = len;
+  ok = true;
+done_fd:
+  if (!ok) close(fd);
+done_buf:
+  lat_free(buf);
+  return ok;
+}
+
+int lat__wasm_module_image(lat_wasm_module_t *m) {
+  int st = atomic_load_explicit(&m->image_state, memory_order_acquire);
+  if (st != LAT_IMAGE_UNKNOWN) return st;
+  pthread_mutex_lock(&m->image_lock);
+  st = atomic_load_explicit(&m->image_state, memory_order_relaxed);
+  if (st == LAT_IMAGE_UNKNOWN) {
+    st = image_build(m) ? LAT_IMAGE_READY : LAT_IMAGE_NONE;
+    atomic_store_explicit(&m->image_state, st, memory_order_release);
+  }
+  pthread_mutex_unlock(&m->image_lock);
+  return st;
 }

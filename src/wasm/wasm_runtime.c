@@ -19,10 +19,20 @@
  * active element segments then active data segments (each bounds-checked as
  * it is applied, so a trap leaves the earlier effects in place, as
  * linking.wast requires), drop active and declarative segments, run start.
+ *
+ * Instantiation cost.  An instance is one allocation: its index-space arrays,
+ * the function objects of its defined functions and its defined globals sit
+ * in the same block, freed with the instance.  When the module has a memory
+ * image (wasm_module.c), the active data segments are applied by mapping it
+ * copy-on-write at the point where they would be copied, so their order
+ * relative to element segments is unchanged.  The value stack is reserved on
+ * the first call into wasm, not with the store: a store that only
+ * instantiates modules without start functions never maps it.
  */
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "wasm_int.h"
 
@@ -74,17 +84,20 @@ lat_status lat_wasm_store_new(const lat_wasm_limits_t *limits,
   if (!s->limits.max_call_depth) s->limits.max_call_depth = DEFAULT_CALL_DEPTH;
   if (!s->limits.max_stack_bytes) s->limits.max_stack_bytes = DEFAULT_STACK_BYTES;
   s->limits.max_stack_bytes &= ~(uint64_t)7;
-  /* the value stack: reserved lazily-committed memory, touched as used */
-  void *stack = mmap(NULL, s->limits.max_stack_bytes, PROT_READ | PROT_WRITE,
-                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-  if (stack == MAP_FAILED) {
-    lat_free(s);
-    return LAT_ENOMEM;
-  }
-  s->stack = stack;
-  s->stack_end = (uint64_t *)((uint8_t *)stack + s->limits.max_stack_bytes);
   atomic_init(&s->interrupt, false);
   *out = s;
+  return LAT_OK;
+}
+
+/* The value stack: lazily-committed memory, touched as used, reserved before
+ * the store's first call into wasm.  LAT_ENOMEM when it cannot be. */
+static lat_status stack_reserve(lat_wasm_store_t *s) {
+  if (s->stack) return LAT_OK;
+  void *stack = mmap(NULL, s->limits.max_stack_bytes, PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (stack == MAP_FAILED) return LAT_ENOMEM;
+  s->stack = stack;
+  s->stack_end = (uint64_t *)((uint8_t *)stack + s->limits.max_stack_bytes);
   return LAT_OK;
 }
 
@@ -95,13 +108,7 @@ static void memory_free(lat_wasm_memory_t *m) {
 
 static void instance_free(lat_wasm_instance_t *inst) {
   lat_wasm_module_release(inst->module);
-  lat_free(inst->funcs);
-  lat_free(inst->tables);
-  lat_free(inst->mems);
-  lat_free(inst->globals);
-  lat_free(inst->elem_dropped);
-  lat_free(inst->data_dropped);
-  lat_free(inst);
+  lat_free(inst); /* one block with its arrays (instance_alloc) */
 }
 
 void lat_wasm_store_free(lat_wasm_store_t *s) {
@@ -126,7 +133,7 @@ void lat_wasm_store_free(lat_wasm_store_t *s) {
   }
   lat_free(s->objects);
   lat_free(s->object_kinds);
-  munmap(s->stack, s->limits.max_stack_bytes);
+  if (s->stack) munmap(s->stack, s->limits.max_stack_bytes);
   lat_free(s);
 }
 
@@ -482,7 +489,8 @@ lat_status lat_wasm_func_call(lat_wasm_store_t *s, lat_wasm_func_t *f,
     lat_wasm_caller_t caller = {s, NULL};
     st = f->host(&caller, f->host_env, slots);
   } else {
-    st = lat__wasm_call(s, f, slots);
+    st = stack_reserve(s);
+    if (!st) st = lat__wasm_call(s, f, slots);
   }
   if (st == LAT_OK) {
     k = 0;
@@ -739,6 +747,64 @@ static lat_status apply_data(lat_wasm_instance_t *inst, const lat__data_t *seg,
   return LAT_OK;
 }
 
+/* The module's memory image over the start of mem, the instance's own fresh
+ * memory 0: pages are shared with the image until written. */
+static lat_status map_image(lat_wasm_memory_t *mem, const lat_wasm_module_t *m,
+                            lat_error_t *err) {
+  if (!m->image_len) return LAT_OK;
+  void *p = mmap(mem->base + m->image_off, m->image_len, PROT_READ | PROT_WRITE,
+                 MAP_PRIVATE | MAP_FIXED, m->image_fd, 0);
+  if (p == MAP_FAILED)
+    return lat_error_set(err, LAT_ENOMEM, SIZE_MAX,
+                         "cannot map the initial memory image");
+  return LAT_OK;
+}
+
+/* Bytes of n elements of size sz added to *total, aligned to 8. */
+static bool add_array(size_t *total, size_t n, size_t sz) {
+  size_t bytes;
+  if (__builtin_mul_overflow(n, sz, &bytes) ||
+      __builtin_add_overflow(bytes, (size_t)7, &bytes) ||
+      __builtin_add_overflow(*total, bytes & ~(size_t)7, total))
+    return false;
+  return true;
+}
+
+/* One zeroed block: the instance, then its funcs, tables, mems and globals
+ * pointer arrays, the function objects of its defined functions, its defined
+ * globals, and the dropped flags of its segments. */
+static lat_wasm_instance_t *instance_alloc(const lat_wasm_module_t *m,
+                                           lat_wasm_func_t **out_funcs,
+                                           lat_wasm_global_t **out_globals) {
+  size_t sizes[8][2] = {
+      {m->nfuncs, sizeof(lat_wasm_func_t *)},
+      {m->ntables, sizeof(lat_wasm_table_t *)},
+      {m->nmems, sizeof(lat_wasm_memory_t *)},
+      {m->nglobals, sizeof(lat_wasm_global_t *)},
+      {m->nfuncs - m->nfunc_imports, sizeof(lat_wasm_func_t)},
+      {m->nglobals - m->nglobal_imports, sizeof(lat_wasm_global_t)},
+      {m->nelems, 1},
+      {m->ndatas, 1},
+  };
+  size_t off[8], total = (sizeof(lat_wasm_instance_t) + 7) & ~(size_t)7;
+  for (int i = 0; i < 8; i++) {
+    off[i] = total;
+    if (!add_array(&total, sizes[i][0], sizes[i][1])) return NULL;
+  }
+  uint8_t *b = lat_calloc(1, total);
+  if (!b) return NULL;
+  lat_wasm_instance_t *inst = (lat_wasm_instance_t *)b;
+  inst->funcs = (lat_wasm_func_t **)(b + off[0]);
+  inst->tables = (lat_wasm_table_t **)(b + off[1]);
+  inst->mems = (lat_wasm_memory_t **)(b + off[2]);
+  inst->globals = (lat_wasm_global_t **)(b + off[3]);
+  *out_funcs = (lat_wasm_func_t *)(b + off[4]);
+  *out_globals = (lat_wasm_global_t *)(b + off[5]);
+  inst->elem_dropped = b + off[6];
+  inst->data_dropped = b + off[7];
+  return inst;
+}
+
 lat_status lat_wasm_instance_new(lat_wasm_store_t *s, lat_wasm_module_t *m,
                                  const lat_wasm_extern_t *imports,
                                  size_t nimports, lat_wasm_instance_t **out,
@@ -754,19 +820,14 @@ lat_status lat_wasm_instance_new(lat_wasm_store_t *s, lat_wasm_module_t *m,
   for (uint32_t i = 0; i < m->nimports; i++)
     if ((st = check_import(m, i, &m->imports[i], &imports[i], err))) return st;
 
-  lat_wasm_instance_t *inst = lat_calloc(1, sizeof *inst);
+  lat_wasm_func_t *own_funcs;
+  lat_wasm_global_t *own_globals;
+  lat_wasm_instance_t *inst = instance_alloc(m, &own_funcs, &own_globals);
   if (!inst) return lat_error_set(err, LAT_ENOMEM, SIZE_MAX, "out of memory");
   inst->store = s;
   inst->module = m;
   lat_wasm_module_retain(m);
-  inst->funcs = lat_calloc(m->nfuncs ? m->nfuncs : 1, sizeof *inst->funcs);
-  inst->tables = lat_calloc(m->ntables ? m->ntables : 1, sizeof *inst->tables);
-  inst->mems = lat_calloc(m->nmems ? m->nmems : 1, sizeof *inst->mems);
-  inst->globals = lat_calloc(m->nglobals ? m->nglobals : 1, sizeof *inst->globals);
-  inst->elem_dropped = lat_calloc(m->nelems ? m->nelems : 1, 1);
-  inst->data_dropped = lat_calloc(m->ndatas ? m->ndatas : 1, 1);
-  if (!inst->funcs || !inst->tables || !inst->mems || !inst->globals ||
-      !inst->elem_dropped || !inst->data_dropped || store_track(s, OBJ_INSTANCE, inst)) {
+  if (store_track(s, OBJ_INSTANCE, inst)) {
     instance_free(inst);
     return lat_error_set(err, LAT_ENOMEM, SIZE_MAX, "out of memory");
   }
@@ -782,11 +843,7 @@ lat_status lat_wasm_instance_new(lat_wasm_store_t *s, lat_wasm_module_t *m,
     }
   }
   for (uint32_t i = m->nfunc_imports; i < m->nfuncs; i++) {
-    lat_wasm_func_t *f = lat_calloc(1, sizeof *f);
-    if (!f || store_track(s, OBJ_FUNC, f)) {
-      lat_free(f);
-      return lat_error_set(err, LAT_ENOMEM, SIZE_MAX, "out of memory");
-    }
+    lat_wasm_func_t *f = &own_funcs[i - m->nfunc_imports];
     f->type = &m->types[m->funcs[i].type_idx];
     f->inst = inst;
     f->def = &m->funcs[i];
@@ -799,9 +856,8 @@ lat_status lat_wasm_instance_new(lat_wasm_store_t *s, lat_wasm_module_t *m,
   for (uint32_t i = m->nmem_imports; i < m->nmems; i++)
     if ((st = memory_create(s, &m->mems[i], &inst->mems[i], err))) return st;
   for (uint32_t i = m->nglobal_imports; i < m->nglobals; i++) {
-    lat_wasm_global_t *g;
-    if ((st = global_create(s, &m->globals[i].type, &g)))
-      return lat_error_set(err, st, SIZE_MAX, "out of memory");
+    lat_wasm_global_t *g = &own_globals[i - m->nglobal_imports];
+    g->type = m->globals[i].type;
     if ((st = lat__wasm_eval_const(inst, m->globals[i].init, g->val)))
       return lat_error_set(err, st, SIZE_MAX,
                            "cannot evaluate initializer of global %u", i);
@@ -818,11 +874,17 @@ lat_status lat_wasm_instance_new(lat_wasm_store_t *s, lat_wasm_module_t *m,
       inst->elem_dropped[i] = 1;
     }
   }
-  for (uint32_t i = 0; i < m->ndatas; i++) {
-    const lat__data_t *seg = &m->datas[i];
-    if (seg->mode == LAT_SEG_ACTIVE) {
-      if ((st = apply_data(inst, seg, err))) return st;
-      inst->data_dropped[i] = 1;
+  if (m->ndatas && lat__wasm_module_image(m) == LAT_IMAGE_READY) {
+    if ((st = map_image(inst->mems[0], m, err))) return st;
+    for (uint32_t i = 0; i < m->ndatas; i++)
+      if (m->datas[i].mode == LAT_SEG_ACTIVE) inst->data_dropped[i] = 1;
+  } else {
+    for (uint32_t i = 0; i < m->ndatas; i++) {
+      const lat__data_t *seg = &m->datas[i];
+      if (seg->mode == LAT_SEG_ACTIVE) {
+        if ((st = apply_data(inst, seg, err))) return st;
+        inst->data_dropped[i] = 1;
+      }
     }
   }
   if (m->has_start) {
@@ -835,7 +897,8 @@ lat_status lat_wasm_instance_new(lat_wasm_store_t *s, lat_wasm_module_t *m,
       lat_wasm_caller_t caller = {s, NULL};
       st = f->host(&caller, f->host_env, slots);
     } else {
-      st = lat__wasm_call(s, f, slots);
+      st = stack_reserve(s);
+      if (!st) st = lat__wasm_call(s, f, slots);
     }
     if (st == LAT_TRAP) return set_trap_error(s, err);
     if (st) return lat_error_set(err, st, SIZE_MAX, "%s", lat_status_message(st));

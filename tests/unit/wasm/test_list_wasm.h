@@ -16,3 +16,11 @@ TEST(wasm_limits_call_depth)
 TEST(wasm_limits_host_reentry)
 TEST(wasm_limits_value_stack)
 TEST(wasm_limits_threads_first_translation)
+
+/* test_runtime.c */
+TEST(wasm_runtime_image_contents)
+TEST(wasm_runtime_image_oob_keeps_earlier)
+TEST(wasm_runtime_image_after_elem_trap)
+TEST(wasm_runtime_image_not_constant)
+TEST(wasm_runtime_image_threads)
+TEST(wasm_runtime_start_sees_image)

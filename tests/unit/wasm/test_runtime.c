@@ -1,0 +1,210 @@
+/* Instantiation: the copy-on-write memory image (wasm_module.c) against the
+ * per-segment path it replaces.  Each test checks the memory a guest sees
+ * (contents, privacy between instances, growth past the image) or that a
+ * module the image must not cover still behaves as the spec says (a segment
+ * out of bounds traps with the earlier ones applied; an element segment that
+ * traps leaves the data segments unapplied; offsets from imported globals).
+ * Timing is measured outside the tests (see the commit messages). */
+#include <pthread.h>
+
+#include "wasm_test_util.h"
+
+static lat_wasm_memory_t *export_mem(lat_wasm_instance_t *inst) {
+  lat_wasm_extern_t e;
+  REQUIRE_OK(lat_wasm_instance_export(inst, "mem", 3, &e));
+  REQUIRE(e.kind == LAT_EXTERN_MEMORY);
+  return e.of.memory;
+}
+
+/* Two pages; segments crossing a host page and a wasm page, overlapping
+ * (the later wins), at the very end, empty, and one passive. */
+static const char *const image_wat =
+    "(module"
+    " (memory (export \"mem\") 2 3)"
+    " (data (i32.const 0) \"head\")"
+    " (data (i32.const 4094) \"crossing\")"
+    " (data (i32.const 65534) \"wasmpage\")"
+    " (data (i32.const 1) \"XY\")"
+    " (data (i32.const 131068) \"tail\")"
+    " (data (i32.const 9000) \"\")"
+    " (data $p \"passive\")"
+    " (func (export \"init\") (param i32)"
+    "   (memory.init $p (local.get 0) (i32.const 0) (i32.const 7)))"
+    " (func (export \"store\") (param i32) (i32.store8 (local.get 0) (i32.const 33)))"
+    " (func (export \"grow\") (param i32) (result i32) (memory.grow (local.get 0)))"
+    ")";
+
+static void check_image(lat_wasm_memory_t *mem) {
+  const uint8_t *d = lat_wasm_memory_data(mem);
+  CHECK_EQ_UINT(lat_wasm_memory_size(mem), 2 * 65536);
+  CHECK_EQ_MEM(d, "hXYd", 4);
+  CHECK_EQ_MEM(d + 4094, "crossing", 8);
+  CHECK_EQ_MEM(d + 65534, "wasmpage", 8);
+  CHECK_EQ_MEM(d + 131068, "tail", 4);
+  CHECK_EQ_UINT(d[4], 0);
+  CHECK_EQ_UINT(d[9000], 0);
+  CHECK_EQ_UINT(d[100000], 0);
+}
+
+TEST_IMPL(wasm_runtime_image_contents) {
+  lat_wasm_module_t *m = wt_module(image_wat, NULL, 0);
+  lat_wasm_store_t *s1, *s2;
+  lat_wasm_instance_t *a, *b, *c;
+  lat_error_t err;
+  REQUIRE_OK(lat_wasm_store_new(NULL, &s1));
+  REQUIRE_OK(lat_wasm_store_new(NULL, &s2));
+  REQUIRE_OK(lat_wasm_instance_new(s1, m, NULL, 0, &a, &err));
+  REQUIRE_OK(lat_wasm_instance_new(s1, m, NULL, 0, &b, &err));
+  REQUIRE_OK(lat_wasm_instance_new(s2, m, NULL, 0, &c, &err));
+  check_image(export_mem(a));
+  /* writes are private to the instance that makes them */
+  CHECK_OK(wt_call1(s1, wt_export_func(a, "store"), 4095, NULL));
+  CHECK_OK(wt_call1(s1, wt_export_func(a, "store"), 0, NULL));
+  lat_wasm_memory_data(export_mem(a))[5] = 7; /* a host write too */
+  CHECK_EQ_MEM(lat_wasm_memory_data(export_mem(a)), "!XYd", 4);
+  CHECK_EQ_MEM(lat_wasm_memory_data(export_mem(a)) + 4094, "c!ossing", 8);
+  check_image(export_mem(b));
+  check_image(export_mem(c));
+  /* the passive segment is still there; the active ones are dropped */
+  CHECK_OK(wt_call1(s2, wt_export_func(c, "init"), 200, NULL));
+  CHECK_EQ_MEM(lat_wasm_memory_data(export_mem(c)) + 200, "passive", 7);
+  /* growth past the image gives zeroed pages */
+  uint32_t old = 0;
+  CHECK_OK(wt_call1(s1, wt_export_func(b, "grow"), 1, &old));
+  CHECK_EQ_UINT(old, 2);
+  CHECK_EQ_UINT(lat_wasm_memory_data(export_mem(b))[2 * 65536 + 5], 0);
+  CHECK_EQ_MEM(lat_wasm_memory_data(export_mem(b)) + 131068, "tail", 4);
+  lat_wasm_store_free(s1);
+  /* a new instance after the others are gone still starts from the image */
+  REQUIRE_OK(lat_wasm_instance_new(s2, m, NULL, 0, &a, &err));
+  check_image(export_mem(a));
+  lat_wasm_store_free(s2);
+  lat_wasm_module_release(m);
+}
+
+/* The second segment does not fit: the first is applied, then it traps
+ * (linking.wast's rule), every time the module is instantiated. */
+TEST_IMPL(wasm_runtime_image_oob_keeps_earlier) {
+  lat_wasm_module_t *m = wt_module(
+      "(module (memory (export \"mem\") 1)"
+      " (data (i32.const 10) \"abc\") (data (i32.const 65535) \"de\")"
+      " (data (i32.const 20) \"never\"))",
+      NULL, 0);
+  for (int k = 0; k < 2; k++) {
+    lat_wasm_store_t *s;
+    lat_wasm_instance_t *inst = NULL;
+    lat_error_t err;
+    REQUIRE_OK(lat_wasm_store_new(NULL, &s));
+    CHECK_ST(lat_wasm_instance_new(s, m, NULL, 0, &inst, &err), LAT_TRAP);
+    CHECK_EQ_INT(lat_wasm_store_trap(s), LAT_TRAP_MEMORY_OOB);
+    REQUIRE(inst != NULL);
+    const uint8_t *d = lat_wasm_memory_data(export_mem(inst));
+    CHECK_EQ_MEM(d + 10, "abc", 3);
+    CHECK_EQ_UINT(d[20], 0);
+    lat_wasm_store_free(s);
+  }
+  lat_wasm_module_release(m);
+}
+
+/* An element segment that traps comes before the data segments: none of
+ * them is applied, image or not. */
+TEST_IMPL(wasm_runtime_image_after_elem_trap) {
+  lat_wasm_module_t *m = wt_module(
+      "(module (memory (export \"mem\") 1) (table 1 funcref) (func $f)"
+      " (elem (i32.const 1) $f)"
+      " (data (i32.const 0) \"data\"))",
+      NULL, 0);
+  lat_wasm_store_t *s;
+  lat_wasm_instance_t *inst = NULL;
+  lat_error_t err;
+  REQUIRE_OK(lat_wasm_store_new(NULL, &s));
+  CHECK_ST(lat_wasm_instance_new(s, m, NULL, 0, &inst, &err), LAT_TRAP);
+  CHECK_EQ_INT(lat_wasm_store_trap(s), LAT_TRAP_TABLE_OOB);
+  REQUIRE(inst != NULL);
+  CHECK_EQ_MEM(lat_wasm_memory_data(export_mem(inst)), "\0\0\0\0", 4);
+  lat_wasm_store_free(s);
+  lat_wasm_module_release(m);
+}
+
+/* Offsets from an imported global and an imported memory: the per-segment
+ * path, with the same results. */
+TEST_IMPL(wasm_runtime_image_not_constant) {
+  lat_wasm_module_t *m = wt_module(
+      "(module (import \"h\" \"g\" (global i32))"
+      " (memory (export \"mem\") 1)"
+      " (data (i32.const 0) \"zero\") (data (global.get 0) \"glob\"))",
+      NULL, 0);
+  lat_wasm_module_t *mi = wt_module(
+      "(module (import \"h\" \"m\" (memory 1)) (data (i32.const 8) \"imported\"))",
+      NULL, 0);
+  lat_wasm_store_t *s;
+  lat_wasm_instance_t *inst, *inst2;
+  lat_error_t err;
+  REQUIRE_OK(lat_wasm_store_new(NULL, &s));
+  for (uint32_t off = 100; off <= 200; off += 100) {
+    lat_wasm_globaltype_t gt = {LAT_I32, false};
+    lat_wasm_val_t v = {.type = LAT_I32};
+    v.of.i32 = off;
+    lat_wasm_extern_t imp = {.kind = LAT_EXTERN_GLOBAL};
+    REQUIRE_OK(lat_wasm_global_new(s, &gt, &v, &imp.of.global));
+    REQUIRE_OK(lat_wasm_instance_new(s, m, &imp, 1, &inst, &err));
+    const uint8_t *d = lat_wasm_memory_data(export_mem(inst));
+    CHECK_EQ_MEM(d, "zero", 4);
+    CHECK_EQ_MEM(d + off, "glob", 4);
+    lat_wasm_extern_t memimp = {.kind = LAT_EXTERN_MEMORY};
+    memimp.of.memory = export_mem(inst);
+    REQUIRE_OK(lat_wasm_instance_new(s, mi, &memimp, 1, &inst2, &err));
+    CHECK_EQ_MEM(d + 8, "imported", 8); /* written into the shared memory */
+  }
+  lat_wasm_store_free(s);
+  lat_wasm_module_release(mi);
+  lat_wasm_module_release(m);
+}
+
+/* Threads race on the module's first instantiation (which builds the
+ * image); each sees the whole image.  Run under TSan/ASan in CI. */
+static void *race(void *arg) {
+  lat_wasm_module_t *m = arg;
+  for (int k = 0; k < 20; k++) {
+    lat_wasm_store_t *s;
+    lat_wasm_instance_t *inst;
+    lat_error_t err;
+    if (lat_wasm_store_new(NULL, &s)) return "store";
+    if (lat_wasm_instance_new(s, m, NULL, 0, &inst, &err)) return "instance";
+    check_image(export_mem(inst));
+    lat_wasm_store_free(s);
+  }
+  return NULL;
+}
+
+TEST_IMPL(wasm_runtime_image_threads) {
+  lat_wasm_module_t *m = wt_module(image_wat, NULL, 0);
+  pthread_t t[4];
+  for (int i = 0; i < 4; i++) REQUIRE(pthread_create(&t[i], NULL, race, m) == 0);
+  for (int i = 0; i < 4; i++) {
+    void *r;
+    pthread_join(t[i], &r);
+    CHECK(r == NULL);
+  }
+  lat_wasm_module_release(m);
+}
+
+/* The start function runs after the image is in place and writes to it; a
+ * store that never calls wasm still frees cleanly (no value stack). */
+TEST_IMPL(wasm_runtime_start_sees_image) {
+  lat_wasm_module_t *m = wt_module(
+      "(module (memory (export \"mem\") 1) (data (i32.const 0) \"\\05\")"
+      " (func $s (i32.store8 (i32.const 1) (i32.add (i32.load8_u (i32.const 0))"
+      "   (i32.const 1)))) (start $s))",
+      NULL, 0);
+  lat_wasm_store_t *s;
+  lat_wasm_instance_t *inst;
+  lat_error_t err;
+  REQUIRE_OK(lat_wasm_store_new(NULL, &s));
+  REQUIRE_OK(lat_wasm_instance_new(s, m, NULL, 0, &inst, &err));
+  CHECK_EQ_MEM(lat_wasm_memory_data(export_mem(inst)), "\5\6", 2);
+  lat_wasm_store_free(s);
+  REQUIRE_OK(lat_wasm_store_new(NULL, &s));
+  lat_wasm_store_free(s);
+  lat_wasm_module_release(m);
+}

@@ -205,6 +205,8 @@ static int run_usage(void) {
           "that trap when called\n"
           "  --max-memory SIZE      cap each linear memory (memory.grow fails "
           "past it)\n"
+          "  --trap-on-grow-failure a memory.grow that fails traps instead of "
+          "returning -1\n"
           "  --timeout DURATION     stop the guest after DURATION (e.g. 100ms)\n"
           "  --fuel N               stop the guest after N back-edges and "
           "calls\n"
@@ -314,6 +316,8 @@ static int parse_opts(int argc, char **argv, run_opts_t *o) {
     if (!strcmp(a, "--invoke")) {
       if (!has_next) return run_usage();
       o->invoke = argv[++i];
+    } else if (!strcmp(a, "--trap-on-grow-failure")) {
+      o->limits.trap_on_grow_failure = true;
     } else if (!strcmp(a, "--max-memory")) {
       if (!has_next ||
           !lat_cli_parse_size(argv[++i], &o->limits.max_memory_bytes)) {

@@ -129,7 +129,8 @@ typedef struct {
   X(LAT_TRAP_OUT_OF_FUEL, "all fuel consumed")                            \
   X(LAT_TRAP_NULL_REFERENCE, "null reference")                            \
   X(LAT_TRAP_EXIT, "exit")                                                \
-  X(LAT_TRAP_HOST, "host error")
+  X(LAT_TRAP_HOST, "host error")                                          \
+  X(LAT_TRAP_GROW_FAILED, "memory.grow failed")
 
 typedef enum {
 #define LAT_X_TRAP(code, msg) code,
@@ -195,12 +196,35 @@ lat_status lat_wat_to_wasm(const char *text, size_t len, lat_buf_t *out,
 
 /* ---- stores and limits ------------------------------------------------------ */
 
+/* A pool of address-space reservations (linear memories, value stacks)
+ * shared by stores: a store created with limits.pool takes its regions from
+ * it and gives them back, reset, when freed, so a loop that creates a store,
+ * instantiates and frees it does not map and unmap a 4 GiB reservation each
+ * time (Wasmtime's pooling allocator, in miniature).  A region comes back
+ * with its pages discarded (mapped anew over the used part of a memory,
+ * MADV_DONTNEED for a stack), so nothing leaks from one store to the next.
+ * Thread-safe: one mutex guards the free lists; any number of stores on any
+ * threads may share a pool, which must outlive them. */
+typedef struct lat_wasm_pool lat_wasm_pool_t;
+
+/* Keeps at most max_regions free regions (0 = 64); beyond that a freed
+ * region is unmapped.  Returns new (free with lat_wasm_pool_free). */
+lat_status lat_wasm_pool_new(size_t max_regions, lat_wasm_pool_t **out);
+/* Unmaps the free regions; accepts NULL.  No store may still use it. */
+void lat_wasm_pool_free(lat_wasm_pool_t *p);
+/* Free regions the pool holds now (for tests and statistics). */
+size_t lat_wasm_pool_count(lat_wasm_pool_t *p);
+
 typedef struct {
+  lat_wasm_pool_t *pool;     /* borrowed; NULL = map regions per store */
   uint64_t max_memory_bytes; /* per linear memory; 0 = 4 GiB */
   uint64_t max_table_elems;  /* per table; 0 = 10,000,000 */
   uint32_t max_call_depth;   /* 0 = 20,000 frames */
   uint64_t max_stack_bytes;  /* value stack; 0 = 8 MiB */
   uint64_t max_instances;    /* 0 = unlimited */
+  bool trap_on_grow_failure; /* memory.grow that fails traps (like wasmtime's
+                                -W trap-on-grow-failure) instead of
+                                returning -1 */
 } lat_wasm_limits_t;
 
 /* Returns new (free with lat_wasm_store_free).  limits may be NULL. */

@@ -679,6 +679,8 @@ L_memory_grow: {
   uint64_t old = 0;
   uint32_t delta = (uint32_t)SL(12);
   lat_status st = lat_wasm_memory_grow(inst->mems[0], delta, &old);
+  if (UNLIKELY(st) && s->limits.trap_on_grow_failure)
+    TRAP(LAT_TRAP_GROW_FAILED);
   acc = st ? (uint32_t)-1 : (uint32_t)old;
   SL(8) = acc;
   ms = mem->size;

@@ -18,6 +18,8 @@ PKGS=(
   python3                    # corpus mutation and bench generators
   libsodium-dev              # crypto: Ed25519, X25519, crypto_box, SHA-256
   libjansson-dev             # crypto: JWT claims JSON
+  libmicrohttpd-dev          # lattice serve: the HTTP server
+  curl                       # serve tests: the HTTP client
 )
 
 missing=()

@@ -13,6 +13,8 @@
 #            @nats-io/jwt, and the keys/claims CLI end to end
 #   component tests/component/run.sh: real components (clang + jco) under
 #            `lattice run` / `lattice call`, compared with `jco run`
+#   serve    tests/component/serve.sh: `lattice serve` with wasi:http
+#            components, called with curl and wrk
 #
 # Each suite prints its own `N passed, N failed` line; this script parses
 # them (the last such line of each suite's output) and ends with the total
@@ -28,7 +30,7 @@ cd "$(dirname "$0")/.." || exit 1
 ROOT=$PWD
 SHARED=${SHARED:-../shared/testdata}
 JOBS=${JOBS:-$(nproc 2>/dev/null || echo 2)}
-SUITES=${SUITES:-"unit spec fuzz cli wasi crypto component"}
+SUITES=${SUITES:-"unit spec fuzz cli wasi crypto component serve"}
 SPEC_TIMEOUT=${SPEC_TIMEOUT:-900}
 LOG=build/test-logs
 LATTICE=${LATTICE:-build/debug/lattice}
@@ -211,6 +213,7 @@ for s in $SUITES; do
     wasi) run_suite wasi env LATTICE="$LATTICE" tests/wasi/run.sh ;;
     crypto) run_suite crypto tests/crypto/run.sh ;;
     component) run_suite component env LATTICE="$LATTICE" tests/component/run.sh ;;
+    serve) run_suite serve env LATTICE="$LATTICE" tests/component/serve.sh ;;
     *) echo "run_all: unknown suite '$s'" >&2 ;;
   esac
 done

@@ -16,6 +16,7 @@ int lat_cli_validate(int argc, char **argv); /* cli_run.c */
 int lat_cli_keys(int argc, char **argv);     /* cli_keys.c */
 int lat_cli_claims(int argc, char **argv);   /* cli_claims.c */
 int lat_cli_call(int argc, char **argv);     /* cli_call.c */
+int lat_cli_serve(int argc, char **argv);    /* cli_serve.c */
 
 /* cli_keys.c, shared with cli_claims.c: the keys directory (flag, else
  * $LATTICE_KEYS, else ~/.lattice/keys; may return buf), a seed given as text

@@ -21,6 +21,8 @@ static void usage(FILE *f) {
           "  claims sign|inspect    sign a component / verify and show its claims\n"
           "  call COMPONENT EXPORT [ARGS...]\n"
           "                         call a component's export (values as text)\n"
+          "  serve COMPONENT.wasm [--addr HOST:PORT]\n"
+          "                         serve a wasi:http/proxy component over HTTP\n"
           "  version                print the version\n"
           "  help                   this text\n");
 }
@@ -37,6 +39,7 @@ int main(int argc, char **argv) {
   if (!strcmp(cmd, "keys")) return lat_cli_keys(argc - 1, argv + 1);
   if (!strcmp(cmd, "claims")) return lat_cli_claims(argc - 1, argv + 1);
   if (!strcmp(cmd, "call")) return lat_cli_call(argc - 1, argv + 1);
+  if (!strcmp(cmd, "serve")) return lat_cli_serve(argc - 1, argv + 1);
   if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
     printf("lattice %s\n", LAT_VERSION);
     return 0;

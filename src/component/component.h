@@ -653,5 +653,11 @@ void lat_cpre_free(lat_cpre_t *p); /* accepts NULL */
 lat_status lat_cinstance_new_pre(lat_wasm_store_t *s, const lat_cpre_t *pre,
                                  void *host_data, lat_cinstance_t **out,
                                  lat_error_t *err);
+/* This instantiation's run-time type of host resource id (lat_clinker_resource),
+ * for handles the host creates outside a host call, e.g. the own<R>
+ * arguments of an export it calls.  NULL for an unknown id.  Borrowed from
+ * ci. */
+const lat_cabi_rtype_t *lat_cinstance_host_rtype(const lat_cinstance_t *ci,
+                                                 uint32_t id);
 
 #endif

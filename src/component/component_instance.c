@@ -1317,3 +1317,10 @@ lat_status lat_cinstance_drop_own(lat_cinstance_t *ci, const lat_cval_t *own,
   }
   return rt->dtor(rt->dtor_ctx, own->of.handle.rep, err);
 }
+
+const lat_cabi_rtype_t *lat_cinstance_host_rtype(const lat_cinstance_t *ci,
+                                                 uint32_t id) {
+  const lat_cinstance_t *root = ci ? ci->root : NULL;
+  if (!root || !root->l || !root->hrt || id >= root->l->nres) return NULL;
+  return &root->hrt[id].rt;
+}

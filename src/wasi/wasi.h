@@ -128,4 +128,66 @@ lat_status lat_wasi_p2_add_to_linker(lat_clinker_t *l, lat_error_t *err);
 lat_status lat_wasi_p2_new(lat_wasi_t *w, lat_wasi_p2_t **out);
 void lat_wasi_p2_free(lat_wasi_p2_t *p); /* accepts NULL; closes its fds */
 
+/* ---- wasi:http 0.2 (wasi_http.c) -------------------------------------------
+ *
+ * wasi:http/types and incoming-handler for servers (`lattice serve`);
+ * outgoing-handler answers HTTP-request-denied.  The functions are in every
+ * linker lat_wasi_p2_add_to_linker builds; they trap unless the instance's
+ * WASI 0.2 context carries an exchange (lat_wasi_p2_set_http).
+ *
+ * Per request:
+ *   lat_wasi_http_new(&req, &h); lat_wasi_p2_set_http(p2, h);
+ *   lat_cinstance_new_pre(store, pre, p2, &ci, ...);
+ *   lat_wasi_http_handle(h, linker, ci, arena, &err);   // LAT_TRAP: 500
+ *   lat_wasi_http_response(h, &resp);                   // resp.ok false: 500
+ *   ... send resp ...; lat_cinstance_free(ci); lat_wasm_store_free(store);
+ *   lat_wasi_p2_free(p2); lat_wasi_http_free(h) (last: it closes the bodies).
+ */
+typedef struct {
+  const char *name;  /* borrowed; not NUL-terminated */
+  size_t name_len;
+  const char *value; /* borrowed */
+  size_t value_len;
+} lat_wasi_http_header_t;
+
+typedef struct {
+  const char *method;          /* "GET", ... (NUL-terminated) */
+  const char *path_with_query; /* "/a?b=1" */
+  const char *authority;       /* the Host header, or NULL */
+  bool https;
+  const lat_wasi_http_header_t *headers;
+  size_t nheaders;
+  const uint8_t *body;
+  size_t body_len;
+} lat_wasi_http_request_t;
+
+typedef struct {
+  bool ok;          /* false: the guest sent no response, or an error-code */
+  uint16_t status;
+  const lat_wasi_http_header_t *headers; /* borrowed from the exchange */
+  size_t nheaders;
+  const uint8_t *body; /* borrowed from the exchange */
+  size_t body_len;
+} lat_wasi_http_response_t;
+
+typedef struct lat_wasi_http lat_wasi_http_t;
+
+/* req is borrowed and must outlive the exchange.  Returns new (free with
+ * lat_wasi_http_free, after the instance and its WASI 0.2 context). */
+lat_status lat_wasi_http_new(const lat_wasi_http_request_t *req,
+                             lat_wasi_http_t **out);
+void lat_wasi_http_free(lat_wasi_http_t *h); /* accepts NULL */
+/* Attaches exchange h (borrowed) to the instance state p. */
+void lat_wasi_p2_set_http(lat_wasi_p2_t *p, lat_wasi_http_t *h);
+/* Calls ci's wasi:http/incoming-handler.handle with the request;
+ * LAT_EUNLINKABLE when the component does not export it, LAT_TRAP when the
+ * guest traps (the store tells why). */
+lat_status lat_wasi_http_handle(lat_wasi_http_t *h, const lat_clinker_t *l,
+                                lat_cinstance_t *ci, lat_arena_t *arena,
+                                lat_error_t *err);
+/* The response the guest set, with its body read back.  Pointers in out are
+ * borrowed from h.  LAT_ENOMEM/LAT_EIO on a host failure. */
+lat_status lat_wasi_http_response(lat_wasi_http_t *h,
+                                  lat_wasi_http_response_t *out);
+
 #endif

@@ -673,9 +673,10 @@ static lat_status add_fns(lat_clinker_t *l, const lat__p2_fn_t *v, size_t n,
 }
 
 lat_status lat_wasi_p2_add_to_linker(lat_clinker_t *l, lat_error_t *err) {
-  /* wasi:http's types are known too (so proxy components link and
-   * instantiate); its functions come with `lattice serve` and trap until
-   * then.  One text: its `use`s refer to the packages before it. */
+  /* wasi:http too (so proxy components link and instantiate); its
+   * functions (wasi_http.c) trap unless the context carries an HTTP
+   * exchange (lattice serve).  One text: its `use`s refer to the packages
+   * before it. */
   lat_buf_t wit;
   lat_buf_init(&wit);
   lat_status st = lat_buf_append(&wit, lat__wasi_p2_wit, strlen(lat__wasi_p2_wit));
@@ -715,5 +716,6 @@ lat_status lat_wasi_p2_add_to_linker(lat_clinker_t *l, lat_error_t *err) {
     if ((st = lat_clinker_resource_dtor(l, *id, obj_drop, NULL))) return st;
   }
   if ((st = add_fns(l, fns, sizeof fns / sizeof fns[0], ids, err))) return st;
-  return add_fns(l, lat__p2_fs_fns, lat__p2_fs_nfns, ids, err);
+  if ((st = add_fns(l, lat__p2_fs_fns, lat__p2_fs_nfns, ids, err))) return st;
+  return lat__wasi_http_add(l, ids, err);
 }

@@ -54,6 +54,7 @@ struct lat_wasi_p2 {
   uint32_t n, cap;
   uint32_t *free_;
   uint32_t nfree, capfree;
+  lat_wasi_http_t *http;  /* borrowed: the wasi:http exchange, or NULL */
 };
 
 /* Resource ids in the linker (the env of every host function). */
@@ -92,5 +93,8 @@ typedef struct {
 } lat__p2_fn_t;
 extern const lat__p2_fn_t lat__p2_fs_fns[];
 extern const size_t lat__p2_fs_nfns;
+/* wasi:http's functions and resource destructors (wasi_http.c). */
+lat_status lat__wasi_http_add(lat_clinker_t *l, const lat__p2_ids_t *p2ids,
+                              lat_error_t *err);
 
 #endif

@@ -1,0 +1,150 @@
+/* A wasi:http/incoming-handler component in C, canonical ABI by hand
+ * (freestanding: no libc, no adapter).  Built by tests/component/build.sh
+ * with `jco embed` (the 0.2.12 WIT from jco) + `jco new`; served by
+ * tests/component/serve.sh.
+ *
+ *   GET  /PATH          200 "hello from C: GET /PATH\n", header x-lattice: c;
+ *                       a request header x-echo comes back as x-echo-back
+ *   POST /echo          200 "echo: " + the request body
+ *   any  /teapot        418
+ *   any  /trap          the guest traps (unreachable)
+ *   any  /noresp        returns without a response
+ */
+#include <stdint.h>
+
+typedef uint32_t u32;
+typedef uint64_t u64;
+
+extern unsigned char __heap_base;
+static uintptr_t heap_top;
+
+static void *bump(u32 size, u32 align) {
+  if (!heap_top) heap_top = (uintptr_t)&__heap_base;
+  uintptr_t p = (heap_top + align - 1) & ~(uintptr_t)(align - 1);
+  uintptr_t end = p + size;
+  uintptr_t have = __builtin_wasm_memory_size(0) * 65536u;
+  if (end > have) {
+    if (__builtin_wasm_memory_grow(0, (end - have + 65535) / 65536) < 0) __builtin_trap();
+  }
+  heap_top = end;
+  return (void *)p;
+}
+
+static void copy(void *d, const void *s, u32 n) {
+  unsigned char *a = d;
+  const unsigned char *b = s;
+  while (n--) *a++ = *b++;
+}
+
+__attribute__((export_name("cabi_realloc")))
+void *cabi_realloc(void *old, u32 old_size, u32 align, u32 new_size) {
+  void *p = bump(new_size ? new_size : 1, align);
+  if (old && old_size) copy(p, old, old_size < new_size ? old_size : new_size);
+  return p;
+}
+
+#define HTTP(name) __attribute__((import_module("wasi:http/types@0.2.12"), import_name(name)))
+#define IO(name) __attribute__((import_module("wasi:io/streams@0.2.12"), import_name(name)))
+
+HTTP("[method]incoming-request.method") void req_method(u32 req, void *ret);
+HTTP("[method]incoming-request.path-with-query") void req_path(u32 req, void *ret);
+HTTP("[method]incoming-request.headers") u32 req_headers(u32 req);
+HTTP("[method]incoming-request.consume") void req_consume(u32 req, void *ret);
+HTTP("[method]incoming-body.stream") void body_stream(u32 body, void *ret);
+HTTP("[constructor]fields") u32 fields_new(void);
+HTTP("[method]fields.append") void fields_append(u32 f, const char *n, u32 nl, const void *v, u32 vl, void *ret);
+HTTP("[method]fields.get") void fields_get(u32 f, const char *n, u32 nl, void *ret);
+HTTP("[constructor]outgoing-response") u32 resp_new(u32 headers);
+HTTP("[method]outgoing-response.set-status-code") u32 resp_set_status(u32 r, u32 status);
+HTTP("[method]outgoing-response.body") void resp_body(u32 r, void *ret);
+HTTP("[method]outgoing-body.write") void obody_write(u32 b, void *ret);
+HTTP("[static]outgoing-body.finish") void obody_finish(u32 b, u32 has_trailers, u32 trailers, void *ret);
+HTTP("[static]response-outparam.set") void outparam_set(u32 p, u32 is_err, u32 v, u32 a0, u64 a, u32 b, u32 c, u32 d, u32 e);
+HTTP("[resource-drop]fields") void fields_drop(u32 f);
+HTTP("[resource-drop]incoming-body") void ibody_drop(u32 b);
+HTTP("[resource-drop]incoming-request") void req_drop(u32 r);
+IO("[method]input-stream.blocking-read") void in_read(u32 s, u64 len, void *ret);
+IO("[method]output-stream.blocking-write-and-flush") void out_write(u32 s, const void *p, u32 n, void *ret);
+IO("[resource-drop]input-stream") void in_drop(u32 s);
+IO("[resource-drop]output-stream") void out_drop(u32 s);
+
+static u32 ret[8] __attribute__((aligned(8)));
+
+typedef struct { char *p; u32 n, cap; } buf_t;
+static void put(buf_t *b, const void *s, u32 n) {
+  if (b->n + n > b->cap) {
+    u32 nc = (b->n + n) * 2 + 64;
+    b->p = cabi_realloc(b->p, b->n, 1, nc);
+    b->cap = nc;
+  }
+  copy(b->p + b->n, s, n);
+  b->n += n;
+}
+static u32 slen(const char *s) { u32 n = 0; while (s[n]) n++; return n; }
+static void puts_(buf_t *b, const char *s) { put(b, s, slen(s)); }
+static int prefix(const char *p, u32 n, const char *s) {
+  u32 k = slen(s);
+  if (n < k) return 0;
+  for (u32 i = 0; i < k; i++) if (p[i] != s[i]) return 0;
+  return n == k || p[k] == '?' || p[k] == '/';
+}
+
+__attribute__((export_name("wasi:http/incoming-handler@0.2.12#handle")))
+void handle(u32 req, u32 outparam) {
+  static const char *const methods[] = {"GET", "HEAD", "POST", "PUT", "DELETE",
+                                        "CONNECT", "OPTIONS", "TRACE", "PATCH"};
+  buf_t out = {0};
+  req_method(req, ret);
+  u32 disc = ret[0] & 0xff;
+  const char *m = disc < 9 ? methods[disc] : (const char *)(uintptr_t)ret[1];
+  u32 ml = disc < 9 ? slen(m) : ret[2];
+  req_path(req, ret);
+  const char *path = (ret[0] & 0xff) ? (const char *)(uintptr_t)ret[1] : "/";
+  u32 pl = (ret[0] & 0xff) ? ret[2] : 1;
+  if (prefix(path, pl, "/trap")) __builtin_trap();
+  if (prefix(path, pl, "/noresp")) return;
+
+  u32 hdrs = fields_new();
+  fields_append(hdrs, "x-lattice", 9, "c", 1, ret);
+  fields_append(hdrs, "content-type", 12, "text/plain", 10, ret);
+  u32 rh = req_headers(req);
+  fields_get(rh, "x-echo", 6, ret);
+  if (ret[1]) {
+    u32 *vals = (u32 *)(uintptr_t)ret[0];
+    fields_append(hdrs, "x-echo-back", 11, (void *)(uintptr_t)vals[0], vals[1], ret);
+  }
+  fields_drop(rh);
+
+  if (disc == 2) { /* POST: echo the body */
+    puts_(&out, "echo: ");
+    req_consume(req, ret);
+    u32 body = ret[1];
+    body_stream(body, ret);
+    u32 in = ret[1];
+    for (;;) {
+      in_read(in, 65536, ret);
+      if (ret[0] & 0xff) break; /* closed (or an error) */
+      put(&out, (void *)(uintptr_t)ret[1], ret[2]);
+    }
+    in_drop(in);
+    ibody_drop(body);
+  } else {
+    puts_(&out, "hello from C: ");
+    put(&out, m, ml);
+    puts_(&out, " ");
+    put(&out, path, pl);
+    puts_(&out, "\n");
+  }
+  req_drop(req);
+
+  u32 resp = resp_new(hdrs);
+  if (prefix(path, pl, "/teapot")) resp_set_status(resp, 418);
+  resp_body(resp, ret);
+  u32 ob = ret[1];
+  outparam_set(outparam, 0, resp, 0, 0, 0, 0, 0, 0);
+  obody_write(ob, ret);
+  u32 os = ret[1];
+  out_write(os, out.p, out.n, ret);
+  out_drop(os);
+  obody_finish(ob, 0, 0, ret);
+}

@@ -28,7 +28,17 @@
  * relative to element segments is unchanged.  The value stack is reserved on
  * the first call into wasm, not with the store: a store that only
  * instantiates modules without start functions never maps it.
+ *
+ * Pool.  With limits.pool, memories and value stacks come from the pool and
+ * go back to it reset: the used part of a memory is replaced by a fresh
+ * PROT_NONE anonymous mapping (one mmap that discards its pages, the image
+ * mapping included, and restores the protection; MADV_DONTNEED would bring
+ * back the image's contents, not zeros), a stack gets MADV_DONTNEED.  So a
+ * reused region is indistinguishable from a new one, and churn costs work
+ * proportional to the pages used, not to the 4 GiB reserved.  The pool is
+ * the embedder's object, not global state.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -51,6 +61,84 @@ static const char *const trap_messages[] = {
 
 const char *lat_wasm_trap_message(lat_wasm_trap_t t) {
   return (unsigned)t < LAT_TRAP_COUNT ? trap_messages[t] : "unknown trap";
+}
+
+/* ---- pool ------------------------------------------------------------------ */
+
+enum { REGION_MEMORY, REGION_STACK };
+#define DEFAULT_POOL_REGIONS 64u
+
+typedef struct {
+  void *base;
+  uint64_t len;
+  uint8_t kind; /* REGION_*: a memory is PROT_NONE, a stack read-write */
+} region_t;
+
+struct lat_wasm_pool {
+  pthread_mutex_t lock;
+  size_t cap;      /* free regions kept at most (immutable) */
+  size_t n;        /* guarded by lock */
+  region_t *free;  /* cap entries; [0, n) guarded by lock */
+};
+
+lat_status lat_wasm_pool_new(size_t max_regions, lat_wasm_pool_t **out) {
+  lat_wasm_pool_t *p = lat_calloc(1, sizeof *p);
+  if (!p) return LAT_ENOMEM;
+  p->cap = max_regions ? max_regions : DEFAULT_POOL_REGIONS;
+  p->free = lat_calloc(p->cap, sizeof *p->free);
+  if (!p->free) goto fail_pool;
+  if (pthread_mutex_init(&p->lock, NULL) != 0) goto fail_free;
+  *out = p;
+  return LAT_OK;
+fail_free:
+  lat_free(p->free);
+fail_pool:
+  lat_free(p);
+  return LAT_ENOMEM;
+}
+
+void lat_wasm_pool_free(lat_wasm_pool_t *p) {
+  if (!p) return;
+  for (size_t i = 0; i < p->n; i++) munmap(p->free[i].base, p->free[i].len);
+  pthread_mutex_destroy(&p->lock);
+  lat_free(p->free);
+  lat_free(p);
+}
+
+size_t lat_wasm_pool_count(lat_wasm_pool_t *p) {
+  pthread_mutex_lock(&p->lock);
+  size_t n = p->n;
+  pthread_mutex_unlock(&p->lock);
+  return n;
+}
+
+/* A free region of this kind and length, or NULL. */
+static void *pool_take(lat_wasm_pool_t *p, uint8_t kind, uint64_t len) {
+  void *base = NULL;
+  if (!p) return NULL;
+  pthread_mutex_lock(&p->lock);
+  for (size_t i = p->n; i-- > 0;) { /* most recently freed first: warm */
+    if (p->free[i].kind != kind || p->free[i].len != len) continue;
+    base = p->free[i].base;
+    p->free[i] = p->free[--p->n];
+    break;
+  }
+  pthread_mutex_unlock(&p->lock);
+  return base;
+}
+
+/* Keeps a reset region; false when the pool is full (unmap it). */
+static bool pool_give(lat_wasm_pool_t *p, uint8_t kind, void *base,
+                      uint64_t len) {
+  bool kept = false;
+  if (!p) return false;
+  pthread_mutex_lock(&p->lock);
+  if (p->n < p->cap) {
+    p->free[p->n++] = (region_t){base, len, kind};
+    kept = true;
+  }
+  pthread_mutex_unlock(&p->lock);
+  return kept;
 }
 
 /* ---- stores ---------------------------------------------------------------- */
@@ -93,8 +181,10 @@ lat_status lat_wasm_store_new(const lat_wasm_limits_t *limits,
  * the store's first call into wasm.  LAT_ENOMEM when it cannot be. */
 static lat_status stack_reserve(lat_wasm_store_t *s) {
   if (s->stack) return LAT_OK;
-  void *stack = mmap(NULL, s->limits.max_stack_bytes, PROT_READ | PROT_WRITE,
-                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  void *stack = pool_take(s->limits.pool, REGION_STACK, s->limits.max_stack_bytes);
+  if (!stack)
+    stack = mmap(NULL, s->limits.max_stack_bytes, PROT_READ | PROT_WRITE,
+                 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (stack == MAP_FAILED) return LAT_ENOMEM;
   s->stack = stack;
   s->stack_end = (uint64_t *)((uint8_t *)stack + s->limits.max_stack_bytes);
@@ -102,7 +192,15 @@ static lat_status stack_reserve(lat_wasm_store_t *s) {
 }
 
 static void memory_free(lat_wasm_memory_t *m) {
-  if (m->base) munmap(m->base, m->reserved);
+  if (m->base) {
+    lat_wasm_pool_t *p = m->store->limits.pool;
+    /* back to the state of a fresh reservation: pages gone, PROT_NONE */
+    if (!p || (m->size && mmap(m->base, m->size, PROT_NONE,
+                               MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED,
+                               -1, 0) == MAP_FAILED) ||
+        !pool_give(p, REGION_MEMORY, m->base, m->reserved))
+      munmap(m->base, m->reserved);
+  }
   lat_free(m);
 }
 
@@ -133,7 +231,10 @@ void lat_wasm_store_free(lat_wasm_store_t *s) {
   }
   lat_free(s->objects);
   lat_free(s->object_kinds);
-  if (s->stack) munmap(s->stack, s->limits.max_stack_bytes);
+  if (s->stack &&
+      (madvise(s->stack, s->limits.max_stack_bytes, MADV_DONTNEED) != 0 ||
+       !pool_give(s->limits.pool, REGION_STACK, s->stack, s->limits.max_stack_bytes)))
+    munmap(s->stack, s->limits.max_stack_bytes);
   lat_free(s);
 }
 
@@ -189,8 +290,10 @@ static lat_status memory_create(lat_wasm_store_t *s, const lat_wasm_memtype_t *t
   m->store = s;
   m->reserved = max * LAT_WASM_PAGE_SIZE;
   if (m->reserved == 0) m->reserved = LAT_WASM_PAGE_SIZE;
-  void *base = mmap(NULL, m->reserved, PROT_NONE,
-                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  void *base = pool_take(s->limits.pool, REGION_MEMORY, m->reserved);
+  if (!base)
+    base = mmap(NULL, m->reserved, PROT_NONE,
+                MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (base == MAP_FAILED) {
     lat_free(m);
     return lat_error_set(err, LAT_ENOMEM, SIZE_MAX,
@@ -198,12 +301,12 @@ static lat_status memory_create(lat_wasm_store_t *s, const lat_wasm_memtype_t *t
   }
   m->base = base;
   uint64_t bytes = t->min * LAT_WASM_PAGE_SIZE;
+  m->size = bytes; /* set first: memory_free resets what may be writable */
   if (bytes && mprotect(base, bytes, PROT_READ | PROT_WRITE) != 0) {
     memory_free(m);
     return lat_error_set(err, LAT_ENOMEM, SIZE_MAX,
                          "cannot commit linear memory");
   }
-  m->size = bytes;
   if (store_track(s, OBJ_MEMORY, m)) {
     memory_free(m);
     return lat_error_set(err, LAT_ENOMEM, SIZE_MAX, "out of memory");

@@ -208,3 +208,98 @@ TEST_IMPL(wasm_runtime_start_sees_image) {
   lat_wasm_store_free(s);
   lat_wasm_module_release(m);
 }
+
+/* Stores sharing a pool get reused regions that look new: the image again
+ * (not the last instance's writes), the minimum size again (not the grown
+ * one), zeroed pages past it, and a working value stack. */
+TEST_IMPL(wasm_runtime_pool_reuse) {
+  lat_wasm_module_t *m = wt_module(image_wat, NULL, 0);
+  lat_wasm_limits_t lim = {0};
+  REQUIRE_OK(lat_wasm_pool_new(4, &lim.pool));
+  for (int k = 0; k < 3; k++) {
+    lat_wasm_store_t *s;
+    lat_wasm_instance_t *inst;
+    lat_error_t err;
+    REQUIRE_OK(lat_wasm_store_new(&lim, &s));
+    REQUIRE_OK(lat_wasm_instance_new(s, m, NULL, 0, &inst, &err));
+    lat_wasm_memory_t *mem = export_mem(inst);
+    check_image(mem);
+    uint32_t old = 0;
+    CHECK_OK(wt_call1(s, wt_export_func(inst, "store"), 4095, NULL));
+    CHECK_OK(wt_call1(s, wt_export_func(inst, "grow"), 1, &old));
+    CHECK_EQ_UINT(old, 2);
+    uint8_t *d = lat_wasm_memory_data(mem);
+    CHECK_EQ_UINT(d[3 * 65536 - 1], 0);
+    memset(d + 2 * 65536, 0x5a, 65536);
+    memset(d + 20000, 0x5a, 100);
+    /* a memory made by the host takes a region of the same size too */
+    lat_wasm_memtype_t mt = {.min = 1, .max = 3, .has_max = true};
+    lat_wasm_memory_t *hm;
+    REQUIRE_OK(lat_wasm_memory_new(s, &mt, &hm, &err));
+    CHECK_EQ_UINT(lat_wasm_memory_size(hm), 65536);
+    CHECK_EQ_UINT(lat_wasm_memory_data(hm)[100], 0);
+    CHECK_EQ_UINT(lat_wasm_memory_data(hm)[20000], 0);
+    lat_wasm_memory_data(hm)[100] = 1;
+    lat_wasm_store_free(s);
+    CHECK_EQ_UINT(lat_wasm_pool_count(lim.pool), 3); /* 2 memories, 1 stack */
+  }
+  lat_wasm_pool_free(lim.pool);
+  lat_wasm_module_release(m);
+}
+
+/* A full pool unmaps what it cannot keep; an empty one maps anew. */
+TEST_IMPL(wasm_runtime_pool_cap) {
+  lat_wasm_module_t *m = wt_module(image_wat, NULL, 0);
+  lat_wasm_limits_t lim = {0};
+  REQUIRE_OK(lat_wasm_pool_new(1, &lim.pool));
+  lat_wasm_store_t *s[3];
+  lat_wasm_instance_t *inst;
+  lat_error_t err;
+  for (int k = 0; k < 3; k++) {
+    REQUIRE_OK(lat_wasm_store_new(&lim, &s[k]));
+    REQUIRE_OK(lat_wasm_instance_new(s[k], m, NULL, 0, &inst, &err));
+    CHECK_OK(wt_call1(s[k], wt_export_func(inst, "store"), 0, NULL));
+  }
+  for (int k = 0; k < 3; k++) lat_wasm_store_free(s[k]);
+  CHECK_EQ_UINT(lat_wasm_pool_count(lim.pool), 1);
+  lat_wasm_pool_free(lim.pool);
+  lat_wasm_pool_free(NULL);
+  lat_wasm_module_release(m);
+}
+
+typedef struct {
+  lat_wasm_module_t *m;
+  lat_wasm_limits_t *lim;
+} pool_arg_t;
+
+static void *pool_race(void *arg) {
+  pool_arg_t *a = arg;
+  for (int k = 0; k < 50; k++) {
+    lat_wasm_store_t *s;
+    lat_wasm_instance_t *inst;
+    lat_error_t err;
+    if (lat_wasm_store_new(a->lim, &s)) return "store";
+    if (lat_wasm_instance_new(s, a->m, NULL, 0, &inst, &err)) return "instance";
+    check_image(export_mem(inst));
+    if (wt_call1(s, wt_export_func(inst, "store"), 0, NULL)) return "call";
+    lat_wasm_store_free(s);
+  }
+  return NULL;
+}
+
+/* Threads share one pool (its mutex) and one module. */
+TEST_IMPL(wasm_runtime_pool_threads) {
+  lat_wasm_limits_t lim = {0};
+  REQUIRE_OK(lat_wasm_pool_new(0, &lim.pool));
+  pool_arg_t a = {wt_module(image_wat, NULL, 0), &lim};
+  pthread_t t[4];
+  for (int i = 0; i < 4; i++) REQUIRE(pthread_create(&t[i], NULL, pool_race, &a) == 0);
+  for (int i = 0; i < 4; i++) {
+    void *r;
+    pthread_join(t[i], &r);
+    CHECK(r == NULL);
+  }
+  CHECK(lat_wasm_pool_count(lim.pool) <= 8);
+  lat_wasm_pool_free(lim.pool);
+  lat_wasm_module_release(a.m);
+}

@@ -219,4 +219,49 @@ if [ -x "$LATTICE" ]; then
   [ -f $C/hello_http.wasm ] &&
     echo "component instantiate (hello_http.wasm, componentize-js, $(($(stat -c %s $C/hello_http.wasm) / 1000000)) MB): $("$LATTICE" call --bench-instantiate 50 $C/hello_http.wasm | sed 's/^instantiate: //')"
 fi
+# ---- HTTP serving: req/s with wrk (lattice serve, jco serve, nginx) ---------------
+# The C wasi:http handler (tests/component/serve.sh builds it) answers
+# "hello from C: GET /wrk\n"; lattice serve (fresh instance per request,
+# thread pool = cores) and `jco serve --isolate-requests instance` serve it,
+# and nginx (2 workers, `return 200`) sends the same bytes as the ceiling.
+# wrk -t2 -c16 for SERVE_SECS (3) s each, loopback, one run.
+serve_free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+serve_wrk() { # LABEL URL
+  local rps
+  rps=$(wrk -t2 -c16 -d"${SERVE_SECS:-3}"s "$2" 2>&1 | awk '/Requests\/sec/ {print $2} /Non-2xx/ {print "non-2xx!"}' | tr '\n' ' ')
+  printf '  %-44s %s req/s\n' "$1" "${rps:-ERR}"
+}
+HC=build/components/hello_http_c.component.wasm
+if [ -x "$LATTICE" ] && command -v wrk >/dev/null && [ -f $HC ]; then
+  echo "HTTP serving (wrk -t2 -c16, ${SERVE_SECS:-3} s; same response bytes):"
+  ST=$(mktemp -d /tmp/lattice-bench-serve.XXXXXX)
+  p=$(serve_free_port)
+  "$LATTICE" serve $HC --addr 127.0.0.1:$p 2>"$ST/lattice.log" &
+  spid=$!
+  sleep 0.5
+  serve_wrk "lattice serve (instance per request)" "http://127.0.0.1:$p/wrk"
+  kill $spid; wait $spid 2>/dev/null
+  p=$(serve_free_port)
+  setsid node_modules/.bin/jco serve --port $p --host 127.0.0.1 --isolate-requests instance $HC >"$ST/jco.log" 2>&1 &
+  jpid=$!
+  for _ in $(seq 1 100); do grep -q listening "$ST/jco.log" && break; sleep 0.1; done
+  serve_wrk "jco serve --isolate-requests instance" "http://127.0.0.1:$p/wrk"
+  kill -- -$jpid 2>/dev/null; wait $jpid 2>/dev/null
+  if command -v nginx >/dev/null || [ -x /usr/sbin/nginx ]; then
+    p=$(serve_free_port)
+    mkdir -p "$ST/ng"
+    printf '%s\n' "daemon off; worker_processes 2; pid $ST/ng/pid; error_log $ST/ng/err;" \
+      "events { worker_connections 1024; }" \
+      "http { access_log off; client_body_temp_path $ST/ng; proxy_temp_path $ST/ng;" \
+      "  fastcgi_temp_path $ST/ng; uwsgi_temp_path $ST/ng; scgi_temp_path $ST/ng;" \
+      "  server { listen 127.0.0.1:$p; location / { default_type text/plain;" \
+      "    return 200 \"hello from C: GET /wrk\\n\"; } } }" >"$ST/ng/conf"
+    /usr/sbin/nginx -c "$ST/ng/conf" -p "$ST/ng" 2>"$ST/ng/stderr" &
+    npid=$!
+    sleep 0.5
+    serve_wrk "nginx, 2 workers (ceiling)" "http://127.0.0.1:$p/wrk"
+    kill $npid; wait $npid 2>/dev/null
+  fi
+  rm -rf "$ST"
+fi
 exit $status

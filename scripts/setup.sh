@@ -20,6 +20,8 @@ PKGS=(
   libjansson-dev             # crypto: JWT claims JSON
   libmicrohttpd-dev          # lattice serve: the HTTP server
   curl                       # serve tests: the HTTP client
+  wrk                        # serve tests and bench: HTTP load
+  nginx-light                # bench: the HTTP req/s ceiling
 )
 
 missing=()

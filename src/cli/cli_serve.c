@@ -9,7 +9,9 @@
  * per core by default (--threads): a pool thread runs the guest to
  * completion, so requests run concurrently on all cores.  The request body
  * is buffered (capped by --max-body, 413 beyond) and so is the response;
- * the guest is synchronous, so streaming would buy little here.
+ * the guest is synchronous, so streaming would buy little here.  Stores
+ * take their memory and stack reservations from one lat_wasm_pool_t shared
+ * by the pool threads, so a request maps no 4 GiB region of its own.
  *
  * Rejected: a hand-written HTTP/1.1 parser (libmicrohttpd is well kept,
  * packaged and fuzzed; parsing HTTP is not this project's job); one
@@ -42,7 +44,8 @@ typedef struct {
   lat_component_t *comp;
   lat_clinker_t *l;
   lat_cpre_t *pre;
-  lat_wasm_limits_t limits;
+  lat_wasm_limits_t limits; /* limits.pool: sv.pool */
+  lat_wasm_pool_t *pool;
   uint64_t timeout_ns;  /* per request; 0 = none */
   uint64_t max_body;
   int null_fd;          /* /dev/null, the guests' stdin */
@@ -357,6 +360,11 @@ int lat_cli_serve(int argc, char **argv) {
     fprintf(stderr, "lattice serve: %s: link error: %s\n", file, err.msg);
     goto out;
   }
+  if (lat_wasm_pool_new(4u * sv.threads, &sv.pool)) {
+    fprintf(stderr, "lattice serve: out of memory\n");
+    goto out;
+  }
+  sv.limits.pool = sv.pool;
   sv.null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
   /* signals go to this thread only: block them before the pool starts */
   sigset_t set;
@@ -392,6 +400,7 @@ out:
   if (d) MHD_stop_daemon(d);
   if (sv.null_fd >= 0) close(sv.null_fd);
   lat_cpre_free(sv.pre);
+  lat_wasm_pool_free(sv.pool);
   lat_clinker_free(sv.l);
   lat_component_free(sv.comp);
   lat_free(data);

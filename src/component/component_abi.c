@@ -59,38 +59,12 @@ static lat_status bad_host(lat_error_t *err, const char *fmt, ...) {
 
 /* ---- variant view ------------------------------------------------------------------------ */
 
-static uint32_t ncases(const lat_ctype_t *t) {
-  switch (t->kind) {
-  case LAT_CT_VARIANT:
-  case LAT_CT_ENUM:
-    return t->n;
-  case LAT_CT_OPTION:
-  case LAT_CT_RESULT:
-    return 2;
-  default:
-    return 0;
-  }
-}
-
-static const lat_ctype_t *case_type(const lat_ctype_t *t, uint32_t i) {
-  switch (t->kind) {
-  case LAT_CT_VARIANT:
-    return t->u.fields[i].type;
-  case LAT_CT_OPTION:
-    return i == 1 ? t->u.elem : NULL;
-  case LAT_CT_RESULT:
-    return i == 0 ? t->u.result.ok : t->u.result.err;
-  default:
-    return NULL;
-  }
-}
-
 static uint32_t disc_size(uint32_t n) { return n <= 256 ? 1 : n <= 65536 ? 2 : 4; }
 
 static uint32_t max_case_align(const lat_ctype_t *t) {
-  uint32_t a = 1, n = ncases(t);
+  uint32_t a = 1, n = lat__ctype_ncases(t);
   for (uint32_t i = 0; i < n; i++) {
-    const lat_ctype_t *c = case_type(t, i);
+    const lat_ctype_t *c = lat__ctype_case_type(t, i);
     if (c && c->align > a) a = c->align;
   }
   return a;
@@ -131,10 +105,10 @@ static void flatten_into(const lat_ctype_t *t, uint8_t *out, uint32_t *n) {
   case LAT_CT_VARIANT:
   case LAT_CT_OPTION:
   case LAT_CT_RESULT: {
-    uint32_t base = *n, width = 0, nc = ncases(t);
+    uint32_t base = *n, width = 0, nc = lat__ctype_ncases(t);
     out[(*n)++] = LAT_I32;
     for (uint32_t i = 0; i < nc; i++) {
-      const lat_ctype_t *c = case_type(t, i);
+      const lat_ctype_t *c = lat__ctype_case_type(t, i);
       if (!c) continue;
       uint8_t tmp[LAT_CABI_MAX_FLAT_PARAMS + 1];
       uint32_t k = 0;
@@ -605,12 +579,12 @@ static lat_status load(lat_cabi_cx_t *cx, uint32_t ptr, const lat_ctype_t *t,
   case LAT_CT_ENUM:
   case LAT_CT_OPTION:
   case LAT_CT_RESULT: {
-    uint32_t nc = ncases(t), ds = disc_size(nc);
+    uint32_t nc = lat__ctype_ncases(t), ds = disc_size(nc);
     uint32_t d = (uint32_t)rd(cx, ptr, ds);
     if (d >= nc) return trap(err, "invalid %s discriminant %u", lat_ctype_kind_name(t->kind), d);
     out->of.var.disc = d;
     out->of.var.payload = NULL;
-    const lat_ctype_t *c = case_type(t, d);
+    const lat_ctype_t *c = lat__ctype_case_type(t, d);
     if (!c) return LAT_OK;
     lat_cval_t *p = cx_alloc(cx, 1, sizeof *p, err, &st);
     if (!p) return st;
@@ -698,10 +672,10 @@ static lat_status check_shallow(const lat_cval_t *v, const lat_ctype_t *t,
   case LAT_CT_ENUM:
   case LAT_CT_OPTION:
   case LAT_CT_RESULT: {
-    if (v->of.var.disc >= ncases(t))
+    if (v->of.var.disc >= lat__ctype_ncases(t))
       return bad_host(err, "invalid %s case %u", lat_ctype_kind_name(t->kind),
                       v->of.var.disc);
-    if (case_type(t, v->of.var.disc) && !v->of.var.payload)
+    if (lat__ctype_case_type(t, v->of.var.disc) && !v->of.var.payload)
       return bad_host(err, "missing %s payload", lat_ctype_kind_name(t->kind));
     return LAT_OK;
   }
@@ -733,7 +707,7 @@ lat_status lat_cval_check(const lat_cval_t *v, const lat_ctype_t *t,
   case LAT_CT_VARIANT:
   case LAT_CT_OPTION:
   case LAT_CT_RESULT: {
-    const lat_ctype_t *c = case_type(t, v->of.var.disc);
+    const lat_ctype_t *c = lat__ctype_case_type(t, v->of.var.disc);
     return c ? lat_cval_check(v->of.var.payload, c, err) : LAT_OK;
   }
   default:
@@ -810,9 +784,9 @@ static lat_status store(lat_cabi_cx_t *cx, const lat_cval_t *v, const lat_ctype_
   case LAT_CT_ENUM:
   case LAT_CT_OPTION:
   case LAT_CT_RESULT: {
-    uint32_t nc = ncases(t), ds = disc_size(nc);
+    uint32_t nc = lat__ctype_ncases(t), ds = disc_size(nc);
     wr(cx, ptr, v->of.var.disc, ds);
-    const lat_ctype_t *c = case_type(t, v->of.var.disc);
+    const lat_ctype_t *c = lat__ctype_case_type(t, v->of.var.disc);
     if (!c) return LAT_OK;
     return store(cx, v->of.var.payload, c,
                  (uint32_t)align_to((uint64_t)ptr + ds, max_case_align(t)), err);
@@ -903,11 +877,11 @@ static lat_status lift_flat(lat_cabi_cx_t *cx, vi_t *vi, const lat_ctype_t *t,
     if (t->nflat > LAT_CABI_MAX_FLAT_PARAMS + 1) return bad_host(err, "variant too wide");
     flatten_into(t, flat, &nf);
     if ((st = vi_next(vi, LAT_I32, &a, err))) return st;
-    uint32_t d = a->of.i32, nc = ncases(t);
+    uint32_t d = a->of.i32, nc = lat__ctype_ncases(t);
     if (d >= nc) return trap(err, "invalid %s discriminant %u", lat_ctype_kind_name(t->kind), d);
     out->of.var.disc = d;
     out->of.var.payload = NULL;
-    const lat_ctype_t *c = case_type(t, d);
+    const lat_ctype_t *c = lat__ctype_case_type(t, d);
     if (vi->i + (nf - 1) > vi->n) return bad_host(err, "too few core values");
     const lat_wasm_val_t *src = vi->v + vi->i;
     for (uint32_t i = 1; i < nf; i++)
@@ -1031,7 +1005,7 @@ static lat_status lower_flat(lat_cabi_cx_t *cx, const lat_cval_t *v,
     if (t->nflat > LAT_CABI_MAX_FLAT_PARAMS + 1) return bad_host(err, "variant too wide");
     flatten_into(t, flat, &nf);
     if ((st = vo_push(vo, LAT_I32, v->of.var.disc, err))) return st;
-    const lat_ctype_t *c = case_type(t, v->of.var.disc);
+    const lat_ctype_t *c = lat__ctype_case_type(t, v->of.var.disc);
     uint32_t k = 0;
     if (c) {
       lat_wasm_val_t tmp[LAT_CABI_MAX_FLAT_PARAMS + 1];

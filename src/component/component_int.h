@@ -20,6 +20,11 @@ lat_ctype_t *lat__ctype_new(lat_arena_t *a, uint8_t kind);
  * checks the limits: LAT_EINVALID at `offset` when exceeded. */
 lat_status lat__ctype_finish(lat_ctype_t *t, size_t offset, lat_error_t *err);
 
+/* The variant view of variant, enum, option and result (despecialisation):
+ * the number of cases, and case i's payload type (NULL when it has none). */
+uint32_t lat__ctype_ncases(const lat_ctype_t *t);
+const lat_ctype_t *lat__ctype_case_type(const lat_ctype_t *t, uint32_t i);
+
 /* A resource substitution / binding map (expected -> actual). */
 typedef struct {
   const lat_ctype_t *from;

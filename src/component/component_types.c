@@ -89,7 +89,7 @@ lat_ctype_t *lat__ctype_new(lat_arena_t *a, uint8_t kind) {
 /* ---- variant view (despecialisation) ------------------------------------------ */
 
 /* Number of cases of a variant-like type, and case i's payload (or NULL). */
-static uint32_t ncases(const lat_ctype_t *t) {
+uint32_t lat__ctype_ncases(const lat_ctype_t *t) {
   switch (t->kind) {
   case LAT_CT_VARIANT:
   case LAT_CT_ENUM:
@@ -102,7 +102,7 @@ static uint32_t ncases(const lat_ctype_t *t) {
   }
 }
 
-static const lat_ctype_t *case_type(const lat_ctype_t *t, uint32_t i) {
+const lat_ctype_t *lat__ctype_case_type(const lat_ctype_t *t, uint32_t i) {
   switch (t->kind) {
   case LAT_CT_VARIANT:
     return t->u.fields[i].type;
@@ -218,13 +218,13 @@ lat_status lat__ctype_finish(lat_ctype_t *t, size_t offset, lat_error_t *err) {
   case LAT_CT_ENUM:
   case LAT_CT_OPTION:
   case LAT_CT_RESULT: {
-    uint32_t n = ncases(t);
+    uint32_t n = lat__ctype_ncases(t);
     if (n == 0)
       return lat_error_set(err, LAT_EINVALID, offset, "%s type with no cases",
                            kind_names[t->kind]);
     uint64_t ds = disc_size(n), maxa = 1, maxs = 0, maxf = 0;
     for (uint32_t i = 0; i < n; i++) {
-      const lat_ctype_t *c = case_type(t, i);
+      const lat_ctype_t *c = lat__ctype_case_type(t, i);
       if (!c) continue;
       if (c->align > maxa) maxa = c->align;
       if (c->size > maxs) maxs = c->size;

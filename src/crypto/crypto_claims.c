@@ -57,20 +57,6 @@ void lat_claims_fini(lat_claims_t *c) {
   memset(c, 0, sizeof *c);
 }
 
-static lat_status fail(lat_crypto_reason *out_reason, lat_crypto_reason r,
-                       lat_error_t *err, lat_status code, size_t off,
-                       const char *fmt, ...) __attribute__((format(printf, 6, 7)));
-static lat_status fail(lat_crypto_reason *out_reason, lat_crypto_reason r,
-                       lat_error_t *err, lat_status code, size_t off,
-                       const char *fmt, ...) {
-  lat__crypto_reason(out_reason, r);
-  va_list ap;
-  va_start(ap, fmt);
-  lat_error_vset(err, code, off, fmt, ap);
-  va_end(ap);
-  return code;
-}
-
 /* ---- building tokens ---------------------------------------------------------- */
 
 /* A nuid-shaped id: 22 characters of [0-9A-Za-z]. */
@@ -300,8 +286,8 @@ static lat_status parse_wascap(lat_claims_t *c, lat_crypto_reason *reason,
   json_t *root = json_loadb(c->jwt.claims_json, c->jwt.claims_len,
                             JSON_REJECT_DUPLICATES, &jerr);
   if (!root)
-    return fail(reason, LAT_CR_TOKEN_JSON, err, LAT_EMALFORMED, SIZE_MAX,
-                "claims are not JSON");
+    return lat__crypto_fail(reason, LAT_CR_TOKEN_JSON, err, LAT_EMALFORMED,
+                            SIZE_MAX, "claims are not JSON");
   lat_status s = LAT_OK;
   bool oom = false;
   const char *bad = NULL;
@@ -317,8 +303,8 @@ static lat_status parse_wascap(lat_claims_t *c, lat_crypto_reason *reason,
     c->wascap_revision = (uint32_t)json_integer_value(rev_j);
   }
   if (!json_is_object(w)) {
-    s = fail(reason, LAT_CR_MISSING_CLAIM, err, LAT_EINVALID, SIZE_MAX,
-             "token has no wascap claims object");
+    s = lat__crypto_fail(reason, LAT_CR_MISSING_CLAIM, err, LAT_EINVALID,
+                         SIZE_MAX, "token has no wascap claims object");
     goto out;
   }
   if (!opt_string(w, "name", &c->name, &oom)) { bad = "wascap.name"; goto out; }
@@ -336,8 +322,8 @@ static lat_status parse_wascap(lat_claims_t *c, lat_crypto_reason *reason,
   if (!c->provider) {
     json_t *hash = json_object_get(w, "hash");
     if (!json_is_string(hash)) {
-      s = fail(reason, LAT_CR_MISSING_CLAIM, err, LAT_EINVALID, SIZE_MAX,
-               "token has no wascap.hash (module hash)");
+      s = lat__crypto_fail(reason, LAT_CR_MISSING_CLAIM, err, LAT_EINVALID,
+                           SIZE_MAX, "token has no wascap.hash (module hash)");
       goto out;
     }
     if (!opt_string(w, "hash", &c->hash, &oom)) { bad = "wascap.hash"; goto out; }
@@ -368,15 +354,16 @@ static lat_status parse_wascap(lat_claims_t *c, lat_crypto_reason *reason,
   } else {
     json_t *vendor = json_object_get(w, "vendor");
     if (!json_is_string(vendor)) {
-      s = fail(reason, LAT_CR_MISSING_CLAIM, err, LAT_EINVALID, SIZE_MAX,
-               "provider token has no wascap.vendor");
+      s = lat__crypto_fail(reason, LAT_CR_MISSING_CLAIM, err, LAT_EINVALID,
+                           SIZE_MAX, "provider token has no wascap.vendor");
       goto out;
     }
     if (!opt_string(w, "vendor", &c->vendor, &oom)) { bad = "wascap.vendor"; goto out; }
     json_t *th = json_object_get(w, "target_hashes");
     if (!json_is_object(th)) {
-      s = fail(reason, LAT_CR_MISSING_CLAIM, err, LAT_EINVALID, SIZE_MAX,
-               "provider token has no wascap.target_hashes object");
+      s = lat__crypto_fail(reason, LAT_CR_MISSING_CLAIM, err, LAT_EINVALID,
+                           SIZE_MAX,
+                           "provider token has no wascap.target_hashes object");
       goto out;
     }
     size_t n = json_object_size(th);
@@ -406,10 +393,11 @@ static lat_status parse_wascap(lat_claims_t *c, lat_crypto_reason *reason,
   }
 out:
   if (oom)
-    s = fail(reason, LAT_CR_OK, err, LAT_ENOMEM, SIZE_MAX, "out of memory reading claims");
+    s = lat__crypto_fail(reason, LAT_CR_OK, err, LAT_ENOMEM, SIZE_MAX,
+                         "out of memory reading claims");
   else if (bad)
-    s = fail(reason, LAT_CR_MISSING_CLAIM, err, LAT_EINVALID, SIZE_MAX,
-             "claim %s has the wrong type", bad);
+    s = lat__crypto_fail(reason, LAT_CR_MISSING_CLAIM, err, LAT_EINVALID,
+                         SIZE_MAX, "claim %s has the wrong type", bad);
   json_decref(root);
   return s;
 }
@@ -425,26 +413,29 @@ static lat_status decode_claims(const char *token, size_t len, int want_sub,
   if (s) return s;
   const lat_jwt_t *j = &out->jwt;
   if (j->iss_type != LAT_NKEY_ACCOUNT)
-    return fail(reason, LAT_CR_ISSUER_TYPE, err, LAT_EINVALID, SIZE_MAX,
-                "issuer %s is a %s key; claims must be issued by an account "
-                "key (A...)",
-                j->iss, lat_nkey_type_name(j->iss_type));
+    return lat__crypto_fail(
+        reason, LAT_CR_ISSUER_TYPE, err, LAT_EINVALID, SIZE_MAX,
+        "issuer %s is a %s key; claims must be issued by an account "
+        "key (A...)",
+        j->iss, lat_nkey_type_name(j->iss_type));
   if (!j->sub_is_nkey)
-    return fail(reason, LAT_CR_KEY_INVALID, err, LAT_EINVALID, SIZE_MAX,
-                "subject \"%.60s\" is not a valid public nkey", j->sub);
+    return lat__crypto_fail(
+        reason, LAT_CR_KEY_INVALID, err, LAT_EINVALID, SIZE_MAX,
+        "subject \"%.60s\" is not a valid public nkey", j->sub);
   bool ok = want_sub ? (int)j->sub_type == want_sub
                      : (j->sub_type == LAT_NKEY_MODULE ||
                         j->sub_type == LAT_NKEY_SERVICE);
   if (!ok)
-    return fail(reason, LAT_CR_SUBJECT_TYPE, err, LAT_EINVALID, SIZE_MAX,
-                "subject %s is a %s key; %s",
-                j->sub, lat_nkey_type_name(j->sub_type),
-                want_sub == LAT_NKEY_MODULE
-                    ? "a component's subject must be a module key (M...)"
-                    : "the subject must be a module (M...) or service (V...) key");
+    return lat__crypto_fail(
+        reason, LAT_CR_SUBJECT_TYPE, err, LAT_EINVALID, SIZE_MAX,
+        "subject %s is a %s key; %s", j->sub, lat_nkey_type_name(j->sub_type),
+        want_sub == LAT_NKEY_MODULE
+            ? "a component's subject must be a module key (M...)"
+            : "the subject must be a module (M...) or service (V...) key");
   out->provider = j->sub_type == LAT_NKEY_SERVICE;
   if (!(out->token = lat_strndup(token, len)))
-    return fail(reason, LAT_CR_OK, err, LAT_ENOMEM, SIZE_MAX, "out of memory");
+    return lat__crypto_fail(reason, LAT_CR_OK, err, LAT_ENOMEM, SIZE_MAX,
+                            "out of memory");
   return parse_wascap(out, reason, err);
 }
 
@@ -477,28 +468,30 @@ lat_status lat_claims_extract(const uint8_t *wasm, size_t len,
     goto done;
   }
   if (scan.claims_count == 0) {
-    s = fail(out_reason, LAT_CR_UNSIGNED, err, LAT_ENOTFOUND, SIZE_MAX,
-             "not signed: no %s section at the top level%s",
-             LAT_CLAIMS_SECTION,
-             scan.nested_claims ? " (a nested module has one, which does not "
-                                  "sign the whole binary)"
-                                : "");
+    s = lat__crypto_fail(
+        out_reason, LAT_CR_UNSIGNED, err, LAT_ENOTFOUND, SIZE_MAX,
+        "not signed: no %s section at the top level%s", LAT_CLAIMS_SECTION,
+        scan.nested_claims ? " (a nested module has one, which does not "
+                             "sign the whole binary)"
+                           : "");
     goto done;
   }
   if (scan.claims_count > 1) {
-    s = fail(out_reason, LAT_CR_CLAIMS_DUPLICATE, err, LAT_EINVALID,
-             scan.claims_offset,
-             "%zu claims sections at the top level; a signed binary has "
-             "exactly one",
-             scan.claims_count);
+    s = lat__crypto_fail(
+        out_reason, LAT_CR_CLAIMS_DUPLICATE, err, LAT_EINVALID,
+        scan.claims_offset,
+        "%zu claims sections at the top level; a signed binary has "
+        "exactly one",
+        scan.claims_count);
     goto done;
   }
   if (!scan.claims_last) {
-    s = fail(out_reason, LAT_CR_CLAIMS_MISPLACED, err, LAT_EINVALID,
-             scan.claims_offset,
-             "the claims section at offset %zu is not the last section: the "
-             "binary was changed after signing",
-             scan.claims_offset);
+    s = lat__crypto_fail(
+        out_reason, LAT_CR_CLAIMS_MISPLACED, err, LAT_EINVALID,
+        scan.claims_offset,
+        "the claims section at offset %zu is not the last section: the "
+        "binary was changed after signing",
+        scan.claims_offset);
     goto done;
   }
   if ((s = decode_claims((const char *)wasm + scan.token_off, scan.token_len,
@@ -507,10 +500,11 @@ lat_status lat_claims_extract(const uint8_t *wasm, size_t len,
   char hash[65];
   lat__crypto_sha256_hex(stripped.data, stripped.len, hash);
   if (strcmp(hash, out->hash) != 0) {
-    s = fail(out_reason, LAT_CR_HASH_MISMATCH, err, LAT_EINVALID, SIZE_MAX,
-             "module hash %s does not match the signed hash %.64s: the code "
-             "was changed after signing",
-             hash, out->hash);
+    s = lat__crypto_fail(
+        out_reason, LAT_CR_HASH_MISMATCH, err, LAT_EINVALID, SIZE_MAX,
+        "module hash %s does not match the signed hash %.64s: the code "
+        "was changed after signing",
+        hash, out->hash);
     goto done;
   }
   s = lat_jwt_check_times(&out->jwt, opts, out_reason, err);
@@ -529,9 +523,10 @@ lat_status lat_claims_verify(const uint8_t *wasm, size_t len,
   lat_status s = lat_claims_extract(wasm, len, &policy->time, out, out_reason, err);
   if (s == LAT_ENOTFOUND) {
     if (policy->require_signed || policy->allowed_count)
-      return fail(out_reason, LAT_CR_UNSIGNED, err, LAT_EINVALID, SIZE_MAX,
-                  "refused: the binary is not signed and this host requires "
-                  "signed components");
+      return lat__crypto_fail(
+          out_reason, LAT_CR_UNSIGNED, err, LAT_EINVALID, SIZE_MAX,
+          "refused: the binary is not signed and this host requires "
+          "signed components");
     return LAT_OK; /* reason stays LAT_CR_UNSIGNED, out->token NULL */
   }
   if (s) return s;
@@ -540,8 +535,9 @@ lat_status lat_claims_verify(const uint8_t *wasm, size_t len,
       if (policy->allowed_issuers[i] &&
           !strcmp(policy->allowed_issuers[i], out->jwt.iss))
         return LAT_OK;
-    s = fail(out_reason, LAT_CR_ISSUER_NOT_ALLOWED, err, LAT_EINVALID, SIZE_MAX,
-             "issuer %s is not on this host's allow-list", out->jwt.iss);
+    s = lat__crypto_fail(
+        out_reason, LAT_CR_ISSUER_NOT_ALLOWED, err, LAT_EINVALID, SIZE_MAX,
+        "issuer %s is not on this host's allow-list", out->jwt.iss);
     lat_claims_fini(out);
   }
   return s;

@@ -11,6 +11,7 @@
  * Reason strings and sodium_init also live here: the few bits every other
  * crypto file needs. */
 #include <sodium.h>
+#include <stdarg.h>
 #include <string.h>
 
 #include "crypto_int.h"
@@ -176,4 +177,15 @@ void lat__crypto_sha256_hex(const uint8_t *data, size_t n, char out[65]) {
     out[2 * i + 1] = hex[d[i] & 15];
   }
   out[64] = '\0';
+}
+
+lat_status lat__crypto_fail(lat_crypto_reason *out_reason, lat_crypto_reason r,
+                            lat_error_t *err, lat_status code, size_t off,
+                            const char *fmt, ...) {
+  lat__crypto_reason(out_reason, r);
+  va_list ap;
+  va_start(ap, fmt);
+  lat_error_vset(err, code, off, fmt, ap);
+  va_end(ap);
+  return code;
 }

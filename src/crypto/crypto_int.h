@@ -16,6 +16,13 @@ static inline void lat__crypto_reason(lat_crypto_reason *out_reason,
   if (out_reason) *out_reason = r;
 }
 
+/* A refusal: sets *out_reason (if non-NULL) to r and err to (code, off,
+ * message), and returns code. */
+lat_status lat__crypto_fail(lat_crypto_reason *out_reason, lat_crypto_reason r,
+                            lat_error_t *err, lat_status code, size_t off,
+                            const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
+
 /* ---- crc16 (XMODEM), base32 (RFC 4648, no padding), base64url ------------- */
 
 uint16_t lat__crypto_crc16(const uint8_t *p, size_t n);

@@ -42,20 +42,6 @@ void lat_jwt_fini(lat_jwt_t *j) {
   memset(j, 0, sizeof *j);
 }
 
-static lat_status fail(lat_crypto_reason *out_reason, lat_crypto_reason r,
-                       lat_error_t *err, lat_status code, size_t off,
-                       const char *fmt, ...) __attribute__((format(printf, 6, 7)));
-static lat_status fail(lat_crypto_reason *out_reason, lat_crypto_reason r,
-                       lat_error_t *err, lat_status code, size_t off,
-                       const char *fmt, ...) {
-  lat__crypto_reason(out_reason, r);
-  va_list ap;
-  va_start(ap, fmt);
-  lat_error_vset(err, code, off, fmt, ap);
-  va_end(ap);
-  return code;
-}
-
 /* Decodes one base64url segment into a new NUL-terminated buffer. */
 static lat_status decode_segment(const char *seg, size_t n, size_t seg_off,
                                  const char *what, uint8_t **out,
@@ -64,20 +50,21 @@ static lat_status decode_segment(const char *seg, size_t n, size_t seg_off,
   size_t cap = lat__crypto_b64url_dec_cap(n), bad;
   uint8_t *buf = lat_malloc(cap + 1);
   if (!buf)
-    return fail(reason, LAT_CR_OK, err, LAT_ENOMEM, SIZE_MAX,
-                "out of memory decoding a token");
+    return lat__crypto_fail(reason, LAT_CR_OK, err, LAT_ENOMEM, SIZE_MAX,
+                            "out of memory decoding a token");
   if (!lat__crypto_b64url_decode(seg, n, buf, cap, out_len, &bad)) {
     lat_free(buf);
     if (bad < n)
-      return fail(reason, LAT_CR_TOKEN_BASE64, err, LAT_EMALFORMED,
-                  seg_off + bad,
-                  "%s segment is not base64url: bad character '%c' at "
-                  "position %zu",
-                  what, seg[bad], seg_off + bad);
-    return fail(reason, LAT_CR_TOKEN_BASE64, err, LAT_EMALFORMED, seg_off,
-                "%s segment is not canonical base64url without padding "
-                "(bad length %zu or unused bits set)",
-                what, n);
+      return lat__crypto_fail(
+          reason, LAT_CR_TOKEN_BASE64, err, LAT_EMALFORMED, seg_off + bad,
+          "%s segment is not base64url: bad character '%c' at "
+          "position %zu",
+          what, seg[bad], seg_off + bad);
+    return lat__crypto_fail(
+        reason, LAT_CR_TOKEN_BASE64, err, LAT_EMALFORMED, seg_off,
+        "%s segment is not canonical base64url without padding "
+        "(bad length %zu or unused bits set)",
+        what, n);
   }
   buf[*out_len] = '\0';
   *out = buf;
@@ -116,9 +103,9 @@ lat_status lat_jwt_decode(const char *token, size_t len,
   lat__crypto_reason(out_reason, LAT_CR_OK);
   if (!token) len = 0;
   if (len > LAT_JWT_MAX_LEN)
-    return fail(out_reason, LAT_CR_TOKEN_SEGMENTS, err, LAT_EMALFORMED,
-                SIZE_MAX, "token of %zu bytes is too long (limit %u)", len,
-                LAT_JWT_MAX_LEN);
+    return lat__crypto_fail(
+        out_reason, LAT_CR_TOKEN_SEGMENTS, err, LAT_EMALFORMED, SIZE_MAX,
+        "token of %zu bytes is too long (limit %u)", len, LAT_JWT_MAX_LEN);
   size_t dots[2], ndots = 0;
   for (size_t i = 0; i < len; i++)
     if (token[i] == '.') {
@@ -126,9 +113,10 @@ lat_status lat_jwt_decode(const char *token, size_t len,
       ndots++;
     }
   if (ndots != 2)
-    return fail(out_reason, LAT_CR_TOKEN_SEGMENTS, err, LAT_EMALFORMED,
-                SIZE_MAX, "token has %zu segment%s, expected 3 (header.claims.signature)",
-                len ? ndots + 1 : 0, ndots == 0 && len ? "" : "s");
+    return lat__crypto_fail(
+        out_reason, LAT_CR_TOKEN_SEGMENTS, err, LAT_EMALFORMED, SIZE_MAX,
+        "token has %zu segment%s, expected 3 (header.claims.signature)",
+        len ? ndots + 1 : 0, ndots == 0 && len ? "" : "s");
 
   lat_status s;
   uint8_t *hdr = NULL, *body = NULL, *sig = NULL;
@@ -141,17 +129,18 @@ lat_status lat_jwt_decode(const char *token, size_t len,
                           out_reason, err)))
     goto done;
   if (!(jh = parse_object(hdr, hdr_len))) {
-    s = fail(out_reason, LAT_CR_TOKEN_JSON, err, LAT_EMALFORMED, 0,
-             "token header is not a JSON object");
+    s = lat__crypto_fail(out_reason, LAT_CR_TOKEN_JSON, err, LAT_EMALFORMED, 0,
+                         "token header is not a JSON object");
     goto done;
   }
   json_t *typ = json_object_get(jh, "typ"), *alg = json_object_get(jh, "alg");
   if (!json_is_string(typ) || strcasecmp(json_string_value(typ), "jwt") != 0) {
-    s = fail(out_reason, LAT_CR_TOKEN_TYPE, err, LAT_EMALFORMED, 0,
-             "token header typ is %s%s%s, expected \"jwt\"",
-             json_is_string(typ) ? "\"" : "",
-             json_is_string(typ) ? json_string_value(typ) : "missing",
-             json_is_string(typ) ? "\"" : "");
+    s = lat__crypto_fail(
+        out_reason, LAT_CR_TOKEN_TYPE, err, LAT_EMALFORMED, 0,
+        "token header typ is %s%s%s, expected \"jwt\"",
+        json_is_string(typ) ? "\"" : "",
+        json_is_string(typ) ? json_string_value(typ) : "missing",
+        json_is_string(typ) ? "\"" : "");
     goto done;
   }
   const char *alg_s = json_is_string(alg) ? json_string_value(alg) : NULL;
@@ -160,12 +149,13 @@ lat_status lat_jwt_decode(const char *token, size_t len,
   unsigned allowed = opts && opts->algs ? opts->algs
                                         : (LAT_JWT_ALG_WASCAP | LAT_JWT_ALG_NKEY);
   if (!out->alg || !(allowed & out->alg)) {
-    s = fail(out_reason, LAT_CR_TOKEN_ALG, err, LAT_EINVALID, 0,
-             "token algorithm %s%s%s is not accepted here (want %s)",
-             alg_s ? "\"" : "", alg_s ? alg_s : "missing", alg_s ? "\"" : "",
-             allowed == LAT_JWT_ALG_WASCAP ? "\"Ed25519\""
-             : allowed == LAT_JWT_ALG_NKEY ? "\"ed25519-nkey\""
-                                           : "\"Ed25519\" or \"ed25519-nkey\"");
+    s = lat__crypto_fail(
+        out_reason, LAT_CR_TOKEN_ALG, err, LAT_EINVALID, 0,
+        "token algorithm %s%s%s is not accepted here (want %s)",
+        alg_s ? "\"" : "", alg_s ? alg_s : "missing", alg_s ? "\"" : "",
+        allowed == LAT_JWT_ALG_WASCAP ? "\"Ed25519\""
+        : allowed == LAT_JWT_ALG_NKEY ? "\"ed25519-nkey\""
+                                      : "\"Ed25519\" or \"ed25519-nkey\"");
     out->alg = 0;
     goto done;
   }
@@ -175,19 +165,19 @@ lat_status lat_jwt_decode(const char *token, size_t len,
                           err)))
     goto done;
   if (!(jc = parse_object(body, body_len))) {
-    s = fail(out_reason, LAT_CR_TOKEN_JSON, err, LAT_EMALFORMED, dots[0] + 1,
-             "token claims are not a JSON object");
+    s = lat__crypto_fail(out_reason, LAT_CR_TOKEN_JSON, err, LAT_EMALFORMED,
+                         dots[0] + 1, "token claims are not a JSON object");
     goto done;
   }
   json_t *iss = json_object_get(jc, "iss"), *sub = json_object_get(jc, "sub");
   if (!json_is_string(iss) || json_string_length(iss) == 0) {
-    s = fail(out_reason, LAT_CR_MISSING_CLAIM, err, LAT_EINVALID, SIZE_MAX,
-             "token has no issuer (iss)");
+    s = lat__crypto_fail(out_reason, LAT_CR_MISSING_CLAIM, err, LAT_EINVALID,
+                         SIZE_MAX, "token has no issuer (iss)");
     goto done;
   }
   if (!json_is_string(sub) || json_string_length(sub) == 0) {
-    s = fail(out_reason, LAT_CR_MISSING_CLAIM, err, LAT_EINVALID, SIZE_MAX,
-             "token has no subject (sub)");
+    s = lat__crypto_fail(out_reason, LAT_CR_MISSING_CLAIM, err, LAT_EINVALID,
+                         SIZE_MAX, "token has no subject (sub)");
     goto done;
   }
 
@@ -195,29 +185,33 @@ lat_status lat_jwt_decode(const char *token, size_t len,
                           "signature", &sig, &sig_len, out_reason, err)))
     goto done;
   if (sig_len != LAT_NKEY_SIG_LEN) {
-    s = fail(out_reason, LAT_CR_SIG_LENGTH, err, LAT_EMALFORMED, dots[1] + 1,
-             "signature is %zu bytes, expected %d", sig_len, LAT_NKEY_SIG_LEN);
+    s = lat__crypto_fail(out_reason, LAT_CR_SIG_LENGTH, err, LAT_EMALFORMED,
+                         dots[1] + 1, "signature is %zu bytes, expected %d",
+                         sig_len, LAT_NKEY_SIG_LEN);
     goto done;
   }
 
   lat_error_t kerr;
   if (lat_nkey_from_public(json_string_value(iss), json_string_length(iss),
                            &issuer, &kerr)) {
-    s = fail(out_reason, LAT_CR_KEY_INVALID, err, LAT_EINVALID, SIZE_MAX,
-             "issuer \"%.60s\" is not a valid public nkey: %s",
-             json_string_value(iss), kerr.msg);
+    s = lat__crypto_fail(out_reason, LAT_CR_KEY_INVALID, err, LAT_EINVALID,
+                         SIZE_MAX,
+                         "issuer \"%.60s\" is not a valid public nkey: %s",
+                         json_string_value(iss), kerr.msg);
     goto done;
   }
   if (issuer.type == LAT_NKEY_CURVE) {
-    s = fail(out_reason, LAT_CR_ISSUER_TYPE, err, LAT_EINVALID, SIZE_MAX,
-             "issuer is a curve (X) key, which cannot sign");
+    s = lat__crypto_fail(out_reason, LAT_CR_ISSUER_TYPE, err, LAT_EINVALID,
+                         SIZE_MAX,
+                         "issuer is a curve (X) key, which cannot sign");
     goto done;
   }
   if (lat_nkey_verify(&issuer, token, dots[1], sig, sig_len, &kerr)) {
-    s = fail(out_reason, LAT_CR_SIG_INVALID, err, LAT_EINVALID, dots[1] + 1,
-             "signature does not verify with the issuer key %s: the token "
-             "was altered or signed by another key",
-             json_string_value(iss));
+    s = lat__crypto_fail(
+        out_reason, LAT_CR_SIG_INVALID, err, LAT_EINVALID, dots[1] + 1,
+        "signature does not verify with the issuer key %s: the token "
+        "was altered or signed by another key",
+        json_string_value(iss));
     goto done;
   }
 
@@ -225,14 +219,15 @@ lat_status lat_jwt_decode(const char *token, size_t len,
   if (!get_time(jc, "iat", &out->has_iat, &out->iat) ||
       !get_time(jc, "exp", &out->has_exp, &out->exp) ||
       !get_time(jc, "nbf", &out->has_nbf, &out->nbf)) {
-    s = fail(out_reason, LAT_CR_MISSING_CLAIM, err, LAT_EINVALID, SIZE_MAX,
-             "iat, exp and nbf must be non-negative integers (unix seconds)");
+    s = lat__crypto_fail(
+        out_reason, LAT_CR_MISSING_CLAIM, err, LAT_EINVALID, SIZE_MAX,
+        "iat, exp and nbf must be non-negative integers (unix seconds)");
     goto done;
   }
   json_t *jti = json_object_get(jc, "jti"), *name = json_object_get(jc, "name");
   if (jti && !json_is_null(jti) && !json_is_string(jti)) {
-    s = fail(out_reason, LAT_CR_MISSING_CLAIM, err, LAT_EINVALID, SIZE_MAX,
-             "jti must be a string");
+    s = lat__crypto_fail(out_reason, LAT_CR_MISSING_CLAIM, err, LAT_EINVALID,
+                         SIZE_MAX, "jti must be a string");
     goto done;
   }
   out->iss_type = issuer.type;
@@ -245,8 +240,8 @@ lat_status lat_jwt_decode(const char *token, size_t len,
   body = NULL;
   if (!out->iss || !out->sub || (json_is_string(jti) && !out->jti) ||
       (json_is_string(name) && !out->name)) {
-    s = fail(out_reason, LAT_CR_OK, err, LAT_ENOMEM, SIZE_MAX,
-             "out of memory decoding a token");
+    s = lat__crypto_fail(out_reason, LAT_CR_OK, err, LAT_ENOMEM, SIZE_MAX,
+                         "out of memory decoding a token");
     goto done;
   }
   lat_nkey_type st;
@@ -272,22 +267,25 @@ lat_status lat_jwt_check_times(const lat_jwt_t *j, const lat_jwt_opts_t *opts,
   int64_t now = opts && opts->now ? opts->now : (int64_t)time(NULL);
   int64_t skew = opts ? (int64_t)opts->skew : 0;
   if (j->has_exp && now - skew > j->exp)
-    return fail(out_reason, LAT_CR_EXPIRED, err, LAT_EINVALID, SIZE_MAX,
-                "token expired %lld s ago (exp %lld, now %lld, skew %lld s)",
-                (long long)(now - j->exp), (long long)j->exp, (long long)now,
-                (long long)skew);
+    return lat__crypto_fail(
+        out_reason, LAT_CR_EXPIRED, err, LAT_EINVALID, SIZE_MAX,
+        "token expired %lld s ago (exp %lld, now %lld, skew %lld s)",
+        (long long)(now - j->exp), (long long)j->exp, (long long)now,
+        (long long)skew);
   if (j->has_nbf && now + skew < j->nbf)
-    return fail(out_reason, LAT_CR_NOT_YET_VALID, err, LAT_EINVALID, SIZE_MAX,
-                "token is not valid for another %lld s (nbf %lld, now %lld, "
-                "skew %lld s)",
-                (long long)(j->nbf - now), (long long)j->nbf, (long long)now,
-                (long long)skew);
+    return lat__crypto_fail(
+        out_reason, LAT_CR_NOT_YET_VALID, err, LAT_EINVALID, SIZE_MAX,
+        "token is not valid for another %lld s (nbf %lld, now %lld, "
+        "skew %lld s)",
+        (long long)(j->nbf - now), (long long)j->nbf, (long long)now,
+        (long long)skew);
   if (j->has_iat && now + skew < j->iat)
-    return fail(out_reason, LAT_CR_ISSUED_IN_FUTURE, err, LAT_EINVALID, SIZE_MAX,
-                "token was issued %lld s in the future (iat %lld, now %lld, "
-                "skew %lld s): a clock is wrong",
-                (long long)(j->iat - now), (long long)j->iat, (long long)now,
-                (long long)skew);
+    return lat__crypto_fail(
+        out_reason, LAT_CR_ISSUED_IN_FUTURE, err, LAT_EINVALID, SIZE_MAX,
+        "token was issued %lld s in the future (iat %lld, now %lld, "
+        "skew %lld s): a clock is wrong",
+        (long long)(j->iat - now), (long long)j->iat, (long long)now,
+        (long long)skew);
   lat__crypto_reason(out_reason, LAT_CR_OK);
   return LAT_OK;
 }

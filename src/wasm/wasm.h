@@ -201,16 +201,20 @@ lat_status lat_wat_to_wasm(const char *text, size_t len, lat_buf_t *out,
  * it and gives them back, reset, when freed, so a loop that creates a store,
  * instantiates and frees it does not map and unmap a 4 GiB reservation each
  * time (Wasmtime's pooling allocator, in miniature).  A region comes back
- * with its pages discarded (mapped anew over the used part of a memory,
- * MADV_DONTNEED for a stack), so nothing leaks from one store to the next.
- * Thread-safe: one mutex guards the free lists; any number of stores on any
- * threads may share a pool, which must outlive them. */
+ * with its pages discarded (MADV_DONTNEED), so nothing leaks from one store
+ * to the next; a memory keeps its module's initial-memory image mapped, so
+ * the next instance of that module reuses it without a system call (the
+ * pool then holds a reference to the module until the region is reused for
+ * something else or the pool is freed).  Thread-safe: one mutex guards the
+ * free list; any number of stores on any threads may share a pool, which
+ * must outlive them. */
 typedef struct lat_wasm_pool lat_wasm_pool_t;
 
 /* Keeps at most max_regions free regions (0 = 64); beyond that a freed
  * region is unmapped.  Returns new (free with lat_wasm_pool_free). */
 lat_status lat_wasm_pool_new(size_t max_regions, lat_wasm_pool_t **out);
-/* Unmaps the free regions; accepts NULL.  No store may still use it. */
+/* Unmaps the free regions and releases the modules they hold; accepts
+ * NULL.  No store may still use it. */
 void lat_wasm_pool_free(lat_wasm_pool_t *p);
 /* Free regions the pool holds now (for tests and statistics). */
 size_t lat_wasm_pool_count(lat_wasm_pool_t *p);

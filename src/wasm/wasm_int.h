@@ -216,6 +216,9 @@ struct lat_wasm_memory {
   uint64_t reserved;  /* bytes of address space reserved at base */
   lat_wasm_memtype_t type;
   lat_wasm_store_t *store;
+  lat_wasm_module_t *image; /* retained: whose memory image is mapped at
+                               base (wasm_module.c), or NULL */
+  bool no_pool;             /* unmap when freed, never back to a pool */
 };
 
 struct lat_wasm_table {

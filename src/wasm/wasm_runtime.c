@@ -30,13 +30,16 @@
  * instantiates modules without start functions never maps it.
  *
  * Pool.  With limits.pool, memories and value stacks come from the pool and
- * go back to it reset: the used part of a memory is replaced by a fresh
- * PROT_NONE anonymous mapping (one mmap that discards its pages, the image
- * mapping included, and restores the protection; MADV_DONTNEED would bring
- * back the image's contents, not zeros), a stack gets MADV_DONTNEED.  So a
- * reused region is indistinguishable from a new one, and churn costs work
- * proportional to the pages used, not to the 4 GiB reserved.  The pool is
- * the embedder's object, not global state.
+ * go back to it reset, so churn costs work proportional to the pages used,
+ * not to the 4 GiB reserved.  A memory goes back with MADV_DONTNEED over its
+ * pages and its growth made PROT_NONE again: its minimum stays writable and
+ * the image stays mapped, and since DONTNEED brings a private file mapping
+ * back to the file's contents, the region is again exactly a fresh memory of
+ * that module (Wasmtime's slot affinity).  The next memory of the same size
+ * and module takes it with no system call at all; any other takes it after
+ * a fresh PROT_NONE mapping over the used part.  The region keeps the
+ * module retained while it holds its image.  A stack gets MADV_DONTNEED.
+ * The pool is the embedder's object, not global state.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -70,8 +73,10 @@ enum { REGION_MEMORY, REGION_STACK };
 
 typedef struct {
   void *base;
-  uint64_t len;
-  uint8_t kind; /* REGION_*: a memory is PROT_NONE, a stack read-write */
+  uint64_t len;              /* bytes reserved */
+  uint64_t rw;               /* memories: writable prefix (its minimum) */
+  lat_wasm_module_t *image;  /* memories: retained, image mapped, or NULL */
+  uint8_t kind;              /* REGION_* (a stack is all read-write) */
 } region_t;
 
 struct lat_wasm_pool {
@@ -99,7 +104,10 @@ fail_pool:
 
 void lat_wasm_pool_free(lat_wasm_pool_t *p) {
   if (!p) return;
-  for (size_t i = 0; i < p->n; i++) munmap(p->free[i].base, p->free[i].len);
+  for (size_t i = 0; i < p->n; i++) {
+    munmap(p->free[i].base, p->free[i].len);
+    lat_wasm_module_release(p->free[i].image);
+  }
   pthread_mutex_destroy(&p->lock);
   lat_free(p->free);
   lat_free(p);
@@ -112,29 +120,40 @@ size_t lat_wasm_pool_count(lat_wasm_pool_t *p) {
   return n;
 }
 
-/* A free region of this kind and length, or NULL. */
-static void *pool_take(lat_wasm_pool_t *p, uint8_t kind, uint64_t len) {
-  void *base = NULL;
-  if (!p) return NULL;
+/* Takes a free region of this kind and length into *out, preferring one
+ * with rw writable bytes and image mapped (most recently freed first: its
+ * pages are warm).  False when there is none. */
+static bool pool_take(lat_wasm_pool_t *p, uint8_t kind, uint64_t len,
+                      uint64_t rw, const lat_wasm_module_t *image,
+                      region_t *out) {
+  size_t pick = SIZE_MAX;
+  if (!p) return false;
   pthread_mutex_lock(&p->lock);
-  for (size_t i = p->n; i-- > 0;) { /* most recently freed first: warm */
-    if (p->free[i].kind != kind || p->free[i].len != len) continue;
-    base = p->free[i].base;
-    p->free[i] = p->free[--p->n];
-    break;
+  for (size_t i = p->n; i-- > 0;) {
+    const region_t *r = &p->free[i];
+    if (r->kind != kind || r->len != len) continue;
+    if (pick == SIZE_MAX) pick = i;
+    if (r->rw == rw && r->image == image) {
+      pick = i;
+      break;
+    }
+  }
+  if (pick != SIZE_MAX) {
+    *out = p->free[pick];
+    p->free[pick] = p->free[--p->n];
   }
   pthread_mutex_unlock(&p->lock);
-  return base;
+  return pick != SIZE_MAX;
 }
 
-/* Keeps a reset region; false when the pool is full (unmap it). */
-static bool pool_give(lat_wasm_pool_t *p, uint8_t kind, void *base,
-                      uint64_t len) {
+/* Keeps a reset region (and its image reference); false when the pool is
+ * full: the caller unmaps it. */
+static bool pool_give(lat_wasm_pool_t *p, region_t r) {
   bool kept = false;
   if (!p) return false;
   pthread_mutex_lock(&p->lock);
   if (p->n < p->cap) {
-    p->free[p->n++] = (region_t){base, len, kind};
+    p->free[p->n++] = r;
     kept = true;
   }
   pthread_mutex_unlock(&p->lock);
@@ -181,8 +200,11 @@ lat_status lat_wasm_store_new(const lat_wasm_limits_t *limits,
  * the store's first call into wasm.  LAT_ENOMEM when it cannot be. */
 static lat_status stack_reserve(lat_wasm_store_t *s) {
   if (s->stack) return LAT_OK;
-  void *stack = pool_take(s->limits.pool, REGION_STACK, s->limits.max_stack_bytes);
-  if (!stack)
+  region_t r;
+  void *stack = MAP_FAILED;
+  if (pool_take(s->limits.pool, REGION_STACK, s->limits.max_stack_bytes, 0, NULL, &r))
+    stack = r.base;
+  else
     stack = mmap(NULL, s->limits.max_stack_bytes, PROT_READ | PROT_WRITE,
                  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (stack == MAP_FAILED) return LAT_ENOMEM;
@@ -194,12 +216,14 @@ static lat_status stack_reserve(lat_wasm_store_t *s) {
 static void memory_free(lat_wasm_memory_t *m) {
   if (m->base) {
     lat_wasm_pool_t *p = m->store->limits.pool;
-    /* back to the state of a fresh reservation: pages gone, PROT_NONE */
-    if (!p || (m->size && mmap(m->base, m->size, PROT_NONE,
-                               MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED,
-                               -1, 0) == MAP_FAILED) ||
-        !pool_give(p, REGION_MEMORY, m->base, m->reserved))
+    uint64_t min = m->type.min * LAT_WASM_PAGE_SIZE;
+    /* back to the state of a fresh memory of m->image's module (top) */
+    if (!p || m->no_pool || (m->size && madvise(m->base, m->size, MADV_DONTNEED) != 0) ||
+        (m->size > min && mprotect(m->base + min, m->size - min, PROT_NONE) != 0) ||
+        !pool_give(p, (region_t){m->base, m->reserved, min, m->image, REGION_MEMORY})) {
       munmap(m->base, m->reserved);
+      lat_wasm_module_release(m->image);
+    }
   }
   lat_free(m);
 }
@@ -232,8 +256,9 @@ void lat_wasm_store_free(lat_wasm_store_t *s) {
   lat_free(s->objects);
   lat_free(s->object_kinds);
   if (s->stack &&
-      (madvise(s->stack, s->limits.max_stack_bytes, MADV_DONTNEED) != 0 ||
-       !pool_give(s->limits.pool, REGION_STACK, s->stack, s->limits.max_stack_bytes)))
+      (!s->limits.pool || madvise(s->stack, s->limits.max_stack_bytes, MADV_DONTNEED) != 0 ||
+       !pool_give(s->limits.pool, (region_t){s->stack, s->limits.max_stack_bytes, 0, NULL,
+                                             REGION_STACK})))
     munmap(s->stack, s->limits.max_stack_bytes);
   lat_free(s);
 }
@@ -270,7 +295,10 @@ int lat_wasm_store_exit_code(const lat_wasm_store_t *s) { return s->exit_code; }
 
 /* ---- memories ---------------------------------------------------------------- */
 
+/* A memory of type t.  image: the module whose image the caller will map
+ * (a pooled region that already has it is preferred), or NULL. */
 static lat_status memory_create(lat_wasm_store_t *s, const lat_wasm_memtype_t *t,
+                                lat_wasm_module_t *image,
                                 lat_wasm_memory_t **out, lat_error_t *err) {
   if (t->shared || t->is64)
     return lat_error_set(err, LAT_EUNSUPPORTED, SIZE_MAX,
@@ -290,8 +318,26 @@ static lat_status memory_create(lat_wasm_store_t *s, const lat_wasm_memtype_t *t
   m->store = s;
   m->reserved = max * LAT_WASM_PAGE_SIZE;
   if (m->reserved == 0) m->reserved = LAT_WASM_PAGE_SIZE;
-  void *base = pool_take(s->limits.pool, REGION_MEMORY, m->reserved);
-  if (!base)
+  uint64_t bytes = t->min * LAT_WASM_PAGE_SIZE;
+  void *base = MAP_FAILED;
+  bool committed = false;
+  region_t r;
+  if (pool_take(s->limits.pool, REGION_MEMORY, m->reserved, bytes, image, &r)) {
+    if (r.rw == bytes && (!r.image || r.image == image)) { /* ready as is */
+      base = r.base;
+      m->image = r.image; /* its reference moves to m */
+      committed = true;
+    } else if (!r.rw || mmap(r.base, r.rw, PROT_NONE,
+                             MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED,
+                             -1, 0) != MAP_FAILED) { /* a fresh reservation */
+      base = r.base;
+      lat_wasm_module_release(r.image);
+    } else {
+      munmap(r.base, r.len);
+      lat_wasm_module_release(r.image);
+    }
+  }
+  if (base == MAP_FAILED)
     base = mmap(NULL, m->reserved, PROT_NONE,
                 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (base == MAP_FAILED) {
@@ -300,10 +346,10 @@ static lat_status memory_create(lat_wasm_store_t *s, const lat_wasm_memtype_t *t
                          "cannot reserve linear memory");
   }
   m->base = base;
-  uint64_t bytes = t->min * LAT_WASM_PAGE_SIZE;
-  m->size = bytes; /* set first: memory_free resets what may be writable */
-  if (bytes && mprotect(base, bytes, PROT_READ | PROT_WRITE) != 0) {
-    memory_free(m);
+  m->size = bytes;
+  if (!committed && bytes && mprotect(base, bytes, PROT_READ | PROT_WRITE) != 0) {
+    munmap(base, m->reserved); /* not pooled: its protection is unknown */
+    lat_free(m);
     return lat_error_set(err, LAT_ENOMEM, SIZE_MAX,
                          "cannot commit linear memory");
   }
@@ -317,7 +363,7 @@ static lat_status memory_create(lat_wasm_store_t *s, const lat_wasm_memtype_t *t
 
 lat_status lat_wasm_memory_new(lat_wasm_store_t *s, const lat_wasm_memtype_t *t,
                                lat_wasm_memory_t **out, lat_error_t *err) {
-  return memory_create(s, t, out, err);
+  return memory_create(s, t, NULL, out, err);
 }
 
 uint8_t *lat_wasm_memory_data(lat_wasm_memory_t *m) { return m->base; }
@@ -863,6 +909,17 @@ static lat_status map_image(lat_wasm_memory_t *mem, const lat_wasm_module_t *m,
   return LAT_OK;
 }
 
+/* An element segment trapped before the data segments were applied, but a
+ * pooled region came with the image already mapped: zero what it shows
+ * (copying those pages; a rare path) and keep the region out of the pool,
+ * where DONTNEED would bring the image back. */
+static void hide_early_image(lat_wasm_memory_t *mem) {
+  const lat_wasm_module_t *m = mem->image;
+  if (!m) return;
+  if (m->image_len) memset(mem->base + m->image_off, 0, m->image_len);
+  mem->no_pool = true;
+}
+
 /* Bytes of n elements of size sz added to *total, aligned to 8. */
 static bool add_array(size_t *total, size_t n, size_t sz) {
   size_t bytes;
@@ -956,8 +1013,11 @@ lat_status lat_wasm_instance_new(lat_wasm_store_t *s, lat_wasm_module_t *m,
   for (uint32_t i = m->ntable_imports; i < m->ntables; i++)
     if ((st = table_create(s, &m->tables[i], NULL, &inst->tables[i], err)))
       return st;
+  /* the image needs a memory of the module's own: mems[0] is created here */
+  lat_wasm_module_t *image =
+      m->ndatas && lat__wasm_module_image(m) == LAT_IMAGE_READY ? m : NULL;
   for (uint32_t i = m->nmem_imports; i < m->nmems; i++)
-    if ((st = memory_create(s, &m->mems[i], &inst->mems[i], err))) return st;
+    if ((st = memory_create(s, &m->mems[i], image, &inst->mems[i], err))) return st;
   for (uint32_t i = m->nglobal_imports; i < m->nglobals; i++) {
     lat_wasm_global_t *g = &own_globals[i - m->nglobal_imports];
     g->type = m->globals[i].type;
@@ -971,14 +1031,22 @@ lat_status lat_wasm_instance_new(lat_wasm_store_t *s, lat_wasm_module_t *m,
   for (uint32_t i = 0; i < m->nelems; i++) {
     const lat__elem_t *seg = &m->elems[i];
     if (seg->mode == LAT_SEG_ACTIVE) {
-      if ((st = apply_elem(inst, seg, err))) return st;
+      if ((st = apply_elem(inst, seg, err))) {
+        if (image) hide_early_image(inst->mems[0]);
+        return st;
+      }
       inst->elem_dropped[i] = 1;
     } else if (seg->mode == LAT_SEG_DECLARATIVE) {
       inst->elem_dropped[i] = 1;
     }
   }
-  if (m->ndatas && lat__wasm_module_image(m) == LAT_IMAGE_READY) {
-    if ((st = map_image(inst->mems[0], m, err))) return st;
+  if (image) {
+    lat_wasm_memory_t *mem = inst->mems[0];
+    if (mem->image != m) { /* else a pooled region that still has it */
+      if ((st = map_image(mem, m, err))) return st;
+      lat_wasm_module_retain(m);
+      mem->image = m;
+    }
     for (uint32_t i = 0; i < m->ndatas; i++)
       if (m->datas[i].mode == LAT_SEG_ACTIVE) inst->data_dropped[i] = 1;
   } else {

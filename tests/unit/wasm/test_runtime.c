@@ -303,3 +303,67 @@ TEST_IMPL(wasm_runtime_pool_threads) {
   lat_wasm_pool_free(lim.pool);
   lat_wasm_module_release(a.m);
 }
+
+/* A pooled region keeps its module's image: an element segment that traps
+ * (the imported table is too small this time) must still leave the data
+ * segments unapplied, and the next instance must see the image again. */
+TEST_IMPL(wasm_runtime_pool_elem_trap) {
+  lat_wasm_module_t *m = wt_module(
+      "(module (import \"h\" \"t\" (table 0 funcref))"
+      " (memory (export \"mem\") 1) (func $f)"
+      " (elem (i32.const 1) $f) (data (i32.const 8) \"data\"))",
+      NULL, 0);
+  lat_wasm_limits_t lim = {0};
+  REQUIRE_OK(lat_wasm_pool_new(0, &lim.pool));
+  uint32_t sizes[] = {2, 2, 0, 2, 0, 0, 2};
+  for (size_t k = 0; k < sizeof sizes / sizeof *sizes; k++) {
+    lat_wasm_store_t *s;
+    lat_wasm_instance_t *inst = NULL;
+    lat_error_t err;
+    REQUIRE_OK(lat_wasm_store_new(&lim, &s));
+    lat_wasm_tabletype_t tt = {.elem = LAT_FUNCREF, .min = sizes[k]};
+    lat_wasm_extern_t imp = {.kind = LAT_EXTERN_TABLE};
+    REQUIRE_OK(lat_wasm_table_new(s, &tt, NULL, &imp.of.table, &err));
+    lat_status st = lat_wasm_instance_new(s, m, &imp, 1, &inst, &err);
+    REQUIRE(inst != NULL);
+    const uint8_t *d = lat_wasm_memory_data(export_mem(inst));
+    if (sizes[k]) {
+      CHECK_OK(st);
+      CHECK_EQ_MEM(d + 8, "data", 4);
+    } else {
+      CHECK_ST(st, LAT_TRAP);
+      CHECK_EQ_MEM(d + 8, "\0\0\0\0", 4);
+    }
+    lat_wasm_store_free(s);
+  }
+  lat_wasm_pool_free(lim.pool);
+  lat_wasm_module_release(m);
+}
+
+/* Modules of the same memory size take turns on one pool's regions: each
+ * instance sees its own module's image (or zeros), never another's. */
+TEST_IMPL(wasm_runtime_pool_mixed_modules) {
+  lat_wasm_module_t *ms[3] = {
+      wt_module("(module (memory (export \"mem\") 1) (data (i32.const 16) \"AAAA\"))", NULL, 0),
+      wt_module("(module (memory (export \"mem\") 1) (data (i32.const 16) \"BB\"))", NULL, 0),
+      wt_module("(module (memory (export \"mem\") 1))", NULL, 0),
+  };
+  static const char *const want[3] = {"AAAA", "BB\0\0", "\0\0\0\0"};
+  lat_wasm_limits_t lim = {0};
+  REQUIRE_OK(lat_wasm_pool_new(2, &lim.pool));
+  for (int k = 0; k < 30; k++) {
+    int a = k % 3, b = (k * 7 + 1) % 3;
+    lat_wasm_store_t *s;
+    lat_wasm_instance_t *ia, *ib;
+    lat_error_t err;
+    REQUIRE_OK(lat_wasm_store_new(&lim, &s));
+    REQUIRE_OK(lat_wasm_instance_new(s, ms[a], NULL, 0, &ia, &err));
+    REQUIRE_OK(lat_wasm_instance_new(s, ms[b], NULL, 0, &ib, &err));
+    CHECK_EQ_MEM(lat_wasm_memory_data(export_mem(ia)) + 16, want[a], 4);
+    CHECK_EQ_MEM(lat_wasm_memory_data(export_mem(ib)) + 16, want[b], 4);
+    memset(lat_wasm_memory_data(export_mem(ia)), 0x77, 64);
+    lat_wasm_store_free(s);
+  }
+  lat_wasm_pool_free(lim.pool);
+  for (int i = 0; i < 3; i++) lat_wasm_module_release(ms[i]);
+}

@@ -111,6 +111,10 @@ static enum MHD_Result hdr_cb(void *cls, enum MHD_ValueKind kind, const char *ke
   hdrs_t *h = cls;
   if (h->n >= SERVE_MAX_HEADERS) return MHD_NO;
   if (!value) value = "";
+  /* a field name is a token (RFC 9110); others are not passed on: the
+   * guest sees names as `string`, which must be UTF-8 */
+  for (const char *p = key; *p; p++)
+    if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f) return MHD_YES;
   if (!strcasecmp(key, "host")) h->host = value;
   h->v[h->n++] = (lat_wasi_http_header_t){
       .name = key, .name_len = strlen(key), .value = value, .value_len = strlen(value)};
@@ -246,6 +250,11 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn,
     return MHD_YES;
   }
   if (rq->too_big) return send_text(conn, 413, "request body too large\n");
+  /* a request target is printable ASCII (RFC 3986); anything else would be
+   * an invalid `string` for the guest, and would reach the log */
+  for (const char *p = rq->uri; *p; p++)
+    if ((unsigned char)*p < 0x21 || (unsigned char)*p > 0x7e)
+      return send_text(conn, 400, "bad request target\n");
   return run_request(sv, conn, method, rq);
 }
 

@@ -73,6 +73,8 @@ struct lat_wasi_http {
   const lat_wasi_http_request_t *req; /* borrowed */
   hobj_t *o;
   uint32_t n, cap;
+  uint32_t *freev;       /* free slots of o, a stack */
+  uint32_t nfree, capfree;
   int fds[HTTP_MAX_FDS]; /* memfds, closed by lat_wasi_http_free */
   uint32_t nfds;
   /* the response, once response-outparam.set ran */
@@ -173,9 +175,11 @@ static hobj_t *hget(lat_wasi_http_t *h, uint32_t rep, uint8_t kind) {
 }
 
 static uint32_t hadd(lat_wasi_http_t *h, hobj_t o) {
-  uint32_t i = 0;
-  while (i < h->n && h->o[i].kind != H_FREE) i++;
-  if (i == h->n) {
+  uint32_t i;
+  if (h->nfree) {
+    i = h->freev[--h->nfree];
+  } else {
+    i = h->n;
     if (h->n >= HTTP_MAX_OBJS) return 0;
     if (h->n == h->cap) {
       uint32_t nc = h->cap ? h->cap * 2 : 16;
@@ -196,11 +200,25 @@ static void hrelease(hobj_t *o) {
   o->fd = -1;
 }
 
+/* Releases o and makes its slot reusable. */
+static void hfree(lat_wasi_http_t *h, hobj_t *o) {
+  if (o->kind == H_FREE) return;
+  hrelease(o);
+  if (h->nfree == h->capfree) {
+    uint32_t nc = h->capfree ? h->capfree * 2 : 16;
+    uint32_t *v = lat_realloc(h->freev, nc * sizeof *v);
+    if (!v) return; /* the slot stays unused until the exchange ends */
+    h->freev = v;
+    h->capfree = nc;
+  }
+  h->freev[h->nfree++] = (uint32_t)(o - h->o);
+}
+
 static void hdrop(void *data, void *env, uint32_t rep) {
   (void)env;
   lat_wasi_http_t *h = data ? ((lat_wasi_p2_t *)data)->http : NULL;
   if (!h || rep == 0 || rep > h->n) return;
-  hrelease(&h->o[rep - 1]);
+  hfree(h, &h->o[rep - 1]);
 }
 
 static int new_memfd(lat_wasi_http_t *h) {
@@ -226,6 +244,7 @@ void lat_wasi_http_free(lat_wasi_http_t *h) {
   if (!h) return;
   for (uint32_t i = 0; i < h->n; i++) hrelease(&h->o[i]);
   lat_free(h->o);
+  lat_free(h->freev);
   for (uint32_t i = 0; i < h->nfds; i++) close(h->fds[i]);
   fields_release(h->resp_fields);
   lat_free(h->out_hdrs);
@@ -561,7 +580,7 @@ HOSTFN(inbody_finish) {
   lat_wasi_http_t *h = H(c);
   hobj_t *o = hget(h, a[0].of.handle.rep, H_INBODY);
   if (!o) return bad_handle(c);
-  hrelease(o);
+  hfree(h, o);
   return own_val(c, r, ENV->trailers, hadd(h, (hobj_t){.kind = H_TRAILERS, .fd = -1}));
 }
 
@@ -593,7 +612,7 @@ HOSTFN(outresp_ctor) {
   if (!fo) return bad_handle(c);
   hfields_t *f = fo->f;
   fo->f = NULL;
-  hrelease(fo); /* the guest gave up the handle: the response takes its fields */
+  hfree(h, fo); /* the guest gave up the handle: the response takes its fields */
   uint32_t rep = hadd(h, (hobj_t){.kind = H_OUTRESP, .status = 200, .fd = -1, .f = f});
   if (!rep) fields_release(f);
   return own_val(c, r, ENV->outresp, rep);
@@ -666,10 +685,10 @@ HOSTFN(outbody_finish) {
   lat_wasi_http_t *h = H(c);
   hobj_t *o = hget(h, a[0].of.handle.rep, H_OUTBODY);
   if (!o) return bad_handle(c);
-  hrelease(o);
+  hfree(h, o);
   if (a[1].of.var.disc) { /* trailers: not sent over HTTP/1.1 here; dropped */
     hobj_t *t = hget(h, a[1].of.var.payload->of.handle.rep, H_FIELDS);
-    if (t) hrelease(t);
+    if (t) hfree(h, t);
   }
   lat__p2_result(r, false, NULL);
   return LAT_OK;
@@ -681,7 +700,7 @@ HOSTFN(outparam_set) {
   lat_wasi_http_t *h = H(c);
   hobj_t *p = hget(h, a[0].of.handle.rep, H_OUTPARAM);
   if (!p) return bad_handle(c);
-  hrelease(p);
+  hfree(h, p);
   if (h->responded)
     return lat_chost_call_trap(c, LAT_TRAP_HOST, 0, "response-outparam.set called twice");
   h->responded = true;
@@ -695,7 +714,7 @@ HOSTFN(outparam_set) {
   h->resp_fields = o->f;
   h->resp_fd = o->fd;
   o->f = NULL;
-  hrelease(o);
+  hfree(h, o);
   return LAT_OK;
 }
 

@@ -120,6 +120,9 @@ else
   grep -q 'guest trapped' "$T/log" && pass || fail trap-log "no log line"
   req after-trap 200 "$URL/again" && { grep -qx 'hello from C: GET /again' "$T/out" && pass || fail after-trap "body"; }
   req noresp 500 "$URL/noresp" && pass
+  # a request target that is not ASCII is a 400 (it cannot be a WIT string)
+  python3 -c 'import socket,sys; s=socket.create_connection(("127.0.0.1",int(sys.argv[1]))); s.sendall(b"GET /\xff HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"); print(s.recv(100).split(b"\r\n")[0].decode())' "${URL##*:}" >"$T/out" 2>&1
+  grep -q ' 400 ' "$T/out" && pass || fail bad-target "not a 400"
   # 50 requests at once
   for i in $(seq 1 50); do
     curl -s -m 60 -o "$T/par.$i" -w '%{http_code}\n' "$URL/p/$i" >"$T/code.$i" &

@@ -174,6 +174,8 @@ struct lat_wasm_module {
   int image_fd;           /* memfd holding image_len bytes, or -1 */
   uint64_t image_off;     /* memory offset of the image (host-page aligned) */
   uint64_t image_len;     /* bytes, a multiple of the host page; may be 0 */
+  uint8_t *image_dropped; /* ndatas data_dropped flags once the image is
+                             applied (1 = active); owned */
 };
 
 enum {

@@ -89,6 +89,7 @@ void lat_wasm_module_release(lat_wasm_module_t *m) {
     return;
   lat__wasm_exec_free(m);
   if (m->image_fd >= 0) close(m->image_fd);
+  lat_free(m->image_dropped);
   pthread_mutex_destroy(&m->image_lock);
   pthread_mutex_destroy(&m->translate_lock);
   lat_arena_fini(&m->arena);
@@ -196,17 +197,26 @@ static bool image_build(lat_wasm_module_t *m) {
     if (off < lo) lo = off;
     if (off + (uint64_t)seg->data.len > hi) hi = off + (uint64_t)seg->data.len;
   }
+  /* the instance's data_dropped flags, copied in one go (a loop over
+   * 10,000 segment records per instance was most of the remaining cost) */
+  m->image_dropped = lat_malloc(m->ndatas ? m->ndatas : 1);
+  if (!m->image_dropped) return false;
+  for (uint32_t i = 0; i < m->ndatas; i++)
+    m->image_dropped[i] = m->datas[i].mode == LAT_SEG_ACTIVE;
   if (hi == 0) { /* no bytes to place */
     m->image_off = m->image_len = 0;
     return true;
   }
   long pg = sysconf(_SC_PAGESIZE);
-  if (pg <= 0 || LAT_WASM_PAGE_SIZE % (uint64_t)pg) return false;
+  uint8_t *buf = NULL;
+  bool ok = false;
+  int fd = -1;
+  if (pg <= 0 || LAT_WASM_PAGE_SIZE % (uint64_t)pg) goto done_buf;
   lo -= lo % (uint64_t)pg;
   hi = (hi + (uint64_t)pg - 1) / (uint64_t)pg * (uint64_t)pg; /* <= mem_bytes */
   size_t len = (size_t)(hi - lo);
-  uint8_t *buf = lat_calloc(1, len);
-  if (!buf) return false;
+  buf = lat_calloc(1, len);
+  if (!buf) goto done_buf;
   for (uint32_t i = 0; i < m->ndatas; i++) { /* in order: later ones win */
     const lat__data_t *seg = &m->datas[i];
     uint32_t off;
@@ -214,8 +224,7 @@ static bool image_build(lat_wasm_module_t *m) {
     (void)const_offset(m, seg->offset, &off); /* checked above */
     memcpy(buf + (off - lo), lat__bytes(m, seg->data), seg->data.len);
   }
-  bool ok = false;
-  int fd = memfd_create("lattice-wasm-image", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+  fd = memfd_create("lattice-wasm-image", MFD_CLOEXEC | MFD_ALLOW_SEALING);
   if (fd < 0) goto done_buf;
   for (size_t done = 0; done < len;) {
     ssize_t n = write(fd, buf + done, len - done);
@@ -233,6 +242,10 @@ done_fd:
   if (!ok) close(fd);
 done_buf:
   lat_free(buf);
+  if (!ok) {
+    lat_free(m->image_dropped);
+    m->image_dropped = NULL;
+  }
   return ok;
 }
 

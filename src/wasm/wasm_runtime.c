@@ -1047,8 +1047,7 @@ lat_status lat_wasm_instance_new(lat_wasm_store_t *s, lat_wasm_module_t *m,
       lat_wasm_module_retain(m);
       mem->image = m;
     }
-    for (uint32_t i = 0; i < m->ndatas; i++)
-      if (m->datas[i].mode == LAT_SEG_ACTIVE) inst->data_dropped[i] = 1;
+    memcpy(inst->data_dropped, m->image_dropped, m->ndatas);
   } else {
     for (uint32_t i = 0; i < m->ndatas; i++) {
       const lat__data_t *seg = &m->datas[i];

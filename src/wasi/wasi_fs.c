@@ -43,9 +43,8 @@
 
 #include "wasi_int.h"
 
-/* openat2 beneath dirfd.  Returns the fd or -1 with errno (EXDEV for an
- * escape). */
-static int beneath_open(int dirfd, const char *path, int flags, mode_t mode) {
+int lat__wasi_open_beneath(int dirfd, const char *path, int flags,
+                           unsigned mode) {
   struct open_how how;
   memset(&how, 0, sizeof how);
   how.flags = (uint64_t)(flags | O_CLOEXEC);
@@ -105,7 +104,7 @@ static uint16_t resolve_at(int base, char *path, p1_at_t *at) {
     at->dirfd = base;
     return P1_ESUCCESS;
   }
-  int h = beneath_open(base, parent, O_PATH | O_DIRECTORY, 0);
+  int h = lat__wasi_open_beneath(base, parent, O_PATH | O_DIRECTORY, 0);
   if (h < 0) return resolve_errno(errno);
   at->dirfd = h;
   at->own = true;
@@ -121,7 +120,7 @@ static uint16_t check_slash(const p1_at_t *at) {
     return errno == ENOENT ? P1_ESUCCESS : lat__p1_errno(errno);
   if (S_ISDIR(st.st_mode)) return P1_ESUCCESS;
   if (!S_ISLNK(st.st_mode)) return P1_ENOTDIR;
-  int h = beneath_open(at->dirfd, at->name, O_PATH | O_DIRECTORY, 0);
+  int h = lat__wasi_open_beneath(at->dirfd, at->name, O_PATH | O_DIRECTORY, 0);
   if (h < 0) return errno == EXDEV ? P1_ENOTCAPABLE : P1_ENOTDIR;
   close(h);
   return P1_ESUCCESS;
@@ -154,7 +153,7 @@ lat_status lat_wasi_preopen_dir(lat_wasi_t *w, const char *host_path,
   if (h < 0)
     return lat_error_set(err, LAT_EIO, SIZE_MAX, "cannot open directory %s: %s",
                          host_path, strerror(errno));
-  int probe = beneath_open(h, ".", O_PATH | O_DIRECTORY, 0);
+  int probe = lat__wasi_open_beneath(h, ".", O_PATH | O_DIRECTORY, 0);
   if (probe < 0) {
     int e = errno;
     close(h);
@@ -246,7 +245,7 @@ static uint16_t open_followed(lat_wasi_t *w, lat_wasm_caller_t *c,
   if ((e = lat__p1_path(c, ptr, len, &path))) return e;
   if (!path[0]) e = P1_ENOENT;
   else if (path[0] == '/') e = P1_ENOTCAPABLE;
-  else if ((*out = beneath_open(d->host, path, O_PATH, 0)) < 0)
+  else if ((*out = lat__wasi_open_beneath(d->host, path, O_PATH, 0)) < 0)
     e = resolve_errno(errno);
   lat_free(path);
   return e;
@@ -274,7 +273,8 @@ lat_status lat__p1_path_filestat_get(lat_wasi_t *w, lat_wasm_caller_t *c,
       P1_RET(e);
     if (at.slash) {
       /* "link/" means the directory the link names: follow, beneath */
-      int h = beneath_open(at.dirfd, at.name, O_PATH | O_DIRECTORY, 0);
+      int h =
+          lat__wasi_open_beneath(at.dirfd, at.name, O_PATH | O_DIRECTORY, 0);
       if (h < 0) e = resolve_errno(errno);
       else {
         if (fstat(h, &st) != 0) e = lat__p1_errno(errno);
@@ -480,7 +480,7 @@ lat_status lat__p1_path_open(lat_wasi_t *w, lat_wasm_caller_t *c,
   int h = -1;
   if (!path[0]) e = P1_ENOENT;
   else if (path[0] == '/') e = P1_ENOTCAPABLE;
-  else if ((h = beneath_open(d->host, path, flags, 0666)) < 0)
+  else if ((h = lat__wasi_open_beneath(d->host, path, flags, 0666)) < 0)
     e = resolve_errno(errno);
   lat_free(path);
   if (e) P1_RET(e);

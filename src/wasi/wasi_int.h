@@ -202,6 +202,13 @@ bool lat__p1_put64(lat_wasm_caller_t *c, uint64_t off, uint64_t v);
 /* Linux errno -> preview-1 errno. */
 uint16_t lat__p1_errno(int e);
 
+/* The sandbox primitive (wasi_fs.c), shared by preview 1 and 0.2: openat2
+ * of path beneath dirfd with RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS,
+ * O_CLOEXEC added, retried on EINTR/EAGAIN.  Returns the fd, or -1 with
+ * errno (EXDEV for an escape). */
+int lat__wasi_open_beneath(int dirfd, const char *path, int flags,
+                           unsigned mode);
+
 /* fd table (wasi_p1.c) */
 /* The entry for guest fd, or NULL (EBADF). */
 lat__p1_fd_t *lat__p1_fd_get(lat_wasi_t *w, uint64_t fd);

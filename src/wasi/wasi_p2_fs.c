@@ -20,9 +20,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/openat2.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "wasi_p2.h"
@@ -84,20 +82,6 @@ uint32_t lat__p2_fs_errno(int e) {
   }
 }
 
-static int beneath_open(int dirfd, const char *path, int flags, mode_t mode) {
-  struct open_how how;
-  memset(&how, 0, sizeof how);
-  how.flags = (uint64_t)(flags | O_CLOEXEC);
-  how.mode = (flags & O_CREAT) ? mode : 0;
-  how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
-  long k;
-  int tries = 0;
-  do {
-    k = syscall(SYS_openat2, dirfd, path, &how, sizeof how);
-  } while (k < 0 && (errno == EINTR || (errno == EAGAIN && ++tries < 16)));
-  return (int)k;
-}
-
 static lat_status fs_err(lat_chost_call_t *c, lat_cval_t *r, uint32_t code) {
   lat_cval_t *e = lat__p2_enum(AR, code);
   if (!e) return OOM();
@@ -146,7 +130,8 @@ static int parent_at(int dirfd, char *path, const char **last) {
   *last = l;
   if (!sl) return dirfd;
   *sl = 0;
-  int fd = beneath_open(dirfd, sl == path ? "/" : path, O_PATH | O_DIRECTORY, 0);
+  int fd = lat__wasi_open_beneath(dirfd, sl == path ? "/" : path,
+                                  O_PATH | O_DIRECTORY, 0);
   *sl = '/';
   return fd;
 }
@@ -413,7 +398,8 @@ static lat_status stat_at(lat_chost_call_t *c, const lat_cval_t *a, lat_cval_t *
   char *p = cpath(c, &a[2]);
   if (!p) return fs_err(c, r, EC_INVAL);
   bool follow = a[1].of.flags & 1;
-  int fd = beneath_open(d->fd, p, O_PATH | (follow ? 0 : O_NOFOLLOW), 0);
+  int fd =
+      lat__wasi_open_beneath(d->fd, p, O_PATH | (follow ? 0 : O_NOFOLLOW), 0);
   if (fd < 0) return fs_err(c, r, lat__p2_fs_errno(errno));
   int e = fstat(fd, st) ? errno : 0;
   close(fd);
@@ -441,7 +427,8 @@ HOSTFN(set_times_at) {
   new_ts(&a[3], &ts[0]);
   new_ts(&a[4], &ts[1]);
   bool follow = a[1].of.flags & 1;
-  int fd = beneath_open(d->fd, p, O_PATH | (follow ? 0 : O_NOFOLLOW), 0);
+  int fd =
+      lat__wasi_open_beneath(d->fd, p, O_PATH | (follow ? 0 : O_NOFOLLOW), 0);
   if (fd < 0) return fs_err(c, r, lat__p2_fs_errno(errno));
   char proc[64];
   snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
@@ -466,9 +453,9 @@ HOSTFN(open_at) {
   if (of & OF_TRUNC) fl |= O_TRUNC;
   if (of & OF_DIRECTORY) fl |= O_DIRECTORY;
   if (!(pf & 1)) fl |= O_NOFOLLOW;
-  int fd = beneath_open(d->fd, p, fl, 0666);
+  int fd = lat__wasi_open_beneath(d->fd, p, fl, 0666);
   if (fd < 0 && errno == EISDIR && !(df & DF_WRITE))
-    fd = beneath_open(d->fd, p, O_RDONLY | O_DIRECTORY, 0);
+    fd = lat__wasi_open_beneath(d->fd, p, O_RDONLY | O_DIRECTORY, 0);
   if (fd < 0) {
     int e = errno;
     /* O_NOFOLLOW on a symlink: ELOOP, as the spec wants */
@@ -559,7 +546,7 @@ HOSTFN(link_at) { return two_names(c, a, r, true); }
 
 HOSTFN(read_directory) {
   DESC_OR_TRAP(d, &a[0]);
-  int fd = beneath_open(d->fd, ".", O_RDONLY | O_DIRECTORY, 0);
+  int fd = lat__wasi_open_beneath(d->fd, ".", O_RDONLY | O_DIRECTORY, 0);
   if (fd < 0) return fs_err(c, r, lat__p2_fs_errno(errno));
   DIR *dir = fdopendir(fd);
   if (!dir) {

@@ -462,6 +462,25 @@ static bool msg_match(const char *actual, const char *expected) {
 }
 
 /* Returns true when the command passed. */
+/* An expected failure: the status must be `want` and the engine's message
+ * must match the script's.  Reports and returns false otherwise. */
+static bool expect_failure(runner_t *r, const lat_wast_cmd_t *c, lat_status st,
+                           lat_status want, const lat_error_t *err) {
+  const char *kind = lat_wast_kind_name(c->kind);
+  if (st != want) {
+    report(r, c->line, "%s: expected \"%s\", got %s%s%s", kind, c->message,
+           lat_status_name(st), st == LAT_OK ? "" : ": ",
+           st == LAT_OK ? "" : err->msg);
+    return false;
+  }
+  if (!msg_match(err->msg, c->message)) {
+    report(r, c->line, "%s: wrong message \"%s\", expected \"%s\"", kind,
+           err->msg, c->message);
+    return false;
+  }
+  return true;
+}
+
 static bool run_command(runner_t *r, const lat_wast_cmd_t *c) {
   lat_error_t err;
   lat_error_clear(&err);
@@ -556,18 +575,7 @@ static bool run_command(runner_t *r, const lat_wast_cmd_t *c) {
     } else {
       st = run_action(r, &c->action, &res, &nres, &err);
     }
-    if (st != LAT_TRAP) {
-      report(r, c->line, "%s: expected trap \"%s\", got %s%s%s",
-             lat_wast_kind_name(c->kind), c->message, lat_status_name(st),
-             st == LAT_OK ? "" : ": ", st == LAT_OK ? "" : err.msg);
-      break;
-    }
-    if (!msg_match(err.msg, c->message)) {
-      report(r, c->line, "%s: wrong message \"%s\", expected \"%s\"",
-             lat_wast_kind_name(c->kind), err.msg, c->message);
-      break;
-    }
-    ok = true;
+    ok = expect_failure(r, c, st, LAT_TRAP, &err);
     break;
   case LAT_WAST_ASSERT_MALFORMED: {
     if (c->module.form == LAT_WAST_MOD_QUOTE) {
@@ -593,32 +601,12 @@ static bool run_command(runner_t *r, const lat_wast_cmd_t *c) {
       break;
     }
     st = compile(&c->module, &m, &err);
-    if (st != LAT_EMALFORMED) {
-      report(r, c->line, "assert_malformed: expected \"%s\", got %s%s%s", c->message,
-             lat_status_name(st), st == LAT_OK ? "" : ": ", st == LAT_OK ? "" : err.msg);
-      break;
-    }
-    if (!msg_match(err.msg, c->message)) {
-      report(r, c->line, "assert_malformed: wrong message \"%s\", expected \"%s\"",
-             err.msg, c->message);
-      break;
-    }
-    ok = true;
+    ok = expect_failure(r, c, st, LAT_EMALFORMED, &err);
     break;
   }
   case LAT_WAST_ASSERT_INVALID:
     st = compile(&c->module, &m, &err);
-    if (st != LAT_EINVALID) {
-      report(r, c->line, "assert_invalid: expected \"%s\", got %s%s%s", c->message,
-             lat_status_name(st), st == LAT_OK ? "" : ": ", st == LAT_OK ? "" : err.msg);
-      break;
-    }
-    if (!msg_match(err.msg, c->message)) {
-      report(r, c->line, "assert_invalid: wrong message \"%s\", expected \"%s\"",
-             err.msg, c->message);
-      break;
-    }
-    ok = true;
+    ok = expect_failure(r, c, st, LAT_EINVALID, &err);
     break;
   case LAT_WAST_ASSERT_UNLINKABLE:
   case LAT_WAST_ASSERT_UNINSTANTIABLE: {
@@ -630,18 +618,7 @@ static bool run_command(runner_t *r, const lat_wast_cmd_t *c) {
       break;
     }
     st = instantiate(r, m, &inst, &err);
-    if (st != want) {
-      report(r, c->line, "%s: expected \"%s\", got %s%s%s", lat_wast_kind_name(c->kind),
-             c->message, lat_status_name(st), st == LAT_OK ? "" : ": ",
-             st == LAT_OK ? "" : err.msg);
-      break;
-    }
-    if (!msg_match(err.msg, c->message)) {
-      report(r, c->line, "%s: wrong message \"%s\", expected \"%s\"",
-             lat_wast_kind_name(c->kind), err.msg, c->message);
-      break;
-    }
-    ok = true;
+    ok = expect_failure(r, c, st, want, &err);
     break;
   }
   }

@@ -4,7 +4,8 @@
 #   unit     build/debug/unit_tests (one process per test)
 #   spec     build/debug/lattice wast, one process per 2.0 script (all 148:
 #            the 90 core files and the 58 of 2.0/simd; SPEC_SIMD=0 leaves
-#            SIMD out), in parallel
+#            SIMD out), and Lattice's own scripts tests/wast/*.wast
+#            (regressions the spec suite does not reach), in parallel
 #   fuzz-*   corpus replays: each build/debug/replay_X over build/fuzz-corpus/X,
 #            generated from the spec suite when missing (tests/fuzz/gen_corpus.sh)
 #   cli      tests/cli/*.sh against build/debug/lattice
@@ -107,7 +108,10 @@ suite_unit() {
 spec_one() { # FILE -> writes $LOG/spec/<stem>.log and .rc
   local f=$1 stem
   stem=$(basename "$f" .wast)
-  [ "$(basename "$(dirname "$f")")" = simd ] && stem=simd_$stem
+  case $(basename "$(dirname "$f")") in
+    simd) stem=simd_$stem ;;
+    wast) stem=own_$stem ;;
+  esac
   timeout -k 10 "$SPEC_TIMEOUT" "$LATTICE" wast "$f" >"$LOG/spec/$stem.log" 2>&1
   echo $? >"$LOG/spec/$stem.rc"
 }
@@ -123,6 +127,7 @@ suite_spec() {
   mkdir -p "$LOG/spec"
   local files=("$dir"/*.wast)
   [ "${SPEC_SIMD:-1}" = 1 ] && files+=("$dir"/simd/*.wast)
+  files+=(tests/wast/*.wast)
   echo "spec: ${#files[@]} scripts from $dir, $JOBS at a time"
   export LOG LATTICE SPEC_TIMEOUT
   printf '%s\0' "${files[@]}" | xargs -0 -P "$JOBS" -I{} bash -c 'spec_one "$1"' _ {}

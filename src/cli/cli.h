@@ -32,6 +32,9 @@ lat_status lat__cli_save_seed(const char *dir, const char *name,
  * start with the binary magic).  Prints nothing; err has the reason. */
 lat_status lat_cli_load_module(const char *path, lat_wasm_module_t **out,
                                lat_error_t *err);
+/* cli_run.c: the last trap's wasm frames on stderr, innermost first, as
+ * wasmtime prints them (nothing when the store kept none). */
+void lat_cli_print_backtrace(const lat_wasm_store_t *s);
 /* Parses "64MiB", "1GiB", "65536", "10k": bytes.  false on a bad value. */
 bool lat_cli_parse_size(const char *s, uint64_t *out);
 /* Parses "100ms", "2s", "1m", "500us": nanoseconds.  false on a bad value. */

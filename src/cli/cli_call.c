@@ -627,6 +627,7 @@ int lat_cli_call(int argc, char **argv) {
     if (st) {
       fprintf(stderr, "lattice call: %s: %s%s\n", ex, st == LAT_TRAP ? "wasm trap: " : "",
               err.msg);
+      if (st == LAT_TRAP) lat_cli_print_backtrace(s);
       rc = 1;
       goto done;
     }

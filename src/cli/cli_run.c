@@ -414,8 +414,7 @@ static lat_wasi_t *make_wasi(const run_opts_t *o, int argc, char **argv) {
   return w;
 }
 
-/* The trap's wasm frames, innermost first, as wasmtime prints them. */
-static void print_backtrace(const lat_wasm_store_t *s) {
+void lat_cli_print_backtrace(const lat_wasm_store_t *s) {
   lat_wasm_frame_t fr[LAT_WASM_BACKTRACE_MAX];
   size_t n = lat_wasm_store_backtrace(s, fr, LAT_WASM_BACKTRACE_MAX);
   if (!n) return;
@@ -452,7 +451,7 @@ static int report_call(const run_opts_t *o, lat_wasm_store_t *s, lat_status st,
           t == LAT_TRAP_DEADLINE && o->timeout_ns ? " (--timeout)"
           : t == LAT_TRAP_OUT_OF_FUEL             ? " (--fuel)"
                                                   : "");
-  print_backtrace(s);
+  lat_cli_print_backtrace(s);
   return 1;
 }
 

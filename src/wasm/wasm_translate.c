@@ -253,11 +253,19 @@ static bool in_acc(const tr_t *t, uint32_t slot) {
   return t->acc_end == t->len && t->acc_slot == slot && !t->err;
 }
 
-/* A fused compare was deleted: acc is what it was before the compare. */
-static void uncompare(tr_t *t, size_t start) {
+/* The instruction emitted last (at start) is deleted, to be folded into
+ * its consumer: acc is what it was before it, and no peephole record may
+ * describe it any more.  (A stale record matched again when the consumer
+ * happened to end where the deleted instruction had ended:
+ * `i32.add; i32.load; i32.load` read both loads from the add's address.) */
+static void unemit(tr_t *t, size_t start) {
   t->len = start;
   t->acc_end = t->acc_prev_end;
   t->acc_slot = t->acc_prev_slot;
+  t->res_end = SIZE_MAX;
+  t->cmp.end = SIZE_MAX;
+  t->add.end = SIZE_MAX;
+  t->ld.end = SIZE_MAX;
 }
 
 static void bump_slots(tr_t *t, uint64_t n) {
@@ -856,7 +864,7 @@ static void do_binop(tr_t *t, const binop_t *b) {
       vval_t y = pop(t), x = pop(t);
       uint32_t d = x.home;
       if (mx) x = y; /* commutative: the loaded value becomes y */
-      uncompare(t, ld.start);
+      unemit(t, ld.start);
       uint32_t sx = use(t, &x);
       size_t at = t->len;
       uint8_t *p = emit(t, b->mo + (in_acc(t, sx) ? 1u : 0u), 24);
@@ -1049,7 +1057,7 @@ static void do_load(tr_t *t, unsigned op, uint8_t type) {
   if (t->vsp && add_fusable(t, t->vsp - 1)) {
     add_t ad = t->add;
     vval_t a = pop(t);
-    uncompare(t, ad.start);
+    unemit(t, ad.start);
     unsigned fop = LAT_OP_load32_rr + (op - LAT_OP_load32) + (ad.ri ? 1u : 0u);
     size_t at = t->len;
     uint8_t *p = emit(t, fop, 24);
@@ -1081,7 +1089,7 @@ static void do_store(tr_t *t, unsigned op) {
     add_t ad = t->add;
     vval_t v = pop(t);
     pop(t);
-    uncompare(t, ad.start);
+    unemit(t, ad.start);
     bool imm = v.kind == K_CONST;
     uint32_t sv = imm ? 0 : use(t, &v); /* a slot or local: emits nothing */
     uint8_t *p = emit(t, op + 5u + (imm ? 2u : 0u) + (ad.ri ? 1u : 0u), imm ? 32 : 24);
@@ -1304,7 +1312,7 @@ static void do_br_if(tr_t *t, uint32_t depth) {
   bool fused = cmp_fusable(t);
   cmp_t cm = t->cmp;
   vval_t cv = pop(t);
-  if (fused) uncompare(t, cm.start);
+  if (fused) unemit(t, cm.start);
   ctrl_t *c = ctrl_at(t, depth);
   size_t at, field;
   if (c->kind != C_FUNC && !needs_copies(t, c)) {
@@ -1335,7 +1343,7 @@ static void do_if(tr_t *t) {
   bool fused = cmp_fusable(t);
   cmp_t cm = t->cmp;
   vval_t cv = pop(t);
-  if (fused) uncompare(t, cm.start);
+  if (fused) unemit(t, cm.start);
   /* a LOCAL condition must be read before materialisation could matter;
    * materialisation only writes home slots, never locals, so reading the
    * local after it is equivalent */

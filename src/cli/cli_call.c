@@ -524,6 +524,7 @@ int lat_cli_call(int argc, char **argv) {
   lat_wasi_p2_t *p2 = NULL;
   lat_cinstance_t *ci = NULL;
   lat_cpre_t *pre = NULL;
+  lat_wasm_pool_t *pool = NULL; /* --bench-instantiate */
   handles_t *hs = lat_calloc(1, sizeof *hs);
   lat_arena_t arena;
   lat_arena_init(&arena);
@@ -545,11 +546,14 @@ int lat_cli_call(int argc, char **argv) {
   if (lat_cpre_new(comp, l, &pre, &err)) goto fail;
   if (bench > 0) {
     /* instantiation cost: decoded component and linker shared, a fresh
-     * store + WASI context + instance each time, as a server would */
+     * store + WASI context + instance each time, memories and stacks from
+     * a pool, as `lattice serve` does */
+    if (lat_wasm_pool_new(0, &pool)) goto oom;
+    lat_wasm_limits_t lim = {.pool = pool};
     uint64_t best = UINT64_MAX, t_all = lat_now_ns(), t_inst = 0;
     for (long k = 0; k < bench; k++) {
       uint64_t t0 = lat_now_ns();
-      if (lat_wasm_store_new(NULL, &s) || lat_wasi_new(&cfg, &w, &err) ||
+      if (lat_wasm_store_new(&lim, &s) || lat_wasi_new(&cfg, &w, &err) ||
           lat_wasi_p2_new(w, &p2) || lat_cinstance_new_pre(s, pre, p2, &ci, &err))
         goto fail;
       uint64_t dt = lat_now_ns() - t0;
@@ -658,6 +662,7 @@ out:
   lat_wasm_store_free(s);
   lat_wasi_p2_free(p2);
   lat_wasi_free(w);
+  lat_wasm_pool_free(pool); /* after the stores that used it */
   lat_cpre_free(pre);
   lat_clinker_free(l);
   lat_component_free(comp);

@@ -42,6 +42,12 @@
 #define LAT_MAX_FUNC_SIZE (7654321u)
 #define LAT_MAX_MEMORY_PAGES 65536u        /* 4 GiB of 64 KiB pages */
 #define LAT_MAX_TABLE_SIZE 0xffffffffu     /* type limit; stores cap lower */
+/* Instantiation and pooling (wasm_module.c, wasm_runtime.c): a memory image
+ * up to this size is copied, not mapped; a pooled memory up to this size
+ * (and the start of a pooled value stack) is reset by memset / kept, not
+ * handed back to the kernel with MADV_DONTNEED. */
+#define LAT_IMAGE_COPY_MAX (64u << 10)
+#define LAT_POOL_KEEP_RESIDENT (256u << 10)
 
 /* A byte range inside module->bytes. */
 typedef struct {
@@ -172,6 +178,8 @@ struct lat_wasm_module {
   pthread_mutex_t image_lock;
   atomic_int image_state; /* LAT_IMAGE_* */
   int image_fd;           /* memfd holding image_len bytes, or -1 */
+  uint8_t *image_copy;    /* a small image: its bytes, copied into each
+                             instance instead of mapped (image_fd is -1) */
   uint64_t image_off;     /* memory offset of the image (host-page aligned) */
   uint64_t image_len;     /* bytes, a multiple of the host page; may be 0 */
   uint8_t *image_dropped; /* ndatas data_dropped flags once the image is
@@ -180,7 +188,8 @@ struct lat_wasm_module {
 
 enum {
   LAT_IMAGE_UNKNOWN, /* not built yet */
-  LAT_IMAGE_READY,   /* image_fd/off/len describe all active data */
+  LAT_IMAGE_READY,   /* image_off/len and image_fd or image_copy describe
+                        all active data */
   LAT_IMAGE_NONE,    /* apply segments one by one (see wasm_module.c) */
 };
 
@@ -216,6 +225,8 @@ struct lat_wasm_memory {
   uint64_t size;      /* current size in bytes */
   uint64_t max_pages; /* effective max: type max, capped by the store */
   uint64_t reserved;  /* bytes of address space reserved at base */
+  uint64_t rw;        /* bytes at base that are read-write (>= size): a
+                         pooled region may come with more than the minimum */
   lat_wasm_memtype_t type;
   lat_wasm_store_t *store;
   lat_wasm_module_t *image; /* retained: whose memory image is mapped at

@@ -19,10 +19,15 @@
  * approach of Wasmtime's memory_init_cow).  Modules that import their
  * memory, compute an offset from a global, or have a segment that does not
  * fit (and so must trap with the earlier segments applied) keep the
- * per-segment path in wasm_runtime.c.  Rejected: building the image at
+ * per-segment path in wasm_runtime.c.  An image of at most
+ * LAT_IMAGE_COPY_MAX bytes is kept on the heap instead and copied into each
+ * instance: for a few pages a memcpy is cheaper than the mmap, the page
+ * faults and, when the memory is freed, the TLB shootdown that a mapping
+ * costs in a multi-threaded server; and the memory can then go back to a
+ * pool by memset alone (wasm_runtime.c).  Rejected: building the image at
  * module load (most modules are instantiated at most once, e.g. by `lattice
- * wast`), and a heap copy of the image memcpy'd per instance (it still
- * touches every page of data on every instantiation).
+ * wast`), and copying large images (it touches every page of data on every
+ * instantiation).
  */
 #include <fcntl.h>
 #include <string.h>
@@ -89,6 +94,7 @@ void lat_wasm_module_release(lat_wasm_module_t *m) {
     return;
   lat__wasm_exec_free(m);
   if (m->image_fd >= 0) close(m->image_fd);
+  lat_free(m->image_copy);
   lat_free(m->image_dropped);
   pthread_mutex_destroy(&m->image_lock);
   pthread_mutex_destroy(&m->translate_lock);
@@ -223,6 +229,12 @@ static bool image_build(lat_wasm_module_t *m) {
     if (seg->mode != LAT_SEG_ACTIVE || !seg->data.len) continue;
     (void)const_offset(m, seg->offset, &off); /* checked above */
     memcpy(buf + (off - lo), lat__bytes(m, seg->data), seg->data.len);
+  }
+  if (len <= LAT_IMAGE_COPY_MAX) { /* copied per instance, never mapped */
+    m->image_copy = buf;
+    m->image_off = lo;
+    m->image_len = len;
+    return true;
   }
   fd = memfd_create("lattice-wasm-image", MFD_CLOEXEC | MFD_ALLOW_SEALING);
   if (fd < 0) goto done_buf;

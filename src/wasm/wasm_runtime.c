@@ -31,15 +31,27 @@
  *
  * Pool.  With limits.pool, memories and value stacks come from the pool and
  * go back to it reset, so churn costs work proportional to the pages used,
- * not to the 4 GiB reserved.  A memory goes back with MADV_DONTNEED over its
- * pages and its growth made PROT_NONE again: its minimum stays writable and
- * the image stays mapped, and since DONTNEED brings a private file mapping
- * back to the file's contents, the region is again exactly a fresh memory of
- * that module (Wasmtime's slot affinity).  The next memory of the same size
- * and module takes it with no system call at all; any other takes it after
- * a fresh PROT_NONE mapping over the used part.  The region keeps the
- * module retained while it holds its image.  A stack gets MADV_DONTNEED.
- * The pool is the embedder's object, not global state.
+ * not to the 4 GiB reserved.  A small memory with no mapped image (at most
+ * LAT_POOL_KEEP_RESIDENT bytes) goes back zeroed by memset, its pages
+ * resident and its whole read-write prefix kept (bounds are checked
+ * explicitly, so pages beyond the size need no PROT_NONE): any later memory
+ * no larger than that prefix takes it with no system call, and no page
+ * fault.  In a threaded server this matters most: MADV_DONTNEED, munmap and
+ * mprotect-to-none on a shared address space each interrupt every other
+ * core for a TLB shootdown.  A larger memory, or one with its image mapped,
+ * goes back with MADV_DONTNEED over its pages and its growth made PROT_NONE
+ * again: its minimum stays writable and the image stays mapped, and since
+ * DONTNEED brings a private file mapping back to the file's contents, the
+ * region is again exactly a fresh memory of that module (Wasmtime's slot
+ * affinity); the next memory of that module takes it as is, any other
+ * after a fresh PROT_NONE mapping over the used part.  The region keeps the
+ * module retained while it holds its image.  A stack keeps
+ * LAT_POOL_KEEP_RESIDENT bytes at each end as they are (the interpreter
+ * zeroes every frame's locals and writes every other slot and call record
+ * before reading it, so nothing of an earlier store is visible) and gets
+ * MADV_DONTNEED in between, which costs no shootdown when the store never
+ * went that deep (its mapping has no transparent huge pages for that).  The pool is the
+ * embedder's object, not global state.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -121,8 +133,8 @@ size_t lat_wasm_pool_count(lat_wasm_pool_t *p) {
 }
 
 /* Takes a free region of this kind and length into *out, preferring one
- * with rw writable bytes and image mapped (most recently freed first: its
- * pages are warm).  False when there is none. */
+ * with at least rw writable bytes and image mapped (most recently freed
+ * first: its pages are warm).  False when there is none. */
 static bool pool_take(lat_wasm_pool_t *p, uint8_t kind, uint64_t len,
                       uint64_t rw, const lat_wasm_module_t *image,
                       region_t *out) {
@@ -133,7 +145,7 @@ static bool pool_take(lat_wasm_pool_t *p, uint8_t kind, uint64_t len,
     const region_t *r = &p->free[i];
     if (r->kind != kind || r->len != len) continue;
     if (pick == SIZE_MAX) pick = i;
-    if (r->rw == rw && r->image == image) {
+    if (r->rw >= rw && r->image == image) {
       pick = i;
       break;
     }
@@ -204,23 +216,40 @@ static lat_status stack_reserve(lat_wasm_store_t *s) {
   void *stack = MAP_FAILED;
   if (pool_take(s->limits.pool, REGION_STACK, s->limits.max_stack_bytes, 0, NULL, &r))
     stack = r.base;
-  else
+  else {
     stack = mmap(NULL, s->limits.max_stack_bytes, PROT_READ | PROT_WRITE,
                  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    /* 4 KiB pages: with a transparent huge page under its start, giving
+     * back the part past LAT_POOL_KEEP_RESIDENT (store_free) would split
+     * it and shoot down TLBs on every core */
+    if (stack != MAP_FAILED && s->limits.pool)
+      (void)madvise(stack, s->limits.max_stack_bytes, MADV_NOHUGEPAGE);
+  }
   if (stack == MAP_FAILED) return LAT_ENOMEM;
   s->stack = stack;
   s->stack_end = (uint64_t *)((uint8_t *)stack + s->limits.max_stack_bytes);
   return LAT_OK;
 }
 
+/* Back to the pool as a zeroed region (top of file), else unmapped. */
 static void memory_free(lat_wasm_memory_t *m) {
   if (m->base) {
     lat_wasm_pool_t *p = m->store->limits.pool;
     uint64_t min = m->type.min * LAT_WASM_PAGE_SIZE;
-    /* back to the state of a fresh memory of m->image's module (top) */
-    if (!p || m->no_pool || (m->size && madvise(m->base, m->size, MADV_DONTNEED) != 0) ||
-        (m->size > min && mprotect(m->base + min, m->size - min, PROT_NONE) != 0) ||
-        !pool_give(p, (region_t){m->base, m->reserved, min, m->image, REGION_MEMORY})) {
+    bool kept = false;
+    if (p && !m->no_pool) {
+      if (!m->image && m->size <= LAT_POOL_KEEP_RESIDENT) {
+        /* [size, rw) was zero when taken and the guest could not reach it */
+        memset(m->base, 0, m->size);
+        kept = pool_give(p, (region_t){m->base, m->reserved, m->rw, NULL, REGION_MEMORY});
+      } else if ((!m->size || madvise(m->base, m->size, MADV_DONTNEED) == 0) &&
+                 (m->rw <= min ||
+                  mprotect(m->base + min, m->rw - min, PROT_NONE) == 0)) {
+        /* a fresh memory of m->image's module */
+        kept = pool_give(p, (region_t){m->base, m->reserved, min, m->image, REGION_MEMORY});
+      }
+    }
+    if (!kept) {
       munmap(m->base, m->reserved);
       lat_wasm_module_release(m->image);
     }
@@ -255,11 +284,17 @@ void lat_wasm_store_free(lat_wasm_store_t *s) {
   }
   lat_free(s->objects);
   lat_free(s->object_kinds);
-  if (s->stack &&
-      (!s->limits.pool || madvise(s->stack, s->limits.max_stack_bytes, MADV_DONTNEED) != 0 ||
-       !pool_give(s->limits.pool, (region_t){s->stack, s->limits.max_stack_bytes, 0, NULL,
-                                             REGION_STACK})))
-    munmap(s->stack, s->limits.max_stack_bytes);
+  if (s->stack) {
+    /* LAT_POOL_KEEP_RESIDENT bytes at each end stay as they are (top of
+     * file): value slots grow up from the start, call records down from
+     * the end */
+    uint64_t len = s->limits.max_stack_bytes, keep = LAT_POOL_KEEP_RESIDENT;
+    if (!s->limits.pool ||
+        (len > 2 * keep &&
+         madvise((uint8_t *)s->stack + keep, len - 2 * keep, MADV_DONTNEED) != 0) ||
+        !pool_give(s->limits.pool, (region_t){s->stack, len, 0, NULL, REGION_STACK}))
+      munmap(s->stack, len);
+  }
   lat_free(s);
 }
 
@@ -323,9 +358,10 @@ static lat_status memory_create(lat_wasm_store_t *s, const lat_wasm_memtype_t *t
   bool committed = false;
   region_t r;
   if (pool_take(s->limits.pool, REGION_MEMORY, m->reserved, bytes, image, &r)) {
-    if (r.rw == bytes && (!r.image || r.image == image)) { /* ready as is */
+    if (r.rw >= bytes && (!r.image || r.image == image)) { /* ready as is */
       base = r.base;
       m->image = r.image; /* its reference moves to m */
+      m->rw = r.rw;
       committed = true;
     } else if (!r.rw || mmap(r.base, r.rw, PROT_NONE,
                              MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED,
@@ -347,6 +383,7 @@ static lat_status memory_create(lat_wasm_store_t *s, const lat_wasm_memtype_t *t
   }
   m->base = base;
   m->size = bytes;
+  if (!committed) m->rw = bytes;
   if (!committed && bytes && mprotect(base, bytes, PROT_READ | PROT_WRITE) != 0) {
     munmap(base, m->reserved); /* not pooled: its protection is unknown */
     lat_free(m);
@@ -378,10 +415,13 @@ lat_status lat_wasm_memory_grow(lat_wasm_memory_t *m, uint64_t delta_pages,
   if (delta_pages > m->max_pages || old + delta_pages > m->max_pages)
     return LAT_ELIMIT;
   if (delta_pages) {
-    if (mprotect(m->base + m->size, delta_pages * LAT_WASM_PAGE_SIZE,
-                 PROT_READ | PROT_WRITE) != 0)
-      return LAT_ELIMIT;
-    m->size += delta_pages * LAT_WASM_PAGE_SIZE;
+    uint64_t size = m->size + delta_pages * LAT_WASM_PAGE_SIZE;
+    if (size > m->rw) { /* else a pooled region's pages, zero and writable */
+      if (mprotect(m->base + m->rw, size - m->rw, PROT_READ | PROT_WRITE) != 0)
+        return LAT_ELIMIT;
+      m->rw = size;
+    }
+    m->size = size;
   }
   if (out_old_pages) *out_old_pages = old;
   return LAT_OK;
@@ -1013,9 +1053,11 @@ lat_status lat_wasm_instance_new(lat_wasm_store_t *s, lat_wasm_module_t *m,
   for (uint32_t i = m->ntable_imports; i < m->ntables; i++)
     if ((st = table_create(s, &m->tables[i], NULL, &inst->tables[i], err)))
       return st;
-  /* the image needs a memory of the module's own: mems[0] is created here */
-  lat_wasm_module_t *image =
-      m->ndatas && lat__wasm_module_image(m) == LAT_IMAGE_READY ? m : NULL;
+  /* the image needs a memory of the module's own: mems[0] is created here;
+   * image: mapped, copied: a small image memcpy'd (wasm_module.c) */
+  bool imaged = m->ndatas && lat__wasm_module_image(m) == LAT_IMAGE_READY;
+  const uint8_t *copied = imaged ? m->image_copy : NULL;
+  lat_wasm_module_t *image = imaged && !copied ? m : NULL;
   for (uint32_t i = m->nmem_imports; i < m->nmems; i++)
     if ((st = memory_create(s, &m->mems[i], image, &inst->mems[i], err))) return st;
   for (uint32_t i = m->nglobal_imports; i < m->nglobals; i++) {
@@ -1040,9 +1082,11 @@ lat_status lat_wasm_instance_new(lat_wasm_store_t *s, lat_wasm_module_t *m,
       inst->elem_dropped[i] = 1;
     }
   }
-  if (image) {
+  if (imaged) {
     lat_wasm_memory_t *mem = inst->mems[0];
-    if (mem->image != m) { /* else a pooled region that still has it */
+    if (copied) {
+      memcpy(mem->base + m->image_off, copied, m->image_len);
+    } else if (mem->image != m) { /* else a pooled region that still has it */
       if ((st = map_image(mem, m, err))) return st;
       lat_wasm_module_retain(m);
       mem->image = m;

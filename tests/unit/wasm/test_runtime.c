@@ -367,3 +367,57 @@ TEST_IMPL(wasm_runtime_pool_mixed_modules) {
   lat_wasm_pool_free(lim.pool);
   for (int i = 0; i < 3; i++) lat_wasm_module_release(ms[i]);
 }
+
+/* A small memory goes back to the pool by memset with its grown pages kept
+ * writable (wasm_runtime.c): the next instance must see its own image and
+ * zeros elsewhere, its own size (accesses past it trap even though the
+ * region's pages are writable), zeroed pages when it grows into the kept
+ * part, and growth past the kept part still working. */
+TEST_IMPL(wasm_runtime_pool_small_memory) {
+  lat_wasm_module_t *m = wt_module(
+      "(module (memory (export \"mem\") 1 5)"
+      " (data (i32.const 100) \"small\") (data (i32.const 40000) \"image\")"
+      " (func (export \"grow\") (param i32) (result i32) (memory.grow (local.get 0)))"
+      " (func (export \"load\") (param i32) (result i32) (i32.load8_u (local.get 0)))"
+      " (func (export \"fill\") (param i32)"
+      "   (memory.fill (i32.const 0) (i32.const 0x5a) (local.get 0))))",
+      NULL, 0);
+  lat_wasm_limits_t lim = {0};
+  REQUIRE_OK(lat_wasm_pool_new(4, &lim.pool));
+  for (int k = 0; k < 4; k++) {
+    lat_wasm_store_t *s;
+    lat_wasm_instance_t *inst;
+    lat_error_t err;
+    REQUIRE_OK(lat_wasm_store_new(&lim, &s));
+    REQUIRE_OK(lat_wasm_instance_new(s, m, NULL, 0, &inst, &err));
+    lat_wasm_memory_t *mem = export_mem(inst);
+    const uint8_t *d = lat_wasm_memory_data(mem);
+    CHECK_EQ_UINT(lat_wasm_memory_size(mem), 65536);
+    CHECK_EQ_MEM(d + 100, "small", 5);
+    CHECK_EQ_MEM(d + 40000, "image", 5);
+    CHECK_EQ_UINT(d[0], 0);
+    CHECK_EQ_UINT(d[65535], 0);
+    uint32_t v = 0;
+    CHECK_ST(wt_call1(s, wt_export_func(inst, "load"), 65536, &v), LAT_TRAP);
+    uint32_t old = 0;
+    CHECK_OK(wt_call1(s, wt_export_func(inst, "grow"), 2, &old));
+    CHECK_EQ_UINT(old, 1);
+    CHECK_OK(wt_call1(s, wt_export_func(inst, "load"), 3 * 65536 - 1, &v));
+    CHECK_EQ_UINT(v, 0);
+    CHECK_ST(wt_call1(s, wt_export_func(inst, "load"), 3 * 65536, &v), LAT_TRAP);
+    if (k == 3) { /* past the kept pages, then past the maximum */
+      CHECK_OK(wt_call1(s, wt_export_func(inst, "grow"), 2, &old));
+      CHECK_EQ_UINT(old, 3);
+      CHECK_OK(wt_call1(s, wt_export_func(inst, "load"), 5 * 65536 - 1, &v));
+      CHECK_EQ_UINT(v, 0);
+      CHECK_OK(wt_call1(s, wt_export_func(inst, "grow"), 1, &old));
+      CHECK_EQ_UINT(old, (uint32_t)-1);
+    }
+    /* dirty every page the guest can see before giving it back */
+    CHECK_OK(wt_call1(s, wt_export_func(inst, "fill"),
+                      (uint32_t)lat_wasm_memory_size(mem), NULL));
+    lat_wasm_store_free(s);
+  }
+  lat_wasm_pool_free(lim.pool);
+  lat_wasm_module_release(m);
+}

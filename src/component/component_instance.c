@@ -30,7 +30,8 @@
  * Repeated instantiation: lat_cpre_t (a pre-linked plan) does the root's
  * import matching and type checks, and the host-function lookups, once;
  * an instantiation from it only replays the definitions that make run-time
- * objects.  Core modules are decoded and translated once per component
+ * objects, and finds what it looks up by name at the position the first
+ * instantiation found it (the lookup memo, below).  Core modules are decoded and translated once per component
  * (their translated code is shared by every instance); what remains per
  * instance is the engine's memories, tables and globals, the handle
  * tables, and one host function object per `canon lower`.
@@ -45,6 +46,7 @@
  * copying the static types per instance (they are immutable and shared).
  */
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -259,6 +261,12 @@ typedef struct {
   uint32_t id;
 } hrt_t;
 
+/* Positions found by an instantiation's name lookups, in replay order. */
+typedef struct {
+  uint32_t n;
+  uint32_t v[];
+} memo_t;
+
 typedef struct cabi_node {
   lat_cabi_instance_t *cabi;
   struct cabi_node *next;
@@ -281,6 +289,13 @@ struct lat_cinstance {
   hrt_t *hrt;                    /* one per linker resource */
   cabi_node_t *cabis;
   const lat_cpre_t *pre;         /* root: the plan, or NULL */
+  /* root: the lookup memo (below): the plan's, read from memo_pos on, or
+   * recorded here when the plan has none yet */
+  const memo_t *memo;
+  uint32_t memo_pos;
+  uint32_t *rec;
+  uint32_t nrec, caprec;
+  bool recording;
 };
 
 /* The pre-linked plan: per root import, the host instance and the
@@ -304,6 +319,10 @@ struct lat_cpre {
   const hfunc_t **alias;   /* by definition index; NULL: not cached */
   bool *alias_known;
   lat_arena_t arena;
+  /* the lookup memo: NULL until the first instantiation publishes it
+   * (compare-and-swap), then never changed; freed with the plan.  The only
+   * field written after lat_cpre_new: a cache, not part of the plan. */
+  _Atomic(memo_t *) memo;
 };
 
 /* Arguments of a nested instantiation (or NULL for the root). */
@@ -723,15 +742,80 @@ static const lat_ctype_t *static_type(const lat_cinstance_t *ci, uint8_t sort,
   return idx < sp->n ? sp->v[idx].type : NULL;
 }
 
+/* ---- lookup memo ---------------------------------------------------------------------
+ * An instantiation finds things by name: each core import among its
+ * argument instance's exports, each alias among an instance's exports, each
+ * nested import among the arguments.  For one plan the replay makes the
+ * same lookups in the same order, so the first instantiation records the
+ * position each one found and publishes the list in the plan; later ones
+ * try that position first and check the name there (a wrong hint only
+ * costs the scan it would have done anyway).  Every lookup takes exactly
+ * one hint and notes exactly one position (NONE when not found), which
+ * keeps the list aligned.  Without a plan nothing is recorded. */
+
+static uint32_t memo_hint(lat_cinstance_t *ci) {
+  lat_cinstance_t *r = ci->root;
+  uint32_t k = r->memo_pos++;
+  return r->memo && k < r->memo->n ? r->memo->v[k] : NONE;
+}
+
+static void memo_note(lat_cinstance_t *ci, uint32_t pos) {
+  lat_cinstance_t *r = ci->root;
+  if (!r->recording) return;
+  if (r->nrec == r->caprec) {
+    uint32_t nc = r->caprec ? r->caprec * 2 : 64;
+    uint32_t *v = nc > r->caprec ? lat_realloc(r->rec, (size_t)nc * sizeof *v) : NULL;
+    if (!v) { /* no memo this time; the instantiation itself goes on */
+      r->recording = false;
+      return;
+    }
+    r->rec = v;
+    r->caprec = nc;
+  }
+  r->rec[r->nrec++] = pos;
+}
+
+/* After a successful instantiation: the recorded list becomes the plan's
+ * memo, unless another thread published one first. */
+static void memo_publish(lat_cinstance_t *r) {
+  if (!r->recording || !r->pre) return;
+  size_t bytes;
+  if (!lat_mul_size(r->nrec, sizeof(uint32_t), &bytes) || bytes > SIZE_MAX - sizeof(memo_t))
+    return;
+  memo_t *m = lat_malloc(sizeof *m + bytes);
+  if (!m) return;
+  m->n = r->nrec;
+  if (bytes) memcpy(m->v, r->rec, bytes);
+  memo_t *none = NULL;
+  /* the plan is shared and otherwise immutable; memo is its one cache */
+  lat_cpre_t *pre = (lat_cpre_t *)r->pre;
+  if (!atomic_compare_exchange_strong(&pre->memo, &none, m)) lat_free(m);
+}
+
+/* Position of name (len bytes) among n NUL-terminated names, hint first. */
+static uint32_t find_name(const char *const *names, uint32_t n, const char *name,
+                          size_t len, uint32_t hint) {
+  if (hint < n && strlen(names[hint]) == len && !memcmp(names[hint], name, len))
+    return hint;
+  for (uint32_t i = 0; i < n; i++)
+    if (strlen(names[i]) == len && !memcmp(names[i], name, len)) return i;
+  return NONE;
+}
+
 /* Finds an export of an instance value; for host instances makes the
  * function value on first use. */
 static lat_status inst_get(lat_cinstance_t *ci, cinst_t *iv, const char *name,
                            uint8_t sort, const hfunc_t *const *cached, ent_t *out,
                            lat_error_t *err) {
+  uint32_t hint = memo_hint(ci);
   if (iv->host != NONE) {
     const lat_cextern_t *d = NULL;
-    for (uint32_t i = 0; iv->itype && i < iv->itype->n && !d; i++)
-      if (!strcmp(iv->itype->u.decls[i].name.full, name)) d = &iv->itype->u.decls[i];
+    uint32_t nd = iv->itype ? iv->itype->n : 0, at = NONE;
+    if (hint < nd && !strcmp(iv->itype->u.decls[hint].name.full, name)) at = hint;
+    for (uint32_t i = 0; i < nd && at == NONE; i++)
+      if (!strcmp(iv->itype->u.decls[i].name.full, name)) at = i;
+    memo_note(ci, at);
+    if (at != NONE) d = &iv->itype->u.decls[at];
     if (!d || d->sort != sort)
       return lat_error_set(err, LAT_EUNLINKABLE, SIZE_MAX, "no export `%s`", name);
     if (sort == LAT_CSORT_TYPE) {
@@ -755,23 +839,35 @@ static lat_status inst_get(lat_cinstance_t *ci, cinst_t *iv, const char *name,
     out->func = f;
     return LAT_OK;
   }
-  for (uint32_t i = 0; i < iv->n; i++)
-    if (iv->sorts[i] == sort && !strcmp(iv->names[i], name)) {
-      *out = iv->v[i];
-      return LAT_OK;
-    }
+  uint32_t at = NONE;
+  if (hint < iv->n && iv->sorts[hint] == sort && !strcmp(iv->names[hint], name)) at = hint;
+  for (uint32_t i = 0; i < iv->n && at == NONE; i++)
+    if (iv->sorts[i] == sort && !strcmp(iv->names[i], name)) at = i;
+  memo_note(ci, at);
+  if (at != NONE) {
+    *out = iv->v[at];
+    return LAT_OK;
+  }
   return lat_error_set(err, LAT_EUNLINKABLE, SIZE_MAX, "instance has no export `%s`", name);
 }
 
-static lat_status core_get(core_inst_t *ci, const char *name,
-                           lat_wasm_extern_t *out) {
-  if (ci->wi) return lat_wasm_instance_export(ci->wi, name, strlen(name), out);
-  for (uint32_t i = 0; i < ci->n; i++)
-    if (!strcmp(ci->names[i], name)) {
-      *out = ci->ex[i];
-      return LAT_OK;
-    }
-  return LAT_ENOTFOUND;
+/* The export `name` (len bytes) of core instance cv, made in ci. */
+static lat_status core_get(lat_cinstance_t *ci, core_inst_t *cv, const char *name,
+                           size_t len, lat_wasm_extern_t *out) {
+  uint32_t hint = memo_hint(ci), at = NONE;
+  if (cv->wi) {
+    lat_wasm_export_t ex;
+    if (hint != NONE && !lat_wasm_instance_export_nth(cv->wi, hint, &ex, out) &&
+        ex.name_len == len && !memcmp(ex.name, name, len))
+      at = hint;
+    for (uint32_t i = 0; at == NONE && !lat_wasm_instance_export_nth(cv->wi, i, &ex, out); i++)
+      if (ex.name_len == len && !memcmp(ex.name, name, len)) at = i;
+  } else {
+    at = find_name(cv->names, cv->n, name, len, hint);
+    if (at != NONE) *out = cv->ex[at];
+  }
+  memo_note(ci, at);
+  return at == NONE ? LAT_ENOTFOUND : LAT_OK;
 }
 
 /* Binds the resources of an import: after the subtype check m maps the
@@ -845,8 +941,12 @@ static lat_status import_nested(lat_cinstance_t *ci, const lat_cextern_t *x,
                                 const iargs_t *ia, lat__rmap_t *m, ent_t *out,
                                 lat_error_t *err) {
   const lat__arg_t *a = NULL;
-  for (uint32_t i = 0; i < ia->n && !a; i++)
-    if (!strcmp(ia->args[i].name, x->name.full)) a = &ia->args[i];
+  uint32_t hint = memo_hint(ci), at = NONE;
+  if (hint < ia->n && !strcmp(ia->args[hint].name, x->name.full)) at = hint;
+  for (uint32_t i = 0; i < ia->n && at == NONE; i++)
+    if (!strcmp(ia->args[i].name, x->name.full)) at = i;
+  memo_note(ci, at);
+  if (at != NONE) a = &ia->args[at];
   if (!a)
     return lat_error_set(err, LAT_EUNLINKABLE, SIZE_MAX,
                          "missing instantiation argument `%s`", x->name.full);
@@ -924,14 +1024,12 @@ static lat_status do_def(lat_cinstance_t *ci, const lat__def_t *d,
         if (strlen(d->args[j].name) == imp.module_len &&
             !memcmp(d->args[j].name, imp.module, imp.module_len))
           a = &d->args[j];
-      char nm[256];
-      size_t nl = imp.name_len < sizeof nm - 1 ? imp.name_len : sizeof nm - 1;
-      memcpy(nm, imp.name, nl);
-      nm[nl] = 0;
-      if (!a || core_get(ci->sp[LAT_CSORT_CORE_INSTANCE][a->index].cinst, nm, &im[i]))
+      if (!a || core_get(ci, ci->sp[LAT_CSORT_CORE_INSTANCE][a->index].cinst, imp.name,
+                         imp.name_len, &im[i]))
         st = lat_error_set(err, LAT_EUNLINKABLE, SIZE_MAX,
-                           "core import `%.*s::%s` not found", (int)imp.module_len,
-                           imp.module, nm);
+                           "core import `%.*s::%.*s` not found", (int)imp.module_len,
+                           imp.module, (int)(imp.name_len > 200 ? 200 : imp.name_len),
+                           imp.name);
     }
     if (!st) st = lat_wasm_instance_new(s, mod, im, n, &cv->wi, err);
     lat_free(im);
@@ -997,7 +1095,8 @@ static lat_status do_def(lat_cinstance_t *ci, const lat__def_t *d,
     break;
   }
   case LAT__DEF_ALIAS_CORE_EXPORT:
-    if (core_get(ci->sp[LAT_CSORT_CORE_INSTANCE][d->a].cinst, d->name, &v.core))
+    if (core_get(ci, ci->sp[LAT_CSORT_CORE_INSTANCE][d->a].cinst, d->name, strlen(d->name),
+                 &v.core))
       st = lat_error_set(err, LAT_EUNLINKABLE, SIZE_MAX, "core export `%s` not found",
                          d->name);
     break;
@@ -1151,7 +1250,15 @@ static lat_status instance_new(lat_wasm_store_t *s, const lat_component_t *c,
       h->rt.dtor_ctx = h;
     }
   }
+  if (pre) {
+    ci->memo = atomic_load(&((lat_cpre_t *)pre)->memo);
+    ci->recording = !ci->memo;
+  }
   if ((st = replay(ci, NULL, err))) goto fail;
+  memo_publish(ci);
+  lat_free(ci->rec);
+  ci->rec = NULL;
+  ci->recording = false;
   *out = ci;
   return LAT_OK;
 fail:
@@ -1173,6 +1280,7 @@ lat_status lat_cinstance_new_pre(lat_wasm_store_t *s, const lat_cpre_t *pre,
 
 void lat_cpre_free(lat_cpre_t *p) {
   if (!p) return;
+  lat_free(atomic_load(&p->memo));
   lat_arena_fini(&p->arena);
   lat_free(p);
 }
@@ -1181,6 +1289,7 @@ lat_status lat_cpre_new(const lat_component_t *c, const lat_clinker_t *l,
                         lat_cpre_t **out, lat_error_t *err) {
   lat_cpre_t *p = lat_calloc(1, sizeof *p);
   if (!p) return oom(err);
+  atomic_init(&p->memo, NULL);
   lat_arena_init(&p->arena);
   p->c = c;
   p->l = l;
@@ -1240,6 +1349,7 @@ fail:
 
 void lat_cinstance_free(lat_cinstance_t *ci) {
   if (!ci) return;
+  lat_free(ci->rec);
   for (cabi_node_t *n = ci->cabis; n; n = n->next) lat_cabi_instance_free(n->cabi);
   lat_cabi_instance_free(ci->cabi);
   lat_arena_fini(&ci->arena);

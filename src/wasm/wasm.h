@@ -287,6 +287,12 @@ lat_status lat_wasm_instance_new(lat_wasm_store_t *s, lat_wasm_module_t *m,
 lat_status lat_wasm_instance_export(lat_wasm_instance_t *inst,
                                     const char *name, size_t name_len,
                                     lat_wasm_extern_t *out);
+/* Export number i (lat_wasm_module_export's order) of inst, with its name
+ * (borrowed from the module, not NUL-terminated): for callers that remember
+ * where a name was found.  LAT_ENOTFOUND when i is past the last. */
+lat_status lat_wasm_instance_export_nth(lat_wasm_instance_t *inst, uint32_t i,
+                                        lat_wasm_export_t *out_export,
+                                        lat_wasm_extern_t *out);
 lat_wasm_module_t *lat_wasm_instance_module(lat_wasm_instance_t *inst);
 
 /* ---- functions ----------------------------------------------------------------- */

@@ -231,6 +231,22 @@ static lat_status stack_reserve(lat_wasm_store_t *s) {
   return LAT_OK;
 }
 
+/* Whether a store's value stack reached into [mid, mid + len): the first or
+ * the last page of that range is resident.  Slots are used contiguously from
+ * the start and call records from the end, so a deep run touches those
+ * pages first.  (A frame whose untouched temporaries straddle one could
+ * hide a deeper page: that page then only stays resident, which costs
+ * memory, never isolation, since no slot is read before it is written.)
+ * mincore walks two pages; MADV_DONTNEED over the whole range walks all
+ * its page tables on every store. */
+static bool went_past(uint8_t *mid, uint64_t len) {
+  long pg = sysconf(_SC_PAGESIZE);
+  unsigned char v = 0;
+  if (pg <= 0 || len < (uint64_t)pg) return true;
+  return mincore(mid, (size_t)pg, &v) != 0 || (v & 1) ||
+         mincore(mid + len - (uint64_t)pg, (size_t)pg, &v) != 0 || (v & 1);
+}
+
 /* Back to the pool as a zeroed region (top of file), else unmapped. */
 static void memory_free(lat_wasm_memory_t *m) {
   if (m->base) {
@@ -289,9 +305,10 @@ void lat_wasm_store_free(lat_wasm_store_t *s) {
      * file): value slots grow up from the start, call records down from
      * the end */
     uint64_t len = s->limits.max_stack_bytes, keep = LAT_POOL_KEEP_RESIDENT;
+    uint8_t *mid = (uint8_t *)s->stack + keep;
     if (!s->limits.pool ||
-        (len > 2 * keep &&
-         madvise((uint8_t *)s->stack + keep, len - 2 * keep, MADV_DONTNEED) != 0) ||
+        (len > 2 * keep && went_past(mid, len - 2 * keep) &&
+         madvise(mid, len - 2 * keep, MADV_DONTNEED) != 0) ||
         !pool_give(s->limits.pool, (region_t){s->stack, len, 0, NULL, REGION_STACK}))
       munmap(s->stack, len);
   }
@@ -1120,23 +1137,33 @@ lat_status lat_wasm_instance_new(lat_wasm_store_t *s, lat_wasm_module_t *m,
   return LAT_OK;
 }
 
+lat_status lat_wasm_instance_export_nth(lat_wasm_instance_t *inst, uint32_t i,
+                                        lat_wasm_export_t *out_export,
+                                        lat_wasm_extern_t *out) {
+  const lat_wasm_module_t *m = inst->module;
+  if (i >= m->nexports) return LAT_ENOTFOUND;
+  const lat__export_t *e = &m->exports[i];
+  lat_wasm_module_export(m, i, out_export);
+  out->kind = e->kind;
+  switch (e->kind) {
+    case LAT_EXTERN_FUNC: out->of.func = inst->funcs[e->index]; break;
+    case LAT_EXTERN_TABLE: out->of.table = inst->tables[e->index]; break;
+    case LAT_EXTERN_MEMORY: out->of.memory = inst->mems[e->index]; break;
+    case LAT_EXTERN_GLOBAL: out->of.global = inst->globals[e->index]; break;
+  }
+  return LAT_OK;
+}
+
 lat_status lat_wasm_instance_export(lat_wasm_instance_t *inst,
                                     const char *name, size_t name_len,
                                     lat_wasm_extern_t *out) {
   const lat_wasm_module_t *m = inst->module;
   for (uint32_t i = 0; i < m->nexports; i++) {
     const lat__export_t *e = &m->exports[i];
-    if (e->name.len != name_len ||
-        memcmp(lat__bytes(m, e->name), name, name_len) != 0)
-      continue;
-    out->kind = e->kind;
-    switch (e->kind) {
-      case LAT_EXTERN_FUNC: out->of.func = inst->funcs[e->index]; break;
-      case LAT_EXTERN_TABLE: out->of.table = inst->tables[e->index]; break;
-      case LAT_EXTERN_MEMORY: out->of.memory = inst->mems[e->index]; break;
-      case LAT_EXTERN_GLOBAL: out->of.global = inst->globals[e->index]; break;
+    if (e->name.len == name_len && memcmp(lat__bytes(m, e->name), name, name_len) == 0) {
+      lat_wasm_export_t ex;
+      return lat_wasm_instance_export_nth(inst, i, &ex, out);
     }
-    return LAT_OK;
   }
   return LAT_ENOTFOUND;
 }

@@ -141,7 +141,7 @@ void lat_wasi_p2_free(lat_wasi_p2_t *p); /* accepts NULL; closes its fds */
  *   lat_wasi_http_handle(h, linker, ci, arena, &err);   // LAT_TRAP: 500
  *   lat_wasi_http_response(h, &resp);                   // resp.ok false: 500
  *   ... send resp ...; lat_cinstance_free(ci); lat_wasm_store_free(store);
- *   lat_wasi_p2_free(p2); lat_wasi_http_free(h) (last: it closes the bodies).
+ *   lat_wasi_p2_free(p2); lat_wasi_http_free(h) (last: it owns the bodies).
  */
 typedef struct {
   const char *name;  /* borrowed; not NUL-terminated */
@@ -185,8 +185,10 @@ void lat_wasi_p2_set_http(lat_wasi_p2_t *p, lat_wasi_http_t *h);
 lat_status lat_wasi_http_handle(lat_wasi_http_t *h, const lat_clinker_t *l,
                                 lat_cinstance_t *ci, lat_arena_t *arena,
                                 lat_error_t *err);
-/* The response the guest set, with its body read back.  Pointers in out are
- * borrowed from h.  LAT_ENOMEM/LAT_EIO on a host failure. */
+/* The response the guest set.  Pointers in out are borrowed from h (the
+ * body is the guest's own buffer, not a copy).  LAT_ENOMEM on a host
+ * failure; LAT_ELIMIT when the guest wrote more body than the exchange
+ * allows (64 MiB over all its bodies): the body is incomplete, send none. */
 lat_status lat_wasi_http_response(lat_wasi_http_t *h,
                                   lat_wasi_http_response_t *out);
 

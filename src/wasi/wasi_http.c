@@ -6,30 +6,34 @@
  * host functions reach both.  wasi:http resources (fields, requests,
  * responses, bodies, future-trailers) live in a table of their own indexed
  * by rep (index + 1); the streams the bodies hand out are ordinary
- * wasi:io streams of the WASI 0.2 host, backed by memfds: the request body
- * is written into one before the guest reads it (positional input stream),
- * and the response body is written by the guest into another that the
- * server reads once `handle` returns.  So wasi_p2.c's stream code serves
- * both without knowing about HTTP, and a body stream is always ready.
+ * wasi:io streams of the WASI 0.2 host, backed by memory (wasi_p2.h): the
+ * request body is an input stream over the server's buffered bytes
+ * (borrowed, read without a copy), and the response body is an output
+ * stream appending to a sink the exchange owns, which the server sends
+ * from once `handle` returns (lat_wasi_http_response hands out the sink's
+ * buffer, again without a copy).  So wasi_p2.c's stream code serves both
+ * without knowing about HTTP, a body stream is always ready, and a request
+ * costs no file descriptor and no system call for its bodies.  All the
+ * sinks of one exchange share one budget (HTTP_MAX_BODY_OUT bytes): past
+ * it a write fails with a stream error that says so, and a response whose
+ * body overflowed is not sent (LAT_ELIMIT).
  *
  * Rejected: streaming the response while the guest runs (needs an async
  * boundary between the HTTP library and the guest; a response is small and
- * the guest is synchronous, so buffering costs little); pipes instead of
- * memfds (a body over 64 KiB would block the only thread that drains it).
+ * the guest is synchronous, so buffering costs little); memfds for bodies
+ * (what this did first: five system calls and an fd per body for bytes
+ * that are in memory anyway); pipes (a body over 64 KiB would block the
+ * only thread that drains it).
  *
- * Invariants: every fd a body uses is closed only by lat_wasi_http_free,
- * after the instance is gone, so a guest dropping handles in any order can
- * never make the host write into an fd that was closed and reused by
- * another request.  Header names and values from the guest are checked
+ * Invariants: every sink is freed only by lat_wasi_http_free, after the
+ * instance is gone, so a guest dropping handles in any order can never
+ * make a stream write into freed memory.  Header names and values from the
+ * guest are checked
  * (token characters; no CR, LF or NUL) before they can reach the wire.
  * Fields shared between a response and the `headers()` handles onto it
  * are reference-counted.
  */
 #include <ctype.h>
-#include <errno.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "wasi_p2.h"
 
@@ -44,7 +48,8 @@
 
 #define HTTP_MAX_OBJS 65536u
 #define HTTP_MAX_FIELDS 4096u
-#define HTTP_MAX_FDS 64u
+#define HTTP_MAX_BODIES 64u            /* bodies the guest may open per exchange */
+#define HTTP_MAX_BODY_OUT (64u << 20) /* bytes the guest may write into them */
 
 enum { H_FREE = 0, H_FIELDS, H_INREQ, H_OUTPARAM, H_INBODY, H_TRAILERS, H_OUTRESP, H_OUTBODY };
 
@@ -65,7 +70,7 @@ typedef struct {
   bool immutable;  /* FIELDS: headers of an incoming request */
   bool consumed;   /* INREQ: consume() done; OUTRESP: body() done; INBODY: stream() done */
   uint16_t status; /* OUTRESP */
-  int fd;          /* OUTRESP/OUTBODY: the body memfd, or -1 */
+  lat__p2_sink_t *sink; /* OUTRESP/OUTBODY: the body, or NULL (owned by the exchange) */
   hfields_t *f;    /* FIELDS, INREQ, OUTRESP */
 } hobj_t;
 
@@ -75,16 +80,15 @@ struct lat_wasi_http {
   uint32_t n, cap;
   uint32_t *freev;       /* free slots of o, a stack */
   uint32_t nfree, capfree;
-  int fds[HTTP_MAX_FDS]; /* memfds, closed by lat_wasi_http_free */
-  uint32_t nfds;
+  lat__p2_sink_t *sinks[HTTP_MAX_BODIES]; /* owned, freed by lat_wasi_http_free */
+  uint32_t nsinks;
+  uint64_t budget;       /* bytes the sinks may still take */
   /* the response, once response-outparam.set ran */
   bool responded, resp_error;
   uint16_t status;
   hfields_t *resp_fields;
-  int resp_fd;
+  lat__p2_sink_t *resp_sink; /* its body, or NULL */
   lat_wasi_http_header_t *out_hdrs;
-  uint8_t *out_body;
-  size_t out_body_len;
 };
 
 typedef struct {
@@ -197,7 +201,6 @@ static uint32_t hadd(lat_wasi_http_t *h, hobj_t o) {
 static void hrelease(hobj_t *o) {
   fields_release(o->f);
   memset(o, 0, sizeof *o);
-  o->fd = -1;
 }
 
 /* Releases o and makes its slot reusable. */
@@ -221,11 +224,16 @@ static void hdrop(void *data, void *env, uint32_t rep) {
   hfree(h, &h->o[rep - 1]);
 }
 
-static int new_memfd(lat_wasi_http_t *h) {
-  if (h->nfds >= HTTP_MAX_FDS) return -1;
-  int fd = memfd_create("lattice-http-body", MFD_CLOEXEC);
-  if (fd >= 0) h->fds[h->nfds++] = fd;
-  return fd;
+/* A new body sink drawing on the exchange's budget, or NULL (too many
+ * bodies, or out of memory). */
+static lat__p2_sink_t *new_sink(lat_wasi_http_t *h) {
+  if (h->nsinks >= HTTP_MAX_BODIES) return NULL;
+  lat__p2_sink_t *k = lat_calloc(1, sizeof *k);
+  if (!k) return NULL;
+  lat_buf_init(&k->buf);
+  k->budget = &h->budget;
+  h->sinks[h->nsinks++] = k;
+  return k;
 }
 
 /* ---- public ----------------------------------------------------------------------- */
@@ -235,7 +243,7 @@ lat_status lat_wasi_http_new(const lat_wasi_http_request_t *req,
   lat_wasi_http_t *h = lat_calloc(1, sizeof *h);
   if (!h) return LAT_ENOMEM;
   h->req = req;
-  h->resp_fd = -1;
+  h->budget = HTTP_MAX_BODY_OUT;
   *out = h;
   return LAT_OK;
 }
@@ -245,10 +253,12 @@ void lat_wasi_http_free(lat_wasi_http_t *h) {
   for (uint32_t i = 0; i < h->n; i++) hrelease(&h->o[i]);
   lat_free(h->o);
   lat_free(h->freev);
-  for (uint32_t i = 0; i < h->nfds; i++) close(h->fds[i]);
+  for (uint32_t i = 0; i < h->nsinks; i++) {
+    lat_buf_fini(&h->sinks[i]->buf);
+    lat_free(h->sinks[i]);
+  }
   fields_release(h->resp_fields);
   lat_free(h->out_hdrs);
-  lat_free(h->out_body);
   lat_free(h);
 }
 
@@ -292,7 +302,7 @@ static lat_status fields_handle(lat_chost_call_t *c, const http_ids_t *ids,
                                 lat_cval_t *r, hfields_t *f, bool immutable) {
   lat_wasi_http_t *h = H(c);
   f->refs++;
-  uint32_t rep = hadd(h, (hobj_t){.kind = H_FIELDS, .immutable = immutable, .fd = -1, .f = f});
+  uint32_t rep = hadd(h, (hobj_t){.kind = H_FIELDS, .immutable = immutable, .f = f});
   if (!rep) {
     fields_release(f);
     return OOM();
@@ -532,7 +542,7 @@ HOSTFN(inreq_consume) {
   o->consumed = true;
   lat_cval_t *v = lat__p2_val(AR, LAT_CT_OWN);
   if (!v) return OOM();
-  lat_status st = own_val(c, v, ENV->inbody, hadd(h, (hobj_t){.kind = H_INBODY, .fd = -1}));
+  lat_status st = own_val(c, v, ENV->inbody, hadd(h, (hobj_t){.kind = H_INBODY}));
   if (st) return st;
   lat__p2_result(r, false, v);
   return LAT_OK;
@@ -549,25 +559,9 @@ HOSTFN(inbody_stream) {
     return LAT_OK;
   }
   o->consumed = true;
-  int fd = -1;
-  if (h->req->body_len) {
-    /* p2 owns and closes this one: nothing else refers to it */
-    fd = memfd_create("lattice-http-req", MFD_CLOEXEC);
-    if (fd < 0) return lat_chost_call_trap(c, LAT_TRAP_HOST, 0, "memfd_create failed");
-    const uint8_t *b = h->req->body;
-    size_t left = h->req->body_len;
-    while (left) {
-      ssize_t k = write(fd, b, left);
-      if (k < 0 && errno == EINTR) continue;
-      if (k <= 0) {
-        close(fd);
-        return lat_chost_call_trap(c, LAT_TRAP_HOST, 0, "request body: write failed");
-      }
-      b += k;
-      left -= (size_t)k;
-    }
-  }
-  lat__p2_obj_t so = {.kind = P2_IN, .fd = fd, .owned = fd >= 0, .positional = true};
+  /* the request outlives the exchange: the stream borrows its bytes */
+  lat__p2_obj_t so = {.kind = P2_IN, .mem = true, .fd = -1, .bytes = h->req->body,
+                      .nbytes = h->req->body_len};
   lat_cval_t *v = lat__p2_val(AR, LAT_CT_OWN);
   if (!v) return OOM();
   lat_status st = own_val(c, v, ENV->p2->input, lat__p2_add(P2, &so));
@@ -581,7 +575,7 @@ HOSTFN(inbody_finish) {
   hobj_t *o = hget(h, a[0].of.handle.rep, H_INBODY);
   if (!o) return bad_handle(c);
   hfree(h, o);
-  return own_val(c, r, ENV->trailers, hadd(h, (hobj_t){.kind = H_TRAILERS, .fd = -1}));
+  return own_val(c, r, ENV->trailers, hadd(h, (hobj_t){.kind = H_TRAILERS}));
 }
 
 HOSTFN(trailers_subscribe) {
@@ -613,7 +607,7 @@ HOSTFN(outresp_ctor) {
   hfields_t *f = fo->f;
   fo->f = NULL;
   hfree(h, fo); /* the guest gave up the handle: the response takes its fields */
-  uint32_t rep = hadd(h, (hobj_t){.kind = H_OUTRESP, .status = 200, .fd = -1, .f = f});
+  uint32_t rep = hadd(h, (hobj_t){.kind = H_OUTRESP, .status = 200, .f = f});
   if (!rep) fields_release(f);
   return own_val(c, r, ENV->outresp, rep);
 }
@@ -650,13 +644,15 @@ HOSTFN(outresp_body) {
     lat__p2_result(r, true, NULL);
     return LAT_OK;
   }
-  int fd = new_memfd(h);
-  if (fd < 0) return lat_chost_call_trap(c, LAT_TRAP_HOST, 0, "response body: memfd_create failed");
+  lat__p2_sink_t *k = new_sink(h);
+  if (!k)
+    return lat_chost_call_trap(c, LAT_TRAP_HOST, 0, "wasi:http: more than %u bodies",
+                               HTTP_MAX_BODIES);
   o->consumed = true;
-  o->fd = fd;
+  o->sink = k;
   lat_cval_t *v = lat__p2_val(AR, LAT_CT_OWN);
   if (!v) return OOM();
-  lat_status st = own_val(c, v, ENV->outbody, hadd(h, (hobj_t){.kind = H_OUTBODY, .fd = fd}));
+  lat_status st = own_val(c, v, ENV->outbody, hadd(h, (hobj_t){.kind = H_OUTBODY, .sink = k}));
   if (st) return st;
   lat__p2_result(r, false, v);
   return LAT_OK;
@@ -671,8 +667,8 @@ HOSTFN(outbody_write) {
     return LAT_OK;
   }
   o->consumed = true;
-  /* not owned: lat_wasi_http_free closes the memfd (see the top comment) */
-  lat__p2_obj_t so = {.kind = P2_OUT, .fd = o->fd, .positional = true};
+  /* the exchange keeps the sink until after the instance (top comment) */
+  lat__p2_obj_t so = {.kind = P2_OUT, .mem = true, .fd = -1, .sink = o->sink};
   lat_cval_t *v = lat__p2_val(AR, LAT_CT_OWN);
   if (!v) return OOM();
   lat_status st = own_val(c, v, ENV->p2->output, lat__p2_add(P2, &so));
@@ -712,7 +708,7 @@ HOSTFN(outparam_set) {
   if (!o) return bad_handle(c);
   h->status = o->status;
   h->resp_fields = o->f;
-  h->resp_fd = o->fd;
+  h->resp_sink = o->sink;
   o->f = NULL;
   hfree(h, o);
   return LAT_OK;
@@ -833,9 +829,9 @@ lat_status lat_wasi_http_handle(lat_wasi_http_t *h, const lat_clinker_t *l,
       return lat_error_set(err, LAT_ENOMEM, SIZE_MAX, "out of memory");
     }
   }
-  uint32_t rreq = hadd(h, (hobj_t){.kind = H_INREQ, .fd = -1, .f = f});
+  uint32_t rreq = hadd(h, (hobj_t){.kind = H_INREQ, .f = f});
   if (!rreq) fields_release(f);
-  uint32_t rout = hadd(h, (hobj_t){.kind = H_OUTPARAM, .fd = -1});
+  uint32_t rout = hadd(h, (hobj_t){.kind = H_OUTPARAM});
   const lat_cabi_rtype_t *rt_req = lat_cinstance_host_rtype(ci, id_req);
   const lat_cabi_rtype_t *rt_out = lat_cinstance_host_rtype(ci, id_out);
   if (!rreq || !rout || !rt_req || !rt_out)
@@ -853,21 +849,8 @@ lat_status lat_wasi_http_handle(lat_wasi_http_t *h, const lat_clinker_t *l,
 lat_status lat_wasi_http_response(lat_wasi_http_t *h, lat_wasi_http_response_t *out) {
   memset(out, 0, sizeof *out);
   if (!h->responded || h->resp_error) return LAT_OK;
-  if (h->resp_fd >= 0) {
-    struct stat sb;
-    if (fstat(h->resp_fd, &sb) || sb.st_size < 0) return LAT_EIO;
-    size_t n = (size_t)sb.st_size;
-    h->out_body = lat_malloc(n ? n : 1);
-    if (!h->out_body) return LAT_ENOMEM;
-    size_t got = 0;
-    while (got < n) {
-      ssize_t k = pread(h->resp_fd, h->out_body + got, n - got, (off_t)got);
-      if (k < 0 && errno == EINTR) continue;
-      if (k <= 0) return LAT_EIO;
-      got += (size_t)k;
-    }
-    h->out_body_len = n;
-  }
+  /* a body cut short by the budget is not a response to send */
+  if (h->resp_sink && h->resp_sink->over) return LAT_ELIMIT;
   uint32_t nh = h->resp_fields ? h->resp_fields->n : 0;
   if (nh) {
     h->out_hdrs = lat_calloc(nh, sizeof *h->out_hdrs);
@@ -884,7 +867,9 @@ lat_status lat_wasi_http_response(lat_wasi_http_t *h, lat_wasi_http_response_t *
   out->status = h->status;
   out->headers = h->out_hdrs;
   out->nheaders = nh;
-  out->body = h->out_body;
-  out->body_len = h->out_body_len;
+  if (h->resp_sink) {
+    out->body = h->resp_sink->buf.data;
+    out->body_len = h->resp_sink->buf.len;
+  }
   return LAT_OK;
 }

@@ -133,6 +133,8 @@ typedef struct {
   bool preopen;          /* a granted directory (has guest_name) */
   bool readonly;         /* under a read-only grant */
   bool borrowed;         /* host fd not ours (stdio): never closed */
+  bool untyped;          /* stdio: type and rights not yet read (fstat on
+                            first lookup, see lat__p1_fd_get) */
   uint16_t extra_flags;  /* fdflags Linux cannot report back (RSYNC) */
   uint64_t rights;       /* base rights */
   uint64_t inheriting;   /* rights for fds opened through this one */
@@ -210,7 +212,8 @@ int lat__wasi_open_beneath(int dirfd, const char *path, int flags,
                            unsigned mode);
 
 /* fd table (wasi_p1.c) */
-/* The entry for guest fd, or NULL (EBADF). */
+/* The entry for guest fd, or NULL (EBADF).  Every lookup goes through here,
+ * so a stdio entry gets its type and rights here, on first use. */
 lat__p1_fd_t *lat__p1_fd_get(lat_wasi_t *w, uint64_t fd);
 /* Checks fd and rights: P1_ESUCCESS with *out set, or EBADF/ENOTCAPABLE. */
 uint16_t lat__p1_fd_lookup(lat_wasi_t *w, uint64_t fd, uint64_t rights,

@@ -12,7 +12,8 @@
  * The fd table is a flat array indexed by guest fd: lowest free slot first,
  * as POSIX does, because wasi-libc scans preopens from fd 3 upwards and stops
  * at the first EBADF.  Guest fds 0..2 borrow the host's stdio (never closed
- * by us); every other slot owns its host fd.
+ * by us, and fstat'ed only when the guest first uses them, so making a
+ * context costs no system call); every other slot owns its host fd.
  *
  * Rejected: a hash map of fds (the guest sees small dense numbers anyway) and
  * dup()ing stdio (a dup shares the open file description, so it isolates
@@ -159,8 +160,20 @@ uint8_t lat__p1_filetype(unsigned mode) {
   return P1_FT_UNKNOWN; /* FIFOs: preview 1 has no type for them */
 }
 
+/* Reads a stdio entry's type (add_stdio leaves it for first use). */
+static void type_stdio(lat__p1_fd_t *f) {
+  struct stat st;
+  f->untyped = false;
+  if (fstat(f->host, &st) != 0) return; /* stays UNKNOWN with tty rights */
+  f->type = lat__p1_filetype(st.st_mode);
+  /* wasi-libc's isatty: a character device without seek/tell rights */
+  if (f->type == P1_FT_FILE) f->rights = R_FILE;
+  else if (f->type == P1_FT_STREAM) f->rights = R_SOCK;
+}
+
 lat__p1_fd_t *lat__p1_fd_get(lat_wasi_t *w, uint64_t fd) {
   if (fd >= w->nfds || w->fds[fd].host < 0) return NULL;
+  if (w->fds[fd].untyped) type_stdio(&w->fds[fd]);
   return &w->fds[fd];
 }
 
@@ -245,24 +258,20 @@ static void free_strings(char **v, size_t n) {
   lat_free(v);
 }
 
+/* Stdio fds are typed lazily: the fstat happens on the guest's first
+ * preview-1 use of the fd (lat__p1_fd_get), not in lat_wasi_new, because a
+ * server makes a context per request and most guests never look (WASI 0.2
+ * stdio streams use only the host fd). */
 static lat_status add_stdio(lat_wasi_t *w, int host) {
-  struct stat st;
-  uint8_t type = P1_FT_UNKNOWN;
-  uint64_t rights = R_TTY;
-  if (fstat(host, &st) == 0) {
-    type = lat__p1_filetype(st.st_mode);
-    /* wasi-libc's isatty: a character device without seek/tell rights */
-    if (type == P1_FT_FILE) rights = R_FILE;
-    else if (type == P1_FT_STREAM) rights = R_SOCK;
-  }
   uint32_t fd;
   if (fd_slot(w, &fd)) return LAT_ENOMEM;
   lat__p1_fd_t *f = &w->fds[fd];
   memset(f, 0, sizeof *f);
   f->host = host;
-  f->type = type;
-  f->rights = rights;
+  f->type = P1_FT_UNKNOWN;
+  f->rights = R_TTY;
   f->borrowed = true;
+  f->untyped = true;
   return LAT_OK;
 }
 

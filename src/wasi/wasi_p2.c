@@ -11,7 +11,10 @@
  * Streams are blocking and unbuffered: write hands the bytes to the kernel
  * before it returns (so flush has nothing to do), check-write always offers
  * 64 KiB, and read on a pipe or terminal waits for data (up to the
- * context's deadline).  Rejected: an async event loop with real readiness
+ * context's deadline).  Memory streams (wasi_p2.h) take the same paths:
+ * a read hands out the borrowed bytes without a copy, a write appends to
+ * the sink until its owner's budget runs out and then fails with an error
+ * that says so, and both are always ready.  Rejected: an async event loop with real readiness
  * for every stream; a command-line host gains nothing from it, and
  * pollables still report readiness truthfully (poll(2) on the fd, or a
  * monotonic deadline), so guests that poll work.
@@ -167,15 +170,16 @@ lat_cval_t *lat__p2_option(lat_arena_t *a, lat_cval_t *some) {
   return v;
 }
 
-/* stream-error: last-operation-failed(error) or closed */
-static lat_status stream_err(lat_chost_call_t *c, const lat__p2_ids_t *ids,
-                             lat_cval_t *r, int e) {
+/* stream-error: last-operation-failed(error) or closed (e 0 or EPIPE);
+ * the error's debug string is msg (static) or strerror(e) */
+static lat_status stream_fail(lat_chost_call_t *c, const lat__p2_ids_t *ids,
+                              lat_cval_t *r, int e, const char *msg) {
   lat_cval_t *se = lat__p2_val(AR, LAT_CT_VARIANT);
   if (!se) return OOM();
   if (e == 0 || e == EPIPE) {
     se->of.var.disc = 1; /* closed */
   } else {
-    lat__p2_obj_t o = {.kind = P2_ERR, .fd = -1, .err = e};
+    lat__p2_obj_t o = {.kind = P2_ERR, .fd = -1, .err = e, .emsg = msg};
     uint32_t rep = lat__p2_add(P2, &o);
     if (!rep) return OOM();
     se->of.var.disc = 0;
@@ -185,6 +189,14 @@ static lat_status stream_err(lat_chost_call_t *c, const lat__p2_ids_t *ids,
   lat__p2_result(r, true, se);
   return LAT_OK;
 }
+
+static lat_status stream_err(lat_chost_call_t *c, const lat__p2_ids_t *ids,
+                             lat_cval_t *r, int e) {
+  return stream_fail(c, ids, r, e, NULL);
+}
+
+/* A memory sink over its owner's budget. */
+#define SINK_FULL "the body is larger than the host allows"
 
 static lat_status ok_u64(lat_chost_call_t *c, lat_cval_t *r, uint64_t v) {
   lat_cval_t *x = lat__p2_u64(AR, v);
@@ -365,7 +377,7 @@ HOSTFN(insecure_seed) {
 HOSTFN(error_debug) {
   lat__p2_obj_t *o = lat__p2_get(P2, a[0].of.handle.rep, P2_ERR);
   if (!o) return bad_handle(c);
-  const char *m = strerror(o->err);
+  const char *m = o->emsg ? o->emsg : strerror(o->err);
   lat_cval_t *s = lat__p2_string(AR, m, strlen(m));
   if (!s) return OOM();
   *r = *s;
@@ -471,8 +483,21 @@ static lat_status do_read(lat_chost_call_t *c, const lat__p2_ids_t *ids,
                           lat_cval_t *r, uint32_t rep, uint64_t len, bool skip) {
   lat__p2_obj_t *o = lat__p2_get(P2, rep, P2_IN);
   if (!o) return bad_handle(c);
-  if (o->eof || o->fd < 0) return stream_err(c, ids, r, 0);
   if (len > P2_MAX_IO) len = P2_MAX_IO;
+  if (o->mem) { /* always ready; the bytes outlive the instance: no copy */
+    if (o->off >= o->nbytes) return stream_err(c, ids, r, 0);
+    uint64_t k = o->nbytes - o->off < len ? o->nbytes - o->off : len;
+    const uint8_t *p = o->bytes + o->off;
+    o->off += k;
+    if (skip) return ok_u64(c, r, k);
+    lat_cval_t *v = lat__p2_val(AR, LAT_CT_LIST);
+    if (!v) return OOM();
+    v->of.list.bytes = p;
+    v->of.list.n = (uint32_t)k;
+    lat__p2_result(r, false, v);
+    return LAT_OK;
+  }
+  if (o->eof || o->fd < 0) return stream_err(c, ids, r, 0);
   uint8_t *b = lat_arena_alloc(AR, len ? len : 1);
   if (!b) return OOM();
   if (!o->positional && len && P2->w->deadline_ns && !lat__p1_wait_readable(P2->w, o->fd))
@@ -521,7 +546,10 @@ HOSTFN(out_subscribe) { return subscribe(c, IDS, r, a[0].of.handle.rep, false); 
 HOSTFN(out_check_write) {
   lat__p2_obj_t *o = lat__p2_get(P2, a[0].of.handle.rep, P2_OUT);
   if (!o) return bad_handle(c);
-  if (o->fd < 0) return stream_err(c, IDS, r, 0);
+  /* a sink offers 64 KiB even with no budget left: offering 0 would make
+   * a guest wait forever for room that never comes; the write fails */
+  if (o->mem && o->sink->over) return stream_fail(c, IDS, r, EFBIG, SINK_FULL);
+  if (!o->mem && o->fd < 0) return stream_err(c, IDS, r, 0);
   return ok_u64(c, r, 65536);
 }
 
@@ -545,14 +573,26 @@ static int write_all(lat__p2_obj_t *o, const uint8_t *b, size_t n) {
   return 0;
 }
 
+static int sink_write(lat__p2_obj_t *o, const uint8_t *b, size_t n) {
+  lat__p2_sink_t *k = o->sink;
+  if (k->over || n > *k->budget) {
+    k->over = true; /* sticky: the body is incomplete from here on */
+    return EFBIG;
+  }
+  if (lat_buf_append(&k->buf, b, n)) return ENOMEM;
+  *k->budget -= n;
+  o->off += n;
+  return 0;
+}
+
 static lat_status do_write(lat_chost_call_t *c, const lat__p2_ids_t *ids,
                            lat_cval_t *r, uint32_t rep, const uint8_t *b,
                            uint64_t n) {
   lat__p2_obj_t *o = lat__p2_get(P2, rep, P2_OUT);
   if (!o) return bad_handle(c);
-  if (o->fd < 0) return stream_err(c, ids, r, 0);
-  int e = write_all(o, b, n);
-  if (e) return stream_err(c, ids, r, e);
+  if (!o->mem && o->fd < 0) return stream_err(c, ids, r, 0);
+  int e = o->mem ? sink_write(o, b, n) : write_all(o, b, n);
+  if (e) return stream_fail(c, ids, r, e, e == EFBIG && o->mem ? SINK_FULL : NULL);
   lat__p2_result(r, false, NULL);
   return LAT_OK;
 }
@@ -569,7 +609,7 @@ HOSTFN(out_write_zeroes) {
 HOSTFN(out_flush) {
   lat__p2_obj_t *o = lat__p2_get(P2, a[0].of.handle.rep, P2_OUT);
   if (!o) return bad_handle(c);
-  if (o->fd < 0) return stream_err(c, IDS, r, 0);
+  if (!o->mem && o->fd < 0) return stream_err(c, IDS, r, 0);
   lat__p2_result(r, false, NULL);
   return LAT_OK;
 }

@@ -8,6 +8,12 @@
  * grants come from the preview-1 context (lat_wasi_t), so `lattice run`
  * builds one context for either kind of program and both share the
  * openat2 sandbox rules.
+ *
+ * Streams are backed by a host fd, or by memory (`mem`): an input stream
+ * over borrowed bytes, or an output stream appending to a sink its owner
+ * keeps.  wasi:http uses memory streams for bodies, so a request costs no
+ * file descriptor and no system call for them; the stream functions of
+ * wasi_p2.c serve both backings.
  */
 #ifndef LAT_WASI_P2_H
 #define LAT_WASI_P2_H
@@ -31,8 +37,19 @@ enum {
   P2_NET,     /* network (denied) */
 };
 
+/* Where a memory-backed output stream's bytes go (wasi:http bodies): its
+ * owner (the HTTP exchange) keeps it until the instance is gone, and every
+ * sink of one owner draws on one budget, so a guest cannot buffer more
+ * than the owner allows however many bodies it opens. */
+typedef struct {
+  lat_buf_t buf;     /* the bytes written */
+  uint64_t *budget;  /* bytes still allowed (shared; borrowed) */
+  bool over;         /* a write was refused: the budget ran out */
+} lat__p2_sink_t;
+
 typedef struct {
   uint8_t kind;
+  bool mem;         /* IN/OUT: memory, not an fd (bytes/nbytes or sink) */
   bool owned;       /* fd is ours to close */
   bool readonly;    /* DESC: under a read-only grant */
   bool positional;  /* IN/OUT on a file: pread/pwrite at off */
@@ -46,6 +63,11 @@ typedef struct {
   int pfd;          /* POLL: fd to wait for, or -1 */
   short pevents;
   int err;          /* ERR: errno */
+  const char *emsg; /* ERR: static text instead of strerror(err), or NULL */
+  const uint8_t *bytes; /* IN on memory: the bytes (borrowed), nbytes of
+                           them, read from off */
+  size_t nbytes;
+  lat__p2_sink_t *sink; /* OUT on memory: appends here (borrowed) */
 } lat__p2_obj_t;
 
 struct lat_wasi_p2 {

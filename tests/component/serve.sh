@@ -6,7 +6,8 @@
 #        (`jco embed` with jco's 0.2.12 WIT + `jco new`, built here):
 #        GET with a path and query, request and response headers, POST
 #        bodies echoed (small and 300 KB), a status code, a guest trap (500,
-#        and the next request still works), no response (500), 50
+#        and the next request still works), no response (500), a response
+#        body over the host's cap (500, not sent), 50
 #        concurrent requests, wrk for 2 s (no errors, no non-2xx)
 #   js   the componentize-js handler (build/components/hello_http.wasm,
 #        from build.sh --http) when present: the server answers and survives
@@ -120,6 +121,10 @@ else
   grep -q 'guest trapped' "$T/log" && pass || fail trap-log "no log line"
   req after-trap 200 "$URL/again" && { grep -qx 'hello from C: GET /again' "$T/out" && pass || fail after-trap "body"; }
   req noresp 500 "$URL/noresp" && pass
+  # a response body past the host's cap (64 MiB) fails the guest's writes
+  # and is not sent: a 500 and a log line, and the server goes on
+  req huge 500 "$URL/huge" && pass
+  grep -q 'path=/huge status=resource limit exceeded' "$T/log" && pass || fail huge-log "no log line"
   # a request target that is not ASCII is a 400 (it cannot be a WIT string)
   python3 -c 'import socket,sys; s=socket.create_connection(("127.0.0.1",int(sys.argv[1]))); s.sendall(b"GET /\xff HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"); print(s.recv(100).split(b"\r\n")[0].decode())' "${URL##*:}" >"$T/out" 2>&1
   grep -q ' 400 ' "$T/out" && pass || fail bad-target "not a 400"

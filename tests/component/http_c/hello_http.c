@@ -9,6 +9,9 @@
  *   any  /teapot        418
  *   any  /trap          the guest traps (unreachable)
  *   any  /noresp        returns without a response
+ *   any  /huge          writes 1 MiB blocks of zeroes until the body stream
+ *                       fails (the host's cap on response bodies); the
+ *                       response must then not be sent
  */
 #include <stdint.h>
 
@@ -65,6 +68,7 @@ HTTP("[resource-drop]incoming-body") void ibody_drop(u32 b);
 HTTP("[resource-drop]incoming-request") void req_drop(u32 r);
 IO("[method]input-stream.blocking-read") void in_read(u32 s, u64 len, void *ret);
 IO("[method]output-stream.blocking-write-and-flush") void out_write(u32 s, const void *p, u32 n, void *ret);
+IO("[method]output-stream.blocking-write-zeroes-and-flush") void out_zeroes(u32 s, u64 len, void *ret);
 IO("[resource-drop]input-stream") void in_drop(u32 s);
 IO("[resource-drop]output-stream") void out_drop(u32 s);
 
@@ -145,6 +149,11 @@ void handle(u32 req, u32 outparam) {
   obody_write(ob, ret);
   u32 os = ret[1];
   out_write(os, out.p, out.n, ret);
+  if (prefix(path, pl, "/huge"))
+    for (u32 i = 0; i < 1024; i++) { /* at most 1 GiB: the cap must stop it */
+      out_zeroes(os, 1u << 20, ret);
+      if (ret[0] & 0xff) break;
+    }
   out_drop(os);
   obody_finish(ob, 0, 0, ret);
 }

@@ -151,6 +151,13 @@ lat_status lat_wasm_module_new(const uint8_t *bytes, size_t len,
                                lat_wasm_module_t **out, lat_error_t *err);
 void lat_wasm_module_retain(lat_wasm_module_t *m);
 void lat_wasm_module_release(lat_wasm_module_t *m); /* accepts NULL */
+/* Translate m's functions without the peephole fusions (operand folding,
+ * compare+branch, the accumulator, result retargeting; wasm_translate.c):
+ * slower code, the reference that tests/fuzz/fuzz_translate.c checks the
+ * optimised translation against, and a way to rule the optimiser out when a
+ * module misbehaves.  Takes effect for functions not yet translated, so
+ * call it before the first instantiation. */
+void lat_wasm_module_set_plain(lat_wasm_module_t *m, bool plain);
 
 typedef struct {
   const char *module; /* borrowed from the module, not NUL-terminated */

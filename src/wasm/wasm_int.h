@@ -155,6 +155,7 @@ struct lat_wasm_module {
   lat__elem_t *elems;
 
   bool has_datacount;
+  bool plain; /* lat_wasm_module_set_plain: no peephole fusions */
   uint32_t datacount;
   uint32_t ndatas;
   lat__data_t *datas;

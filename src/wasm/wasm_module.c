@@ -137,6 +137,10 @@ uint32_t lat_wasm_module_export_count(const lat_wasm_module_t *m) {
   return m ? m->nexports : 0;
 }
 
+void lat_wasm_module_set_plain(lat_wasm_module_t *m, bool plain) {
+  if (m) m->plain = plain;
+}
+
 void lat_wasm_module_export(const lat_wasm_module_t *m, uint32_t i,
                             lat_wasm_export_t *out) {
   memset(out, 0, sizeof *out);

@@ -58,6 +58,10 @@
  * as the single source of truth and only shortens latency); eager
  * translation at load (lazy is far cheaper to start for large modules).
  *
+ * lat_wasm_module_set_plain turns every peephole above off (not the
+ * deferred operands and immediate forms, which are the code's shape): the
+ * reference fuzz_translate.c compares the optimised code with.
+ *
  * v128: stack entries carry their type and a v128 takes two slots, so the
  * SIMD instructions (0xFD prefix) are translated by wasm_translate_simd.inc
  * without touching the scalar paths; a v128 is never a deferred constant
@@ -250,7 +254,7 @@ static void barrier(tr_t *t) {
 
 /* True when the next instruction may read slot `slot` from acc. */
 static bool in_acc(const tr_t *t, uint32_t slot) {
-  return t->acc_end == t->len && t->acc_slot == slot && !t->err;
+  return t->acc_end == t->len && t->acc_slot == slot && !t->err && !t->m->plain;
 }
 
 /* The instruction emitted last (at start) is deleted, to be folded into
@@ -541,7 +545,7 @@ static void mark_unreachable(tr_t *t) {
 }
 
 static bool cmp_fusable(const tr_t *t) {
-  return t->cmp.end == t->len && t->cmp.vsp == t->vsp && t->vsp &&
+  return t->cmp.end == t->len && t->cmp.vsp == t->vsp && t->vsp && !t->m->plain &&
          t->vs[t->vsp - 1].kind == K_SLOT;
 }
 
@@ -849,7 +853,7 @@ static void do_unop(tr_t *t, const unop_t *u, bool is_eqz64) {
  * load of the op's own width, so it can become a memory operand). */
 static bool load_fusable(const tr_t *t, uint32_t i, uint8_t type) {
   unsigned want = (type == LAT_I64 || type == LAT_F64) ? LAT_OP_load64 : LAT_OP_load32;
-  return t->ld.end == t->len && t->ld.vsp == i + 1 && t->ld.op == want &&
+  return t->ld.end == t->len && t->ld.vsp == i + 1 && t->ld.op == want && !t->m->plain &&
          t->vs[i].kind == K_SLOT && t->vs[i].home == t->ld.d && !t->err;
 }
 
@@ -953,14 +957,15 @@ static void do_local_set(tr_t *t, uint32_t idx, bool tee) {
     return;
   }
   /* a declared local is still zero on the straight-line path from entry */
-  if (t->prefix && idx >= t->nparams && !t->local_dirty[idx] &&
+  if (t->prefix && idx >= t->nparams && !t->m->plain && !t->local_dirty[idx] &&
       top->kind == K_CONST && top->c == 0 && top->type != LAT_V128) {
     if (!tee) pop(t);
     return;
   }
   t->local_dirty[idx] = 1;
   bool retarget = top->kind == K_SLOT && t->res_end == t->len &&
-                  t->res_vsp == t->vsp && !t->local_refs[idx] && !t->err;
+                  t->res_vsp == t->vsp && !t->local_refs[idx] && !t->err &&
+                  !t->m->plain;
   if (retarget) {
     put32(t->code + t->res_field, ls);
     if (t->acc_end == t->len) t->acc_slot = ls;
@@ -973,6 +978,13 @@ static void do_local_set(tr_t *t, uint32_t idx, bool tee) {
   top = &t->vs[t->vsp - 1];
   emit_move(t, ls, top);
   if (!tee) pop(t);
+}
+
+/* True when stack entry i is the result of the i32.add emitted last, so the
+ * add can be folded into the address of the load/store consuming it. */
+static bool add_fusable(const tr_t *t, uint32_t i) {
+  return t->add.end == t->len && t->add.vsp == i + 1 && !t->m->plain &&
+         t->vs[i].kind == K_SLOT && t->vs[i].home == t->add.d && !t->err;
 }
 
 #include "wasm_translate_simd.inc"
@@ -1043,13 +1055,6 @@ static void skip_imm(tr_t *t, uint8_t op) {
 }
 
 /* ---- memory and tables -------------------------------------------------------- */
-
-/* True when stack entry i is the result of the i32.add emitted last, so the
- * add can be folded into the address of the load/store consuming it. */
-static bool add_fusable(const tr_t *t, uint32_t i) {
-  return t->add.end == t->len && t->add.vsp == i + 1 &&
-         t->vs[i].kind == K_SLOT && t->vs[i].home == t->add.d && !t->err;
-}
 
 static void do_load(tr_t *t, unsigned op, uint8_t type) {
   rd_u32(t); /* alignment hint */

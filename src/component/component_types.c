@@ -13,7 +13,8 @@
  * Resource types are compared by identity.  Importing an instance type, or
  * instantiating a component type, gives its `(sub resource)` exports fresh
  * identities (lat__ctype_fresh_exports) and substitutes them through the
- * other types (lat__ctype_subst).  Subtyping (lat__ctype_subtype) binds each
+ * other types (lat__ctype_subst, which rewrites each node once: shared
+ * subtrees stay shared and the work stays linear).  Subtyping (lat__ctype_subtype) binds each
  * expected `(sub resource)` to the provided resource as it walks the
  * expected exports in order, which is valid because a handle type can only
  * refer to a resource declared before it.
@@ -668,22 +669,86 @@ lat_status lat_ctype_check_subtype(const lat_ctype_t *actual,
 
 /* ---- substitution --------------------------------------------------------------------- */
 
-const lat_ctype_t *lat__ctype_subst(lat_arena_t *a, const lat_ctype_t *t,
-                                    const lat__rmap_t *m) {
-  if (!t || !m || m->n == 0 || !t->has_resource) return t;
+/* One substitution pass.  Each node is rewritten at most once (memo: old
+ * node -> result), so a subtree shared by many parents is visited once and
+ * stays shared in the result.  Without the memo, a node whose first child
+ * changes evaluated that child twice (once to see whether anything changes,
+ * once to build), and a chain of N such nodes took 2^N steps. */
+typedef struct {
+  lat_arena_t *a;
+  const lat__rmap_t *rm;
+  const lat_ctype_t **key, **val; /* open addressing on key */
+  uint32_t n, cap;
+  bool oom;
+} subst_t;
+
+static uint32_t ptr_hash(const void *p, uint32_t mask) {
+  uint64_t x = (uint64_t)(uintptr_t)p;
+  x ^= x >> 29;
+  x *= 0x9e3779b97f4a7c15ull;
+  return (uint32_t)(x >> 32) & mask;
+}
+
+static const lat_ctype_t *memo_get(const subst_t *s, const lat_ctype_t *t) {
+  if (!s->cap) return NULL;
+  for (uint32_t h = ptr_hash(t, s->cap - 1); s->key[h]; h = (h + 1) & (s->cap - 1))
+    if (s->key[h] == t) return s->val[h];
+  return NULL;
+}
+
+static void memo_put(subst_t *s, const lat_ctype_t *t, const lat_ctype_t *v) {
+  if ((s->n + 1) * 2 > s->cap) {
+    uint32_t nc = s->cap ? s->cap * 2 : 64;
+    const lat_ctype_t **k = nc > s->cap ? lat_calloc(nc, sizeof *k) : NULL;
+    const lat_ctype_t **w = k ? lat_calloc(nc, sizeof *w) : NULL;
+    if (!w) {
+      lat_free(k);
+      s->oom = true;
+      return;
+    }
+    for (uint32_t i = 0; i < s->cap; i++) {
+      if (!s->key[i]) continue;
+      uint32_t h = ptr_hash(s->key[i], nc - 1);
+      while (k[h]) h = (h + 1) & (nc - 1);
+      k[h] = s->key[i];
+      w[h] = s->val[i];
+    }
+    lat_free(s->key);
+    lat_free(s->val);
+    s->key = k;
+    s->val = w;
+    s->cap = nc;
+  }
+  uint32_t h = ptr_hash(t, s->cap - 1);
+  while (s->key[h]) h = (h + 1) & (s->cap - 1);
+  s->key[h] = t;
+  s->val[h] = v;
+  s->n++;
+}
+
+/* t rewritten, or NULL on out of memory. */
+static const lat_ctype_t *sub(subst_t *s, const lat_ctype_t *t) {
+  if (!t || !t->has_resource) return t;
   if (t->kind == LAT_CT_RESOURCE) {
-    const lat_ctype_t *to = lat__rmap_get(m, t);
+    const lat_ctype_t *to = lat__rmap_get(s->rm, t);
     return to ? to : t;
   }
+  const lat_ctype_t *done_t = memo_get(s, t);
+  if (done_t) return done_t;
   uint32_t nc = nchildren(t);
-  /* find whether anything changes first, to share unchanged subtrees */
+  /* find whether anything changes first, to share unchanged subtrees (the
+   * children's results are memoized, so building below does not redo them) */
   bool changed = false;
   for (uint32_t i = 0; i < nc && !changed; i++) {
-    const lat_ctype_t *c = child(t, i);
-    changed = c && lat__ctype_subst(a, c, m) != c;
+    const lat_ctype_t *c = child(t, i), *r = sub(s, c);
+    if (c && !r) return NULL;
+    changed = r != c;
   }
-  if (!changed) return t;
-  lat_ctype_t *n = lat__ctype_new(a, t->kind);
+  if (!changed) {
+    memo_put(s, t, t);
+    return s->oom ? NULL : t;
+  }
+  lat_ctype_t *n = lat__ctype_new(s->a, t->kind);
   if (!n) return NULL;
   *n = *t;
   switch (t->kind) {
@@ -691,11 +756,11 @@ const lat_ctype_t *lat__ctype_subst(lat_arena_t *a, const lat_ctype_t *t,
   case LAT_CT_OPTION:
   case LAT_CT_OWN:
   case LAT_CT_BORROW:
-    if (!(n->u.elem = lat__ctype_subst(a, t->u.elem, m))) return NULL;
+    if (!(n->u.elem = sub(s, t->u.elem))) return NULL;
     break;
   case LAT_CT_RESULT:
-    n->u.result.ok = lat__ctype_subst(a, t->u.result.ok, m);
-    n->u.result.err = lat__ctype_subst(a, t->u.result.err, m);
+    n->u.result.ok = sub(s, t->u.result.ok);
+    n->u.result.err = sub(s, t->u.result.err);
     if ((t->u.result.ok && !n->u.result.ok) ||
         (t->u.result.err && !n->u.result.err))
       return NULL;
@@ -704,27 +769,24 @@ const lat_ctype_t *lat__ctype_subst(lat_arena_t *a, const lat_ctype_t *t,
   case LAT_CT_TUPLE:
   case LAT_CT_VARIANT:
   case LAT_CT_FUNC: {
-    lat_cfield_t *f = lat_arena_array(a, t->n ? t->n : 1, sizeof *f);
+    lat_cfield_t *f = lat_arena_array(s->a, t->n ? t->n : 1, sizeof *f);
     if (!f) return NULL;
     for (uint32_t i = 0; i < t->n; i++) {
       f[i] = t->u.fields[i];
-      if (f[i].type && !(f[i].type = lat__ctype_subst(a, f[i].type, m)))
-        return NULL;
+      if (f[i].type && !(f[i].type = sub(s, f[i].type))) return NULL;
     }
     n->u.fields = f;
-    if (t->kind == LAT_CT_FUNC && t->result &&
-        !(n->result = lat__ctype_subst(a, t->result, m)))
+    if (t->kind == LAT_CT_FUNC && t->result && !(n->result = sub(s, t->result)))
       return NULL;
     break;
   }
   case LAT_CT_INSTANCE:
   case LAT_CT_COMPONENT: {
-    lat_cextern_t *d = lat_arena_array(a, t->n ? t->n : 1, sizeof *d);
+    lat_cextern_t *d = lat_arena_array(s->a, t->n ? t->n : 1, sizeof *d);
     if (!d) return NULL;
     for (uint32_t i = 0; i < t->n; i++) {
       d[i] = t->u.decls[i];
-      if (d[i].type && !(d[i].type = lat__ctype_subst(a, d[i].type, m)))
-        return NULL;
+      if (d[i].type && !(d[i].type = sub(s, d[i].type))) return NULL;
     }
     n->u.decls = d;
     break;
@@ -738,7 +800,18 @@ const lat_ctype_t *lat__ctype_subst(lat_arena_t *a, const lat_ctype_t *t,
     const lat_ctype_t *c = child(n, i);
     if (c && c->has_resource) n->has_resource = true;
   }
-  return n;
+  memo_put(s, t, n);
+  return s->oom ? NULL : n;
+}
+
+const lat_ctype_t *lat__ctype_subst(lat_arena_t *a, const lat_ctype_t *t,
+                                    const lat__rmap_t *m) {
+  if (!t || !m || m->n == 0 || !t->has_resource) return t;
+  subst_t s = {.a = a, .rm = m};
+  const lat_ctype_t *r = sub(&s, t);
+  lat_free(s.key);
+  lat_free(s.val);
+  return r;
 }
 
 /* Maps every `(sub resource)` export of t, and of instances it exports,

@@ -150,6 +150,11 @@ typedef struct {
   const char *name;
   uint8_t kind;                      /* LAT_EXTERN_* (or 4 = tag) */
   const lat_wasm_functype_t *func;   /* kind FUNC */
+  union {                            /* kinds TABLE, MEMORY, GLOBAL */
+    lat_wasm_tabletype_t table;
+    lat_wasm_memtype_t memory;
+    lat_wasm_globaltype_t global;
+  } type;
 } lat_ccore_extern_t;
 
 struct lat_ctype {

@@ -10,8 +10,10 @@
  * scopes keep theirs for the instantiator; type scopes free them at once).
  *
  * Core modules are validated by the core engine (lat_wasm_module_new), which
- * also gives their import/export types for checking core instantiation,
- * core export aliases and the signatures of canon lift/lower.  With
+ * also gives their import/export types for checking core instantiation
+ * (function signatures, and table/memory/global types by core subtyping:
+ * an export's limits must lie within the import's), core export aliases
+ * and the signatures of canon lift/lower.  With
  * skip_core_validation the modules stay byte ranges, their types are
  * unknown, and only the checks that need no core types run.
  *
@@ -345,8 +347,10 @@ static bool functype_eq(const lat_wasm_functype_t *a,
          (!a->nresults || !memcmp(a->results, b->results, a->nresults));
 }
 
-/* limits of a table or memory: flags 0x00..0x07 (max, shared, 64-bit) */
-static lat_status read_limits(dec_t *d, lat_reader_t *r, bool memory) {
+/* limits of a table or memory: flags 0x00..0x07 (max, shared, 64-bit),
+ * into x->type.table or x->type.memory */
+static lat_status read_limits(dec_t *d, lat_reader_t *r, bool memory,
+                              lat_ccore_extern_t *x) {
   size_t o = off(r);
   uint8_t fl;
   lat_status st = lat_read_u8(r, &fl, d->err);
@@ -361,6 +365,15 @@ static lat_status read_limits(dec_t *d, lat_reader_t *r, bool memory) {
                    (unsigned long long)cap);
   if ((fl & 1) && mx < mn)
     return INVALID(d, o, "size minimum must not be greater than maximum");
+  if (memory) {
+    x->type.memory = (lat_wasm_memtype_t){.min = mn, .max = mx, .has_max = fl & 1,
+                                          .shared = (fl & 2) != 0,
+                                          .is64 = (fl & 4) != 0};
+  } else {
+    x->type.table.min = mn;
+    x->type.table.max = mx;
+    x->type.table.has_max = fl & 1;
+  }
   return LAT_OK;
 }
 
@@ -383,14 +396,15 @@ static lat_status read_core_externtype(dec_t *d, scope_t *ms, lat_reader_t *r,
     return LAT_OK;
   }
   case 0x01:
-    if ((st = read_core_valtype(d, r, &b))) return st;
-    return read_limits(d, r, false);
+    if ((st = read_core_valtype(d, r, &x->type.table.elem))) return st;
+    return read_limits(d, r, false, x);
   case 0x02:
-    return read_limits(d, r, true);
+    return read_limits(d, r, true, x);
   case 0x03:
-    if ((st = read_core_valtype(d, r, &b))) return st;
+    if ((st = read_core_valtype(d, r, &x->type.global.type))) return st;
     if ((st = lat_read_u8(r, &b, d->err))) return st;
     if (b > 1) return malformed(d, o, "malformed mutability");
+    x->type.global.mut = b;
     return LAT_OK;
   case 0x04: {
     uint32_t i;
@@ -1234,6 +1248,7 @@ static lat_status read_alias(dec_t *d, scope_t *s, lat_reader_t *r, bool in_type
         return INVALID(d, o, "export `%s` for core instance %u is not a %s",
                        name, i, lat_csort_name(sort));
       e.cfunc = x->func;
+      e.cext = x->cext;
     }
     def.kind = LAT__DEF_ALIAS_CORE_EXPORT;
     def.a = i;
@@ -1306,6 +1321,9 @@ static lat_status module_type_of(dec_t *d, lat_wasm_module_t *m, size_t mo,
     }
     x[i].kind = im.kind;
     if (im.kind == LAT_EXTERN_FUNC) x[i].func = im.type.func;
+    else if (im.kind == LAT_EXTERN_TABLE) x[i].type.table = im.type.table;
+    else if (im.kind == LAT_EXTERN_MEMORY) x[i].type.memory = im.type.memory;
+    else if (im.kind == LAT_EXTERN_GLOBAL) x[i].type.global = im.type.global;
     lat_buf_t key;
     lat_buf_init(&key);
     bool dup = false;
@@ -1324,7 +1342,10 @@ static lat_status module_type_of(dec_t *d, lat_wasm_module_t *m, size_t mo,
     lat_ccore_extern_t *y = &x[ni + i];
     if (!(y->name = cstr(d, ex.name, ex.name_len))) return nomem(d);
     y->kind = ex.kind;
-    if (ex.kind == LAT_EXTERN_FUNC) y->func = lat_wasm_module_func_type(m, ex.index);
+    if (ex.kind == LAT_EXTERN_FUNC) y->func = ex.type.func;
+    else if (ex.kind == LAT_EXTERN_TABLE) y->type.table = ex.type.table;
+    else if (ex.kind == LAT_EXTERN_MEMORY) y->type.memory = ex.type.memory;
+    else if (ex.kind == LAT_EXTERN_GLOBAL) y->type.global = ex.type.global;
   }
   t->n = ni + ne;
   t->nimports = ni;
@@ -1429,6 +1450,11 @@ static lat_status read_core_instance(dec_t *d, scope_t *s, lat_reader_t *r) {
             !functype_eq(x->func, im->func))
           return INVALID(d, o, "type mismatch in import `%s::%s`", im->module,
                          im->name);
+        char why[128];
+        if (im->kind != LAT_EXTERN_FUNC && x->cext &&
+            !lat__ccore_extern_sub(x->cext, im, why, sizeof why))
+          return INVALID(d, o, "type mismatch in import `%s::%s`: %s", im->module,
+                         im->name, why);
       }
       lat__core_inst_t *ci = lat_arena_alloc(d->arena, sizeof *ci);
       uint32_t ne = mt->n - mt->nimports;
@@ -1439,6 +1465,7 @@ static lat_status read_core_instance(dec_t *d, scope_t *s, lat_reader_t *r) {
         ex[i].name = y->name;
         ex[i].kind = y->kind;
         ex[i].func = y->func;
+        ex[i].cext = y;
         ex[i].index = i;
       }
       ci->exports = ex;
@@ -1471,6 +1498,7 @@ static lat_status read_core_instance(dec_t *d, scope_t *s, lat_reader_t *r) {
           return INVALID(d, xo, "export name `%s` already defined", ex[i].name);
       ex[i].kind = (uint8_t)k;
       ex[i].func = xe->cfunc;
+      ex[i].cext = xe->cext;
       ex[i].index = idx;
       args[i] = (lat__arg_t){ex[i].name, (uint8_t)sort, idx};
     }

@@ -50,6 +50,11 @@ lat_status lat__ctype_subtype(const lat_ctype_t *actual,
 lat_status lat__cextern_subtype(const lat_cextern_t *actual,
                                 const lat_cextern_t *expected, lat__rmap_t *m,
                                 lat_error_t *err);
+/* Core extern subtyping (a may be used where e is expected): same kind,
+ * equal function types, equal table element and global types, limits of
+ * a within e's.  On false, why holds the reason. */
+bool lat__ccore_extern_sub(const lat_ccore_extern_t *a,
+                           const lat_ccore_extern_t *e, char *why, size_t cap);
 /* Copies an instance/component type giving each `(sub resource)` export a
  * fresh resource type (what importing or instantiating it does). */
 const lat_ctype_t *lat__ctype_fresh_exports(lat_arena_t *a, const lat_ctype_t *t,
@@ -62,6 +67,8 @@ typedef struct {
   const char *name;
   uint8_t kind;                    /* LAT_EXTERN_* (4 = tag) */
   const lat_wasm_functype_t *func; /* kind FUNC */
+  const lat_ccore_extern_t *cext;  /* kinds TABLE, MEMORY, GLOBAL: the
+                                      declared type; NULL when unknown */
   uint32_t index;                  /* in the core sort's index space */
 } lat__core_export_t;
 
@@ -75,6 +82,8 @@ typedef struct {
   const lat_ctype_t *type;          /* component sorts, core modules */
   const lat_wasm_functype_t *cfunc; /* core funcs, core func types */
   const lat__core_inst_t *cinst;    /* core instances */
+  const lat_ccore_extern_t *cext;   /* core tables, memories, globals: the
+                                       declared type; NULL when unknown */
   uint32_t def;                     /* defining entry in defs, or UINT32_MAX */
 } lat__entry_t;
 

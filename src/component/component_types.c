@@ -20,8 +20,11 @@
  * refer to a resource declared before it.
  *
  * Value types have no subtyping (the Component Model dropped it): two value
- * types match when equal after resource binding.
+ * types match when equal after resource binding.  Core module types follow
+ * core subtyping: imports contravariant, exports covariant, table/memory
+ * limits by range inclusion (lat__ccore_extern_sub).
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "component_int.h"
@@ -531,31 +534,117 @@ static bool functype_eq(const lat_wasm_functype_t *a,
          (!a->nresults || !memcmp(a->results, b->results, a->nresults));
 }
 
+static const char *core_valtype_name(uint8_t t) {
+  switch (t) {
+  case LAT_I32: return "i32";
+  case LAT_I64: return "i64";
+  case LAT_F32: return "f32";
+  case LAT_F64: return "f64";
+  case LAT_V128: return "v128";
+  case LAT_FUNCREF: return "funcref";
+  case LAT_EXTERNREF: return "externref";
+  default: return "?";
+  }
+}
+
+/* Core limits: a's range must lie within e's. */
+static bool limits_sub(uint64_t amin, bool ahas, uint64_t amax, uint64_t emin,
+                       bool ehas, uint64_t emax) {
+  return amin >= emin && (!ehas || (ahas && amax <= emax));
+}
+
+bool lat__ccore_extern_sub(const lat_ccore_extern_t *a,
+                           const lat_ccore_extern_t *e, char *why, size_t cap) {
+  static const char *const kinds[5] = {"func", "table", "memory", "global", "tag"};
+  if (a->kind != e->kind) {
+    snprintf(why, cap, "expected %s, found %s", e->kind < 5 ? kinds[e->kind] : "?",
+             a->kind < 5 ? kinds[a->kind] : "?");
+    return false;
+  }
+  switch (e->kind) {
+  case LAT_EXTERN_FUNC:
+    if (!functype_eq(a->func, e->func)) {
+      snprintf(why, cap, "function types differ");
+      return false;
+    }
+    return true;
+  case LAT_EXTERN_TABLE: {
+    const lat_wasm_tabletype_t *x = &a->type.table, *y = &e->type.table;
+    if (x->elem != y->elem) {
+      snprintf(why, cap, "expected table element type %s, found %s",
+               core_valtype_name(y->elem), core_valtype_name(x->elem));
+      return false;
+    }
+    if (!limits_sub(x->min, x->has_max, x->max, y->min, y->has_max, y->max)) {
+      snprintf(why, cap, "mismatch in table limits");
+      return false;
+    }
+    return true;
+  }
+  case LAT_EXTERN_MEMORY: {
+    const lat_wasm_memtype_t *x = &a->type.memory, *y = &e->type.memory;
+    if (x->shared != y->shared) {
+      snprintf(why, cap, "mismatch in the shared flag for memories");
+      return false;
+    }
+    if (x->is64 != y->is64) {
+      snprintf(why, cap, "mismatch in index type for memories");
+      return false;
+    }
+    if (!limits_sub(x->min, x->has_max, x->max, y->min, y->has_max, y->max)) {
+      snprintf(why, cap, "mismatch in memory limits");
+      return false;
+    }
+    return true;
+  }
+  case LAT_EXTERN_GLOBAL: {
+    const lat_wasm_globaltype_t *x = &a->type.global, *y = &e->type.global;
+    if (x->mut != y->mut) {
+      snprintf(why, cap, "global types differ in mutability");
+      return false;
+    }
+    if (x->type != y->type) {
+      snprintf(why, cap, "expected global type %s, found %s",
+               core_valtype_name(y->type), core_valtype_name(x->type));
+      return false;
+    }
+    return true;
+  }
+  default:
+    return true; /* tags: the engine has no exception handling yet */
+  }
+}
+
 static lat_status extern_subtype(const lat_cextern_t *a, const lat_cextern_t *e,
                                  lat__rmap_t *m, lat_error_t *err);
 
 static lat_status module_subtype(const lat_ctype_t *a, const lat_ctype_t *e,
                                  lat_error_t *err) {
-  /* every import of a must be among e's; every export of e among a's */
+  /* every import of a must be among e's, with a type e's importers can
+   * satisfy (imports are contravariant: e's import type must be a subtype
+   * of a's); every export of e must be among a's, with a subtype of it */
+  char why[128];
   for (uint32_t i = 0; i < a->nimports; i++) {
     const lat_ccore_extern_t *x = &a->u.core[i];
-    bool found = false;
-    for (uint32_t j = 0; j < e->nimports && !found; j++) {
-      const lat_ccore_extern_t *y = &e->u.core[j];
-      found = str_eq(x->module, y->module) && str_eq(x->name, y->name) &&
-              x->kind == y->kind && functype_eq(x->func, y->func);
-    }
-    if (!found) return mismatch(err, "module has an extra import", x->name);
+    const lat_ccore_extern_t *y = NULL;
+    for (uint32_t j = 0; j < e->nimports && !y; j++)
+      if (str_eq(x->module, e->u.core[j].module) && str_eq(x->name, e->u.core[j].name))
+        y = &e->u.core[j];
+    if (!y) return mismatch(err, "module has an extra import", x->name);
+    if (!lat__ccore_extern_sub(y, x, why, sizeof why))
+      return lat_error_set(err, LAT_EUNLINKABLE, SIZE_MAX,
+                           "type mismatch in import `%s::%s`: %s", x->module,
+                           x->name, why);
   }
   for (uint32_t j = e->nimports; j < e->n; j++) {
     const lat_ccore_extern_t *y = &e->u.core[j];
-    bool found = false;
-    for (uint32_t i = a->nimports; i < a->n && !found; i++) {
-      const lat_ccore_extern_t *x = &a->u.core[i];
-      found = str_eq(x->name, y->name) && x->kind == y->kind &&
-              functype_eq(x->func, y->func);
-    }
-    if (!found) return mismatch(err, "module lacks export", y->name);
+    const lat_ccore_extern_t *x = NULL;
+    for (uint32_t i = a->nimports; i < a->n && !x; i++)
+      if (str_eq(a->u.core[i].name, y->name)) x = &a->u.core[i];
+    if (!x) return mismatch(err, "module lacks export", y->name);
+    if (!lat__ccore_extern_sub(x, y, why, sizeof why))
+      return lat_error_set(err, LAT_EUNLINKABLE, SIZE_MAX,
+                           "type mismatch in export `%s`: %s", y->name, why);
   }
   return LAT_OK;
 }

@@ -14,7 +14,9 @@
  * instantiating a component type, gives its `(sub resource)` exports fresh
  * identities (lat__ctype_fresh_exports) and substitutes them through the
  * other types (lat__ctype_subst, which rewrites each node once: shared
- * subtrees stay shared and the work stays linear).  Subtyping (lat__ctype_subtype) binds each
+ * subtrees stay shared and the work stays linear; instantiation also
+ * renames name identities, lat_ctype_t.nid, through a lat__nmap_t).
+ * Subtyping (lat__ctype_subtype) binds each
  * expected `(sub resource)` to the provided resource as it walks the
  * expected exports in order, which is valid because a handle type can only
  * refer to a resource declared before it.
@@ -25,6 +27,7 @@
  * limits by range inclusion (lat__ccore_extern_sub).
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "component_int.h"
@@ -176,6 +179,7 @@ lat_status lat__ctype_finish(lat_ctype_t *t, size_t offset, lat_error_t *err) {
   uint64_t tsize = 1;
   bool borrow = t->kind == LAT_CT_BORROW;
   bool res = t->kind == LAT_CT_RESOURCE;
+  bool nom = lat__ctype_is_nominal(t);
   uint32_t nc = nchildren(t);
   for (uint32_t i = 0; i < nc; i++) {
     const lat_ctype_t *c = child(t, i);
@@ -186,6 +190,7 @@ lat_status lat__ctype_finish(lat_ctype_t *t, size_t offset, lat_error_t *err) {
         t->kind != LAT_CT_COMPONENT)
       borrow = borrow || c->has_borrow;
     res = res || c->has_resource;
+    nom = nom || c->has_nominal;
   }
   if (depth > LAT_CTYPE_MAX_DEPTH)
     return lat_error_set(err, LAT_EINVALID, offset,
@@ -198,6 +203,7 @@ lat_status lat__ctype_finish(lat_ctype_t *t, size_t offset, lat_error_t *err) {
   t->tsize = (uint32_t)tsize;
   t->has_borrow = borrow;
   t->has_resource = res;
+  t->has_nominal = nom;
 
   uint64_t size = 0, align = 1, nflat = 0;
   switch (t->kind) {
@@ -765,7 +771,8 @@ lat_status lat_ctype_check_subtype(const lat_ctype_t *actual,
  * once to build), and a chain of N such nodes took 2^N steps. */
 typedef struct {
   lat_arena_t *a;
-  const lat__rmap_t *rm;
+  const lat__rmap_t *rm; /* NULL or empty: no resources to replace */
+  const lat__nmap_t *nm; /* NULL or empty: no names to replace; sorted */
   const lat_ctype_t **key, **val; /* open addressing on key */
   uint32_t n, cap;
   bool oom;
@@ -815,15 +822,43 @@ static void memo_put(subst_t *s, const lat_ctype_t *t, const lat_ctype_t *v) {
   s->n++;
 }
 
+static const lat__npair_t *nmap_find(const lat__nmap_t *m, uint32_t nid) {
+  uint32_t lo = 0, hi = m->n;
+  while (lo < hi) {
+    uint32_t mid = lo + (hi - lo) / 2;
+    if (m->v[mid].nid < nid) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo < m->n && m->v[lo].nid == nid ? &m->v[lo] : NULL;
+}
+
 /* t rewritten, or NULL on out of memory. */
 static const lat_ctype_t *sub(subst_t *s, const lat_ctype_t *t) {
-  if (!t || !t->has_resource) return t;
+  if (!t) return t;
+  bool res = s->rm && s->rm->n && t->has_resource;
+  bool nom = s->nm && s->nm->n && t->nid && (t->has_nominal || t->has_resource);
+  if (!res && !(s->nm && s->nm->n && (t->has_nominal || t->has_resource)))
+    return t;
   if (t->kind == LAT_CT_RESOURCE) {
-    const lat_ctype_t *to = lat__rmap_get(s->rm, t);
+    const lat_ctype_t *to = res ? lat__rmap_get(s->rm, t) : NULL;
     return to ? to : t;
   }
+  const lat__npair_t *np = nom ? nmap_find(s->nm, t->nid) : NULL;
+  if (np && lat__ctype_is_nominal(t) && np->to && np->to->kind == t->kind)
+    return np->to; /* an imported type: the argument supplied for it */
   const lat_ctype_t *done_t = memo_get(s, t);
   if (done_t) return done_t;
+  if (np && (t->kind == LAT_CT_OWN || t->kind == LAT_CT_BORROW) && np->to &&
+      np->to->kind == LAT_CT_RESOURCE) {
+    /* a handle written with an imported resource: the argument's */
+    lat_ctype_t *h = lat__ctype_new(s->a, t->kind);
+    if (!h) return NULL;
+    *h = *t;
+    h->u.elem = np->to;
+    h->nid = np->to_nid;
+    memo_put(s, t, h);
+    return s->oom ? NULL : h;
+  }
   uint32_t nc = nchildren(t);
   /* find whether anything changes first, to share unchanged subtrees (the
    * children's results are memoized, so building below does not redo them) */
@@ -833,6 +868,10 @@ static const lat_ctype_t *sub(subst_t *s, const lat_ctype_t *t) {
     if (c && !r) return NULL;
     changed = r != c;
   }
+  bool renames = s->nm && s->nm->n &&
+                 (t->kind == LAT_CT_INSTANCE || t->kind == LAT_CT_COMPONENT);
+  for (uint32_t i = 0; renames && i < t->n && !changed; i++)
+    changed = t->u.decls[i].nid && nmap_find(s->nm, t->u.decls[i].nid);
   if (!changed) {
     memo_put(s, t, t);
     return s->oom ? NULL : t;
@@ -876,6 +915,8 @@ static const lat_ctype_t *sub(subst_t *s, const lat_ctype_t *t) {
     for (uint32_t i = 0; i < t->n; i++) {
       d[i] = t->u.decls[i];
       if (d[i].type && !(d[i].type = sub(s, d[i].type))) return NULL;
+      const lat__npair_t *dp = renames && d[i].nid ? nmap_find(s->nm, d[i].nid) : NULL;
+      if (dp) d[i].nid = dp->to_nid;
     }
     n->u.decls = d;
     break;
@@ -893,14 +934,52 @@ static const lat_ctype_t *sub(subst_t *s, const lat_ctype_t *t) {
   return s->oom ? NULL : n;
 }
 
-const lat_ctype_t *lat__ctype_subst(lat_arena_t *a, const lat_ctype_t *t,
-                                    const lat__rmap_t *m) {
-  if (!t || !m || m->n == 0 || !t->has_resource) return t;
-  subst_t s = {.a = a, .rm = m};
+static int npair_cmp(const void *a, const void *b) {
+  uint32_t x = ((const lat__npair_t *)a)->nid, y = ((const lat__npair_t *)b)->nid;
+  return x < y ? -1 : x > y;
+}
+
+void lat__nmap_fini(lat__nmap_t *m) {
+  if (!m) return;
+  lat_free(m->v);
+  memset(m, 0, sizeof *m);
+}
+
+lat_status lat__nmap_add(lat__nmap_t *m, uint32_t nid, const lat_ctype_t *to,
+                         uint32_t to_nid) {
+  if (m->n == m->cap) {
+    uint32_t cap = m->cap ? m->cap * 2 : 8;
+    size_t bytes;
+    if (cap < m->cap || !lat_mul_size(cap, sizeof *m->v, &bytes)) return LAT_ENOMEM;
+    lat__npair_t *v = lat_realloc(m->v, bytes);
+    if (!v) return LAT_ENOMEM;
+    m->v = v;
+    m->cap = cap;
+  }
+  m->v[m->n++] = (lat__npair_t){nid, to, to_nid};
+  m->sorted = false;
+  return LAT_OK;
+}
+
+const lat_ctype_t *lat__ctype_subst_names(lat_arena_t *a, const lat_ctype_t *t,
+                                          const lat__rmap_t *m, lat__nmap_t *nm) {
+  bool res = m && m->n && t && t->has_resource;
+  bool nom = nm && nm->n && t && (t->has_nominal || t->has_resource);
+  if (!res && !nom) return t;
+  if (nom && !nm->sorted) {
+    qsort(nm->v, nm->n, sizeof *nm->v, npair_cmp);
+    nm->sorted = true;
+  }
+  subst_t s = {.a = a, .rm = m, .nm = nom ? nm : NULL};
   const lat_ctype_t *r = sub(&s, t);
   lat_free(s.key);
   lat_free(s.val);
   return r;
+}
+
+const lat_ctype_t *lat__ctype_subst(lat_arena_t *a, const lat_ctype_t *t,
+                                    const lat__rmap_t *m) {
+  return lat__ctype_subst_names(a, t, m, NULL);
 }
 
 /* Maps every `(sub resource)` export of t, and of instances it exports,
@@ -927,13 +1006,19 @@ static bool fresh_walk(lat_arena_t *a, const lat_ctype_t *t, lat__rmap_t *m,
   return true;
 }
 
-const lat_ctype_t *lat__ctype_fresh_exports(lat_arena_t *a, const lat_ctype_t *t,
-                                            lat__rmap_t *m) {
+const lat_ctype_t *lat__ctype_fresh_exports_names(lat_arena_t *a,
+                                                  const lat_ctype_t *t,
+                                                  lat__rmap_t *m, lat__nmap_t *nm) {
   if (!t || (t->kind != LAT_CT_INSTANCE && t->kind != LAT_CT_COMPONENT))
     return t;
   if (!fresh_walk(a, t, m, t->kind == LAT_CT_COMPONENT ? t->nimports : 0))
     return NULL;
-  return lat__ctype_subst(a, t, m);
+  return lat__ctype_subst_names(a, t, m, nm);
+}
+
+const lat_ctype_t *lat__ctype_fresh_exports(lat_arena_t *a, const lat_ctype_t *t,
+                                            lat__rmap_t *m) {
+  return lat__ctype_fresh_exports_names(a, t, m, NULL);
 }
 
 /* ---- printing ------------------------------------------------------------------------- */

@@ -9,7 +9,8 @@
  *     (the decoded component's, or one the caller provides through
  *     lat_ctype_builder_t).  Every value-type node caches its canonical-ABI
  *     size, alignment and flat count.  Resource types compare by identity
- *     (pointer), everything else structurally.
+ *     (pointer), everything else structurally; a separate name identity
+ *     (nid) serves only the decoder's external-visibility rule.
  *
  *  2. The decoded component (lat_component_t): a component binary (layer 1)
  *     decoded and validated in full: every section, the 13 index spaces,
@@ -142,6 +143,8 @@ typedef struct {
                                that type; TYPE: the bound type (a fresh
                                RESOURCE for `(sub resource)`) */
   bool sub_resource;        /* TYPE with a `(sub resource)` bound */
+  uint32_t nid;             /* TYPE: the name identity the declaration gives
+                               its type (see lat_ctype_t.nid); 0 if none */
 } lat_cextern_t;
 
 /* Core module type entries (for LAT_CT_MODULE). */
@@ -150,6 +153,11 @@ typedef struct {
   const char *name;
   uint8_t kind;                      /* LAT_EXTERN_* (or 4 = tag) */
   const lat_wasm_functype_t *func;   /* kind FUNC */
+  union {                            /* kinds TABLE, MEMORY, GLOBAL */
+    lat_wasm_tabletype_t table;
+    lat_wasm_memtype_t memory;
+    lat_wasm_globaltype_t global;
+  } type;
 } lat_ccore_extern_t;
 
 struct lat_ctype {
@@ -177,6 +185,16 @@ struct lat_ctype {
   uint32_t nflat;  /* flat count, saturated at LAT_CABI_FLAT_SAT */
   bool has_borrow; /* transitively contains borrow */
   bool has_resource; /* transitively refers to a resource type */
+  bool has_nominal;  /* is or transitively contains a record, variant, enum
+                        or flags type */
+  uint32_t nid;      /* name identity, for the external-visibility rule:
+                        RECORD/VARIANT/ENUM/FLAGS: the definition, import or
+                        export that introduced this node (each import or
+                        export of such a type makes a copy with a new id);
+                        OWN/BORROW: that of the type index the handle was
+                        written with (an import or export of a resource
+                        gives the same resource a new id).  Kept by
+                        substitution; 0 for types built by the builder. */
   uint16_t depth;  /* nesting depth (1 for leaves), capped at LAT_CTYPE_MAX_DEPTH */
   uint32_t tsize;  /* size of the type as a tree (shared nodes counted each
                       time), capped at LAT_CTYPE_MAX_SIZE: bounds every

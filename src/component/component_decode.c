@@ -10,8 +10,10 @@
  * scopes keep theirs for the instantiator; type scopes free them at once).
  *
  * Core modules are validated by the core engine (lat_wasm_module_new), which
- * also gives their import/export types for checking core instantiation,
- * core export aliases and the signatures of canon lift/lower.  With
+ * also gives their import/export types for checking core instantiation
+ * (function signatures, and table/memory/global types by core subtyping:
+ * an export's limits must lie within the import's), core export aliases
+ * and the signatures of canon lift/lower.  With
  * skip_core_validation the modules stay byte ranges, their types are
  * unknown, and only the checks that need no core types run.
  *
@@ -19,6 +21,29 @@
  * nothing from the input is trusted to be NUL-free, UTF-8, or in range
  * until checked; the decoder never asserts on input.  Errors carry the
  * offset of the item that failed.
+ *
+ * External visibility of types (Explainer.md): an import's or export's
+ * type may only use records, variants, enums, flags and resources through
+ * a name an earlier import (or, for exports, import or export) gave them.
+ * Names are tracked as name identities (lat_ctype_t.nid): each definition,
+ * import and export hands out a fresh one; importing or exporting a record
+ * (etc.) copies the node under the new identity, while a resource stays
+ * the same type and only the index (lat__entry_t.nid) and the handles
+ * written with it carry the new identity.  Each component or component
+ * type scope keeps the (identity, type) pairs named so far, one set for
+ * what imports may use and one for exports; instance types are checked
+ * where they are imported or exported.  Instantiating a component renames
+ * the identities of its imports to the arguments' (lat__nmap_t), so a name
+ * given by the instantiator threads through the instance's exports.  A
+ * resource the component defines (or, in a component type, one its
+ * exports introduce) cannot be imported under a name either.  This
+ * replaced a coarser check (every resource reachable from an export must
+ * have been imported or exported before) that missed records and aliases
+ * and wrongly looked inside component types, which are closed.
+ * Rejected: keying names on type pointers alone (substitution copies
+ * nodes, and a resource must keep one identity for the runtime), and a
+ * separate alias node per resource name (every identity comparison of
+ * resources, component_instance.c's included, would have to see through it).
  *
  * Gated features (async, streams/futures, error-context, fixed-length
  * lists, maps, value definitions, start, GC core types) are rejected with
@@ -45,6 +70,29 @@ typedef struct {
   uint32_t n, cap;
 } nameset_t;
 
+/* Types given a name by an import or export, for the external-visibility
+ * rule: (name identity, type) pairs, open addressing on the identity.  The
+ * same identity can appear with several types (one import's instance type
+ * after two fresh instantiations), so a lookup compares the type too. */
+typedef struct {
+  uint32_t nid;
+  const lat_ctype_t *type; /* a RESOURCE, or a record/variant/enum/flags */
+} named_t;
+
+/* A set of type nodes (open addressing on the pointer). */
+typedef struct {
+  const lat_ctype_t **v;
+  uint32_t n, cap;
+} ptrset_t;
+
+typedef struct {
+  named_t *v;
+  uint32_t n, cap;
+  /* value types already found to use only named types: the set only
+   * grows, so they stay so, and shared subtrees are walked once */
+  ptrset_t ok;
+} namedset_t;
+
 typedef struct scope scope_t;
 struct scope {
   scope_t *parent;
@@ -54,8 +102,12 @@ struct scope {
   nameset_t import_names, export_names;
   const lat_ctype_t **local_res; /* resources defined here (resource.new) */
   uint32_t nlocal, caplocal;
-  const lat_ctype_t **visible;   /* resources introduced by imports/exports */
-  uint32_t nvisible, capvisible;
+  ptrset_t imported_res;         /* resources imports introduced */
+  ptrset_t exported_res;         /* component types: resources exports
+                                    introduced (`(sub resource)`) */
+  namedset_t named_imp;          /* named by imports: what imports may use */
+  namedset_t named_exp;          /* named by imports or exports: what
+                                    exports may use */
   uint32_t depth;
 };
 
@@ -65,6 +117,7 @@ typedef struct {
   lat_error_t *err;
   bool skip_core;
   uint32_t max_nesting;
+  uint32_t last_nid;      /* name identities handed out so far */
 } dec_t;
 
 /* ---- small helpers ---------------------------------------------------------------- */
@@ -194,6 +247,120 @@ static lat_status nameset_add(nameset_t *s, const char *name, bool *dup) {
   if (!(s->v[h] = lat_strndup(name, n))) return LAT_ENOMEM;
   s->n++;
   return LAT_OK;
+}
+
+/* ---- name identities ------------------------------------------------------------- */
+
+/* A fresh name identity (lat_ctype_t.nid).  Each takes at least one byte
+ * of input, so the count cannot reach the cap on real input. */
+static lat_status new_nid(dec_t *d, size_t o, uint32_t *out) {
+  if (d->last_nid == UINT32_MAX - 1) return INVALID(d, o, "too many type definitions");
+  *out = ++d->last_nid;
+  return LAT_OK;
+}
+
+/* What an import or export of t introduces: a new name identity, and for
+ * a record/variant/enum/flags a copy of the node carrying it (references
+ * through the new index then differ from references through the old one,
+ * as the external-visibility rule needs); a resource stays the same type. */
+static lat_status give_name(dec_t *d, const lat_ctype_t *t, size_t o,
+                            const lat_ctype_t **out, uint32_t *out_nid) {
+  lat_status st = new_nid(d, o, out_nid);
+  if (st) return st;
+  *out = t;
+  if (lat__ctype_is_nominal(t)) {
+    lat_ctype_t *c = lat__ctype_new(d->arena, t->kind);
+    if (!c) return nomem(d);
+    *c = *t;
+    c->nid = *out_nid;
+    *out = c;
+  }
+  return LAT_OK;
+}
+
+static uint32_t nid_hash(uint32_t nid, uint32_t mask) {
+  return (uint32_t)(((uint64_t)nid * 0x9e3779b97f4a7c15ull) >> 32) & mask;
+}
+
+static void namedset_fini(namedset_t *s) {
+  lat_free(s->v);
+  lat_free(s->ok.v);
+  memset(s, 0, sizeof *s);
+}
+
+static uint32_t ptr_hash(const void *p, uint32_t mask) {
+  uint64_t x = (uint64_t)(uintptr_t)p;
+  x ^= x >> 29;
+  return (uint32_t)((x * 0x9e3779b97f4a7c15ull) >> 32) & mask;
+}
+
+static bool ptrset_has(const ptrset_t *s, const lat_ctype_t *t) {
+  if (!s->cap) return false;
+  for (uint32_t h = ptr_hash(t, s->cap - 1); s->v[h]; h = (h + 1) & (s->cap - 1))
+    if (s->v[h] == t) return true;
+  return false;
+}
+
+static lat_status ptrset_add(ptrset_t *s, const lat_ctype_t *t) {
+  if ((s->n + 1) * 2 > s->cap) {
+    uint32_t nc = s->cap ? s->cap * 2 : 64;
+    const lat_ctype_t **nv = nc > s->cap ? lat_calloc(nc, sizeof *nv) : NULL;
+    if (!nv) return LAT_ENOMEM;
+    for (uint32_t i = 0; i < s->cap; i++) {
+      if (!s->v[i]) continue;
+      uint32_t h = ptr_hash(s->v[i], nc - 1);
+      while (nv[h]) h = (h + 1) & (nc - 1);
+      nv[h] = s->v[i];
+    }
+    lat_free(s->v);
+    s->v = nv;
+    s->cap = nc;
+  }
+  uint32_t h = ptr_hash(t, s->cap - 1);
+  while (s->v[h]) {
+    if (s->v[h] == t) return LAT_OK;
+    h = (h + 1) & (s->cap - 1);
+  }
+  s->v[h] = t;
+  s->n++;
+  return LAT_OK;
+}
+
+static lat_status namedset_add(namedset_t *s, uint32_t nid, const lat_ctype_t *t) {
+  if ((s->n + 1) * 2 > s->cap) {
+    uint32_t nc = s->cap ? s->cap * 2 : 16;
+    if (nc < s->cap) return LAT_ENOMEM;
+    named_t *nv = lat_calloc(nc, sizeof *nv);
+    if (!nv) return LAT_ENOMEM;
+    for (uint32_t i = 0; i < s->cap; i++) {
+      if (!s->v[i].nid) continue;
+      uint32_t h = nid_hash(s->v[i].nid, nc - 1);
+      while (nv[h].nid) h = (h + 1) & (nc - 1);
+      nv[h] = s->v[i];
+    }
+    lat_free(s->v);
+    s->v = nv;
+    s->cap = nc;
+  }
+  uint32_t h = nid_hash(nid, s->cap - 1);
+  for (; s->v[h].nid; h = (h + 1) & (s->cap - 1))
+    if (s->v[h].nid == nid && s->v[h].type == t) return LAT_OK;
+  s->v[h] = (named_t){nid, t};
+  s->n++;
+  return LAT_OK;
+}
+
+/* Whether (nid, t) was named: a resource by identity, a nominal value
+ * type by structure (substitution may have copied it). */
+static bool namedset_has(const namedset_t *s, uint32_t nid, const lat_ctype_t *t) {
+  if (!nid || !s->cap) return false;
+  for (uint32_t h = nid_hash(nid, s->cap - 1); s->v[h].nid; h = (h + 1) & (s->cap - 1)) {
+    const named_t *e = &s->v[h];
+    if (e->nid != nid) continue;
+    if (e->type == t) return true;
+    if (t->kind != LAT_CT_RESOURCE && lat_ctype_equal(e->type, t)) return true;
+  }
+  return false;
 }
 
 /* ---- index spaces ------------------------------------------------------------------ */
@@ -345,8 +512,10 @@ static bool functype_eq(const lat_wasm_functype_t *a,
          (!a->nresults || !memcmp(a->results, b->results, a->nresults));
 }
 
-/* limits of a table or memory: flags 0x00..0x07 (max, shared, 64-bit) */
-static lat_status read_limits(dec_t *d, lat_reader_t *r, bool memory) {
+/* limits of a table or memory: flags 0x00..0x07 (max, shared, 64-bit),
+ * into x->type.table or x->type.memory */
+static lat_status read_limits(dec_t *d, lat_reader_t *r, bool memory,
+                              lat_ccore_extern_t *x) {
   size_t o = off(r);
   uint8_t fl;
   lat_status st = lat_read_u8(r, &fl, d->err);
@@ -361,6 +530,15 @@ static lat_status read_limits(dec_t *d, lat_reader_t *r, bool memory) {
                    (unsigned long long)cap);
   if ((fl & 1) && mx < mn)
     return INVALID(d, o, "size minimum must not be greater than maximum");
+  if (memory) {
+    x->type.memory = (lat_wasm_memtype_t){.min = mn, .max = mx, .has_max = fl & 1,
+                                          .shared = (fl & 2) != 0,
+                                          .is64 = (fl & 4) != 0};
+  } else {
+    x->type.table.min = mn;
+    x->type.table.max = mx;
+    x->type.table.has_max = fl & 1;
+  }
   return LAT_OK;
 }
 
@@ -383,14 +561,15 @@ static lat_status read_core_externtype(dec_t *d, scope_t *ms, lat_reader_t *r,
     return LAT_OK;
   }
   case 0x01:
-    if ((st = read_core_valtype(d, r, &b))) return st;
-    return read_limits(d, r, false);
+    if ((st = read_core_valtype(d, r, &x->type.table.elem))) return st;
+    return read_limits(d, r, false, x);
   case 0x02:
-    return read_limits(d, r, true);
+    return read_limits(d, r, true, x);
   case 0x03:
-    if ((st = read_core_valtype(d, r, &b))) return st;
+    if ((st = read_core_valtype(d, r, &x->type.global.type))) return st;
     if ((st = lat_read_u8(r, &b, d->err))) return st;
     if (b > 1) return malformed(d, o, "malformed mutability");
+    x->type.global.mut = b;
     return LAT_OK;
   case 0x04: {
     uint32_t i;
@@ -700,6 +879,7 @@ static lat_status read_defvaltype(dec_t *d, scope_t *s, lat_reader_t *r,
     if (!(t = lat__ctype_new(d->arena, code == 0x69 ? LAT_CT_OWN : LAT_CT_BORROW)))
       return nomem(d);
     t->u.elem = e->type;
+    t->nid = e->nid; /* the name this index gives the resource */
     break;
   }
   case 0x67:
@@ -714,6 +894,7 @@ static lat_status read_defvaltype(dec_t *d, scope_t *s, lat_reader_t *r,
   default:
     return malformed(d, o, "invalid leading byte in type definition");
   }
+  if (lat__ctype_is_nominal(t) && (st = new_nid(d, o, &t->nid))) return st;
   if ((st = finish(d, t, o))) return st;
   *out = t;
   return LAT_OK;
@@ -763,7 +944,10 @@ static void scope_fini(scope_t *s) {
   nameset_fini(&s->import_names);
   nameset_fini(&s->export_names);
   lat_free(s->local_res);
-  lat_free(s->visible);
+  lat_free(s->imported_res.v);
+  lat_free(s->exported_res.v);
+  namedset_fini(&s->named_imp);
+  namedset_fini(&s->named_exp);
 }
 
 static void tmp_component_fini(lat_component_t *c) {
@@ -886,14 +1070,16 @@ static lat_status read_type(dec_t *d, scope_t *s, lat_reader_t *r) {
         return INVALID(d, fo, "wrong signature for a destructor");
       t->dtor = f;
     }
-    if ((st = finish(d, t, o))) return st;
+    if ((st = finish(d, t, o)) || (st = new_nid(d, o, &t->nid))) return st;
     if ((st = PUSH(d, s->local_res, s->nlocal, s->caplocal, (const lat_ctype_t *)t)))
       return st;
     e.type = t;
+    e.nid = t->nid;
     break;
   }
   default:
     st = read_defvaltype(d, s, r, b, o, &e.type);
+    if (!st && lat__ctype_is_nominal(e.type)) e.nid = e.type->nid;
   }
   if (st) return st;
   lat__def_t def = {.kind = LAT__DEF_TYPE};
@@ -996,18 +1182,18 @@ static lat_status read_externtype(dec_t *d, scope_t *s, lat_reader_t *r,
     uint8_t b;
     x->sort = LAT_CSORT_TYPE;
     if ((st = lat_read_u8(r, &b, d->err))) return st;
-    if (b == 0x00) {
+    if (b == 0x00) { /* (eq i): the same type under a new name */
       const lat__entry_t *e;
       if ((st = lat_read_u32(r, &i, d->err))) return st;
       if ((st = get_entry(d, s, LAT_CSORT_TYPE, i, o, &e))) return st;
-      x->type = e->type;
-      return LAT_OK;
+      return give_name(d, e->type, o, &x->type, &x->nid);
     }
     if (b != 0x01) return malformed(d, o, "invalid type bound");
     lat_ctype_t *t = lat__ctype_new(d->arena, LAT_CT_RESOURCE);
     if (!t) return nomem(d);
-    if ((st = finish(d, t, o))) return st;
+    if ((st = finish(d, t, o)) || (st = new_nid(d, o, &t->nid))) return st;
     x->type = t;
+    x->nid = t->nid;
     x->sub_resource = true;
     return LAT_OK;
   }
@@ -1039,6 +1225,19 @@ static const lat_cextern_t *find_named(const lat_cextern_t *v, uint32_t n,
   return NULL;
 }
 
+/* The resource declaration among v whose name a handle was written with
+ * (same resource, same name identity), or NULL. */
+static const lat_cextern_t *handle_decl(const lat_cextern_t *v, uint32_t n,
+                                        const lat_ctype_t *h) {
+  for (uint32_t i = 0; i < n; i++)
+    if (v[i].sort == LAT_CSORT_TYPE && v[i].type == h->u.elem && v[i].nid == h->nid)
+      return &v[i];
+  return NULL;
+}
+
+/* [constructor]r, [method]r.f and [static]r.f: a func whose constructor
+ * result or `self` handle is written with the resource this scope imported
+ * (for imports) or exported (for exports) as `r`. */
 static lat_status check_annotated(dec_t *d, const lat_cextern_t *list, uint32_t n,
                                   const lat_cextern_t *x, size_t o) {
   const lat_cname_t *nm = &x->name;
@@ -1051,65 +1250,154 @@ static lat_status check_annotated(dec_t *d, const lat_cextern_t *list, uint32_t 
       rd->type->kind != LAT_CT_RESOURCE)
     return INVALID(d, o, "`%s` is not a resource type in `%s`", nm->resource,
                    nm->full);
-  const lat_ctype_t *R = rd->type, *ft = x->type;
+  const lat_ctype_t *ft = x->type, *h = NULL;
   if (nm->kind == LAT_CNAME_CONSTRUCTOR) {
-    const lat_ctype_t *res = ft->result;
-    if (res && res->kind == LAT_CT_RESULT) res = res->u.result.ok;
-    if (!res || res->kind != LAT_CT_OWN || res->u.elem != R)
+    h = ft->result;
+    if (h && h->kind == LAT_CT_RESULT) h = h->u.result.ok;
+    if (!h || h->kind != LAT_CT_OWN)
       return INVALID(d, o, "function does not match expected resource "
                            "constructor type for `%s`", nm->full);
   } else if (nm->kind == LAT_CNAME_METHOD) {
     if (ft->n == 0 || strcmp(ft->u.fields[0].name, "self") ||
-        ft->u.fields[0].type->kind != LAT_CT_BORROW ||
-        ft->u.fields[0].type->u.elem != R)
+        ft->u.fields[0].type->kind != LAT_CT_BORROW)
       return INVALID(d, o, "method `%s` must take `self: borrow<%s>` first",
                      nm->full, nm->resource);
+    h = ft->u.fields[0].type;
+  }
+  if (h) {
+    const lat_cextern_t *hd = handle_decl(list, n, h);
+    if (!hd)
+      return INVALID(d, o, "`%s`: the resource used in the function does not "
+                           "have a name in this context", nm->full);
+    if (hd != rd)
+      return INVALID(d, o, "`%s`: function does not match expected resource "
+                           "name `%s`", nm->full, hd->name.full);
   }
   return LAT_OK;
 }
 
-/* Resources reachable from t, appended to *v. */
-static lat_status collect_res(const lat_ctype_t *t, const lat_ctype_t ***v,
-                              uint32_t *n, uint32_t *cap) {
-  if (!t || !t->has_resource) return LAT_OK;
-  if (t->kind == LAT_CT_RESOURCE) {
-    for (uint32_t i = 0; i < *n; i++)
-      if ((*v)[i] == t) return LAT_OK;
-    if (grow((void **)v, cap, *n, sizeof **v)) return LAT_ENOMEM;
-    (*v)[(*n)++] = t;
-    return LAT_OK;
-  }
-  lat_status st = LAT_OK;
+/* External visibility (Explainer.md, "External Visibility of Types"): the
+ * type of an import or export may only use a record, variant, enum, flags
+ * or resource through a name an earlier import (for imports) or import or
+ * export (for exports) of this component gave it.  Tuples, lists, options,
+ * results and handles need no name themselves; their parts do.  Checked
+ * one layer deep: a named type's own parts were checked when it was named.
+ * Instance types defer the check to where they are imported or exported;
+ * component types are checked as they are declared. */
+
+static const lat_ctype_t *unnamed_parts(namedset_t *set, const lat_ctype_t *t);
+
+/* The first part of value type t that has no name in set, or NULL. */
+static const lat_ctype_t *unnamed_val(namedset_t *set, const lat_ctype_t *t) {
+  if (!t || !(t->has_nominal || t->has_resource) || ptrset_has(&set->ok, t)) return NULL;
+  const lat_ctype_t *bad;
+  if (lat__ctype_is_nominal(t))
+    bad = namedset_has(set, t->nid, t) ? NULL : t;
+  else if (t->kind == LAT_CT_OWN || t->kind == LAT_CT_BORROW)
+    bad = namedset_has(set, t->nid, t->u.elem) ? NULL : t;
+  else
+    bad = unnamed_parts(set, t);
+  if (!bad) (void)ptrset_add(&set->ok, t); /* a cache: failing only forgets */
+  return bad;
+}
+
+/* The same for the parts of t, for an import or export of t itself. */
+static const lat_ctype_t *unnamed_parts(namedset_t *set, const lat_ctype_t *t) {
+  const lat_ctype_t *bad = NULL;
+  if (!t) return NULL;
   switch (t->kind) {
-  case LAT_CT_LIST: case LAT_CT_OPTION: case LAT_CT_OWN: case LAT_CT_BORROW:
-    return collect_res(t->u.elem, v, n, cap);
+  case LAT_CT_LIST:
+  case LAT_CT_OPTION:
+    return unnamed_val(set, t->u.elem);
   case LAT_CT_RESULT:
-    if (!(st = collect_res(t->u.result.ok, v, n, cap)))
-      st = collect_res(t->u.result.err, v, n, cap);
-    return st;
-  case LAT_CT_RECORD: case LAT_CT_TUPLE: case LAT_CT_VARIANT: case LAT_CT_FUNC:
-    for (uint32_t i = 0; i < t->n && !st; i++)
-      st = collect_res(t->u.fields[i].type, v, n, cap);
-    if (!st && t->kind == LAT_CT_FUNC) st = collect_res(t->result, v, n, cap);
-    return st;
-  case LAT_CT_INSTANCE: case LAT_CT_COMPONENT:
-    for (uint32_t i = 0; i < t->n && !st; i++)
-      st = collect_res(t->u.decls[i].type, v, n, cap);
-    return st;
-  default:
-    return LAT_OK;
+    if (!(bad = unnamed_val(set, t->u.result.ok))) bad = unnamed_val(set, t->u.result.err);
+    return bad;
+  case LAT_CT_OWN:
+  case LAT_CT_BORROW:
+    return unnamed_val(set, t);
+  case LAT_CT_RECORD:
+  case LAT_CT_TUPLE:
+  case LAT_CT_VARIANT:
+  case LAT_CT_FUNC:
+    for (uint32_t i = 0; i < t->n && !bad; i++)
+      bad = unnamed_val(set, t->u.fields[i].type);
+    if (!bad && t->kind == LAT_CT_FUNC) bad = unnamed_val(set, t->result);
+    return bad;
+  case LAT_CT_INSTANCE:
+    for (uint32_t i = 0; i < t->n && !bad; i++) {
+      const lat_cextern_t *x = &t->u.decls[i];
+      if (x->sort == LAT_CSORT_FUNC || x->sort == LAT_CSORT_TYPE ||
+          x->sort == LAT_CSORT_INSTANCE)
+        bad = unnamed_parts(set, x->type);
+    }
+    return bad;
+  default: /* enum, flags, primitives, resources, component and module types */
+    return NULL;
   }
 }
 
-/* Resources an instance type introduces itself (its type exports). */
-static bool introduced_by(const lat_ctype_t *t, const lat_ctype_t *res) {
-  if (!t || t->kind != LAT_CT_INSTANCE) return false;
-  for (uint32_t i = 0; i < t->n; i++) {
-    const lat_cextern_t *x = &t->u.decls[i];
-    if (x->sort == LAT_CSORT_TYPE && x->type == res) return true;
-    if (x->sort == LAT_CSORT_INSTANCE && introduced_by(x->type, res)) return true;
+/* Checks import or export x (or, below an instance import or export, one
+ * of that instance's exports, `in` naming the top-level item) and records
+ * the names it gives. */
+static lat_status check_named(dec_t *d, scope_t *s, const lat_cextern_t *x,
+                              bool import, const char *in, size_t o) {
+  namedset_t *set = import ? &s->named_imp : &s->named_exp;
+  const lat_ctype_t *bad = NULL, *t = x->type;
+  switch (x->sort) {
+  case LAT_CSORT_INSTANCE:
+    for (uint32_t i = 0; t && t->kind == LAT_CT_INSTANCE && i < t->n; i++) {
+      lat_status st = check_named(d, s, &t->u.decls[i], import,
+                                  in ? in : x->name.full, o);
+      if (st) return st;
+    }
+    return LAT_OK;
+  case LAT_CSORT_FUNC:
+    bad = unnamed_parts(set, t);
+    break;
+  case LAT_CSORT_TYPE: {
+    bool res = t && t->kind == LAT_CT_RESOURCE;
+    /* a resource this component (type) defines cannot also come from an
+     * import (in a component every other resource was imported) */
+    if (import && res && !x->sub_resource &&
+        (s->kind == SC_COMPONENT ? !ptrset_has(&s->imported_res, t)
+                                 : ptrset_has(&s->exported_res, t)))
+      return INVALID(d, o, "type `%s`%s%s%s is not valid to be used as an import: "
+                           "it is a resource %s", x->name.full, in ? " (in `" : "",
+                     in ? in : "", in ? "`)" : "",
+                     s->kind == SC_COMPONENT ? "defined in this component"
+                                             : "an export of this component type "
+                                               "introduces");
+    if (!(bad = unnamed_parts(set, t)) && t) {
+      uint32_t nid = lat__ctype_is_nominal(t) ? t->nid : res ? x->nid : 0;
+      if (nid && (namedset_add(&s->named_exp, nid, t) ||
+                  (import && namedset_add(&s->named_imp, nid, t))))
+        return nomem(d);
+      if (res && import && ptrset_add(&s->imported_res, t)) return nomem(d);
+      if (res && !import && x->sub_resource && s->kind == SC_COMPONENT_TYPE &&
+          ptrset_add(&s->exported_res, t))
+        return nomem(d);
+    }
+    break;
   }
-  return false;
+  default:
+    return LAT_OK;
+  }
+  if (!bad) return LAT_OK;
+  lat_buf_t b;
+  lat_buf_init(&b);
+  const lat_ctype_t *shown = bad->kind == LAT_CT_OWN || bad->kind == LAT_CT_BORROW
+                                 ? bad->u.elem : bad;
+  if (lat_ctype_print(shown, &b)) b.len = 0;
+  lat_status st = INVALID(
+      d, o, "%s `%s`%s%s%s is not valid to be used as %s: it uses %s%.120s, which "
+      "has no name from an earlier %s", lat_csort_name(x->sort), x->name.full,
+      in ? " (in `" : "", in ? in : "", in ? "`)" : "", import ? "an import" : "an export",
+      bad->kind == LAT_CT_OWN      ? "a handle to "
+      : bad->kind == LAT_CT_BORROW ? "a borrow of "
+                                   : "",
+      b.len ? (const char *)b.data : "?", import ? "import" : "import or export");
+  lat_buf_fini(&b);
+  return st;
 }
 
 static lat_status scope_add_decl(dec_t *d, scope_t *s, lat_cextern_t *x,
@@ -1139,31 +1427,10 @@ static lat_status scope_add_decl(dec_t *d, scope_t *s, lat_cextern_t *x,
   if ((st = check_annotated(d, import ? c->imports : c->exports,
                             import ? c->nimports : c->nexports, x, o)))
     return st;
-  /* exported types may only use resources introduced by earlier imports
-   * or exports (external visibility) */
-  if (!import) {
-    const lat_ctype_t **rs = NULL;
-    uint32_t nr = 0, cr = 0;
-    if (collect_res(x->type, &rs, &nr, &cr)) return nomem(d);
-    for (uint32_t i = 0; i < nr; i++) {
-      const lat_ctype_t *res = rs[i];
-      bool ok = (x->sort == LAT_CSORT_TYPE && x->type == res) ||
-                introduced_by(x->type, res);
-      for (const scope_t *v = s; v && !ok; v = v->parent)
-        for (uint32_t j = 0; j < v->nvisible && !ok; j++) ok = v->visible[j] == res;
-      if (!ok) {
-        lat_free(rs);
-        return INVALID(d, o, "export `%s` uses a resource type that is not "
-                             "exported or imported before it", x->name.full);
-      }
-    }
-    lat_free(rs);
-  }
-  if (collect_res(x->type, &s->visible, &s->nvisible, &s->capvisible))
-    return nomem(d);
+  if (s->kind != SC_INSTANCE_TYPE && (st = check_named(d, s, x, import, NULL, o)))
+    return st;
   /* the declaration introduces an index in its sort */
-  lat__entry_t e = {.type = x->type, .def = NONE};
-  if (x->sort == LAT_CSORT_CORE_MODULE) e.type = x->type;
+  lat__entry_t e = {.type = x->type, .nid = x->nid, .def = NONE};
   lat__def_t def = {.kind = import ? LAT__DEF_IMPORT : LAT__DEF_EXPORT,
                     .a = import ? c->nimports : c->nexports, .b = num,
                     .name = x->name.full};
@@ -1209,6 +1476,7 @@ static lat_status read_alias(dec_t *d, scope_t *s, lat_reader_t *r, bool in_type
       return INVALID(d, o, "export `%s` for instance %u is not a %s", name, i,
                      lat_csort_name(sort));
     e.type = x->type;
+    e.nid = x->nid;
     def.kind = LAT__DEF_ALIAS_EXPORT;
     def.a = i;
     def.name = name;
@@ -1234,6 +1502,7 @@ static lat_status read_alias(dec_t *d, scope_t *s, lat_reader_t *r, bool in_type
         return INVALID(d, o, "export `%s` for core instance %u is not a %s",
                        name, i, lat_csort_name(sort));
       e.cfunc = x->func;
+      e.cext = x->cext;
     }
     def.kind = LAT__DEF_ALIAS_CORE_EXPORT;
     def.a = i;
@@ -1306,6 +1575,9 @@ static lat_status module_type_of(dec_t *d, lat_wasm_module_t *m, size_t mo,
     }
     x[i].kind = im.kind;
     if (im.kind == LAT_EXTERN_FUNC) x[i].func = im.type.func;
+    else if (im.kind == LAT_EXTERN_TABLE) x[i].type.table = im.type.table;
+    else if (im.kind == LAT_EXTERN_MEMORY) x[i].type.memory = im.type.memory;
+    else if (im.kind == LAT_EXTERN_GLOBAL) x[i].type.global = im.type.global;
     lat_buf_t key;
     lat_buf_init(&key);
     bool dup = false;
@@ -1324,7 +1596,10 @@ static lat_status module_type_of(dec_t *d, lat_wasm_module_t *m, size_t mo,
     lat_ccore_extern_t *y = &x[ni + i];
     if (!(y->name = cstr(d, ex.name, ex.name_len))) return nomem(d);
     y->kind = ex.kind;
-    if (ex.kind == LAT_EXTERN_FUNC) y->func = lat_wasm_module_func_type(m, ex.index);
+    if (ex.kind == LAT_EXTERN_FUNC) y->func = ex.type.func;
+    else if (ex.kind == LAT_EXTERN_TABLE) y->type.table = ex.type.table;
+    else if (ex.kind == LAT_EXTERN_MEMORY) y->type.memory = ex.type.memory;
+    else if (ex.kind == LAT_EXTERN_GLOBAL) y->type.global = ex.type.global;
   }
   t->n = ni + ne;
   t->nimports = ni;
@@ -1429,6 +1704,11 @@ static lat_status read_core_instance(dec_t *d, scope_t *s, lat_reader_t *r) {
             !functype_eq(x->func, im->func))
           return INVALID(d, o, "type mismatch in import `%s::%s`", im->module,
                          im->name);
+        char why[128];
+        if (im->kind != LAT_EXTERN_FUNC && x->cext &&
+            !lat__ccore_extern_sub(x->cext, im, why, sizeof why))
+          return INVALID(d, o, "type mismatch in import `%s::%s`: %s", im->module,
+                         im->name, why);
       }
       lat__core_inst_t *ci = lat_arena_alloc(d->arena, sizeof *ci);
       uint32_t ne = mt->n - mt->nimports;
@@ -1439,6 +1719,7 @@ static lat_status read_core_instance(dec_t *d, scope_t *s, lat_reader_t *r) {
         ex[i].name = y->name;
         ex[i].kind = y->kind;
         ex[i].func = y->func;
+        ex[i].cext = y;
         ex[i].index = i;
       }
       ci->exports = ex;
@@ -1471,6 +1752,7 @@ static lat_status read_core_instance(dec_t *d, scope_t *s, lat_reader_t *r) {
           return INVALID(d, xo, "export name `%s` already defined", ex[i].name);
       ex[i].kind = (uint8_t)k;
       ex[i].func = xe->cfunc;
+      ex[i].cext = xe->cext;
       ex[i].index = idx;
       args[i] = (lat__arg_t){ex[i].name, (uint8_t)sort, idx};
     }
@@ -1495,7 +1777,37 @@ static lat_status entry_extern(dec_t *d, scope_t *s, lat_csort_t sort,
   if (st) return st;
   x->sort = sort;
   x->type = e->type;
+  x->nid = e->nid;
   x->sub_resource = false;
+  return LAT_OK;
+}
+
+/* After a component's import e was satisfied by a, the types e named stand
+ * for a's in the instance's exports: records the renaming (recursively
+ * through instance imports, export by export). */
+static lat_status add_renames(lat__nmap_t *nm, const lat_cextern_t *e,
+                              const lat_cextern_t *a, uint32_t depth) {
+  if (!e->type || !a->type || depth > LAT_CTYPE_MAX_DEPTH) return LAT_OK;
+  if (e->sort == LAT_CSORT_TYPE) {
+    if (lat__ctype_is_nominal(e->type) && e->type->nid &&
+        a->type->kind == e->type->kind)
+      return lat__nmap_add(nm, e->type->nid, a->type, a->type->nid);
+    if (e->type->kind == LAT_CT_RESOURCE && e->nid && a->type->kind == LAT_CT_RESOURCE)
+      return lat__nmap_add(nm, e->nid, a->type, a->nid);
+    return LAT_OK;
+  }
+  if (e->sort != LAT_CSORT_INSTANCE || e->type->kind != LAT_CT_INSTANCE ||
+      a->type->kind != LAT_CT_INSTANCE)
+    return LAT_OK;
+  for (uint32_t i = 0; i < e->type->n; i++) {
+    const lat_cextern_t *ed = &e->type->u.decls[i];
+    for (uint32_t j = 0; j < a->type->n; j++)
+      if (!strcmp(a->type->u.decls[j].name.full, ed->name.full)) {
+        lat_status st = add_renames(nm, ed, &a->type->u.decls[j], depth + 1);
+        if (st) return st;
+        break;
+      }
+  }
   return LAT_OK;
 }
 
@@ -1533,6 +1845,7 @@ static lat_status read_instance(dec_t *d, scope_t *s, lat_reader_t *r) {
     }
     const lat_ctype_t *ct = ce->type;
     lat__rmap_t m = {0};
+    lat__nmap_t nm = {0};
     for (uint32_t i = 0; ct && i < ct->nimports; i++) {
       const lat_cextern_t *im = &ct->u.decls[i];
       const lat__arg_t *a = NULL;
@@ -1540,6 +1853,7 @@ static lat_status read_instance(dec_t *d, scope_t *s, lat_reader_t *r) {
         if (!strcmp(args[j].name, im->name.full)) a = &args[j];
       if (!a) {
         lat__rmap_fini(&m);
+        lat__nmap_fini(&nm);
         return INVALID(d, o, "missing import named `%s`", im->name.full);
       }
       lat_cextern_t ax = {.name = im->name};
@@ -1549,6 +1863,10 @@ static lat_status read_instance(dec_t *d, scope_t *s, lat_reader_t *r) {
       if (lat__cextern_subtype(&ax, im, &m, &e2)) {
         st = INVALID(d, o, "type mismatch for component instantiation argument "
                            "`%s`: %s", im->name.full, e2.msg);
+        break;
+      }
+      if (add_renames(&nm, im, &ax, 0)) {
+        st = nomem(d);
         break;
       }
     }
@@ -1564,12 +1882,14 @@ static lat_status read_instance(dec_t *d, scope_t *s, lat_reader_t *r) {
         it->depth = ct->depth;
         it->tsize = ct->tsize;
         it->has_resource = ct->has_resource;
-        const lat_ctype_t *t2 = lat__ctype_fresh_exports(d->arena, it, &m);
+        it->has_nominal = ct->has_nominal;
+        const lat_ctype_t *t2 = lat__ctype_fresh_exports_names(d->arena, it, &m, &nm);
         if (!t2) st = nomem(d);
         e.type = t2;
       }
     }
     lat__rmap_fini(&m);
+    lat__nmap_fini(&nm);
     if (st) return st;
     def.kind = LAT__DEF_INSTANTIATE;
     def.a = ci;
@@ -1600,6 +1920,15 @@ static lat_status read_instance(dec_t *d, scope_t *s, lat_reader_t *r) {
       }
       if ((st = entry_extern(d, s, sort, idx, xo, &x[i])))
         break;
+      /* a bag of exports introduces no type indices, so nothing in it can
+       * name the resource an annotated function refers to */
+      if (x[i].name.kind == LAT_CNAME_CONSTRUCTOR || x[i].name.kind == LAT_CNAME_METHOD ||
+          x[i].name.kind == LAT_CNAME_STATIC) {
+        st = INVALID(d, xo, "`%s`: the resource used in the function does not have a "
+                            "name in this context (a bag of exports names none)",
+                     x[i].name.full);
+        break;
+      }
       args[i] = (lat__arg_t){x[i].name.full, (uint8_t)sort, idx};
       lat_buf_t b;
       bool dup = false;
@@ -1881,6 +2210,10 @@ static lat_status read_export(dec_t *d, scope_t *s, lat_reader_t *r) {
     x.sub_resource = true;
     if (!x.type->res_name) ((lat_ctype_t *)x.type)->res_name = x.name.full;
   }
+  /* the export's index names the type; the exported index does not
+   * become named (Explainer: external visibility of types) */
+  if (sort == LAT_CSORT_TYPE && (st = give_name(d, x.type, o, &x.type, &x.nid)))
+    return st;
   size_t ao = off(r);
   if ((st = lat_read_u8(r, &has, d->err))) return st;
   if (has > 1) return malformed(d, ao, "invalid optional export type");
@@ -1901,6 +2234,7 @@ static lat_status read_export(dec_t *d, scope_t *s, lat_reader_t *r) {
       /* a new abstract type, distinct from the exported one */
       ((lat_ctype_t *)asc.type)->res_name = x.name.full;
       x.type = asc.type;
+      x.nid = asc.nid;
       x.sub_resource = true;
     } else {
       const lat_ctype_t *t = lat__ctype_subst(d->arena, asc.type, &m);
@@ -1909,6 +2243,7 @@ static lat_status read_export(dec_t *d, scope_t *s, lat_reader_t *r) {
         return nomem(d);
       }
       x.type = t;
+      x.nid = asc.nid;
       x.sub_resource = false;
     }
     lat__rmap_fini(&m);

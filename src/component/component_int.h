@@ -20,6 +20,13 @@ lat_ctype_t *lat__ctype_new(lat_arena_t *a, uint8_t kind);
  * checks the limits: LAT_EINVALID at `offset` when exceeded. */
 lat_status lat__ctype_finish(lat_ctype_t *t, size_t offset, lat_error_t *err);
 
+/* Record, variant, enum and flags: the value types that need a name where
+ * an import or export uses them (the external-visibility rule). */
+static inline bool lat__ctype_is_nominal(const lat_ctype_t *t) {
+  return t && (t->kind == LAT_CT_RECORD || t->kind == LAT_CT_VARIANT ||
+               t->kind == LAT_CT_ENUM || t->kind == LAT_CT_FLAGS);
+}
+
 /* The variant view of variant, enum, option and result (despecialisation):
  * the number of cases, and case i's payload type (NULL when it has none). */
 uint32_t lat__ctype_ncases(const lat_ctype_t *t);
@@ -39,10 +46,34 @@ lat_status lat__rmap_add(lat__rmap_t *m, const lat_ctype_t *from,
                          const lat_ctype_t *to);
 const lat_ctype_t *lat__rmap_get(const lat__rmap_t *m, const lat_ctype_t *from);
 
+/* A renaming of name identities (lat_ctype_t.nid), made when a component
+ * is instantiated: each type the component imports is replaced by the
+ * argument supplied for it.  For a record/variant/enum/flags import, `to`
+ * is the argument's type node; for a resource import, `to` is the
+ * argument's resource and `to_nid` the argument's name identity, which
+ * handles written with the import take over. */
+typedef struct {
+  uint32_t nid;
+  const lat_ctype_t *to;
+  uint32_t to_nid;
+} lat__npair_t;
+typedef struct {
+  lat__npair_t *v;
+  uint32_t n, cap;
+  bool sorted;
+} lat__nmap_t;
+void lat__nmap_fini(lat__nmap_t *m);
+lat_status lat__nmap_add(lat__nmap_t *m, uint32_t nid, const lat_ctype_t *to,
+                         uint32_t to_nid);
+
 /* Returns t with every resource in m's domain replaced (t itself when none
  * occurs).  New nodes go to a.  NULL on out of memory. */
 const lat_ctype_t *lat__ctype_subst(lat_arena_t *a, const lat_ctype_t *t,
                                     const lat__rmap_t *m);
+/* The same with a renaming of name identities too (nm may be NULL; it is
+ * sorted in place on first use). */
+const lat_ctype_t *lat__ctype_subst_names(lat_arena_t *a, const lat_ctype_t *t,
+                                          const lat__rmap_t *m, lat__nmap_t *nm);
 /* Subtype check that extends m with resource bindings as it goes. */
 lat_status lat__ctype_subtype(const lat_ctype_t *actual,
                               const lat_ctype_t *expected, lat__rmap_t *m,
@@ -50,10 +81,19 @@ lat_status lat__ctype_subtype(const lat_ctype_t *actual,
 lat_status lat__cextern_subtype(const lat_cextern_t *actual,
                                 const lat_cextern_t *expected, lat__rmap_t *m,
                                 lat_error_t *err);
+/* Core extern subtyping (a may be used where e is expected): same kind,
+ * equal function types, equal table element and global types, limits of
+ * a within e's.  On false, why holds the reason. */
+bool lat__ccore_extern_sub(const lat_ccore_extern_t *a,
+                           const lat_ccore_extern_t *e, char *why, size_t cap);
 /* Copies an instance/component type giving each `(sub resource)` export a
  * fresh resource type (what importing or instantiating it does). */
 const lat_ctype_t *lat__ctype_fresh_exports(lat_arena_t *a, const lat_ctype_t *t,
                                             lat__rmap_t *m);
+/* The same, also applying the renaming nm (may be NULL). */
+const lat_ctype_t *lat__ctype_fresh_exports_names(lat_arena_t *a,
+                                                  const lat_ctype_t *t,
+                                                  lat__rmap_t *m, lat__nmap_t *nm);
 
 /* ---- decoded components (component_decode.c) -------------------------------------- */
 
@@ -62,6 +102,8 @@ typedef struct {
   const char *name;
   uint8_t kind;                    /* LAT_EXTERN_* (4 = tag) */
   const lat_wasm_functype_t *func; /* kind FUNC */
+  const lat_ccore_extern_t *cext;  /* kinds TABLE, MEMORY, GLOBAL: the
+                                      declared type; NULL when unknown */
   uint32_t index;                  /* in the core sort's index space */
 } lat__core_export_t;
 
@@ -75,6 +117,11 @@ typedef struct {
   const lat_ctype_t *type;          /* component sorts, core modules */
   const lat_wasm_functype_t *cfunc; /* core funcs, core func types */
   const lat__core_inst_t *cinst;    /* core instances */
+  const lat_ccore_extern_t *cext;   /* core tables, memories, globals: the
+                                       declared type; NULL when unknown */
+  uint32_t nid;                     /* types: the name identity this index
+                                       stands for (lat_ctype_t.nid); a
+                                       resource's differs per import/export */
   uint32_t def;                     /* defining entry in defs, or UINT32_MAX */
 } lat__entry_t;
 

@@ -13,14 +13,21 @@
  * Resource types are compared by identity.  Importing an instance type, or
  * instantiating a component type, gives its `(sub resource)` exports fresh
  * identities (lat__ctype_fresh_exports) and substitutes them through the
- * other types (lat__ctype_subst).  Subtyping (lat__ctype_subtype) binds each
+ * other types (lat__ctype_subst, which rewrites each node once: shared
+ * subtrees stay shared and the work stays linear; instantiation also
+ * renames name identities, lat_ctype_t.nid, through a lat__nmap_t).
+ * Subtyping (lat__ctype_subtype) binds each
  * expected `(sub resource)` to the provided resource as it walks the
  * expected exports in order, which is valid because a handle type can only
  * refer to a resource declared before it.
  *
  * Value types have no subtyping (the Component Model dropped it): two value
- * types match when equal after resource binding.
+ * types match when equal after resource binding.  Core module types follow
+ * core subtyping: imports contravariant, exports covariant, table/memory
+ * limits by range inclusion (lat__ccore_extern_sub).
  */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "component_int.h"
@@ -172,6 +179,7 @@ lat_status lat__ctype_finish(lat_ctype_t *t, size_t offset, lat_error_t *err) {
   uint64_t tsize = 1;
   bool borrow = t->kind == LAT_CT_BORROW;
   bool res = t->kind == LAT_CT_RESOURCE;
+  bool nom = lat__ctype_is_nominal(t);
   uint32_t nc = nchildren(t);
   for (uint32_t i = 0; i < nc; i++) {
     const lat_ctype_t *c = child(t, i);
@@ -182,6 +190,7 @@ lat_status lat__ctype_finish(lat_ctype_t *t, size_t offset, lat_error_t *err) {
         t->kind != LAT_CT_COMPONENT)
       borrow = borrow || c->has_borrow;
     res = res || c->has_resource;
+    nom = nom || c->has_nominal;
   }
   if (depth > LAT_CTYPE_MAX_DEPTH)
     return lat_error_set(err, LAT_EINVALID, offset,
@@ -194,6 +203,7 @@ lat_status lat__ctype_finish(lat_ctype_t *t, size_t offset, lat_error_t *err) {
   t->tsize = (uint32_t)tsize;
   t->has_borrow = borrow;
   t->has_resource = res;
+  t->has_nominal = nom;
 
   uint64_t size = 0, align = 1, nflat = 0;
   switch (t->kind) {
@@ -530,31 +540,117 @@ static bool functype_eq(const lat_wasm_functype_t *a,
          (!a->nresults || !memcmp(a->results, b->results, a->nresults));
 }
 
+static const char *core_valtype_name(uint8_t t) {
+  switch (t) {
+  case LAT_I32: return "i32";
+  case LAT_I64: return "i64";
+  case LAT_F32: return "f32";
+  case LAT_F64: return "f64";
+  case LAT_V128: return "v128";
+  case LAT_FUNCREF: return "funcref";
+  case LAT_EXTERNREF: return "externref";
+  default: return "?";
+  }
+}
+
+/* Core limits: a's range must lie within e's. */
+static bool limits_sub(uint64_t amin, bool ahas, uint64_t amax, uint64_t emin,
+                       bool ehas, uint64_t emax) {
+  return amin >= emin && (!ehas || (ahas && amax <= emax));
+}
+
+bool lat__ccore_extern_sub(const lat_ccore_extern_t *a,
+                           const lat_ccore_extern_t *e, char *why, size_t cap) {
+  static const char *const kinds[5] = {"func", "table", "memory", "global", "tag"};
+  if (a->kind != e->kind) {
+    snprintf(why, cap, "expected %s, found %s", e->kind < 5 ? kinds[e->kind] : "?",
+             a->kind < 5 ? kinds[a->kind] : "?");
+    return false;
+  }
+  switch (e->kind) {
+  case LAT_EXTERN_FUNC:
+    if (!functype_eq(a->func, e->func)) {
+      snprintf(why, cap, "function types differ");
+      return false;
+    }
+    return true;
+  case LAT_EXTERN_TABLE: {
+    const lat_wasm_tabletype_t *x = &a->type.table, *y = &e->type.table;
+    if (x->elem != y->elem) {
+      snprintf(why, cap, "expected table element type %s, found %s",
+               core_valtype_name(y->elem), core_valtype_name(x->elem));
+      return false;
+    }
+    if (!limits_sub(x->min, x->has_max, x->max, y->min, y->has_max, y->max)) {
+      snprintf(why, cap, "mismatch in table limits");
+      return false;
+    }
+    return true;
+  }
+  case LAT_EXTERN_MEMORY: {
+    const lat_wasm_memtype_t *x = &a->type.memory, *y = &e->type.memory;
+    if (x->shared != y->shared) {
+      snprintf(why, cap, "mismatch in the shared flag for memories");
+      return false;
+    }
+    if (x->is64 != y->is64) {
+      snprintf(why, cap, "mismatch in index type for memories");
+      return false;
+    }
+    if (!limits_sub(x->min, x->has_max, x->max, y->min, y->has_max, y->max)) {
+      snprintf(why, cap, "mismatch in memory limits");
+      return false;
+    }
+    return true;
+  }
+  case LAT_EXTERN_GLOBAL: {
+    const lat_wasm_globaltype_t *x = &a->type.global, *y = &e->type.global;
+    if (x->mut != y->mut) {
+      snprintf(why, cap, "global types differ in mutability");
+      return false;
+    }
+    if (x->type != y->type) {
+      snprintf(why, cap, "expected global type %s, found %s",
+               core_valtype_name(y->type), core_valtype_name(x->type));
+      return false;
+    }
+    return true;
+  }
+  default:
+    return true; /* tags: the engine has no exception handling yet */
+  }
+}
+
 static lat_status extern_subtype(const lat_cextern_t *a, const lat_cextern_t *e,
                                  lat__rmap_t *m, lat_error_t *err);
 
 static lat_status module_subtype(const lat_ctype_t *a, const lat_ctype_t *e,
                                  lat_error_t *err) {
-  /* every import of a must be among e's; every export of e among a's */
+  /* every import of a must be among e's, with a type e's importers can
+   * satisfy (imports are contravariant: e's import type must be a subtype
+   * of a's); every export of e must be among a's, with a subtype of it */
+  char why[128];
   for (uint32_t i = 0; i < a->nimports; i++) {
     const lat_ccore_extern_t *x = &a->u.core[i];
-    bool found = false;
-    for (uint32_t j = 0; j < e->nimports && !found; j++) {
-      const lat_ccore_extern_t *y = &e->u.core[j];
-      found = str_eq(x->module, y->module) && str_eq(x->name, y->name) &&
-              x->kind == y->kind && functype_eq(x->func, y->func);
-    }
-    if (!found) return mismatch(err, "module has an extra import", x->name);
+    const lat_ccore_extern_t *y = NULL;
+    for (uint32_t j = 0; j < e->nimports && !y; j++)
+      if (str_eq(x->module, e->u.core[j].module) && str_eq(x->name, e->u.core[j].name))
+        y = &e->u.core[j];
+    if (!y) return mismatch(err, "module has an extra import", x->name);
+    if (!lat__ccore_extern_sub(y, x, why, sizeof why))
+      return lat_error_set(err, LAT_EUNLINKABLE, SIZE_MAX,
+                           "type mismatch in import `%s::%s`: %s", x->module,
+                           x->name, why);
   }
   for (uint32_t j = e->nimports; j < e->n; j++) {
     const lat_ccore_extern_t *y = &e->u.core[j];
-    bool found = false;
-    for (uint32_t i = a->nimports; i < a->n && !found; i++) {
-      const lat_ccore_extern_t *x = &a->u.core[i];
-      found = str_eq(x->name, y->name) && x->kind == y->kind &&
-              functype_eq(x->func, y->func);
-    }
-    if (!found) return mismatch(err, "module lacks export", y->name);
+    const lat_ccore_extern_t *x = NULL;
+    for (uint32_t i = a->nimports; i < a->n && !x; i++)
+      if (str_eq(a->u.core[i].name, y->name)) x = &a->u.core[i];
+    if (!x) return mismatch(err, "module lacks export", y->name);
+    if (!lat__ccore_extern_sub(x, y, why, sizeof why))
+      return lat_error_set(err, LAT_EUNLINKABLE, SIZE_MAX,
+                           "type mismatch in export `%s`: %s", y->name, why);
   }
   return LAT_OK;
 }
@@ -668,22 +764,119 @@ lat_status lat_ctype_check_subtype(const lat_ctype_t *actual,
 
 /* ---- substitution --------------------------------------------------------------------- */
 
-const lat_ctype_t *lat__ctype_subst(lat_arena_t *a, const lat_ctype_t *t,
-                                    const lat__rmap_t *m) {
-  if (!t || !m || m->n == 0 || !t->has_resource) return t;
+/* One substitution pass.  Each node is rewritten at most once (memo: old
+ * node -> result), so a subtree shared by many parents is visited once and
+ * stays shared in the result.  Without the memo, a node whose first child
+ * changes evaluated that child twice (once to see whether anything changes,
+ * once to build), and a chain of N such nodes took 2^N steps. */
+typedef struct {
+  lat_arena_t *a;
+  const lat__rmap_t *rm; /* NULL or empty: no resources to replace */
+  const lat__nmap_t *nm; /* NULL or empty: no names to replace; sorted */
+  const lat_ctype_t **key, **val; /* open addressing on key */
+  uint32_t n, cap;
+  bool oom;
+} subst_t;
+
+static uint32_t ptr_hash(const void *p, uint32_t mask) {
+  uint64_t x = (uint64_t)(uintptr_t)p;
+  x ^= x >> 29;
+  x *= 0x9e3779b97f4a7c15ull;
+  return (uint32_t)(x >> 32) & mask;
+}
+
+static const lat_ctype_t *memo_get(const subst_t *s, const lat_ctype_t *t) {
+  if (!s->cap) return NULL;
+  for (uint32_t h = ptr_hash(t, s->cap - 1); s->key[h]; h = (h + 1) & (s->cap - 1))
+    if (s->key[h] == t) return s->val[h];
+  return NULL;
+}
+
+static void memo_put(subst_t *s, const lat_ctype_t *t, const lat_ctype_t *v) {
+  if ((s->n + 1) * 2 > s->cap) {
+    uint32_t nc = s->cap ? s->cap * 2 : 64;
+    const lat_ctype_t **k = nc > s->cap ? lat_calloc(nc, sizeof *k) : NULL;
+    const lat_ctype_t **w = k ? lat_calloc(nc, sizeof *w) : NULL;
+    if (!w) {
+      lat_free(k);
+      s->oom = true;
+      return;
+    }
+    for (uint32_t i = 0; i < s->cap; i++) {
+      if (!s->key[i]) continue;
+      uint32_t h = ptr_hash(s->key[i], nc - 1);
+      while (k[h]) h = (h + 1) & (nc - 1);
+      k[h] = s->key[i];
+      w[h] = s->val[i];
+    }
+    lat_free(s->key);
+    lat_free(s->val);
+    s->key = k;
+    s->val = w;
+    s->cap = nc;
+  }
+  uint32_t h = ptr_hash(t, s->cap - 1);
+  while (s->key[h]) h = (h + 1) & (s->cap - 1);
+  s->key[h] = t;
+  s->val[h] = v;
+  s->n++;
+}
+
+static const lat__npair_t *nmap_find(const lat__nmap_t *m, uint32_t nid) {
+  uint32_t lo = 0, hi = m->n;
+  while (lo < hi) {
+    uint32_t mid = lo + (hi - lo) / 2;
+    if (m->v[mid].nid < nid) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo < m->n && m->v[lo].nid == nid ? &m->v[lo] : NULL;
+}
+
+/* t rewritten, or NULL on out of memory. */
+static const lat_ctype_t *sub(subst_t *s, const lat_ctype_t *t) {
+  if (!t) return t;
+  bool res = s->rm && s->rm->n && t->has_resource;
+  bool nom = s->nm && s->nm->n && t->nid && (t->has_nominal || t->has_resource);
+  if (!res && !(s->nm && s->nm->n && (t->has_nominal || t->has_resource)))
+    return t;
   if (t->kind == LAT_CT_RESOURCE) {
-    const lat_ctype_t *to = lat__rmap_get(m, t);
+    const lat_ctype_t *to = res ? lat__rmap_get(s->rm, t) : NULL;
     return to ? to : t;
   }
+  const lat__npair_t *np = nom ? nmap_find(s->nm, t->nid) : NULL;
+  if (np && lat__ctype_is_nominal(t) && np->to && np->to->kind == t->kind)
+    return np->to; /* an imported type: the argument supplied for it */
+  const lat_ctype_t *done_t = memo_get(s, t);
+  if (done_t) return done_t;
+  if (np && (t->kind == LAT_CT_OWN || t->kind == LAT_CT_BORROW) && np->to &&
+      np->to->kind == LAT_CT_RESOURCE) {
+    /* a handle written with an imported resource: the argument's */
+    lat_ctype_t *h = lat__ctype_new(s->a, t->kind);
+    if (!h) return NULL;
+    *h = *t;
+    h->u.elem = np->to;
+    h->nid = np->to_nid;
+    memo_put(s, t, h);
+    return s->oom ? NULL : h;
+  }
   uint32_t nc = nchildren(t);
-  /* find whether anything changes first, to share unchanged subtrees */
+  /* find whether anything changes first, to share unchanged subtrees (the
+   * children's results are memoized, so building below does not redo them) */
   bool changed = false;
   for (uint32_t i = 0; i < nc && !changed; i++) {
-    const lat_ctype_t *c = child(t, i);
-    changed = c && lat__ctype_subst(a, c, m) != c;
+    const lat_ctype_t *c = child(t, i), *r = sub(s, c);
+    if (c && !r) return NULL;
+    changed = r != c;
   }
-  if (!changed) return t;
-  lat_ctype_t *n = lat__ctype_new(a, t->kind);
+  bool renames = s->nm && s->nm->n &&
+                 (t->kind == LAT_CT_INSTANCE || t->kind == LAT_CT_COMPONENT);
+  for (uint32_t i = 0; renames && i < t->n && !changed; i++)
+    changed = t->u.decls[i].nid && nmap_find(s->nm, t->u.decls[i].nid);
+  if (!changed) {
+    memo_put(s, t, t);
+    return s->oom ? NULL : t;
+  }
+  lat_ctype_t *n = lat__ctype_new(s->a, t->kind);
   if (!n) return NULL;
   *n = *t;
   switch (t->kind) {
@@ -691,11 +884,11 @@ const lat_ctype_t *lat__ctype_subst(lat_arena_t *a, const lat_ctype_t *t,
   case LAT_CT_OPTION:
   case LAT_CT_OWN:
   case LAT_CT_BORROW:
-    if (!(n->u.elem = lat__ctype_subst(a, t->u.elem, m))) return NULL;
+    if (!(n->u.elem = sub(s, t->u.elem))) return NULL;
     break;
   case LAT_CT_RESULT:
-    n->u.result.ok = lat__ctype_subst(a, t->u.result.ok, m);
-    n->u.result.err = lat__ctype_subst(a, t->u.result.err, m);
+    n->u.result.ok = sub(s, t->u.result.ok);
+    n->u.result.err = sub(s, t->u.result.err);
     if ((t->u.result.ok && !n->u.result.ok) ||
         (t->u.result.err && !n->u.result.err))
       return NULL;
@@ -704,27 +897,26 @@ const lat_ctype_t *lat__ctype_subst(lat_arena_t *a, const lat_ctype_t *t,
   case LAT_CT_TUPLE:
   case LAT_CT_VARIANT:
   case LAT_CT_FUNC: {
-    lat_cfield_t *f = lat_arena_array(a, t->n ? t->n : 1, sizeof *f);
+    lat_cfield_t *f = lat_arena_array(s->a, t->n ? t->n : 1, sizeof *f);
     if (!f) return NULL;
     for (uint32_t i = 0; i < t->n; i++) {
       f[i] = t->u.fields[i];
-      if (f[i].type && !(f[i].type = lat__ctype_subst(a, f[i].type, m)))
-        return NULL;
+      if (f[i].type && !(f[i].type = sub(s, f[i].type))) return NULL;
     }
     n->u.fields = f;
-    if (t->kind == LAT_CT_FUNC && t->result &&
-        !(n->result = lat__ctype_subst(a, t->result, m)))
+    if (t->kind == LAT_CT_FUNC && t->result && !(n->result = sub(s, t->result)))
       return NULL;
     break;
   }
   case LAT_CT_INSTANCE:
   case LAT_CT_COMPONENT: {
-    lat_cextern_t *d = lat_arena_array(a, t->n ? t->n : 1, sizeof *d);
+    lat_cextern_t *d = lat_arena_array(s->a, t->n ? t->n : 1, sizeof *d);
     if (!d) return NULL;
     for (uint32_t i = 0; i < t->n; i++) {
       d[i] = t->u.decls[i];
-      if (d[i].type && !(d[i].type = lat__ctype_subst(a, d[i].type, m)))
-        return NULL;
+      if (d[i].type && !(d[i].type = sub(s, d[i].type))) return NULL;
+      const lat__npair_t *dp = renames && d[i].nid ? nmap_find(s->nm, d[i].nid) : NULL;
+      if (dp) d[i].nid = dp->to_nid;
     }
     n->u.decls = d;
     break;
@@ -738,7 +930,56 @@ const lat_ctype_t *lat__ctype_subst(lat_arena_t *a, const lat_ctype_t *t,
     const lat_ctype_t *c = child(n, i);
     if (c && c->has_resource) n->has_resource = true;
   }
-  return n;
+  memo_put(s, t, n);
+  return s->oom ? NULL : n;
+}
+
+static int npair_cmp(const void *a, const void *b) {
+  uint32_t x = ((const lat__npair_t *)a)->nid, y = ((const lat__npair_t *)b)->nid;
+  return x < y ? -1 : x > y;
+}
+
+void lat__nmap_fini(lat__nmap_t *m) {
+  if (!m) return;
+  lat_free(m->v);
+  memset(m, 0, sizeof *m);
+}
+
+lat_status lat__nmap_add(lat__nmap_t *m, uint32_t nid, const lat_ctype_t *to,
+                         uint32_t to_nid) {
+  if (m->n == m->cap) {
+    uint32_t cap = m->cap ? m->cap * 2 : 8;
+    size_t bytes;
+    if (cap < m->cap || !lat_mul_size(cap, sizeof *m->v, &bytes)) return LAT_ENOMEM;
+    lat__npair_t *v = lat_realloc(m->v, bytes);
+    if (!v) return LAT_ENOMEM;
+    m->v = v;
+    m->cap = cap;
+  }
+  m->v[m->n++] = (lat__npair_t){nid, to, to_nid};
+  m->sorted = false;
+  return LAT_OK;
+}
+
+const lat_ctype_t *lat__ctype_subst_names(lat_arena_t *a, const lat_ctype_t *t,
+                                          const lat__rmap_t *m, lat__nmap_t *nm) {
+  bool res = m && m->n && t && t->has_resource;
+  bool nom = nm && nm->n && t && (t->has_nominal || t->has_resource);
+  if (!res && !nom) return t;
+  if (nom && !nm->sorted) {
+    qsort(nm->v, nm->n, sizeof *nm->v, npair_cmp);
+    nm->sorted = true;
+  }
+  subst_t s = {.a = a, .rm = m, .nm = nom ? nm : NULL};
+  const lat_ctype_t *r = sub(&s, t);
+  lat_free(s.key);
+  lat_free(s.val);
+  return r;
+}
+
+const lat_ctype_t *lat__ctype_subst(lat_arena_t *a, const lat_ctype_t *t,
+                                    const lat__rmap_t *m) {
+  return lat__ctype_subst_names(a, t, m, NULL);
 }
 
 /* Maps every `(sub resource)` export of t, and of instances it exports,
@@ -765,13 +1006,19 @@ static bool fresh_walk(lat_arena_t *a, const lat_ctype_t *t, lat__rmap_t *m,
   return true;
 }
 
-const lat_ctype_t *lat__ctype_fresh_exports(lat_arena_t *a, const lat_ctype_t *t,
-                                            lat__rmap_t *m) {
+const lat_ctype_t *lat__ctype_fresh_exports_names(lat_arena_t *a,
+                                                  const lat_ctype_t *t,
+                                                  lat__rmap_t *m, lat__nmap_t *nm) {
   if (!t || (t->kind != LAT_CT_INSTANCE && t->kind != LAT_CT_COMPONENT))
     return t;
   if (!fresh_walk(a, t, m, t->kind == LAT_CT_COMPONENT ? t->nimports : 0))
     return NULL;
-  return lat__ctype_subst(a, t, m);
+  return lat__ctype_subst_names(a, t, m, nm);
+}
+
+const lat_ctype_t *lat__ctype_fresh_exports(lat_arena_t *a, const lat_ctype_t *t,
+                                            lat__rmap_t *m) {
+  return lat__ctype_fresh_exports_names(a, t, m, NULL);
 }
 
 /* ---- printing ------------------------------------------------------------------------- */

@@ -178,6 +178,12 @@ typedef struct {
   size_t name_len;
   uint8_t kind;
   uint32_t index; /* in the module's index space for that kind */
+  union {           /* the exported item's declared type */
+    const lat_wasm_functype_t *func; /* borrowed from the module */
+    lat_wasm_tabletype_t table;
+    lat_wasm_memtype_t memory;
+    lat_wasm_globaltype_t global;
+  } type;
 } lat_wasm_export_t;
 
 uint32_t lat_wasm_module_import_count(const lat_wasm_module_t *m);

@@ -150,6 +150,21 @@ void lat_wasm_module_export(const lat_wasm_module_t *m, uint32_t i,
   out->name_len = e->name.len;
   out->kind = e->kind;
   out->index = e->index;
+  /* indices were validated with the export section */
+  switch (e->kind) {
+  case LAT_EXTERN_FUNC:
+    out->type.func = lat_wasm_module_func_type(m, e->index);
+    break;
+  case LAT_EXTERN_TABLE:
+    out->type.table = m->tables[e->index];
+    break;
+  case LAT_EXTERN_MEMORY:
+    out->type.memory = m->mems[e->index];
+    break;
+  case LAT_EXTERN_GLOBAL:
+    out->type.global = m->globals[e->index].type;
+    break;
+  }
 }
 
 const lat_wasm_functype_t *lat_wasm_module_func_type(const lat_wasm_module_t *m,

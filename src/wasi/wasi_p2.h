@@ -47,6 +47,14 @@ typedef struct {
   bool over;         /* a write was refused: the budget ran out */
 } lat__p2_sink_t;
 
+/* A pollable whose readiness its owner decides (a wasi:http future):
+ * ready() says whether it is ready now, without blocking; wait() makes it
+ * ready, blocking the calling thread (a synchronous transfer), or traps. */
+typedef struct {
+  bool (*ready)(void *arg);
+  lat_status (*wait)(lat_chost_call_t *c, void *arg);
+} lat__p2_waiter_t;
+
 typedef struct {
   uint8_t kind;
   bool mem;         /* IN/OUT: memory, not an fd (bytes/nbytes or sink) */
@@ -68,6 +76,9 @@ typedef struct {
                            them, read from off */
   size_t nbytes;
   lat__p2_sink_t *sink; /* OUT on memory: appends here (borrowed) */
+  const lat__p2_waiter_t *waiter; /* POLL: owner-decided readiness, or NULL */
+  void *warg;       /* POLL: the waiter's argument (borrowed: its owner
+                       keeps it until the instance is gone) */
 } lat__p2_obj_t;
 
 struct lat_wasi_p2 {

@@ -499,40 +499,37 @@ static lat_status do_read(lat_chost_call_t *c, const lat__p2_ids_t *ids,
   lat__p2_obj_t *o = lat__p2_get(P2, rep, P2_IN);
   if (!o) return bad_handle(c);
   if (len > P2_MAX_IO) len = P2_MAX_IO;
+  const uint8_t *p;
+  uint64_t k;
   if (o->mem) { /* always ready; the bytes outlive the instance: no copy */
     if (o->off >= o->nbytes) return stream_err(c, ids, r, 0);
-    uint64_t k = o->nbytes - o->off < len ? o->nbytes - o->off : len;
-    const uint8_t *p = o->bytes + o->off;
-    o->off += k;
-    if (skip) return ok_u64(c, r, k);
-    lat_cval_t *v = lat__p2_val(AR, LAT_CT_LIST);
-    if (!v) return OOM();
-    v->of.list.bytes = p;
-    v->of.list.n = (uint32_t)k;
-    lat__p2_result(r, false, v);
-    return LAT_OK;
-  }
-  if (o->eof || o->fd < 0) return stream_err(c, ids, r, 0);
-  uint8_t *b = lat_arena_alloc(AR, len ? len : 1);
-  if (!b) return OOM();
-  if (!o->positional && len && P2->w->deadline_ns && !lat__p1_wait_readable(P2->w, o->fd))
-    return lat_chost_call_trap(c, LAT_TRAP_DEADLINE, 0, NULL);
-  ssize_t k = 0;
-  if (len) {
-    do {
-      k = o->positional ? pread(o->fd, b, len, (off_t)o->off) : read(o->fd, b, len);
-    } while (k < 0 && errno == EINTR);
-    if (k < 0) return stream_err(c, ids, r, errno);
-    if (k == 0) {
-      o->eof = true;
-      return stream_err(c, ids, r, 0);
+    k = o->nbytes - o->off < len ? o->nbytes - o->off : len;
+    p = o->bytes + o->off;
+  } else {
+    if (o->eof || o->fd < 0) return stream_err(c, ids, r, 0);
+    uint8_t *b = lat_arena_alloc(AR, len ? len : 1);
+    if (!b) return OOM();
+    if (!o->positional && len && P2->w->deadline_ns && !lat__p1_wait_readable(P2->w, o->fd))
+      return lat_chost_call_trap(c, LAT_TRAP_DEADLINE, 0, NULL);
+    ssize_t n = 0;
+    if (len) {
+      do {
+        n = o->positional ? pread(o->fd, b, len, (off_t)o->off) : read(o->fd, b, len);
+      } while (n < 0 && errno == EINTR);
+      if (n < 0) return stream_err(c, ids, r, errno);
+      if (n == 0) {
+        o->eof = true;
+        return stream_err(c, ids, r, 0);
+      }
     }
+    p = b;
+    k = (uint64_t)n;
   }
-  o->off += (uint64_t)k;
-  if (skip) return ok_u64(c, r, (uint64_t)k);
+  o->off += k;
+  if (skip) return ok_u64(c, r, k);
   lat_cval_t *v = lat__p2_val(AR, LAT_CT_LIST);
   if (!v) return OOM();
-  v->of.list.bytes = b;
+  v->of.list.bytes = p;
   v->of.list.n = (uint32_t)k;
   lat__p2_result(r, false, v);
   return LAT_OK;

@@ -14,7 +14,7 @@ WARN    += $(if $(filter 1,$(WERROR)),-Werror)
 CSTD    := -std=gnu17
 CFLAGS  ?= -O2 -g
 DEFS    := -D_GNU_SOURCE
-LIBS    := -lm -lpthread -lsodium -ljansson -lmicrohttpd
+LIBS    := -lm -lpthread -lsodium -ljansson -lmicrohttpd -lcurl
 SHARED  ?= ../shared/testdata
 NPROC   := $(shell nproc 2>/dev/null || echo 2)
 

@@ -12,6 +12,9 @@
  * the guest is synchronous, so streaming would buy little here.  Stores
  * take their memory and stack reservations from one lat_wasm_pool_t shared
  * by the pool threads, so a request maps no 4 GiB region of its own.
+ * Outgoing requests (wasi:http/outgoing-handler) are denied unless their
+ * destination is on the --allow-http list, which is handed to every
+ * exchange as is (the matching is wasi_http.c's).
  *
  * Rejected: a hand-written HTTP/1.1 parser (libmicrohttpd is well kept,
  * packaged and fuzzed; parsing HTTP is not this project's job); one
@@ -39,6 +42,7 @@
 #include "cli.h"
 
 #define SERVE_MAX_HEADERS 256u
+#define SERVE_MAX_ALLOW 64u
 
 typedef struct {
   lat_component_t *comp;
@@ -50,6 +54,8 @@ typedef struct {
   uint64_t max_body;
   int null_fd;          /* /dev/null, the guests' stdin */
   unsigned threads;
+  const char *allow[SERVE_MAX_ALLOW]; /* --allow-http values (argv's) */
+  lat_wasi_http_client_t client;      /* .allow is allow */
 } serve_t;
 
 /* Per request, from the URI callback to the completion callback. */
@@ -174,6 +180,7 @@ static enum MHD_Result run_request(serve_t *sv, struct MHD_Connection *conn,
     ret = send_text(conn, 500, "internal server error\n");
     goto out;
   }
+  lat_wasi_http_set_client(h, &sv->client);
   lat_wasi_p2_set_http(p2, h);
   if (sv->timeout_ns) {
     uint64_t dl = lat_now_ns() + sv->timeout_ns;
@@ -287,9 +294,14 @@ static bool parse_addr(const char *s, struct sockaddr_in *out) {
 static void serve_usage(FILE *f) {
   fprintf(f, "usage: lattice serve COMPONENT.wasm [--addr HOST:PORT] [--threads N]\n"
              "                     [--timeout DURATION] [--max-body SIZE] [--max-memory SIZE]\n"
+             "                     [--allow-http HOST[:PORT]]...\n"
              "  serves a wasi:http/proxy component; a fresh instance per request\n"
              "  (default --addr 127.0.0.1:8080, --threads = cores, --max-body 16MiB;\n"
-             "  port 0 picks a free port, printed on stderr)\n");
+             "  port 0 picks a free port, printed on stderr)\n"
+             "  --allow-http lets the component send HTTP requests (wasi:http\n"
+             "  outgoing-handler) to HOST (an exact name or address) on PORT, or on\n"
+             "  any port without one; repeatable.  Any other request is denied\n"
+             "  (HTTP-request-denied).  A transfer takes at most 30s (and --timeout)\n");
 }
 
 int lat_cli_serve(int argc, char **argv) {
@@ -297,6 +309,7 @@ int lat_cli_serve(int argc, char **argv) {
   memset(&sv, 0, sizeof sv);
   sv.max_body = 16u << 20;
   sv.null_fd = -1;
+  sv.client.allow = sv.allow;
   long nproc = sysconf(_SC_NPROCESSORS_ONLN);
   sv.threads = nproc > 0 ? (unsigned)nproc : 2;
   const char *file = NULL, *addr = "127.0.0.1:8080";
@@ -326,6 +339,17 @@ int lat_cli_serve(int argc, char **argv) {
         fprintf(stderr, "lattice serve: bad --max-memory\n");
         return 2;
       }
+    } else if (!strcmp(a, "--allow-http") && more) {
+      if (!lat_wasi_http_allow_valid(argv[++i])) {
+        fprintf(stderr, "lattice serve: bad --allow-http '%s' (want HOST or HOST:PORT)\n",
+                argv[i]);
+        return 2;
+      }
+      if (sv.client.nallow == SERVE_MAX_ALLOW) {
+        fprintf(stderr, "lattice serve: more than %u --allow-http\n", SERVE_MAX_ALLOW);
+        return 2;
+      }
+      sv.allow[sv.client.nallow++] = argv[i];
     } else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
       serve_usage(stdout);
       return 0;

@@ -128,15 +128,19 @@ lat_status lat_wasi_p2_add_to_linker(lat_clinker_t *l, lat_error_t *err);
 lat_status lat_wasi_p2_new(lat_wasi_t *w, lat_wasi_p2_t **out);
 void lat_wasi_p2_free(lat_wasi_p2_t *p); /* accepts NULL; closes its fds */
 
-/* ---- wasi:http 0.2 (wasi_http.c) -------------------------------------------
+/* ---- wasi:http 0.2 (wasi_http.c, wasi_http_client.c) ----------------------
  *
- * wasi:http/types and incoming-handler for servers (`lattice serve`);
- * outgoing-handler answers HTTP-request-denied.  The functions are in every
- * linker lat_wasi_p2_add_to_linker builds; they trap unless the instance's
- * WASI 0.2 context carries an exchange (lat_wasi_p2_set_http).
+ * wasi:http/types and incoming-handler for servers (`lattice serve`), and
+ * outgoing-handler: requests the guest makes go out through libcurl when
+ * their destination is on the exchange's allow-list (lat_wasi_http_client_t)
+ * and are denied (error-code HTTP-request-denied) otherwise.  The functions
+ * are in every linker lat_wasi_p2_add_to_linker builds; they trap unless
+ * the instance's WASI 0.2 context carries an exchange
+ * (lat_wasi_p2_set_http).
  *
  * Per request:
- *   lat_wasi_http_new(&req, &h); lat_wasi_p2_set_http(p2, h);
+ *   lat_wasi_http_new(&req, &h); lat_wasi_http_set_client(h, &client);
+ *   lat_wasi_p2_set_http(p2, h);
  *   lat_cinstance_new_pre(store, pre, p2, &ci, ...);
  *   lat_wasi_http_handle(h, linker, ci, arena, &err);   // LAT_TRAP: 500
  *   lat_wasi_http_response(h, &resp);                   // resp.ok false: 500
@@ -177,6 +181,26 @@ typedef struct lat_wasi_http lat_wasi_http_t;
 lat_status lat_wasi_http_new(const lat_wasi_http_request_t *req,
                              lat_wasi_http_t **out);
 void lat_wasi_http_free(lat_wasi_http_t *h); /* accepts NULL */
+/* What a guest's outgoing requests may do.  Without one (the default),
+ * every outgoing request is denied. */
+typedef struct {
+  const char *const *allow; /* "HOST" or "HOST:PORT" (borrowed): a request
+                               goes out when its host matches one exactly
+                               (ASCII case aside) and the port, when the
+                               entry has one, too (none: any port) */
+  size_t nallow;
+  uint64_t timeout_ns;      /* a whole transfer, at most; 0 = 30 s.  The
+                               guest's request-options can only shorten it,
+                               and so does the context's deadline */
+  uint64_t max_response_body; /* response body bytes per exchange, over all
+                               its requests; 0 = 64 MiB */
+} lat_wasi_http_client_t;
+
+/* Sets h's outgoing policy (borrowed; must outlive h). */
+void lat_wasi_http_set_client(lat_wasi_http_t *h, const lat_wasi_http_client_t *client);
+/* True when entry is a well-formed allow-list entry: HOST[:PORT], HOST a
+ * DNS name ([A-Za-z0-9._~-]) or a bracketed IPv6 address. */
+bool lat_wasi_http_allow_valid(const char *entry);
 /* Attaches exchange h (borrowed) to the instance state p. */
 void lat_wasi_p2_set_http(lat_wasi_p2_t *p, lat_wasi_http_t *h);
 /* Calls ci's wasi:http/incoming-handler.handle with the request;

@@ -11,13 +11,15 @@
  * Streams are blocking and unbuffered: write hands the bytes to the kernel
  * before it returns (so flush has nothing to do), check-write always offers
  * 64 KiB, and read on a pipe or terminal waits for data (up to the
- * context's deadline).  Memory streams (wasi_p2.h) take the same paths:
- * a read hands out the borrowed bytes without a copy, a write appends to
- * the sink until its owner's budget runs out and then fails with an error
- * that says so, and both are always ready.  Rejected: an async event loop with real readiness
- * for every stream; a command-line host gains nothing from it, and
- * pollables still report readiness truthfully (poll(2) on the fd, or a
- * monotonic deadline), so guests that poll work.
+ * context's deadline).  Memory streams (wasi_p2.h) take the same paths: a
+ * read hands out the borrowed bytes without a copy, a write appends to the
+ * sink until its owner's budget runs out and then fails with an error that
+ * says so, and both are always ready.  Rejected: an async event loop with
+ * real readiness for every stream; a command-line host gains nothing from
+ * it, and pollables still report readiness truthfully (poll(2) on the fd,
+ * a monotonic deadline, or their owner's word: a wasi:http future is ready
+ * once its transfer ran, and a wait on it runs the transfer), so guests
+ * that poll work.
  *
  * Every length from the guest is capped (P2_MAX_IO) before the host
  * allocates for it; no host pointer into guest memory exists here at all
@@ -384,19 +386,25 @@ HOSTFN(error_debug) {
   return LAT_OK;
 }
 
-/* Waits until one of the pollables is ready (or the context's deadline). */
+/* Waits until one of the pollables is ready (or the context's deadline).
+ * A pollable with a waiter (a wasi:http future) is made ready by running
+ * its wait only when nothing else is ready now: the guest first gets to do
+ * what it can (write a request body, say) before the thread blocks. */
 static lat_status wait_ready(lat_chost_call_t *c, lat__p2_obj_t **ps, uint32_t n,
                              bool *ready) {
   lat_wasi_t *w = P2->w;
   struct pollfd fds[64];
   for (;;) {
     uint64_t now = clock_ns(CLOCK_MONOTONIC), until = UINT64_MAX;
-    uint32_t nf = 0;
+    uint32_t nf = 0, deferred = UINT32_MAX;
     bool any = false;
     for (uint32_t i = 0; i < n; i++) {
       lat__p2_obj_t *o = ps[i];
       ready[i] = false;
-      if (o->pfd >= 0) {
+      if (o->waiter) {
+        if (o->waiter->ready(o->warg)) ready[i] = any = true;
+        else if (deferred == UINT32_MAX) deferred = i;
+      } else if (o->pfd >= 0) {
         if (nf < 64) fds[nf++] = (struct pollfd){.fd = o->pfd, .events = o->pevents};
         else ready[i] = any = true; /* too many to watch: report ready */
       } else if (o->until <= now) {
@@ -406,7 +414,7 @@ static lat_status wait_ready(lat_chost_call_t *c, lat__p2_obj_t **ps, uint32_t n
       }
     }
     int timeout = 0;
-    if (!any) {
+    if (!any && deferred == UINT32_MAX) {
       uint64_t lim = until;
       if (w->deadline_ns && w->deadline_ns < lim) lim = w->deadline_ns;
       if (lim != UINT64_MAX) {
@@ -428,6 +436,11 @@ static lat_status wait_ready(lat_chost_call_t *c, lat__p2_obj_t **ps, uint32_t n
         fi++;
       }
     if (any) return LAT_OK;
+    if (deferred != UINT32_MAX) {
+      lat_status st = ps[deferred]->waiter->wait(c, ps[deferred]->warg);
+      if (!st) ready[deferred] = true;
+      return st;
+    }
     if (w->deadline_ns && clock_ns(CLOCK_MONOTONIC) >= w->deadline_ns)
       return lat_chost_call_trap(c, LAT_TRAP_DEADLINE, 0, NULL);
   }
@@ -437,7 +450,9 @@ HOSTFN(pollable_ready) {
   lat__p2_obj_t *o = lat__p2_get(P2, a[0].of.handle.rep, P2_POLL);
   if (!o) return bad_handle(c);
   bool ready = o->until <= clock_ns(CLOCK_MONOTONIC);
-  if (o->pfd >= 0) {
+  if (o->waiter) {
+    ready = o->waiter->ready(o->warg);
+  } else if (o->pfd >= 0) {
     struct pollfd f = {.fd = o->pfd, .events = o->pevents};
     ready = poll(&f, 1, 0) > 0;
   }
@@ -484,40 +499,37 @@ static lat_status do_read(lat_chost_call_t *c, const lat__p2_ids_t *ids,
   lat__p2_obj_t *o = lat__p2_get(P2, rep, P2_IN);
   if (!o) return bad_handle(c);
   if (len > P2_MAX_IO) len = P2_MAX_IO;
+  const uint8_t *p;
+  uint64_t k;
   if (o->mem) { /* always ready; the bytes outlive the instance: no copy */
     if (o->off >= o->nbytes) return stream_err(c, ids, r, 0);
-    uint64_t k = o->nbytes - o->off < len ? o->nbytes - o->off : len;
-    const uint8_t *p = o->bytes + o->off;
-    o->off += k;
-    if (skip) return ok_u64(c, r, k);
-    lat_cval_t *v = lat__p2_val(AR, LAT_CT_LIST);
-    if (!v) return OOM();
-    v->of.list.bytes = p;
-    v->of.list.n = (uint32_t)k;
-    lat__p2_result(r, false, v);
-    return LAT_OK;
-  }
-  if (o->eof || o->fd < 0) return stream_err(c, ids, r, 0);
-  uint8_t *b = lat_arena_alloc(AR, len ? len : 1);
-  if (!b) return OOM();
-  if (!o->positional && len && P2->w->deadline_ns && !lat__p1_wait_readable(P2->w, o->fd))
-    return lat_chost_call_trap(c, LAT_TRAP_DEADLINE, 0, NULL);
-  ssize_t k = 0;
-  if (len) {
-    do {
-      k = o->positional ? pread(o->fd, b, len, (off_t)o->off) : read(o->fd, b, len);
-    } while (k < 0 && errno == EINTR);
-    if (k < 0) return stream_err(c, ids, r, errno);
-    if (k == 0) {
-      o->eof = true;
-      return stream_err(c, ids, r, 0);
+    k = o->nbytes - o->off < len ? o->nbytes - o->off : len;
+    p = o->bytes + o->off;
+  } else {
+    if (o->eof || o->fd < 0) return stream_err(c, ids, r, 0);
+    uint8_t *b = lat_arena_alloc(AR, len ? len : 1);
+    if (!b) return OOM();
+    if (!o->positional && len && P2->w->deadline_ns && !lat__p1_wait_readable(P2->w, o->fd))
+      return lat_chost_call_trap(c, LAT_TRAP_DEADLINE, 0, NULL);
+    ssize_t n = 0;
+    if (len) {
+      do {
+        n = o->positional ? pread(o->fd, b, len, (off_t)o->off) : read(o->fd, b, len);
+      } while (n < 0 && errno == EINTR);
+      if (n < 0) return stream_err(c, ids, r, errno);
+      if (n == 0) {
+        o->eof = true;
+        return stream_err(c, ids, r, 0);
+      }
     }
+    p = b;
+    k = (uint64_t)n;
   }
-  o->off += (uint64_t)k;
-  if (skip) return ok_u64(c, r, (uint64_t)k);
+  o->off += k;
+  if (skip) return ok_u64(c, r, k);
   lat_cval_t *v = lat__p2_val(AR, LAT_CT_LIST);
   if (!v) return OOM();
-  v->of.list.bytes = b;
+  v->of.list.bytes = p;
   v->of.list.n = (uint32_t)k;
   lat__p2_result(r, false, v);
   return LAT_OK;

@@ -47,6 +47,14 @@ typedef struct {
   bool over;         /* a write was refused: the budget ran out */
 } lat__p2_sink_t;
 
+/* A pollable whose readiness its owner decides (a wasi:http future):
+ * ready() says whether it is ready now, without blocking; wait() makes it
+ * ready, blocking the calling thread (a synchronous transfer), or traps. */
+typedef struct {
+  bool (*ready)(void *arg);
+  lat_status (*wait)(lat_chost_call_t *c, void *arg);
+} lat__p2_waiter_t;
+
 typedef struct {
   uint8_t kind;
   bool mem;         /* IN/OUT: memory, not an fd (bytes/nbytes or sink) */
@@ -68,6 +76,9 @@ typedef struct {
                            them, read from off */
   size_t nbytes;
   lat__p2_sink_t *sink; /* OUT on memory: appends here (borrowed) */
+  const lat__p2_waiter_t *waiter; /* POLL: owner-decided readiness, or NULL */
+  void *warg;       /* POLL: the waiter's argument (borrowed: its owner
+                       keeps it until the instance is gone) */
 } lat__p2_obj_t;
 
 struct lat_wasi_p2 {
@@ -118,5 +129,68 @@ extern const size_t lat__p2_fs_nfns;
 /* wasi:http's functions and resource destructors (wasi_http.c). */
 lat_status lat__wasi_http_add(lat_clinker_t *l, const lat__p2_ids_t *p2ids,
                               lat_error_t *err);
+
+/* ---- wasi:http client transfers (wasi_http_client.c) ---------------------- */
+
+/* The wasi:http error-code cases the client reports (their discriminants
+ * in the WIT variant). */
+enum {
+  HEC_DNS_ERROR = 1,
+  HEC_CONNECTION_REFUSED = 6,
+  HEC_CONNECTION_TERMINATED = 7,
+  HEC_CONNECTION_TIMEOUT = 8,
+  HEC_CONNECTION_READ_TIMEOUT = 9,
+  HEC_TLS_PROTOCOL_ERROR = 12,
+  HEC_TLS_CERTIFICATE_ERROR = 13,
+  HEC_REQUEST_DENIED = 15,
+  HEC_REQUEST_BODY_SIZE = 17,            /* option<u64>: arg, 0 = none */
+  HEC_REQUEST_METHOD_INVALID = 18,
+  HEC_REQUEST_URI_INVALID = 19,
+  HEC_RESPONSE_INCOMPLETE = 25,
+  HEC_RESPONSE_HEADER_SECTION_SIZE = 26, /* option<u32>: arg */
+  HEC_RESPONSE_BODY_SIZE = 28,           /* option<u64>: arg */
+  HEC_RESPONSE_TIMEOUT = 33,
+  HEC_PROTOCOL_ERROR = 35,
+  HEC_INTERNAL_ERROR = 38, /* option<string>: detail */
+};
+
+/* One transfer: the request in, the response or an error-code out. */
+typedef struct {
+  /* in (all borrowed for the call) */
+  const char *method;                    /* a token, NUL-terminated */
+  const char *url;                       /* http(s)://authority/path, checked */
+  const lat_wasi_http_header_t *headers; /* checked names and values */
+  size_t nheaders;
+  const uint8_t *body;                   /* NULL: no body */
+  size_t body_len;
+  uint64_t total_ns;                     /* whole transfer; > 0 */
+  uint64_t connect_ns, first_byte_ns, between_ns; /* 0: no such limit */
+  uint64_t max_body;                     /* response body bytes allowed */
+  /* response headers, as they arrive: a false return aborts (out of
+   * memory); reset drops those of an interim (1xx) response */
+  bool (*on_header)(void *arg, const char *name, size_t nlen,
+                    const uint8_t *value, size_t vlen);
+  void (*on_reset)(void *arg);
+  void *arg;
+  /* out */
+  uint16_t status;
+  lat_buf_t resp_body;                   /* owned by the caller after the call */
+  int error;                             /* HEC_* or -1 */
+  uint64_t error_arg;                    /* for the *_SIZE cases */
+  bool timed_out;                        /* the total_ns limit ended it */
+  char detail[160];                      /* for HEC_INTERNAL_ERROR */
+} lat__http_xfer_t;
+
+/* Runs x to completion on the calling thread.  LAT_OK when x->error or
+ * x->status says how it went; LAT_ENOMEM when the host ran out of memory. */
+lat_status lat__http_xfer_run(lat__http_xfer_t *x);
+/* Makes libcurl ready for transfers (idempotent, thread-safe). */
+void lat__http_client_init(void);
+
+/* An authority "HOST[:PORT]" (reg-name of [A-Za-z0-9._~-] or a bracketed
+ * IPv6 literal; no userinfo): false when malformed.  *port is -1 when
+ * absent; host points into s. */
+bool lat__http_authority(const char *s, size_t n, const char **host,
+                         size_t *hlen, int *port);
 
 #endif

@@ -6,6 +6,8 @@
 #   greet_free.component.wasm  freestanding core module, no adapter
 #   hello.component.wasm       wasi-libc command + `jco new --wasi-command`
 #   hello_http.wasm            (with --http) componentize-js wasi:http handler
+#   fetch_http.wasm            (with --http) the same, making an outgoing
+#                              request (tests/component/http/fetch.js)
 #   types.component.wasm       the `types` world (every WIT type, a resource,
 #                              host imports) in C, `jco embed` + `jco new`
 #   cmd_NAME.component.wasm    tests/component/cmd/NAME.c, `jco new --wasi-command`
@@ -74,7 +76,10 @@ if [ $HTTP = 1 ]; then
   printf 'package probe:hello-http;\nworld hello {\n  export wasi:http/incoming-handler@0.2.12;\n}\n' > "$W/world.wit"
   # StarlingMonkey in componentize-js 0.23 exports incoming-handler@0.2.10
   sed -i 's/0\.2\.12/0.2.10/g' "$W/world.wit" "$W"/deps/*/package.wit
-  "$ROOT/node_modules/.bin/componentize-js" --wit "$W" -n hello -o "$OUT/hello_http.wasm" "$HERE/http/app.js" >/dev/null
+  for js in app:hello_http fetch:fetch_http; do
+    "$ROOT/node_modules/.bin/componentize-js" --wit "$W" -n hello -o "$OUT/${js#*:}.wasm" \
+      "$HERE/http/${js%%:*}.js" >/dev/null
+  done
   wit_of "$OUT/hello_http.wasm"
 fi
 echo "components built in $OUT"

@@ -95,19 +95,6 @@ bool lat_cli_parse_duration(const char *s, uint64_t *out_ns) {
   return true;
 }
 
-static const char *type_name(uint8_t t) {
-  switch (t) {
-    case LAT_I32: return "i32";
-    case LAT_I64: return "i64";
-    case LAT_F32: return "f32";
-    case LAT_F64: return "f64";
-    case LAT_V128: return "v128";
-    case LAT_FUNCREF: return "funcref";
-    case LAT_EXTERNREF: return "externref";
-  }
-  return "?";
-}
-
 static bool parse_arg(const char *s, uint8_t type, lat_wasm_val_t *v) {
   char *end;
   errno = 0;
@@ -175,7 +162,7 @@ static void print_val(const lat_wasm_val_t *v) {
       break;
     default:
       if (v->of.ref)
-        printf("%s:%p\n", type_name(v->type), v->of.ref);
+        printf("%s:%p\n", lat_wasm_valtype_name(v->type), v->of.ref);
       else
         printf("null\n");
   }
@@ -656,7 +643,7 @@ int lat_cli_run(int argc, char **argv) {
   for (uint32_t i = 0; i < ft->nparams; i++) {
     if (!parse_arg(argv[o.first_arg + (int)i], ft->params[i], &args[i])) {
       fprintf(stderr, "lattice: argument %u '%s' is not a valid %s\n", i + 1,
-              argv[o.first_arg + (int)i], type_name(ft->params[i]));
+              argv[o.first_arg + (int)i], lat_wasm_valtype_name(ft->params[i]));
       rc = 2;
       goto out;
     }

@@ -540,19 +540,6 @@ static bool functype_eq(const lat_wasm_functype_t *a,
          (!a->nresults || !memcmp(a->results, b->results, a->nresults));
 }
 
-static const char *core_valtype_name(uint8_t t) {
-  switch (t) {
-  case LAT_I32: return "i32";
-  case LAT_I64: return "i64";
-  case LAT_F32: return "f32";
-  case LAT_F64: return "f64";
-  case LAT_V128: return "v128";
-  case LAT_FUNCREF: return "funcref";
-  case LAT_EXTERNREF: return "externref";
-  default: return "?";
-  }
-}
-
 /* Core limits: a's range must lie within e's. */
 static bool limits_sub(uint64_t amin, bool ahas, uint64_t amax, uint64_t emin,
                        bool ehas, uint64_t emax) {
@@ -578,7 +565,7 @@ bool lat__ccore_extern_sub(const lat_ccore_extern_t *a,
     const lat_wasm_tabletype_t *x = &a->type.table, *y = &e->type.table;
     if (x->elem != y->elem) {
       snprintf(why, cap, "expected table element type %s, found %s",
-               core_valtype_name(y->elem), core_valtype_name(x->elem));
+               lat_wasm_valtype_name(y->elem), lat_wasm_valtype_name(x->elem));
       return false;
     }
     if (!limits_sub(x->min, x->has_max, x->max, y->min, y->has_max, y->max)) {
@@ -611,7 +598,7 @@ bool lat__ccore_extern_sub(const lat_ccore_extern_t *a,
     }
     if (x->type != y->type) {
       snprintf(why, cap, "expected global type %s, found %s",
-               core_valtype_name(y->type), core_valtype_name(x->type));
+               lat_wasm_valtype_name(y->type), lat_wasm_valtype_name(x->type));
       return false;
     }
     return true;

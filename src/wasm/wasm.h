@@ -141,6 +141,9 @@ typedef enum {
 
 /* The spec's message for a trap code (static string). */
 const char *lat_wasm_trap_message(lat_wasm_trap_t t);
+/* The text-format name of a value type ("i32" ... "externref"), "?" for
+ * anything else.  Static. */
+const char *lat_wasm_valtype_name(uint8_t t);
 
 /* ---- modules ------------------------------------------------------------- */
 

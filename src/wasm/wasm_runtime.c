@@ -78,6 +78,19 @@ const char *lat_wasm_trap_message(lat_wasm_trap_t t) {
   return (unsigned)t < LAT_TRAP_COUNT ? trap_messages[t] : "unknown trap";
 }
 
+const char *lat_wasm_valtype_name(uint8_t t) {
+  switch (t) {
+    case LAT_I32: return "i32";
+    case LAT_I64: return "i64";
+    case LAT_F32: return "f32";
+    case LAT_F64: return "f64";
+    case LAT_V128: return "v128";
+    case LAT_FUNCREF: return "funcref";
+    case LAT_EXTERNREF: return "externref";
+  }
+  return "?";
+}
+
 /* ---- pool ------------------------------------------------------------------ */
 
 enum { REGION_MEMORY, REGION_STACK };

@@ -191,7 +191,10 @@ static enum MHD_Result run_request(serve_t *sv, struct MHD_Connection *conn,
   if (!st) st = lat_wasi_http_handle(h, sv->l, ci, &arena, &err);
   lat_wasi_http_response_t resp;
   memset(&resp, 0, sizeof resp);
-  if (!st) st = lat_wasi_http_response(h, &resp);
+  if (!st && (st = lat_wasi_http_response(h, &resp)))
+    lat_error_set(&err, st, SIZE_MAX,
+                  st == LAT_ELIMIT ? "the response body is over the server's limit"
+                                   : "the response could not be collected");
   if (st || !resp.ok) {
     if (st == LAT_TRAP)
       logf_("WARN", "guest trapped method=%s path=%s reason=\"%s\"", method, rq->uri, err.msg);

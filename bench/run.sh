@@ -223,7 +223,7 @@ if [ -x "$LATTICE" ]; then
 fi
 # ---- HTTP serving: req/s with wrk (lattice serve, jco serve, nginx) ---------------
 # Two hello-world wasi:http handlers: the C one (tests/component/http_c,
-# built by tests/component/serve.sh) answers "hello from C: GET /wrk\n", the
+# built by tests/component/build.sh) answers "hello from C: GET /wrk\n", the
 # componentize-js one (tests/component/http/app.js, build.sh --http) "hello
 # from lattice /wrk\n".  Each is served by lattice serve (fresh instance per
 # request, thread pool = cores) and by `jco serve --isolate-requests
@@ -264,7 +264,7 @@ ratio() { awk -v a="$1" -v b="$2" -v m="$3" 'BEGIN { if (b > 0) printf "%.1f", a
 HC=build/components/hello_http_c.component.wasm
 HJ=build/components/hello_http.wasm
 if [ -x "$LATTICE" ] && command -v wrk >/dev/null; then
-  [ -f $HC ] || SUITES=serve tests/run_all.sh >/dev/null 2>&1
+  [ -f $HC ] || tests/component/build.sh build/components >/dev/null 2>&1
   [ -f $HJ ] || tests/component/build.sh build/components --http >/dev/null 2>&1
 fi
 if [ -x "$LATTICE" ] && command -v wrk >/dev/null && [ -f $HC ]; then

@@ -8,6 +8,8 @@
 #   hello_http.wasm            (with --http) componentize-js wasi:http handler
 #   fetch_http.wasm            (with --http) the same, making an outgoing
 #                              request (tests/component/http/fetch.js)
+#   hello_http_c.component.wasm  tests/component/http_c: a freestanding C
+#                              wasi:http handler, `jco embed` + `jco new`
 #   types.component.wasm       the `types` world (every WIT type, a resource,
 #                              host imports) in C, `jco embed` + `jco new`
 #   cmd_NAME.component.wasm    tests/component/cmd/NAME.c, `jco new --wasi-command`
@@ -36,6 +38,17 @@ JCO="$ROOT/node_modules/.bin/jco"
 CC=${WASM_CC:-clang}
 
 wit_of() { "$JCO" wit "$1" > "${1%.wasm}.wit"; }
+# wasi_wit DIR: DIR/deps holds jco's WASI 0.2.12 packages, for a world that
+# uses them (DIR/world.wit is the caller's)
+wasi_wit() {
+  local b="$ROOT/node_modules/@bytecodealliance/jco/lib/wit/builtin/0.2.12" p
+  rm -rf "$1"
+  mkdir -p "$1/deps"
+  for p in cli clocks filesystem http io random sockets; do
+    mkdir -p "$1/deps/$p"
+    cp "$b/wasi-$p/package.wit" "$1/deps/$p/"
+  done
+}
 
 # greet (wasi-libc reactor)
 $CC --target=wasm32-wasi -O2 -s -mexec-model=reactor "$HERE/greet/greet.c" -o "$OUT/greet.core.wasm"
@@ -60,6 +73,15 @@ $CC --target=wasm32-wasi -O2 -s -mexec-model=reactor "$HERE/types/types.c" -o "$
 "$JCO" embed "$OUT/types.core.wasm" --wit "$HERE/types/wit" -n types -o "$OUT/types.embed.wasm"
 "$JCO" new "$OUT/types.embed.wasm" --wasi-reactor -o "$OUT/types.component.wasm"
 
+# hello_http_c (freestanding wasi:http handler, no adapter)
+wasi_wit "$OUT/http-c-wit"
+cp "$HERE/http_c/wit/world.wit" "$OUT/http-c-wit/"
+$CC --target=wasm32 -O2 -nostdlib -Wl,--no-entry -Wl,--allow-undefined \
+  "$HERE/http_c/hello_http.c" -o "$OUT/hello_http_c.core.wasm"
+"$JCO" embed "$OUT/hello_http_c.core.wasm" --wit "$OUT/http-c-wit" -n hello-c \
+  -o "$OUT/hello_http_c.embed.wasm"
+"$JCO" new "$OUT/hello_http_c.embed.wasm" -o "$OUT/hello_http_c.component.wasm"
+
 # wasi:cli/run commands
 for src in "$HERE"/cmd/*.c; do
   n=$(basename "$src" .c)
@@ -68,11 +90,8 @@ for src in "$HERE"/cmd/*.c; do
 done
 
 if [ $HTTP = 1 ]; then
-  W="$OUT/http-wit"; B="$ROOT/node_modules/@bytecodealliance/jco/lib/wit/builtin/0.2.12"
-  rm -rf "$W"; mkdir -p "$W/deps"
-  for p in cli clocks filesystem http io random sockets; do
-    mkdir -p "$W/deps/$p"; cp "$B/wasi-$p/package.wit" "$W/deps/$p/"
-  done
+  W="$OUT/http-wit"
+  wasi_wit "$W"
   printf 'package probe:hello-http;\nworld hello {\n  export wasi:http/incoming-handler@0.2.12;\n}\n' > "$W/world.wit"
   # StarlingMonkey in componentize-js 0.23 exports incoming-handler@0.2.10
   sed -i 's/0\.2\.12/0.2.10/g' "$W/world.wit" "$W"/deps/*/package.wit

@@ -3,7 +3,7 @@
 # server, called with curl (and wrk when installed).
 #
 #   c    tests/component/http_c/hello_http.c, a freestanding C handler
-#        (`jco embed` with jco's 0.2.12 WIT + `jco new`, built here):
+#        (tests/component/build.sh: `jco embed` + `jco new`, when missing):
 #        GET with a path and query, request and response headers, POST
 #        bodies echoed (small and 300 KB), a status code, a guest trap (500,
 #        and the next request still works), no response (500), a response
@@ -33,7 +33,6 @@ cd "$(dirname "$0")/../.."
 ROOT=$PWD
 LATTICE=${LATTICE:-build/debug/lattice}
 case $LATTICE in /*) ;; *) LATTICE=$ROOT/$LATTICE ;; esac
-JCO=$ROOT/node_modules/.bin/jco
 C=$ROOT/build/components
 T=$(mktemp -d /tmp/lattice-serve.XXXXXX)
 SPID=
@@ -58,24 +57,10 @@ fail() {
 
 # ---- the C component -------------------------------------------------------------
 HC=$C/hello_http_c.component.wasm
-SRC=tests/component/http_c/hello_http.c
-mkdir -p "$C"
-if [ ! -f "$HC" ] || [ "$SRC" -nt "$HC" ] || [ tests/component/http_c/wit/world.wit -nt "$HC" ]; then
-  (
-    exec 9>"$C/.lock-http-c"
-    flock 9
-    W=$T/wit B=$ROOT/node_modules/@bytecodealliance/jco/lib/wit/builtin/0.2.12
-    mkdir -p "$W/deps"
-    for p in cli clocks filesystem http io random sockets; do
-      mkdir -p "$W/deps/$p"; cp "$B/wasi-$p/package.wit" "$W/deps/$p/"
-    done
-    cp tests/component/http_c/wit/world.wit "$W/"
-    ${WASM_CC:-clang} --target=wasm32 -O2 -nostdlib -Wl,--no-entry -Wl,--allow-undefined \
-      "$SRC" -o "$T/hc.core.wasm" &&
-      "$JCO" embed "$T/hc.core.wasm" --wit "$W" -n hello-c -o "$T/hc.embed.wasm" &&
-      "$JCO" new "$T/hc.embed.wasm" -o "$HC.tmp" && mv "$HC.tmp" "$HC"
-  ) >"$T/build.log" 2>&1
-  if [ ! -f "$HC" ]; then
+if [ ! -f "$HC" ] ||
+   [ -n "$(find tests/component/http_c -newer "$HC" -type f | head -n 1)" ]; then
+  echo "serve: building the test components (tests/component/build.sh)"
+  if ! tests/component/build.sh "$C" >"$T/build.log" 2>&1 || [ ! -f "$HC" ]; then
     cat "$T/build.log"
     echo "serve: 0 passed, 1 failed"
     exit 1

@@ -27,7 +27,6 @@
  * byte lists are lifted as a byte array (list.bytes).
  */
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -37,25 +36,9 @@
 
 /* ---- errors --------------------------------------------------------------------------- */
 
-static lat_status trap(lat_error_t *err, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-static lat_status trap(lat_error_t *err, const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  lat_status st = lat_error_vset(err, LAT_TRAP, SIZE_MAX, fmt, ap);
-  va_end(ap);
-  return st;
-}
-
-static lat_status bad_host(lat_error_t *err, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-static lat_status bad_host(lat_error_t *err, const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  lat_status st = lat_error_vset(err, LAT_EARG, SIZE_MAX, fmt, ap);
-  va_end(ap);
-  return st;
-}
+/* a guest's bad value traps; a bad host value is the embedder's error */
+#define trap(err, ...) lat_error_set(err, LAT_TRAP, SIZE_MAX, __VA_ARGS__)
+#define bad_host(err, ...) lat_error_set(err, LAT_EARG, SIZE_MAX, __VA_ARGS__)
 
 /* ---- variant view ------------------------------------------------------------------------ */
 

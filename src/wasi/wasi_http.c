@@ -54,14 +54,7 @@
 
 #include "wasi_p2.h"
 
-#define U __attribute__((unused))
-#define HOSTFN(fn)                                                             \
-  static lat_status fn(U lat_chost_call_t *c, U void *env, U const lat_cval_t *a, \
-                       U uint32_t na, U lat_cval_t *r)
 #define ENV ((const http_ids_t *)env)
-#define P2 ((lat_wasi_p2_t *)lat_chost_call_data(c))
-#define AR lat_chost_call_arena(c)
-#define OOM() lat_chost_call_trap(c, LAT_TRAP_HOST, 0, "out of memory")
 
 #define HTTP_MAX_OBJS 65536u
 #define HTTP_MAX_FIELDS 4096u

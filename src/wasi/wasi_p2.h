@@ -99,6 +99,21 @@ typedef struct {
 #define P2_MAX_OBJS 65536u
 #define P2_MAX_IO (64u << 20) /* bytes per read/write call */
 
+/* Host functions (wasi_p2.c, wasi_p2_fs.c, wasi_http.c) share one
+ * signature and these shorthands: c the call, env the file's ids, a the
+ * lifted arguments, r the result; P2 the instance's WASI 0.2 context, AR the
+ * call's arena, OOM() the trap for a failed allocation; IDS the resource ids
+ * when env is a lat__p2_ids_t (declared below). */
+#define LAT__P2_U __attribute__((unused))
+#define HOSTFN(fn)                                                                  \
+  static lat_status fn(LAT__P2_U lat_chost_call_t *c, LAT__P2_U void *env,           \
+                       LAT__P2_U const lat_cval_t *a, LAT__P2_U uint32_t na,         \
+                       LAT__P2_U lat_cval_t *r)
+#define P2 ((lat_wasi_p2_t *)lat_chost_call_data(c))
+#define AR lat_chost_call_arena(c)
+#define OOM() lat_chost_call_trap(c, LAT_TRAP_HOST, 0, "out of memory")
+#define IDS ((const lat__p2_ids_t *)env)
+
 /* Object table (wasi_p2.c). */
 lat__p2_obj_t *lat__p2_get(lat_wasi_p2_t *p, uint32_t rep, uint8_t kind);
 /* Adds o; returns its rep or 0 when the table is full (o's fd is then

@@ -25,14 +25,6 @@
 
 #include "wasi_p2.h"
 
-#define U __attribute__((unused))
-#define HOSTFN(fn)                                                             \
-  static lat_status fn(U lat_chost_call_t *c, U void *env, U const lat_cval_t *a, \
-                       U uint32_t na, U lat_cval_t *r)
-#define IDS ((const lat__p2_ids_t *)env)
-#define P2 ((lat_wasi_p2_t *)lat_chost_call_data(c))
-#define AR lat_chost_call_arena(c)
-#define OOM() lat_chost_call_trap(c, LAT_TRAP_HOST, 0, "out of memory")
 
 enum { EC_ACCESS = 0, EC_BADF = 3, EC_EXIST = 7, EC_INVAL = 12, EC_IO = 13,
        EC_NOENT = 20, EC_NOTDIR = 24, EC_NOTSUP = 27, EC_PERM = 31, EC_ROFS = 33 };

@@ -1643,6 +1643,42 @@ static lat_status read_core_module(dec_t *d, scope_t *s, lat_reader_t *r,
   return define(d, s, LAT_CSORT_CORE_MODULE, e, def, o);
 }
 
+/* The arguments of a core (core) or component instantiation: each a name,
+ * a sort (core: instances only) and an index that exists, no name twice. */
+static lat_status read_inst_args(dec_t *d, scope_t *s, lat_reader_t *r, bool core,
+                                 uint32_t *out_n, lat__arg_t **out) {
+  uint32_t n;
+  lat_status st = read_count(d, r, 3, &n);
+  if (st) return st;
+  lat__arg_t *args = lat_arena_array(d->arena, n ? n : 1, sizeof *args);
+  if (!args) return nomem(d);
+  for (uint32_t i = 0; i < n; i++) {
+    size_t ao = off(r);
+    uint8_t k = 0;
+    lat_csort_t sort = LAT_CSORT_CORE_INSTANCE;
+    if ((st = read_name(d, r, &args[i].name, NULL)) ||
+        (st = core ? lat_read_u8(r, &k, d->err) : read_sort(d, r, &sort)) ||
+        (st = lat_read_u32(r, &args[i].index, d->err)))
+      return st;
+    if (core && k != 0x12)
+      return INVALID(d, ao, "only instances are allowed as core instantiation "
+                            "arguments");
+    if (sort == LAT_CSORT_VALUE) return UNSUPPORTED(d, ao, "values are not supported");
+    args[i].sort = (uint8_t)sort;
+    const lat__entry_t *ae;
+    if ((st = get_entry(d, s, sort, args[i].index, ao, &ae))) return st;
+    for (uint32_t j = 0; j < i; j++)
+      if (!strcmp(args[j].name, args[i].name))
+        return core ? INVALID(d, ao, "duplicate module instantiation argument named "
+                                     "`%s`", args[i].name)
+                    : INVALID(d, ao, "instantiation argument `%s` conflicts with "
+                                     "previous argument", args[i].name);
+  }
+  *out_n = n;
+  *out = args;
+  return LAT_OK;
+}
+
 static lat_status read_core_instance(dec_t *d, scope_t *s, lat_reader_t *r) {
   size_t o = off(r);
   uint8_t tag;
@@ -1656,28 +1692,8 @@ static lat_status read_core_instance(dec_t *d, scope_t *s, lat_reader_t *r) {
     const lat__entry_t *me;
     if ((st = lat_read_u32(r, &mi, d->err))) return st;
     if ((st = get_entry(d, s, LAT_CSORT_CORE_MODULE, mi, o, &me))) return st;
-    if ((st = read_count(d, r, 3, &n))) return st;
-    lat__arg_t *args = lat_arena_array(d->arena, n ? n : 1, sizeof *args);
-    if (!args) return nomem(d);
-    for (uint32_t i = 0; i < n; i++) {
-      size_t ao = off(r);
-      uint8_t k;
-      if ((st = read_name(d, r, &args[i].name, NULL)) ||
-          (st = lat_read_u8(r, &k, d->err)) ||
-          (st = lat_read_u32(r, &args[i].index, d->err)))
-        return st;
-      if (k != 0x12)
-        return INVALID(d, ao, "only instances are allowed as core instantiation "
-                              "arguments");
-      args[i].sort = LAT_CSORT_CORE_INSTANCE;
-      const lat__entry_t *ae;
-      if ((st = get_entry(d, s, LAT_CSORT_CORE_INSTANCE, args[i].index, ao, &ae)))
-        return st;
-      for (uint32_t j = 0; j < i; j++)
-        if (!strcmp(args[j].name, args[i].name))
-          return INVALID(d, ao, "duplicate module instantiation argument named "
-                                "`%s`", args[i].name);
-    }
+    lat__arg_t *args;
+    if ((st = read_inst_args(d, s, r, true, &n, &args))) return st;
     const lat_ctype_t *mt = me->type;
     if (mt) {
       /* every import must be satisfied with the right kind and type */
@@ -1824,25 +1840,8 @@ static lat_status read_instance(dec_t *d, scope_t *s, lat_reader_t *r) {
     const lat__entry_t *ce;
     if ((st = lat_read_u32(r, &ci, d->err))) return st;
     if ((st = get_entry(d, s, LAT_CSORT_COMPONENT, ci, o, &ce))) return st;
-    if ((st = read_count(d, r, 3, &n))) return st;
-    lat__arg_t *args = lat_arena_array(d->arena, n ? n : 1, sizeof *args);
-    if (!args) return nomem(d);
-    for (uint32_t i = 0; i < n; i++) {
-      size_t ao = off(r);
-      lat_csort_t sort;
-      if ((st = read_name(d, r, &args[i].name, NULL)) ||
-          (st = read_sort(d, r, &sort)) ||
-          (st = lat_read_u32(r, &args[i].index, d->err)))
-        return st;
-      args[i].sort = (uint8_t)sort;
-      const lat__entry_t *ae;
-      if (sort == LAT_CSORT_VALUE) return UNSUPPORTED(d, ao, "values are not supported");
-      if ((st = get_entry(d, s, sort, args[i].index, ao, &ae))) return st;
-      for (uint32_t j = 0; j < i; j++)
-        if (!strcmp(args[j].name, args[i].name))
-          return INVALID(d, ao, "instantiation argument `%s` conflicts with "
-                                "previous argument", args[i].name);
-    }
+    lat__arg_t *args;
+    if ((st = read_inst_args(d, s, r, false, &n, &args))) return st;
     const lat_ctype_t *ct = ce->type;
     lat__rmap_t m = {0};
     lat__nmap_t nm = {0};

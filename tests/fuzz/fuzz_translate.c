@@ -79,7 +79,8 @@ static int avail(const gen_t *g) { /* values above the innermost block's base */
 
 /* locals: 0-1 i64 params, 2-5 i32, 6-7 i64, 8-11 loop counters (i32) */
 static uint32_t local_of(gen_t *g, uint8_t t) {
-  return t == I32 ? 2 + pick(g->s, 4) : (pick(g->s, 2) ? pick(g->s, 2) : 6 + pick(g->s, 2));
+  static const uint32_t i64s[] = {0, 1, 6, 7};
+  return t == I32 ? 2 + pick(g->s, 4) : i64s[pick(g->s, 4)];
 }
 
 static void const_of(gen_t *g, uint8_t t) {

@@ -26,18 +26,14 @@
 
 #include "wasi_int.h"
 
-#define STACK_IOVS 16u
-
-/* Reads the guest iovec array (buf u32, len u32 pairs) into host iovecs.
- * *out is either `local` or a heap array the caller frees. */
-static uint16_t get_iovs(lat_wasm_caller_t *c, uint64_t iovs, uint64_t n,
-                         struct iovec *local, struct iovec **out) {
+uint16_t lat__p1_get_iovs(lat_wasm_caller_t *c, uint64_t iovs, uint64_t n,
+                          struct iovec *local, struct iovec **out) {
   if (n > P1_MAX_IOVS) return P1_EINVAL;
   lat_wasm_memory_t *m = p1_mem(c);
   const uint8_t *a = p1_range(m, iovs, n * 8);
   if (!a) return P1_EFAULT;
   struct iovec *v = local;
-  if (n > STACK_IOVS) {
+  if (n > LAT__P1_STACK_IOVS) {
     v = lat_calloc(n, sizeof *v);
     if (!v) return P1_ENOMEM;
   }
@@ -82,8 +78,8 @@ static lat_status do_io(lat_wasi_t *w, lat_wasm_caller_t *c, uint64_t *slots,
   if (kind == IO_READ && w->deadline_ns && f->type != P1_FT_FILE &&
       !lat__p1_wait_readable(w, f->host))
     return lat__p1_deadline_trap(c);
-  struct iovec local[STACK_IOVS], *v;
-  if ((e = get_iovs(c, iovs, n, local, &v))) P1_RET(e);
+  struct iovec local[LAT__P1_STACK_IOVS], *v;
+  if ((e = lat__p1_get_iovs(c, iovs, n, local, &v))) P1_RET(e);
   ssize_t r;
   do {
     switch (kind) {

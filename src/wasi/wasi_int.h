@@ -15,6 +15,7 @@
 #include <dirent.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/uio.h>
 
 #include "wasi.h"
 
@@ -243,6 +244,12 @@ uint16_t lat__p1_path(lat_wasm_caller_t *c, uint64_t ptr, uint64_t len,
 /* Sleeps/waits helpers (wasi_poll.c): waits until host fd h is readable or
  * the context's deadline.  true when ready, false when the deadline passed. */
 bool lat__p1_wait_readable(lat_wasi_t *w, int h);
+/* wasi_fd.c: the guest iovec array (buf u32, len u32 pairs) as host iovecs,
+ * each range checked; *out is `local` (LAT__P1_STACK_IOVS entries) or a
+ * heap array the caller frees when it is not local.  A p1 errno. */
+#define LAT__P1_STACK_IOVS 16u
+uint16_t lat__p1_get_iovs(lat_wasm_caller_t *c, uint64_t iovs, uint64_t n,
+                          struct iovec *local, struct iovec **out);
 /* Traps the caller with LAT_TRAP_DEADLINE. */
 lat_status lat__p1_deadline_trap(lat_wasm_caller_t *c);
 

@@ -265,29 +265,6 @@ lat_status lat__p1_sock_accept(lat_wasi_t *w, lat_wasm_caller_t *c,
   P1_RET(P1_ESUCCESS);
 }
 
-/* recv/send share the iovec handling of msghdr */
-static uint16_t build_msg(lat_wasm_caller_t *c, uint64_t iovs, uint64_t n,
-                          struct iovec **out) {
-  if (n > P1_MAX_IOVS) return P1_EINVAL;
-  lat_wasm_memory_t *m = p1_mem(c);
-  const uint8_t *a = p1_range(m, iovs, n * 8);
-  if (!a) return P1_EFAULT;
-  struct iovec *v = lat_calloc(n ? n : 1, sizeof *v);
-  if (!v) return P1_ENOMEM;
-  for (uint64_t i = 0; i < n; i++) {
-    uint64_t buf = p1_ld32(a + 8 * i), len = p1_ld32(a + 8 * i + 4);
-    uint8_t *p = p1_range(m, buf, len);
-    if (!p) {
-      lat_free(v);
-      return P1_EFAULT;
-    }
-    v[i].iov_base = p;
-    v[i].iov_len = len;
-  }
-  *out = v;
-  return P1_ESUCCESS;
-}
-
 lat_status lat__p1_sock_recv(lat_wasi_t *w, lat_wasm_caller_t *c,
                              uint64_t *slots) {
   lat__p1_fd_t *f;
@@ -300,8 +277,8 @@ lat_status lat__p1_sock_recv(lat_wasi_t *w, lat_wasm_caller_t *c,
   int nonblock = fcntl(f->host, F_GETFL) & O_NONBLOCK;
   if (w->deadline_ns && !nonblock && !lat__p1_wait_readable(w, f->host))
     return lat__p1_deadline_trap(c);
-  struct iovec *v;
-  if ((e = build_msg(c, slots[1], slots[2], &v))) P1_RET(e);
+  struct iovec local[LAT__P1_STACK_IOVS], *v;
+  if ((e = lat__p1_get_iovs(c, slots[1], slots[2], local, &v))) P1_RET(e);
   struct msghdr msg;
   memset(&msg, 0, sizeof msg);
   msg.msg_iov = v;
@@ -313,7 +290,7 @@ lat_status lat__p1_sock_recv(lat_wasi_t *w, lat_wasm_caller_t *c,
     r = recvmsg(f->host, &msg, fl);
   } while (r < 0 && errno == EINTR);
   int saved = errno;
-  lat_free(v);
+  if (v != local) lat_free(v);
   if (r < 0) P1_RET(lat__p1_errno(saved));
   lat__p1_put32(c, slots[4], (uint32_t)r);
   uint8_t *p = p1_range(p1_mem(c), slots[5], 2);
@@ -328,8 +305,8 @@ lat_status lat__p1_sock_send(lat_wasi_t *w, lat_wasm_caller_t *c,
   if (e) P1_RET(e);
   if (slots[3]) P1_RET(P1_EINVAL); /* no send flags exist */
   if (!p1_range(p1_mem(c), slots[4], 4)) P1_RET(P1_EFAULT);
-  struct iovec *v;
-  if ((e = build_msg(c, slots[1], slots[2], &v))) P1_RET(e);
+  struct iovec local[LAT__P1_STACK_IOVS], *v;
+  if ((e = lat__p1_get_iovs(c, slots[1], slots[2], local, &v))) P1_RET(e);
   struct msghdr msg;
   memset(&msg, 0, sizeof msg);
   msg.msg_iov = v;
@@ -339,7 +316,7 @@ lat_status lat__p1_sock_send(lat_wasi_t *w, lat_wasm_caller_t *c,
     r = sendmsg(f->host, &msg, MSG_NOSIGNAL);
   } while (r < 0 && errno == EINTR);
   int saved = errno;
-  lat_free(v);
+  if (v != local) lat_free(v);
   if (r < 0) P1_RET(lat__p1_errno(saved));
   lat__p1_put32(c, slots[4], (uint32_t)r);
   P1_RET(P1_ESUCCESS);

@@ -4,27 +4,42 @@
 # builds the libFuzzer targets; `make run-examples` runs examples/.
 #
 # Sources are found by wildcard: one folder per subsystem under src/, so a new
-# file needs no Makefile edit.  gnu17 rather than c17 because the interpreter
-# uses computed goto (a GNU extension, in both gcc and clang).
+# file needs no Makefile edit.  Everything but src/cli is archived into one
+# static library (build/liblattice.a, build/debug/liblattice.a) that the
+# command, the unit tests and the fuzz replays link against.  Each object
+# records the headers it includes (-MMD -MP), so touching a header rebuilds
+# only its users.  gnu17 rather than c17 because the interpreter uses
+# computed goto (a GNU extension, in both gcc and clang).
 
 CC      ?= gcc
+# Quiet by default: one short line per step; `make V=1` prints full commands.
+ifeq ($(V),1)
+Q       :=
+say     :=
+else
+Q       := @
+say      = @printf '  %-6s %s\n' $(1) $(2);
+endif
 WARN    := -Wall -Wextra -Wshadow -Wvla -Wstrict-prototypes -Wmissing-prototypes
 # CI builds with WERROR=1 (.ci/run): warnings are errors there.
 WARN    += $(if $(filter 1,$(WERROR)),-Werror)
 CSTD    := -std=gnu17
 CFLAGS  ?= -O2 -g
 DEFS    := -D_GNU_SOURCE
-LIBS    := -lm -lpthread -lsodium -ljansson -lmicrohttpd -lcurl
+LIBS    := -lm -lpthread -lsodium -ljansson -lmicrohttpd -lcurl -lnats
+DEPFLAGS := -MMD -MP
 SHARED  ?= ../shared/testdata
 NPROC   := $(shell nproc 2>/dev/null || echo 2)
 
 SRC_LIB := $(filter-out src/cli/%,$(wildcard src/*/*.c))
 SRC_CLI := $(wildcard src/cli/*.c)
-HDRS    := $(wildcard src/*/*.h src/*/*.inc)
 
-REL_OBJ := $(patsubst src/%.c,build/obj/%.o,$(SRC_LIB) $(SRC_CLI))
-DBG_OBJ := $(patsubst src/%.c,build/debug/obj/%.o,$(SRC_LIB) $(SRC_CLI))
+REL_LIB_OBJ := $(patsubst src/%.c,build/obj/%.o,$(SRC_LIB))
+REL_CLI_OBJ := $(patsubst src/%.c,build/obj/%.o,$(SRC_CLI))
 DBG_LIB_OBJ := $(patsubst src/%.c,build/debug/obj/%.o,$(SRC_LIB))
+DBG_CLI_OBJ := $(patsubst src/%.c,build/debug/obj/%.o,$(SRC_CLI))
+REL_A   := build/liblattice.a
+DBG_A   := build/debug/liblattice.a
 
 SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 DBGFLAGS := -O1 -g $(SAN)
@@ -32,32 +47,43 @@ DBGFLAGS := -O1 -g $(SAN)
 TEST_SRC := $(wildcard tests/unit/*.c tests/unit/*/*.c)
 TEST_OBJ := $(patsubst tests/%.c,build/debug/tobj/%.o,$(TEST_SRC))
 
+# intermediate objects (the fuzz targets' under tobj/) are kept, not rebuilt
+.SECONDARY:
+
 .PHONY: all debug test spec bench setup clean format fuzz replay run-examples
 
 all: build/lattice
 
-build/lattice: $(REL_OBJ)
-	$(CC) $(CFLAGS) -o $@ $^ $(LIBS)
+build/lattice: $(REL_CLI_OBJ) $(REL_A)
+	$(call say,LINK,$@)$(CC) $(CFLAGS) -o $@ $^ $(LIBS)
 
-build/obj/%.o: src/%.c $(HDRS)
+$(REL_A): $(REL_LIB_OBJ)
+	@rm -f $@
+	$(call say,AR,$@)ar rcs $@ $^
+
+build/obj/%.o: src/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CSTD) $(WARN) $(DEFS) $(CFLAGS) -c -o $@ $<
+	$(call say,CC,$<)$(CC) $(CSTD) $(WARN) $(DEFS) $(DEPFLAGS) $(CFLAGS) -c -o $@ $<
 
 debug: build/debug/lattice build/debug/unit_tests
 
-build/debug/lattice: $(DBG_OBJ)
-	$(CC) $(DBGFLAGS) -o $@ $^ $(LIBS)
+build/debug/lattice: $(DBG_CLI_OBJ) $(DBG_A)
+	$(call say,LINK,$@)$(CC) $(DBGFLAGS) -o $@ $^ $(LIBS)
 
-build/debug/obj/%.o: src/%.c $(HDRS)
+$(DBG_A): $(DBG_LIB_OBJ)
+	@rm -f $@
+	$(call say,AR,$@)ar rcs $@ $^
+
+build/debug/obj/%.o: src/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CSTD) $(WARN) $(DEFS) $(DBGFLAGS) -c -o $@ $<
+	$(call say,CC,$<)$(CC) $(CSTD) $(WARN) $(DEFS) $(DEPFLAGS) $(DBGFLAGS) -c -o $@ $<
 
-build/debug/unit_tests: $(TEST_OBJ) $(DBG_LIB_OBJ)
-	$(CC) $(DBGFLAGS) -o $@ $^ $(LIBS)
+build/debug/unit_tests: $(TEST_OBJ) $(DBG_A)
+	$(call say,LINK,$@)$(CC) $(DBGFLAGS) -o $@ $^ $(LIBS)
 
-build/debug/tobj/%.o: tests/%.c $(HDRS) $(wildcard tests/unit/*.h tests/unit/*/*.h tests/fuzz/*.h)
+build/debug/tobj/%.o: tests/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CSTD) $(WARN) $(DEFS) $(DBGFLAGS) -Isrc -Itests/unit -c -o $@ $<
+	$(call say,CC,$<)$(CC) $(CSTD) $(WARN) $(DEFS) $(DEPFLAGS) $(DBGFLAGS) -Isrc -Itests/unit -c -o $@ $<
 
 # ---- fuzzing ---------------------------------------------------------------
 # One libFuzzer target per tests/fuzz/fuzz_*.c, built with clang (`make fuzz`;
@@ -79,9 +105,9 @@ FUZZ_OPT   := -O1
 # -O1 (plain -O1 too, sanitizers or not); -O0 takes 12 s.
 build/fuzz/obj/wasm/wasm_interp.o: FUZZ_OPT := -O0
 
-build/fuzz/obj/%.o: src/%.c $(HDRS)
+build/fuzz/obj/%.o: src/%.c
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(CSTD) $(DEFS) $(FUZZ_OPT) -g $(FUZZ_SAN) -fsanitize=fuzzer-no-link -c -o $@ $<
+	$(FUZZ_CC) $(CSTD) $(DEFS) $(DEPFLAGS) $(FUZZ_OPT) -g $(FUZZ_SAN) -fsanitize=fuzzer-no-link -c -o $@ $<
 
 build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_LIB_OBJ)
 	@mkdir -p $(dir $@)
@@ -89,8 +115,8 @@ build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_LIB_OBJ)
 
 replay: $(REPLAY_BINS)
 
-build/debug/replay_%: build/debug/tobj/fuzz/fuzz_%.o build/debug/tobj/fuzz/replay_main.o $(DBG_LIB_OBJ)
-	$(CC) $(DBGFLAGS) -o $@ $^ $(LIBS)
+build/debug/replay_%: build/debug/tobj/fuzz/fuzz_%.o build/debug/tobj/fuzz/replay_main.o $(DBG_A)
+	$(call say,LINK,$@)$(CC) $(DBGFLAGS) -o $@ $^ $(LIBS)
 
 build/tools/%: tests/fuzz/mutate.c
 	@mkdir -p $(dir $@)
@@ -123,3 +149,7 @@ format:
 
 clean:
 	rm -rf build
+
+# header dependencies recorded by -MMD (absent on a first build)
+-include $(wildcard build/obj/*/*.d build/debug/obj/*/*.d build/debug/tobj/*.d \
+                    build/debug/tobj/*/*.d build/debug/tobj/*/*/*.d build/fuzz/obj/*/*.d)

@@ -23,6 +23,8 @@ PKGS=(
   curl                       # serve tests: the HTTP client
   wrk                        # serve tests and bench: HTTP load
   nginx-light                # bench: the HTTP req/s ceiling
+  nats-server                # the lattice: hosts, `lattice up`, integration tests
+  libnats-dev                # the lattice: the NATS C client (libnats)
 )
 
 missing=()

@@ -167,4 +167,112 @@ uint64_t lat_now_coarse_ns(void); /* CLOCK_MONOTONIC_COARSE: cheap, ~4 ms grain 
 lat_status lat_file_read(const char *path, uint8_t **out_data, size_t *out_len,
                          lat_error_t *err);
 
+/* ---- logging (base_log.c) ---------------------------------------------------
+ * Leveled, structured, one line per event, for daemons (the host, the HTTP
+ * server, `lattice serve`).  Libraries never log by default: the level starts
+ * at LAT_LOG_OFF and only a daemon's main raises it with lat_log_configure.
+ *
+ *   LAT_LOG(LAT_LOG_INFO, "host", "component scaled",
+ *           LAT_KV_STR("id", id), LAT_KV_INT("count", n));
+ *
+ * expands to `if (lat_log_enabled(level)) ...`, so no argument is evaluated
+ * when the level is off (a disabled DEBUG costs one load and compare).
+ * Every pointer passed is borrowed for the duration of the call only.  Every
+ * message, key and value is escaped (control bytes, DEL, C1 controls and
+ * invalid UTF-8 become \xNN), so nothing a guest or a peer sends can start a
+ * new line or reach the terminal as an escape; JSON lines are valid JSON for
+ * any input bytes.  Each line goes out in one write(2) of at most
+ * LAT_LOG_LINE_MAX bytes (PIPE_BUF, so lines from threads never interleave
+ * even on a pipe); longer lines are cut and marked as truncated. */
+typedef enum {
+  LAT_LOG_OFF = 0,
+  LAT_LOG_ERROR,
+  LAT_LOG_WARN,
+  LAT_LOG_INFO,
+  LAT_LOG_DEBUG,
+  LAT_LOG_TRACE
+} lat_log_level;
+
+typedef enum { LAT_LOG_TEXT = 0, LAT_LOG_JSON } lat_log_format;
+
+#define LAT_LOG_LINE_MAX 4096
+
+typedef struct {
+  lat_log_level level;       /* events above this are dropped */
+  lat_log_format format;
+  int fd; /* borrowed; lines are written here (2 = stderr); open a log
+             file with O_APPEND or lines from threads may overwrite */
+  uint64_t (*clock_ns)(void); /* wall clock in ns since 1970; NULL = realtime
+                                 (tests pin it for exact output) */
+} lat_log_config_t;
+
+/* Process-wide; call once at start-up before threads exist.  cfg is copied;
+ * NULL restores the default (off, text, fd 2). */
+void lat_log_configure(const lat_log_config_t *cfg);
+/* "off", "error", "warn"/"warning", "info", "debug", "trace" (any case).
+ * LAT_EARG for anything else, *out_level untouched. */
+lat_status lat_log_level_parse(const char *s, lat_log_level *out_level);
+/* "text" or "json" (any case); LAT_EARG otherwise. */
+lat_status lat_log_format_parse(const char *s, lat_log_format *out_format);
+/* Returns a static lowercase name ("info"); "off" for anything unknown. */
+const char *lat_log_level_name(lat_log_level level);
+
+extern int lat__log_level; /* written only by lat_log_configure */
+static inline bool lat_log_enabled(lat_log_level level) {
+  return level != LAT_LOG_OFF &&
+         (int)level <= __atomic_load_n(&lat__log_level, __ATOMIC_RELAXED);
+}
+
+typedef enum {
+  LAT_LOG_KV_STR,   /* NUL-terminated; NULL prints as null */
+  LAT_LOG_KV_BYTES, /* s with explicit len (guest data, not terminated) */
+  LAT_LOG_KV_INT,
+  LAT_LOG_KV_UINT,
+  LAT_LOG_KV_BOOL
+} lat_log_kv_type;
+
+typedef struct {
+  const char *key; /* borrowed */
+  lat_log_kv_type type;
+  size_t len; /* LAT_LOG_KV_BYTES only */
+  union {
+    const char *s; /* borrowed */
+    int64_t i;
+    uint64_t u;
+    bool b;
+  } v;
+} lat_log_kv_t;
+
+/* Initializers for LAT_LOG's fields (not expressions: use them only there). */
+#define LAT_KV_STR(k, val) {.key = (k), .type = LAT_LOG_KV_STR, .v.s = (val)}
+#define LAT_KV_BYTES(k, p, n)                                            \
+  {.key = (k), .type = LAT_LOG_KV_BYTES, .len = (n), .v.s = (const char *)(p)}
+#define LAT_KV_INT(k, val) {.key = (k), .type = LAT_LOG_KV_INT, .v.i = (val)}
+#define LAT_KV_UINT(k, val) {.key = (k), .type = LAT_LOG_KV_UINT, .v.u = (val)}
+#define LAT_KV_BOOL(k, val) {.key = (k), .type = LAT_LOG_KV_BOOL, .v.b = (val)}
+
+/* The array starts with a dummy element so an empty field list still makes a
+ * valid initializer ("{ {0}, }"). */
+#define LAT_LOG(level, target, msg, ...)                                 \
+  do {                                                                   \
+    if (lat_log_enabled(level)) {                                        \
+      const lat_log_kv_t lat__kv_[] = {{0}, __VA_ARGS__};                \
+      lat_log_write((level), (target), (msg), lat__kv_ + 1,              \
+                    sizeof lat__kv_ / sizeof lat__kv_[0] - 1);           \
+    }                                                                    \
+  } while (0)
+
+/* printf-style message, no fields; same level check first. */
+#define LAT_LOGF(level, target, ...)                                     \
+  do {                                                                   \
+    if (lat_log_enabled(level)) lat_log_printf((level), (target), __VA_ARGS__); \
+  } while (0)
+
+/* The functions behind the macros; they do not check the level again.
+ * All pointers borrowed; kv may be NULL when nkv == 0. */
+void lat_log_write(lat_log_level level, const char *target, const char *msg,
+                   const lat_log_kv_t *kv, size_t nkv);
+void lat_log_printf(lat_log_level level, const char *target, const char *fmt,
+                    ...) __attribute__((format(printf, 3, 4)));
+
 #endif

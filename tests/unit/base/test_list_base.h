@@ -1,0 +1,13 @@
+/* base unit tests beyond test_base.c (tests/unit/base/), included by
+ * test_list.h. */
+
+/* ---- test_log.c: the structured logger ---- */
+TEST(base_log_text_exact)
+TEST(base_log_json_exact)
+TEST(base_log_text_escape)
+TEST(base_log_json_escape)
+TEST(base_log_random_bytes)
+TEST(base_log_level_filter)
+TEST(base_log_parse)
+TEST(base_log_truncate)
+TEST(base_log_threads)

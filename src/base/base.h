@@ -275,4 +275,57 @@ void lat_log_write(lat_log_level level, const char *target, const char *msg,
 void lat_log_printf(lat_log_level level, const char *target, const char *fmt,
                     ...) __attribute__((format(printf, 3, 4)));
 
+/* ---- hash map (base_map.c) ---------------------------------------------------
+ * Byte-string keys (any bytes, explicit length) to void * values, hashed with
+ * SipHash-2-4 under a random per-map key so guest-chosen keys cannot force
+ * collisions.  Keys are copied into the map (it owns the copies) unless the
+ * map is initialised with LAT_MAP_BORROW_KEYS, in which case the caller keeps
+ * every key's bytes alive and unchanged while it is in the map.  Values are
+ * always borrowed: the map never frees them (get them back from del, put's
+ * out_old or an iteration before fini).  Not thread-safe. */
+typedef struct lat__map_entry lat__map_entry_t;
+typedef struct {
+  lat__map_entry_t **buckets; /* owned; NULL until the first insert */
+  size_t nbuckets;            /* 0 or a power of two */
+  size_t count;
+  unsigned flags;
+  uint8_t seed[16]; /* SipHash key, random per map */
+} lat_map_t;
+
+#define LAT_MAP_BORROW_KEYS 1u
+
+/* Does not allocate. */
+void lat_map_init(lat_map_t *m, unsigned flags);
+/* Frees the map's memory (entries, copied keys), not the values. */
+void lat_map_fini(lat_map_t *m);
+/* Removes every entry, keeps the bucket array for reuse. */
+void lat_map_clear(lat_map_t *m);
+size_t lat_map_count(const lat_map_t *m);
+
+/* Inserts or replaces.  out_old (may be NULL) receives the replaced value,
+ * or NULL when the key was new.  LAT_ENOMEM leaves the map unchanged. */
+lat_status lat_map_put(lat_map_t *m, const void *key, size_t klen, void *val,
+                       void **out_old);
+/* Inserts only if absent: *out_added is false (and the map unchanged) when
+ * the key is already there.  LAT_ENOMEM leaves the map unchanged. */
+lat_status lat_map_add(lat_map_t *m, const void *key, size_t klen, void *val,
+                       bool *out_added);
+/* True when found; *out_val (may be NULL) receives the value. */
+bool lat_map_get(const lat_map_t *m, const void *key, size_t klen,
+                 void **out_val);
+/* True when found and removed; *out_val (may be NULL) receives its value. */
+bool lat_map_del(lat_map_t *m, const void *key, size_t klen, void **out_val);
+
+/* Iteration in no particular order.  Deleting the entry just returned (with
+ * lat_map_del) is safe; any other insert or delete during an iteration is
+ * not.  *out_key points at the map's key (copied or the caller's). */
+typedef struct {
+  const lat_map_t *m;     /* borrowed */
+  size_t bucket;          /* next bucket to scan */
+  lat__map_entry_t *next; /* next entry in the current chain */
+} lat_map_iter_t;
+void lat_map_iter_init(lat_map_iter_t *it, const lat_map_t *m);
+bool lat_map_iter_next(lat_map_iter_t *it, const void **out_key,
+                       size_t *out_klen, void **out_val);
+
 #endif

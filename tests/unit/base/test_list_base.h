@@ -11,3 +11,10 @@ TEST(base_log_level_filter)
 TEST(base_log_parse)
 TEST(base_log_truncate)
 TEST(base_log_threads)
+
+/* ---- test_map.c: the hash map ---- */
+TEST(base_map_basic)
+TEST(base_map_key_ownership)
+TEST(base_map_many)
+TEST(base_map_iter_delete)
+TEST(base_map_alloc_sweep)

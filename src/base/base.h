@@ -31,7 +31,9 @@
   X(LAT_ELIMIT, "resource limit exceeded")                               \
   X(LAT_ENOTFOUND, "not found")                                          \
   X(LAT_EUNSUPPORTED, "unsupported")                                     \
-  X(LAT_TRAP, "trap")
+  X(LAT_TRAP, "trap")                                                    \
+  X(LAT_ECLOSED, "closed")                                               \
+  X(LAT_ETIMEOUT, "timed out")
 
 typedef enum {
 #define LAT_X_ENUM(code, msg) code,
@@ -327,5 +329,41 @@ typedef struct {
 void lat_map_iter_init(lat_map_iter_t *it, const lat_map_t *m);
 bool lat_map_iter_next(lat_map_iter_t *it, const void **out_key,
                        size_t *out_klen, void **out_val);
+
+/* ---- work queue and workers (base_queue.c) -----------------------------------
+ * A thread-safe FIFO of jobs for handing work from threads that must not
+ * block (libnats callbacks) to worker threads.  Push never blocks: with a
+ * capacity bound a full queue returns LAT_ELIMIT (backpressure) instead of
+ * growing.  A job's arg is passed through untouched; the queue never owns it. */
+typedef void (*lat_job_fn)(void *arg);
+typedef struct {
+  lat_job_fn fn;
+  void *arg; /* borrowed by the queue, handed to fn */
+} lat_job_t;
+
+typedef struct lat_queue lat_queue_t;
+
+/* capacity 0 = unbounded.  Returns new (free with lat_queue_free). */
+lat_status lat_queue_new(size_t capacity, lat_queue_t **out_q);
+/* Frees the queue; jobs still queued are dropped without running (close and
+ * drain first when their args own memory).  No thread may be using it. */
+void lat_queue_free(lat_queue_t *q);
+/* LAT_ELIMIT when full, LAT_ECLOSED after close, LAT_ENOMEM. */
+lat_status lat_queue_push(lat_queue_t *q, lat_job_fn fn, void *arg);
+/* Waits up to timeout_ns (< 0: forever, 0: poll) for a job.  LAT_OK with
+ * *out_job filled, LAT_ETIMEOUT, or LAT_ECLOSED once closed and drained. */
+lat_status lat_queue_pop(lat_queue_t *q, int64_t timeout_ns,
+                         lat_job_t *out_job);
+/* Refuses further pushes and wakes every waiter; pops drain what is left. */
+void lat_queue_close(lat_queue_t *q);
+size_t lat_queue_len(lat_queue_t *q);
+
+/* n threads that pop jobs from q and run them until q is closed and drained.
+ * q is borrowed and must outlive the pool.  Returns new (free with
+ * lat_workers_free). */
+typedef struct lat_workers lat_workers_t;
+lat_status lat_workers_new(size_t n, lat_queue_t *q, lat_workers_t **out_w);
+/* Closes the queue, lets the workers drain it, joins them and frees. */
+void lat_workers_free(lat_workers_t *w);
 
 #endif

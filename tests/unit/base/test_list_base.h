@@ -18,3 +18,12 @@ TEST(base_map_key_ownership)
 TEST(base_map_many)
 TEST(base_map_iter_delete)
 TEST(base_map_alloc_sweep)
+
+/* ---- test_queue.c: the work queue and workers ---- */
+TEST(base_queue_fifo)
+TEST(base_queue_capacity)
+TEST(base_queue_close)
+TEST(base_queue_timeout)
+TEST(base_queue_mpmc)
+TEST(base_queue_workers)
+TEST(base_queue_alloc_sweep)

@@ -156,7 +156,12 @@ static void on_reconnected(natsConnection *nc, void *closure) {
   fire(c, nc, LAT_LATTICE_CONN_RECONNECTED);
 }
 static void on_closed(natsConnection *nc, void *closure) {
-  fire(closure, nc, LAT_LATTICE_CONN_CLOSED);
+  lat_lattice_conn_t *c = closure;
+  fire(c, nc, LAT_LATTICE_CONN_CLOSED);
+  pthread_mutex_lock(&c->mu);
+  c->closed = true;
+  pthread_cond_broadcast(&c->cv);
+  pthread_mutex_unlock(&c->mu);
 }
 
 /* attempts counts full passes over the server list (1, 2, ...). */
@@ -414,6 +419,8 @@ lat_status lat_lattice_conn_new(const lat_lattice_opts_t *o,
   c->on_event = o->on_event;
   c->on_event_ctx = o->on_event_ctx;
   atomic_init(&c->reconnects, 0);
+  pthread_mutex_init(&c->mu, NULL);
+  pthread_cond_init(&c->cv, NULL);
 
   if ((s = natsOptions_Create(&c->opts)) != NATS_OK) {
     st = lat__lattice_nats_error(s, err, "libnats options");
@@ -459,8 +466,15 @@ void lat_lattice_conn_free(lat_lattice_conn_t *c) {
   jsCtx_Destroy(c->js);
   if (c->nc) {
     natsConnection_Close(c->nc);
+    /* The closed callback runs later on libnats' callback thread and gets
+     * c as its closure: wait for it before c goes away. */
+    pthread_mutex_lock(&c->mu);
+    while (!c->closed) pthread_cond_wait(&c->cv, &c->mu);
+    pthread_mutex_unlock(&c->mu);
     natsConnection_Destroy(c->nc);
   }
+  pthread_cond_destroy(&c->cv);
+  pthread_mutex_destroy(&c->mu);
   natsOptions_Destroy(c->opts);
   lat_nkey_fini(&c->nkey);
   lat_free(c->servers_text);
@@ -663,13 +677,14 @@ lat_status lat_lattice_conn_gather(lat_lattice_conn_t *c, const char *subject,
     int64_t left_ms = (int64_t)((deadline - now + 999999u) / 1000000u);
     natsMsg *m = NULL;
     s = natsSubscription_NextMsg(&m, sub, left_ms);
-    if (s == NATS_TIMEOUT) break;
+    /* The server's "no responders" status (nobody subscribed) ends it. */
+    if (s == NATS_TIMEOUT || s == NATS_NO_RESPONDERS) break;
     if (s != NATS_OK) {
       st = lat__lattice_nats_error(s, err, "gather on %s", subject);
       goto out_sub;
     }
     int n = natsMsg_GetDataLength(m);
-    /* A no-responders status message and an empty payload both end it. */
+    /* An empty payload ends collection (§1.4). */
     if (n == 0) {
       natsMsg_Destroy(m);
       break;

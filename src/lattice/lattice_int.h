@@ -4,6 +4,7 @@
 #define LAT_LATTICE_INT_H
 
 #include <nats/nats.h>
+#include <pthread.h>
 #include <stdatomic.h>
 
 #include "../crypto/crypto.h"
@@ -20,10 +21,14 @@ struct lat_lattice_conn {
   uint32_t reconnect_max_ms;
   lat_lattice_conn_event_fn on_event; /* immutable after connect */
   void *on_event_ctx;
-  /* No mutex: the fields above are written before nc exists and read-only
-   * afterwards; the counter below is written by libnats' callback thread
-   * and read by anyone, hence atomic. */
+  /* No mutex for the fields above: written before nc exists, read-only
+   * afterwards.  The counter is written by libnats' callback thread and
+   * read by anyone, hence atomic. */
   atomic_uint_fast64_t reconnects;
+  pthread_mutex_t mu;  /* guards closed */
+  pthread_cond_t cv;   /* signalled when closed is set */
+  bool closed;         /* libnats has run the closed callback: after it,
+                          no callback touches this struct, so free may go */
 };
 
 struct lat_lattice_kv {

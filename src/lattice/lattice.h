@@ -358,7 +358,9 @@ typedef struct {
 typedef void (*lat_lattice_kv_watch_fn)(void *ctx,
                                         const lat_lattice_kv_event_t *ev);
 
-/* Watches keys (a subject filter such as "COMPONENT_*"; NULL: all): first
+/* Watches keys (NULL: all; else a NATS subject filter over keys: an exact
+ * key, or "a.*" / "a.>", whose wildcards match whole dot-separated tokens,
+ * so "COMPONENT_*" is a literal key, not a prefix): first
  * the current value of every key, then INITIAL_DONE exactly once, then each
  * put, delete and purge.  After a reconnect (a server restart) the watch
  * re-subscribes from where it stopped: events at or below the last revision

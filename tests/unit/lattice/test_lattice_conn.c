@@ -142,17 +142,17 @@ TEST_IMPL(lattice_conn_gather) {
   /* max count: stops at 2 without waiting for the window */
   t0 = lat_now_ns();
   REQUIRE_OK(lat_lattice_conn_gather(client, "wasmbus.ctl.v1.default.host.ping",
-                                     "q", 1, 5000, 2, &all, &err));
+                                     "q", 1, 10000, 2, &all, &err));
   CHECK_EQ_UINT(all.count, 2);
-  CHECK((lat_now_ns() - t0) / 1000000u < 4000);
+  CHECK((lat_now_ns() - t0) / 1000000u < 9000);
   lat_lattice_replies_fini(&all);
 
   /* nobody listens: no replies, not an error, and no wait for the window */
   t0 = lat_now_ns();
   REQUIRE_OK(lat_lattice_conn_gather(client, "wasmbus.ctl.v1.default.nobody",
-                                     "q", 1, 3000, 0, &all, &err));
+                                     "q", 1, 10000, 0, &all, &err));
   CHECK_EQ_UINT(all.count, 0);
-  CHECK((lat_now_ns() - t0) / 1000000u < 2500);
+  CHECK((lat_now_ns() - t0) / 1000000u < 9000);
   lat_lattice_replies_fini(&all);
 
   for (int i = 0; i < 3; i++) {

@@ -230,6 +230,11 @@ TEST_IMPL(lattice_kv_restart) {
   REQUIRE(ok);
   CHECK(lat_lattice_conn_reconnects(c) >= 1);
 
+  /* Stay idle past the watch's poll period, so it notices the reconnect
+   * and re-subscribes (replaying the current values, which it must not
+   * give again) before the next change arrives. */
+  struct timespec idle = {0, 600000000};
+  nanosleep(&idle, NULL);
   /* JetStream may need a moment after the restart: retry the put briefly */
   lat_status st = LAT_EIO;
   for (int i = 0; i < 100 && st != LAT_OK; i++) {

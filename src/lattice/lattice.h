@@ -1,0 +1,377 @@
+/* lattice: the NATS side of Lattice (PROTOCOL.md §0-§2, §4.1, §5.2).
+ *
+ *   conn      one NATS connection through libnats: servers, creds, nkey,
+ *             TLS, reconnect forever with capped, jittered backoff, a hook
+ *             for disconnect/reconnect; publish, subscribe, request/reply
+ *             and scatter/gather (§1.4).
+ *   subjects  the one place that spells subjects and bucket names: ctl v1,
+ *             the host's subscription list (§1.1), events, wRPC, provider
+ *             management (§5.2), LATTICEDATA_/CONFIGDATA_ buckets, and the
+ *             single-token rule for lattice names, config names and ids.
+ *   events    CloudEvents 1.0 envelopes on wasmbus.evt.{lattice}.{event}.
+ *   kv        JetStream KV buckets: open-or-create, get/put/create/delete/
+ *             purge/keys, and a watch that survives a server restart.
+ *
+ * Status codes (code branches on these, the text is in lat_error_t):
+ *   LAT_EARG       the caller passed something unusable (a bad token, NULL,
+ *                  an unreadable seed, conflicting options)
+ *   LAT_EIO        network, server or JetStream failure; connection closed;
+ *                  no server could be reached
+ *   LAT_ELIMIT     a timeout ran out (request, flush, connect)
+ *   LAT_ENOTFOUND  no responders; a key or bucket that does not exist
+ *   LAT_EINVALID   refused by the server or the peer: authorization, TLS
+ *                  verification, create of a key that exists
+ *   LAT_ENOMEM     out of memory
+ * Connecting also reports a lat_lattice_reason, so the host can say "auth
+ * failed" or "TLS" without reading text.
+ *
+ * Threads: libnats runs subscription callbacks, connection-event hooks and
+ * reconnects on its own threads; a KV watch runs its callback on a thread
+ * of its own (one per watch).  Callbacks must not block: hand the work to
+ * a queue.  A conn may be used from any thread.
+ *
+ * Memory: every pointer argument is borrowed for the call unless stated.
+ * Strings returned through char ** are new (free with lat_free).  Messages
+ * given to callbacks are borrowed for the duration of the callback. */
+#ifndef LAT_LATTICE_H
+#define LAT_LATTICE_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../base/base.h"
+
+/* ---- why a connection failed --------------------------------------------- */
+#define LAT_LATTICE_REASON_LIST(X)                                        \
+  X(LAT_LR_OK, "connected")                                               \
+  X(LAT_LR_CONFIG, "the connection options are unusable")                 \
+  X(LAT_LR_NO_SERVERS, "no server could be reached")                      \
+  X(LAT_LR_AUTH, "the server refused the credentials")                    \
+  X(LAT_LR_TLS, "TLS failed (handshake, verification or required)")       \
+  X(LAT_LR_TIMEOUT, "the server did not answer in time")                  \
+  X(LAT_LR_OTHER, "the connection failed")
+
+typedef enum {
+#define LAT_X_ENUM(code, msg) code,
+  LAT_LATTICE_REASON_LIST(LAT_X_ENUM)
+#undef LAT_X_ENUM
+      LAT_LR_COUNT
+} lat_lattice_reason;
+
+/* Static strings: "LAT_LR_AUTH" and "the server refused the credentials". */
+const char *lat_lattice_reason_name(lat_lattice_reason r);
+const char *lat_lattice_reason_message(lat_lattice_reason r);
+
+/* ---- connection ------------------------------------------------------------ */
+typedef struct lat_lattice_conn lat_lattice_conn_t;
+
+typedef enum {
+  LAT_LATTICE_CONN_DISCONNECTED = 1, /* lost the server; reconnecting */
+  LAT_LATTICE_CONN_RECONNECTED,      /* back; subscriptions restored */
+  LAT_LATTICE_CONN_CLOSED,           /* closed for good (by free) */
+} lat_lattice_conn_event;
+
+/* Runs on a libnats thread.  url is the server now connected ("" when
+ * none), borrowed for the call. */
+typedef void (*lat_lattice_conn_event_fn)(void *ctx, lat_lattice_conn_event ev,
+                                          const char *url);
+
+/* Connection options, caller's storage; every string is borrowed for the
+ * duration of lat_lattice_conn_new only.  lat_lattice_opts_init zeroes it;
+ * zero means the default given below. */
+typedef struct {
+  const char *servers;             /* comma list; NULL: nats://127.0.0.1:4222 */
+  const char *const *server_list;  /* or an array (not both) */
+  size_t server_count;
+  const char *name;                /* connection name shown by the server */
+  const char *creds_file;          /* NATS .creds (user JWT + seed) */
+  const char *nkey_seed;           /* "SU…" seed text, signed by crypto */
+  const char *nkey_seed_file;      /* or a file holding it */
+  const char *tls_ca_file;         /* PEM CA bundle; implies TLS */
+  const char *tls_cert_file;       /* client certificate chain (PEM) */
+  const char *tls_key_file;        /* its key; both or neither */
+  bool tls;                        /* require TLS even without files */
+  const char *js_domain;           /* JetStream domain; NULL: none */
+  uint32_t connect_timeout_ms;     /* per server; 0: 2000 */
+  uint32_t reconnect_wait_ms;      /* first backoff; 0: 100 */
+  uint32_t reconnect_max_ms;       /* backoff cap; 0: 5000 */
+  lat_lattice_conn_event_fn on_event; /* may be NULL */
+  void *on_event_ctx;
+} lat_lattice_opts_t;
+
+void lat_lattice_opts_init(lat_lattice_opts_t *o);
+
+/* Connects, or fails with a message naming the servers and the reason.
+ * Once connected the conn reconnects forever.  *out_reason may be NULL.
+ * Returns new in *out_conn (free with lat_lattice_conn_free). */
+lat_status lat_lattice_conn_new(const lat_lattice_opts_t *opts,
+                                lat_lattice_conn_t **out_conn,
+                                lat_lattice_reason *out_reason,
+                                lat_error_t *err);
+/* Flushes, closes and frees; the CLOSED hook runs before it returns.
+ * Subscriptions, KV handles and watches made from conn must be freed
+ * first.  Accepts NULL. */
+void lat_lattice_conn_free(lat_lattice_conn_t *c);
+/* True while connected (false while reconnecting). */
+bool lat_lattice_conn_connected(lat_lattice_conn_t *c);
+/* How many times the conn has reconnected since it was made. */
+uint64_t lat_lattice_conn_reconnects(lat_lattice_conn_t *c);
+/* Releases libnats' global state (threads, SSL) after every conn is freed:
+ * call once at process exit, so leak checkers see a clean exit. */
+void lat_lattice_library_close(uint32_t timeout_ms);
+
+/* ---- messages ---------------------------------------------------------------- */
+/* A message given to a callback: everything borrowed for the call.  data
+ * is followed by a NUL (not counted). */
+typedef struct {
+  const char *subject;
+  const char *reply; /* NULL when none */
+  const uint8_t *data;
+  size_t len;
+} lat_lattice_msg_t;
+
+typedef void (*lat_lattice_msg_fn)(void *ctx, const lat_lattice_msg_t *msg);
+
+/* An owned reply payload; data has a NUL appended (not counted). */
+typedef struct {
+  uint8_t *data; /* owned (lat_free); NULL when len is 0 */
+  size_t len;
+} lat_lattice_reply_t;
+void lat_lattice_reply_fini(lat_lattice_reply_t *r); /* accepts NULL */
+
+typedef struct {
+  lat_lattice_reply_t *items; /* owned */
+  size_t count;
+} lat_lattice_replies_t;
+void lat_lattice_replies_fini(lat_lattice_replies_t *r); /* accepts NULL */
+
+typedef struct lat_lattice_sub lat_lattice_sub_t;
+
+/* Publishes data (len bytes) on subject with an optional reply subject.
+ * The connection sends at once (send-asap), no flush needed. */
+lat_status lat_lattice_conn_publish(lat_lattice_conn_t *c, const char *subject,
+                                    const char *reply, const void *data,
+                                    size_t len, lat_error_t *err);
+/* Waits until the server has processed everything sent so far. */
+lat_status lat_lattice_conn_flush(lat_lattice_conn_t *c, uint32_t timeout_ms,
+                                  lat_error_t *err);
+/* Subscribes (queue may be NULL); fn runs on a libnats thread, one message
+ * at a time per subscription.  Returns new in *out_sub (free with
+ * lat_lattice_sub_free). */
+lat_status lat_lattice_conn_subscribe(lat_lattice_conn_t *c,
+                                      const char *subject, const char *queue,
+                                      lat_lattice_msg_fn fn, void *ctx,
+                                      lat_lattice_sub_t **out_sub,
+                                      lat_error_t *err);
+/* Unsubscribes and waits until fn is no longer running, so ctx may be
+ * freed afterwards.  Never call it from the subscription's own callback.
+ * Accepts NULL. */
+void lat_lattice_sub_free(lat_lattice_sub_t *s);
+
+/* Request/reply: LAT_ELIMIT when no reply came within timeout_ms,
+ * LAT_ENOTFOUND when the server says nobody listens on subject. */
+lat_status lat_lattice_conn_request(lat_lattice_conn_t *c, const char *subject,
+                                    const void *data, size_t len,
+                                    uint32_t timeout_ms,
+                                    lat_lattice_reply_t *out_reply,
+                                    lat_error_t *err);
+/* Scatter/gather (§1.4): publishes with a fresh inbox as reply subject and
+ * collects replies until window_ms has passed, max_replies have come (0:
+ * no limit) or an empty reply arrives (it ends collection and is not
+ * kept).  No reply at all is not an error: out->count is 0. */
+lat_status lat_lattice_conn_gather(lat_lattice_conn_t *c, const char *subject,
+                                   const void *data, size_t len,
+                                   uint32_t window_ms, size_t max_replies,
+                                   lat_lattice_replies_t *out,
+                                   lat_error_t *err);
+
+/* ---- subjects (PROTOCOL.md §1.1, §2, §4.1, §5.2, §1.5) ---------------------- */
+#define LAT_LATTICE_CTL_PREFIX_DEFAULT "wasmbus.ctl"
+#define LAT_LATTICE_EVT_PREFIX "wasmbus.evt"
+#define LAT_LATTICE_RPC_PREFIX "wasmbus.rpc"
+#define LAT_LATTICE_WRPC_VERSION "wrpc.0.0.1"
+#define LAT_LATTICE_TOKEN_MAX 256 /* bytes in one token we build */
+
+/* True when s is one NATS token: non-empty, at most LAT_LATTICE_TOKEN_MAX
+ * bytes, no '.', '*', '>', whitespace or control bytes. */
+bool lat_lattice_token_valid(const char *s);
+/* The same as a status: LAT_EARG with "<what> \"<s>\" is not a single NATS
+ * token: ..." in err. */
+lat_status lat_lattice_token_check(const char *what, const char *s,
+                                   lat_error_t *err);
+
+/* {prefix}.v1.{lattice}.{noun}.{verb}[.{host_id}].  prefix NULL: the
+ * default; it may hold dots but no wildcards or empty tokens.  host_id NULL
+ * for none.  Returns new in *out_subject. */
+lat_status lat_lattice_subj_ctl(const char *prefix, const char *lattice,
+                                const char *noun, const char *verb,
+                                const char *host_id, char **out_subject,
+                                lat_error_t *err);
+
+/* A ctl subject split into parts, borrowed slices of the parsed subject. */
+typedef struct {
+  const char *lattice;
+  size_t lattice_len;
+  const char *noun;
+  size_t noun_len;
+  const char *verb; /* len 0 when absent (e.g. a bare prefix.v1.lattice.x) */
+  size_t verb_len;
+  const char *rest; /* everything after verb's dot (host id...), len 0: none */
+  size_t rest_len;
+} lat_lattice_ctl_parts_t;
+/* Splits subject under prefix (NULL: default).  LAT_EARG when it does not
+ * start with "{prefix}.v1." or lacks a lattice and a noun. */
+lat_status lat_lattice_subj_ctl_parse(const char *prefix, const char *subject,
+                                      lat_lattice_ctl_parts_t *out,
+                                      lat_error_t *err);
+
+/* One subscription of the host, exactly as §1.1. */
+typedef struct {
+  char *subject; /* owned */
+  char *queue;   /* owned; NULL: a plain subscription */
+} lat_lattice_sub_spec_t;
+typedef struct {
+  lat_lattice_sub_spec_t *items; /* owned */
+  size_t count;
+} lat_lattice_sub_specs_t;
+void lat_lattice_sub_specs_fini(lat_lattice_sub_specs_t *l); /* accepts NULL */
+/* The host's ctl subscriptions, in the order of the §1.1 table; the two
+ * auction subjects only when enabled. */
+lat_status lat_lattice_subj_host_subs(const char *prefix, const char *lattice,
+                                      const char *host_id,
+                                      bool component_auction,
+                                      bool provider_auction,
+                                      lat_lattice_sub_specs_t *out,
+                                      lat_error_t *err);
+
+/* wasmbus.evt.{lattice}.{event} */
+lat_status lat_lattice_subj_event(const char *lattice, const char *event,
+                                  char **out_subject, lat_error_t *err);
+/* {lattice}.{id}: the wRPC prefix, also the servers' queue group. */
+lat_status lat_lattice_subj_wrpc_prefix(const char *lattice, const char *id,
+                                        char **out_subject, lat_error_t *err);
+/* {lattice}.{id}.wrpc.0.0.1.{instance}.{function}; instance is a WIT
+ * instance name whose version dots become extra tokens ("wasi:keyvalue/
+ * store@0.2.0-draft"), so it is checked as a run of tokens. */
+lat_status lat_lattice_subj_wrpc(const char *lattice, const char *id,
+                                 const char *instance, const char *function,
+                                 char **out_subject, lat_error_t *err);
+
+/* Provider management subjects (§5.2), on the rpc connection. */
+typedef enum {
+  LAT_LATTICE_RPC_HEALTH = 1,    /* {id}.health */
+  LAT_LATTICE_RPC_SHUTDOWN,      /* {id}.default.shutdown */
+  LAT_LATTICE_RPC_LINKDEFS_PUT,  /* {id or xkey}.linkdefs.put */
+  LAT_LATTICE_RPC_LINKDEFS_DEL,  /* {id}.linkdefs.del */
+  LAT_LATTICE_RPC_CONFIG_UPDATE, /* {id}.config.update */
+} lat_lattice_rpc_kind;
+/* wasmbus.rpc.{lattice}.{id}.{suffix of kind} */
+lat_status lat_lattice_subj_rpc(const char *lattice, const char *id,
+                                lat_lattice_rpc_kind kind, char **out_subject,
+                                lat_error_t *err);
+
+typedef enum {
+  LAT_LATTICE_BUCKET_LATTICEDATA = 1, /* LATTICEDATA_{lattice} */
+  LAT_LATTICE_BUCKET_CONFIGDATA,      /* CONFIGDATA_{lattice} */
+} lat_lattice_bucket_kind;
+lat_status lat_lattice_subj_bucket(lat_lattice_bucket_kind kind,
+                                   const char *lattice, char **out_name,
+                                   lat_error_t *err);
+
+/* ---- CloudEvents (PROTOCOL.md §2) ------------------------------------------ */
+/* Builds the CloudEvents 1.0 envelope: specversion "1.0", id a UUID made
+ * from a ULID (48-bit milliseconds then 80 random bits, so ids sort by
+ * time), source host_id, type com.wasmcloud.lattice.{event}, time RFC3339
+ * UTC with nanoseconds, datacontenttype application/json, data.  data is
+ * borrowed (the envelope takes its own reference); NULL gives {}.  Returns
+ * a new reference in *out_event (json_decref). */
+lat_status lat_lattice_event_build(const char *host_id, const char *event,
+                                   json_t *data, json_t **out_event,
+                                   lat_error_t *err);
+/* Builds it and publishes it on wasmbus.evt.{lattice}.{event}. */
+lat_status lat_lattice_event_publish(lat_lattice_conn_t *c,
+                                     const char *lattice, const char *host_id,
+                                     const char *event, json_t *data,
+                                     lat_error_t *err);
+
+/* ---- JetStream KV -------------------------------------------------------------- */
+typedef struct lat_lattice_kv lat_lattice_kv_t;
+typedef struct lat_lattice_kv_watch lat_lattice_kv_watch_t;
+
+/* Opens bucket, creating it when missing (history 1, file storage,
+ * `replicas` copies, 0 meaning 1) in the conn's JetStream domain.  Safe to
+ * race with another creator.  Returns new in *out_kv (free with
+ * lat_lattice_kv_free before the conn). */
+lat_status lat_lattice_kv_open(lat_lattice_conn_t *c, const char *bucket,
+                               int replicas, lat_lattice_kv_t **out_kv,
+                               lat_error_t *err);
+void lat_lattice_kv_free(lat_lattice_kv_t *kv); /* accepts NULL */
+
+/* LAT_ENOTFOUND when the key is absent or deleted.  out_revision may be
+ * NULL. */
+lat_status lat_lattice_kv_get(lat_lattice_kv_t *kv, const char *key,
+                              lat_lattice_reply_t *out_value,
+                              uint64_t *out_revision, lat_error_t *err);
+lat_status lat_lattice_kv_put(lat_lattice_kv_t *kv, const char *key,
+                              const void *data, size_t len,
+                              uint64_t *out_revision, lat_error_t *err);
+/* Put only when the key is absent (or deleted): LAT_EINVALID otherwise. */
+lat_status lat_lattice_kv_create(lat_lattice_kv_t *kv, const char *key,
+                                 const void *data, size_t len,
+                                 uint64_t *out_revision, lat_error_t *err);
+/* Delete leaves a delete marker; purge also drops the key's history. */
+lat_status lat_lattice_kv_delete(lat_lattice_kv_t *kv, const char *key,
+                                 lat_error_t *err);
+lat_status lat_lattice_kv_purge(lat_lattice_kv_t *kv, const char *key,
+                                lat_error_t *err);
+
+typedef struct {
+  char **keys; /* owned */
+  size_t count;
+} lat_lattice_keys_t;
+void lat_lattice_keys_fini(lat_lattice_keys_t *k); /* accepts NULL */
+/* The keys that hold a value now (order unspecified; none is not an
+ * error). */
+lat_status lat_lattice_kv_keys(lat_lattice_kv_t *kv, lat_lattice_keys_t *out,
+                               lat_error_t *err);
+
+typedef enum {
+  LAT_LATTICE_KV_PUT = 1,
+  LAT_LATTICE_KV_DELETE,
+  LAT_LATTICE_KV_PURGE,
+  LAT_LATTICE_KV_INITIAL_DONE, /* the initial values have all been given */
+} lat_lattice_kv_op;
+
+/* Borrowed for the callback.  value is NUL-terminated (not counted); key
+ * and value are NULL for INITIAL_DONE. */
+typedef struct {
+  lat_lattice_kv_op op;
+  const char *key;
+  const uint8_t *value;
+  size_t len;
+  uint64_t revision;
+} lat_lattice_kv_event_t;
+
+/* Runs on the watch's own thread, one event at a time, in revision order. */
+typedef void (*lat_lattice_kv_watch_fn)(void *ctx,
+                                        const lat_lattice_kv_event_t *ev);
+
+/* Watches keys (NULL: all; else a NATS subject filter over keys: an exact
+ * key, or "a.*" / "a.>", whose wildcards match whole dot-separated tokens,
+ * so "COMPONENT_*" is a literal key, not a prefix): first
+ * the current value of every key, then INITIAL_DONE exactly once, then each
+ * put, delete and purge.  After a reconnect (a server restart) the watch
+ * re-subscribes from where it stopped: events at or below the last revision
+ * it gave are not given again.  Returns new in *out_watch (free with
+ * lat_lattice_kv_watch_free before the kv). */
+lat_status lat_lattice_kv_watch(lat_lattice_kv_t *kv, const char *keys,
+                                lat_lattice_kv_watch_fn fn, void *ctx,
+                                lat_lattice_kv_watch_t **out_watch,
+                                lat_error_t *err);
+/* Stops the watch and joins its thread; fn is not running afterwards.
+ * Never call it from fn.  Accepts NULL. */
+void lat_lattice_kv_watch_free(lat_lattice_kv_watch_t *w);
+
+#endif

@@ -227,7 +227,8 @@ static inline bool lat_log_enabled(lat_log_level level) {
 
 typedef enum {
   LAT_LOG_KV_STR,   /* NUL-terminated; NULL prints as null */
-  LAT_LOG_KV_BYTES, /* s with explicit len (guest data, not terminated) */
+  LAT_LOG_KV_BYTES, /* s with explicit len (guest data, not terminated);
+                       NULL prints as null */
   LAT_LOG_KV_INT,
   LAT_LOG_KV_UINT,
   LAT_LOG_KV_BOOL

@@ -13,7 +13,7 @@
  * (some terminals act on them even when UTF-8 encoded) and every byte that
  * is not part of a well-formed UTF-8 sequence.  Text mode writes \n \r \t
  * \\ \" and \xNN; JSON mode writes the JSON escapes and, for invalid UTF-8,
- * the six characters \\xNN (a JSON backslash then xNN), so the decoded
+ * the five characters \\xNN (an escaped backslash, then xNN), so the decoded
  * string shows the byte the way text mode does and the line stays valid JSON.
  * Rejected for invalid bytes: U+FFFD (loses the byte, which is what one
  * wants to see when debugging a peer) and \u00NN (decodes to a different,
@@ -129,8 +129,10 @@ static size_t utf8_seq(const uint8_t *s, size_t n) {
   return lat_utf8_valid(s, len) ? len : 0;
 }
 
-/* Whether a text value must be quoted: empty, or has anything but printable
- * ASCII other than space, quote, backslash and '=' (or UTF-8 beyond ASCII). */
+/* Whether a text value must be quoted: empty, or has a space, a control
+ * byte, DEL, a quote, a backslash or '='.  Escapes of bytes >= 0x80 need no
+ * quotes: a raw backslash always forces them, so \xNN in a bare value can
+ * only be an escape. */
 static bool needs_quotes(const uint8_t *s, size_t n) {
   if (n == 0) return true;
   for (size_t i = 0; i < n; i++) {

@@ -227,7 +227,8 @@ static inline bool lat_log_enabled(lat_log_level level) {
 
 typedef enum {
   LAT_LOG_KV_STR,   /* NUL-terminated; NULL prints as null */
-  LAT_LOG_KV_BYTES, /* s with explicit len (guest data, not terminated) */
+  LAT_LOG_KV_BYTES, /* s with explicit len (guest data, not terminated);
+                       NULL prints as null */
   LAT_LOG_KV_INT,
   LAT_LOG_KV_UINT,
   LAT_LOG_KV_BOOL
@@ -300,7 +301,8 @@ typedef struct {
 void lat_map_init(lat_map_t *m, unsigned flags);
 /* Frees the map's memory (entries, copied keys), not the values. */
 void lat_map_fini(lat_map_t *m);
-/* Removes every entry, keeps the bucket array for reuse. */
+/* Removes every entry, keeps the bucket array for reuse (O(1) when the
+ * map is already empty). */
 void lat_map_clear(lat_map_t *m);
 size_t lat_map_count(const lat_map_t *m);
 
@@ -362,6 +364,8 @@ size_t lat_queue_len(lat_queue_t *q);
  * q is borrowed and must outlive the pool.  Returns new (free with
  * lat_workers_free). */
 typedef struct lat_workers lat_workers_t;
+/* LAT_EARG for n == 0, LAT_ELIMIT when threads cannot be created (none is
+ * left running and q is untouched), LAT_ENOMEM. */
 lat_status lat_workers_new(size_t n, lat_queue_t *q, lat_workers_t **out_w);
 /* Closes the queue, lets the workers drain it, joins them and frees. */
 void lat_workers_free(lat_workers_t *w);

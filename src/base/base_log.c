@@ -13,7 +13,7 @@
  * (some terminals act on them even when UTF-8 encoded) and every byte that
  * is not part of a well-formed UTF-8 sequence.  Text mode writes \n \r \t
  * \\ \" and \xNN; JSON mode writes the JSON escapes and, for invalid UTF-8,
- * the six characters \\xNN (a JSON backslash then xNN), so the decoded
+ * the five characters \\xNN (an escaped backslash, then xNN), so the decoded
  * string shows the byte the way text mode does and the line stays valid JSON.
  * Rejected for invalid bytes: U+FFFD (loses the byte, which is what one
  * wants to see when debugging a peer) and \u00NN (decodes to a different,
@@ -101,7 +101,9 @@ typedef struct {
 /* Appends n bytes if they fit below the reserve; otherwise marks the line
  * truncated.  Returns whether they were written. */
 static bool put(line_t *l, const void *p, size_t n) {
-  if (l->truncated || n > LAT_LOG_LINE_MAX - LINE_RESERVE - l->len) {
+  /* a closing quote may already sit in the reserve: compare, then subtract */
+  size_t limit = LAT_LOG_LINE_MAX - LINE_RESERVE;
+  if (l->truncated || l->len > limit || n > limit - l->len) {
     l->truncated = true;
     return false;
   }
@@ -127,8 +129,10 @@ static size_t utf8_seq(const uint8_t *s, size_t n) {
   return lat_utf8_valid(s, len) ? len : 0;
 }
 
-/* Whether a text value must be quoted: empty, or has anything but printable
- * ASCII other than space, quote, backslash and '=' (or UTF-8 beyond ASCII). */
+/* Whether a text value must be quoted: empty, or has a space, a control
+ * byte, DEL, a quote, a backslash or '='.  Escapes of bytes >= 0x80 need no
+ * quotes: a raw backslash always forces them, so \xNN in a bare value can
+ * only be an escape. */
 static bool needs_quotes(const uint8_t *s, size_t n) {
   if (n == 0) return true;
   for (size_t i = 0; i < n; i++) {
@@ -184,13 +188,11 @@ static void put_escaped(line_t *l, const char *str, size_t n, bool bare) {
   }
 }
 
-/* A JSON string or a (maybe quoted) text value; a cut string is closed.
- * Returns false when not even the opening quote fitted. */
-static bool put_string(line_t *l, const char *s, size_t n, bool quote) {
-  if (quote && !put(l, "\"", 1)) return false;
+/* A JSON string or a (maybe quoted) text value; a cut string is closed. */
+static void put_string(line_t *l, const char *s, size_t n, bool quote) {
+  if (quote && !put(l, "\"", 1)) return;
   put_escaped(l, s, n, false);
   if (quote) put_closing(l, "\"");
-  return true;
 }
 
 static void put_timestamp(line_t *l) {
@@ -224,54 +226,26 @@ static void put_scalar(line_t *l, const lat_log_kv_t *kv) {
   put(l, b, (size_t)n);
 }
 
-static void put_json_field(line_t *l, const lat_log_kv_t *kv) {
+/* One field: separator, escaped key, value.  A field whose key, number or
+ * opening quote did not fit is rolled back whole; a string value that was
+ * started is kept, cut and closed. */
+static void put_field(line_t *l, const lat_log_kv_t *kv) {
   size_t mark = l->len;
-  put(l, ",\"", 2);
-  put_escaped(l, kv->key ? kv->key : "", kv->key ? strlen(kv->key) : 0, true);
-  put(l, "\":", 2);
-  switch (kv->type) {
-  case LAT_LOG_KV_STR:
-    if (!kv->v.s) {
-      put(l, "null", 4);
-      break;
-    }
-    if (!put_string(l, kv->v.s, strlen(kv->v.s), true)) l->len = mark;
-    return;
-  case LAT_LOG_KV_BYTES:
-    if (!put_string(l, kv->v.s, kv->v.s ? kv->len : 0, true)) l->len = mark;
-    return;
-  default:
+  const char *key = kv->key ? kv->key : "";
+  puts_(l, l->json ? ",\"" : " ");
+  put_escaped(l, key, strlen(key), true);
+  puts_(l, l->json ? "\":" : "=");
+  if (kv->type != LAT_LOG_KV_STR && kv->type != LAT_LOG_KV_BYTES) {
     put_scalar(l, kv);
-  }
-  if (l->truncated) l->len = mark; /* a number or key cut short: drop it */
-}
-
-static void put_text_field(line_t *l, const lat_log_kv_t *kv) {
-  size_t mark = l->len;
-  put(l, " ", 1);
-  put_escaped(l, kv->key ? kv->key : "", kv->key ? strlen(kv->key) : 0, true);
-  put(l, "=", 1);
-  if (l->truncated) {
-    l->len = mark;
-    return;
-  }
-  size_t mark_val = l->len;
-  const char *s = kv->v.s;
-  size_t n;
-  switch (kv->type) {
-  case LAT_LOG_KV_STR:
-  case LAT_LOG_KV_BYTES:
-    if (!s) {
-      put(l, "(null)", 6);
-      break;
-    }
-    n = kv->type == LAT_LOG_KV_BYTES ? kv->len : strlen(s);
-    if (!put_string(l, s, n, needs_quotes((const uint8_t *)s, n)) ||
-        l->len == mark_val)
-      l->len = mark;
-    return;
-  default:
-    put_scalar(l, kv);
+  } else if (!kv->v.s) {
+    puts_(l, l->json ? "null" : "(null)");
+  } else {
+    const char *s = kv->v.s;
+    size_t n = kv->type == LAT_LOG_KV_BYTES ? kv->len : strlen(s);
+    bool key_fitted = !l->truncated;
+    size_t before = l->len;
+    put_string(l, s, n, l->json || needs_quotes((const uint8_t *)s, n));
+    if (key_fitted && l->len > before) return;
   }
   if (l->truncated) l->len = mark;
 }
@@ -304,7 +278,7 @@ void lat_log_write(lat_log_level level, const char *target, const char *msg,
     put_string(&l, target, strlen(target), true);
     puts_(&l, ",\"msg\":");
     put_string(&l, msg, strlen(msg), true);
-    for (size_t i = 0; i < nkv; i++) put_json_field(&l, &kv[i]);
+    for (size_t i = 0; i < nkv; i++) put_field(&l, &kv[i]);
     if (l.truncated) put_closing(&l, ",\"truncated\":true");
     put_closing(&l, "}\n");
   } else {
@@ -315,7 +289,7 @@ void lat_log_write(lat_log_level level, const char *target, const char *msg,
     put_escaped(&l, target, strlen(target), true);
     put(&l, "  ", 2);
     put_escaped(&l, msg, strlen(msg), false);
-    for (size_t i = 0; i < nkv; i++) put_text_field(&l, &kv[i]);
+    for (size_t i = 0; i < nkv; i++) put_field(&l, &kv[i]);
     if (l.truncated) put_closing(&l, " [truncated]");
     put_closing(&l, "\n");
   }

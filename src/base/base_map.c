@@ -42,9 +42,9 @@ struct lat__map_entry {
 void lat_map_init(lat_map_t *m, unsigned flags) {
   memset(m, 0, sizeof *m);
   m->flags = flags;
-  /* sodium_init is idempotent and thread-safe; after it, randombytes_buf
-   * cannot fail (libsodium aborts the process itself when it has no
-   * entropy source, which on Linux means getrandom is missing). */
+  /* sodium_init is idempotent and thread-safe.  It fails only when there is
+   * no entropy source; init cannot report an error, so the map then works
+   * with a weaker seed (time and address) rather than not at all. */
   if (sodium_init() < 0) {
     uint64_t t = lat_now_ns() ^ (uint64_t)(uintptr_t)m;
     memcpy(m->seed, &t, sizeof t);
@@ -54,6 +54,7 @@ void lat_map_init(lat_map_t *m, unsigned flags) {
 }
 
 static void free_entries(lat_map_t *m) {
+  if (m->count == 0) return; /* clearing an empty map is O(1), not O(buckets) */
   for (size_t b = 0; b < m->nbuckets; b++) {
     lat__map_entry_t *e = m->buckets[b];
     while (e) {

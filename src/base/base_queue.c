@@ -72,7 +72,8 @@ void lat_queue_free(lat_queue_t *q) {
   lat_free(q);
 }
 
-/* Doubles the ring (at most to the bound), unrolling it so the jobs start at slot 0.  Holds mu. */
+/* Doubles the ring (at most to the bound), unrolling it so the jobs start
+ * at slot 0.  Caller holds mu. */
 static lat_status grow_ring(lat_queue_t *q) {
   size_t ncap;
   if (!lat_mul_size(q->cap, 2, &ncap)) return LAT_ENOMEM;
@@ -197,6 +198,7 @@ static void open_gate(lat_workers_t *w, int gate) {
 }
 
 lat_status lat_workers_new(size_t n, lat_queue_t *q, lat_workers_t **out_w) {
+  lat_status st = LAT_ENOMEM;
   if (n == 0) return LAT_EARG;
   lat_workers_t *w = lat_calloc(1, sizeof *w);
   if (!w) return LAT_ENOMEM;
@@ -208,6 +210,7 @@ lat_status lat_workers_new(size_t n, lat_queue_t *q, lat_workers_t **out_w) {
   w->gate = GATE_WAIT;
   for (; w->n < n; w->n++) {
     if (pthread_create(&w->threads[w->n], NULL, worker_main, w)) {
+      st = LAT_ELIMIT; /* EAGAIN: out of threads */
       open_gate(w, GATE_QUIT);
       for (size_t i = 0; i < w->n; i++) pthread_join(w->threads[i], NULL);
       goto out_cond;
@@ -224,7 +227,7 @@ out_free_threads:
   lat_free(w->threads);
 out_free_w:
   lat_free(w);
-  return LAT_ENOMEM;
+  return st;
 }
 
 void lat_workers_free(lat_workers_t *w) {

@@ -288,6 +288,31 @@ TEST_IMPL(base_log_truncate) {
       }
     }
   }
+  /* the cut walks across every part of the fields: JSON stays valid and no
+   * text field is left as a bare "key=" */
+  for (size_t mlen = LAT_LOG_LINE_MAX - 160; mlen < LAT_LOG_LINE_MAX - 30; mlen++) {
+    memset(big, 'm', mlen);
+    big[mlen] = 0;
+    for (int fmt = 0; fmt < 2; fmt++) {
+      int rd = capture(LAT_LOG_INFO, fmt ? LAT_LOG_JSON : LAT_LOG_TEXT);
+      LAT_LOG(LAT_LOG_INFO, "t", big, LAT_KV_STR("key", "v a l"),
+              LAT_KV_INT("number", 1234567), LAT_KV_STR("bare", "vvvvvvvv"),
+              LAT_KV_BYTES("esc", "\x01\x01\x01\x01", 4));
+      size_t n = drain(rd, line, sizeof line);
+      stop(rd);
+      check_one_clean_line(line, n);
+      if (fmt) {
+        json_error_t jerr;
+        json_t *j = json_loadb(line, n, 0, &jerr);
+        if (!j) CHECK_EQ_STR(jerr.text, "");
+        json_decref(j);
+      } else if (n > 14 && !memcmp(line + n - 13, " [truncated]\n", 13)) {
+        CHECK(line[n - 14] != '=');
+      }
+    }
+    if (test_failures()) break;
+  }
+
   /* a huge message cuts the line before any field */
   memset(big, 'm', sizeof big - 1);
   int rd = capture(LAT_LOG_INFO, LAT_LOG_JSON);

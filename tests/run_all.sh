@@ -16,6 +16,8 @@
 #            `lattice run` / `lattice call`, compared with `jco run`
 #   serve    tests/component/serve.sh: `lattice serve` with wasi:http
 #            components, called with curl and wrk
+#   lattice  tests/lattice/host.sh: three `lattice host` processes on a real
+#            nats-server, driven by the control commands and a raw NATS peer
 #
 # Each suite prints its own `N passed, N failed` line; this script parses
 # them (the last such line of each suite's output) and ends with the total
@@ -31,7 +33,7 @@ cd "$(dirname "$0")/.." || exit 1
 ROOT=$PWD
 SHARED=${SHARED:-../shared/testdata}
 JOBS=${JOBS:-$(nproc 2>/dev/null || echo 2)}
-SUITES=${SUITES:-"unit spec fuzz cli wasi crypto component serve"}
+SUITES=${SUITES:-"unit spec fuzz cli wasi crypto component serve lattice"}
 SPEC_TIMEOUT=${SPEC_TIMEOUT:-900}
 LOG=build/test-logs
 LATTICE=${LATTICE:-build/debug/lattice}
@@ -219,6 +221,7 @@ for s in $SUITES; do
     crypto) run_suite crypto tests/crypto/run.sh ;;
     component) run_suite component env LATTICE="$LATTICE" tests/component/run.sh ;;
     serve) run_suite serve env LATTICE="$LATTICE" tests/component/serve.sh ;;
+    lattice) run_suite lattice env LATTICE="$LATTICE" tests/lattice/host.sh ;;
     *) echo "run_all: unknown suite '$s'" >&2 ;;
   esac
 done

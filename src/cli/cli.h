@@ -17,6 +17,16 @@ int lat_cli_keys(int argc, char **argv);     /* cli_keys.c */
 int lat_cli_claims(int argc, char **argv);   /* cli_claims.c */
 int lat_cli_call(int argc, char **argv);     /* cli_call.c */
 int lat_cli_serve(int argc, char **argv);    /* cli_serve.c */
+int lat_cli_host(int argc, char **argv);     /* cli_host.c */
+/* cli_ctl.c: the control-interface client commands */
+int lat_cli_get(int argc, char **argv);
+int lat_cli_start(int argc, char **argv);
+int lat_cli_scale(int argc, char **argv);
+int lat_cli_update(int argc, char **argv);
+int lat_cli_stop(int argc, char **argv);
+int lat_cli_link(int argc, char **argv);
+int lat_cli_config(int argc, char **argv);
+int lat_cli_label(int argc, char **argv);
 
 /* Loads a module from a .wasm or .wat file (text when the file does not
  * start with the binary magic).  Prints nothing; err has the reason. */

@@ -23,6 +23,14 @@ static void usage(FILE *f) {
           "                         call a component's export (values as text)\n"
           "  serve COMPONENT.wasm [--addr HOST:PORT]\n"
           "                         serve a wasi:http/proxy component over HTTP\n"
+          "  host                   run a lattice host (NATS, control interface)\n"
+          "  get hosts|inventory|links|claims\n"
+          "                         query the lattice\n"
+          "  start component|provider, scale component, update component,\n"
+          "  stop component|provider|host\n"
+          "                         control what runs where\n"
+          "  link put|del|get, config put|get|del, label HOST k=v\n"
+          "                         links, named config and host labels\n"
           "  version                print the version\n"
           "  help                   this text\n");
 }
@@ -40,6 +48,15 @@ int main(int argc, char **argv) {
   if (!strcmp(cmd, "claims")) return lat_cli_claims(argc - 1, argv + 1);
   if (!strcmp(cmd, "call")) return lat_cli_call(argc - 1, argv + 1);
   if (!strcmp(cmd, "serve")) return lat_cli_serve(argc - 1, argv + 1);
+  if (!strcmp(cmd, "host")) return lat_cli_host(argc - 1, argv + 1);
+  if (!strcmp(cmd, "get")) return lat_cli_get(argc - 1, argv + 1);
+  if (!strcmp(cmd, "start")) return lat_cli_start(argc - 1, argv + 1);
+  if (!strcmp(cmd, "scale")) return lat_cli_scale(argc - 1, argv + 1);
+  if (!strcmp(cmd, "update")) return lat_cli_update(argc - 1, argv + 1);
+  if (!strcmp(cmd, "stop")) return lat_cli_stop(argc - 1, argv + 1);
+  if (!strcmp(cmd, "link")) return lat_cli_link(argc - 1, argv + 1);
+  if (!strcmp(cmd, "config")) return lat_cli_config(argc - 1, argv + 1);
+  if (!strcmp(cmd, "label")) return lat_cli_label(argc - 1, argv + 1);
   if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
     printf("lattice %s\n", LAT_VERSION);
     return 0;

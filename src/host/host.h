@@ -16,6 +16,7 @@
 
 #include "../base/base.h"
 #include "../component/component.h"
+#include "../lattice/lattice.h"
 #include "../wasi/wasi.h"
 #include "../wasm/wasm.h"
 
@@ -102,16 +103,34 @@ lat_status lat_host_instance_call(lat_host_instance_t *in, const char *iface,
 
 typedef struct lat_host_http lat_host_http_t;
 
+/* What serves one request, when a server routes (the lattice host). */
+typedef struct {
+  lat_host_component_t *hc; /* borrowed until release */
+  uint64_t timeout_ns;      /* the request's deadline from now; 0 = none */
+  void *token;              /* handed back to release */
+} lat_host_http_target_t;
+/* Picks the component for a request (authority = the Host header or NULL,
+ * target = the request target); LAT_ENOTFOUND is a 404, LAT_ELIMIT a 503.
+ * Called on the server's threads. */
+typedef lat_status (*lat_host_http_route_fn)(void *env, const char *authority,
+                                             const char *target,
+                                             lat_host_http_target_t *out);
+typedef void (*lat_host_http_release_fn)(void *env, void *token);
+
 typedef struct {
   const char *addr;          /* "HOST:PORT" (IPv4; port 0 picks one) */
   unsigned threads;          /* 0 = cores */
   uint64_t timeout_ns;       /* per request; 0 = none */
   uint64_t max_body;         /* request body; 0 = 16 MiB */
   lat_wasi_http_client_t client; /* outgoing policy (allow list borrowed) */
+  lat_host_http_route_fn route;  /* optional: per-request routing (then the
+                                    component argument is NULL) */
+  lat_host_http_release_fn release;
+  void *route_env;
 } lat_host_http_opts_t;
 
 /* Serves c (borrowed, must outlive the server; it must export
- * wasi:http/incoming-handler) on opts->addr: a fresh instance per request,
+ * wasi:http/incoming-handler), or what opts->route picks, on opts->addr: a fresh instance per request,
  * a 500 when the guest traps or sends no response.  Returns new (stop and
  * free with lat_host_http_free). */
 lat_status lat_host_http_new(lat_host_component_t *c, const lat_host_http_opts_t *opts,
@@ -120,5 +139,45 @@ lat_status lat_host_http_new(lat_host_component_t *c, const lat_host_http_opts_t
 uint16_t lat_host_http_port(const lat_host_http_t *h);
 /* Stops accepting, waits for requests in flight, frees.  Accepts NULL. */
 void lat_host_http_free(lat_host_http_t *h);
+
+/* ---- the lattice host (host_core.c, host_ctl.c, host_supervisor.c) -----------
+ *
+ * A host joins a lattice over NATS, obeys the wasmCloud 1.x control
+ * interface (PROTOCOL.md §1), publishes its events (§2), keeps links and
+ * named config from the lattice's KV buckets, and runs components. */
+typedef struct lat_host lat_host_t;
+
+typedef struct {
+  const char *lattice;           /* "default" */
+  const char *seed;              /* host seed (SN...) or a file holding one;
+                                    NULL: a new key */
+  const char *friendly_name;     /* NULL: adjective-noun-NNNN */
+  const char *const *labels;     /* "k=v" (borrowed); hostcore.* refused */
+  size_t nlabels;
+  bool allow_file_load;          /* file:// component references */
+  uint64_t max_memory;           /* default per component; 0 = 256 MiB */
+  uint64_t max_exec_ns;          /* default per request; 0 = 10 min */
+  lat_lattice_opts_t ctl;        /* the control connection (events, KV too) */
+  lat_lattice_opts_t rpc;        /* the invocation connection */
+  const char *ctl_prefix;        /* NULL: wasmbus.ctl */
+  int kv_replicas;               /* for buckets the host creates; 0 = 1 */
+  uint64_t heartbeat_ns;         /* 0 = 30 s */
+  const char *http_admin;        /* "IPv4:PORT" for /livez and /readyz, or NULL */
+} lat_host_opts_t;
+
+/* Starts a host: connects (ctl and rpc), creates the lattice's buckets when
+ * missing, catches up with their links, claims and config, subscribes to
+ * the control interface and publishes host_started.  Returns new (stop and
+ * free with lat_host_free). */
+lat_status lat_host_new(const lat_host_opts_t *opts, lat_host_t **out, lat_error_t *err);
+/* Asks the host to stop (thread-safe; what host.stop does). */
+void lat_host_stop(lat_host_t *h);
+/* Blocks until a stop was asked. */
+void lat_host_wait(lat_host_t *h);
+/* Stops: no new requests, requests in flight finish, host_stopped is
+ * published; then frees.  Accepts NULL. */
+void lat_host_free(lat_host_t *h);
+const char *lat_host_id(const lat_host_t *h);          /* N... (borrowed) */
+const char *lat_host_friendly_name(const lat_host_t *h);
 
 #endif

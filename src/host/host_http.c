@@ -34,7 +34,10 @@
 #define SERVE_MAX_HEADERS 256u
 
 struct lat_host_http {
-  lat_host_component_t *comp; /* borrowed */
+  lat_host_component_t *comp; /* borrowed; NULL when route is set */
+  lat_host_http_route_fn route;
+  lat_host_http_release_fn release;
+  void *route_env;
   uint64_t timeout_ns;        /* per request; 0 = none */
   uint64_t max_body;
   unsigned threads;
@@ -158,11 +161,20 @@ static enum MHD_Result run_request(serve_t *sv, struct MHD_Connection *conn,
     goto out;
   }
   lat_wasi_http_set_client(h, &sv->client);
-  lat_host_instance_opts_t io = {.timeout_ns = sv->timeout_ns, .http = h};
-  lat_status st = lat_host_instance_new(sv->comp, &io, &in, &err);
+  lat_host_http_target_t tg = {.hc = sv->comp, .timeout_ns = sv->timeout_ns};
+  if (sv->route) {
+    lat_status rs = sv->route(sv->route_env, hd.host, rq->uri, &tg);
+    if (rs) {
+      ret = rs == LAT_ELIMIT ? send_text(conn, 503, "service unavailable: at capacity\n")
+                             : send_text(conn, 404, "not found: nothing is linked here\n");
+      goto out;
+    }
+  }
+  lat_host_instance_opts_t io = {.timeout_ns = tg.timeout_ns, .http = h};
+  lat_status st = lat_host_instance_new(tg.hc, &io, &in, &err);
   if (!st) st = lat_host_instance_start(in, &err);
   if (!st)
-    st = lat_wasi_http_handle(h, lat_host_component_linker(sv->comp),
+    st = lat_wasi_http_handle(h, lat_host_component_linker(tg.hc),
                               lat_host_instance_cinstance(in), lat_host_instance_arena(in), &err);
   lat_wasi_http_response_t resp;
   memset(&resp, 0, sizeof resp);
@@ -205,6 +217,7 @@ static enum MHD_Result run_request(serve_t *sv, struct MHD_Connection *conn,
 out:
   lat_host_instance_free(in);
   lat_wasi_http_free(h); /* last: it owns the bodies */
+  if (sv->route && tg.token) sv->release(sv->route_env, tg.token);
   return ret;
 }
 
@@ -258,7 +271,7 @@ static bool parse_addr(const char *s, struct sockaddr_in *out) {
 lat_status lat_host_http_new(lat_host_component_t *c, const lat_host_http_opts_t *opts,
                              lat_host_http_t **out, lat_error_t *err) {
   *out = NULL;
-  if (!lat_host_component_exports(c, "wasi", "http", "incoming-handler"))
+  if (c && !lat_host_component_exports(c, "wasi", "http", "incoming-handler"))
     return lat_error_set(err, LAT_EUNLINKABLE, SIZE_MAX,
                          "the component does not export wasi:http/incoming-handler (0.2.x)");
   struct sockaddr_in sa;
@@ -268,6 +281,9 @@ lat_status lat_host_http_new(lat_host_component_t *c, const lat_host_http_opts_t
   serve_t *sv = lat_calloc(1, sizeof *sv);
   if (!sv) return lat_error_set(err, LAT_ENOMEM, SIZE_MAX, "out of memory");
   sv->comp = c;
+  sv->route = opts->route;
+  sv->release = opts->release;
+  sv->route_env = opts->route_env;
   sv->timeout_ns = opts->timeout_ns;
   sv->max_body = opts->max_body ? opts->max_body : 16u << 20;
   sv->client = opts->client;

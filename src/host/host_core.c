@@ -1,0 +1,488 @@
+/* host_core.c: a lattice host's life: identity, NATS, the lattice's KV
+ * state, the control interface's transport, heartbeats, shutdown.
+ *
+ * Threads: libnats delivers control requests on its own threads, which must
+ * not block; the callback copies the message and pushes it on the host's
+ * queue (bounded: a host flooded with more than QUEUE_CAP pending requests
+ * answers "busy" at once instead of growing), and WORKERS worker threads
+ * run the handlers (host_ctl.c), send the reply and then the work the
+ * handler left (a scale: fetch, verify, compile), so replies never wait for
+ * compilation.  The KV watches run on their own threads and apply link,
+ * claims and config changes to the host's tables; the heartbeat thread
+ * publishes the inventory every interval.  lat_host_run's thread waits for
+ * a stop (host.stop, or lat_host_stop from a signal-handling thread) and
+ * tears down in order: no new requests (unsubscribe), listeners closed
+ * (requests in flight finish), workers drained, host_stopped published.
+ *
+ * Two connections, as wasmCloud: ctl (control interface, events, KV) and
+ * rpc (wRPC; used by the invocation layer), which may point at different
+ * servers with different credentials.
+ */
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <time.h>
+
+#include "host_int.h"
+
+#define QUEUE_CAP 4096
+#define WORKERS 2
+#define INITIAL_WAIT_NS (10ull * 1000000000ull)
+
+/* ---- logging ---------------------------------------------------------------- */
+
+void lat__host_log(lat_host_t *h, const char *level, const char *fmt, ...) {
+  (void)h;
+  lat_log_level lv = !strcmp(level, "ERROR") ? LAT_LOG_ERROR
+                     : !strcmp(level, "WARN") ? LAT_LOG_WARN
+                     : !strcmp(level, "DEBUG") ? LAT_LOG_DEBUG
+                                               : LAT_LOG_INFO;
+  if (!lat_log_enabled(lv)) return;
+  char msg[1024];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  lat_log_printf(lv, "host", "%s", msg);
+}
+
+/* ---- lattice I/O for host_ctl.c / host_supervisor.c --------------------------------- */
+
+static lat_status io_event(void *env, const char *name, json_t *data) {
+  lat_host_t *h = env;
+  lat_error_t err;
+  lat_status st = lat_lattice_event_publish(h->ctl, h->lattice, h->id, name, data, &err);
+  if (st) lat__host_log(h, "WARN", "cannot publish event=%s reason=\"%s\"", name, err.msg);
+  return st;
+}
+
+static lat_status io_kv_put(void *env, int bucket, const char *key, const char *json) {
+  lat_host_t *h = env;
+  lat_error_t err;
+  lat_status st = lat_lattice_kv_put(h->kv[bucket], key, json, strlen(json), NULL, &err);
+  if (st) lat__host_log(h, "ERROR", "cannot write key=%s reason=\"%s\"", key, err.msg);
+  return st;
+}
+
+static lat_status io_kv_del(void *env, int bucket, const char *key) {
+  lat_host_t *h = env;
+  lat_error_t err;
+  lat_status st = bucket == LAT__HOST_CONFIGDATA ? lat_lattice_kv_purge(h->kv[bucket], key, &err)
+                                                 : lat_lattice_kv_delete(h->kv[bucket], key, &err);
+  if (st) lat__host_log(h, "ERROR", "cannot delete key=%s reason=\"%s\"", key, err.msg);
+  return st;
+}
+
+/* ---- KV watches --------------------------------------------------------------------- */
+
+static void initial_done(lat_host_t *h) {
+  pthread_mutex_lock(&h->mu);
+  h->initial_left--;
+  pthread_cond_broadcast(&h->stop_cv);
+  pthread_mutex_unlock(&h->mu);
+}
+
+static void watch_latticedata(void *ctx, const lat_lattice_kv_event_t *ev) {
+  lat_host_t *h = ctx;
+  if (ev->op == LAT_LATTICE_KV_INITIAL_DONE) {
+    lat__host_http_sync(h);
+    initial_done(h);
+    return;
+  }
+  bool put = ev->op == LAT_LATTICE_KV_PUT;
+  json_t *v = put ? json_loadb((const char *)ev->value, ev->len, JSON_REJECT_DUPLICATES, NULL)
+                  : NULL;
+  if (put && !json_is_object(v)) {
+    lat__host_log(h, "WARN", "ignoring a malformed lattice entry key=%s", ev->key);
+    json_decref(v);
+    return;
+  }
+  bool links = false;
+  pthread_mutex_lock(&h->mu);
+  if (!strncmp(ev->key, "COMPONENT_", 10)) {
+    json_t *l = json_object_get(v, "links");
+    if (put && json_is_array(l)) json_object_set(h->links, ev->key + 10, l);
+    else json_object_del(h->links, ev->key + 10);
+    links = true;
+  } else if (!strncmp(ev->key, "CLAIMS_", 7)) {
+    if (put) json_object_set(h->claims, ev->key + 7, v);
+    else json_object_del(h->claims, ev->key + 7);
+  }
+  pthread_mutex_unlock(&h->mu);
+  json_decref(v);
+  if (links && h->initial_left == 0) lat__host_http_sync(h);
+}
+
+static void watch_configdata(void *ctx, const lat_lattice_kv_event_t *ev) {
+  lat_host_t *h = ctx;
+  if (ev->op == LAT_LATTICE_KV_INITIAL_DONE) {
+    initial_done(h);
+    return;
+  }
+  json_t *v = ev->op == LAT_LATTICE_KV_PUT
+                  ? json_loadb((const char *)ev->value, ev->len, JSON_REJECT_DUPLICATES, NULL)
+                  : NULL;
+  pthread_mutex_lock(&h->mu);
+  if (json_is_object(v)) json_object_set(h->configs, ev->key, v);
+  else json_object_del(h->configs, ev->key);
+  pthread_mutex_unlock(&h->mu);
+  json_decref(v);
+  if (h->initial_left == 0) lat__host_http_sync(h);
+}
+
+/* ---- control requests ------------------------------------------------------------------ */
+
+typedef struct {
+  lat_host_t *h;
+  char *subject, *reply;
+  uint8_t *data;
+  size_t len;
+} ctl_msg_t;
+
+static void ctl_msg_free(ctl_msg_t *m) {
+  lat_free(m->subject);
+  lat_free(m->reply);
+  lat_free(m->data);
+  lat_free(m);
+}
+
+static void send_reply(lat_host_t *h, const char *reply, const char *text) {
+  if (!reply || !text) return;
+  lat_error_t err;
+  if (lat_lattice_conn_publish(h->ctl, reply, NULL, text, strlen(text), &err))
+    lat__host_log(h, "WARN", "cannot send a reply reason=\"%s\"", err.msg);
+}
+
+static void ctl_job(void *arg) {
+  ctl_msg_t *m = arg;
+  lat_host_t *h = m->h;
+  lat_lattice_ctl_parts_t p;
+  lat_error_t err;
+  char noun[32], verb[32], target[300];
+  lat__host_job_t job;
+  memset(&job, 0, sizeof job);
+  char *out;
+  if (lat_lattice_subj_ctl_parse(h->ctl_prefix, m->subject, &p, &err) || p.noun_len >= 32 ||
+      p.verb_len >= 32 || p.rest_len >= sizeof target) {
+    out = lat_strndup("{\"success\":false,\"message\":\"unsupported subject\"}", 50);
+  } else {
+    snprintf(noun, sizeof noun, "%.*s", (int)p.noun_len, p.noun);
+    snprintf(verb, sizeof verb, "%.*s", (int)p.verb_len, p.verb);
+    snprintf(target, sizeof target, "%.*s", (int)p.rest_len, p.rest);
+    out = lat__host_ctl(h, noun, verb, p.rest_len ? target : NULL, (const char *)m->data, m->len,
+                        &job);
+  }
+  send_reply(h, m->reply, out);
+  lat_free(out);
+  if (job.kind == LAT__HOST_JOB_STOP) lat_host_stop(h);
+  lat__host_job_run(h, &job);
+  ctl_msg_free(m);
+}
+
+static char *dupn(const void *p, size_t n) { return lat_strndup(p ? p : "", p ? n : 0); }
+
+/* On a libnats thread: copy and hand off; never block. */
+static void on_ctl(void *ctx, const lat_lattice_msg_t *msg) {
+  lat_host_t *h = ctx;
+  ctl_msg_t *m = lat_calloc(1, sizeof *m);
+  if (!m) return;
+  m->h = h;
+  m->subject = dupn(msg->subject, strlen(msg->subject));
+  m->reply = msg->reply ? dupn(msg->reply, strlen(msg->reply)) : NULL;
+  m->data = (uint8_t *)dupn(msg->data, msg->len);
+  m->len = msg->len;
+  if (!m->subject || !m->data || (msg->reply && !m->reply) ||
+      lat_queue_push(h->queue, ctl_job, m)) {
+    send_reply(h, msg->reply, "{\"success\":false,\"message\":\"the host is busy; try again\"}");
+    ctl_msg_free(m);
+  }
+}
+
+/* ---- heartbeats ---------------------------------------------------------------------------- */
+
+static void *heartbeat_main(void *arg) {
+  lat_host_t *h = arg;
+  pthread_mutex_lock(&h->mu);
+  while (!h->stopping) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    uint64_t t = (uint64_t)ts.tv_nsec + h->heartbeat_ns % 1000000000u;
+    ts.tv_sec += (time_t)(h->heartbeat_ns / 1000000000u + t / 1000000000u);
+    ts.tv_nsec = (long)(t % 1000000000u);
+    while (!h->stopping && pthread_cond_timedwait(&h->stop_cv, &h->mu, &ts) == 0) {
+    }
+    if (h->stopping) break;
+    json_t *inv = lat__host_inventory(h);
+    pthread_mutex_unlock(&h->mu);
+    io_event(h, "host_heartbeat", inv);
+    json_decref(inv);
+    pthread_mutex_lock(&h->mu);
+  }
+  pthread_mutex_unlock(&h->mu);
+  return NULL;
+}
+
+/* ---- HTTP admin (/livez, /readyz) ----------------------------------------------------------- */
+
+static enum MHD_Result admin_cb(void *cls, struct MHD_Connection *conn, const char *url,
+                                const char *method, const char *version, const char *upload,
+                                size_t *upload_size, void **req_cls) {
+  (void)cls, (void)version, (void)upload, (void)upload_size, (void)req_cls;
+  bool ok = (!strcmp(method, "GET") || !strcmp(method, "HEAD")) &&
+            (!strcmp(url, "/livez") || !strcmp(url, "/readyz"));
+  static const char body[] = "{\"status\":\"ok\"}", nf[] = "{\"status\":\"not found\"}";
+  struct MHD_Response *r = MHD_create_response_from_buffer(
+      ok ? sizeof body - 1 : sizeof nf - 1, (void *)(ok ? body : nf), MHD_RESPMEM_PERSISTENT);
+  if (!r) return MHD_NO;
+  MHD_add_response_header(r, "content-type", "application/json");
+  enum MHD_Result ret = MHD_queue_response(conn, ok ? 200 : 404, r);
+  MHD_destroy_response(r);
+  return ret;
+}
+
+/* ---- identity ------------------------------------------------------------------------------ */
+
+static void friendly(char *out, size_t cap) {
+  static const char *const adj[] = {"quiet", "brave", "calm", "eager", "fancy", "gentle",
+                                    "happy", "jolly", "kind", "lively", "nimble", "proud",
+                                    "silly", "swift", "witty", "zealous"};
+  static const char *const noun[] = {"otter", "falcon", "badger", "heron", "lynx", "marten",
+                                     "osprey", "panda", "raven", "salmon", "tapir", "walrus",
+                                     "beaver", "coyote", "gecko", "ibex"};
+  uint32_t r = randombytes_uniform(16 * 16 * 10000);
+  snprintf(out, cap, "%s-%s-%04u", adj[r % 16], noun[r / 16 % 16], (unsigned)(r / 256 % 10000));
+}
+
+static lat_status set_labels(lat_host_t *h, const lat_host_opts_t *o, lat_error_t *err) {
+  struct utsname u;
+  const char *arch = uname(&u) == 0 ? u.machine : "unknown";
+  if (!strcmp(arch, "arm64")) arch = "aarch64";
+  h->labels = json_pack("{s:s,s:s,s:s}", "hostcore.arch", arch, "hostcore.os", "linux",
+                        "hostcore.osfamily", "unix");
+  if (!h->labels) return lat_error_set(err, LAT_ENOMEM, SIZE_MAX, "out of memory");
+  for (size_t i = 0; i < o->nlabels; i++) {
+    const char *kv = o->labels[i], *eq = strchr(kv, '=');
+    if (!eq || eq == kv)
+      return lat_error_set(err, LAT_EARG, SIZE_MAX, "bad label '%s' (want KEY=VALUE)", kv);
+    char key[256];
+    if ((size_t)(eq - kv) >= sizeof key)
+      return lat_error_set(err, LAT_EARG, SIZE_MAX, "label key too long: %s", kv);
+    snprintf(key, sizeof key, "%.*s", (int)(eq - kv), kv);
+    if (!strncmp(key, "hostcore.", 9))
+      return lat_error_set(err, LAT_EARG, SIZE_MAX,
+                           "label %s: hostcore.* labels are set by the host", key);
+    json_object_set_new(h->labels, key, json_string(eq + 1));
+  }
+  return LAT_OK;
+}
+
+static char *sdup(const char *s) { return s ? lat_strndup(s, strlen(s)) : NULL; }
+
+lat_status lat_host_new(const lat_host_opts_t *o, lat_host_t **out, lat_error_t *err) {
+  *out = NULL;
+  lat_host_t *h = lat_calloc(1, sizeof *h);
+  if (!h) return lat_error_set(err, LAT_ENOMEM, SIZE_MAX, "out of memory");
+  pthread_mutex_init(&h->mu, NULL);
+  pthread_mutex_init(&h->routes_mu, NULL);
+  pthread_condattr_t ca;
+  pthread_condattr_init(&ca);
+  pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+  pthread_cond_init(&h->stop_cv, &ca);
+  pthread_condattr_destroy(&ca);
+  h->started_ns = lat_now_ns();
+  h->allow_file_load = o->allow_file_load;
+  h->default_max_memory = o->max_memory ? o->max_memory : 256ull << 20;
+  h->default_max_exec_ns = o->max_exec_ns ? o->max_exec_ns : 600ull * 1000000000ull;
+  h->heartbeat_ns = o->heartbeat_ns ? o->heartbeat_ns : 30ull * 1000000000ull;
+  h->io = (lat__host_io_t){.event = io_event, .kv_put = io_kv_put, .kv_del = io_kv_del, .env = h};
+  lat_status st;
+  const char *lattice = o->lattice && *o->lattice ? o->lattice : "default";
+  if ((st = lat_lattice_token_check("lattice name", lattice, err))) goto fail;
+  h->lattice = sdup(lattice);
+  h->ctl_prefix = sdup(o->ctl_prefix && *o->ctl_prefix ? o->ctl_prefix
+                                                        : LAT_LATTICE_CTL_PREFIX_DEFAULT);
+  h->links = json_object();
+  h->configs = json_object();
+  h->claims = json_object();
+  if (!h->lattice || !h->ctl_prefix || !h->links || !h->configs || !h->claims) {
+    st = lat_error_set(err, LAT_ENOMEM, SIZE_MAX, "out of memory");
+    goto fail;
+  }
+  if (o->seed) {
+    if ((st = lat_nkey_load(o->seed, &h->key, err))) goto fail;
+    if (h->key.type != LAT_NKEY_SERVER) {
+      st = lat_error_set(err, LAT_EARG, SIZE_MAX,
+                         "the host seed must be a server key (SN...), not a %s key",
+                         lat_nkey_type_name(h->key.type));
+      goto fail;
+    }
+  } else if ((st = lat_nkey_generate(LAT_NKEY_SERVER, &h->key, err))) {
+    goto fail;
+  }
+  lat_nkey_public_string(&h->key, h->id);
+  char fn[64];
+  if (!o->friendly_name) friendly(fn, sizeof fn);
+  h->friendly_name = sdup(o->friendly_name ? o->friendly_name : fn);
+  if ((st = set_labels(h, o, err))) goto fail;
+  /* connections */
+  lat_lattice_opts_t co = o->ctl;
+  co.name = co.name ? co.name : "lattice-host-ctl";
+  if ((st = lat_lattice_conn_new(&co, &h->ctl, NULL, err))) goto fail;
+  lat_lattice_opts_t ro = o->rpc;
+  ro.name = ro.name ? ro.name : "lattice-host-rpc";
+  if ((st = lat_lattice_conn_new(&ro, &h->rpc, NULL, err))) goto fail;
+  h->ctl_host = sdup(o->ctl.servers ? o->ctl.servers : "nats://127.0.0.1:4222");
+  h->rpc_host = sdup(o->rpc.servers ? o->rpc.servers : "nats://127.0.0.1:4222");
+  h->js_domain = sdup(o->ctl.js_domain);
+  /* state: the lattice's buckets, created when missing */
+  char *bucket = NULL;
+  for (int b = 0; b < 2; b++) {
+    if ((st = lat_lattice_subj_bucket(b ? LAT_LATTICE_BUCKET_CONFIGDATA
+                                        : LAT_LATTICE_BUCKET_LATTICEDATA,
+                                      h->lattice, &bucket, err)) ||
+        (st = lat_lattice_kv_open(h->ctl, bucket, o->kv_replicas, &h->kv[b], err))) {
+      lat_free(bucket);
+      goto fail;
+    }
+    lat_free(bucket);
+  }
+  if ((st = lat_queue_new(QUEUE_CAP, &h->queue)) ||
+      (st = lat_workers_new(WORKERS, h->queue, &h->workers))) {
+    lat_error_set(err, st, SIZE_MAX, "cannot start the host's workers");
+    goto fail;
+  }
+  /* catch up with the lattice's state before answering anything */
+  h->initial_left = 2;
+  if ((st = lat_lattice_kv_watch(h->kv[0], NULL, watch_latticedata, h, &h->watch[0], err)) ||
+      (st = lat_lattice_kv_watch(h->kv[1], NULL, watch_configdata, h, &h->watch[1], err)))
+    goto fail;
+  pthread_mutex_lock(&h->mu);
+  uint64_t until = lat_now_ns() + INITIAL_WAIT_NS;
+  while (h->initial_left > 0 && lat_now_ns() < until) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    ts.tv_sec += 1;
+    pthread_cond_timedwait(&h->stop_cv, &h->mu, &ts);
+  }
+  bool caught_up = h->initial_left <= 0;
+  pthread_mutex_unlock(&h->mu);
+  if (!caught_up) {
+    st = lat_error_set(err, LAT_EIO, SIZE_MAX,
+                       "the lattice's KV buckets did not answer within 10 s (JetStream on?)");
+    goto fail;
+  }
+  lat_lattice_sub_specs_t subs;
+  if ((st = lat_lattice_subj_host_subs(h->ctl_prefix, h->lattice, h->id, true, true, &subs, err)))
+    goto fail;
+  h->subs = lat_calloc(subs.count ? subs.count : 1, sizeof *h->subs);
+  for (size_t i = 0; h->subs && i < subs.count && !st; i++)
+    st = lat_lattice_conn_subscribe(h->ctl, subs.items[i].subject, subs.items[i].queue, on_ctl,
+                                    h, &h->subs[h->nsubs++], err);
+  lat_lattice_sub_specs_fini(&subs);
+  if (!h->subs) st = lat_error_set(err, LAT_ENOMEM, SIZE_MAX, "out of memory");
+  if (st) goto fail;
+  if (o->http_admin) {
+    char host[64];
+    const char *colon = strrchr(o->http_admin, ':');
+    long port = colon ? strtol(colon + 1, NULL, 10) : -1;
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    snprintf(host, sizeof host, "%.*s", colon ? (int)(colon - o->http_admin) : 0, o->http_admin);
+    if (!colon || port < 0 || port > 65535 || inet_pton(AF_INET, host, &sa.sin_addr) != 1) {
+      st = lat_error_set(err, LAT_EARG, SIZE_MAX, "bad --http-admin address '%s' (want IPv4:PORT)",
+                         o->http_admin);
+      goto fail;
+    }
+    h->admin = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL, admin_cb, NULL,
+                                MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)&sa,
+                                MHD_OPTION_END);
+    if (!h->admin) {
+      st = lat_error_set(err, LAT_EIO, SIZE_MAX, "cannot listen on %s", o->http_admin);
+      goto fail;
+    }
+  }
+  if (pthread_create(&h->heartbeat, NULL, heartbeat_main, h)) {
+    st = lat_error_set(err, LAT_ENOMEM, SIZE_MAX, "cannot start the heartbeat thread");
+    goto fail;
+  }
+  h->heartbeat_started = true;
+  pthread_mutex_lock(&h->mu);
+  json_t *started = json_pack("{s:s,s:O,s:i,s:s}", "friendly_name", h->friendly_name, "labels",
+                              h->labels, "uptime_seconds", 0, "version", LAT_HOST_VERSION);
+  pthread_mutex_unlock(&h->mu);
+  io_event(h, "host_started", started);
+  json_decref(started);
+  *out = h;
+  return LAT_OK;
+fail:
+  lat_host_free(h);
+  return st;
+}
+
+const char *lat_host_id(const lat_host_t *h) { return h->id; }
+const char *lat_host_friendly_name(const lat_host_t *h) { return h->friendly_name; }
+
+void lat_host_stop(lat_host_t *h) {
+  pthread_mutex_lock(&h->mu);
+  h->stopping = true;
+  pthread_cond_broadcast(&h->stop_cv);
+  pthread_mutex_unlock(&h->mu);
+}
+
+void lat_host_wait(lat_host_t *h) {
+  pthread_mutex_lock(&h->mu);
+  while (!h->stopping) pthread_cond_wait(&h->stop_cv, &h->mu);
+  pthread_mutex_unlock(&h->mu);
+}
+
+void lat_host_free(lat_host_t *h) {
+  if (!h) return;
+  lat_host_stop(h);
+  /* no new requests */
+  for (size_t i = 0; i < h->nsubs; i++) lat_lattice_sub_free(h->subs[i]);
+  lat_free(h->subs);
+  if (h->heartbeat_started) pthread_join(h->heartbeat, NULL);
+  /* requests in flight finish, then the listeners close */
+  lat__host_http_stop(h);
+  lat_workers_free(h->workers); /* drains the control requests already queued */
+  lat_queue_free(h->queue);
+  if (h->admin) MHD_stop_daemon(h->admin);
+  lat_lattice_kv_watch_free(h->watch[0]);
+  lat_lattice_kv_watch_free(h->watch[1]);
+  if (h->ctl && h->labels) {
+    json_t *d = json_pack("{s:O}", "labels", h->labels);
+    io_event(h, "host_stopped", d);
+    json_decref(d);
+    lat_error_t err;
+    lat_lattice_conn_flush(h->ctl, 2000, &err);
+  }
+  lat_lattice_kv_free(h->kv[0]);
+  lat_lattice_kv_free(h->kv[1]);
+  lat_lattice_conn_free(h->rpc);
+  lat_lattice_conn_free(h->ctl);
+  lat__host_comps_free(h);
+  while (h->provs) {
+    lat__host_prov_t *p = h->provs;
+    h->provs = p->next;
+    lat__host_prov_free(p);
+  }
+  json_decref(h->labels);
+  json_decref(h->links);
+  json_decref(h->configs);
+  json_decref(h->claims);
+  lat_nkey_fini(&h->key);
+  lat_free(h->friendly_name);
+  lat_free(h->lattice);
+  lat_free(h->ctl_prefix);
+  lat_free(h->ctl_host);
+  lat_free(h->rpc_host);
+  lat_free(h->js_domain);
+  pthread_cond_destroy(&h->stop_cv);
+  pthread_mutex_destroy(&h->routes_mu);
+  pthread_mutex_destroy(&h->mu);
+  lat_free(h);
+}

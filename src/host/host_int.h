@@ -1,0 +1,175 @@
+/* host_int.h: the lattice host's state, shared by its files (private).
+ *
+ * One mutex (lat_host_t.mu) guards the tables below: components, links,
+ * named config, labels, providers.  Control-interface handlers run on the
+ * host's worker threads and take it briefly; HTTP requests take it only to
+ * find their target and lease it (a reference plus one of its `count`
+ * concurrency slots), then run the guest without it.
+ */
+#ifndef LAT_HOST_INT_H
+#define LAT_HOST_INT_H
+
+#include <jansson.h>
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "../crypto/crypto.h"
+#include "host.h"
+
+#define LAT_HOST_VERSION "0.1.0"
+
+/* One component id running on this host. */
+typedef struct lat__host_comp {
+  struct lat__host_comp *next;
+  char *id;
+  char *image_ref;
+  struct code *code;        /* compiled (host_supervisor.c); shared */
+  uint32_t max_instances;   /* `count`: the concurrency cap */
+  uint32_t active;          /* instances running now (under mu) */
+  int refs;                 /* the table's one + one per lease (under mu) */
+  int32_t revision;
+  json_t *annotations;      /* object, owned */
+  uint64_t max_memory;      /* component_limits; bytes */
+  uint64_t max_exec_ns;
+  lat_claims_t claims;      /* token NULL when unsigned */
+  pthread_cond_t idle;      /* signalled when active drops */
+} lat__host_comp_t;
+
+/* A provider this host runs (only builtins so far). */
+typedef struct lat__host_prov {
+  struct lat__host_prov *next;
+  char *id;
+  char *image_ref;
+  json_t *annotations;
+  json_t *config;           /* array of config names */
+} lat__host_prov_t;
+
+/* What the host does to the lattice (host_nats.c implements these over
+ * NATS; tests may record them).  Every function returns a lat_status. */
+typedef struct {
+  /* publishes event `name` (component_scaled, ...) with data (borrowed) */
+  lat_status (*event)(void *env, const char *name, json_t *data);
+  /* KV: bucket is LAT__HOST_LATTICEDATA or LAT__HOST_CONFIGDATA */
+  lat_status (*kv_put)(void *env, int bucket, const char *key, const char *json);
+  lat_status (*kv_del)(void *env, int bucket, const char *key);
+  void *env;
+} lat__host_io_t;
+
+#define LAT__HOST_LATTICEDATA 0
+#define LAT__HOST_CONFIGDATA 1
+
+struct MHD_Daemon;
+
+struct lat_host {
+  pthread_mutex_t mu;
+  pthread_cond_t stop_cv;    /* stopping set; initial KV catch-up progress */
+  /* identity and settings: fixed after lat_host_new */
+  lat_nkey_t key;            /* N... */
+  char id[LAT_NKEY_PUBLIC_LEN + 1];
+  char *friendly_name;
+  char *lattice;
+  bool allow_file_load;
+  uint64_t started_ns;       /* lat_now_ns at start */
+  uint64_t default_max_memory;
+  uint64_t default_max_exec_ns;
+  char *ctl_host, *rpc_host, *js_domain; /* for host.ping, may be NULL */
+  char *ctl_prefix;
+  uint64_t heartbeat_ns;
+  lat__host_io_t io;
+  /* NATS (host_core.c): fixed after lat_host_new; the objects are thread-safe */
+  lat_lattice_conn_t *ctl, *rpc;
+  lat_lattice_kv_t *kv[2];   /* LAT__HOST_LATTICEDATA, LAT__HOST_CONFIGDATA */
+  lat_lattice_kv_watch_t *watch[2];
+  lat_lattice_sub_t **subs;
+  size_t nsubs;
+  lat_queue_t *queue;        /* control requests handed off by libnats threads */
+  lat_workers_t *workers;
+  pthread_t heartbeat;
+  bool heartbeat_started;
+  struct MHD_Daemon *admin;  /* --http-admin, or NULL */
+  int initial_left;          /* KV watches not yet caught up (under mu) */
+  /* under mu */
+  json_t *labels;            /* object string -> string */
+  lat__host_comp_t *comps;
+  lat__host_prov_t *provs;
+  json_t *links;             /* object: source id -> array of Link objects (the KV view) */
+  json_t *configs;           /* object: config name -> object (the KV view) */
+  json_t *claims;            /* object: subject -> stored claims object */
+  bool stopping;
+  /* the built-in HTTP server (host_routes.c) */
+  pthread_mutex_t routes_mu; /* guards listeners and their routes */
+  struct lat__host_listener *listeners;
+};
+
+
+/* ---- host_supervisor.c ---- */
+
+/* A component.scale request, validated. */
+typedef struct {
+  const char *id, *ref;
+  uint32_t count;
+  json_t *annotations;   /* borrowed, may be NULL */
+  bool allow_update;
+  uint64_t max_memory;   /* 0: the host's default */
+  uint64_t max_exec_ns;  /* 0: the host's default */
+} lat__host_scale_t;
+
+/* Does the scale (fetch, verify, compile outside the lock) and publishes
+ * component_scaled or component_scale_failed. */
+void lat__host_scale(lat_host_t *h, const lat__host_scale_t *sc);
+/* Frees every entry (at shutdown, after the servers stopped). */
+void lat__host_comps_free(lat_host_t *h);
+lat__host_comp_t *lat__host_comp_find(lat_host_t *h, const char *id); /* under mu */
+/* Turns a reference into bytes (file:// now; OCI later).  Returns new. */
+lat_status lat__host_fetch(lat_host_t *h, const char *ref, uint8_t **out, size_t *out_len,
+                           lat_error_t *err);
+
+/* ---- host_ctl.c ---- */
+
+/* Work a request leaves for after its reply is sent. */
+enum { LAT__HOST_JOB_NONE, LAT__HOST_JOB_SCALE, LAT__HOST_JOB_STOP };
+typedef struct {
+  int kind;
+  json_t *req;              /* the parsed request scale points into (owned) */
+  lat__host_scale_t scale;
+} lat__host_job_t;
+
+/* Handles one control-interface request.  noun/verb as in the subject;
+ * target = the host id, config name or NULL.  Returns the reply (JSON text,
+ * new: free with lat_free) or NULL when no reply is to be sent (auctions the
+ * host does not win, registry.put); *job what to do after replying. */
+char *lat__host_ctl(lat_host_t *h, const char *noun, const char *verb, const char *target,
+                    const char *data, size_t len, lat__host_job_t *job);
+/* Runs the job (STOP is the caller's) and releases it. */
+void lat__host_job_run(lat_host_t *h, lat__host_job_t *job);
+bool lat__host_token_ok(const char *s);
+void lat__host_prov_free(lat__host_prov_t *p);
+json_t *lat__host_inventory(lat_host_t *h); /* under mu */
+json_t *lat__host_ping_info(lat_host_t *h); /* under mu */
+
+/* ---- host_routes.c ---- */
+
+/* Re-reads links, providers and config and opens or closes the built-in
+ * HTTP server's listeners to match (call without mu). */
+void lat__host_http_sync(lat_host_t *h);
+/* Closes every listener (at shutdown; requests in flight finish). */
+void lat__host_http_stop(lat_host_t *h);
+
+/* ---- host_core.c ---- */
+void lat__host_log(lat_host_t *h, const char *level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* A request's hold on a component: a reference, its code and a slot. */
+typedef struct {
+  lat__host_comp_t *comp;
+  struct code *code;
+  lat_host_component_t *hc;
+  uint64_t max_exec_ns;
+} lat__host_lease_t;
+/* Takes a slot of component id, waiting up to wait_ns for one to free up;
+ * LAT_ENOTFOUND when it does not run here, LAT_ELIMIT when still full. */
+lat_status lat__host_lease(lat_host_t *h, const char *id, uint64_t wait_ns,
+                           lat__host_lease_t *out, lat_error_t *err);
+void lat__host_release(lat_host_t *h, lat__host_lease_t *l);
+
+#endif

@@ -1,0 +1,269 @@
+#!/usr/bin/env bash
+# The lattice suite: a real nats-server (JetStream, a store folder of its
+# own, a free loopback port) and three `lattice host` processes on it,
+# driven by the `lattice` control commands and by tests/lattice/nats.py (a
+# raw-socket NATS peer that sends exactly the bytes a check wants).
+#
+#   hosts     host.ping gathers the three; /livez and /readyz answer
+#   auction   a constraint only one host's labels match picks that host;
+#             one no host matches is refused
+#   lifecycle start/scale/update/stop of a component, each checked by the
+#             event the command waited for (component_scaled / _failed),
+#             and the inventory; a component that cannot be loaded is a
+#             component_scale_failed with the reason
+#   http      the builtin http-server provider, named config with an
+#             address, a link: curl gets the component's answer; link del:
+#             the next request is refused; link put again: served again;
+#             stop component: 404
+#   config    put/get/del, a missing config, a link naming a missing config
+#   labels    put/del, hostcore.* refused
+#   hostile   malformed JSON, wrong types, a 1 MiB payload and unknown verbs
+#             on every ctl subject: an error envelope each, and the hosts
+#             still answer and serve
+#   faults    a host killed with SIGKILL: the others carry on; nats-server
+#             restarted on the same port and store: the hosts reconnect,
+#             the links are still there; host.stop: the host exits 0
+#
+# Every process is started here and stopped by its pid, even on failure;
+# every wait is bounded.  Ends with `lattice: N passed, N failed`.
+# Env: LATTICE (default build/debug/lattice).
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+ROOT=$PWD
+LATTICE=${LATTICE:-build/debug/lattice}
+case $LATTICE in /*) ;; *) LATTICE=$ROOT/$LATTICE ;; esac
+C=$ROOT/build/components
+NATSPY="python3 $ROOT/tests/lattice/nats.py"
+T=$(mktemp -d /tmp/lattice-host.XXXXXX)
+NPID=
+HPIDS=()
+cleanup() {
+  [ -n "$NPID" ] && kill "$NPID" 2>/dev/null
+  for p in "${HPIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
+  wait 2>/dev/null
+  rm -rf "$T"
+}
+trap cleanup EXIT
+npass=0
+nfail=0
+pass() { npass=$((npass + 1)); }
+fail() {
+  nfail=$((nfail + 1))
+  echo "lattice: FAIL $1: $2"
+  [ -s "$T/out" ] && sed 's/^/    out: /' "$T/out" | head -n 8
+  [ -s "$T/err" ] && sed 's/^/    err: /' "$T/err" | head -n 8
+  return 0
+}
+# ok NAME CMD...: CMD must succeed
+ok() {
+  local name=$1
+  shift
+  [ "$1" = L ] && set -- "$T/L" "${@:2}"
+  if timeout -k 5 60 "$@" >"$T/out" 2>"$T/err"; then pass; else fail "$name" "exit $? from $*"; fi
+}
+# no NAME REGEX CMD...: CMD must fail, with REGEX in its stderr or stdout
+no() {
+  local name=$1 re=$2
+  shift 2
+  [ "$1" = L ] && set -- "$T/L" "${@:2}"
+  timeout -k 5 60 "$@" >"$T/out" 2>"$T/err"
+  local rc=$?
+  if [ $rc -ne 0 ] && [ $rc -lt 124 ] && grep -qE -- "$re" "$T/out" "$T/err"; then pass
+  else fail "$name" "exit $rc, want a failure matching /$re/"; fi
+}
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+HC=$C/hello_http_c.component.wasm
+if [ ! -f "$HC" ]; then
+  echo "lattice: building the test components (tests/component/build.sh)"
+  if ! tests/component/build.sh "$C" >"$T/build.log" 2>&1 || [ ! -f "$HC" ]; then
+    cat "$T/build.log"
+    echo "lattice: 0 passed, 1 failed"
+    exit 1
+  fi
+fi
+cp "$HC" "$T/hello-v2.wasm" # the same component under another reference, for update
+echo "not a component" >"$T/bad.wasm"
+
+# ---- nats-server ---------------------------------------------------------------------
+NPORT=$(free_port)
+start_nats() {
+  nats-server -js -sd "$T/js" -a 127.0.0.1 -p "$NPORT" >>"$T/nats.log" 2>&1 &
+  NPID=$!
+  for _ in $(seq 1 100); do
+    $NATSPY "$NPORT" ping 2>/dev/null && return 0
+    kill -0 "$NPID" 2>/dev/null || break
+    sleep 0.1
+  done
+  return 1
+}
+if ! start_nats; then
+  cat "$T/nats.log"
+  echo "lattice: 0 passed, 1 failed (nats-server did not start)"
+  exit 1
+fi
+# L: the lattice command aimed at this server (a script, so `timeout` can run it)
+printf '#!/bin/sh\nexec "%s" "$@" --ctl-port %s\n' "$LATTICE" "$NPORT" >"$T/L"
+chmod +x "$T/L"
+L() { "$T/L" "$@"; }
+
+# ---- three hosts -------------------------------------------------------------------------
+APORT=$(free_port)
+start_host() { # N LABEL [ARGS...]
+  local n=$1 label=$2
+  shift 2
+  "$LATTICE" host --nats-port "$NPORT" --allow-file-load --label "$label" \
+    --friendly-name "host-$n" "$@" >"$T/host$n.log" 2>&1 &
+  HPIDS[$n]=$!
+}
+start_host 1 zone=a --http-admin "127.0.0.1:$APORT"
+start_host 2 zone=b
+start_host 3 zone=b
+nh=0
+for _ in $(seq 1 150); do
+  nh=$(L get hosts --timeout-ms 500 2>/dev/null | grep -c '^N')
+  [ "$nh" -eq 3 ] && break
+  sleep 0.2
+done
+[ "$nh" -eq 3 ] && pass || fail hosts "host.ping gathered $nh hosts, want 3"
+hid() { grep -o 'host_id=N[A-Z0-9]*' "$T/host$1.log" | head -n 1 | cut -d= -f2; }
+H1=$(hid 1) H2=$(hid 2) H3=$(hid 3)
+[ ${#H1} -eq 56 ] && [ ${#H2} -eq 56 ] && [ ${#H3} -eq 56 ] && pass || fail ids "host ids: '$H1' '$H2' '$H3'"
+ok livez curl -sf "http://127.0.0.1:$APORT/livez"
+grep -q '"status":"ok"' "$T/out" && pass || fail livez-body "want {\"status\":\"ok\"}"
+ok readyz curl -sf "http://127.0.0.1:$APORT/readyz"
+ok ping-json L get hosts -o json --timeout-ms 1000
+grep -q '"friendly_name":"host-2"' "$T/out" && grep -q '"lattice":"default"' "$T/out" &&
+  grep -q '"hostcore.os":"linux"' "$T/out" && pass || fail ping-fields "Host fields missing"
+
+# ---- auctions and the component lifecycle ----------------------------------------------
+ok auction-zone-a L start component "file://$HC" hello --constraint zone=a -o json
+grep -q "\"host_id\":\"$H1\"" "$T/out" && grep -q 'component_scaled' "$T/out" && pass ||
+  fail auction-pick "the component did not land on the zone=a host"
+no auction-none 'no host can run' L start component "file://$HC" other --constraint zone=c
+no auction-running 'no host can run' L start component "file://$HC" hello --constraint zone=a
+ok inventory L get inventory "$H1" -o json
+grep -q '"id":"hello"' "$T/out" && grep -q '"max_instances":1' "$T/out" && pass ||
+  fail inventory-hello "hello not in H1's inventory"
+ok scale L scale component "$H1" "file://$HC" hello --max-instances 3 -o json
+grep -q '"max_instances":3' "$T/out" && pass || fail scale-event "no component_scaled with 3"
+no scale-failed 'not a WebAssembly component' L start component "file://$T/bad.wasm" bad --host-id "$H2"
+no scale-nofile 'cannot open' L start component "file://$T/missing.wasm" bad --host-id "$H2"
+no scale-oci 'only file:// references' L start component "ghcr.io/x/y:1.0" bad --host-id "$H2"
+
+# ---- the builtin HTTP server, driven by links ----------------------------------------
+WPORT=$(free_port)
+ok provider L start provider wasmcloud+builtin://http-server http-server --host-id "$H1" -o json
+grep -q 'provider_started' "$T/out" && pass || fail provider-event "no provider_started"
+ok config-put L config put hello-addr "address=127.0.0.1:$WPORT"
+no link-missing-config 'does not exist' L link put http-server hello wasi http \
+  --interface incoming-handler --source-config nope
+ok link-put L link put http-server hello wasi http --interface incoming-handler \
+  --source-config hello-addr
+served() { # want_body: polls briefly, the listener opens as the link lands
+  for _ in $(seq 1 50); do
+    curl -s -m 5 "http://127.0.0.1:$WPORT/x?y=1" >"$T/out" 2>/dev/null && grep -q "$1" "$T/out" && return 0
+    sleep 0.1
+  done
+  return 1
+}
+served 'hello from C: GET /x?y=1' && pass || fail http-served "curl did not get the component's answer"
+ok link-get L get links -o json
+grep -q '"source_id":"http-server","target":"hello"' "$T/out" && pass || fail link-get-json "link missing"
+ok link-del L link del http-server wasi http
+code=$(curl -s -m 5 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$WPORT/")
+[ "$code" = 000 ] || [ "$code" = 404 ] && pass || fail http-unlinked "after link del: HTTP $code"
+ok link-put-again L link put http-server hello wasi http --interface incoming-handler \
+  --source-config hello-addr
+served 'hello from C' && pass || fail http-relinked "not served after the link came back"
+ok update L update component --host-id "$H1" hello "file://$T/hello-v2.wasm" -o json
+grep -q 'hello-v2.wasm' "$T/out" && pass || fail update-event "no component_scaled with the new ref"
+served 'hello from C' && pass || fail http-after-update "not served after update"
+ok stop-component L stop component hello -o json
+grep -q '"max_instances":0' "$T/out" && pass || fail stop-event "no component_scaled with 0"
+code=$(curl -s -m 5 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$WPORT/")
+[ "$code" = 404 ] && pass || fail http-stopped "after stop: HTTP $code, want 404"
+
+# ---- config and labels ---------------------------------------------------------------------
+ok config-get L config get hello-addr
+grep -q "address=127.0.0.1:$WPORT" "$T/out" && pass || fail config-get-value "wrong value"
+ok config-put2 L config put other a=1 b=2
+ok config-del L config del other
+no config-gone 'not found' L config get other
+no config-secret 'SECRET_' L config put SECRET_x a=1
+ok label-put L label "$H2" team=blue
+ok label-inv L get inventory "$H2" -o json
+grep -q '"team":"blue"' "$T/out" && pass || fail label-shown "team=blue not in H2's labels"
+no label-hostcore 'hostcore' L label "$H2" hostcore.os=windows
+ok label-del L label "$H2" team --delete
+no label-del-missing 'not set' L label "$H2" team --delete
+
+# ---- hostile requests on every control subject ----------------------------------------------
+pfx=wasmbus.ctl.v1.default
+subjects=("component.scale.$H1" "component.update.$H1" "provider.start.$H1" "provider.stop.$H1"
+  "label.put.$H1" "label.del.$H1" "link.put" "link.del" "config.put.x" "component.auction"
+  "provider.auction")
+payloads=('not json' '{"component_id": 5, "component_ref": []}' '[1,2]' '{"a":1,"a":2}' '')
+bad=0
+for s in "${subjects[@]}"; do
+  for d in "${payloads[@]}"; do
+    r=$($NATSPY "$NPORT" req "$pfx.$s" --data "$d" --wait 5 2>&1)
+    if ! grep -q '"success":false' <<<"$r"; then
+      bad=$((bad + 1))
+      echo "lattice: FAIL hostile $s payload '$d': $r"
+    fi
+  done
+  r=$($NATSPY "$NPORT" req "$pfx.$s" --size 1048000 --wait 5 2>&1)
+  grep -q '"success":false' <<<"$r" || { bad=$((bad + 1)); echo "lattice: FAIL hostile $s 1 MiB: ${r:0:200}"; }
+done
+[ $bad -eq 0 ] && pass || { nfail=$((nfail + 1)); echo "lattice: FAIL hostile: $bad requests without an error envelope"; }
+r=$($NATSPY "$NPORT" req "$pfx.component.frobnicate.$H1" --data '{}' 2>&1)
+grep -q 'unsupported subject' <<<"$r" && pass || fail unsupported "got: $r"
+r=$($NATSPY "$NPORT" req "$pfx.host.get.$H1" --data 'ignored' 2>&1)
+grep -q '"success":true' <<<"$r" && pass || fail host-get-raw "got: ${r:0:200}"
+nh=$(L get hosts --timeout-ms 1000 | grep -c '^N')
+[ "$nh" -eq 3 ] && pass || fail alive-after-hostile "$nh hosts answer, want 3"
+
+# ---- faults ---------------------------------------------------------------------------------
+ok start-again L start component "file://$HC" hello --host-id "$H1" --max-instances 2
+served 'hello from C' && pass || fail http-before-kill "not served"
+kill -9 "${HPIDS[3]}"
+wait "${HPIDS[3]}" 2>/dev/null
+nh=$(L get hosts --timeout-ms 1000 | grep -c '^N')
+[ "$nh" -eq 2 ] && pass || fail sigkill "$nh hosts answer after killing one, want 2"
+served 'hello from C' && pass || fail http-after-kill "not served after another host died"
+kill "$NPID"
+wait "$NPID" 2>/dev/null
+NPID=
+start_nats && pass || fail nats-restart "nats-server did not come back"
+nh=0
+for _ in $(seq 1 100); do
+  nh=$(L get hosts --timeout-ms 500 2>/dev/null | grep -c '^N')
+  [ "$nh" -eq 2 ] && break
+  sleep 0.2
+done
+[ "$nh" -eq 2 ] && pass || fail reconnect "$nh hosts answer after the NATS restart, want 2"
+ok links-kept L get links -o json
+grep -q '"target":"hello"' "$T/out" && pass || fail links-kept-json "the link is gone after the restart"
+served 'hello from C' && pass || fail http-after-restart "not served after the NATS restart"
+
+# ---- stopping -------------------------------------------------------------------------------
+ok stop-host L stop host "$H2"
+for _ in $(seq 1 100); do kill -0 "${HPIDS[2]}" 2>/dev/null || break; sleep 0.1; done
+if kill -0 "${HPIDS[2]}" 2>/dev/null; then fail host-stop "H2 still runs 10 s after host.stop"
+else wait "${HPIDS[2]}"; rc=$?; [ $rc -eq 0 ] && pass || fail host-stop-rc "H2 exited $rc"; fi
+kill -TERM "${HPIDS[1]}"
+for _ in $(seq 1 100); do kill -0 "${HPIDS[1]}" 2>/dev/null || break; sleep 0.1; done
+wait "${HPIDS[1]}" 2>/dev/null
+rc=$?
+[ $rc -eq 0 ] && pass || fail sigterm "H1 exited $rc on SIGTERM"
+for n in 1 2 3; do
+  if grep -qE 'Sanitizer|runtime error:' "$T/host$n.log"; then
+    fail "sanitizer-host$n" "report in host $n's log"
+    grep -E -A12 'Sanitizer|runtime error:' "$T/host$n.log" | head -n 30
+  else pass; fi
+done
+echo "lattice: $npass passed, $nfail failed"
+[ $nfail -eq 0 ]

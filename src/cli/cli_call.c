@@ -99,7 +99,9 @@ typedef struct {
   const char *failed;       /* the one that did not load */
 } host_wits_t;
 
-static lat_status add_host_wits(lat_clinker_t *l, void *env, lat_error_t *err) {
+static lat_status add_host_wits(lat_clinker_t *l, const lat_component_t *c, void *env,
+                                lat_error_t *err) {
+  (void)c;
   host_wits_t *hw = env;
   for (int k = 0; k < hw->n; k++)
     if (add_host_wit(l, hw->paths[k], err)) {

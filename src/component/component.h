@@ -699,4 +699,12 @@ lat_status lat_wave_parse(const char *text, const lat_ctype_t *t, lat_arena_t *a
 /* The zero value of t (false, 0, "", first case, none, ok(zero)...). */
 void lat_wave_zero(lat_arena_t *a, const lat_ctype_t *t, lat_cval_t *v);
 
+/* ---- values (component_value.c) ------------------------------------------------ */
+
+/* Copies src (a value of type t) into arena a, deep: strings, lists and
+ * payloads are duplicated.  LAT_EUNSUPPORTED for a value holding a handle
+ * (resources stay with their instance); LAT_ENOMEM. */
+lat_status lat_cval_copy(lat_arena_t *a, const lat_ctype_t *t, const lat_cval_t *src,
+                         lat_cval_t *dst);
+
 #endif

@@ -25,8 +25,10 @@
 typedef struct lat_host_component lat_host_component_t;
 
 /* Adds host interfaces to a linker after WASI 0.2 (e.g. `lattice call
- * --host WIT`, the lattice's own interfaces). */
-typedef lat_status (*lat_host_link_fn)(lat_clinker_t *l, void *env, lat_error_t *err);
+ * --host WIT`, the lattice's own interfaces); c is the component being
+ * linked, for hosts that define what it imports. */
+typedef lat_status (*lat_host_link_fn)(lat_clinker_t *l, const lat_component_t *c, void *env,
+                                       lat_error_t *err);
 
 typedef struct {
   lat_wasm_limits_t limits; /* every instance's store limits (limits.pool is

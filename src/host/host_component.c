@@ -61,7 +61,7 @@ lat_status lat_host_component_new(const uint8_t *bytes, size_t len,
     goto fail;
   }
   if ((st = lat_wasi_p2_add_to_linker(c->linker, err))) goto fail;
-  if (opts && opts->link && (st = opts->link(c->linker, opts->link_env, err))) goto fail;
+  if (opts && opts->link && (st = opts->link(c->linker, c->comp, opts->link_env, err))) goto fail;
   if ((st = lat_cpre_new(c->comp, c->linker, &c->pre, err))) goto fail;
   if (opts && opts->pool_regions) {
     if ((st = lat_wasm_pool_new(opts->pool_regions, &c->pool))) {

@@ -297,7 +297,7 @@ static char *scale(lat_host_t *h, req_t *r, lat__host_job_t *job) {
     return bad_request(r);
   }
   lat__host_scale_t sc = {.id = id, .ref = ref, .count = has_count ? count : alias,
-                          .annotations = ann, .allow_update = json_is_true(au)};
+                          .annotations = ann, .config = cfg, .allow_update = json_is_true(au)};
   json_t *lim = json_object_get(r->root, "component_limits");
   if (lim && !json_is_null(lim)) {
     json_t *m = json_object_get(lim, "max_memory_limit"), *t =
@@ -350,9 +350,11 @@ static char *update(lat_host_t *h, req_t *r, lat__host_job_t *job) {
     job->req = r->root;
     job->scale = (lat__host_scale_t){.id = id, .ref = ref, .count = c->max_instances,
                                      .annotations = ann ? ann : c->annotations,
-                                     .allow_update = true, .max_memory = c->max_memory,
+                                     .config = c->config, .allow_update = true, .max_memory = c->max_memory,
                                      .max_exec_ns = c->max_exec_ns};
-    if (!ann) json_object_set(r->root, "__annotations", c->annotations); /* keep it alive */
+    /* keep what the job borrows from the old entry alive with the request */
+    if (!ann) json_object_set(r->root, "__annotations", c->annotations);
+    json_object_set(r->root, "__config", c->config);
   }
   pthread_mutex_unlock(&h->mu);
   if (!job->req) json_decref(r->root);

@@ -29,6 +29,7 @@ typedef struct lat__host_comp {
   int refs;                 /* the table's one + one per lease (under mu) */
   int32_t revision;
   json_t *annotations;      /* object, owned */
+  json_t *config;           /* array of named-config names, owned */
   uint64_t max_memory;      /* component_limits; bytes */
   uint64_t max_exec_ns;
   lat_claims_t claims;      /* token NULL when unsigned */
@@ -109,6 +110,7 @@ typedef struct {
   const char *id, *ref;
   uint32_t count;
   json_t *annotations;   /* borrowed, may be NULL */
+  json_t *config;        /* array of config names, borrowed, may be NULL */
   bool allow_update;
   uint64_t max_memory;   /* 0: the host's default */
   uint64_t max_exec_ns;  /* 0: the host's default */
@@ -155,6 +157,24 @@ void lat__host_http_sync(lat_host_t *h);
 /* Closes every listener (at shutdown; requests in flight finish). */
 void lat__host_http_stop(lat_host_t *h);
 
+/* ---- host_links.c ---- */
+
+/* Who is running on this thread (thread-local, nested calls stack). */
+typedef struct lat__host_inv {
+  struct lat__host_inv *outer;
+  lat_host_t *h;
+  char source[256];      /* the running component's id */
+  char link_name[256];   /* "default" unless wasmcloud:bus set another */
+  json_t *config;        /* its config names (a reference) */
+} lat__host_inv_t;
+void lat__host_inv_enter(lat__host_inv_t *inv, lat_host_t *h, const char *source,
+                         json_t *config);
+void lat__host_inv_leave(lat__host_inv_t *inv);
+/* The host's lat_host_link_fn: host interfaces, and forwarders for the
+ * component's custom imports. */
+lat_status lat__host_link(lat_clinker_t *l, const lat_component_t *c, void *env,
+                          lat_error_t *err);
+
 /* ---- host_core.c ---- */
 void lat__host_log(lat_host_t *h, const char *level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -165,6 +185,7 @@ typedef struct {
   struct code *code;
   lat_host_component_t *hc;
   uint64_t max_exec_ns;
+  json_t *config;        /* the component's config names (a reference) */
 } lat__host_lease_t;
 /* Takes a slot of component id, waiting up to wait_ns for one to free up;
  * LAT_ENOTFOUND when it does not run here, LAT_ELIMIT when still full. */

@@ -161,33 +161,43 @@ static const char *pick(const listener_t *l, const char *authority, const char *
   return best;
 }
 
+/* One request's hold: its lease and its invocation context. */
+typedef struct {
+  lat__host_lease_t lease;
+  lat__host_inv_t inv;
+} ticket_t;
+
 static lat_status route(void *env, const char *authority, const char *target,
                         lat_host_http_target_t *out) {
   listener_t *l = env;
   lat_host_t *h = l->h;
   char id[256];
   pthread_mutex_lock(&h->routes_mu);
-  const char *t = pick(l, authority, target);
-  if (t) snprintf(id, sizeof id, "%s", t);
+  const char *to = pick(l, authority, target);
+  if (to) snprintf(id, sizeof id, "%s", to);
   pthread_mutex_unlock(&h->routes_mu);
-  if (!t) return LAT_ENOTFOUND;
-  lat__host_lease_t *lease = lat_malloc(sizeof *lease);
-  if (!lease) return LAT_ENOMEM;
-  lat_status st = lat__host_lease(h, id, LEASE_WAIT_NS, lease, NULL);
+  if (!to) return LAT_ENOTFOUND;
+  ticket_t *t = lat_malloc(sizeof *t);
+  if (!t) return LAT_ENOMEM;
+  lat_status st = lat__host_lease(h, id, LEASE_WAIT_NS, &t->lease, NULL);
   if (st) {
-    lat_free(lease);
+    lat_free(t);
     return st;
   }
-  out->hc = lease->hc;
-  out->timeout_ns = lease->max_exec_ns;
-  out->token = lease;
+  /* the guest runs on this thread until release: its links and config */
+  lat__host_inv_enter(&t->inv, h, id, t->lease.config);
+  out->hc = t->lease.hc;
+  out->timeout_ns = t->lease.max_exec_ns;
+  out->token = t;
   return LAT_OK;
 }
 
 static void release(void *env, void *token) {
   listener_t *l = env;
-  lat__host_release(l->h, token);
-  lat_free(token);
+  ticket_t *t = token;
+  lat__host_inv_leave(&t->inv);
+  lat__host_release(l->h, &t->lease);
+  lat_free(t);
 }
 
 void lat__host_http_sync(lat_host_t *h) {
@@ -196,7 +206,7 @@ void lat__host_http_sync(lat_host_t *h) {
   /* keep the listeners still wanted (new routes), drop the others */
   for (listener_t **pp = &h->listeners; *pp;) {
     listener_t *cur = *pp, *w = want;
-    while (w && strcmp(w->addr, cur->addr)) w = w->next;
+    while (w && (!w->addr || strcmp(w->addr, cur->addr))) w = w->next; /* NULL: merged */
     if (w) {
       routes_free(cur->routes, cur->nroutes);
       cur->routes = w->routes;

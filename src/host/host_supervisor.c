@@ -97,7 +97,7 @@ static lat_status code_get(const uint8_t *bytes, size_t len, uint64_t max_memory
   c->max_memory = max_memory;
   c->refs = 1;
   lat_host_component_opts_t co = {.limits = {.max_memory_bytes = max_memory},
-                                  .pool_regions = 16};
+                                  .pool_regions = 16, .link = lat__host_link};
   lat_status st = lat_host_component_new(bytes, len, &co, &c->hc, err);
   if (st) {
     lat_free(c);
@@ -125,6 +125,7 @@ static void comp_free(lat__host_comp_t *c) {
   lat_free(c->id);
   lat_free(c->image_ref);
   json_decref(c->annotations);
+  json_decref(c->config);
   lat_claims_fini(&c->claims);
   pthread_cond_destroy(&c->idle);
   lat_free(c);
@@ -248,6 +249,10 @@ void lat__host_scale(lat_host_t *h, const lat__host_scale_t *sc) {
   if (same) {
     c->max_instances = sc->count;
     c->max_exec_ns = exec;
+    if (sc->config) {
+      json_decref(c->config);
+      c->config = json_incref(sc->config);
+    }
     if (sc->annotations) {
       json_decref(c->annotations);
       c->annotations = json_incref(sc->annotations);
@@ -296,6 +301,7 @@ void lat__host_scale(lat_host_t *h, const lat__host_scale_t *sc) {
   n->max_exec_ns = exec;
   n->refs = 1;
   n->annotations = sc->annotations ? json_incref(sc->annotations) : json_object();
+  n->config = sc->config ? json_incref(sc->config) : json_array();
   pthread_cond_init(&n->idle, NULL);
   store_claims(h, &n->claims);
   pthread_mutex_lock(&h->mu);
@@ -365,6 +371,7 @@ lat_status lat__host_lease(lat_host_t *h, const char *id, uint64_t wait_ns,
   out->code = c->code;
   out->hc = c->code->hc;
   out->max_exec_ns = c->max_exec_ns;
+  out->config = json_incref(c->config);
   pthread_mutex_unlock(&h->mu);
   return LAT_OK;
 }
@@ -377,5 +384,6 @@ void lat__host_release(lat_host_t *h, lat__host_lease_t *l) {
   comp_unref_locked(l->comp);
   pthread_mutex_unlock(&h->mu);
   code_release(l->code);
+  json_decref(l->config);
   memset(l, 0, sizeof *l);
 }

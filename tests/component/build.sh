@@ -10,6 +10,10 @@
 #                              request (tests/component/http/fetch.js)
 #   hello_http_c.component.wasm  tests/component/http_c: a freestanding C
 #                              wasi:http handler, `jco embed` + `jco new`
+#   caller_http_c.component.wasm the same built with -DCALLER: it also
+#                              imports test:calc/ops, wasi:config/store and
+#                              wasi:logging (the lattice suite's local links)
+#   calc.component.wasm        tests/component/calc: exports test:calc/ops
 #   types.component.wasm       the `types` world (every WIT type, a resource,
 #                              host imports) in C, `jco embed` + `jco new`
 #   cmd_NAME.component.wasm    tests/component/cmd/NAME.c, `jco new --wasi-command`
@@ -81,6 +85,25 @@ $CC --target=wasm32 -O2 -nostdlib -Wl,--no-entry -Wl,--allow-undefined \
 "$JCO" embed "$OUT/hello_http_c.core.wasm" --wit "$OUT/http-c-wit" -n hello-c \
   -o "$OUT/hello_http_c.embed.wasm"
 "$JCO" new "$OUT/hello_http_c.embed.wasm" -o "$OUT/hello_http_c.component.wasm"
+
+# caller_http_c (the same handler with imports a lattice host links) and calc
+wasi_wit "$OUT/caller-wit"
+cp "$HERE/http_c/caller-wit/world.wit" "$OUT/caller-wit/"
+for p in config logging; do
+  mkdir -p "$OUT/caller-wit/deps/$p"
+  cp "$HERE/http_c/caller-wit/$p.wit" "$OUT/caller-wit/deps/$p/package.wit"
+done
+mkdir -p "$OUT/caller-wit/deps/calc"
+cp "$HERE/calc/wit/world.wit" "$OUT/caller-wit/deps/calc/package.wit"
+$CC --target=wasm32 -O2 -nostdlib -Wl,--no-entry -Wl,--allow-undefined -DCALLER \
+  "$HERE/http_c/hello_http.c" -o "$OUT/caller_http_c.core.wasm"
+"$JCO" embed "$OUT/caller_http_c.core.wasm" --wit "$OUT/caller-wit" -n caller-c \
+  -o "$OUT/caller_http_c.embed.wasm"
+"$JCO" new "$OUT/caller_http_c.embed.wasm" -o "$OUT/caller_http_c.component.wasm"
+$CC --target=wasm32 -O2 -nostdlib -Wl,--no-entry -Wl,--allow-undefined \
+  "$HERE/calc/calc.c" -o "$OUT/calc.core.wasm"
+"$JCO" embed "$OUT/calc.core.wasm" --wit "$HERE/calc/wit" -n calc -o "$OUT/calc.embed.wasm"
+"$JCO" new "$OUT/calc.embed.wasm" -o "$OUT/calc.component.wasm"
 
 # wasi:cli/run commands
 for src in "$HERE"/cmd/*.c; do

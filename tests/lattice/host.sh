@@ -76,7 +76,10 @@ free_port() {
 }
 
 HC=$C/hello_http_c.component.wasm
-if [ ! -f "$HC" ]; then
+CALLER=$C/caller_http_c.component.wasm
+CALC=$C/calc.component.wasm
+if [ ! -f "$HC" ] || [ ! -f "$CALLER" ] || [ ! -f "$CALC" ] ||
+   [ -n "$(find tests/component/http_c tests/component/calc tests/component/build.sh -newer "$CALC" -type f | head -n 1)" ]; then
   echo "lattice: building the test components (tests/component/build.sh)"
   if ! tests/component/build.sh "$C" >"$T/build.log" 2>&1 || [ ! -f "$HC" ]; then
     cat "$T/build.log"
@@ -185,6 +188,43 @@ ok stop-component L stop component hello -o json
 grep -q '"max_instances":0' "$T/out" && pass || fail stop-event "no component_scaled with 0"
 code=$(curl -s -m 5 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$WPORT/")
 [ "$code" = 404 ] && pass || fail http-stopped "after stop: HTTP $code, want 404"
+
+# ---- local links between components, wasi:config, wasi:logging ------------------------
+W2=$(free_port)
+ok calc-start L start component "file://$CALC" calc --host-id "$H1"
+ok caller-cfg L config put caller-cfg greeting=hi
+ok caller-start L start component "file://$CALLER" caller --host-id "$H1" --config caller-cfg \
+  --max-instances 4
+ok caller-addr L config put caller-addr "address=127.0.0.1:$W2"
+ok caller-http L link put http-server caller wasi http --interface incoming-handler --link-name caller \
+  --source-config caller-addr
+get2() { # PATH: body of a request to the caller (polls briefly while the listener opens)
+  for _ in $(seq 1 50); do
+    code=$(curl -s -m 10 -o "$T/out" -w '%{http_code}' "http://127.0.0.1:$W2$1") && [ "$code" != 000 ] && return 0
+    sleep 0.1
+  done
+}
+get2 /greet/bob
+[ "$code" = 500 ] && grep -q 'link `default` not found for instance test:calc/ops' "$T/host1.log" &&
+  pass || fail unlinked-call "HTTP $code, want 500 and the missing-link message in the log"
+get2 /config/greeting
+grep -q 'config greeting=hi' "$T/out" && pass || fail config-store "HTTP $code"
+get2 /config/nope
+grep -q 'config nope missing' "$T/out" && pass || fail config-store-missing "HTTP $code"
+get2 /log
+grep -q 'logged' "$T/out" && grep -q 'hello from the guest' "$T/host1.log" && pass ||
+  fail wasi-logging "HTTP $code, or the guest's line is not in the host's log"
+ok local-link L link put caller calc test calc --interface ops
+get2 /greet/bob
+grep -q 'greet: hello, bob (from calc)' "$T/out" && pass || fail local-call "HTTP $code"
+ok local-link-del L link del caller test calc
+get2 /greet/bob
+[ "$code" = 500 ] && pass || fail local-call-unlinked "HTTP $code after link del, want 500"
+ok local-link-again L link put caller calc test calc --interface ops
+ok calc-stop L stop component calc --host-id "$H1"
+get2 /greet/bob
+[ "$code" = 500 ] && grep -q 'calc does not run on this host' "$T/host1.log" && pass ||
+  fail call-stopped-target "HTTP $code"
 
 # ---- config and labels ---------------------------------------------------------------------
 ok config-get L config get hello-addr

@@ -12,6 +12,14 @@
  *   any  /huge          writes 1 MiB blocks of zeroes until the body stream
  *                       fails (the host's cap on response bodies); the
  *                       response must then not be sent
+ *
+ * Built a second time with -DCALLER (caller_http_c, world caller-wit/) for
+ * the lattice suite's local links and host interfaces:
+ *   any  /greet/NAME    "greet: " + test:calc/ops.greet(NAME), an import
+ *                       the host forwards to a linked component
+ *   any  /config/KEY    wasi:config/store.get(KEY): "config KEY=VALUE" or
+ *                       "config KEY missing"
+ *   any  /log           wasi:logging log(info, "caller", "hello from the guest")
  */
 #include <stdint.h>
 
@@ -74,6 +82,15 @@ IO("[resource-drop]output-stream") void out_drop(u32 s);
 
 static u32 ret[8] __attribute__((aligned(8)));
 
+#ifdef CALLER
+__attribute__((import_module("test:calc/ops@0.1.0"), import_name("greet")))
+void calc_greet(const char *p, u32 n, void *ret);
+__attribute__((import_module("wasi:config/store@0.2.0-draft"), import_name("get")))
+void config_get(const char *p, u32 n, void *ret);
+__attribute__((import_module("wasi:logging/logging@0.1.0-draft"), import_name("log")))
+void logging_log(u32 level, const char *cp, u32 cn, const char *mp, u32 mn);
+#endif
+
 typedef struct { char *p; u32 n, cap; } buf_t;
 static void put(buf_t *b, const void *s, u32 n) {
   if (b->n + n > b->cap) {
@@ -132,7 +149,32 @@ void handle(u32 req, u32 outparam) {
     }
     in_drop(in);
     ibody_drop(body);
-  } else {
+  }
+#ifdef CALLER
+  else if (prefix(path, pl, "/greet")) {
+    u32 off = pl > 7 ? 7 : pl;
+    calc_greet(path + off, pl - off, ret);
+    puts_(&out, "greet: ");
+    put(&out, (void *)(uintptr_t)ret[0], ret[1]);
+    puts_(&out, "\n");
+  } else if (prefix(path, pl, "/config")) {
+    u32 off = pl > 8 ? 8 : pl;
+    config_get(path + off, pl - off, ret);
+    puts_(&out, "config ");
+    put(&out, path + off, pl - off);
+    if ((ret[0] & 0xff) == 0 && (ret[1] & 0xff) == 1) {
+      puts_(&out, "=");
+      put(&out, (void *)(uintptr_t)ret[2], ret[3]);
+    } else {
+      puts_(&out, " missing");
+    }
+    puts_(&out, "\n");
+  } else if (prefix(path, pl, "/log")) {
+    logging_log(2, "caller", 6, "hello from the guest", 20);
+    puts_(&out, "logged\n");
+  }
+#endif
+  else {
     puts_(&out, "hello from C: ");
     put(&out, m, ml);
     puts_(&out, " ");

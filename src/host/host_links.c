@@ -1,0 +1,299 @@
+/* host_links.c: what a component running on a lattice host may import
+ * beyond WASI: other components, through links, and the host's own
+ * interfaces (wasi:config/store, wasi:logging, wasmcloud:bus/lattice).
+ *
+ * Custom imports.  Every interface a component imports that is not WASI's
+ * or wasmCloud's (a namespace other than wasi, wasmcloud, wrpc) is defined
+ * in its linker with the component's own declared type, each function
+ * implemented by a forwarder.  A call looks up the link (source = the
+ * calling component, the interface's namespace:package, the current link
+ * name, the interface among the link's interfaces) at call time, under the
+ * host's mutex, so a link put or deleted takes effect for the next call.
+ * No link: the guest traps with wasmCloud's message ("link `default` not
+ * found for instance ns:pkg/iface"), which becomes a 500 for an HTTP
+ * request; the host stays up.  A target running on this host is called in
+ * process: a lease on it (its `count` caps these calls too), a fresh
+ * instance, the arguments lowered into it as lifted from the caller, the
+ * result copied back into the caller's arena before the callee instance is
+ * freed.  The function types must be equal; resources cannot cross
+ * (a handle belongs to its instance).  A target on another host needs wRPC
+ * (its own issue): the call traps saying so.
+ *
+ * The invocation context (which component is running, its link name and
+ * config) is thread-local: a guest runs on one thread from start to end,
+ * and a call into another component pushes a context for the callee and
+ * pops it after, so nested calls see their own.
+ *
+ * Rejected: resolving links when the component is compiled (links change
+ * while it runs; wasmCloud looks them up per call, and so do we).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "host_int.h"
+
+static __thread lat__host_inv_t *cur;
+
+void lat__host_inv_enter(lat__host_inv_t *inv, lat_host_t *h, const char *source,
+                         json_t *config) {
+  memset(inv, 0, sizeof *inv);
+  inv->h = h;
+  snprintf(inv->source, sizeof inv->source, "%s", source);
+  snprintf(inv->link_name, sizeof inv->link_name, "default");
+  inv->config = config ? json_incref(config) : json_array();
+  inv->outer = cur;
+  cur = inv;
+}
+
+void lat__host_inv_leave(lat__host_inv_t *inv) {
+  if (cur == inv) cur = inv->outer;
+  json_decref(inv->config);
+  inv->config = NULL;
+}
+
+/* ---- forwarding to linked components ------------------------------------------- */
+
+typedef struct {
+  const char *instance; /* the import's full name, ns:pkg/iface@ver */
+  const char *ns, *pkg, *iface;
+  const char *func;
+  const lat_ctype_t *ft;
+} fwd_t;
+
+static bool has_iface(json_t *link, const char *iface) {
+  size_t i;
+  json_t *x;
+  json_array_foreach(json_object_get(link, "interfaces"), i, x)
+    if (json_is_string(x) && !strcmp(json_string_value(x), iface)) return true;
+  return false;
+}
+
+static bool field_is(json_t *o, const char *k, const char *v) {
+  json_t *x = json_object_get(o, k);
+  return json_is_string(x) && !strcmp(json_string_value(x), v);
+}
+
+static lat_status forward(lat_chost_call_t *c, void *env, const lat_cval_t *args, uint32_t nargs,
+                          lat_cval_t *result) {
+  fwd_t *f = env;
+  lat__host_inv_t *inv = cur;
+  if (!inv)
+    return lat_chost_call_trap(c, LAT_TRAP_HOST, 0, "%s.%s: no lattice host runs this call",
+                               f->instance, f->func);
+  lat_host_t *h = inv->h;
+  char target[256] = "";
+  pthread_mutex_lock(&h->mu);
+  size_t i;
+  json_t *l;
+  json_array_foreach(json_object_get(h->links, inv->source), i, l) {
+    if (field_is(l, "wit_namespace", f->ns) && field_is(l, "wit_package", f->pkg) &&
+        field_is(l, "name", inv->link_name) && has_iface(l, f->iface)) {
+      snprintf(target, sizeof target, "%s", json_string_value(json_object_get(l, "target")));
+      break;
+    }
+  }
+  pthread_mutex_unlock(&h->mu);
+  if (!*target)
+    return lat_chost_call_trap(c, LAT_TRAP_HOST, 0, "link `%s` not found for instance %s:%s/%s",
+                               inv->link_name, f->ns, f->pkg, f->iface);
+  if (f->ft->has_resource)
+    return lat_chost_call_trap(c, LAT_TRAP_HOST, 0,
+                               "%s.%s: resources cannot be passed between components",
+                               f->instance, f->func);
+  lat__host_lease_t lease;
+  lat_error_t err;
+  lat_error_clear(&err);
+  lat_status st = lat__host_lease(h, target, 10ull * 1000000000ull, &lease, &err);
+  if (st == LAT_ENOTFOUND)
+    return lat_chost_call_trap(c, LAT_TRAP_HOST, 0,
+                               "link target %s does not run on this host (calls to other hosts "
+                               "go over wRPC, which this host does not speak yet)",
+                               target);
+  if (st) return lat_chost_call_trap(c, LAT_TRAP_HOST, 0, "%s: %s", target, err.msg);
+  lat_host_instance_t *in = NULL;
+  lat__host_inv_t inner;
+  lat__host_inv_enter(&inner, h, target, lease.config);
+  lat_host_instance_opts_t io = {.timeout_ns = lease.max_exec_ns};
+  lat_cval_t res;
+  memset(&res, 0, sizeof res);
+  if (!(st = lat_host_instance_new(lease.hc, &io, &in, &err)) &&
+      !(st = lat_host_instance_start(in, &err))) {
+    lat_cfunc_t *cf = lat_cinstance_func(lat_host_instance_cinstance(in), f->instance, f->func);
+    if (!cf)
+      st = lat_error_set(&err, LAT_ENOTFOUND, SIZE_MAX, "%s does not export %s.%s", target,
+                         f->instance, f->func);
+    else if (!lat_ctype_equal(lat_cfunc_type(cf), f->ft))
+      st = lat_error_set(&err, LAT_EUNLINKABLE, SIZE_MAX,
+                         "%s exports %s.%s with another type than the caller imports", target,
+                         f->instance, f->func);
+    else
+      st = lat_cfunc_call(lat_host_instance_cinstance(in), cf, args, nargs, &res,
+                          lat_host_instance_arena(in), &err);
+  }
+  if (!st && f->ft->result &&
+      lat_cval_copy(lat_chost_call_arena(c), f->ft->result, &res, result))
+    st = lat_error_set(&err, LAT_ENOMEM, SIZE_MAX, "out of memory");
+  lat__host_inv_leave(&inner);
+  lat_host_instance_free(in);
+  lat__host_release(h, &lease);
+  if (st)
+    return lat_chost_call_trap(c, LAT_TRAP_HOST, 0, "call to %s (%s.%s) failed: %s", target,
+                               f->instance, f->func, err.msg);
+  return LAT_OK;
+}
+
+static bool custom_ns(const char *ns) {
+  return strcmp(ns, "wasi") && strcmp(ns, "wasmcloud") && strcmp(ns, "wrpc");
+}
+
+static char *adup(lat_arena_t *a, const char *s) {
+  size_t n = strlen(s) + 1;
+  char *p = lat_arena_alloc(a, n);
+  if (p) memcpy(p, s, n);
+  return p;
+}
+
+static lat_status define_forwarders(lat_clinker_t *l, const lat_component_t *comp,
+                                    lat_error_t *err) {
+  lat_arena_t *a = lat_clinker_arena(l);
+  for (uint32_t i = 0; i < lat_component_import_count(comp); i++) {
+    const lat_cextern_t *im = lat_component_import(comp, i);
+    if (im->name.kind != LAT_CNAME_INTERFACE || im->sort != LAT_CSORT_INSTANCE ||
+        !custom_ns(im->name.ns) || lat_clinker_find(l, im->name.full) != UINT32_MAX)
+      continue;
+    uint32_t idx;
+    lat_status st = lat_clinker_instance(l, im->name.full, im->type, &idx, err);
+    if (st) return st;
+    const lat_ctype_t *it = im->type;
+    for (uint32_t k = 0; k < it->n; k++) {
+      const lat_cextern_t *d = &it->u.decls[k];
+      if (d->sort != LAT_CSORT_FUNC) continue;
+      fwd_t *f = lat_arena_alloc(a, sizeof *f);
+      if (!f || !(f->instance = adup(a, im->name.full)) || !(f->ns = adup(a, im->name.ns)) ||
+          !(f->pkg = adup(a, im->name.pkg)) || !(f->iface = adup(a, im->name.iface)) ||
+          !(f->func = adup(a, d->name.full)))
+        return lat_error_set(err, LAT_ENOMEM, SIZE_MAX, "out of memory");
+      f->ft = d->type;
+      if ((st = lat_clinker_func(l, idx, d->name.full, forward, f, err))) return st;
+    }
+  }
+  return LAT_OK;
+}
+
+/* ---- wasi:config/store and wasi:logging ------------------------------------------------------ */
+
+static const char HOST_WIT[] =
+    "package wasi:config@0.2.0-draft;\n"
+    "interface store {\n"
+    "  variant error { upstream(string), io(string) }\n"
+    "  get: func(key: string) -> result<option<string>, error>;\n"
+    "  get-all: func() -> result<list<tuple<string, string>>, error>;\n"
+    "}\n"
+    "package wasi:logging@0.1.0-draft;\n"
+    "interface logging {\n"
+    "  enum level { trace, debug, info, warn, error, critical }\n"
+    "  log: func(level: level, context: string, message: string);\n"
+    "}\n";
+
+/* The running component's named config, merged in order (new object). */
+static json_t *merged_config(lat__host_inv_t *inv) {
+  json_t *m = json_object();
+  pthread_mutex_lock(&inv->h->mu);
+  size_t i;
+  json_t *n;
+  json_array_foreach(inv->config, i, n) {
+    json_t *c = json_object_get(inv->h->configs, json_string_value(n));
+    if (c) json_object_update(m, c);
+  }
+  pthread_mutex_unlock(&inv->h->mu);
+  return m;
+}
+
+static lat_cval_t *cval(lat_chost_call_t *c) {
+  return lat_arena_alloc(lat_chost_call_arena(c), sizeof(lat_cval_t));
+}
+
+static bool str_val(lat_chost_call_t *c, const char *s, lat_cval_t *v) {
+  size_t n = strlen(s);
+  char *p = lat_arena_alloc(lat_chost_call_arena(c), n ? n : 1);
+  if (!p) return false;
+  memcpy(p, s, n);
+  v->kind = LAT_CT_STRING;
+  v->of.str.ptr = p;
+  v->of.str.len = (uint32_t)n;
+  return true;
+}
+
+static lat_status config_get(lat_chost_call_t *c, void *env, const lat_cval_t *args,
+                             uint32_t nargs, lat_cval_t *result) {
+  (void)env, (void)nargs;
+  if (!cur) return lat_chost_call_trap(c, LAT_TRAP_HOST, 0, "wasi:config: no lattice host");
+  char key[512];
+  snprintf(key, sizeof key, "%.*s", (int)args[0].of.str.len, args[0].of.str.ptr);
+  json_t *m = merged_config(cur);
+  json_t *v = json_object_get(m, key);
+  lat_cval_t *opt = cval(c), *s = NULL;
+  bool ok = opt != NULL;
+  if (ok && json_is_string(v)) ok = (s = cval(c)) && str_val(c, json_string_value(v), s);
+  json_decref(m);
+  if (!ok) return lat_chost_call_trap(c, LAT_TRAP_HOST, 0, "out of memory");
+  *opt = (lat_cval_t){.kind = LAT_CT_OPTION, .of.var = {.disc = s != NULL, .payload = s}};
+  *result = (lat_cval_t){.kind = LAT_CT_RESULT, .of.var = {.disc = 0, .payload = opt}};
+  return LAT_OK;
+}
+
+static lat_status config_get_all(lat_chost_call_t *c, void *env, const lat_cval_t *args,
+                                 uint32_t nargs, lat_cval_t *result) {
+  (void)env, (void)args, (void)nargs;
+  if (!cur) return lat_chost_call_trap(c, LAT_TRAP_HOST, 0, "wasi:config: no lattice host");
+  json_t *m = merged_config(cur);
+  size_t n = json_object_size(m), i = 0;
+  lat_cval_t *list = cval(c);
+  lat_cval_t *el = lat_arena_array(lat_chost_call_arena(c), n ? n : 1, sizeof *el);
+  bool ok = list && el;
+  const char *k;
+  json_t *v;
+  json_object_foreach(m, k, v) {
+    if (!ok || i >= n) break;
+    lat_cval_t *pair = lat_arena_array(lat_chost_call_arena(c), 2, sizeof *pair);
+    ok = pair && str_val(c, k, &pair[0]) && str_val(c, json_string_value(v), &pair[1]);
+    if (ok) el[i++] = (lat_cval_t){.kind = LAT_CT_TUPLE, .of.list = {.v = pair, .n = 2}};
+  }
+  json_decref(m);
+  if (!ok) return lat_chost_call_trap(c, LAT_TRAP_HOST, 0, "out of memory");
+  *list = (lat_cval_t){.kind = LAT_CT_LIST, .of.list = {.v = el, .n = (uint32_t)i}};
+  *result = (lat_cval_t){.kind = LAT_CT_RESULT, .of.var = {.disc = 0, .payload = list}};
+  return LAT_OK;
+}
+
+static lat_status logging_log(lat_chost_call_t *c, void *env, const lat_cval_t *args,
+                              uint32_t nargs, lat_cval_t *result) {
+  (void)c, (void)env, (void)nargs, (void)result;
+  static const lat_log_level map[] = {LAT_LOG_TRACE, LAT_LOG_DEBUG, LAT_LOG_INFO,
+                                      LAT_LOG_WARN,  LAT_LOG_ERROR, LAT_LOG_ERROR};
+  uint32_t d = args[0].of.var.disc;
+  lat_log_level lv = d < 6 ? map[d] : LAT_LOG_INFO;
+  LAT_LOG(lv, "guest", "component log", LAT_KV_STR("component_id", cur ? cur->source : "?"),
+          LAT_KV_BYTES("context", args[1].of.str.ptr, args[1].of.str.len),
+          LAT_KV_BYTES("message", args[2].of.str.ptr, args[2].of.str.len));
+  return LAT_OK;
+}
+
+static lat_status implement(lat_clinker_t *l, const char *iface, const char *func,
+                            lat_chost_fn fn, lat_error_t *err) {
+  uint32_t idx = lat_clinker_find(l, iface);
+  if (idx == UINT32_MAX)
+    return lat_error_set(err, LAT_EINVALID, SIZE_MAX, "host interface %s missing", iface);
+  return lat_clinker_func(l, idx, func, fn, NULL, err);
+}
+
+lat_status lat__host_link(lat_clinker_t *l, const lat_component_t *c, void *env,
+                          lat_error_t *err) {
+  (void)env;
+  lat_status st = lat_clinker_add_wit(l, HOST_WIT, sizeof HOST_WIT - 1, err);
+  if (!st) st = implement(l, "wasi:config/store@0.2.0-draft", "get", config_get, err);
+  if (!st) st = implement(l, "wasi:config/store@0.2.0-draft", "get-all", config_get_all, err);
+  if (!st) st = implement(l, "wasi:logging/logging@0.1.0-draft", "log", logging_log, err);
+  if (!st) st = define_forwarders(l, c, err);
+  return st;
+}

@@ -257,18 +257,49 @@ int lat_cli_call(int argc, char **argv) {
   const char *file = ca.pos[0];
   /* our options after COMPONENT would be taken as exports or values: no WAVE
    * value starts with "--x" */
+  int *skip = lat_calloc((size_t)argc + 1, sizeof *skip); /* -o json after COMPONENT */
+  if (!skip) {
+    rc = lat_cli_fail(a, 1, "out of memory");
+    lat_cli_args_fini(&ca);
+    return rc;
+  }
+  for (int k = i; k < argc; k++) {
+    const char *x = argv[k], *v = NULL;
+    if ((!strcmp(x, "-o") || !strcmp(x, "--output")) && k + 1 < argc) {
+      v = argv[k + 1];
+      skip[k] = skip[k + 1] = 1;
+    } else if (!strncmp(x, "--output=", 9)) {
+      v = x + 9;
+      skip[k] = 1;
+    }
+    if (v && strcmp(v, "json") && strcmp(v, "text")) {
+      rc = lat_cli_fail(a, 2, "%s takes text or json, not '%s'", x, v);
+      lat_free(skip);
+      lat_cli_args_fini(&ca);
+      return rc;
+    }
+    if (v) ca.json = !strcmp(v, "json");
+    if (v && !strcmp(x, "-o")) k++;
+  }
   for (int k = i; k < argc; k++) {
     const char *x = argv[k];
-    if (x[0] != '-' || x[1] != '-' || !x[2]) continue;
+    if (skip[k] || x[0] != '-' || x[1] != '-' || !x[2]) continue;
     if (lat_cli_find_opt(&call_cmd, x)) {
       rc = lat_cli_fail(a, 2, "%s goes before COMPONENT (options come first: lattice call %s)",
                         x, call_cmd.usage);
     } else {
       rc = lat_cli_unknown_opt(a, x);
     }
+    lat_free(skip);
     lat_cli_args_fini(&ca);
     return rc;
   }
+  /* drop the -o arguments: what is left is exports and values */
+  int n = i;
+  for (int k = i; k < argc; k++)
+    if (!skip[k]) argv[n++] = argv[k];
+  argc = n;
+  lat_free(skip);
   if (!bench && i >= argc) {
     rc = lat_cli_fail(a, 2, "missing EXPORT (usage: lattice call %s; 'lattice inspect %s' "
                             "lists the exports)", call_cmd.usage, file);

@@ -94,24 +94,30 @@ bool lat_cli_parse_count(const char *s, uint64_t *out) {
 
 #define SUGGEST_MAX_LEN 128 /* longer words are never "close" */
 
+/* Edit distance with adjacent transpositions counted as one edit ("fbi" is
+ * one step from "fib"): optimal string alignment, three rows. */
 static size_t distance(const char *a, const char *b) {
   size_t la = strlen(a), lb = strlen(b);
   if (la > SUGGEST_MAX_LEN || lb > SUGGEST_MAX_LEN) return SIZE_MAX;
-  size_t row[SUGGEST_MAX_LEN + 1];
-  for (size_t j = 0; j <= lb; j++) row[j] = j;
+  size_t rows[3][SUGGEST_MAX_LEN + 1];
+  size_t *prev2 = rows[0], *prev = rows[1], *cur = rows[2];
+  for (size_t j = 0; j <= lb; j++) prev[j] = j;
   for (size_t i = 1; i <= la; i++) {
-    size_t diag = row[0];
-    row[0] = i;
+    cur[0] = i;
     for (size_t j = 1; j <= lb; j++) {
-      size_t up = row[j];
-      size_t best = diag + (a[i - 1] != b[j - 1]);
-      if (up + 1 < best) best = up + 1;
-      if (row[j - 1] + 1 < best) best = row[j - 1] + 1;
-      row[j] = best;
-      diag = up;
+      size_t best = prev[j - 1] + (a[i - 1] != b[j - 1]);
+      if (prev[j] + 1 < best) best = prev[j] + 1;
+      if (cur[j - 1] + 1 < best) best = cur[j - 1] + 1;
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] && prev2[j - 2] + 1 < best)
+        best = prev2[j - 2] + 1;
+      cur[j] = best;
     }
+    size_t *t = prev2;
+    prev2 = prev;
+    prev = cur;
+    cur = t;
   }
-  return row[lb];
+  return prev[lb];
 }
 
 bool lat_cli_close(const char *word, const char *cand) {
@@ -273,6 +279,10 @@ int lat_cli_unknown_opt(const lat_cli_args_t *a, const char *arg) {
   }
   if (best)
     return lat_cli_fail(a, 2, "unknown option '%s' (did you mean '--%s'?)", shown, best);
+  if (!strcmp(shown, "-W") || !strcmp(shown, "-S"))
+    return lat_cli_fail(a, 2, "unknown option '%s' (wasmtime's -W/-S settings are plain flags "
+                              "here: --fuel N, --timeout DURATION, --max-memory SIZE, --env, "
+                              "--dir; see 'lattice %s --help')", shown, cmd->name);
   return lat_cli_fail(a, 2, "unknown option '%s' (see 'lattice %s --help')", shown, cmd->name);
 }
 

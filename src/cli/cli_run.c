@@ -545,8 +545,8 @@ static int run_module(run_opts_t *o, int argc, char **argv) {
   if (o->invoke && !export_func(inst, name, &fn)) {
     list_funcs(m, funcs, sizeof funcs);
     if (suggest_func(m, name, near, sizeof near))
-      lat_cli_fail(o->args, 1, "%s: no exported function '%s' (did you mean '%s'?)", file, name,
-                   near);
+      lat_cli_fail(o->args, 1, "%s: no exported function '%s' (did you mean '%s'? exports: %s)",
+                   file, name, near, funcs);
     else
       lat_cli_fail(o->args, 1, "%s: no exported function '%s' (exports: %s)", file, name, funcs);
     goto out;

@@ -333,7 +333,16 @@ int lat_cli_call(int argc, char **argv) {
   lat_host_component_opts_t co = {.link = add_host_wits, .link_env = &hw,
                                   .pool_regions = bench > 0 ? 64 : 0};
   if (!hs || !ex) goto oom;
-  lat_status lst = lat_host_component_load(file, &co, &comp, &err);
+  uint8_t *bytes = NULL;
+  size_t nbytes = 0;
+  lat_status lst = lat_cli_read(file, LAT_CLI_ACCEPT(LAT_CLI_FILE_COMPONENT), &bytes, &nbytes,
+                                NULL, &err);
+  if (lst) {
+    lat_cli_fail(a, 1, "%s: %s", file, err.msg);
+    goto out;
+  }
+  lst = lat_host_component_new(bytes, nbytes, &co, &comp, &err);
+  lat_free(bytes);
   if (lst && hw.failed) {
     lat_cli_fail(a, 1, "--host %s: %s", hw.failed, err.msg);
     goto out;

@@ -36,6 +36,87 @@ static const char *skip_space(const char *p, const char *end) {
   }
 }
 
+/* ---- a light s-expression walk over WAT/WAST text -------------------------------------- */
+
+/* Calls fn for every form opened at depth 1 or 2 ("(module", then its
+ * fields), with the offset of its '(' and its keyword; strings and comments
+ * are skipped.  fn returns false to stop.  For a field, *has_import is set
+ * when one of its immediate children is `(import ...)` (an inline import). */
+typedef bool (*form_fn)(void *env, int depth, const char *kw, size_t kwlen, size_t at,
+                        const bool *has_import);
+
+static void walk_forms(const char *t, size_t len, form_fn fn, void *env) {
+  int depth = 0;
+  size_t i = 0;
+  /* the field (depth 2) being read, reported when it closes so that
+   * has_import is known */
+  const char *fkw = NULL;
+  size_t fkwlen = 0, fat = 0;
+  bool fimport = false;
+  while (i < len) {
+    char c = t[i];
+    if (c == ';' && i + 1 < len && t[i + 1] == ';') {
+      while (i < len && t[i] != '\n') i++;
+    } else if (c == '(' && i + 1 < len && t[i + 1] == ';') {
+      int d = 1;
+      i += 2;
+      while (i < len && d) {
+        if (i + 1 < len && t[i] == '(' && t[i + 1] == ';') d++, i += 2;
+        else if (i + 1 < len && t[i] == ';' && t[i + 1] == ')') d--, i += 2;
+        else i++;
+      }
+    } else if (c == '"') {
+      for (i++; i < len && t[i] != '"'; i++)
+        if (t[i] == '\\') i++;
+      i++;
+    } else if (c == '(') {
+      size_t at = i++;
+      depth++;
+      while (i < len && (t[i] == ' ' || t[i] == '\t' || t[i] == '\n' || t[i] == '\r')) i++;
+      size_t k = i;
+      while (k < len && ((t[k] >= 'a' && t[k] <= 'z') || t[k] == '_' || t[k] == '.' ||
+                         (t[k] >= '0' && t[k] <= '9')))
+        k++;
+      if (depth == 1 && !fn(env, 1, t + i, k - i, at, NULL)) return;
+      if (depth == 2) {
+        fkw = t + i;
+        fkwlen = k - i;
+        fat = at;
+        fimport = false;
+      }
+      if (depth == 3 && k - i == 6 && !memcmp(t + i, "import", 6)) fimport = true;
+    } else if (c == ')') {
+      if (depth == 2 && fkw && !fn(env, 2, fkw, fkwlen, fat, &fimport)) return;
+      if (depth > 0) depth--;
+      i++;
+    } else {
+      i++;
+    }
+  }
+}
+
+typedef struct {
+  int top_forms, modules;
+  bool script;
+} shape_t;
+
+static bool shape_form(void *env, int depth, const char *kw, size_t kwlen, size_t at,
+                       const bool *has_import) {
+  shape_t *sh = env;
+  (void)at;
+  (void)has_import;
+  if (depth != 1) return true;
+  static const char *const script[] = {"assert_", "register", "invoke", "get", "input",
+                                       "output", "script"};
+  for (size_t i = 0; i < sizeof script / sizeof script[0]; i++) {
+    size_t n = strlen(script[i]);
+    if (kwlen >= n && !memcmp(kw, script[i], n)) sh->script = true;
+  }
+  sh->top_forms++;
+  if (kwlen == 6 && !memcmp(kw, "module", 6)) sh->modules++;
+  return !sh->script;
+}
+
 static bool is_text(const uint8_t *d, size_t len) {
   for (size_t i = 0; i < len; i++)
     if (d[i] < 0x20 && d[i] != '\n' && d[i] != '\r' && d[i] != '\t') return false;
@@ -67,14 +148,12 @@ lat_cli_file_kind lat_cli_detect(const uint8_t *data, size_t len) {
   const char *end = (const char *)data + len;
   if (p == end) return LAT_CLI_FILE_EMPTY;
   if (*p != '(') return LAT_CLI_FILE_UNKNOWN;
+  /* a script: a command at the top level, or more than one module */
+  shape_t sh = {0, 0, false};
+  walk_forms((const char *)data, len, shape_form, &sh);
+  if (sh.script || sh.modules > 1) return LAT_CLI_FILE_WAST;
   p++;
   while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')) p++;
-  static const char *const script[] = {"assert_", "register", "invoke", "get", "input", "output",
-                                       "script"};
-  for (size_t i = 0; i < sizeof script / sizeof script[0]; i++) {
-    size_t n = strlen(script[i]);
-    if ((size_t)(end - p) >= n && !memcmp(p, script[i], n)) return LAT_CLI_FILE_WAST;
-  }
   if (end - p >= 1 && *p >= 'a' && *p <= 'z') return LAT_CLI_FILE_WAT;
   return LAT_CLI_FILE_UNKNOWN;
 }
@@ -90,6 +169,78 @@ const char *lat_cli_file_kind_name(lat_cli_file_kind k) {
     case LAT_CLI_FILE_UNKNOWN: break;
   }
   return "not WebAssembly (no \\0asm magic, and not WAT text)";
+}
+
+/* ---- where in the text a validation error is ------------------------------------------ */
+
+/* Index (among defined functions) of the body holding binary offset off, or
+ * -1 when off is not in the code section. */
+static long body_at(const uint8_t *bin, size_t len, size_t off) {
+  lat_reader_t r = {bin, bin + 8, bin + len};
+  while (len >= 8 && lat_reader_left(&r)) {
+    uint8_t id;
+    uint32_t size;
+    const uint8_t *sec;
+    if (lat_read_u8(&r, &id, NULL) || lat_read_u32(&r, &size, NULL) ||
+        lat_read_bytes(&r, size, &sec, NULL))
+      return -1;
+    if (id != 10) continue;
+    lat_reader_t c = {bin, sec, sec + size};
+    uint32_t count;
+    if (lat_read_u32(&c, &count, NULL)) return -1;
+    for (uint32_t k = 0; k < count; k++) {
+      uint32_t bl;
+      const uint8_t *body;
+      if (lat_read_u32(&c, &bl, NULL) || lat_read_bytes(&c, bl, &body, NULL)) return -1;
+      if (off >= (size_t)(body - bin) && off < (size_t)(body - bin) + bl) return (long)k;
+    }
+    return -1;
+  }
+  return -1;
+}
+
+typedef struct {
+  long want, seen;  /* the defined function wanted; defined ones met so far */
+  int field_depth;  /* 2 inside (module ...), 1 for a bare list of fields */
+  size_t at;        /* offset of its '(' when found */
+  bool found;
+} func_find_t;
+
+static bool find_func(void *env, int depth, const char *kw, size_t kwlen, size_t at,
+                      const bool *has_import) {
+  func_find_t *f = env;
+  if (depth == 1 && !f->field_depth)
+    f->field_depth = kwlen == 6 && !memcmp(kw, "module", 6) ? 2 : 1;
+  if (depth != f->field_depth || kwlen != 4 || memcmp(kw, "func", 4)) return true;
+  if (has_import && *has_import) return true; /* (func (import ...)): not a body */
+  if (f->seen++ == f->want) {
+    f->at = at;
+    f->found = true;
+    return false;
+  }
+  return true;
+}
+
+/* Rewrites a validation error of a module compiled from text: its offset is
+ * into a binary the user never saw, so name the function's line:column. */
+static void locate_in_text(const char *text, size_t tlen, const lat_buf_t *bin, lat_error_t *err) {
+  char msg[sizeof err->msg];
+  memcpy(msg, err->msg, sizeof msg);
+  long k = body_at(bin->data, bin->len, err->offset);
+  func_find_t f = {k, 0, 0, 0, false};
+  if (k >= 0) walk_forms(text, tlen, find_func, &f);
+  if (f.found) {
+    size_t line = 1, col = 1;
+    for (size_t i = 0; i < f.at; i++) {
+      if (text[i] == '\n') line++, col = 1;
+      else col++;
+    }
+    lat_error_set(err, err->code, SIZE_MAX, "%.180s, in the function at line %zu:%zu (byte %zu "
+                  "of the binary compiled from the text)", msg, line, col, err->offset);
+  } else {
+    lat_error_set(err, err->code, SIZE_MAX, "%.200s (at byte %zu of the binary compiled from "
+                  "the text)", msg, err->offset);
+  }
 }
 
 static void wanted(unsigned accept, char *buf, size_t cap) {
@@ -142,16 +293,10 @@ lat_status lat_cli_load_module(const char *path, lat_wasm_module_t **out, lat_er
     lat_buf_t b;
     lat_buf_init(&b);
     s = lat_wat_to_wasm((const char *)data, len, &b, err);
-    lat_free(data);
     if (!s) s = lat_wasm_module_new(b.data, b.len, out, err);
-    if (s && s != LAT_ETEXT && err) {
-      /* the offset is into the binary the text became, which the user never
-       * saw: say so rather than point into their file */
-      char msg[sizeof err->msg];
-      memcpy(msg, err->msg, sizeof msg);
-      lat_error_set(err, s, SIZE_MAX, "%.200s (at byte %zu of the binary compiled from the text)",
-                    msg, err->offset);
-    }
+    if (s && s != LAT_ETEXT && err && err->offset != SIZE_MAX)
+      locate_in_text((const char *)data, len, &b, err);
+    lat_free(data);
     lat_buf_fini(&b);
     return s;
   }

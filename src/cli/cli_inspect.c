@@ -7,8 +7,8 @@
  *
  * The producers section is read here from the raw bytes (top level, then
  * each core module of a component) rather than by the decoders, which skip
- * custom sections they do not use; every length is checked against the
- * section's end.  Rejected: printing lat_component_print_world alone: it
+ * custom sections they do not use; base's bounds-checked reader checks
+ * every length.  Rejected: printing lat_component_print_world alone: it
  * names imported and exported interfaces but not their functions, which is
  * what a user needs to call one. */
 #include <jansson.h>
@@ -20,42 +20,24 @@
 
 /* ---- producers ---------------------------------------------------------------------- */
 
-typedef struct {
-  const uint8_t *p, *end;
-} rd_t;
-
-static bool rd_uleb(rd_t *r, uint64_t *out) {
-  uint64_t v = 0;
-  for (int shift = 0; shift < 64; shift += 7) {
-    if (r->p >= r->end) return false;
-    uint8_t b = *r->p++;
-    v |= (uint64_t)(b & 0x7f) << shift;
-    if (!(b & 0x80)) {
-      *out = v;
-      return true;
-    }
-  }
-  return false;
-}
-
-static bool rd_name(rd_t *r, const char **s, size_t *n) {
-  uint64_t len;
-  if (!rd_uleb(r, &len) || len > (uint64_t)(r->end - r->p)) return false;
-  *s = (const char *)r->p;
-  *n = (size_t)len;
-  r->p += len;
+static bool rd_name(lat_reader_t *r, const char **s, size_t *n) {
+  uint32_t len;
+  const uint8_t *p;
+  if (lat_read_u32(r, &len, NULL) || lat_read_bytes(r, len, &p, NULL)) return false;
+  *s = (const char *)p;
+  *n = len;
   return true;
 }
 
 /* Adds the fields of a producers section body to obj ({"language": ["C 14"], ...}). */
-static void read_producers(rd_t r, json_t *obj) {
-  uint64_t nfields;
-  if (!rd_uleb(&r, &nfields)) return;
-  for (uint64_t f = 0; f < nfields && f < 64; f++) {
+static void read_producers(lat_reader_t r, json_t *obj) {
+  uint32_t nfields;
+  if (lat_read_u32(&r, &nfields, NULL)) return;
+  for (uint32_t f = 0; f < nfields && f < 64; f++) {
     const char *fname, *name, *ver;
     size_t fl, nl, vl;
-    uint64_t nvals;
-    if (!rd_name(&r, &fname, &fl) || !rd_uleb(&r, &nvals)) return;
+    uint32_t nvals;
+    if (!rd_name(&r, &fname, &fl) || lat_read_u32(&r, &nvals, NULL)) return;
     char key[64];
     snprintf(key, sizeof key, "%.*s", (int)(fl < 60 ? fl : 60), fname);
     json_t *arr = json_object_get(obj, key);
@@ -63,7 +45,7 @@ static void read_producers(rd_t r, json_t *obj) {
       arr = json_array();
       json_object_set_new(obj, key, arr);
     }
-    for (uint64_t v = 0; v < nvals && v < 256; v++) {
+    for (uint32_t v = 0; v < nvals && v < 256; v++) {
       if (!rd_name(&r, &name, &nl) || !rd_name(&r, &ver, &vl)) return;
       char item[300];
       snprintf(item, sizeof item, "%.*s%s%.*s", (int)(nl < 140 ? nl : 140), name, vl ? " " : "",
@@ -79,14 +61,16 @@ static void read_producers(rd_t r, json_t *obj) {
 /* Walks the top-level sections of a module or component binary. */
 static void find_producers(const uint8_t *data, size_t len, json_t *obj) {
   if (len < 8) return;
-  rd_t r = {data + 8, data + len};
-  while (r.p < r.end) {
-    uint8_t id = *r.p++;
-    uint64_t size;
-    if (!rd_uleb(&r, &size) || size > (uint64_t)(r.end - r.p)) return;
-    rd_t sec = {r.p, r.p + size};
-    r.p += size;
+  lat_reader_t r = {data, data + 8, data + len};
+  while (lat_reader_left(&r)) {
+    uint8_t id;
+    uint32_t size;
+    const uint8_t *body;
+    if (lat_read_u8(&r, &id, NULL) || lat_read_u32(&r, &size, NULL) ||
+        lat_read_bytes(&r, size, &body, NULL))
+      return;
     if (id != 0) continue;
+    lat_reader_t sec = {data, body, body + size};
     const char *name;
     size_t nl;
     if (rd_name(&sec, &name, &nl) && nl == 9 && !memcmp(name, "producers", 9))

@@ -32,6 +32,11 @@ check env-empty --rc 2 --err '--env needs' -- "$LATTICE" run --env = $F
 # a module without _start says so instead of exiting silently
 check no-start-says-so --err 'no _start.*--invoke' -- "$LATTICE" run $F
 check no-start-guest-args --rc 2 --err "no _start to pass 'x'" -- "$LATTICE" run $F x
+# a bad grant is reported under the flag that made it
+printf '(module (import "wasi_snapshot_preview1" "proc_exit" (func (param i32))) (func (export "_start")))\n' >"$T/wasi.wat"
+check ro-dir-named --rc 1 --err "^lattice run: --ro-dir $T/nonexistent:" -- "$LATTICE" run --ro-dir "$T/nonexistent" "$T/wasi.wat"
+check dir-named --rc 1 --err "^lattice run: --dir $T/nonexistent:" -- "$LATTICE" run --dir "$T/nonexistent::/d" "$T/wasi.wat"
+check dir-ok -- "$LATTICE" run --ro-dir "$T::/t" "$T/wasi.wat"
 # counts, durations and sizes: the same parser everywhere
 check fuel-negative --rc 2 --err "--fuel: '-1' is not a whole number" -- "$LATTICE" run --fuel -1 $F --invoke fib 3
 check fuel-zero --rc 2 --err "--fuel: '0'" -- "$LATTICE" run --fuel 0 $F --invoke fib 3

@@ -144,6 +144,20 @@ bool lat_cli_parse_count(const char *s, uint64_t *out);
 bool lat_cli_close(const char *word, const char *cand);
 const char *lat_cli_suggest(const char *word, const char *const *cands, size_t n);
 
+/* ---- claims (cli_claims.c), shared with inspect ----------------------------------------- */
+
+/* Verifies the claims of a binary, or of a token alone when jwt, under pol.
+ * LAT_OK: verified, out filled.  A failure: *out_reason and err say why;
+ * when it is only about time (expired, not yet valid, issued in the
+ * future) the claims are read anyway and *out_read is true.  out is always
+ * safe to lat_claims_fini. */
+lat_status lat__cli_claims_read(const uint8_t *data, size_t len, bool jwt,
+                                const lat_claims_policy_t *pol, lat_claims_t *out,
+                                lat_crypto_reason *out_reason, lat_error_t *err, bool *out_read);
+/* Adds the claims' fields (name, account, component, hash, times, ...) to
+ * the JSON object j (borrowed). */
+void lat__cli_claims_json(const lat_claims_t *c, struct json_t *j);
+
 /* ---- files (cli_file.c) ----------------------------------------------------------- */
 
 typedef enum {

@@ -203,7 +203,7 @@ static int get_key(const claims_args_t *a, const char *arg, const char *env, con
 }
 
 static int claims_sign(const claims_args_t *a) {
-  if (!a->name || !*a->name) return lat_cli_fail(a->args, 2, "--name (-n) is required");
+  if (!a->name || !*a->name) return lat_cli_fail(a->args, 2, "--name is required (-n NAME)");
   char dbuf[4096], base[256], dest[4200];
   const char *dir = lat_keystore_dir(a->dir, dbuf, sizeof dbuf);
   /* key file names from the component name: lowercase, [a-z0-9_] */
@@ -322,6 +322,50 @@ static bool time_reason(lat_crypto_reason r) {
   return r == LAT_CR_EXPIRED || r == LAT_CR_NOT_YET_VALID || r == LAT_CR_ISSUED_IN_FUTURE;
 }
 
+lat_status lat__cli_claims_read(const uint8_t *data, size_t len, bool jwt,
+                                const lat_claims_policy_t *pol, lat_claims_t *out,
+                                lat_crypto_reason *out_reason, lat_error_t *err,
+                                bool *out_read) {
+  size_t tl = len;
+  while (jwt && tl && (data[tl - 1] == '\n' || data[tl - 1] == '\r' || data[tl - 1] == ' ')) tl--;
+  lat_claims_init(out);
+  *out_reason = LAT_CR_OK;
+  lat_status s = jwt ? lat_claims_decode_token((const char *)data, tl, &pol->time, out,
+                                               out_reason, err)
+                     : lat_claims_verify(data, len, pol, out, out_reason, err);
+  *out_read = !s;
+  if (!s || !time_reason(*out_reason)) return s;
+  /* refused only on time: read them anyway, whatever the clock says */
+  lat_jwt_opts_t any_time = {.now = pol->time.now, .skew = UINT32_MAX / 2};
+  lat_crypto_reason r2;
+  lat_claims_fini(out);
+  lat_claims_init(out);
+  lat_status s2 = jwt ? lat_claims_decode_token((const char *)data, tl, &any_time, out, &r2, NULL)
+                      : lat_claims_extract(data, len, &any_time, out, &r2, NULL);
+  if (s2) lat_claims_fini(out);
+  *out_read = !s2;
+  return s;
+}
+
+void lat__cli_claims_json(const lat_claims_t *c, json_t *j) {
+  json_t *tags = json_array();
+  json_object_set_new(j, "name", c->name ? json_string(c->name) : json_null());
+  json_object_set_new(j, "account", json_string(c->jwt.iss));
+  json_object_set_new(j, "component", json_string(c->jwt.sub));
+  json_object_set_new(j, "hash", c->hash ? json_string(c->hash) : json_null());
+  json_object_set_new(j, "issued_at", c->jwt.has_iat ? json_integer(c->jwt.iat) : json_null());
+  json_object_set_new(j, "expires", c->jwt.has_exp ? json_integer(c->jwt.exp) : json_null());
+  json_object_set_new(j, "can_be_used", c->jwt.has_nbf ? json_integer(c->jwt.nbf) : json_null());
+  json_object_set_new(j, "version", c->ver ? json_string(c->ver) : json_null());
+  json_object_set_new(j, "revision", c->has_rev ? json_integer(c->rev) : json_null());
+  json_object_set_new(j, "call_alias", c->call_alias ? json_string(c->call_alias) : json_null());
+  json_object_set_new(j, "prov", json_boolean(c->prov));
+  for (size_t i = 0; i < c->tag_count; i++) json_array_append_new(tags, json_string(c->tags[i]));
+  json_object_set_new(j, "tags", tags);
+  json_object_set_new(j, "wascap_revision",
+                      c->has_wascap_revision ? json_integer(c->wascap_revision) : json_null());
+}
+
 static int claims_inspect(const claims_args_t *a) {
   uint8_t *data;
   size_t len;
@@ -348,34 +392,14 @@ static int claims_inspect(const claims_args_t *a) {
                              .require_signed = true,
                              .time = {.now = now, .skew = (uint32_t)(a->skew_ns / 1000000000ull)}};
   lat_claims_t c;
-  lat_claims_init(&c);
-  lat_crypto_reason r = LAT_CR_OK;
+  lat_crypto_reason r;
+  bool read;
   lat_error_clear(&err);
-  lat_status s;
-  size_t tl = len;
-  while (kind == LAT_CLI_FILE_JWT && tl && (data[tl - 1] == '\n' || data[tl - 1] == '\r' ||
-                                           data[tl - 1] == ' '))
-    tl--;
-  if (kind == LAT_CLI_FILE_JWT)
-    s = lat_claims_decode_token((const char *)data, tl, &pol.time, &c, &r, &err);
-  else
-    s = lat_claims_verify(data, len, &pol, &c, &r, &err);
-  /* refused only on time: show the claims anyway, with the reason */
+  lat_status s = lat__cli_claims_read(data, len, kind == LAT_CLI_FILE_JWT, &pol, &c, &r, &err,
+                                      &read);
+  /* refused only on time: the claims are shown anyway, with the reason */
   char why[300] = "";
-  if (s && time_reason(r)) {
-    snprintf(why, sizeof why, "%s", err.msg);
-    lat_jwt_opts_t any_time = {.now = now, .skew = UINT32_MAX / 2};
-    lat_crypto_reason r2;
-    lat_claims_fini(&c);
-    lat_claims_init(&c);
-    lat_status s2 = kind == LAT_CLI_FILE_JWT
-                        ? lat_claims_decode_token((const char *)data, tl, &any_time, &c, &r2, NULL)
-                        : lat_claims_extract(data, len, &any_time, &c, &r2, NULL);
-    if (s2) {
-      lat_claims_fini(&c);
-      why[0] = '\0';
-    }
-  }
+  if (s && read) snprintf(why, sizeof why, "%s", err.msg);
   lat_free(data);
   if (s && !why[0]) {
     if (a->json) {
@@ -394,6 +418,7 @@ static int claims_inspect(const claims_args_t *a) {
       fprintf(stderr, "lattice claims inspect: %s: verification failed: %s (%s)\n", a->file,
               err.msg, lat_crypto_reason_name(r));
     }
+    lat_claims_fini(&c);
     return 1;
   }
   if (a->jwt_only) {
@@ -406,7 +431,7 @@ static int claims_inspect(const claims_args_t *a) {
   if (c.jwt.has_nbf) when(c.jwt.nbf, now, nbf, sizeof nbf);
   if (c.jwt.has_iat) when(c.jwt.iat, now, iat, sizeof iat);
   if (a->json) {
-    json_t *j = json_object(), *tags = json_array();
+    json_t *j = json_object();
     json_object_set_new(j, "success", json_boolean(!why[0]));
     json_object_set_new(j, "file", json_string(a->file));
     json_object_set_new(j, "valid", json_boolean(!why[0]));
@@ -414,21 +439,7 @@ static int claims_inspect(const claims_args_t *a) {
       json_object_set_new(j, "reason", json_string(lat_crypto_reason_name(r)));
       json_object_set_new(j, "error", json_string(why));
     }
-    json_object_set_new(j, "name", c.name ? json_string(c.name) : json_null());
-    json_object_set_new(j, "account", json_string(c.jwt.iss));
-    json_object_set_new(j, "component", json_string(c.jwt.sub));
-    json_object_set_new(j, "hash", c.hash ? json_string(c.hash) : json_null());
-    json_object_set_new(j, "issued_at", c.jwt.has_iat ? json_integer(c.jwt.iat) : json_null());
-    json_object_set_new(j, "expires", c.jwt.has_exp ? json_integer(c.jwt.exp) : json_null());
-    json_object_set_new(j, "can_be_used", c.jwt.has_nbf ? json_integer(c.jwt.nbf) : json_null());
-    json_object_set_new(j, "version", c.ver ? json_string(c.ver) : json_null());
-    json_object_set_new(j, "revision", c.has_rev ? json_integer(c.rev) : json_null());
-    json_object_set_new(j, "call_alias", c.call_alias ? json_string(c.call_alias) : json_null());
-    json_object_set_new(j, "prov", json_boolean(c.prov));
-    for (size_t i = 0; i < c.tag_count; i++) json_array_append_new(tags, json_string(c.tags[i]));
-    json_object_set_new(j, "tags", tags);
-    json_object_set_new(j, "wascap_revision",
-                        c.has_wascap_revision ? json_integer(c.wascap_revision) : json_null());
+    lat__cli_claims_json(&c, j);
     lat_cli_json_print(j);
   } else {
     printf("%s - %s\n", c.name ? c.name : "Anonymous", c.provider ? "Provider" : "Component");

@@ -14,6 +14,7 @@
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "../component/component.h"
 #include "cli.h"
@@ -197,36 +198,20 @@ static json_t *describe_module(const lat_wasm_module_t *m, json_t **out_exports)
 
 static json_t *describe_claims(const uint8_t *data, size_t len) {
   lat_claims_t c;
-  lat_claims_init(&c);
-  lat_crypto_reason r = LAT_CR_OK;
+  lat_crypto_reason r;
   lat_error_t err;
   lat_error_clear(&err);
-  lat_claims_policy_t pol = {.require_signed = true};
-  lat_status s = lat_claims_verify(data, len, &pol, &c, &r, &err);
-  if (r == LAT_CR_UNSIGNED) {
-    lat_claims_fini(&c);
-    return json_null();
-  }
+  bool read;
+  lat_claims_policy_t pol = {.require_signed = true, .time = {.now = (int64_t)time(NULL)}};
+  lat_status s = lat__cli_claims_read(data, len, false, &pol, &c, &r, &err, &read);
+  if (r == LAT_CR_UNSIGNED) return json_null();
   json_t *o = json_object();
   json_object_set_new(o, "valid", json_boolean(!s));
   if (s) {
     json_object_set_new(o, "reason", json_string(lat_crypto_reason_name(r)));
     json_object_set_new(o, "error", json_string(err.msg));
-    /* the claims themselves, whatever the times say */
-    lat_claims_fini(&c);
-    lat_claims_init(&c);
-    lat_jwt_opts_t any_time = {.skew = UINT32_MAX / 2};
-    if (lat_claims_extract(data, len, &any_time, &c, &r, NULL)) {
-      lat_claims_fini(&c);
-      return o;
-    }
   }
-  json_object_set_new(o, "name", c.name ? json_string(c.name) : json_null());
-  json_object_set_new(o, "account", json_string(c.jwt.iss));
-  json_object_set_new(o, "component", json_string(c.jwt.sub));
-  json_object_set_new(o, "version", c.ver ? json_string(c.ver) : json_null());
-  json_object_set_new(o, "expires", c.jwt.has_exp ? json_integer(c.jwt.exp) : json_null());
-  json_object_set_new(o, "can_be_used", c.jwt.has_nbf ? json_integer(c.jwt.nbf) : json_null());
+  if (read) lat__cli_claims_json(&c, o);
   lat_claims_fini(&c);
   return o;
 }

@@ -36,48 +36,41 @@
 
 /* ---- values ------------------------------------------------------------------------ */
 
-bool lat_cli_parse_size(const char *s, uint64_t *out) {
+typedef struct {
+  const char *suffix;
+  double mul;
+} unit_t;
+
+/* A non-negative number with one of units' suffixes, scaled; false on a
+ * bad value or one past 1.8e19. */
+static bool parse_scaled(const char *s, const unit_t *units, size_t n, uint64_t *out) {
   char *end;
   errno = 0;
   if (!isdigit((unsigned char)s[0]) && s[0] != '.') return false;
   double v = strtod(s, &end);
   if (end == s || errno || v < 0 || !isfinite(v)) return false;
-  static const struct {
-    const char *suffix;
-    uint64_t mul;
-  } units[] = {{"", 1},          {"B", 1},          {"k", 1ull << 10}, {"K", 1ull << 10},
-               {"KB", 1ull << 10}, {"KiB", 1ull << 10}, {"m", 1ull << 20}, {"M", 1ull << 20},
-               {"MB", 1ull << 20}, {"MiB", 1ull << 20}, {"g", 1ull << 30}, {"G", 1ull << 30},
-               {"GB", 1ull << 30}, {"GiB", 1ull << 30}};
-  for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
+  for (size_t i = 0; i < n; i++)
     if (!strcmp(end, units[i].suffix)) {
-      double bytes = v * (double)units[i].mul;
-      if (bytes > 1.8e19) return false;
-      *out = (uint64_t)bytes;
+      double x = v * units[i].mul;
+      if (x > 1.8e19) return false;
+      *out = (uint64_t)x;
       return true;
     }
   return false;
 }
 
+bool lat_cli_parse_size(const char *s, uint64_t *out) {
+  static const unit_t units[] = {
+      {"", 1},         {"B", 1},           {"k", 0x1p10},  {"K", 0x1p10},  {"KB", 0x1p10},
+      {"KiB", 0x1p10}, {"m", 0x1p20},      {"M", 0x1p20},  {"MB", 0x1p20}, {"MiB", 0x1p20},
+      {"g", 0x1p30},   {"G", 0x1p30},      {"GB", 0x1p30}, {"GiB", 0x1p30}};
+  return parse_scaled(s, units, sizeof units / sizeof units[0], out);
+}
+
 bool lat_cli_parse_duration(const char *s, uint64_t *out_ns) {
-  char *end;
-  errno = 0;
-  if (!isdigit((unsigned char)s[0]) && s[0] != '.') return false;
-  double v = strtod(s, &end);
-  if (end == s || errno || v < 0 || !isfinite(v)) return false;
-  static const struct {
-    const char *suffix;
-    double mul;
-  } units[] = {{"", 1e9},   {"ns", 1},   {"us", 1e3},  {"µs", 1e3},
-               {"ms", 1e6}, {"s", 1e9},  {"m", 60e9},  {"h", 3600e9}};
-  for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
-    if (!strcmp(end, units[i].suffix)) {
-      double ns = v * units[i].mul;
-      if (ns > 1.8e19) return false;
-      *out_ns = (uint64_t)ns;
-      return true;
-    }
-  return false;
+  static const unit_t units[] = {{"", 1e9},   {"ns", 1},  {"us", 1e3}, {"µs", 1e3},
+                                 {"ms", 1e6}, {"s", 1e9}, {"m", 60e9}, {"h", 3600e9}};
+  return parse_scaled(s, units, sizeof units / sizeof units[0], out_ns);
 }
 
 bool lat_cli_parse_count(const char *s, uint64_t *out) {

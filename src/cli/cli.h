@@ -94,7 +94,6 @@ typedef struct {
   const char *pos_name;    /* what a missing positional is called ("FILE") */
   int stop_after;          /* > 0: stop parsing after this many positionals;
                               the rest (from argv[rest]) is the command's */
-  bool no_output;          /* the command has no -o (e.g. serve's output is HTTP) */
 } lat_cli_cmd_t;
 
 typedef struct {

@@ -1,19 +1,25 @@
 /* `lattice claims sign` and `lattice claims inspect`: wash's commands of the
  * same names over src/crypto's embedded claims.
  *
- * sign: the issuer (account) and subject (module) keys come from
- * --issuer/--subject (a seed, or a file holding one), else
+ * sign: the input must be a module or component (lat_cli_read) before any
+ * key is touched, so a wrong file never leaves new keys behind.  The issuer
+ * (account) and subject (module) keys come from --issuer/--subject (a seed,
+ * a file holding one, or a name saved with `keys gen --save NAME`), else
  * $LATTICE_ISSUER_KEY/$LATTICE_SUBJECT_KEY, else `<name>_account.nk` and
  * `<name>_module.nk` in the keys directory, generated and saved there on
  * first use unless --disable-keygen (as wash does, so re-signing a new build
- * keeps the same identity).  The output goes to --destination, else FILE
+ * keeps the same identity).  -x/-b take days as a bare number (wash's unit)
+ * or a duration with a unit.  The output goes to --destination, else FILE
  * with `_s` before `.wasm`.
  *
- * inspect verifies as it reads (lat_claims_verify): signature, key types,
- * hash and times, plus --allow-issuer if given.  When anything fails it
- * prints why (the reason code and the detail) and exits 1, in both output
- * formats, so a script can rely on the exit status alone.  Exit status: 0
- * ok, 1 refused or failed, 2 usage. */
+ * inspect verifies as it reads (lat_claims_verify, or the token alone for a
+ * JWT file): signature, key types, hash and times, plus --allow-issuer if
+ * given.  When anything fails it prints why (the reason code and the
+ * detail) and exits 1, in both output formats, so a script can rely on the
+ * exit status alone; claims refused only on time (not yet valid, expired)
+ * are still shown, since "when will this work" is the question then.  Times
+ * read "in 30 days", rounded to the nearest unit.  Exit status: 0 ok, 1
+ * refused or failed, 2 usage. */
 #include <ctype.h>
 #include <errno.h>
 #include <jansson.h>

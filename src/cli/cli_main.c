@@ -46,7 +46,7 @@ static void usage(FILE *f) {
 
 static const lat_cli_cmd_t version_cmd = {
     .name = "version", .usage = "[-o json]", .summary = "print the version",
-    .examples = "  lattice version\n  lattice version -o json\n", .max_pos = -1};
+    .examples = "  lattice version\n  lattice version -o json\n"};
 
 static int cmd_version(int argc, char **argv) {
   lat_cli_args_t a;

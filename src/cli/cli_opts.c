@@ -213,8 +213,7 @@ void lat_cli_help(const lat_cli_cmd_t *cmd, FILE *f) {
   if (cmd->details) fprintf(f, "\n%s", cmd->details);
   fprintf(f, "\nOptions:\n");
   for (size_t i = 0; i < cmd->nopts; i++) help_opt(f, &cmd->opts[i]);
-  for (size_t i = 0; i < NBUILTIN; i++)
-    if (!(cmd->no_output && builtin_opts[i].letter == 'o')) help_opt(f, &builtin_opts[i]);
+  for (size_t i = 0; i < NBUILTIN; i++) help_opt(f, &builtin_opts[i]);
   bool dur = false, size = false;
   for (size_t i = 0; i < cmd->nopts; i++) {
     dur |= cmd->opts[i].kind == LAT_CLI_DURATION;
@@ -327,7 +326,6 @@ static int set_value(lat_cli_args_t *a, const lat_cli_opt_t *o, const char *show
 /* -o json anywhere before the positional cut-off: found first so that even a
  * usage error is printed as JSON. */
 static void prescan_output(const lat_cli_cmd_t *cmd, int argc, char **argv, lat_cli_args_t *a) {
-  if (cmd->no_output) return;
   int npos = 0;
   for (int i = 1; i < argc; i++) {
     const char *x = argv[i];

@@ -197,14 +197,32 @@ static const char *kind_meta(const lat_cli_opt_t *o) {
   }
 }
 
+#define HELP_COL 28   /* where option descriptions start */
+#define HELP_WIDTH 80 /* and where they wrap */
+
 static void help_opt(FILE *f, const lat_cli_opt_t *o) {
   char left[96];
   int n = snprintf(left, sizeof left, "  %c%c%s--%s%s%s", o->letter ? '-' : ' ',
                    o->letter ? o->letter : ' ', o->letter ? ", " : "  ", o->name,
                    takes_value(o->kind) ? " " : "", takes_value(o->kind) ? kind_meta(o) : "");
   if (n < 0) return;
-  if (n <= 26) fprintf(f, "%-28s%s\n", left, o->help);
-  else fprintf(f, "%s\n%-28s%s\n", left, "", o->help);
+  if (n <= HELP_COL - 2) fprintf(f, "%-*s", HELP_COL, left);
+  else fprintf(f, "%s\n%-*s", left, HELP_COL, "");
+  /* the description, wrapped at word boundaries */
+  int col = HELP_COL;
+  for (const char *w = o->help; *w;) {
+    while (*w == ' ') w++;
+    int wl = (int)strcspn(w, " ");
+    if (!wl) break;
+    if (col > HELP_COL && col + 1 + wl > HELP_WIDTH) {
+      fprintf(f, "\n%-*s", HELP_COL, "");
+      col = HELP_COL;
+    }
+    fprintf(f, "%s%.*s", col > HELP_COL ? " " : "", wl, w);
+    col += (col > HELP_COL) + wl;
+    w += wl;
+  }
+  fputc('\n', f);
 }
 
 void lat_cli_help(const lat_cli_cmd_t *cmd, FILE *f) {

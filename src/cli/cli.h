@@ -28,9 +28,14 @@
  *     return rc;
  *   }
  *
- * and a row in cli_main.c's command table.  Errors go through lat_cli_fail,
- * which prints `lattice get: MESSAGE` on stderr, or under -o json
- * {"success":false,"error":"MESSAGE","exit_code":N} on stdout. */
+ * and a row in cli_main.c's command table.  A command with subcommands
+ * (`link put|del|query`) is a lat_cli_group_t of lat_cli_sub_t rows, run by
+ * lat_cli_group_run (cli_keys.c is a short example).  Errors go through
+ * lat_cli_fail, which prints `lattice get: MESSAGE` on stderr, or under -o
+ * json {"success":false,"error":"MESSAGE","exit_code":N} on stdout.
+ *
+ * The option tables point at static variables: one command runs per
+ * process, so they start zeroed and need no reset. */
 #ifndef LAT_CLI_H
 #define LAT_CLI_H
 
@@ -103,6 +108,30 @@ typedef struct {
   char **pos;   /* positionals (borrowed from argv; the array is owned) */
   int rest;     /* with stop_after: argv index of the first argument not parsed */
 } lat_cli_args_t;
+
+/* A command made of subcommands (`keys gen|get|list`, `claims sign|inspect`,
+ * `link put|del|query`): one row per subcommand, each with its own
+ * lat_cli_cmd_t (named "keys gen") and a function run after its arguments
+ * parsed. */
+typedef struct {
+  const char *name;             /* "gen" */
+  const lat_cli_cmd_t *cmd;     /* options, help */
+  int (*run)(lat_cli_args_t *a); /* returns the exit status */
+} lat_cli_sub_t;
+
+typedef struct {
+  const char *name;         /* "keys" */
+  const char *summary;      /* one line */
+  const lat_cli_sub_t *subs;
+  size_t nsubs;
+  const char *examples;     /* as lat_cli_cmd_t's */
+} lat_cli_group_t;
+
+/* Runs argv[1]'s subcommand (argv[0] is the group's name): parses with its
+ * cmd, calls run, frees.  No subcommand: the group's help on stderr, exit 2;
+ * `GROUP --help`/`-h`/`help`: on stdout, exit 0; `GROUP help SUB` is `GROUP
+ * SUB --help`; an unknown subcommand is named with the closest one, exit 2. */
+int lat_cli_group_run(const lat_cli_group_t *g, int argc, char **argv);
 
 /* Parses argv[1..argc) against cmd; argv[0] is the command's name.  Returns
  * -1 when the command should go on; otherwise the exit status to return at

@@ -114,19 +114,6 @@ static const lat_cli_cmd_t inspect_cmd = {
     .pos_name = "FILE",
 };
 
-static void claims_usage(FILE *f) {
-  fprintf(f, "lattice claims - sign components, verify and show their claims\n\n"
-             "Usage: lattice claims sign|inspect [OPTIONS] FILE\n\n"
-             "Commands:\n"
-             "  sign FILE -n NAME   embed signed claims (keys made as needed)\n"
-             "  inspect FILE        verify and show them\n\n"
-             "'lattice claims sign --help' (inspect) describes each.\n\n"
-             "Examples:\n"
-             "  lattice claims sign app.wasm -n app -d app.signed.wasm\n"
-             "  lattice claims inspect app.signed.wasm -o json\n\n"
-             "Exit status: 0 ok, 1 error or refused, 2 usage error.\n");
-}
-
 /* -x/-b: days as a bare number (wash), or a duration with a unit. */
 static bool parse_when(const char *s, int64_t *out_secs) {
   char *end;
@@ -479,30 +466,31 @@ static int claims_inspect(const claims_args_t *a) {
   return why[0] ? 1 : 0;
 }
 
-int lat_cli_claims(int argc, char **argv) {
-  if (argc < 2 || !strcmp(argv[1], "help") || !strcmp(argv[1], "--help") ||
-      !strcmp(argv[1], "-h")) {
-    claims_usage(argc < 2 ? stderr : stdout);
-    return argc < 2 ? 2 : 0;
-  }
-  bool is_sign = !strcmp(argv[1], "sign"), is_inspect = !strcmp(argv[1], "inspect");
-  if (!is_sign && !is_inspect) {
-    const char *names[] = {"sign", "inspect"};
-    const char *best = lat_cli_suggest(argv[1], names, 2);
-    fprintf(stderr, "lattice claims: unknown subcommand '%s'%s%s%s (sign or inspect)\n", argv[1],
-            best ? " (did you mean '" : "", best ? best : "", best ? "'?)" : "");
-    return 2;
-  }
-  memset(&ca, 0, sizeof ca);
-  lat_cli_args_t a;
-  int rc = lat_cli_parse(is_sign ? &sign_cmd : &inspect_cmd, argc - 1, argv + 1, &a);
-  if (rc < 0) {
-    ca.args = &a;
-    ca.json = a.json;
-    ca.file = a.pos[0];
-    rc = check_args(&ca);
-  }
-  if (rc < 0) rc = is_sign ? claims_sign(&ca) : claims_inspect(&ca);
-  lat_cli_args_fini(&a);
-  return rc;
+/* the parsed arguments into ca (the options are there already); -1 or an
+ * exit status */
+static int claims_args(lat_cli_args_t *a) {
+  ca.args = a;
+  ca.json = a->json;
+  ca.file = a->pos[0];
+  return check_args(&ca);
 }
+static int run_sign(lat_cli_args_t *a) {
+  int rc = claims_args(a);
+  return rc >= 0 ? rc : claims_sign(&ca);
+}
+static int run_inspect(lat_cli_args_t *a) {
+  int rc = claims_args(a);
+  return rc >= 0 ? rc : claims_inspect(&ca);
+}
+
+static const lat_cli_sub_t claims_subs[] = {{"sign", &sign_cmd, run_sign},
+                                            {"inspect", &inspect_cmd, run_inspect}};
+static const lat_cli_group_t claims_group = {
+    .name = "claims",
+    .summary = "sign components, verify and show their claims",
+    .subs = claims_subs,
+    .nsubs = LAT_CLI_NOPTS(claims_subs),
+    .examples = "  lattice claims sign app.wasm -n app -d app.signed.wasm\n"
+                "  lattice claims inspect app.signed.wasm -o json\n"};
+
+int lat_cli_claims(int argc, char **argv) { return lat_cli_group_run(&claims_group, argc, argv); }

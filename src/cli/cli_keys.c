@@ -81,20 +81,6 @@ static const lat_cli_cmd_t list_cmd = {
     .examples = "  lattice keys list\n  lattice keys list -d ./keys -o json\n",
 };
 
-static void keys_usage(FILE *f) {
-  fprintf(f, "lattice keys - make and list nkeys\n\n"
-             "Usage: lattice keys gen|get|list [OPTIONS] [ARGS]\n\n"
-             "Commands:\n"
-             "  gen TYPE    make a key (account, module, server, ...; --save NAME keeps it)\n"
-             "  get NAME    print a saved key's seed\n"
-             "  list        list saved keys\n\n"
-             "'lattice keys gen --help' (get, list) describes each.\n\n"
-             "Examples:\n"
-             "  lattice keys gen account --save myaccount\n"
-             "  lattice keys list -o json\n\n"
-             "Exit status: 0 ok, 1 error, 2 usage error.\n");
-}
-
 static void print_json(json_t *o) {
   char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
   if (s) {
@@ -238,35 +224,25 @@ static int keys_list(const keys_args_t *a) {
   return 0;
 }
 
-int lat_cli_keys(int argc, char **argv) {
-  if (argc < 2 || !strcmp(argv[1], "help") || !strcmp(argv[1], "--help") ||
-      !strcmp(argv[1], "-h")) {
-    keys_usage(argc < 2 ? stderr : stdout);
-    return argc < 2 ? 2 : 0;
-  }
-  static const struct {
-    const char *name;
-    const lat_cli_cmd_t *cmd;
-    int (*fn)(const keys_args_t *a);
-  } subs[] = {{"gen", &gen_cmd, keys_gen}, {"get", &get_cmd, keys_get}, {"list", &list_cmd, keys_list}};
-  for (size_t k = 0; k < sizeof subs / sizeof subs[0]; k++) {
-    if (strcmp(argv[1], subs[k].name)) continue;
-    memset(&ka, 0, sizeof ka);
-    lat_cli_args_t a;
-    int rc = lat_cli_parse(subs[k].cmd, argc - 1, argv + 1, &a);
-    if (rc < 0) {
-      ka.json = a.json;
-      ka.args = &a;
-      ka.npos = a.npos < 2 ? a.npos : 2;
-      for (int p = 0; p < ka.npos; p++) ka.pos[p] = a.pos[p];
-      rc = subs[k].fn(&ka);
-    }
-    lat_cli_args_fini(&a);
-    return rc;
-  }
-  const char *names[] = {"gen", "get", "list"};
-  const char *best = lat_cli_suggest(argv[1], names, 3);
-  fprintf(stderr, "lattice keys: unknown subcommand '%s'%s%s%s (gen, get or list)\n", argv[1],
-          best ? " (did you mean '" : "", best ? best : "", best ? "'?)" : "");
-  return 2;
+/* the parsed arguments into ka (the options are there already) */
+static const keys_args_t *keys_args(const lat_cli_args_t *a) {
+  ka.json = a->json;
+  ka.args = a;
+  ka.npos = a->npos < 2 ? a->npos : 2;
+  for (int p = 0; p < ka.npos; p++) ka.pos[p] = a->pos[p];
+  return &ka;
 }
+static int run_gen(lat_cli_args_t *a) { return keys_gen(keys_args(a)); }
+static int run_get(lat_cli_args_t *a) { return keys_get(keys_args(a)); }
+static int run_list(lat_cli_args_t *a) { return keys_list(keys_args(a)); }
+
+static const lat_cli_sub_t keys_subs[] = {
+    {"gen", &gen_cmd, run_gen}, {"get", &get_cmd, run_get}, {"list", &list_cmd, run_list}};
+static const lat_cli_group_t keys_group = {
+    .name = "keys",
+    .summary = "make and list nkeys (account, component, host, ...)",
+    .subs = keys_subs,
+    .nsubs = LAT_CLI_NOPTS(keys_subs),
+    .examples = "  lattice keys gen account --save myaccount\n  lattice keys list -o json\n"};
+
+int lat_cli_keys(int argc, char **argv) { return lat_cli_group_run(&keys_group, argc, argv); }

@@ -460,3 +460,52 @@ void lat_cli_args_fini(lat_cli_args_t *a) {
   lat_free(a->pos);
   a->pos = NULL;
 }
+
+/* ---- groups of subcommands -------------------------------------------------------------- */
+
+static void group_help(const lat_cli_group_t *g, FILE *f) {
+  fprintf(f, "lattice %s - %s\n\nUsage: lattice %s COMMAND [OPTIONS] [ARGS]\n\nCommands:\n",
+          g->name, g->summary, g->name);
+  for (size_t i = 0; i < g->nsubs; i++)
+    fprintf(f, "  %-10s %s\n", g->subs[i].name, g->subs[i].cmd->summary);
+  fprintf(f, "\n'lattice %s COMMAND --help' describes a command's options, with examples.\n",
+          g->name);
+  if (g->examples) fprintf(f, "\nExamples:\n%s", g->examples);
+  fprintf(f, "\nExit status: 0 ok, 1 error, 2 usage error.\n");
+}
+
+int lat_cli_group_run(const lat_cli_group_t *g, int argc, char **argv) {
+  if (argc < 2) {
+    group_help(g, stderr);
+    return 2;
+  }
+  const char *sub = argv[1];
+  bool help = !strcmp(sub, "help") || !strcmp(sub, "--help") || !strcmp(sub, "-h");
+  if (help && argc < 3) {
+    group_help(g, stdout);
+    return 0;
+  }
+  if (help) sub = argv[2];
+  const char *names[32];
+  size_t n = 0;
+  for (size_t i = 0; i < g->nsubs; i++) {
+    if (n < 32) names[n++] = g->subs[i].name;
+    if (strcmp(sub, g->subs[i].name)) continue;
+    if (help) {
+      lat_cli_help(g->subs[i].cmd, stdout);
+      return 0;
+    }
+    lat_cli_args_t a;
+    int rc = lat_cli_parse(g->subs[i].cmd, argc - 1, argv + 1, &a);
+    if (rc < 0) rc = g->subs[i].run(&a);
+    lat_cli_args_fini(&a);
+    return rc;
+  }
+  const char *best = lat_cli_suggest(sub, names, n);
+  if (best)
+    fprintf(stderr, "lattice %s: unknown command '%s' (did you mean '%s'?)\n", g->name, sub, best);
+  else
+    fprintf(stderr, "lattice %s: unknown command '%s' (see 'lattice %s --help')\n", g->name, sub,
+            g->name);
+  return 2;
+}

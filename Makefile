@@ -124,7 +124,7 @@ build/tools/%: tests/fuzz/mutate.c
 
 # ---- suites ------------------------------------------------------------------
 setup:
-	scripts/setup.sh
+	@scripts/setup.sh
 
 # Builds in parallel, then runs every suite (tests/run_all.sh ends with the
 # total `N passed, N failed` line).
@@ -132,11 +132,10 @@ test: setup
 	$(MAKE) -j$(NPROC) debug replay $(TOOLS)
 	SHARED=$(SHARED) tests/run_all.sh
 
+# Builds the example components from source (examples/build.sh) and runs the
+# README's commands, quietly: each command and its output (examples/run.sh).
 run-examples: setup build/lattice
-	build/lattice run examples/fib.wat --invoke fib 20
-	build/lattice run examples/fib.wat --invoke fib_iter 90
-	build/lattice run examples/memory.wat --invoke sum_squares 1000
-	build/lattice wast examples/checks.wast
+	@examples/run.sh
 
 spec: build/lattice
 	build/lattice wast $(wildcard $(SHARED)/wasm-spec/2.0/*.wast) $(wildcard $(SHARED)/wasm-spec/2.0/simd/*.wast)

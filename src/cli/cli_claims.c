@@ -1,19 +1,25 @@
 /* `lattice claims sign` and `lattice claims inspect`: wash's commands of the
  * same names over src/crypto's embedded claims.
  *
- * sign: the issuer (account) and subject (module) keys come from
- * --issuer/--subject (a seed, or a file holding one), else
+ * sign: the input must be a module or component (lat_cli_read) before any
+ * key is touched, so a wrong file never leaves new keys behind.  The issuer
+ * (account) and subject (module) keys come from --issuer/--subject (a seed,
+ * a file holding one, or a name saved with `keys gen --save NAME`), else
  * $LATTICE_ISSUER_KEY/$LATTICE_SUBJECT_KEY, else `<name>_account.nk` and
  * `<name>_module.nk` in the keys directory, generated and saved there on
  * first use unless --disable-keygen (as wash does, so re-signing a new build
- * keeps the same identity).  The output goes to --destination, else FILE
+ * keeps the same identity).  -x/-b take days as a bare number (wash's unit)
+ * or a duration with a unit.  The output goes to --destination, else FILE
  * with `_s` before `.wasm`.
  *
- * inspect verifies as it reads (lat_claims_verify): signature, key types,
- * hash and times, plus --allow-issuer if given.  When anything fails it
- * prints why (the reason code and the detail) and exits 1, in both output
- * formats, so a script can rely on the exit status alone.  Exit status: 0
- * ok, 1 refused or failed, 2 usage. */
+ * inspect verifies as it reads (lat_claims_verify, or the token alone for a
+ * JWT file): signature, key types, hash and times, plus --allow-issuer if
+ * given.  When anything fails it prints why (the reason code and the
+ * detail) and exits 1, in both output formats, so a script can rely on the
+ * exit status alone; claims refused only on time (not yet valid, expired)
+ * are still shown, since "when will this work" is the question then.  Times
+ * read "in 30 days", rounded to the nearest unit.  Exit status: 0 ok, 1
+ * refused or failed, 2 usage. */
 #include <ctype.h>
 #include <errno.h>
 #include <jansson.h>
@@ -21,197 +27,168 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli.h"
 
 #define MAX_TAGS 64
 #define MAX_ISSUERS 64
 
-static void claims_usage(FILE *f) {
-  fprintf(f,
-          "usage: lattice claims sign FILE -n NAME [-v VER] [-r REV] [-t TAG]...\n"
-          "           [-a CALL_ALIAS] [-p] [-i ISSUER_SEED|FILE] [-s SUBJECT_SEED|FILE]\n"
-          "           [-x EXPIRES_DAYS] [-b NOT_BEFORE_DAYS] [--directory DIR]\n"
-          "           [--disable-keygen] [-d|--destination OUT] [-o text|json]\n"
-          "       lattice claims inspect FILE [-o text|json] [--jwt-only]\n"
-          "           [--allow-issuer ACCOUNT]... [--require-signed] [--skew SECONDS]\n");
-}
-
 typedef struct {
   bool json, jwt_only, prov, disable_keygen, require_signed;
   const char *file, *name, *ver, *alias, *issuer, *subject, *dir, *dest;
+  const char *rev_s, *expires_s, *nbf_s, *skew_s;
   bool has_rev;
   int32_t rev;
-  long expires_days, nbf_days, skew;
-  const char *tags[MAX_TAGS];
-  size_t ntags;
-  const char *allow[MAX_ISSUERS];
-  size_t nallow;
+  int64_t expires_secs, nbf_secs; /* from now; 0: never / immediately */
+  uint64_t skew_ns;
+  lat_cli_list_t tags, allow;
+  const lat_cli_args_t *args; /* for lat_cli_fail */
 } claims_args_t;
 
-static bool parse_long(const char *s, long lo, long hi, long *out) {
+static claims_args_t ca;
+
+static const lat_cli_opt_t sign_opts[] = {
+    {"name", 'n', LAT_CLI_STRING, &ca.name, "NAME", "the component's name (required)"},
+    {"ver", 'v', LAT_CLI_STRING, &ca.ver, "VERSION", "a version string (e.g. 0.1.0)"},
+    {"rev", 'r', LAT_CLI_STRING, &ca.rev_s, "N", "a revision number (32-bit integer)"},
+    {"tag", 't', LAT_CLI_LIST, &ca.tags, "TAG", "a tag; repeatable"},
+    {"call-alias", 'a', LAT_CLI_STRING, &ca.alias, "ALIAS", "a call alias"},
+    {"prov", 'p', LAT_CLI_FLAG, &ca.prov, NULL, "mark it a capability provider"},
+    {"issuer", 'i', LAT_CLI_STRING, &ca.issuer, "KEY",
+     "account key: a seed, a file holding one, or a name saved with keys gen --save"},
+    {"subject", 's', LAT_CLI_STRING, &ca.subject, "KEY", "component (module) key, the same ways"},
+    {"expires", 'x', LAT_CLI_STRING, &ca.expires_s, "WHEN",
+     "expire after WHEN: days as a bare number (wash's unit), or a DURATION (12h)"},
+    {"nbf", 'b', LAT_CLI_STRING, &ca.nbf_s, "WHEN", "not valid before WHEN from now (the same)"},
+    {"directory", 0, LAT_CLI_STRING, &ca.dir, "DIR",
+     "keys directory (default $LATTICE_KEYS, else ~/.lattice/keys)"},
+    {"disable-keygen", 0, LAT_CLI_FLAG, &ca.disable_keygen, NULL,
+     "never make keys: fail when one is missing"},
+    {"destination", 'd', LAT_CLI_STRING, &ca.dest, "OUT",
+     "write the signed file here (default FILE with _s before .wasm)"},
+};
+static const lat_cli_opt_t inspect_opts[] = {
+    {"jwt-only", 0, LAT_CLI_FLAG, &ca.jwt_only, NULL, "print only the token"},
+    {"allow-issuer", 0, LAT_CLI_LIST, &ca.allow, "ACCOUNT",
+     "refuse other issuers (an A... public key); repeatable"},
+    {"require-signed", 0, LAT_CLI_FLAG, &ca.require_signed, NULL,
+     "an unsigned file is an error (it always is for inspect; kept for wash scripts)"},
+    {"skew", 0, LAT_CLI_STRING, &ca.skew_s, "DURATION",
+     "clock difference tolerated for the validity times (default 0)"},
+};
+
+static const lat_cli_cmd_t sign_cmd = {
+    .name = "claims sign",
+    .usage = "[OPTIONS] FILE -n NAME",
+    .summary = "embed signed claims (wascap) in a module or component",
+    .details =
+        "Keys: --issuer/--subject, else $LATTICE_ISSUER_KEY/$LATTICE_SUBJECT_KEY, else\n"
+        "NAME_account.nk and NAME_module.nk in the keys directory, made and saved on first\n"
+        "use (unless --disable-keygen), so re-signing a new build keeps the same identity.\n",
+    .opts = sign_opts,
+    .nopts = LAT_CLI_NOPTS(sign_opts),
+    .examples = "  lattice claims sign build/examples/hello.component.wasm -n hello -d hello.signed.wasm\n"
+                "  lattice claims sign app.wasm -n app -v 1.0.0 -t web -x 30 -i myaccount\n"
+                "  lattice claims sign app.wasm -n app -o json\n",
+    .min_pos = 1,
+    .max_pos = 1,
+    .pos_name = "FILE",
+};
+static const lat_cli_cmd_t inspect_cmd = {
+    .name = "claims inspect",
+    .usage = "[OPTIONS] FILE",
+    .summary = "verify and show a signed file's claims",
+    .details =
+        "FILE is a signed module or component, or a token (JWT) on its own.  Everything is\n"
+        "checked: signature, key types, hash, validity times (and --allow-issuer).  Claims\n"
+        "that fail only on time (not yet valid, expired) are still shown, with the reason.\n",
+    .opts = inspect_opts,
+    .nopts = LAT_CLI_NOPTS(inspect_opts),
+    .examples = "  lattice claims inspect hello.signed.wasm\n"
+                "  lattice claims inspect hello.signed.wasm -o json\n"
+                "  lattice claims inspect app.wasm --allow-issuer ACCOUNTKEY...\n",
+    .exit_status = "0 verified, 1 not signed, refused or unreadable, 2 usage error.",
+    .min_pos = 1,
+    .max_pos = 1,
+    .pos_name = "FILE",
+};
+
+/* -x/-b: days as a bare number (wash), or a duration with a unit. */
+static bool parse_when(const char *s, int64_t *out_secs) {
   char *end;
   errno = 0;
-  long v = strtol(s, &end, 10);
-  if (end == s || *end || errno || v < lo || v > hi) return false;
-  *out = v;
+  if (s[0] >= '0' && s[0] <= '9') {
+    long v = strtol(s, &end, 10);
+    if (!*end && !errno && v >= 0 && v <= 365L * 1000) {
+      *out_secs = (int64_t)v * 86400;
+      return true;
+    }
+  }
+  uint64_t ns;
+  if (!lat_cli_parse_duration(s, &ns) || ns / 1000000000ull > 365ull * 1000 * 86400) return false;
+  *out_secs = (int64_t)(ns / 1000000000ull);
   return true;
 }
 
-/* Returns 0, or 2 after printing a usage error. */
-static int parse_args(int argc, char **argv, claims_args_t *a) {
-  static const struct {
-    const char *s, *l;
-    int id;
-  } opts[] = {{"-o", "--output", 'o'},       {"-n", "--name", 'n'},
-              {"-v", "--ver", 'v'},          {"-r", "--rev", 'r'},
-              {"-t", "--tag", 't'},          {"-a", "--call-alias", 'a'},
-              {"-i", "--issuer", 'i'},       {"-s", "--subject", 's'},
-              {"-x", "--expires", 'x'},      {"-b", "--nbf", 'b'},
-              {"-d", "--destination", 'd'},  {NULL, "--directory", 'D'},
-              {NULL, "--allow-issuer", 'A'}, {NULL, "--skew", 'k'}};
-  memset(a, 0, sizeof *a);
-  for (int i = 1; i < argc; i++) {
-    const char *x = argv[i], *val = NULL;
-    if (!strcmp(x, "-p") || !strcmp(x, "--prov")) { a->prov = true; continue; }
-    if (!strcmp(x, "--jwt-only")) { a->jwt_only = true; continue; }
-    if (!strcmp(x, "--disable-keygen")) { a->disable_keygen = true; continue; }
-    if (!strcmp(x, "--require-signed")) { a->require_signed = true; continue; }
-    int id = 0;
-    for (size_t k = 0; k < sizeof opts / sizeof opts[0] && !id; k++) {
-      size_t ll = strlen(opts[k].l);
-      if ((opts[k].s && !strcmp(x, opts[k].s)) || !strcmp(x, opts[k].l)) {
-        if (i + 1 >= argc) {
-          fprintf(stderr, "lattice claims: %s needs a value\n", x);
-          return 2;
-        }
-        id = opts[k].id;
-        val = argv[++i];
-      } else if (!strncmp(x, opts[k].l, ll) && x[ll] == '=') {
-        id = opts[k].id;
-        val = x + ll + 1;
-      }
-    }
-    long v;
-    switch (id) {
-      case 'o':
-        if (!strcmp(val, "json")) a->json = true;
-        else if (!strcmp(val, "text")) a->json = false;
-        else {
-          fprintf(stderr, "lattice claims: -o takes text or json, not '%s' (-o "
-                          "is the output format; use --destination for a file)\n", val);
-          return 2;
-        }
-        break;
-      case 'n': a->name = val; break;
-      case 'v': a->ver = val; break;
-      case 'a': a->alias = val; break;
-      case 'i': a->issuer = val; break;
-      case 's': a->subject = val; break;
-      case 'd': a->dest = val; break;
-      case 'D': a->dir = val; break;
-      case 'r':
-        if (!parse_long(val, INT32_MIN, INT32_MAX, &v)) {
-          fprintf(stderr, "lattice claims: --rev takes a 32-bit integer, not '%s'\n", val);
-          return 2;
-        }
-        a->has_rev = true;
-        a->rev = (int32_t)v;
-        break;
-      case 'x':
-      case 'b':
-        if (!parse_long(val, 0, 365L * 1000, &v)) {
-          fprintf(stderr, "lattice claims: %s takes a number of days, not '%s'\n", x, val);
-          return 2;
-        }
-        if (id == 'x') a->expires_days = v;
-        else a->nbf_days = v;
-        break;
-      case 'k':
-        if (!parse_long(val, 0, 86400L * 365, &v)) {
-          fprintf(stderr, "lattice claims: --skew takes seconds, not '%s'\n", val);
-          return 2;
-        }
-        a->skew = v;
-        break;
-      case 't':
-        if (a->ntags == MAX_TAGS) {
-          fprintf(stderr, "lattice claims: at most %d tags\n", MAX_TAGS);
-          return 2;
-        }
-        a->tags[a->ntags++] = val;
-        break;
-      case 'A':
-        if (a->nallow == MAX_ISSUERS) {
-          fprintf(stderr, "lattice claims: at most %d --allow-issuer\n", MAX_ISSUERS);
-          return 2;
-        }
-        a->allow[a->nallow++] = val;
-        break;
-      default:
-        if (x[0] == '-' && x[1]) {
-          fprintf(stderr, "lattice claims: unknown option %s\n", x);
-          return 2;
-        }
-        if (a->file) {
-          fprintf(stderr, "lattice claims: unexpected argument %s\n", x);
-          return 2;
-        }
-        a->file = x;
-    }
+/* Checks the values the table left as text.  -1, or an exit status. */
+static int check_args(claims_args_t *a) {
+  if (a->rev_s) {
+    char *end;
+    errno = 0;
+    long v = strtol(a->rev_s, &end, 10);
+    if (end == a->rev_s || *end || errno || v < INT32_MIN || v > INT32_MAX)
+      return lat_cli_fail(a->args, 2, "--rev takes a 32-bit integer, not '%s'", a->rev_s);
+    a->has_rev = true;
+    a->rev = (int32_t)v;
   }
-  if (!a->file) {
-    claims_usage(stderr);
-    return 2;
-  }
-  return 0;
-}
-
-static void print_json(json_t *o) {
-  char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
-  if (s) puts(s);
-  free(s);
-  json_decref(o);
+  if (a->expires_s && !parse_when(a->expires_s, &a->expires_secs))
+    return lat_cli_fail(a->args, 2, "--expires takes days (30) or a duration (12h), not '%s'",
+                        a->expires_s);
+  if (a->nbf_s && !parse_when(a->nbf_s, &a->nbf_secs))
+    return lat_cli_fail(a->args, 2, "--nbf takes days (2) or a duration (12h), not '%s'",
+                        a->nbf_s);
+  if (a->skew_s && (!lat_cli_parse_duration(a->skew_s, &a->skew_ns) ||
+                    a->skew_ns / 1000000000ull > 86400ull * 365))
+    return lat_cli_fail(a->args, 2, "--skew takes a duration of at most a year (e.g. 30s), "
+                                    "not '%s'", a->skew_s);
+  return -1;
 }
 
 /* ---- sign --------------------------------------------------------------------------- */
 
-/* A key from an explicit argument, an env variable, or <dir>/<base>_<kind>.nk
- * (generated and saved when missing unless keygen is off). */
-static int get_key(const char *arg, const char *env, const char *dir,
-                   const char *base, lat_nkey_type type, bool keygen,
-                   lat_nkey_t *out) {
+/* A key from an explicit argument (a seed, a file, or a name saved in the
+ * keys directory), an env variable, or <dir>/<base>_<kind>.nk (generated
+ * and saved when missing unless keygen is off). */
+static int get_key(const claims_args_t *a, const char *arg, const char *env, const char *dir,
+                   const char *base, lat_nkey_type type, bool keygen, lat_nkey_t *out) {
   lat_error_t err;
+  char name[300], path[4400];
   if (!arg) arg = getenv(env);
   if (arg && *arg) {
-    if (lat_nkey_load(arg, out, &err)) {
-      fprintf(stderr, "lattice claims sign: %s\n", err.msg);
-      return 1;
+    if (!lat_nkey_load(arg, out, &err)) return 0;
+    /* `keys gen --save NAME` names a key; try DIR/NAME.nk */
+    snprintf(path, sizeof path, "%s/%s%s", dir, arg, LAT_KEYSTORE_EXT);
+    if (!strchr(arg, '/') && !access(path, R_OK)) {
+      if (lat_nkey_load(path, out, &err)) return lat_cli_fail(a->args, 1, "%s: %s", path, err.msg);
+      return 0;
     }
-    return 0;
+    return lat_cli_fail(a->args, 1, "%s (not a seed, a file, or a key saved as %s)", err.msg,
+                        path);
   }
-  char name[300], path[4400];
   snprintf(name, sizeof name, "%s_%s", base, lat_nkey_type_name(type));
   snprintf(path, sizeof path, "%s/%s.nk", dir, name);
-  FILE *f = fopen(path, "r");
-  if (f) {
-    fclose(f);
-    if (lat_nkey_load(path, out, &err)) {
-      fprintf(stderr, "lattice claims sign: %s\n", err.msg);
-      return 1;
-    }
+  if (!access(path, F_OK)) {
+    if (lat_nkey_load(path, out, &err)) return lat_cli_fail(a->args, 1, "%s", err.msg);
     return 0;
   }
-  if (!keygen) {
-    fprintf(stderr, "lattice claims sign: no %s key given and %s does not exist "
-                    "(--disable-keygen)\n", lat_nkey_type_name(type), path);
-    return 1;
-  }
+  if (!keygen)
+    return lat_cli_fail(a->args, 1, "no %s key given and %s does not exist (--disable-keygen)",
+                        lat_nkey_type_name(type), path);
   if (lat_nkey_generate(type, out, &err) ||
       lat_keystore_save(dir, name, out, path, sizeof path, &err)) {
-    fprintf(stderr, "lattice claims sign: %s\n", err.msg);
     lat_nkey_fini(out);
-    return 1;
+    return lat_cli_fail(a->args, 1, "%s", err.msg);
   }
   fprintf(stderr, "No %s key given: generated one and saved it to %s\n",
           lat_nkey_type_name(type), path);
@@ -219,15 +196,7 @@ static int get_key(const char *arg, const char *env, const char *dir,
 }
 
 static int claims_sign(const claims_args_t *a) {
-  if (!a->name || !*a->name) {
-    fprintf(stderr, "lattice claims sign: --name is required\n");
-    return 2;
-  }
-  if (a->jwt_only || a->nallow || a->require_signed || a->skew) {
-    fprintf(stderr, "lattice claims sign: --jwt-only, --allow-issuer, "
-                    "--require-signed and --skew belong to inspect\n");
-    return 2;
-  }
+  if (!a->name || !*a->name) return lat_cli_fail(a->args, 2, "--name is required (-n NAME)");
   char dbuf[4096], base[256], dest[4200];
   const char *dir = lat_keystore_dir(a->dir, dbuf, sizeof dbuf);
   /* key file names from the component name: lowercase, [a-z0-9_] */
@@ -254,13 +223,16 @@ static int claims_sign(const claims_args_t *a) {
   lat_buf_init(&out);
   lat_error_t err;
   int rc = 1;
-  if (lat_file_read(a->file, &data, &len, &err)) {
-    fprintf(stderr, "lattice claims sign: %s\n", err.msg);
+  /* the input is checked before any key is made */
+  if (lat_cli_read(a->file, LAT_CLI_ACCEPT(LAT_CLI_FILE_CORE) |
+                                LAT_CLI_ACCEPT(LAT_CLI_FILE_COMPONENT),
+                   &data, &len, NULL, &err)) {
+    lat_cli_fail(a->args, 1, "%s: %s", a->file, err.msg);
     goto done;
   }
-  if (get_key(a->issuer, "LATTICE_ISSUER_KEY", dir, base, LAT_NKEY_ACCOUNT,
+  if (get_key(a, a->issuer, "LATTICE_ISSUER_KEY", dir, base, LAT_NKEY_ACCOUNT,
               !a->disable_keygen, &iss) ||
-      get_key(a->subject, "LATTICE_SUBJECT_KEY", dir, base, LAT_NKEY_MODULE,
+      get_key(a, a->subject, "LATTICE_SUBJECT_KEY", dir, base, LAT_NKEY_MODULE,
               !a->disable_keygen, &sub))
     goto done;
   int64_t now = (int64_t)time(NULL);
@@ -269,21 +241,21 @@ static int claims_sign(const claims_args_t *a) {
       .ver = a->ver,
       .has_rev = a->has_rev,
       .rev = a->rev,
-      .tags = a->tags,
-      .tag_count = a->ntags,
+      .tags = a->tags.v,
+      .tag_count = a->tags.n,
       .call_alias = a->alias,
       .prov = a->prov,
-      .expires = a->expires_days ? now + a->expires_days * 86400 : 0,
-      .not_before = a->nbf_days ? now + a->nbf_days * 86400 : 0,
+      .expires = a->expires_secs ? now + a->expires_secs : 0,
+      .not_before = a->nbf_secs ? now + a->nbf_secs : 0,
       .now = now,
   };
   if (lat_claims_sign(data, len, &o, &iss, &sub, &out, &err)) {
-    fprintf(stderr, "lattice claims sign: %s: %s\n", a->file, err.msg);
+    lat_cli_fail(a->args, 1, "%s: %s", a->file, err.msg);
     goto done;
   }
   FILE *f = fopen(dest, "wb");
   if (!f || fwrite(out.data, 1, out.len, f) != out.len || fclose(f) != 0) {
-    fprintf(stderr, "lattice claims sign: cannot write %s: %s\n", dest, strerror(errno));
+    lat_cli_fail(a->args, 1, "cannot write %s: %s", dest, strerror(errno));
     goto done;
   }
   char ip[LAT_NKEY_PUBLIC_LEN + 1], sp[LAT_NKEY_PUBLIC_LEN + 1], hash[65];
@@ -292,12 +264,13 @@ static int claims_sign(const claims_args_t *a) {
   lat_claims_hash(out.data, out.len, hash, NULL);
   if (a->json) {
     json_t *j = json_object();
+    json_object_set_new(j, "success", json_true());
     json_object_set_new(j, "result", json_string("success"));
     json_object_set_new(j, "destination", json_string(dest));
     json_object_set_new(j, "account", json_string(ip));
     json_object_set_new(j, "component", json_string(sp));
     json_object_set_new(j, "hash", json_string(hash));
-    print_json(j);
+    lat_cli_json_print(j);
   } else {
     printf("Successfully signed %s with account key %s and module key %s\n", dest,
            ip, sp);
@@ -313,6 +286,8 @@ done:
 
 /* ---- inspect ------------------------------------------------------------------------ */
 
+/* "2026-12-07 22:00:00 UTC (in 30 days)": rounded to the nearest unit, so
+ * a token made a second ago for 30 days does not read "in 29d". */
 static void when(int64_t t, int64_t now, char *buf, size_t cap) {
   time_t tt = (time_t)t;
   struct tm tm;
@@ -320,100 +295,150 @@ static void when(int64_t t, int64_t now, char *buf, size_t cap) {
   if (gmtime_r(&tt, &tm)) strftime(date, sizeof date, "%Y-%m-%d %H:%M:%S UTC", &tm);
   int64_t d = t - now, ad = d < 0 ? -d : d;
   char rel[48];
-  if (ad >= 86400) snprintf(rel, sizeof rel, "%lldd", (long long)(ad / 86400));
-  else if (ad >= 3600) snprintf(rel, sizeof rel, "%lldh", (long long)(ad / 3600));
-  else if (ad >= 60) snprintf(rel, sizeof rel, "%lldm", (long long)(ad / 60));
-  else snprintf(rel, sizeof rel, "%llds", (long long)ad);
+  static const struct {
+    int64_t secs;
+    const char *unit;
+  } units[] = {{86400, "day"}, {3600, "hour"}, {60, "minute"}, {1, "second"}};
+  if (ad < 5) {
+    snprintf(buf, cap, "%s (just now)", date);
+    return;
+  }
+  size_t u = 0;
+  /* the largest unit the span holds at least 1.5 of (36 hours -> 2 days) */
+  while (u + 1 < sizeof units / sizeof units[0] && ad * 2 < units[u].secs * 3) u++;
+  int64_t n = (ad + units[u].secs / 2) / units[u].secs;
+  snprintf(rel, sizeof rel, "%lld %s%s", (long long)n, units[u].unit, n == 1 ? "" : "s");
   snprintf(buf, cap, "%s (%s%s%s)", date, d >= 0 ? "in " : "", rel, d >= 0 ? "" : " ago");
 }
 
+static bool time_reason(lat_crypto_reason r) {
+  return r == LAT_CR_EXPIRED || r == LAT_CR_NOT_YET_VALID || r == LAT_CR_ISSUED_IN_FUTURE;
+}
+
+lat_status lat__cli_claims_read(const uint8_t *data, size_t len, bool jwt,
+                                const lat_claims_policy_t *pol, lat_claims_t *out,
+                                lat_crypto_reason *out_reason, lat_error_t *err,
+                                bool *out_read) {
+  size_t tl = len;
+  while (jwt && tl && (data[tl - 1] == '\n' || data[tl - 1] == '\r' || data[tl - 1] == ' ')) tl--;
+  lat_claims_init(out);
+  *out_reason = LAT_CR_OK;
+  lat_status s = jwt ? lat_claims_decode_token((const char *)data, tl, &pol->time, out,
+                                               out_reason, err)
+                     : lat_claims_verify(data, len, pol, out, out_reason, err);
+  *out_read = !s;
+  if (!s || !time_reason(*out_reason)) return s;
+  /* refused only on time: read them anyway, whatever the clock says */
+  lat_jwt_opts_t any_time = {.now = pol->time.now, .skew = UINT32_MAX / 2};
+  lat_crypto_reason r2;
+  lat_claims_fini(out);
+  lat_claims_init(out);
+  lat_status s2 = jwt ? lat_claims_decode_token((const char *)data, tl, &any_time, out, &r2, NULL)
+                      : lat_claims_extract(data, len, &any_time, out, &r2, NULL);
+  if (s2) lat_claims_fini(out);
+  *out_read = !s2;
+  return s;
+}
+
+void lat__cli_claims_json(const lat_claims_t *c, json_t *j) {
+  json_t *tags = json_array();
+  json_object_set_new(j, "name", c->name ? json_string(c->name) : json_null());
+  json_object_set_new(j, "account", json_string(c->jwt.iss));
+  json_object_set_new(j, "component", json_string(c->jwt.sub));
+  json_object_set_new(j, "hash", c->hash ? json_string(c->hash) : json_null());
+  json_object_set_new(j, "issued_at", c->jwt.has_iat ? json_integer(c->jwt.iat) : json_null());
+  json_object_set_new(j, "expires", c->jwt.has_exp ? json_integer(c->jwt.exp) : json_null());
+  json_object_set_new(j, "can_be_used", c->jwt.has_nbf ? json_integer(c->jwt.nbf) : json_null());
+  json_object_set_new(j, "version", c->ver ? json_string(c->ver) : json_null());
+  json_object_set_new(j, "revision", c->has_rev ? json_integer(c->rev) : json_null());
+  json_object_set_new(j, "call_alias", c->call_alias ? json_string(c->call_alias) : json_null());
+  json_object_set_new(j, "prov", json_boolean(c->prov));
+  for (size_t i = 0; i < c->tag_count; i++) json_array_append_new(tags, json_string(c->tags[i]));
+  json_object_set_new(j, "tags", tags);
+  json_object_set_new(j, "wascap_revision",
+                      c->has_wascap_revision ? json_integer(c->wascap_revision) : json_null());
+}
+
 static int claims_inspect(const claims_args_t *a) {
-  if (a->name || a->ver || a->has_rev || a->ntags || a->alias || a->issuer ||
-      a->subject || a->dest || a->prov || a->disable_keygen || a->expires_days ||
-      a->nbf_days) {
-    fprintf(stderr, "lattice claims inspect: signing options belong to sign\n");
-    return 2;
-  }
   uint8_t *data;
   size_t len;
   lat_error_t err;
-  if (lat_file_read(a->file, &data, &len, &err)) {
-    fprintf(stderr, "lattice claims inspect: %s\n", err.msg);
-    return 1;
-  }
-  for (size_t i = 0; i < a->nallow; i++) {
+  lat_cli_file_kind kind;
+  if (lat_cli_read(a->file, LAT_CLI_ACCEPT(LAT_CLI_FILE_CORE) |
+                                LAT_CLI_ACCEPT(LAT_CLI_FILE_COMPONENT) |
+                                LAT_CLI_ACCEPT(LAT_CLI_FILE_JWT),
+                   &data, &len, &kind, &err))
+    return lat_cli_fail(a->args, 1, "%s: %s", a->file, err.msg);
+  for (size_t i = 0; i < a->allow.n; i++) {
     lat_nkey_t k;
     lat_error_clear(&err);
-    if (lat_nkey_from_public(a->allow[i], strlen(a->allow[i]), &k, &err) ||
+    if (lat_nkey_from_public(a->allow.v[i], strlen(a->allow.v[i]), &k, &err) ||
         k.type != LAT_NKEY_ACCOUNT) {
-      fprintf(stderr, "lattice claims inspect: --allow-issuer %s: %s\n", a->allow[i],
-              err.msg[0] ? err.msg : "not an account key (A...)");
       lat_free(data);
-      return 2;
+      return lat_cli_fail(a->args, 2, "--allow-issuer %s: %s", a->allow.v[i],
+                          err.msg[0] ? err.msg : "not an account key (A...)");
     }
   }
   int64_t now = (int64_t)time(NULL);
-  lat_claims_policy_t pol = {.allowed_issuers = a->allow,
-                             .allowed_count = a->nallow,
+  lat_claims_policy_t pol = {.allowed_issuers = a->allow.v,
+                             .allowed_count = a->allow.n,
                              .require_signed = true,
-                             .time = {.now = now, .skew = (uint32_t)a->skew}};
+                             .time = {.now = now, .skew = (uint32_t)(a->skew_ns / 1000000000ull)}};
   lat_claims_t c;
-  lat_crypto_reason r = LAT_CR_OK;
+  lat_crypto_reason r;
+  bool read;
   lat_error_clear(&err);
-  lat_status s = lat_claims_verify(data, len, &pol, &c, &r, &err);
+  lat_status s = lat__cli_claims_read(data, len, kind == LAT_CLI_FILE_JWT, &pol, &c, &r, &err,
+                                      &read);
+  /* refused only on time: the claims are shown anyway, with the reason */
+  char why[300] = "";
+  if (s && read) snprintf(why, sizeof why, "%s", err.msg);
   lat_free(data);
-  if (s) {
+  if (s && !why[0]) {
     if (a->json) {
       json_t *j = json_object();
+      json_object_set_new(j, "success", json_false());
       json_object_set_new(j, "file", json_string(a->file));
       json_object_set_new(j, "valid", json_false());
       json_object_set_new(j, "reason", json_string(lat_crypto_reason_name(r)));
       json_object_set_new(j, "error", json_string(err.msg));
-      print_json(j);
-    }
-    if (r == LAT_CR_UNSIGNED)
-      fprintf(stderr, "lattice claims inspect: %s is not signed: it has no %s "
-                      "section at the top level (LAT_CR_UNSIGNED)\n",
+      lat_cli_json_print(j);
+    } else if (r == LAT_CR_UNSIGNED) {
+      fprintf(stderr, "lattice claims inspect: %s is not signed: it has no %s section at the "
+                      "top level (LAT_CR_UNSIGNED; sign it with 'lattice claims sign')\n",
               a->file, LAT_CLAIMS_SECTION);
-    else
-      fprintf(stderr, "lattice claims inspect: %s: verification failed: %s (%s)\n",
-              a->file, err.msg, lat_crypto_reason_name(r));
+    } else {
+      fprintf(stderr, "lattice claims inspect: %s: verification failed: %s (%s)\n", a->file,
+              err.msg, lat_crypto_reason_name(r));
+    }
+    lat_claims_fini(&c);
     return 1;
   }
   if (a->jwt_only) {
-    printf("%s\n", c.token);
+    printf("%s\n", c.token ? c.token : "");
     lat_claims_fini(&c);
-    return 0;
+    return why[0] ? 1 : 0;
   }
   char exp[128] = "never", nbf[128] = "immediately", iat[128] = "?";
   if (c.jwt.has_exp) when(c.jwt.exp, now, exp, sizeof exp);
   if (c.jwt.has_nbf) when(c.jwt.nbf, now, nbf, sizeof nbf);
   if (c.jwt.has_iat) when(c.jwt.iat, now, iat, sizeof iat);
   if (a->json) {
-    json_t *j = json_object(), *tags = json_array();
+    json_t *j = json_object();
+    json_object_set_new(j, "success", json_boolean(!why[0]));
     json_object_set_new(j, "file", json_string(a->file));
-    json_object_set_new(j, "valid", json_true());
-    json_object_set_new(j, "name", c.name ? json_string(c.name) : json_null());
-    json_object_set_new(j, "account", json_string(c.jwt.iss));
-    json_object_set_new(j, "component", json_string(c.jwt.sub));
-    json_object_set_new(j, "hash", json_string(c.hash));
-    json_object_set_new(j, "issued_at", c.jwt.has_iat ? json_integer(c.jwt.iat) : json_null());
-    json_object_set_new(j, "expires", c.jwt.has_exp ? json_integer(c.jwt.exp) : json_null());
-    json_object_set_new(j, "can_be_used", c.jwt.has_nbf ? json_integer(c.jwt.nbf) : json_null());
-    json_object_set_new(j, "version", c.ver ? json_string(c.ver) : json_null());
-    json_object_set_new(j, "revision", c.has_rev ? json_integer(c.rev) : json_null());
-    json_object_set_new(j, "call_alias", c.call_alias ? json_string(c.call_alias) : json_null());
-    json_object_set_new(j, "prov", json_boolean(c.prov));
-    for (size_t i = 0; i < c.tag_count; i++) json_array_append_new(tags, json_string(c.tags[i]));
-    json_object_set_new(j, "tags", tags);
-    json_object_set_new(j, "wascap_revision",
-                        c.has_wascap_revision ? json_integer(c.wascap_revision) : json_null());
-    print_json(j);
+    json_object_set_new(j, "valid", json_boolean(!why[0]));
+    if (why[0]) {
+      json_object_set_new(j, "reason", json_string(lat_crypto_reason_name(r)));
+      json_object_set_new(j, "error", json_string(why));
+    }
+    lat__cli_claims_json(&c, j);
+    lat_cli_json_print(j);
   } else {
-    printf("%s - Component\n", c.name ? c.name : "Anonymous");
+    printf("%s - %s\n", c.name ? c.name : "Anonymous", c.provider ? "Provider" : "Component");
     printf("  Account       %s\n", c.jwt.iss);
     printf("  Component     %s\n", c.jwt.sub);
-    printf("  Hash          %s\n", c.hash);
+    if (c.hash) printf("  Hash          %s\n", c.hash);
     printf("  Issued        %s\n", iat);
     printf("  Expires       %s\n", exp);
     printf("  Can Be Used   %s\n", nbf);
@@ -424,27 +449,48 @@ static int claims_inspect(const claims_args_t *a) {
     printf("  Tags          ");
     for (size_t i = 0; i < c.tag_count; i++) printf("%s%s", i ? ", " : "", c.tags[i]);
     printf("%s\n", c.tag_count ? "" : "None");
-    printf("Verified: signature, key types, module hash and validity times hold%s.\n",
-           a->nallow ? ", and the issuer is allowed" : "");
+    if (why[0]) {
+      printf("NOT VALID: %s (%s)\n", why, lat_crypto_reason_name(r));
+      fflush(stdout);
+      fprintf(stderr, "lattice claims inspect: %s: %s (%s)\n", a->file, why,
+              lat_crypto_reason_name(r));
+    } else if (kind == LAT_CLI_FILE_JWT) {
+      printf("Verified: signature, key types and validity times hold (a token alone: no hash "
+             "to check).\n");
+    } else {
+      printf("Verified: signature, key types, module hash and validity times hold%s.\n",
+             a->allow.n ? ", and the issuer is allowed" : "");
+    }
   }
   lat_claims_fini(&c);
-  return 0;
+  return why[0] ? 1 : 0;
 }
 
-int lat_cli_claims(int argc, char **argv) {
-  if (argc < 2 || !strcmp(argv[1], "help") || !strcmp(argv[1], "--help") ||
-      !strcmp(argv[1], "-h")) {
-    claims_usage(argc < 2 ? stderr : stdout);
-    return argc < 2 ? 2 : 0;
-  }
-  bool is_sign = !strcmp(argv[1], "sign"), is_inspect = !strcmp(argv[1], "inspect");
-  if (!is_sign && !is_inspect) {
-    fprintf(stderr, "lattice claims: unknown subcommand '%s'\n", argv[1]);
-    claims_usage(stderr);
-    return 2;
-  }
-  claims_args_t a;
-  int rc = parse_args(argc - 1, argv + 1, &a);
-  if (rc) return rc;
-  return is_sign ? claims_sign(&a) : claims_inspect(&a);
+/* the parsed arguments into ca (the options are there already); -1 or an
+ * exit status */
+static int claims_args(lat_cli_args_t *a) {
+  ca.args = a;
+  ca.json = a->json;
+  ca.file = a->pos[0];
+  return check_args(&ca);
 }
+static int run_sign(lat_cli_args_t *a) {
+  int rc = claims_args(a);
+  return rc >= 0 ? rc : claims_sign(&ca);
+}
+static int run_inspect(lat_cli_args_t *a) {
+  int rc = claims_args(a);
+  return rc >= 0 ? rc : claims_inspect(&ca);
+}
+
+static const lat_cli_sub_t claims_subs[] = {{"sign", &sign_cmd, run_sign},
+                                            {"inspect", &inspect_cmd, run_inspect}};
+static const lat_cli_group_t claims_group = {
+    .name = "claims",
+    .summary = "sign components, verify and show their claims",
+    .subs = claims_subs,
+    .nsubs = LAT_CLI_NOPTS(claims_subs),
+    .examples = "  lattice claims sign app.wasm -n app -d app.signed.wasm\n"
+                "  lattice claims inspect app.signed.wasm -o json\n"};
+
+int lat_cli_claims(int argc, char **argv) { return lat_cli_group_run(&claims_group, argc, argv); }

@@ -23,68 +23,63 @@
 
 #define KEYS_EXT LAT_KEYSTORE_EXT
 
-static void keys_usage(FILE *f) {
-  fprintf(f,
-          "usage: lattice keys gen <type> [-o text|json] [--save NAME] [-d DIR]\n"
-          "       lattice keys get NAME [-o text|json] [-d DIR]\n"
-          "       lattice keys list [-o text|json] [-d DIR]\n\n"
-          "types: account, cluster, module (component), server (host), operator,\n"
-          "       user, service (provider), curve (x25519)\n"
-          "keys directory: -d/--directory, else $LATTICE_KEYS, else ~/.lattice/keys\n");
-}
-
-/* ---- argument parsing ---------------------------------------------------------- */
-
 typedef struct {
   bool json;
   const char *dir;
   const char *save;
   const char *pos[2];
   int npos;
+  const lat_cli_args_t *args; /* for lat_cli_fail */
 } keys_args_t;
 
-/* Returns 0, or 2 after printing a usage error. */
-static int parse_args(int argc, char **argv, keys_args_t *a) {
-  memset(a, 0, sizeof *a);
-  for (int i = 1; i < argc; i++) {
-    const char *x = argv[i];
-    const char *val = NULL;
-    bool takes = !strcmp(x, "-o") || !strcmp(x, "--output") || !strcmp(x, "-d") ||
-                 !strcmp(x, "--directory") || !strcmp(x, "--save");
-    if (takes) {
-      if (i + 1 >= argc) {
-        fprintf(stderr, "lattice keys: %s needs a value\n", x);
-        return 2;
-      }
-      val = argv[++i];
-    } else if (!strncmp(x, "--output=", 9) || !strncmp(x, "--directory=", 12) ||
-               !strncmp(x, "--save=", 7)) {
-      val = strchr(x, '=') + 1;
-    }
-    if (val && (x[1] == 'o' || !strncmp(x, "--output", 8))) {
-      if (!strcmp(val, "json")) a->json = true;
-      else if (!strcmp(val, "text")) a->json = false;
-      else {
-        fprintf(stderr, "lattice keys: -o takes text or json, not '%s' (-o is "
-                        "the output format, never a file)\n", val);
-        return 2;
-      }
-    } else if (val && (x[1] == 'd' || !strncmp(x, "--directory", 11))) {
-      a->dir = val;
-    } else if (val) {
-      a->save = val;
-    } else if (x[0] == '-' && x[1]) {
-      fprintf(stderr, "lattice keys: unknown option %s\n", x);
-      return 2;
-    } else if (a->npos < 2) {
-      a->pos[a->npos++] = x;
-    } else {
-      fprintf(stderr, "lattice keys: unexpected argument %s\n", x);
-      return 2;
-    }
-  }
-  return 0;
-}
+static keys_args_t ka;
+
+static const lat_cli_opt_t gen_opts[] = {
+    {"save", 0, LAT_CLI_STRING, &ka.save, "NAME",
+     "also save the seed as DIR/NAME.nk (0600, never overwritten)"},
+    {"directory", 'd', LAT_CLI_STRING, &ka.dir, "DIR",
+     "keys directory (default $LATTICE_KEYS, else ~/.lattice/keys)"},
+};
+static const lat_cli_opt_t dir_opts[] = {
+    {"directory", 'd', LAT_CLI_STRING, &ka.dir, "DIR",
+     "keys directory (default $LATTICE_KEYS, else ~/.lattice/keys)"},
+};
+
+static const lat_cli_cmd_t gen_cmd = {
+    .name = "keys gen",
+    .usage = "[OPTIONS] TYPE",
+    .summary = "make a new nkey and print its public key and seed",
+    .details = "TYPE: account, cluster, module (or component), server (or host), operator, user,\n"
+               "service (or provider), curve (or x25519).  The seed is a secret: it is printed\n"
+               "only on stdout, and saved only with --save.\n",
+    .opts = gen_opts,
+    .nopts = LAT_CLI_NOPTS(gen_opts),
+    .examples = "  lattice keys gen account\n"
+                "  lattice keys gen component --save myapp_module\n"
+                "  lattice keys gen server -o json\n",
+    .min_pos = 1,
+    .max_pos = 1,
+    .pos_name = "TYPE",
+};
+static const lat_cli_cmd_t get_cmd = {
+    .name = "keys get",
+    .usage = "[OPTIONS] NAME",
+    .summary = "print the seed of a saved key (DIR/NAME.nk)",
+    .opts = dir_opts,
+    .nopts = LAT_CLI_NOPTS(dir_opts),
+    .examples = "  lattice keys get myapp_module\n  lattice keys get myapp_module -o json\n",
+    .min_pos = 1,
+    .max_pos = 1,
+    .pos_name = "NAME",
+};
+static const lat_cli_cmd_t list_cmd = {
+    .name = "keys list",
+    .usage = "[OPTIONS]",
+    .summary = "list the saved keys with their public keys",
+    .opts = dir_opts,
+    .nopts = LAT_CLI_NOPTS(dir_opts),
+    .examples = "  lattice keys list\n  lattice keys list -d ./keys -o json\n",
+};
 
 static void print_json(json_t *o) {
   char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
@@ -100,17 +95,13 @@ static void print_json(json_t *o) {
 
 static int keys_gen(const keys_args_t *a) {
   lat_nkey_type t;
-  if (a->npos != 1 || !lat_nkey_type_parse(a->pos[0], &t)) {
-    if (a->npos == 1)
-      fprintf(stderr, "lattice keys gen: unknown key type '%s'\n", a->pos[0]);
-    keys_usage(stderr);
-    return 2;
-  }
+  if (!lat_nkey_type_parse(a->pos[0], &t))
+    return lat_cli_fail(a->args, 2, "unknown key type '%s' (account, cluster, module, server, "
+                                    "operator, user, service, curve)", a->pos[0]);
   lat_nkey_t k;
   lat_error_t err;
   if (lat_nkey_generate(t, &k, &err)) {
-    fprintf(stderr, "lattice keys gen: %s\n", err.msg);
-    return 1;
+    return lat_cli_fail(a->args, 1, "%s", err.msg);
   }
   char pub[LAT_NKEY_PUBLIC_LEN + 1], seed[LAT_NKEY_SEED_LEN + 1], path[4200] = "";
   lat_nkey_public_string(&k, pub);
@@ -120,8 +111,7 @@ static int keys_gen(const keys_args_t *a) {
     char dbuf[4096];
     const char *dir = lat_keystore_dir(a->dir, dbuf, sizeof dbuf);
     if (lat_keystore_save(dir, a->save, &k, path, sizeof path, &err)) {
-      fprintf(stderr, "lattice keys gen: %s\n", err.msg);
-      rc = 1;
+      rc = lat_cli_fail(a->args, 1, "%s", err.msg);
       goto out;
     }
   }
@@ -144,10 +134,6 @@ out:
 }
 
 static int keys_get(const keys_args_t *a) {
-  if (a->npos != 1) {
-    keys_usage(stderr);
-    return 2;
-  }
   char dbuf[4096], path[4200], name[256];
   const char *dir = lat_keystore_dir(a->dir, dbuf, sizeof dbuf);
   snprintf(name, sizeof name, "%s", a->pos[0]);
@@ -157,12 +143,11 @@ static int keys_get(const keys_args_t *a) {
   lat_nkey_t k;
   lat_error_t err;
   if (access(path, R_OK) < 0) {
-    fprintf(stderr, "lattice keys get: key %s doesn't exist (%s)\n", name, path);
-    return 1;
+    return lat_cli_fail(a->args, 1, "key %s doesn't exist (%s; 'lattice keys list' shows the "
+                                    "saved ones)", name, path);
   }
   if (lat_nkey_load(path, &k, &err)) {
-    fprintf(stderr, "lattice keys get: %s\n", err.msg);
-    return 1;
+    return lat_cli_fail(a->args, 1, "%s", err.msg);
   }
   char pub[LAT_NKEY_PUBLIC_LEN + 1], seed[LAT_NKEY_SEED_LEN + 1];
   lat_nkey_public_string(&k, pub);
@@ -187,18 +172,14 @@ static int cmp_names(const void *x, const void *y) {
 }
 
 static int keys_list(const keys_args_t *a) {
-  if (a->npos != 0) {
-    keys_usage(stderr);
-    return 2;
-  }
+  if (a->npos != 0) return lat_cli_fail(a->args, 2, "unexpected argument '%s'", a->pos[0]);
   char dbuf[4096];
   const char *dir = lat_keystore_dir(a->dir, dbuf, sizeof dbuf);
   DIR *d = opendir(dir);
   char **names = NULL;
   size_t n = 0, cap = 0;
   if (!d && errno != ENOENT) {
-    fprintf(stderr, "lattice keys list: cannot read %s: %s\n", dir, strerror(errno));
-    return 1;
+    return lat_cli_fail(a->args, 1, "cannot read %s: %s", dir, strerror(errno));
   }
   struct dirent *e;
   while (d && (e = readdir(d))) {
@@ -243,19 +224,25 @@ static int keys_list(const keys_args_t *a) {
   return 0;
 }
 
-int lat_cli_keys(int argc, char **argv) {
-  if (argc < 2 || !strcmp(argv[1], "help") || !strcmp(argv[1], "--help") ||
-      !strcmp(argv[1], "-h")) {
-    keys_usage(argc < 2 ? stderr : stdout);
-    return argc < 2 ? 2 : 0;
-  }
-  keys_args_t a;
-  int rc = parse_args(argc - 1, argv + 1, &a);
-  if (rc) return rc;
-  if (!strcmp(argv[1], "gen")) return keys_gen(&a);
-  if (!strcmp(argv[1], "get")) return keys_get(&a);
-  if (!strcmp(argv[1], "list")) return keys_list(&a);
-  fprintf(stderr, "lattice keys: unknown subcommand '%s'\n", argv[1]);
-  keys_usage(stderr);
-  return 2;
+/* the parsed arguments into ka (the options are there already) */
+static const keys_args_t *keys_args(const lat_cli_args_t *a) {
+  ka.json = a->json;
+  ka.args = a;
+  ka.npos = a->npos < 2 ? a->npos : 2;
+  for (int p = 0; p < ka.npos; p++) ka.pos[p] = a->pos[p];
+  return &ka;
 }
+static int run_gen(lat_cli_args_t *a) { return keys_gen(keys_args(a)); }
+static int run_get(lat_cli_args_t *a) { return keys_get(keys_args(a)); }
+static int run_list(lat_cli_args_t *a) { return keys_list(keys_args(a)); }
+
+static const lat_cli_sub_t keys_subs[] = {
+    {"gen", &gen_cmd, run_gen}, {"get", &get_cmd, run_get}, {"list", &list_cmd, run_list}};
+static const lat_cli_group_t keys_group = {
+    .name = "keys",
+    .summary = "make and list nkeys (account, component, host, ...)",
+    .subs = keys_subs,
+    .nsubs = LAT_CLI_NOPTS(keys_subs),
+    .examples = "  lattice keys gen account --save myaccount\n  lattice keys list -o json\n"};
+
+int lat_cli_keys(int argc, char **argv) { return lat_cli_group_run(&keys_group, argc, argv); }

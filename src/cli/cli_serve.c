@@ -1,4 +1,4 @@
-/* cli_serve.c: `lattice serve COMPONENT.wasm [--addr HOST:PORT]`, an HTTP
+/* cli_serve.c: `lattice serve [OPTIONS] COMPONENT.wasm`, an HTTP
  * server for wasi:http/proxy components, like `wasmtime serve`.
  *
  * The flags become a component (lat_host_component_t, with a reservation
@@ -6,6 +6,7 @@
  * host_http.c, where the design is described); this file parses flags and
  * waits for SIGINT or SIGTERM.
  */
+#include <jansson.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -18,92 +19,108 @@
 
 #define SERVE_MAX_ALLOW 64u
 
-static void serve_usage(FILE *f) {
-  fprintf(f, "usage: lattice serve COMPONENT.wasm [--addr HOST:PORT] [--threads N]\n"
-             "                     [--timeout DURATION] [--max-body SIZE] [--max-memory SIZE]\n"
-             "                     [--allow-http HOST[:PORT]]...\n"
-             "  serves a wasi:http/proxy component; a fresh instance per request\n"
-             "  (default --addr 127.0.0.1:8080, --threads = cores, --max-body 16MiB;\n"
-             "  port 0 picks a free port, printed on stderr)\n"
-             "  --allow-http lets the component send HTTP requests (wasi:http\n"
-             "  outgoing-handler) to HOST (an exact name or address) on PORT, or on\n"
-             "  any port without one; repeatable.  Any other request is denied\n"
-             "  (HTTP-request-denied).  A transfer takes at most 30s (and --timeout)\n");
-}
+static const char *addr;
+static uint64_t threads_n, timeout_ns, max_body, max_memory;
+static lat_cli_list_t allow_l;
+
+static const lat_cli_opt_t serve_opts[] = {
+    {"addr", 'a', LAT_CLI_STRING, &addr, "IPV4:PORT",
+     "listen here (default 127.0.0.1:8080; port 0 picks a free one, printed on stderr)"},
+    {"threads", 0, LAT_CLI_COUNT, &threads_n, NULL, "worker threads (default: one per core)"},
+    {"timeout", 0, LAT_CLI_DURATION, &timeout_ns, NULL,
+     "stop a request's guest after DURATION (a 500)"},
+    {"max-body", 0, LAT_CLI_SIZE, &max_body, NULL, "largest request body (default 16MiB)"},
+    {"max-memory", 0, LAT_CLI_SIZE, &max_memory, NULL, "cap each instance's linear memories"},
+    {"allow-http", 0, LAT_CLI_LIST, &allow_l, "HOST[:PORT]",
+     "let the component send HTTP requests to HOST (on PORT, or any port); repeatable"},
+};
+
+static const lat_cli_cmd_t serve_cmd = {
+    .name = "serve",
+    .usage = "[OPTIONS] COMPONENT.wasm",
+    .summary = "serve a wasi:http/proxy component over HTTP (like wasmtime serve)",
+    .details =
+        "Every request gets a fresh instance of the component, on all cores.  Outgoing\n"
+        "requests (wasi:http/outgoing-handler) are denied (HTTP-request-denied) unless\n"
+        "--allow-http names the host; a transfer takes at most 30s (and --timeout).\n"
+        "Runs until SIGINT or SIGTERM.  With -o json, one line\n"
+        "{\"success\":true,\"addr\":...,\"port\":N} on stdout once it listens.\n",
+    .opts = serve_opts,
+    .nopts = LAT_CLI_NOPTS(serve_opts),
+    .examples = "  lattice serve build/examples/hello_http.component.wasm --addr 127.0.0.1:8080\n"
+                "  lattice serve app.wasm --addr 127.0.0.1:0 --allow-http api.example.com:443\n"
+                "  curl http://127.0.0.1:8080/\n",
+    .exit_status = "0 stopped by a signal, 1 error (cannot load or listen), 2 usage error.",
+    .min_pos = 1,
+    .max_pos = 1,
+    .pos_name = "COMPONENT.wasm",
+};
 
 int lat_cli_serve(int argc, char **argv) {
+  addr = "127.0.0.1:8080";
+  threads_n = timeout_ns = max_body = max_memory = 0;
+  lat_cli_args_t a;
+  int rc = lat_cli_parse(&serve_cmd, argc, argv, &a);
+  if (rc >= 0) {
+    lat_cli_args_fini(&a);
+    return rc;
+  }
   lat_host_http_opts_t ho;
   memset(&ho, 0, sizeof ho);
-  ho.max_body = 16u << 20;
-  ho.addr = "127.0.0.1:8080";
-  const char *allow[SERVE_MAX_ALLOW];
-  ho.client.allow = allow;
+  ho.max_body = max_body ? max_body : 16u << 20;
+  ho.addr = addr;
+  ho.timeout_ns = timeout_ns;
+  ho.client.allow = allow_l.v;
   lat_host_component_opts_t co;
   memset(&co, 0, sizeof co);
-  const char *file = NULL;
-  for (int i = 1; i < argc; i++) {
-    const char *a = argv[i];
-    bool more = i + 1 < argc;
-    if (!strcmp(a, "--addr") && more) ho.addr = argv[++i];
-    else if (!strcmp(a, "--threads") && more) {
-      long t = strtol(argv[++i], NULL, 10);
-      if (t < 1 || t > 1024) {
-        fprintf(stderr, "lattice serve: bad --threads\n");
-        return 2;
-      }
-      ho.threads = (unsigned)t;
-    } else if (!strcmp(a, "--timeout") && more) {
-      if (!lat_cli_parse_duration(argv[++i], &ho.timeout_ns)) {
-        fprintf(stderr, "lattice serve: bad --timeout\n");
-        return 2;
-      }
-    } else if (!strcmp(a, "--max-body") && more) {
-      if (!lat_cli_parse_size(argv[++i], &ho.max_body)) {
-        fprintf(stderr, "lattice serve: bad --max-body\n");
-        return 2;
-      }
-    } else if (!strcmp(a, "--max-memory") && more) {
-      if (!lat_cli_parse_size(argv[++i], &co.limits.max_memory_bytes)) {
-        fprintf(stderr, "lattice serve: bad --max-memory\n");
-        return 2;
-      }
-    } else if (!strcmp(a, "--allow-http") && more) {
-      if (!lat_wasi_http_allow_valid(argv[++i])) {
-        fprintf(stderr, "lattice serve: bad --allow-http '%s' (want HOST or HOST:PORT)\n",
-                argv[i]);
-        return 2;
-      }
-      if (ho.client.nallow == SERVE_MAX_ALLOW) {
-        fprintf(stderr, "lattice serve: more than %u --allow-http\n", SERVE_MAX_ALLOW);
-        return 2;
-      }
-      allow[ho.client.nallow++] = argv[i];
-    } else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-      serve_usage(stdout);
-      return 0;
-    } else if (a[0] != '-' && !file) {
-      file = a;
-    } else {
-      serve_usage(stderr);
-      return 2;
+  co.limits.max_memory_bytes = max_memory;
+  const char *file = a.pos[0];
+  lat_host_component_t *comp = NULL;
+  lat_host_http_t *srv = NULL;
+  rc = 2;
+  if (threads_n > 1024) {
+    lat_cli_fail(&a, 2, "--threads: at most 1024");
+    goto out;
+  }
+  ho.threads = (unsigned)threads_n;
+  if (addr[0] == '[') {
+    lat_cli_fail(&a, 2, "--addr %s: IPv6 is not supported yet; listen on an IPv4 address "
+                        "(127.0.0.1:PORT, or 0.0.0.0:PORT for every interface)", addr);
+    goto out;
+  }
+  if (allow_l.n > SERVE_MAX_ALLOW) {
+    lat_cli_fail(&a, 2, "more than %u --allow-http", SERVE_MAX_ALLOW);
+    goto out;
+  }
+  for (size_t k = 0; k < allow_l.n; k++)
+    if (!lat_wasi_http_allow_valid(allow_l.v[k])) {
+      lat_cli_fail(&a, 2, "bad --allow-http '%s' (want HOST or HOST:PORT)", allow_l.v[k]);
+      goto out;
     }
-  }
-  if (!file) {
-    serve_usage(stderr);
-    return 2;
-  }
+  ho.client.nallow = allow_l.n;
   long nproc = sysconf(_SC_NPROCESSORS_ONLN);
   unsigned threads = ho.threads ? ho.threads : nproc > 0 ? (unsigned)nproc : 2;
   co.pool_regions = 4u * threads;
-  int rc = 1;
+  rc = 1;
   lat_error_t err;
   lat_error_clear(&err);
-  lat_host_component_t *comp = NULL;
-  lat_host_http_t *srv = NULL;
-  lat_status st = lat_host_component_load(file, &co, &comp, &err);
+  uint8_t *data;
+  size_t len;
+  lat_status st = lat_cli_read(file, LAT_CLI_ACCEPT(LAT_CLI_FILE_COMPONENT), &data, &len, NULL,
+                               &err);
   if (st) {
-    fprintf(stderr, "lattice serve: %s: %s%s\n", file,
-            st == LAT_EUNLINKABLE ? "link error: " : "", err.msg);
+    lat_cli_fail(&a, 1, "%s: %s", file, err.msg);
+    goto out;
+  }
+  st = lat_host_component_new(data, len, &co, &comp, &err);
+  lat_free(data);
+  if (st) {
+    lat_cli_fail(&a, 1, "%s: %s%s", file, st == LAT_EUNLINKABLE ? "link error: " : "", err.msg);
+    goto out;
+  }
+  if (!lat_host_component_exports(comp, "wasi", "http", "incoming-handler")) {
+    lat_cli_fail(&a, 1, "%s: the component does not export wasi:http/incoming-handler "
+                        "('lattice inspect %s' lists its exports)", file, file);
     goto out;
   }
   /* signals go to this thread only: block them before the server's threads start */
@@ -114,14 +131,20 @@ int lat_cli_serve(int argc, char **argv) {
   pthread_sigmask(SIG_BLOCK, &set, NULL);
   signal(SIGPIPE, SIG_IGN);
   if ((st = lat_host_http_new(comp, &ho, &srv, &err)) == LAT_EARG) {
-    fprintf(stderr, "lattice serve: bad --addr: %s\n", err.msg);
-    rc = 2;
+    rc = lat_cli_fail(&a, 2, "bad --addr: %s", err.msg);
     goto out;
   }
   if (st) {
-    fprintf(stderr, "lattice serve: %s%s%s\n", st == LAT_EUNLINKABLE ? file : "",
-            st == LAT_EUNLINKABLE ? ": " : "", err.msg);
+    lat_cli_fail(&a, 1, "%s%s%s", st == LAT_EUNLINKABLE ? file : "",
+                 st == LAT_EUNLINKABLE ? ": " : "", err.msg);
     goto out;
+  }
+  if (a.json) {
+    json_t *j = json_object();
+    json_object_set_new(j, "success", json_true());
+    json_object_set_new(j, "addr", json_string(addr));
+    json_object_set_new(j, "port", json_integer(lat_host_http_port(srv)));
+    lat_cli_json_print(j);
   }
   fflush(stderr);
   int sig = 0;
@@ -131,5 +154,6 @@ int lat_cli_serve(int argc, char **argv) {
 out:
   lat_host_http_free(srv);
   lat_host_component_free(comp);
+  lat_cli_args_fini(&a);
   return rc;
 }

@@ -19,6 +19,7 @@
  * runaway loop costs one failure rather than the whole run.
  */
 #include <inttypes.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,6 +54,8 @@ typedef struct {
   spectest_t spectest[16];
   size_t nspectest;
   unsigned passed, failed, printed;
+  FILE *out;    /* stdout; stderr under -o json (stdout has the JSON) */
+  json_t *files; /* -o json: one object per file */
 } runner_t;
 
 /* ---- output -------------------------------------------------------------------- */
@@ -63,14 +66,14 @@ static void report(runner_t *r, uint32_t line, const char *fmt, ...) {
   r->printed++;
   if (r->verbose == 0 && r->printed > QUIET_FAILURE_LINES) {
     if (r->printed == QUIET_FAILURE_LINES + 1)
-      printf("  %s: ... more failures (use -v)\n", r->file);
+      fprintf(r->out, "  %s: ... more failures (use -v)\n", r->file);
     return;
   }
   va_list ap;
   va_start(ap, fmt);
-  printf("  %s:%u: ", r->file, line);
-  vprintf(fmt, ap);
-  printf("\n");
+  fprintf(r->out, "  %s:%u: ", r->file, line);
+  vfprintf(r->out, fmt, ap);
+  fprintf(r->out, "\n");
   va_end(ap);
 }
 
@@ -625,7 +628,7 @@ static bool run_command(runner_t *r, const lat_wast_cmd_t *c) {
   lat_wasm_module_release(m);
   lat_free(res);
   if (ok && r->verbose >= 2)
-    printf("  %s:%u: ok %s\n", r->file, c->line, lat_wast_kind_name(c->kind));
+    fprintf(r->out, "  %s:%u: ok %s\n", r->file, c->line, lat_wast_kind_name(c->kind));
   return ok;
 }
 
@@ -642,23 +645,23 @@ static void run_file(runner_t *r, const char *path) {
   r->current = NULL;
   r->nspectest = 0;
   if (lat_file_read(path, &text, &len, &err) != LAT_OK) {
-    printf("FAIL %s: cannot read: %s\n", path, err.msg);
+    fprintf(r->out, "FAIL %s: cannot read: %s\n", path, err.msg);
     r->failed++;
     return;
   }
   if (lat_wasm_store_new(NULL, &r->store) != LAT_OK) {
-    printf("FAIL %s: cannot create a store\n", path);
+    fprintf(r->out, "FAIL %s: cannot create a store\n", path);
     r->failed++;
     lat_free(text);
     return;
   }
   if (make_spectest(r, &err) != LAT_OK) {
-    printf("FAIL %s: spectest: %s\n", path, err.msg);
+    fprintf(r->out, "FAIL %s: spectest: %s\n", path, err.msg);
     failed++;
     goto done;
   }
   if (lat_wast_new((const char *)text, len, &w, &err) != LAT_OK) {
-    printf("  %s:%s\n", path, err.msg);
+    fprintf(r->out, "  %s:%s\n", path, err.msg);
     failed++;
     goto done;
   }
@@ -677,10 +680,17 @@ static void run_file(runner_t *r, const char *path) {
   }
 done:
   if (failed == 0)
-    printf("PASS %s (%u commands)\n", path, passed);
+    fprintf(r->out, "PASS %s (%u commands)\n", path, passed);
   else
-    printf("FAIL %s: %u of %u failed\n", path, failed, passed + failed);
-  fflush(stdout);
+    fprintf(r->out, "FAIL %s: %u of %u failed\n", path, failed, passed + failed);
+  fflush(r->out);
+  if (r->files) {
+    json_t *f = json_object();
+    json_object_set_new(f, "file", json_string(path));
+    json_object_set_new(f, "passed", json_integer(passed));
+    json_object_set_new(f, "failed", json_integer(failed));
+    json_array_append_new(r->files, f);
+  }
   r->passed += passed;
   r->failed += failed;
   lat_wast_free(w);
@@ -693,58 +703,78 @@ done:
   lat_free(text);
 }
 
-static void usage(void) {
-  fprintf(stderr,
-          "usage: lattice wast [-v|-vv] [--timeout SECONDS] FILE.wast...\n"
-          "  runs WebAssembly spec test scripts; prints one line per file and\n"
-          "  `N passed, N failed` (commands) at the end; exit 1 on a failure.\n"
-          "  -v prints every failure, -vv every command.\n");
-}
+static int verbose;
+static uint64_t timeout_ns;
+
+static const lat_cli_opt_t wast_opts[] = {
+    {"verbose", 'v', LAT_CLI_INC, &verbose, NULL,
+     "print every failure (-v), and every command (-vv)"},
+    {"timeout", 0, LAT_CLI_DURATION, &timeout_ns, NULL,
+     "per command: a runaway loop fails that command only (default 10s)"},
+};
+
+static const lat_cli_cmd_t wast_cmd = {
+    .name = "wast",
+    .usage = "[OPTIONS] FILE.wast...",
+    .summary = "run WebAssembly spec test scripts (like wasmtime wast)",
+    .details = "Each file gets a fresh store with the spectest module; every command counts as one\n"
+               "pass or failure.  Prints one line per file and `N passed, N failed` at the end.\n",
+    .opts = wast_opts,
+    .nopts = LAT_CLI_NOPTS(wast_opts),
+    .examples = "  lattice wast examples/checks.wast\n"
+                "  lattice wast -v --timeout 2s ../shared/testdata/wasm-spec/2.0/i32.wast\n"
+                "  lattice wast examples/checks.wast -o json\n",
+    .exit_status = "0 every command passed, 1 a command failed, 2 usage error.",
+    .min_pos = 1,
+    .pos_name = "FILE.wast",
+};
 
 int lat_cli_wast(int argc, char **argv) {
   runner_t r;
   memset(&r, 0, sizeof r);
-  r.timeout_ns = DEFAULT_TIMEOUT_NS;
-  int nfiles = 0;
-  for (int i = 1; i < argc; i++) {
-    const char *a = argv[i];
-    if (!strcmp(a, "-v")) {
-      r.verbose = r.verbose < 1 ? 1 : r.verbose;
-    } else if (!strcmp(a, "-vv")) {
-      r.verbose = 2;
-    } else if (!strcmp(a, "--timeout")) {
-      char *end;
-      double s = i + 1 < argc ? strtod(argv[i + 1], &end) : -1;
-      if (i + 1 >= argc || *end || !(s > 0) || s > 1e6) {
-        usage();
-        return 2;
+  verbose = 0;
+  timeout_ns = DEFAULT_TIMEOUT_NS;
+  lat_cli_args_t a;
+  int rc = lat_cli_parse(&wast_cmd, argc, argv, &a);
+  if (rc >= 0) {
+    lat_cli_args_fini(&a);
+    return rc;
+  }
+  r.verbose = verbose;
+  r.timeout_ns = timeout_ns;
+  r.out = a.json ? stderr : stdout;
+  r.files = a.json ? json_array() : NULL;
+  for (int i = 0; i < a.npos; i++) {
+    uint8_t *data;
+    size_t len;
+    lat_error_t err;
+    lat_cli_file_kind k;
+    /* a script or a module's text; anything else is named, not parsed */
+    if (lat_cli_read(a.pos[i], LAT_CLI_ACCEPT(LAT_CLI_FILE_WAST) |
+                                   LAT_CLI_ACCEPT(LAT_CLI_FILE_WAT),
+                     &data, &len, &k, &err)) {
+      fprintf(r.out, "FAIL %s: %s\n", a.pos[i], err.msg);
+      r.failed++;
+      if (r.files) {
+        json_t *f = json_object();
+        json_object_set_new(f, "file", json_string(a.pos[i]));
+        json_object_set_new(f, "error", json_string(err.msg));
+        json_array_append_new(r.files, f);
       }
-      r.timeout_ns = (uint64_t)(s * 1e9);
-      i++;
-    } else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-      usage();
-      return 0;
-    } else if (a[0] == '-' && a[1]) {
-      fprintf(stderr, "lattice wast: unknown option %s\n", a);
-      usage();
-      return 2;
-    } else {
-      nfiles++;
-    }
-  }
-  if (nfiles == 0) {
-    usage();
-    return 2;
-  }
-  for (int i = 1; i < argc; i++) {
-    const char *a = argv[i];
-    if (!strcmp(a, "--timeout")) {
-      i++;
       continue;
     }
-    if (a[0] == '-' && a[1]) continue;
-    run_file(&r, a);
+    lat_free(data);
+    run_file(&r, a.pos[i]);
   }
-  printf("%u passed, %u failed\n", r.passed, r.failed);
+  fprintf(r.out, "%u passed, %u failed\n", r.passed, r.failed);
+  if (r.files) {
+    json_t *j = json_object();
+    json_object_set_new(j, "success", json_boolean(r.failed == 0));
+    json_object_set_new(j, "passed", json_integer(r.passed));
+    json_object_set_new(j, "failed", json_integer(r.failed));
+    json_object_set_new(j, "files", r.files);
+    lat_cli_json_print(j);
+  }
+  lat_cli_args_fini(&a);
   return r.failed ? 1 : 0;
 }

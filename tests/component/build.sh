@@ -39,7 +39,7 @@ if [ ! -x node_modules/.bin/jco ]; then
   npm ci --no-audit --no-fund >/dev/null 2>&1 || npm install --no-audit --no-fund >/dev/null
 fi
 JCO="$ROOT/node_modules/.bin/jco"
-CC=${WASM_CC:-clang}
+CC=${WASM_CC:-$ROOT/scripts/wasm-cc} # clang whatever wasm-opt is on PATH
 
 wit_of() { "$JCO" wit "$1" > "${1%.wasm}.wit"; }
 # wasi_wit DIR: DIR/deps holds jco's WASI 0.2.12 packages, for a world that

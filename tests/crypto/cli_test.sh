@@ -134,7 +134,9 @@ t "operator seed as issuer" 1 'issuer must be an account' L claims sign add.wasm
 L keys gen user --save someuser >/dev/null
 t "user seed as subject" 1 'subject must be a module' L claims sign add.wasm --name X --subject "$LATTICE_KEYS/someuser.nk" -d x.wasm
 t "public key instead of seed" 1 'seed' L claims sign add.wasm --name X --issuer "$acct" -d x.wasm
-t "garbage file" 1 'LAT_CR_WASM_MALFORMED' L claims inspect add.wat
+t "not a binary" 1 'this is WAT text; want a core module' L claims inspect add.wat
+printf 'garbage' >garbage.wasm
+t "garbage file" 1 'not WebAssembly' L claims inspect garbage.wasm
 t "missing file" 1 'cannot open' L claims inspect nope.wasm
 
 echo "cli: $pass passed, $fail failed"

@@ -25,10 +25,14 @@ build/crypto/nkeys_tool: tests/crypto/nkeys_tool.c $(LIB_SRC) $(HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(FLAGS) -Isrc -o $@ $< $(LIB_SRC) $(LIBS)
 
-CLI_SRC  := src/cli/cli_keys.c src/cli/cli_claims.c tests/crypto/cli_stub_main.c
-build/crypto/lattice: $(CLI_SRC) $(LIB_SRC) $(HDRS) src/cli/cli.h
+# keys and claims use the CLI's option parser and file-format detector
+# (cli_opts.c, cli_file.c), which need the wasm and component decoders
+CLI_SRC  := src/cli/cli_keys.c src/cli/cli_claims.c src/cli/cli_opts.c src/cli/cli_file.c \
+            tests/crypto/cli_stub_main.c
+CLI_LIB  := $(wildcard src/wasm/*.c src/component/*.c)
+build/crypto/lattice: $(CLI_SRC) $(LIB_SRC) $(CLI_LIB) $(HDRS) src/cli/cli.h
 	@mkdir -p $(dir $@)
-	$(CC) $(FLAGS) -Isrc -o $@ $(CLI_SRC) $(LIB_SRC) $(LIBS)
+	$(CC) $(FLAGS) -Isrc -o $@ $(CLI_SRC) $(LIB_SRC) $(CLI_LIB) $(LIBS)
 
 # corpus replays of the crypto fuzz targets (the same as the Makefile's
 # build/debug/replay_{jwt,nkey}, without the rest of the tree)

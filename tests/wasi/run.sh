@@ -93,7 +93,7 @@ if [ ! -x "$LATTICE" ]; then
   exit 1
 fi
 mkdir -p "$OUT"
-CLANG=${CLANG:-clang}
+CLANG=${CLANG:-$ROOT/scripts/wasm-cc} # clang whatever wasm-opt is on PATH
 built=0
 for src in tests/wasi/progs/*.c; do
   stem=$(basename "$src" .c)

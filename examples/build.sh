@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Builds the example components from source into OUTDIR (default
+# build/examples): `make run-examples` calls it, and the README's commands
+# use its output.  Quiet: one line per component; the tools' output only
+# when one fails.
+#
+#   hello.component.wasm       examples/hello/hello.c, wasi-libc + `jco new --wasi-command`
+#   greet.component.wasm       examples/greet/greet.c, freestanding, `jco embed` + `jco new`
+#   hello_http.component.wasm  examples/http/hello_http.c, a wasi:http handler, the same way
+#
+# Tools: Debian clang for wasm32-wasi (through scripts/wasm-cc, so a wasm-opt
+# on PATH changes nothing) and jco from package.json (npm ci when missing).
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+OUT=${1:-$ROOT/build/examples}
+mkdir -p "$OUT"
+OUT=$(cd "$OUT" && pwd)
+cd "$ROOT"
+LOG=$OUT/build.log
+: >"$LOG"
+step() { # NAME CMD...: runs CMD, its output to the log; shows the log on failure
+  local name=$1
+  shift
+  if ! "$@" >>"$LOG" 2>&1; then
+    echo "examples/build.sh: $name failed:" >&2
+    tail -n 20 "$LOG" >&2
+    exit 1
+  fi
+}
+if [ ! -x node_modules/.bin/jco ]; then
+  step "npm ci (jco)" npm ci --no-audit --no-fund
+fi
+JCO=$ROOT/node_modules/.bin/jco
+CC=$ROOT/scripts/wasm-cc
+
+step hello $CC --target=wasm32-wasi -O2 -s examples/hello/hello.c -o "$OUT/hello.core.wasm"
+step hello "$JCO" new "$OUT/hello.core.wasm" --wasi-command -o "$OUT/hello.component.wasm"
+echo "  BUILD  ${OUT#"$ROOT"/}/hello.component.wasm"
+
+step greet $CC --target=wasm32 -O2 -nostdlib -Wl,--no-entry -Wl,--allow-undefined \
+  examples/greet/greet.c -o "$OUT/greet.core.wasm"
+step greet "$JCO" embed "$OUT/greet.core.wasm" --wit examples/greet/wit -o "$OUT/greet.embed.wasm"
+step greet "$JCO" new "$OUT/greet.embed.wasm" -o "$OUT/greet.component.wasm"
+echo "  BUILD  ${OUT#"$ROOT"/}/greet.component.wasm"
+
+# the WASI 0.2.12 packages the http world uses, from jco's copy
+W=$OUT/http-wit
+rm -rf "$W"
+mkdir -p "$W/deps"
+for p in cli clocks filesystem http io random sockets; do
+  mkdir -p "$W/deps/$p"
+  cp "node_modules/@bytecodealliance/jco/lib/wit/builtin/0.2.12/wasi-$p/package.wit" "$W/deps/$p/"
+done
+cp examples/http/wit/world.wit "$W/"
+step hello_http $CC --target=wasm32 -O2 -nostdlib -Wl,--no-entry -Wl,--allow-undefined \
+  examples/http/hello_http.c -o "$OUT/hello_http.core.wasm"
+step hello_http "$JCO" embed "$OUT/hello_http.core.wasm" --wit "$W" -n hello-http \
+  -o "$OUT/hello_http.embed.wasm"
+step hello_http "$JCO" new "$OUT/hello_http.embed.wasm" -o "$OUT/hello_http.component.wasm"
+echo "  BUILD  ${OUT#"$ROOT"/}/hello_http.component.wasm"

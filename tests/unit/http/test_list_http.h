@@ -1,0 +1,10 @@
+/* http unit tests (tests/unit/http/), included by test_list.h. */
+
+/* ---- test_http_parse.c: request heads, chunked bodies, escaping ---- */
+TEST(http_parse_valid_get)
+TEST(http_parse_framing)
+TEST(http_parse_lenient_bytes)
+TEST(http_parse_target_version)
+TEST(http_parse_caps)
+TEST(http_chunked_decode)
+TEST(http_escape_reason)

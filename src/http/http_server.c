@@ -117,6 +117,9 @@ struct lat_http_exchange {
   /* guarded by io->mu */
   bool queued;
   lat_http_exchange_t *ready_next;
+  /* the owning I/O thread's: its walk of a drained ready list (producers
+   * may queue the exchange again, rewriting ready_next, meanwhile) */
+  lat_http_exchange_t *drain_next;
 };
 
 struct conn {
@@ -1067,16 +1070,25 @@ static void accept_some(io_t *io) {
   }
 }
 
-static void drain_ready(io_t *io) {
+/* Takes io's ready list (each entry holding a ref), linked by drain_next. */
+static lat_http_exchange_t *take_ready(io_t *io) {
   pthread_mutex_lock(&io->mu);
   lat_http_exchange_t *list = io->ready;
   io->ready = NULL;
   io->wake_pending = false;
-  for (lat_http_exchange_t *e = list; e; e = e->ready_next) e->queued = false;
+  for (lat_http_exchange_t *e = list; e; e = e->ready_next) {
+    e->queued = false;
+    e->drain_next = e->ready_next;
+  }
   pthread_mutex_unlock(&io->mu);
+  return list;
+}
+
+static void drain_ready(io_t *io) {
+  lat_http_exchange_t *list = take_ready(io);
   while (list) {
     lat_http_exchange_t *e = list;
-    list = e->ready_next;
+    list = e->drain_next;
     if (e->conn) conn_run(e->conn);
     ex_release(e);
   }
@@ -1284,15 +1296,10 @@ void lat_http_server_shutdown(lat_http_server_t *srv) {
 /* Releases exchanges left on ready lists after the threads are gone. */
 static void drain_all_ready(lat_http_server_t *s) {
   for (unsigned i = 0; i < s->nio; i++) {
-    io_t *io = &s->io[i];
-    pthread_mutex_lock(&io->mu);
-    lat_http_exchange_t *list = io->ready;
-    io->ready = NULL;
-    for (lat_http_exchange_t *e = list; e; e = e->ready_next) e->queued = false;
-    pthread_mutex_unlock(&io->mu);
+    lat_http_exchange_t *list = take_ready(&s->io[i]);
     while (list) {
       lat_http_exchange_t *e = list;
-      list = e->ready_next;
+      list = e->drain_next;
       ex_release(e);
     }
   }

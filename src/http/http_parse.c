@@ -337,6 +337,25 @@ static lat_http_progress_t head_done(lat_http_parser_t *p, const uint8_t *buf, s
   return LAT_HTTP_DONE;
 }
 
+/* A byte no line may hold in buf[from, to): NUL, or a CR not followed by
+ * LF (a CR at to-1 may still get its LF).  The same check runs on an
+ * unfinished line and before a size error, so the answer does not depend
+ * on how the bytes were split into reads. */
+static const char *bad_byte(const uint8_t *buf, size_t from, size_t to) {
+  for (size_t i = from; i < to; i++) {
+    if (buf[i] == 0) return "NUL byte in the request head";
+    if (buf[i] == '\r' && i + 1 < to && buf[i + 1] != '\n') return "bare CR in the request head";
+  }
+  return NULL;
+}
+
+static lat_http_progress_t too_big(lat_http_parser_t *p, const uint8_t *buf) {
+  const char *bad = bad_byte(buf, p->pos, p->lim.max_head_bytes - 1);
+  if (bad) return fail(p, 400, bad);
+  return p->line_state == 0 ? fail(p, 414, "request line too long")
+                            : fail(p, 431, "request head too large");
+}
+
 lat_http_progress_t lat_http_parse_head(lat_http_parser_t *p, const uint8_t *buf, size_t len,
                                         lat_http_request_t *out_req) {
   if (p->status) return LAT_HTTP_ERROR;
@@ -345,21 +364,13 @@ lat_http_progress_t lat_http_parse_head(lat_http_parser_t *p, const uint8_t *buf
     size_t pos = p->pos;
     const uint8_t *lf = pos < len ? memchr(buf + pos, '\n', len - pos) : NULL;
     if (!lf) {
-      if (len >= p->lim.max_head_bytes)
-        return p->line_state == 0 ? fail(p, 414, "request line too long")
-                                  : fail(p, 431, "request head too large");
+      if (len >= p->lim.max_head_bytes) return too_big(p, buf);
       /* a byte no line may hold is an error now, not at the line's end */
-      for (size_t i = pos; i < len; i++) {
-        uint8_t c = buf[i];
-        if (c == 0) return fail(p, 400, "NUL byte in the request head");
-        if (c == '\r' && i + 1 < len) return fail(p, 400, "bare CR in the request head");
-      }
-      return LAT_HTTP_MORE;
+      const char *bad = bad_byte(buf, pos, len);
+      return bad ? fail(p, 400, bad) : LAT_HTTP_MORE;
     }
     size_t lfo = (size_t)(lf - buf);
-    if (lfo + 1 > p->lim.max_head_bytes)
-      return p->line_state == 0 ? fail(p, 414, "request line too long")
-                                : fail(p, 431, "request head too large");
+    if (lfo + 1 > p->lim.max_head_bytes) return too_big(p, buf);
     if (lfo == pos || buf[lfo - 1] != '\r') return fail(p, 400, "bare LF in the request head");
     size_t n = lfo - 1 - pos; /* the line without CRLF */
     const uint8_t *l = buf + pos;

@@ -693,6 +693,7 @@ static bool conn_fail(conn_t *c, int status, const char *reason) {
     size_t n = c->in.len;
     const uint8_t *lf = n ? memchr(c->in.data, '\n', n) : NULL;
     if (lf) n = (size_t)(lf - c->in.data);
+    if (n && c->in.data[n - 1] == '\r') n--;
     lat_http_escape(line, sizeof line, c->in.data, n > 120 ? 120 : n);
     slog(s, LAT_HTTP_LOG_INFO, "rejected request: status=%d reason=\"%s\" peer=%s line=\"%s\"",
          status, reason, c->peer, line);
@@ -1201,7 +1202,7 @@ lat_status lat_http_server_new(const lat_http_server_config_t *cfg, lat_http_ser
   if (!cfg || !cfg->handler || !cfg->addr)
     return lat_error_set(err, LAT_EARG, SIZE_MAX, "http server: no handler or address");
   struct sockaddr_storage ss;
-  socklen_t sl;
+  socklen_t sl = 0;
   lat_status st = parse_addr(cfg->addr, &ss, &sl, err);
   if (st != LAT_OK) return st;
   lat_http_server_t *s = lat_calloc(1, sizeof *s);

@@ -4,8 +4,9 @@
  *
  * Approach: N I/O threads each run an epoll loop over their own
  * connections (edge-triggered, non-blocking sockets); all of them wait on
- * the one listening socket with EPOLLEXCLUSIVE, so the kernel wakes one
- * and a connection stays on the thread that accepted it.  A connection is
+ * the one listening socket with EPOLLEXCLUSIVE, so the kernel wakes one;
+ * it hands new connections to the threads in turn (a queue under io->mu
+ * and the eventfd), and a connection stays on its thread for its life.  A connection is
  * a state machine: HEAD (reading and checking the request head), BODY
  * (reading the body, buffered up to max_body), HANDLER (an exchange is out:
  * its response is being produced and written), CLOSING (a final response,
@@ -44,8 +45,8 @@
  * one address cannot take every slot.  EMFILE is handled with a spare file
  * descriptor (closed, accept+close, reopened) so the listener does not spin.
  *
- * Locks: srv->ip_mu guards ip_buckets; srv->ex_mu guards live_ex (free waits
- * on ex_cv for it to reach 0); io->mu guards the ready list, wake_pending
+ * Locks: srv->ip_mu guards ip_buckets; live_ex is atomic (free waits on
+ * ex_cv, signalled under ex_mu when it reaches 0); io->mu guards the ready list, wake_pending
  * and every exchange's queued/ready_next; ex->mu guards the exchange's
  * output queue, pending, started/ended/dead/close_after, body_sent.  The
  * connection, heap and list fields are owned by their I/O thread and never
@@ -151,7 +152,9 @@ struct io {
   pthread_mutex_t mu;
   lat_http_exchange_t *ready; /* guarded by mu */
   bool wake_pending;          /* guarded by mu */
+  struct incoming *incoming;  /* guarded by mu: accepted by another thread */
   /* I/O thread only */
+  lat_http_exchange_t *dispatching; /* in its handler call: its conn_run pulls the output */
   conn_t **heap;
   size_t nheap, heapcap;
   conn_t *conns;
@@ -175,11 +178,12 @@ struct lat_http_server {
   io_t *io;
   atomic_bool stopping;
   atomic_uint nconn;
+  atomic_uint next_io;               /* round robin of new connections */
   pthread_mutex_t ip_mu;
   ip_node_t *ip_buckets[IP_BUCKETS]; /* guarded by ip_mu */
-  pthread_mutex_t ex_mu;
+  atomic_size_t live_ex;             /* exchanges not yet freed */
+  pthread_mutex_t ex_mu;             /* with ex_cv: free waits for live_ex 0 */
   pthread_cond_t ex_cv;
-  size_t live_ex;                    /* guarded by ex_mu */
 };
 
 static __thread io_t *tls_io;
@@ -263,16 +267,18 @@ static void ex_release(lat_http_exchange_t *ex) {
   pthread_mutex_destroy(&ex->mu);
   pthread_cond_destroy(&ex->cv);
   lat_free(ex);
-  pthread_mutex_lock(&s->ex_mu);
-  s->live_ex--;
-  pthread_cond_broadcast(&s->ex_cv);
-  pthread_mutex_unlock(&s->ex_mu);
+  if (atomic_fetch_sub(&s->live_ex, 1) == 1) {
+    pthread_mutex_lock(&s->ex_mu);
+    pthread_cond_broadcast(&s->ex_cv);
+    pthread_mutex_unlock(&s->ex_mu);
+  }
 }
 
 /* Puts ex on its I/O thread's ready list and wakes the thread. */
 static void ex_notify(lat_http_exchange_t *ex) {
   io_t *io = ex->io;
   bool wake = false;
+  if (tls_io == io && io->dispatching == ex) return;
   pthread_mutex_lock(&io->mu);
   if (!ex->queued) {
     ex->queued = true;
@@ -318,41 +324,70 @@ static bool header_ok(const lat_http_header_t *h) {
          !lat_http_name_eq(h->name, h->name_len, "connection");
 }
 
-lat_status lat_http_respond_start(lat_http_exchange_t *ex, int status,
-                                  const lat_http_header_t *headers, size_t count,
-                                  int64_t content_length) {
+/* Starts the response: the head, and body[0..body_len) (the whole body of
+ * a one-shot response, copied) in the same chunk, so a small response is
+ * one allocation and one write. */
+static lat_status start_impl(lat_http_exchange_t *ex, int status, const lat_http_header_t *headers,
+                             size_t count, int64_t content_length, const void *body,
+                             size_t body_len) {
   if (!ex) return LAT_EARG;
   if (status < 200 || status > 599) return LAT_EARG;
   if (count && !headers) return LAT_EARG;
-  for (size_t i = 0; i < count; i++)
+  size_t need = 256; /* status line, framing and Connection fields */
+  for (size_t i = 0; i < count; i++) {
     if (!header_ok(&headers[i])) return LAT_EARG;
+    if (!lat_add_size(need, headers[i].name_len, &need) ||
+        !lat_add_size(need, headers[i].value_len + 4, &need))
+      return LAT_ENOMEM;
+  }
   bool no_body = ex->head_req || status == 204 || status == 304;
   bool chunked = false, close = !ex->req_keep_alive || atomic_load(&ex->srv->stopping);
-  lat_buf_t b;
-  lat_buf_init(&b);
-  lat_status st = lat_buf_printf(&b, "HTTP/1.1 %d %s\r\n", status, lat_http_reason(status));
-  for (size_t i = 0; i < count && st == LAT_OK; i++) {
-    st = lat_buf_append(&b, headers[i].name, headers[i].name_len);
-    if (st == LAT_OK) st = lat_buf_append(&b, ": ", 2);
-    if (st == LAT_OK) st = lat_buf_append(&b, headers[i].value, headers[i].value_len);
-    if (st == LAT_OK) st = lat_buf_append(&b, "\r\n", 2);
+  size_t body_given = body_len; /* counts as sent even when HEAD drops it */
+  if (no_body) body_len = 0;
+  if (!lat_add_size(need, body_len, &need) || !lat_add_size(need, sizeof(chunk_t), &need))
+    return LAT_ENOMEM;
+  chunk_t *k = lat_malloc(need);
+  if (!k) return LAT_ENOMEM;
+  memset(k, 0, sizeof *k);
+  char *o = (char *)k->inline_data;
+  size_t n = (size_t)snprintf(o, 64, "HTTP/1.1 %d ", status);
+  const char *reason = lat_http_reason(status);
+  size_t rl = strlen(reason);
+  memcpy(o + n, reason, rl);
+  n += rl;
+  memcpy(o + n, "\r\n", 2);
+  n += 2;
+  for (size_t i = 0; i < count; i++) {
+    memcpy(o + n, headers[i].name, headers[i].name_len);
+    n += headers[i].name_len;
+    memcpy(o + n, ": ", 2);
+    n += 2;
+    if (headers[i].value_len) memcpy(o + n, headers[i].value, headers[i].value_len);
+    n += headers[i].value_len;
+    memcpy(o + n, "\r\n", 2);
+    n += 2;
   }
-  if (st == LAT_OK && status != 204 && status != 304) {
+  const char *tail = "\r\n";
+  if (status != 204 && status != 304) {
     if (content_length >= 0) {
-      st = lat_buf_printf(&b, "Content-Length: %lld\r\n", (long long)content_length);
+      n += (size_t)snprintf(o + n, 48, "Content-Length: %lld\r\n", (long long)content_length);
     } else if (ex->minor == 1) {
       chunked = true;
-      st = lat_buf_printf(&b, "Transfer-Encoding: chunked\r\n");
+      tail = "Transfer-Encoding: chunked\r\n\r\n";
     } else if (!no_body) {
       close = true; /* 1.0 with no length: the close ends the body */
     }
   }
-  if (st == LAT_OK)
-    st = lat_buf_printf(&b, close ? "Connection: close\r\n\r\n"
-                                  : ex->minor == 0 ? "Connection: keep-alive\r\n\r\n" : "\r\n");
-  chunk_t *k = st == LAT_OK ? chunk_copy(b.data, b.len, NULL, 0, NULL, 0) : NULL;
-  lat_buf_fini(&b);
-  if (!k) return LAT_ENOMEM;
+  if (close) tail = chunked ? "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+                            : "Connection: close\r\n\r\n";
+  else if (ex->minor == 0) tail = "Connection: keep-alive\r\n\r\n";
+  size_t tl = strlen(tail);
+  memcpy(o + n, tail, tl);
+  n += tl;
+  if (body_len) memcpy(o + n, body, body_len);
+  k->data = k->inline_data;
+  k->len = n + body_len;
+  lat_status st = LAT_OK;
   pthread_mutex_lock(&ex->mu);
   if (ex->dead) st = LAT_EIO;
   else if (ex->started || ex->ended) st = LAT_EARG;
@@ -365,11 +400,18 @@ lat_status lat_http_respond_start(lat_http_exchange_t *ex, int status,
   ex->no_body = no_body;
   ex->chunked_out = chunked && !no_body;
   ex->declared = (status == 204 || status == 304) ? 0 : content_length;
+  ex->body_sent = body_given;
   if (close) ex->close_after = true;
   ex_append_locked(ex, k);
   pthread_mutex_unlock(&ex->mu);
   ex_notify(ex);
   return LAT_OK;
+}
+
+lat_status lat_http_respond_start(lat_http_exchange_t *ex, int status,
+                                  const lat_http_header_t *headers, size_t count,
+                                  int64_t content_length) {
+  return start_impl(ex, status, headers, count, content_length, NULL, 0);
 }
 
 /* Queues body bytes: a copy (free_fn NULL) or the caller's buffer.  With
@@ -505,9 +547,13 @@ lat_status lat_http_respond(lat_http_exchange_t *ex, int status,
     if (free_fn) free_fn((void *)body);
     return LAT_EARG;
   }
+  /* a body we do not own goes in the head's chunk; an owned one is
+   * written from where it is */
+  bool inline_body = !free_fn;
   lat_status st = (len && !body) ? LAT_EARG
-                                 : lat_http_respond_start(ex, status, headers, count, (int64_t)len);
-  if (st == LAT_OK && len) st = ex_write(ex, body, len, free_fn, false);
+                                 : start_impl(ex, status, headers, count, (int64_t)len,
+                                              inline_body ? body : NULL, inline_body ? len : 0);
+  if (st == LAT_OK && len && !inline_body) st = ex_write(ex, body, len, free_fn, false);
   else if (free_fn) free_fn((void *)body);
   lat_status end = lat_http_respond_end(ex);
   return st != LAT_OK ? st : end;
@@ -846,6 +892,8 @@ static long conn_read(conn_t *c) {
       c->in.len += (size_t)r;
       got += r;
       if (c->state == ST_BODY) c->last_body = lat_now_coarse_ns();
+      /* a short read emptied the socket: the next byte is a new edge */
+      if ((size_t)r < room) c->can_read = false;
       continue;
     }
     if (r < 0 && errno == EINTR) continue;
@@ -888,9 +936,7 @@ static void dispatch(conn_t *c) {
   ex->minor = c->req.version_minor;
   ex->req_keep_alive = c->req.keep_alive;
   ex->declared = -1;
-  pthread_mutex_lock(&s->ex_mu);
-  s->live_ex++;
-  pthread_mutex_unlock(&s->ex_mu);
+  atomic_fetch_add(&s->live_ex, 1);
   c->ex = ex;
   c->state = ST_HANDLER;
   c->write_progress = lat_now_coarse_ns();
@@ -898,7 +944,9 @@ static void dispatch(conn_t *c) {
   lat_http_parse_head(&c->parser, c->in.data, c->in.len, &c->req);
   const uint8_t *body = c->req.chunked ? c->body.data : c->in.data + c->req.head_len;
   size_t blen = c->req.chunked ? c->body.len : (size_t)c->req.content_length;
+  c->io->dispatching = ex;
   s->cfg.handler(s->cfg.handler_ctx, ex, &c->req, blen ? body : NULL, blen);
+  c->io->dispatching = NULL;
 }
 
 /* Parses and reads the body as far as the bytes go.  Returns -1 if the
@@ -1002,6 +1050,51 @@ static void conn_timeout(conn_t *c) {
   conn_close(c);
 }
 
+/* An accepted connection on its way to another I/O thread. */
+typedef struct incoming {
+  struct incoming *next;
+  int fd;
+  uint8_t ip[16];
+  char peer[64];
+} incoming_t;
+
+/* Makes the connection an I/O thread's own (on that thread). */
+static void conn_setup(io_t *io, int fd, const uint8_t ip[16], const char *peer) {
+  lat_http_server_t *s = io->srv;
+  conn_t *c = lat_calloc(1, sizeof *c);
+  if (!c) {
+    close(fd);
+    ip_put(s, ip);
+    atomic_fetch_sub(&s->nconn, 1);
+    return;
+  }
+  int one = 1;
+  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  c->io = io;
+  c->fd = fd;
+  memcpy(c->ip, ip, 16);
+  snprintf(c->peer, sizeof c->peer, "%s", peer);
+  c->heap_idx = SIZE_MAX;
+  c->can_write = true;
+  c->state = ST_HEAD;
+  c->idle_deadline = lat_now_coarse_ns() + s->cfg.header_timeout_ms * MS;
+  lat_buf_init(&c->in);
+  lat_buf_init(&c->body);
+  lat_http_parser_init(&c->parser, &s->cfg.limits);
+  c->next = io->conns;
+  if (io->conns) io->conns->prev = c;
+  io->conns = c;
+  io->nconns++;
+  struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, .data.ptr = c};
+  if (epoll_ctl(io->ep, EPOLL_CTL_ADD, fd, &ev) != 0) {
+    conn_close(c);
+    return;
+  }
+  conn_arm(c);
+}
+
+/* Connections go to the I/O threads in turn, not to whichever thread the
+ * kernel woke: a burst of connects would otherwise all land on one. */
 static void accept_some(io_t *io) {
   lat_http_server_t *s = io->srv;
   for (int k = 0; k < ACCEPT_BATCH; k++) {
@@ -1034,41 +1127,44 @@ static void accept_some(io_t *io) {
     unsigned total = atomic_fetch_add(&s->nconn, 1) + 1;
     bool ok = !atomic_load(&s->stopping) && total <= s->cfg.max_connections;
     bool have_ip = ok && ip_acquire(s, ip);
-    conn_t *c = have_ip ? lat_calloc(1, sizeof *c) : NULL;
-    if (!c) {
+    if (!have_ip) {
       ssize_t w = send(fd, REJECT_503, sizeof REJECT_503 - 1, MSG_NOSIGNAL);
       (void)w;
       close(fd);
-      if (have_ip) ip_put(s, ip);
       atomic_fetch_sub(&s->nconn, 1);
       slog(s, LAT_HTTP_LOG_WARN, "connection refused: peer=%s reason=\"%s\"", peer,
-           !ok ? "connection limit" : have_ip ? "out of memory" : "per-client limit");
+           !ok ? "connection limit" : "per-client limit");
       continue;
     }
-    int one = 1;
-    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    c->io = io;
-    c->fd = fd;
-    memcpy(c->ip, ip, 16);
-    memcpy(c->peer, peer, sizeof peer);
-    c->heap_idx = SIZE_MAX;
-    c->can_write = true;
-    c->state = ST_HEAD;
-    c->idle_deadline = lat_now_coarse_ns() + s->cfg.header_timeout_ms * MS;
-    lat_buf_init(&c->in);
-    lat_buf_init(&c->body);
-    lat_http_parser_init(&c->parser, &s->cfg.limits);
-    c->next = io->conns;
-    if (io->conns) io->conns->prev = c;
-    io->conns = c;
-    io->nconns++;
-    struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, .data.ptr = c};
-    if (epoll_ctl(io->ep, EPOLL_CTL_ADD, fd, &ev) != 0) {
-      conn_close(c);
+    io_t *to = &s->io[atomic_fetch_add(&s->next_io, 1) % s->nio];
+    if (to == io) {
+      conn_setup(io, fd, ip, peer);
       continue;
     }
-    conn_arm(c);
+    incoming_t *in = lat_malloc(sizeof *in);
+    if (!in) {
+      conn_setup(io, fd, ip, peer);
+      continue;
+    }
+    in->fd = fd;
+    memcpy(in->ip, ip, 16);
+    memcpy(in->peer, peer, sizeof peer);
+    pthread_mutex_lock(&to->mu);
+    in->next = to->incoming;
+    to->incoming = in;
+    pthread_mutex_unlock(&to->mu);
+    uint64_t one = 1;
+    ssize_t w = write(to->efd, &one, sizeof one);
+    (void)w;
   }
+}
+
+static incoming_t *take_incoming(io_t *io) {
+  pthread_mutex_lock(&io->mu);
+  incoming_t *in = io->incoming;
+  io->incoming = NULL;
+  pthread_mutex_unlock(&io->mu);
+  return in;
 }
 
 /* Takes io's ready list (each entry holding a ref), linked by drain_next. */
@@ -1134,6 +1230,11 @@ static void *io_main(void *arg) {
         uint64_t v;
         ssize_t r = read(io->efd, &v, sizeof v);
         (void)r;
+        for (incoming_t *in = take_incoming(io), *nx; in; in = nx) {
+          nx = in->next;
+          conn_setup(io, in->fd, in->ip, in->peer);
+          lat_free(in);
+        }
       } else {
         conn_t *c = p;
         uint32_t e = evs[i].events;
@@ -1315,7 +1416,7 @@ void lat_http_server_free(lat_http_server_t *srv) {
     for (;;) {
       drain_all_ready(srv);
       pthread_mutex_lock(&srv->ex_mu);
-      size_t live = srv->live_ex;
+      size_t live = atomic_load(&srv->live_ex);
       if (live) {
         struct timespec ts;
         clock_gettime(CLOCK_REALTIME, &ts);
@@ -1331,6 +1432,13 @@ void lat_http_server_free(lat_http_server_t *srv) {
     }
     for (unsigned i = 0; i < srv->nio; i++) {
       io_t *io = &srv->io[i];
+      for (incoming_t *in = take_incoming(io), *nx; in; in = nx) { /* never set up */
+        nx = in->next;
+        close(in->fd);
+        ip_put(srv, in->ip);
+        atomic_fetch_sub(&srv->nconn, 1);
+        lat_free(in);
+      }
       if (io->ep >= 0) close(io->ep);
       if (io->efd >= 0) close(io->efd);
       if (io->spare_fd >= 0) close(io->spare_fd);

@@ -1061,7 +1061,7 @@ typedef struct incoming {
 /* Makes the connection an I/O thread's own (on that thread). */
 static void conn_setup(io_t *io, int fd, const uint8_t ip[16], const char *peer) {
   lat_http_server_t *s = io->srv;
-  conn_t *c = lat_calloc(1, sizeof *c);
+  conn_t *c = io->stop_seen ? NULL : lat_calloc(1, sizeof *c); /* late hand-off: drop */
   if (!c) {
     close(fd);
     ip_put(s, ip);

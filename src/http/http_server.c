@@ -988,7 +988,9 @@ static int conn_input(conn_t *c) {
     return 1;
   }
   if (c->state != ST_BODY) return 0;
+  bool done;
   if (c->req.chunked) {
+    done = false;
     if (c->in.len > c->body_off) {
       size_t used = 0;
       lat_http_progress_t pr = lat_http_chunked_decode(&c->chunked, c->in.data + c->body_off,
@@ -998,22 +1000,16 @@ static int conn_input(conn_t *c) {
               c->in.len - c->body_off - used);
       c->in.len -= used;
       if (pr == LAT_HTTP_ERROR) return conn_fail(c, c->chunked.status, c->chunked.reason) ? 1 : -1;
-      if (pr == LAT_HTTP_DONE) {
-        dispatch(c);
-        return 1;
-      }
+      done = pr == LAT_HTTP_DONE;
     }
-    if (c->peer_eof) {
-      conn_close(c);
-      return -1;
-    }
-    return 0;
+  } else {
+    done = c->in.len - c->req.head_len >= c->req.content_length;
   }
-  if (c->in.len - c->req.head_len >= c->req.content_length) {
+  if (done) {
     dispatch(c);
     return 1;
   }
-  if (c->peer_eof) {
+  if (c->peer_eof) { /* the body was cut short */
     conn_close(c);
     return -1;
   }

@@ -855,6 +855,10 @@ static bool conn_output(conn_t *c) {
 static long conn_read(conn_t *c) {
   lat_http_server_config_t *cfg = &c->io->srv->cfg;
   long got = 0;
+  if (c->state == ST_LINGER && c->peer_eof) { /* both sides are done */
+    conn_close(c);
+    return -1;
+  }
   while (c->can_read) {
     if (c->state == ST_CLOSING || c->state == ST_LINGER) {
       uint8_t junk[4096];

@@ -8,3 +8,7 @@ TEST(http_parse_target_version)
 TEST(http_parse_caps)
 TEST(http_chunked_decode)
 TEST(http_escape_reason)
+
+/* ---- test_http_server.c: the respond API and the server lifecycle ---- */
+TEST(http_server_respond_refusals)
+TEST(http_server_lifecycle)

@@ -198,7 +198,11 @@ typedef struct {
 
 /* Defaults: threads 0, limits default, max_body 1 MiB, header 10 s, body
  * 60 s total and 30 s idle, idle 60 s, write 60 s, grace 10 s, 4096
- * connections, 64 per IP, window 256 KiB. */
+ * connections, 64 per IP, window 256 KiB.  In a config given to
+ * lat_http_server_new() a zero timeout, max_connections, write_window or
+ * limits.max_head_bytes means its default; max_per_ip 0 means no per-IP
+ * cap; grace_ms 0 closes in-flight exchanges at once; max_body 0 refuses
+ * every body. */
 void lat_http_server_config_default(lat_http_server_config_t *out_cfg);
 
 /* Binds, listens and starts the I/O threads.  cfg is copied (addr too).

@@ -1319,9 +1319,18 @@ lat_status lat_http_server_new(const lat_http_server_config_t *cfg, lat_http_ser
     goto fail;
   }
   s->cfg.addr = s->addr;
-  if (s->cfg.limits.max_head_bytes == 0) lat_http_limits_default(&s->cfg.limits);
-  if (s->cfg.max_connections == 0) s->cfg.max_connections = 4096;
-  if (s->cfg.write_window == 0) s->cfg.write_window = 256u << 10;
+  /* zero means the default (a zero deadline would expire at once) */
+  lat_http_server_config_t def;
+  lat_http_server_config_default(&def);
+  if (s->cfg.limits.max_head_bytes == 0) s->cfg.limits = def.limits;
+  if (s->cfg.max_connections == 0) s->cfg.max_connections = def.max_connections;
+  if (s->cfg.write_window == 0) s->cfg.write_window = def.write_window;
+  uint32_t *ms[] = {&s->cfg.header_timeout_ms, &s->cfg.body_timeout_ms, &s->cfg.body_idle_ms,
+                    &s->cfg.idle_timeout_ms, &s->cfg.write_timeout_ms};
+  const uint32_t dms[] = {def.header_timeout_ms, def.body_timeout_ms, def.body_idle_ms,
+                          def.idle_timeout_ms, def.write_timeout_ms};
+  for (size_t i = 0; i < sizeof dms / sizeof dms[0]; i++)
+    if (*ms[i] == 0) *ms[i] = dms[i];
   s->nio = cfg->threads;
   if (s->nio == 0) {
     long n = sysconf(_SC_NPROCESSORS_ONLN);

@@ -1028,14 +1028,9 @@ static void conn_run(conn_t *c) {
     if (r < 0) return;
     int p = conn_input(c);
     if (p < 0) return;
-    if (r == 0 && p == 0) {
-      if (c->out_head && c->can_write && !conn_output(c)) return;
-      break;
-    }
-  }
-  if (c->state == ST_HANDLER || c->state == ST_CLOSING) {
-    /* a handler that answered at once: its output is already queued */
-    if (!conn_output(c)) return;
+    /* anything queued by this round (a handler that answered at once, a
+     * 100 Continue, an error) came with p == 1 and is written next round */
+    if (r == 0 && p == 0) break;
   }
   conn_arm(c);
 }

@@ -65,7 +65,7 @@ build/obj/%.o: src/%.c
 	@mkdir -p $(dir $@)
 	$(call say,CC,$<)$(CC) $(CSTD) $(WARN) $(DEFS) $(DEPFLAGS) $(CFLAGS) -c -o $@ $<
 
-debug: build/debug/lattice build/debug/unit_tests
+debug: build/debug/lattice build/debug/unit_tests build/debug/http_echo_server
 
 build/debug/lattice: $(DBG_CLI_OBJ) $(DBG_A)
 	$(call say,LINK,$@)$(CC) $(DBGFLAGS) -o $@ $^ $(LIBS)
@@ -80,6 +80,14 @@ build/debug/obj/%.o: src/%.c
 
 build/debug/unit_tests: $(TEST_OBJ) $(DBG_A)
 	$(call say,LINK,$@)$(CC) $(DBGFLAGS) -o $@ $^ $(LIBS)
+
+# the src/http test server (tests/http/run.py); the optimised one is for
+# speed comparisons
+build/debug/http_echo_server: build/debug/tobj/http/http_echo_server.o $(DBG_A)
+	$(call say,LINK,$@)$(CC) $(DBGFLAGS) -o $@ $^ $(LIBS)
+
+build/http_echo_server: tests/http/http_echo_server.c $(REL_A)
+	$(call say,LINK,$@)$(CC) $(CSTD) $(WARN) $(DEFS) $(CFLAGS) -Isrc -o $@ $^ $(LIBS)
 
 build/debug/tobj/%.o: tests/%.c
 	@mkdir -p $(dir $@)

@@ -16,6 +16,9 @@
 #            `lattice run` / `lattice call`, compared with `jco run`
 #   serve    tests/component/serve.sh: `lattice serve` with wasi:http
 #            components, called with curl and wrk
+#   http     tests/http/run.py: the src/http server (build/debug/
+#            http_echo_server) probed with raw bytes: framing, deadlines,
+#            limits, streaming, shutdown
 #   lattice  tests/lattice/host.sh: three `lattice host` processes on a real
 #            nats-server, driven by the control commands and a raw NATS peer
 #
@@ -33,7 +36,7 @@ cd "$(dirname "$0")/.." || exit 1
 ROOT=$PWD
 SHARED=${SHARED:-../shared/testdata}
 JOBS=${JOBS:-$(nproc 2>/dev/null || echo 2)}
-SUITES=${SUITES:-"unit spec fuzz cli wasi crypto component serve lattice"}
+SUITES=${SUITES:-"unit spec fuzz cli wasi crypto component serve http lattice"}
 SPEC_TIMEOUT=${SPEC_TIMEOUT:-900}
 LOG=build/test-logs
 LATTICE=${LATTICE:-build/debug/lattice}
@@ -221,6 +224,7 @@ for s in $SUITES; do
     crypto) run_suite crypto tests/crypto/run.sh ;;
     component) run_suite component env LATTICE="$LATTICE" tests/component/run.sh ;;
     serve) run_suite serve env LATTICE="$LATTICE" tests/component/serve.sh ;;
+    http) run_suite http python3 tests/http/run.py ;;
     lattice) run_suite lattice env LATTICE="$LATTICE" tests/lattice/host.sh ;;
     *) echo "run_all: unknown suite '$s'" >&2 ;;
   esac

@@ -70,6 +70,9 @@ TEST(base_time_monotonic)
 #if __has_include("telemetry/test_list_telemetry.h")
 #include "telemetry/test_list_telemetry.h"
 #endif
+#if __has_include("http/test_list_http.h")
+#include "http/test_list_http.h"
+#endif
 #if __has_include("cli/test_list_cli.h")
 #include "cli/test_list_cli.h"
 #endif

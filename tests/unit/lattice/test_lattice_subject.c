@@ -216,3 +216,26 @@ TEST_IMPL(lattice_subject_parse) {
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
     CHECK_ST(lat_lattice_subj_ctl_parse(NULL, bad[i], &p, &err), LAT_EARG);
 }
+
+static lat_status build_all(void *ctx) {
+  (void)ctx;
+  lat_lattice_sub_specs_t l;
+  char *s = NULL;
+  lat_status st =
+      lat_lattice_subj_host_subs(NULL, "default", HOST, true, true, &l, NULL);
+  if (st != LAT_OK) return st;
+  lat_lattice_sub_specs_fini(&l);
+  if ((st = lat_lattice_subj_wrpc("d", "id", "a:b/c@0.1.0", "f", &s, NULL)) !=
+      LAT_OK)
+    return st;
+  lat_free(s);
+  return lat_lattice_subj_ctl(NULL, "d", "host", "ping", NULL, &s, NULL) ==
+                 LAT_OK
+             ? (lat_free(s), LAT_OK)
+             : LAT_ENOMEM;
+}
+
+/* Every allocation of the builders failing in turn: an error, no leak. */
+TEST_IMPL(lattice_subject_alloc_failures) {
+  CHECK(CHECK_ALLOC_SWEEP(build_all, NULL) > 10);
+}

@@ -67,12 +67,16 @@ lat_status lat_lattice_kv_open(lat_lattice_conn_t *c, const char *bucket,
     cfg.Replicas = replicas ? replicas : 1;
     cfg.StorageType = js_FileStorage;
     s = js_CreateKeyValue(&kv->kv, c->js, &cfg);
-    /* Someone else may have created it between our look-up and create
-     * (the server refuses a create with a different config). */
-    if (s != NATS_OK) s = js_KeyValue(&kv->kv, c->js, bucket);
-  }
-  if (s != NATS_OK) {
-    st = lat__lattice_nats_error(s, err, "open-or-create bucket %s", bucket);
+    if (s != NATS_OK) {
+      /* Someone else may have created it between our look-up and create
+       * (the server refuses a create with a different config).  The
+       * create's failure is the one to report, so it is written first. */
+      st = lat__lattice_nats_error(s, err, "create bucket %s", bucket);
+      if (js_KeyValue(&kv->kv, c->js, bucket) != NATS_OK) goto fail;
+      lat_error_clear(err);
+    }
+  } else if (s != NATS_OK) {
+    st = lat__lattice_nats_error(s, err, "open bucket %s", bucket);
     goto fail;
   }
   *out_kv = kv;

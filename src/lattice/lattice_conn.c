@@ -40,7 +40,8 @@
 #define DEFAULT_RECONNECT_MAX_MS 5000u
 #define MAX_SERVERS 64 /* sanity cap on a server list */
 
-/* ---- reasons and status mapping ------------------------------------------- */
+/* ---- reasons and status mapping -------------------------------------------
+ */
 static const char *const reason_names[] = {
 #define LAT_X_NAME(code, msg) #code,
     LAT_LATTICE_REASON_LIST(LAT_X_NAME)
@@ -61,29 +62,29 @@ const char *lat_lattice_reason_message(lat_lattice_reason r) {
 
 lat_status lat__lattice_status(natsStatus s) {
   switch (s) {
-  case NATS_OK:
-    return LAT_OK;
-  case NATS_NO_MEMORY:
-    return LAT_ENOMEM;
-  case NATS_TIMEOUT:
-    return LAT_ELIMIT;
-  case NATS_NO_RESPONDERS:
-  case NATS_NOT_FOUND:
-    return LAT_ENOTFOUND;
-  case NATS_INVALID_ARG:
-  case NATS_INVALID_SUBJECT:
-  case NATS_INVALID_QUEUE_NAME:
-  case NATS_INVALID_TIMEOUT:
-  case NATS_ADDRESS_MISSING:
-    return LAT_EARG;
-  case NATS_CONNECTION_AUTH_FAILED:
-  case NATS_NOT_PERMITTED:
-  case NATS_SSL_ERROR:
-  case NATS_SECURE_CONNECTION_REQUIRED:
-  case NATS_SECURE_CONNECTION_WANTED:
-    return LAT_EINVALID;
-  default:
-    return LAT_EIO;
+    case NATS_OK:
+      return LAT_OK;
+    case NATS_NO_MEMORY:
+      return LAT_ENOMEM;
+    case NATS_TIMEOUT:
+      return LAT_ELIMIT;
+    case NATS_NO_RESPONDERS:
+    case NATS_NOT_FOUND:
+      return LAT_ENOTFOUND;
+    case NATS_INVALID_ARG:
+    case NATS_INVALID_SUBJECT:
+    case NATS_INVALID_QUEUE_NAME:
+    case NATS_INVALID_TIMEOUT:
+    case NATS_ADDRESS_MISSING:
+      return LAT_EARG;
+    case NATS_CONNECTION_AUTH_FAILED:
+    case NATS_NOT_PERMITTED:
+    case NATS_SSL_ERROR:
+    case NATS_SECURE_CONNECTION_REQUIRED:
+    case NATS_SECURE_CONNECTION_WANTED:
+      return LAT_EINVALID;
+    default:
+      return LAT_EIO;
   }
 }
 
@@ -134,9 +135,12 @@ void lat_lattice_replies_fini(lat_lattice_replies_t *r) {
   r->count = 0;
 }
 
-void lat_lattice_opts_init(lat_lattice_opts_t *o) { memset(o, 0, sizeof *o); }
+void lat_lattice_opts_init(lat_lattice_opts_t *o) {
+  memset(o, 0, sizeof *o);
+}
 
-/* ---- callbacks from libnats -------------------------------------------------- */
+/* ---- callbacks from libnats
+ * -------------------------------------------------- */
 static void fire(lat_lattice_conn_t *c, natsConnection *nc,
                  lat_lattice_conn_event ev) {
   if (!c->on_event) return;
@@ -196,7 +200,8 @@ static natsStatus sign_nonce(char **custom_err, unsigned char **out_sig,
   return NATS_OK;
 }
 
-/* ---- options -------------------------------------------------------------------- */
+/* ---- options
+ * -------------------------------------------------------------------- */
 /* Finds the seed in text: the first whitespace-delimited word that decodes
  * as a seed (so a decorated file with BEGIN/END lines also works). */
 static lat_status load_seed(lat_lattice_conn_t *c, const char *text,
@@ -279,7 +284,8 @@ static lat_status apply_opts(lat_lattice_conn_t *c, const lat_lattice_opts_t *o,
     st = lat__lattice_nats_error(s, err, "server list \"%s\"", c->servers_text);
     goto out_list;
   }
-  if (o->name && (s = natsOptions_SetName(no, o->name)) != NATS_OK) goto nats_fail;
+  if (o->name && (s = natsOptions_SetName(no, o->name)) != NATS_OK)
+    goto nats_fail;
   uint32_t tmo = o->connect_timeout_ms ? o->connect_timeout_ms
                                        : DEFAULT_CONNECT_TIMEOUT_MS;
   if ((s = natsOptions_SetTimeout(no, tmo)) != NATS_OK) goto nats_fail;
@@ -339,9 +345,8 @@ static lat_status apply_opts(lat_lattice_conn_t *c, const lat_lattice_opts_t *o,
   }
   if (tls) {
     if ((s = natsOptions_SetSecure(no, true)) != NATS_OK) goto nats_fail;
-    if (o->tls_ca_file &&
-        (s = natsOptions_LoadCATrustedCertificates(no, o->tls_ca_file)) !=
-            NATS_OK) {
+    if (o->tls_ca_file && (s = natsOptions_LoadCATrustedCertificates(
+                               no, o->tls_ca_file)) != NATS_OK) {
       lat__lattice_nats_error(s, err, "TLS CA file %s", o->tls_ca_file);
       st = LAT_EARG;
       if (err) err->code = LAT_EARG;
@@ -372,23 +377,24 @@ out_text:
 
 static lat_lattice_reason classify(natsStatus s) {
   switch (s) {
-  case NATS_CONNECTION_AUTH_FAILED:
-  case NATS_NOT_PERMITTED:
-    return LAT_LR_AUTH;
-  case NATS_SSL_ERROR:
-  case NATS_SECURE_CONNECTION_REQUIRED:
-  case NATS_SECURE_CONNECTION_WANTED:
-    return LAT_LR_TLS;
-  case NATS_TIMEOUT:
-    return LAT_LR_TIMEOUT;
-  case NATS_NO_SERVER:
-    return LAT_LR_NO_SERVERS;
-  default:
-    return LAT_LR_OTHER;
+    case NATS_CONNECTION_AUTH_FAILED:
+    case NATS_NOT_PERMITTED:
+      return LAT_LR_AUTH;
+    case NATS_SSL_ERROR:
+    case NATS_SECURE_CONNECTION_REQUIRED:
+    case NATS_SECURE_CONNECTION_WANTED:
+      return LAT_LR_TLS;
+    case NATS_TIMEOUT:
+      return LAT_LR_TIMEOUT;
+    case NATS_NO_SERVER:
+      return LAT_LR_NO_SERVERS;
+    default:
+      return LAT_LR_OTHER;
   }
 }
 
-/* ---- connection lifecycle ------------------------------------------------------ */
+/* ---- connection lifecycle
+ * ------------------------------------------------------ */
 lat_status lat_lattice_conn_new(const lat_lattice_opts_t *o,
                                 lat_lattice_conn_t **out_conn,
                                 lat_lattice_reason *out_reason,
@@ -493,7 +499,8 @@ void lat_lattice_library_close(uint32_t timeout_ms) {
   nats_CloseAndWait(timeout_ms);
 }
 
-/* ---- publish / subscribe -------------------------------------------------------- */
+/* ---- publish / subscribe
+ * -------------------------------------------------------- */
 static lat_status check_len(size_t len, lat_error_t *err) {
   if (len > INT32_MAX)
     return lat_error_set(err, LAT_EARG, SIZE_MAX,
@@ -507,7 +514,7 @@ lat_status lat_lattice_conn_publish(lat_lattice_conn_t *c, const char *subject,
   lat_status st = check_len(len, err);
   if (st != LAT_OK) return st;
   natsStatus s = reply ? natsConnection_PublishRequest(c->nc, subject, reply,
-                                                        data, (int)len)
+                                                       data, (int)len)
                        : natsConnection_Publish(c->nc, subject, data, (int)len);
   if (s != NATS_OK)
     return lat__lattice_nats_error(s, err, "publish to %s", subject);
@@ -570,11 +577,12 @@ lat_status lat_lattice_conn_subscribe(lat_lattice_conn_t *c,
       queue ? natsConnection_QueueSubscribe(&s->sub, c->nc, subject, queue,
                                             sub_deliver, s)
             : natsConnection_Subscribe(&s->sub, c->nc, subject, sub_deliver, s);
-  if (ns == NATS_OK) ns = natsSubscription_SetOnCompleteCB(s->sub, sub_complete, s);
+  if (ns == NATS_OK)
+    ns = natsSubscription_SetOnCompleteCB(s->sub, sub_complete, s);
   if (ns != NATS_OK) {
-    lat_status st = lat__lattice_nats_error(ns, err, "subscribe to %s%s%s",
-                                            subject, queue ? " queue " : "",
-                                            queue ? queue : "");
+    lat_status st =
+        lat__lattice_nats_error(ns, err, "subscribe to %s%s%s", subject,
+                                queue ? " queue " : "", queue ? queue : "");
     if (s->sub) {
       natsSubscription_Unsubscribe(s->sub);
       natsSubscription_Destroy(s->sub);
@@ -603,7 +611,8 @@ void lat_lattice_sub_free(lat_lattice_sub_t *s) {
   lat_free(s);
 }
 
-/* ---- request/reply, scatter/gather ------------------------------------------------ */
+/* ---- request/reply, scatter/gather
+ * ------------------------------------------------ */
 lat_status lat_lattice_conn_request(lat_lattice_conn_t *c, const char *subject,
                                     const void *data, size_t len,
                                     uint32_t timeout_ms,

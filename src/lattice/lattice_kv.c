@@ -36,8 +36,8 @@
 
 #include "lattice_int.h"
 
-#define WATCH_POLL_MS 200       /* Next timeout: how often the thread looks up */
-#define WATCH_RETRY_MIN_MS 100  /* re-watch backoff after a failure */
+#define WATCH_POLL_MS 200      /* Next timeout: how often the thread looks up */
+#define WATCH_RETRY_MIN_MS 100 /* re-watch backoff after a failure */
 #define WATCH_RETRY_MAX_MS 2000
 
 lat_status lat_lattice_kv_open(lat_lattice_conn_t *c, const char *bucket,
@@ -193,8 +193,10 @@ lat_status lat_lattice_kv_keys(lat_lattice_kv_t *kv, lat_lattice_keys_t *out,
     if (!out->keys) st = LAT_ENOMEM;
     for (int i = 0; st == LAT_OK && i < list.Count; i++) {
       out->keys[i] = lat_strndup(list.Keys[i], strlen(list.Keys[i]));
-      if (!out->keys[i]) st = LAT_ENOMEM;
-      else out->count++;
+      if (!out->keys[i])
+        st = LAT_ENOMEM;
+      else
+        out->count++;
     }
   }
   kvKeysList_Destroy(&list);
@@ -205,20 +207,21 @@ lat_status lat_lattice_kv_keys(lat_lattice_kv_t *kv, lat_lattice_keys_t *out,
   return LAT_OK;
 }
 
-/* ---- watch ------------------------------------------------------------------- */
+/* ---- watch
+ * ------------------------------------------------------------------- */
 struct lat_lattice_kv_watch {
-  lat_lattice_kv_t *kv;      /* borrowed; outlives the watch */
-  char *keys;                /* owned filter, NULL: all */
+  lat_lattice_kv_t *kv;       /* borrowed; outlives the watch */
+  char *keys;                 /* owned filter, NULL: all */
   lat_lattice_kv_watch_fn fn; /* immutable */
   void *ctx;
   pthread_t thread;
-  pthread_mutex_t mu;  /* guards watcher, stopping */
-  pthread_cond_t cv;   /* signalled when stopping is set */
-  kvWatcher *watcher;  /* the current libnats watcher, NULL between two */
+  pthread_mutex_t mu; /* guards watcher, stopping */
+  pthread_cond_t cv;  /* signalled when stopping is set */
+  kvWatcher *watcher; /* the current libnats watcher, NULL between two */
   bool stopping;
   /* the thread's own */
-  uint64_t last_rev;   /* highest revision given to fn */
-  bool initial_done;   /* INITIAL_DONE given */
+  uint64_t last_rev; /* highest revision given to fn */
+  bool initial_done; /* INITIAL_DONE given */
 };
 
 static natsStatus make_watcher(lat_lattice_kv_watch_t *w, kvWatcher **out) {
@@ -269,13 +272,17 @@ static void deliver(lat_lattice_kv_watch_t *w, kvEntry *e) {
   w->last_rev = rev;
   lat_lattice_kv_event_t ev = {.key = kvEntry_Key(e), .revision = rev};
   switch (kvEntry_Operation(e)) {
-  case kvOp_Delete: ev.op = LAT_LATTICE_KV_DELETE; break;
-  case kvOp_Purge: ev.op = LAT_LATTICE_KV_PURGE; break;
-  default:
-    ev.op = LAT_LATTICE_KV_PUT;
-    ev.value = (const uint8_t *)kvEntry_Value(e);
-    ev.len = (size_t)kvEntry_ValueLen(e);
-    break;
+    case kvOp_Delete:
+      ev.op = LAT_LATTICE_KV_DELETE;
+      break;
+    case kvOp_Purge:
+      ev.op = LAT_LATTICE_KV_PURGE;
+      break;
+    default:
+      ev.op = LAT_LATTICE_KV_PUT;
+      ev.value = (const uint8_t *)kvEntry_Value(e);
+      ev.len = (size_t)kvEntry_ValueLen(e);
+      break;
   }
   w->fn(w->ctx, &ev);
 }
@@ -295,8 +302,8 @@ static void *watch_main(void *arg) {
       kvWatcher *nw = NULL;
       if (make_watcher(w, &nw) != NATS_OK) {
         if (wait_or_stop(w, backoff)) break;
-        backoff = backoff * 2 > WATCH_RETRY_MAX_MS ? WATCH_RETRY_MAX_MS
-                                                   : backoff * 2;
+        backoff =
+            backoff * 2 > WATCH_RETRY_MAX_MS ? WATCH_RETRY_MAX_MS : backoff * 2;
         continue;
       }
       backoff = WATCH_RETRY_MIN_MS;

@@ -15,19 +15,19 @@
 #include <sys/types.h>
 
 typedef struct {
-  pid_t pid;          /* server process, 0 when not running */
-  int port;           /* client port, fixed after the first start */
-  char dir[256];      /* temporary folder (removed by stop) */
-  char conf[320];     /* config file path, "" when none */
-  char url[64];       /* nats://127.0.0.1:PORT */
+  pid_t pid;      /* server process, 0 when not running */
+  int port;       /* client port, fixed after the first start */
+  char dir[256];  /* temporary folder (removed by stop) */
+  char conf[320]; /* config file path, "" when none */
+  char url[64];   /* nats://127.0.0.1:PORT */
 } nats_fixture_t;
 
 /* Makes the temporary folder only (to put certificates in it before the
  * server starts).  Returns 0 or -1. */
 int nats_fixture_prepare(nats_fixture_t *f);
-/* Starts a server (preparing the folder unless done); config (may be NULL) is written to DIR/server.conf and
- * may use the token @DIR@ for the folder.  Returns 0, or -1 after printing
- * why. */
+/* Starts a server (preparing the folder unless done); config (may be NULL) is
+ * written to DIR/server.conf and may use the token @DIR@ for the folder.
+ * Returns 0, or -1 after printing why. */
 int nats_fixture_start(nats_fixture_t *f, const char *config);
 /* Kills the server (SIGKILL) and reaps it, keeping folder and port. */
 void nats_fixture_kill(nats_fixture_t *f);

@@ -50,7 +50,8 @@ static void respond_payload(void *ctx, const lat_lattice_msg_t *m) {
 
 /* Sends the payload back; ctx is the conn. */
 static void echo(void *ctx, const lat_lattice_msg_t *m) {
-  if (m->reply) lat_lattice_conn_publish(ctx, m->reply, NULL, m->data, m->len, NULL);
+  if (m->reply)
+    lat_lattice_conn_publish(ctx, m->reply, NULL, m->data, m->len, NULL);
 }
 
 static void responder_init(responder_t *r, lat_lattice_conn_t *c,
@@ -69,12 +70,13 @@ TEST_IMPL(lattice_conn_request_reply) {
   responder_t r;
   responder_init(&r, b, "b");
   lat_lattice_sub_t *sub = NULL;
-  REQUIRE_OK(lat_lattice_conn_subscribe(b, "svc.echo", NULL, respond, &r, &sub,
-                                        &err));
+  REQUIRE_OK(
+      lat_lattice_conn_subscribe(b, "svc.echo", NULL, respond, &r, &sub, &err));
   REQUIRE_OK(lat_lattice_conn_flush(b, 2000, &err));
 
   lat_lattice_reply_t rep;
-  REQUIRE_OK(lat_lattice_conn_request(a, "svc.echo", "hi", 2, 2000, &rep, &err));
+  REQUIRE_OK(
+      lat_lattice_conn_request(a, "svc.echo", "hi", 2, 2000, &rep, &err));
   CHECK_EQ_STR((const char *)rep.data, "b:hi");
   CHECK_EQ_UINT(rep.len, 4);
   lat_lattice_reply_fini(&rep);
@@ -87,8 +89,8 @@ TEST_IMPL(lattice_conn_request_reply) {
   test_inbox_t sunk;
   test_inbox_init(&sunk);
   lat_lattice_sub_t *mute = NULL;
-  REQUIRE_OK(lat_lattice_conn_subscribe(b, "svc.mute", "q", sink, &sunk, &mute,
-                                        &err));
+  REQUIRE_OK(
+      lat_lattice_conn_subscribe(b, "svc.mute", "q", sink, &sunk, &mute, &err));
   REQUIRE_OK(lat_lattice_conn_flush(b, 2000, &err));
   CHECK_ST(lat_lattice_conn_request(a, "svc.mute", "x", 1, 100, &rep, &err),
            LAT_ELIMIT);
@@ -116,9 +118,9 @@ TEST_IMPL(lattice_conn_gather) {
     hosts[i] = test_connect(srv.url);
     REQUIRE(hosts[i]);
     responder_init(&r[i], hosts[i], tags[i]);
-    REQUIRE_OK(lat_lattice_conn_subscribe(hosts[i],
-                                          "wasmbus.ctl.v1.default.host.ping",
-                                          NULL, respond, &r[i], &subs[i], &err));
+    REQUIRE_OK(
+        lat_lattice_conn_subscribe(hosts[i], "wasmbus.ctl.v1.default.host.ping",
+                                   NULL, respond, &r[i], &subs[i], &err));
     REQUIRE_OK(lat_lattice_conn_flush(hosts[i], 2000, &err));
   }
   /* the whole window: all three answer */
@@ -232,8 +234,9 @@ TEST_IMPL(lattice_conn_nkey_auth) {
   snprintf(path, sizeof path, "%s/user.nk", srv.dir);
   FILE *fp = fopen(path, "w");
   REQUIRE(fp);
-  fprintf(fp, "-----BEGIN USER NKEY SEED-----\n%s\n------END USER NKEY "
-              "SEED------\n",
+  fprintf(fp,
+          "-----BEGIN USER NKEY SEED-----\n%s\n------END USER NKEY "
+          "SEED------\n",
           seed);
   fclose(fp);
   o.nkey_seed = NULL;
@@ -263,16 +266,18 @@ TEST_IMPL(lattice_conn_nkey_auth) {
 
 TEST_IMPL(lattice_conn_tls) {
   REQUIRE(nats_fixture_prepare(&srv) == 0);
-  REQUIRE(nats_fixture_sh(
-              &srv,
-              "openssl req -x509 -newkey ec -pkeyopt "
-              "ec_paramgen_curve:prime256v1 -nodes -keyout ca.key -out ca.pem "
-              "-days 2 -subj /CN=lattice-test-ca && "
-              "openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 "
-              "-nodes -keyout server.key -out server.csr -subj /CN=localhost && "
-              "printf \"subjectAltName=IP:127.0.0.1,DNS:localhost\\n\" > san.ext && "
-              "openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key "
-              "-CAcreateserial -out server.pem -days 2 -extfile san.ext") == 0);
+  REQUIRE(
+      nats_fixture_sh(
+          &srv,
+          "openssl req -x509 -newkey ec -pkeyopt "
+          "ec_paramgen_curve:prime256v1 -nodes -keyout ca.key -out ca.pem "
+          "-days 2 -subj /CN=lattice-test-ca && "
+          "openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 "
+          "-nodes -keyout server.key -out server.csr -subj /CN=localhost && "
+          "printf \"subjectAltName=IP:127.0.0.1,DNS:localhost\\n\" > san.ext "
+          "&& "
+          "openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key "
+          "-CAcreateserial -out server.pem -days 2 -extfile san.ext") == 0);
   REQUIRE(nats_fixture_start(&srv,
                              "tls {\n  cert_file: \"@DIR@/server.pem\"\n"
                              "  key_file: \"@DIR@/server.key\"\n}\n") == 0);
@@ -319,8 +324,8 @@ TEST_IMPL(lattice_event_publish) {
   REQUIRE_OK(lat_lattice_conn_subscribe(c, "wasmbus.evt.default.>", NULL,
                                         respond_payload, &got, &sub, &err));
   REQUIRE_OK(lat_lattice_conn_flush(c, 2000, &err));
-  json_t *data = json_pack("{s:s, s:i}", "component_id", "hello",
-                           "max_instances", 4);
+  json_t *data =
+      json_pack("{s:s, s:i}", "component_id", "hello", "max_instances", 4);
   REQUIRE_OK(lat_lattice_event_publish(c, "default", TEST_HOST,
                                        "component_scaled", data, &err));
   REQUIRE(test_inbox_wait(&got, 1, 3000));
@@ -358,8 +363,8 @@ TEST_IMPL(lattice_conn_bench_request) {
   REQUIRE(a && b);
   lat_error_t err;
   lat_lattice_sub_t *sub = NULL;
-  REQUIRE_OK(lat_lattice_conn_subscribe(b, "bench.echo", NULL, echo, b, &sub,
-                                        &err));
+  REQUIRE_OK(
+      lat_lattice_conn_subscribe(b, "bench.echo", NULL, echo, b, &sub, &err));
   REQUIRE_OK(lat_lattice_conn_flush(b, 2000, &err));
   static uint64_t ns[N];
   char payload[64];
@@ -375,9 +380,10 @@ TEST_IMPL(lattice_conn_bench_request) {
     if (i >= WARM) ns[i - WARM] = dt;
   }
   qsort(ns, N, sizeof ns[0], cmp_u64);
-  printf("  bare request/reply (64 B, send-asap, %d requests): p50 %.1f us, "
-         "p90 %.1f us, p99 %.1f us\n",
-         N, ns[N / 2] / 1e3, ns[N * 9 / 10] / 1e3, ns[N * 99 / 100] / 1e3);
+  printf(
+      "  bare request/reply (64 B, send-asap, %d requests): p50 %.1f us, "
+      "p90 %.1f us, p99 %.1f us\n",
+      N, ns[N / 2] / 1e3, ns[N * 9 / 10] / 1e3, ns[N * 99 / 100] / 1e3);
   lat_lattice_sub_free(sub);
   lat_lattice_conn_free(a);
   lat_lattice_conn_free(b);

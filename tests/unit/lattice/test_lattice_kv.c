@@ -17,13 +17,19 @@ static nats_fixture_t srv; /* static: the atexit clean-up may see it */
 static void on_watch(void *ctx, const lat_lattice_kv_event_t *ev) {
   char buf[256];
   switch (ev->op) {
-  case LAT_LATTICE_KV_PUT:
-    snprintf(buf, sizeof buf, "put %s %.*s", ev->key, (int)ev->len,
-             (const char *)ev->value);
-    break;
-  case LAT_LATTICE_KV_DELETE: snprintf(buf, sizeof buf, "delete %s", ev->key); break;
-  case LAT_LATTICE_KV_PURGE: snprintf(buf, sizeof buf, "purge %s", ev->key); break;
-  default: snprintf(buf, sizeof buf, "done"); break;
+    case LAT_LATTICE_KV_PUT:
+      snprintf(buf, sizeof buf, "put %s %.*s", ev->key, (int)ev->len,
+               (const char *)ev->value);
+      break;
+    case LAT_LATTICE_KV_DELETE:
+      snprintf(buf, sizeof buf, "delete %s", ev->key);
+      break;
+    case LAT_LATTICE_KV_PURGE:
+      snprintf(buf, sizeof buf, "purge %s", ev->key);
+      break;
+    default:
+      snprintf(buf, sizeof buf, "done");
+      break;
   }
   test_inbox_add(ctx, buf, ev->revision);
 }
@@ -81,7 +87,8 @@ TEST_IMPL(lattice_kv_basic) {
   REQUIRE_OK(lat_lattice_kv_put(kv, "db", "{\"url\":\"x\"}", 11, &r1, &err));
   CHECK(r1 > 0);
   lat_lattice_reply_t v;
-  REQUIRE_OK(lat_lattice_kv_get(kv2, "db", &v, &got_rev, &err)); /* other handle */
+  REQUIRE_OK(
+      lat_lattice_kv_get(kv2, "db", &v, &got_rev, &err)); /* other handle */
   CHECK_EQ_STR((const char *)v.data, "{\"url\":\"x\"}");
   CHECK_EQ_UINT(got_rev, r1);
   lat_lattice_reply_fini(&v);
@@ -150,8 +157,8 @@ TEST_IMPL(lattice_kv_watch) {
   REQUIRE_OK(lat_lattice_kv_put(kv, "CLAIMS_x", "{}", 2, NULL, &err));
   REQUIRE_OK(lat_lattice_kv_delete(kv, "COMPONENT_b", &err));
   REQUIRE_OK(lat_lattice_kv_purge(kv, "COMPONENT_a", &err));
-  static const char *const changes[] = {
-      "put CLAIMS_x {}", "delete COMPONENT_b", "purge COMPONENT_a"};
+  static const char *const changes[] = {"put CLAIMS_x {}", "delete COMPONENT_b",
+                                        "purge COMPONENT_a"};
   expect_events(&got, 3, changes, 3, 5000);
 
   /* a filtered watch sees only its keys (NATS wildcards match whole

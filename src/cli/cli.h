@@ -18,16 +18,6 @@ int lat_cli_claims(int argc, char **argv);   /* cli_claims.c */
 int lat_cli_call(int argc, char **argv);     /* cli_call.c */
 int lat_cli_serve(int argc, char **argv);    /* cli_serve.c */
 
-/* cli_keys.c, shared with cli_claims.c: the keys directory (flag, else
- * $LATTICE_KEYS, else ~/.lattice/keys; may return buf), a seed given as text
- * or as a file holding one, and saving a seed as <dir>/<name>.nk (0600,
- * never overwriting). */
-const char *lat__cli_keys_dir(const char *flag, char *buf, size_t cap);
-lat_status lat__cli_load_seed(const char *arg, lat_nkey_t *out, lat_error_t *err);
-lat_status lat__cli_save_seed(const char *dir, const char *name,
-                              const lat_nkey_t *k, char *path, size_t cap,
-                              lat_error_t *err);
-
 /* Loads a module from a .wasm or .wat file (text when the file does not
  * start with the binary magic).  Prints nothing; err has the reason. */
 lat_status lat_cli_load_module(const char *path, lat_wasm_module_t **out,

@@ -184,7 +184,7 @@ static int get_key(const char *arg, const char *env, const char *dir,
   lat_error_t err;
   if (!arg) arg = getenv(env);
   if (arg && *arg) {
-    if (lat__cli_load_seed(arg, out, &err)) {
+    if (lat_nkey_load(arg, out, &err)) {
       fprintf(stderr, "lattice claims sign: %s\n", err.msg);
       return 1;
     }
@@ -196,7 +196,7 @@ static int get_key(const char *arg, const char *env, const char *dir,
   FILE *f = fopen(path, "r");
   if (f) {
     fclose(f);
-    if (lat__cli_load_seed(path, out, &err)) {
+    if (lat_nkey_load(path, out, &err)) {
       fprintf(stderr, "lattice claims sign: %s\n", err.msg);
       return 1;
     }
@@ -208,7 +208,7 @@ static int get_key(const char *arg, const char *env, const char *dir,
     return 1;
   }
   if (lat_nkey_generate(type, out, &err) ||
-      lat__cli_save_seed(dir, name, out, path, sizeof path, &err)) {
+      lat_keystore_save(dir, name, out, path, sizeof path, &err)) {
     fprintf(stderr, "lattice claims sign: %s\n", err.msg);
     lat_nkey_fini(out);
     return 1;
@@ -229,7 +229,7 @@ static int claims_sign(const claims_args_t *a) {
     return 2;
   }
   char dbuf[4096], base[256], dest[4200];
-  const char *dir = lat__cli_keys_dir(a->dir, dbuf, sizeof dbuf);
+  const char *dir = lat_keystore_dir(a->dir, dbuf, sizeof dbuf);
   /* key file names from the component name: lowercase, [a-z0-9_] */
   size_t bl = 0;
   for (const char *p = a->name; *p && bl + 1 < sizeof base; p++)

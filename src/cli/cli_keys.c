@@ -1,10 +1,8 @@
-/* `lattice keys gen|get|list`, and the key files `lattice claims` shares.
+/* `lattice keys gen|get|list`.
  *
- * Keys live one per file as `<dir>/<name>.nk` holding the encoded seed and
- * a newline, mode 0600, the layout wash uses, so a wash keys directory can
- * be pointed at directly.  The directory is the -d/--directory flag, else
- * $LATTICE_KEYS, else ~/.lattice/keys; it is created 0700 on first write.
- * Files are created with O_EXCL: a key is never overwritten silently.
+ * The key files (one `<dir>/<name>.nk` per key, wash's layout, never
+ * overwritten) are crypto_keystore.c's; the directory is the -d/--directory
+ * flag, else $LATTICE_KEYS, else ~/.lattice/keys.
  *
  * Output follows wash: `-o text` (default) for people, `-o json` for
  * scripts; `-o` never names a file.  Seeds only reach stdout when asked for
@@ -23,7 +21,7 @@
 
 #include "cli.h"
 
-#define KEYS_EXT ".nk"
+#define KEYS_EXT LAT_KEYSTORE_EXT
 
 static void keys_usage(FILE *f) {
   fprintf(f,
@@ -33,90 +31,6 @@ static void keys_usage(FILE *f) {
           "types: account, cluster, module (component), server (host), operator,\n"
           "       user, service (provider), curve (x25519)\n"
           "keys directory: -d/--directory, else $LATTICE_KEYS, else ~/.lattice/keys\n");
-}
-
-const char *lat__cli_keys_dir(const char *flag, char *buf, size_t cap) {
-  if (flag && *flag) return flag;
-  const char *env = getenv("LATTICE_KEYS");
-  if (env && *env) return env;
-  const char *home = getenv("HOME");
-  snprintf(buf, cap, "%s/.lattice/keys", home && *home ? home : ".");
-  return buf;
-}
-
-/* mkdir -p with mode 0700 for the parts it creates. */
-static int mkdirs(const char *path) {
-  char tmp[4096];
-  if (snprintf(tmp, sizeof tmp, "%s", path) >= (int)sizeof tmp) return -1;
-  for (char *p = tmp + 1; *p; p++) {
-    if (*p != '/') continue;
-    *p = '\0';
-    if (mkdir(tmp, 0700) < 0 && errno != EEXIST) return -1;
-    *p = '/';
-  }
-  return mkdir(tmp, 0700) < 0 && errno != EEXIST ? -1 : 0;
-}
-
-/* Trims ASCII whitespace from both ends of s[0..*len). */
-static const char *trim(const char *s, size_t *len) {
-  while (*len && (s[*len - 1] == '\n' || s[*len - 1] == '\r' ||
-                  s[*len - 1] == ' ' || s[*len - 1] == '\t'))
-    (*len)--;
-  while (*len && (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')) s++, (*len)--;
-  return s;
-}
-
-lat_status lat__cli_load_seed(const char *arg, lat_nkey_t *out, lat_error_t *err) {
-  size_t n = strlen(arg);
-  if (n == LAT_NKEY_SEED_LEN && arg[0] == 'S')
-    return lat_nkey_from_seed(arg, n, out, err);
-  uint8_t *data;
-  size_t len;
-  lat_nkey_type t0;
-  uint8_t pub[32];
-  if (!lat_nkey_decode_public(arg, n, &t0, pub, NULL))
-    return lat_error_set(err, LAT_EARG, SIZE_MAX,
-                         "%s is a public %s key; signing needs its seed (S%c...)",
-                         arg, lat_nkey_type_name(t0), lat_nkey_type_letter(t0));
-  lat_status s = lat_file_read(arg, &data, &len, err);
-  if (s) return s;
-  const char *t = trim((const char *)data, &len);
-  lat_error_t kerr;
-  s = lat_nkey_from_seed(t, len, out, &kerr);
-  if (s) lat_error_set(err, s, SIZE_MAX, "%s: %s", arg, kerr.msg);
-  sodium_memzero(data, len + 1);
-  lat_free(data);
-  return s;
-}
-
-lat_status lat__cli_save_seed(const char *dir, const char *name,
-                              const lat_nkey_t *k, char *path, size_t cap,
-                              lat_error_t *err) {
-  if (!*name || strchr(name, '/') || !strcmp(name, ".") || !strcmp(name, ".."))
-    return lat_error_set(err, LAT_EARG, SIZE_MAX, "bad key name '%s'", name);
-  if (mkdirs(dir) < 0)
-    return lat_error_set(err, LAT_EIO, SIZE_MAX, "cannot create %s: %s", dir,
-                         strerror(errno));
-  if (snprintf(path, cap, "%s/%s%s", dir, name, KEYS_EXT) >= (int)cap)
-    return lat_error_set(err, LAT_EARG, SIZE_MAX, "path too long");
-  char seed[LAT_NKEY_SEED_LEN + 2];
-  lat_status s = lat_nkey_seed_string(k, seed, err);
-  if (s) return s;
-  seed[LAT_NKEY_SEED_LEN] = '\n';
-  int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0) {
-    sodium_memzero(seed, sizeof seed);
-    return lat_error_set(err, LAT_EIO, SIZE_MAX, "cannot create %s: %s%s", path,
-                         strerror(errno),
-                         errno == EEXIST ? " (keys are never overwritten)" : "");
-  }
-  ssize_t w = write(fd, seed, LAT_NKEY_SEED_LEN + 1);
-  sodium_memzero(seed, sizeof seed);
-  if (close(fd) < 0 || w != LAT_NKEY_SEED_LEN + 1) {
-    unlink(path);
-    return lat_error_set(err, LAT_EIO, SIZE_MAX, "cannot write %s", path);
-  }
-  return LAT_OK;
 }
 
 /* ---- argument parsing ---------------------------------------------------------- */
@@ -204,8 +118,8 @@ static int keys_gen(const keys_args_t *a) {
   int rc = 0;
   if (a->save) {
     char dbuf[4096];
-    const char *dir = lat__cli_keys_dir(a->dir, dbuf, sizeof dbuf);
-    if (lat__cli_save_seed(dir, a->save, &k, path, sizeof path, &err)) {
+    const char *dir = lat_keystore_dir(a->dir, dbuf, sizeof dbuf);
+    if (lat_keystore_save(dir, a->save, &k, path, sizeof path, &err)) {
       fprintf(stderr, "lattice keys gen: %s\n", err.msg);
       rc = 1;
       goto out;
@@ -235,7 +149,7 @@ static int keys_get(const keys_args_t *a) {
     return 2;
   }
   char dbuf[4096], path[4200], name[256];
-  const char *dir = lat__cli_keys_dir(a->dir, dbuf, sizeof dbuf);
+  const char *dir = lat_keystore_dir(a->dir, dbuf, sizeof dbuf);
   snprintf(name, sizeof name, "%s", a->pos[0]);
   size_t nl = strlen(name);
   if (nl > 3 && !strcmp(name + nl - 3, KEYS_EXT)) name[nl - 3] = '\0';
@@ -246,7 +160,7 @@ static int keys_get(const keys_args_t *a) {
     fprintf(stderr, "lattice keys get: key %s doesn't exist (%s)\n", name, path);
     return 1;
   }
-  if (lat__cli_load_seed(path, &k, &err)) {
+  if (lat_nkey_load(path, &k, &err)) {
     fprintf(stderr, "lattice keys get: %s\n", err.msg);
     return 1;
   }
@@ -278,7 +192,7 @@ static int keys_list(const keys_args_t *a) {
     return 2;
   }
   char dbuf[4096];
-  const char *dir = lat__cli_keys_dir(a->dir, dbuf, sizeof dbuf);
+  const char *dir = lat_keystore_dir(a->dir, dbuf, sizeof dbuf);
   DIR *d = opendir(dir);
   char **names = NULL;
   size_t n = 0, cap = 0;
@@ -306,7 +220,7 @@ static int keys_list(const keys_args_t *a) {
     char path[4400], pub[LAT_NKEY_PUBLIC_LEN + 1] = "(unreadable)";
     snprintf(path, sizeof path, "%s/%s%s", dir, names[i], KEYS_EXT);
     lat_nkey_t k;
-    if (!lat__cli_load_seed(path, &k, NULL)) {
+    if (!lat_nkey_load(path, &k, NULL)) {
       lat_nkey_public_string(&k, pub);
       lat_nkey_fini(&k);
     }

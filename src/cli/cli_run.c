@@ -32,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../host/host.h"
 #include "../wasi/wasi.h"
 #include "cli.h"
 
@@ -459,85 +460,57 @@ static int run_component(run_opts_t *o, int argc, char **argv) {
   int rc = 1;
   lat_error_t err;
   lat_error_clear(&err);
-  uint8_t *data = NULL;
-  size_t len = 0;
-  lat_component_t *comp = NULL;
-  lat_clinker_t *l = NULL;
-  lat_wasm_store_t *s = NULL;
-  lat_wasi_t *w = NULL;
-  lat_wasi_p2_t *p2 = NULL;
-  lat_cinstance_t *ci = NULL;
-  lat_arena_t arena;
-  lat_arena_init(&arena);
+  lat_host_component_t *comp = NULL;
+  lat_host_instance_t *in = NULL;
   uint64_t t0 = lat_now_ns();
   if (o->invoke) {
     fprintf(stderr, "lattice: %s: --invoke is for core modules; a component "
                     "runs its wasi:cli/run export\n", file);
-    rc = 2;
-    goto out;
+    return 2;
   }
-  if (lat_file_read(file, &data, &len, &err) ||
-      lat_component_new(data, len, NULL, &comp, &err)) {
-    print_error(file, &err);
-    goto out;
-  }
-  if (lat_clinker_new(&l) || lat_wasi_p2_add_to_linker(l, &err)) {
-    fprintf(stderr, "lattice: WASI 0.2 host: %s\n", err.msg);
-    goto out;
-  }
-  uint64_t t1 = lat_now_ns();
-  if (lat_wasm_store_new(&o->limits, &s)) {
-    fprintf(stderr, "lattice: out of memory\n");
-    goto out;
-  }
-  if (!(w = make_wasi(o, argc, argv))) goto out;
-  if (lat_wasi_p2_new(w, &p2)) {
-    fprintf(stderr, "lattice: out of memory\n");
-    goto out;
-  }
-  if (o->timeout_ns) {
-    uint64_t dl = lat_now_ns() + o->timeout_ns;
-    lat_wasm_store_set_deadline(s, dl);
-    lat_wasi_set_deadline(w, dl);
-  }
-  if (o->fuel) lat_wasm_store_set_fuel(s, o->fuel);
-  lat_status st = lat_cinstance_new(s, comp, l, p2, &ci, &err);
-  if (st == LAT_TRAP) {
-    rc = report_call(o, s, st, &err);
+  lat_host_component_opts_t co = {.limits = o->limits};
+  lat_status st = lat_host_component_load(file, &co, &comp, &err);
+  if (st == LAT_EUNLINKABLE) {
+    fprintf(stderr, "lattice: %s: link error: %s\n", file, err.msg);
     goto out;
   }
   if (st) {
-    fprintf(stderr, "lattice: %s: %s: %s\n", file,
-            st == LAT_EUNLINKABLE ? "link error" : lat_status_message(st), err.msg);
+    print_error(file, &err);
+    goto out;
+  }
+  uint64_t t1 = lat_now_ns();
+  lat_wasi_t *w = make_wasi(o, argc, argv);
+  if (!w) goto out;
+  lat_host_instance_opts_t io = {.wasi = w, .timeout_ns = o->timeout_ns, .fuel = o->fuel};
+  if (lat_host_instance_new(comp, &io, &in, &err)) {
+    fprintf(stderr, "lattice: %s\n", err.msg);
+    goto out;
+  }
+  if ((st = lat_host_instance_start(in, &err))) {
+    if (st == LAT_TRAP) rc = report_call(o, lat_host_instance_store(in), st, &err);
+    else fprintf(stderr, "lattice: %s: %s: %s\n", file, lat_status_message(st), err.msg);
     goto out;
   }
   uint64_t t2 = lat_now_ns();
-  lat_cfunc_t *run = lat_cinstance_func(ci, "wasi:cli/run@0.2.0", "run");
-  if (!run) {
+  lat_cval_t res;
+  memset(&res, 0, sizeof res);
+  st = lat_host_instance_call(in, "wasi:cli/run@0.2.0", "run", NULL, 0, &res, &err);
+  if (st == LAT_ENOTFOUND) {
     fprintf(stderr, "lattice: %s: the component does not export wasi:cli/run "
                     "(0.2.x)\n", file);
     goto out;
   }
-  lat_cval_t res;
-  memset(&res, 0, sizeof res);
-  st = lat_cfunc_call(ci, run, NULL, 0, &res, &arena, &err);
   uint64_t t3 = lat_now_ns();
   fflush(stdout);
-  if (st) rc = report_call(o, s, st, &err);
+  if (st) rc = report_call(o, lat_host_instance_store(in), st, &err);
   else rc = res.kind == LAT_CT_RESULT && res.of.var.disc ? 1 : 0;
   if (o->timing)
     fprintf(stderr, "time: load %.3f ms, instantiate %.3f ms, call %.3f ms\n",
             (double)(t1 - t0) / 1e6, (double)(t2 - t1) / 1e6,
             (double)(t3 - t2) / 1e6);
 out:
-  lat_arena_fini(&arena);
-  lat_cinstance_free(ci);
-  lat_wasm_store_free(s);
-  lat_wasi_p2_free(p2);
-  lat_wasi_free(w);
-  lat_clinker_free(l);
-  lat_component_free(comp);
-  lat_free(data);
+  lat_host_instance_free(in);
+  lat_host_component_free(comp);
   return rc;
 }
 

@@ -678,4 +678,25 @@ lat_status lat_cinstance_new_pre(lat_wasm_store_t *s, const lat_cpre_t *pre,
 const lat_cabi_rtype_t *lat_cinstance_host_rtype(const lat_cinstance_t *ci,
                                                  uint32_t id);
 
+/* ---- values as text (component_wave.c) -------------------------------------
+ * WAVE syntax (see component_wave.c).  Own handles printed are recorded in
+ * a table the caller keeps, as `#N`; `#N` parses back to handle N (an own
+ * parameter moves it: N cannot be used again). */
+#define LAT_WAVE_MAX_HANDLES 1024
+typedef struct {
+  lat_cval_t h[LAT_WAVE_MAX_HANDLES];
+  uint32_t n;
+  bool dropped[LAT_WAVE_MAX_HANDLES];
+} lat_wave_handles_t;
+
+/* Appends v (of type t) to o; hs may be NULL (handles print as #repN). */
+void lat_wave_print(lat_buf_t *o, const lat_cval_t *v, const lat_ctype_t *t,
+                    lat_wave_handles_t *hs);
+/* Parses the whole of text as a value of type t into *out (allocated in a);
+ * LAT_EINVALID when it is not one.  hs may be NULL (no handles). */
+lat_status lat_wave_parse(const char *text, const lat_ctype_t *t, lat_arena_t *a,
+                          lat_wave_handles_t *hs, lat_cval_t *out);
+/* The zero value of t (false, 0, "", first case, none, ok(zero)...). */
+void lat_wave_zero(lat_arena_t *a, const lat_ctype_t *t, lat_cval_t *v);
+
 #endif

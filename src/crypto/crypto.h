@@ -358,4 +358,18 @@ lat_status lat_claims_hash(const uint8_t *wasm, size_t len, char out_hex[65],
 lat_status lat_claims_strip(const uint8_t *wasm, size_t len, lat_buf_t *out,
                             lat_error_t *err);
 
+/* ---- key files (crypto_keystore.c) ------------------------------------------ */
+
+#define LAT_KEYSTORE_EXT ".nk"
+/* The keys directory: flag when set, else $LATTICE_KEYS, else
+ * ~/.lattice/keys (written into buf, which may be returned). */
+const char *lat_keystore_dir(const char *flag, char *buf, size_t cap);
+/* A seed given as text (S...) or as the path of a file holding one.  A
+ * public key is refused with a message saying a seed is needed. */
+lat_status lat_nkey_load(const char *arg, lat_nkey_t *out, lat_error_t *err);
+/* Saves k's seed as <dir>/<name>.nk (0600, never overwriting; the
+ * directory made 0700 when missing); the path written goes to path. */
+lat_status lat_keystore_save(const char *dir, const char *name, const lat_nkey_t *k,
+                             char *path, size_t cap, lat_error_t *err);
+
 #endif

@@ -44,19 +44,6 @@ static const char *const space_name[SP_COUNT] = {
     "data segment"};
 
 typedef struct {
-  const char *s;
-  uint32_t n;
-  uint32_t idx;
-} sym_t;
-
-/* name -> index, open addressing; names point into the source */
-typedef struct {
-  sym_t *e;
-  uint32_t cap; /* power of two, or 0 */
-  uint32_t count;
-} symtab_t;
-
-typedef struct {
   uint32_t np, nr;
   uint8_t *vt; /* np params then nr results (arena) */
 } ftype_t;
@@ -74,7 +61,7 @@ typedef struct {
   lat_error_t *err;
   lat_arena_t arena;
 
-  symtab_t names[SP_COUNT];
+  lat_map_t names[SP_COUNT]; /* $id -> index; keys borrowed from the source */
   uint32_t count[SP_COUNT]; /* pass 1 totals */
   uint32_t next[SP_COUNT];  /* pass 2 running index */
 
@@ -90,7 +77,7 @@ typedef struct {
   bool uses_datacount;
 
   /* current function */
-  symtab_t locals;
+  lat_map_t locals; /* $id -> local index; keys borrowed from the source */
   uint32_t nlocals;
   lat_buf_t local_types; /* declared locals' types, params excluded */
   label_t *labels;
@@ -177,67 +164,22 @@ static lat_status skip_sexpr(P *p) {
 
 /* ---- symbol tables ---------------------------------------------------------------- */
 
-static uint32_t hash_str(const char *s, uint32_t n) {
-  uint32_t h = 2166136261u;
-  for (uint32_t i = 0; i < n; i++) {
-    h ^= (uint8_t)s[i];
-    h *= 16777619u;
-  }
-  return h;
-}
-
-static bool sym_find(const symtab_t *st, const char *s, uint32_t n,
+/* Index values ride in the map's void * directly. */
+static bool sym_find(const lat_map_t *st, const char *s, uint32_t n,
                      uint32_t *out) {
-  if (st->cap == 0) return false;
-  uint32_t h = hash_str(s, n) & (st->cap - 1);
-  while (st->e[h].s) {
-    if (st->e[h].n == n && memcmp(st->e[h].s, s, n) == 0) {
-      *out = st->e[h].idx;
-      return true;
-    }
-    h = (h + 1) & (st->cap - 1);
-  }
-  return false;
+  void *v;
+  if (!lat_map_get(st, s, n, &v)) return false;
+  *out = (uint32_t)(uintptr_t)v;
+  return true;
 }
 
 /* Returns LAT_EARG on a duplicate, LAT_ENOMEM on allocation failure. */
-static lat_status sym_add(symtab_t *st, const char *s, uint32_t n,
+static lat_status sym_add(lat_map_t *st, const char *s, uint32_t n,
                           uint32_t idx) {
-  if ((st->count + 1) * 2 > st->cap) {
-    uint32_t ncap = st->cap ? st->cap * 2 : 16;
-    sym_t *ne = lat_calloc(ncap, sizeof(sym_t));
-    if (!ne) return LAT_ENOMEM;
-    for (uint32_t i = 0; i < st->cap; i++) {
-      if (!st->e[i].s) continue;
-      uint32_t h = hash_str(st->e[i].s, st->e[i].n) & (ncap - 1);
-      while (ne[h].s) h = (h + 1) & (ncap - 1);
-      ne[h] = st->e[i];
-    }
-    lat_free(st->e);
-    st->e = ne;
-    st->cap = ncap;
-  }
-  uint32_t h = hash_str(s, n) & (st->cap - 1);
-  while (st->e[h].s) {
-    if (st->e[h].n == n && memcmp(st->e[h].s, s, n) == 0) return LAT_EARG;
-    h = (h + 1) & (st->cap - 1);
-  }
-  st->e[h].s = s;
-  st->e[h].n = n;
-  st->e[h].idx = idx;
-  st->count++;
-  return LAT_OK;
-}
-
-static void sym_clear(symtab_t *st) {
-  if (st->count) memset(st->e, 0, st->cap * sizeof(sym_t));
-  st->count = 0;
-}
-
-static void sym_fini(symtab_t *st) {
-  lat_free(st->e);
-  st->e = NULL;
-  st->cap = st->count = 0;
+  bool added;
+  lat_status r = lat_map_add(st, s, n, (void *)(uintptr_t)idx, &added);
+  if (r != LAT_OK) return r;
+  return added ? LAT_OK : LAT_EARG;
 }
 
 /* Binds the ID token at tok (if any) to idx in space sp. */
@@ -364,7 +306,7 @@ static lat_status parse_valtypes(P *p, lat_buf_t *vt, uint32_t *count) {
 /* The rest of a `(param` or `(local` group: `$id t)` or `t*)`.  With names
  * given, $id is bound there to the index *count (params and locals share the
  * local index space). */
-static lat_status parse_decls(P *p, symtab_t *names, lat_buf_t *vt,
+static lat_status parse_decls(P *p, lat_map_t *names, lat_buf_t *vt,
                               uint32_t *count) {
   if (!at(p, LAT__TOK_ID)) return parse_valtypes(p, vt, count);
   if (names) {
@@ -1033,7 +975,7 @@ static lat_status instrs(P *p, lat_buf_t *o) {
 
 /* A constant expression: instr* then `end`. */
 static lat_status const_expr(P *p, lat_buf_t *o) {
-  sym_clear(&p->locals);
+  lat_map_clear(&p->locals);
   p->nlabels = 0;
   TRY(instrs(p, o));
   return put(p, o, 0x0b);
@@ -1047,7 +989,7 @@ static lat_status offset_expr(P *p, lat_buf_t *o) {
     return expect_rpar(p);
   }
   if (!at(p, LAT__TOK_LPAR)) return unexpected(p);
-  sym_clear(&p->locals);
+  lat_map_clear(&p->locals);
   p->nlabels = 0;
   TRY(instr_folded(p, o));
   return put(p, o, 0x0b);
@@ -1212,7 +1154,7 @@ static lat_status field_func(P *p) {
   bool imp;
   TRY(field_head(p, SP_FUNC, LAT_EXTERN_FUNC, &idx, &imp));
   uint32_t type, np;
-  sym_clear(&p->locals);
+  lat_map_clear(&p->locals);
   p->nlabels = 0;
   if (imp) {
     TRY(import_desc(p, SP_FUNC));
@@ -1275,7 +1217,7 @@ static lat_status elist_expr(P *p, elist_t *e) {
     TRY(expect_rpar(p));
   } else {
     if (!at(p, LAT__TOK_LPAR)) return unexpected(p);
-    sym_clear(&p->locals);
+    lat_map_clear(&p->locals);
     p->nlabels = 0;
     TRY(instr_folded(p, &e->exprs));
     TRY(put(p, &e->exprs, 0x0b));
@@ -1794,8 +1736,8 @@ static lat_status assemble(P *p, lat_buf_t *out) {
 /* ---- entry points ------------------------------------------------------------------ */
 
 static void p_fini(P *p) {
-  for (int i = 0; i < SP_COUNT; i++) sym_fini(&p->names[i]);
-  sym_fini(&p->locals);
+  for (int i = 0; i < SP_COUNT; i++) lat_map_fini(&p->names[i]);
+  lat_map_fini(&p->locals);
   lat_free(p->types);
   lat_free(p->labels);
   lat_buf_t *bufs[] = {&p->sec_import, &p->sec_func,   &p->sec_table,
@@ -1818,6 +1760,8 @@ static lat_status module_fields(const lat__lexed_t *lx, size_t *pos,
   p.ops = ops;
   p.err = err;
   lat_arena_init(&p.arena);
+  for (int i = 0; i < SP_COUNT; i++) lat_map_init(&p.names[i], LAT_MAP_BORROW_KEYS);
+  lat_map_init(&p.locals, LAT_MAP_BORROW_KEYS);
   lat_status st = scan_fields(&p);
   if (st == LAT_OK && !at(&p, LAT__TOK_RPAR) && !at(&p, LAT__TOK_EOF))
     st = unexpected(&p);

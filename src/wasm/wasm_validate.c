@@ -841,19 +841,14 @@ static lat_status check_table(vctx_t *v, const lat_wasm_tabletype_t *t) {
                       "table size must be at most 2^32-1");
 }
 
-static uint32_t hash_name(const uint8_t *s, uint32_t n) {
-  uint32_t h = 2166136261u;
-  for (uint32_t i = 0; i < n; i++) h = (h ^ s[i]) * 16777619u;
-  return h;
-}
-
+/* Export names come from the module, so duplicates are found with the seeded
+ * map (keys borrowed from the module's bytes), not a table an attacker can
+ * fill with collisions. */
 static lat_status check_exports(vctx_t *v) {
   lat_wasm_module_t *m = v->m;
   lat_status st = LAT_OK;
-  uint32_t cap = 16;
-  while (cap < 2 * m->nexports) cap *= 2;
-  uint32_t *slots = lat_calloc(cap, sizeof *slots); /* export index + 1 */
-  if (!slots) return nomem(v);
+  lat_map_t seen;
+  lat_map_init(&seen, LAT_MAP_BORROW_KEYS);
   for (uint32_t i = 0; i < m->nexports; i++) {
     const lat__export_t *e = &m->exports[i];
     v->op_off = e->name.off;
@@ -865,26 +860,21 @@ static lat_status check_exports(vctx_t *v) {
                                         "global"};
     if (e->index >= limit) {
       st = invalid_idx(v, kinds[e->kind], e->index);
-      goto out_free_slots;
+      goto out_fini_seen;
     }
     if (e->kind == LAT_EXTERN_FUNC) m->func_declared[e->index] = 1;
-    const uint8_t *name = lat__bytes(m, e->name);
-    uint32_t h = hash_name(name, e->name.len) & (cap - 1);
-    for (;; h = (h + 1) & (cap - 1)) {
-      if (!slots[h]) {
-        slots[h] = i + 1;
-        break;
-      }
-      const lat__export_t *o = &m->exports[slots[h] - 1];
-      if (o->name.len == e->name.len &&
-          memcmp(lat__bytes(m, o->name), name, e->name.len) == 0) {
-        st = invalid(v, "duplicate export name");
-        goto out_free_slots;
-      }
+    bool added;
+    if (lat_map_add(&seen, lat__bytes(m, e->name), e->name.len, NULL, &added)) {
+      st = nomem(v);
+      goto out_fini_seen;
+    }
+    if (!added) {
+      st = invalid(v, "duplicate export name");
+      goto out_fini_seen;
     }
   }
-out_free_slots:
-  lat_free(slots);
+out_fini_seen:
+  lat_map_fini(&seen);
   return st;
 }
 

@@ -37,6 +37,9 @@ TEST(base_arena_overflow)
 TEST(base_file_read)
 TEST(base_time_monotonic)
 
+#if __has_include("base/test_list_base.h")
+#include "base/test_list_base.h"
+#endif
 #if __has_include("wasm/test_list_wasm.h")
 #include "wasm/test_list_wasm.h"
 #endif

@@ -1,0 +1,124 @@
+/* host: what long-running Lattice programs are built from.
+ *
+ * The component runner every program shares (`lattice run`, `call`,
+ * `serve` and the lattice host): a component decoded, linked against the
+ * WASI 0.2 host (and any further host interfaces) and pre-linked once,
+ * shared by every thread; and instances made from it, each with its own
+ * store, WASI context and WASI 0.2 state, torn down together.  The HTTP
+ * front end that serves a wasi:http/incoming-handler component with a
+ * fresh instance per request is here too (host_http.c).
+ *
+ * Nothing here prints: failures come back as lat_status with lat_error_t
+ * detail; daemons log through base's logger.
+ */
+#ifndef LAT_HOST_H
+#define LAT_HOST_H
+
+#include "../base/base.h"
+#include "../component/component.h"
+#include "../wasi/wasi.h"
+#include "../wasm/wasm.h"
+
+/* ---- components (host_component.c) ---------------------------------------- */
+
+typedef struct lat_host_component lat_host_component_t;
+
+/* Adds host interfaces to a linker after WASI 0.2 (e.g. `lattice call
+ * --host WIT`, the lattice's own interfaces). */
+typedef lat_status (*lat_host_link_fn)(lat_clinker_t *l, void *env, lat_error_t *err);
+
+typedef struct {
+  lat_wasm_limits_t limits; /* every instance's store limits (limits.pool is
+                               replaced by the component's pool when
+                               pool_regions is set) */
+  size_t pool_regions;      /* > 0: memories and stacks of this component's
+                               stores come from a pool keeping at most this
+                               many free regions (servers); 0: none */
+  lat_host_link_fn link;    /* optional, called once */
+  void *link_env;
+} lat_host_component_opts_t;
+
+/* Decodes, validates and pre-links bytes (copied).  opts may be NULL.
+ * LAT_EUNLINKABLE names an import no host interface provides.  Returns new
+ * (free with lat_host_component_free). */
+lat_status lat_host_component_new(const uint8_t *bytes, size_t len,
+                                  const lat_host_component_opts_t *opts,
+                                  lat_host_component_t **out, lat_error_t *err);
+/* The same from a file. */
+lat_status lat_host_component_load(const char *path,
+                                   const lat_host_component_opts_t *opts,
+                                   lat_host_component_t **out, lat_error_t *err);
+/* No instance may be left.  Accepts NULL. */
+void lat_host_component_free(lat_host_component_t *c);
+/* Borrowed from c. */
+const lat_component_t *lat_host_component_decoded(const lat_host_component_t *c);
+const lat_clinker_t *lat_host_component_linker(const lat_host_component_t *c);
+/* True when c exports interface ns:pkg/iface (any version). */
+bool lat_host_component_exports(const lat_host_component_t *c, const char *ns,
+                                const char *pkg, const char *iface);
+
+/* ---- instances (host_component.c) ---------------------------------------- */
+
+typedef struct lat_host_instance lat_host_instance_t;
+
+typedef struct {
+  lat_wasi_t *wasi;                  /* taken over (freed with the instance);
+                                        NULL: one is made from wasi_cfg */
+  const lat_wasi_config_t *wasi_cfg; /* NULL: argv {"main.wasm"}, no env,
+                                        stdin empty, stdout/stderr the
+                                        process's */
+  uint64_t timeout_ns;               /* deadline from lat_host_instance_new;
+                                        0: none */
+  uint64_t fuel;                     /* 0: unlimited */
+  lat_wasi_http_t *http;             /* borrowed; the request this instance
+                                        serves (wasi:http), or NULL */
+} lat_host_instance_opts_t;
+
+/* A store, a WASI context and WASI 0.2 state for one instance of c (which
+ * must outlive it); the component is instantiated by
+ * lat_host_instance_start.  Returns new (free with lat_host_instance_free). */
+lat_status lat_host_instance_new(lat_host_component_t *c,
+                                 const lat_host_instance_opts_t *opts,
+                                 lat_host_instance_t **out, lat_error_t *err);
+/* Instantiates (runs start functions).  LAT_TRAP when one traps: the store
+ * tells why (lat_host_instance_store). */
+lat_status lat_host_instance_start(lat_host_instance_t *in, lat_error_t *err);
+void lat_host_instance_free(lat_host_instance_t *in); /* accepts NULL */
+/* Borrowed from in. */
+lat_wasm_store_t *lat_host_instance_store(lat_host_instance_t *in);
+lat_wasi_t *lat_host_instance_wasi(lat_host_instance_t *in);
+lat_cinstance_t *lat_host_instance_cinstance(lat_host_instance_t *in); /* NULL before start */
+/* Scratch for calls: lives as long as the instance. */
+lat_arena_t *lat_host_instance_arena(lat_host_instance_t *in);
+/* Calls export `name` of exported instance `iface` (NULL: a function
+ * exported at the top level); results are lifted into the instance's arena.
+ * LAT_ENOTFOUND when there is no such export. */
+lat_status lat_host_instance_call(lat_host_instance_t *in, const char *iface,
+                                  const char *name, const lat_cval_t *args,
+                                  uint32_t nargs, lat_cval_t *out_result,
+                                  lat_error_t *err);
+
+/* ---- serving wasi:http (host_http.c) ------------------------------------- */
+
+typedef struct lat_host_http lat_host_http_t;
+
+typedef struct {
+  const char *addr;          /* "HOST:PORT" (IPv4; port 0 picks one) */
+  unsigned threads;          /* 0 = cores */
+  uint64_t timeout_ns;       /* per request; 0 = none */
+  uint64_t max_body;         /* request body; 0 = 16 MiB */
+  lat_wasi_http_client_t client; /* outgoing policy (allow list borrowed) */
+} lat_host_http_opts_t;
+
+/* Serves c (borrowed, must outlive the server; it must export
+ * wasi:http/incoming-handler) on opts->addr: a fresh instance per request,
+ * a 500 when the guest traps or sends no response.  Returns new (stop and
+ * free with lat_host_http_free). */
+lat_status lat_host_http_new(lat_host_component_t *c, const lat_host_http_opts_t *opts,
+                             lat_host_http_t **out, lat_error_t *err);
+/* The port actually bound. */
+uint16_t lat_host_http_port(const lat_host_http_t *h);
+/* Stops accepting, waits for requests in flight, frees.  Accepts NULL. */
+void lat_host_http_free(lat_host_http_t *h);
+
+#endif

@@ -15,9 +15,10 @@
  * Status codes (code branches on these, the text is in lat_error_t):
  *   LAT_EARG       the caller passed something unusable (a bad token, NULL,
  *                  an unreadable seed, conflicting options)
- *   LAT_EIO        network, server or JetStream failure; connection closed;
- *                  no server could be reached
- *   LAT_ELIMIT     a timeout ran out (request, flush, connect)
+ *   LAT_EIO        network, server or JetStream failure; no server could
+ *                  be reached
+ *   LAT_ETIMEOUT   a timeout ran out (request, flush, connect)
+ *   LAT_ECLOSED    the connection is closed
  *   LAT_ENOTFOUND  no responders; a key or bucket that does not exist
  *   LAT_EINVALID   refused by the server or the peer: authorization, TLS
  *                  verification, create of a key that exists
@@ -172,7 +173,7 @@ lat_status lat_lattice_conn_subscribe(lat_lattice_conn_t *c,
  * Accepts NULL. */
 void lat_lattice_sub_free(lat_lattice_sub_t *s);
 
-/* Request/reply: LAT_ELIMIT when no reply came within timeout_ms,
+/* Request/reply: LAT_ETIMEOUT when no reply came within timeout_ms,
  * LAT_ENOTFOUND when the server says nobody listens on subject. */
 lat_status lat_lattice_conn_request(lat_lattice_conn_t *c, const char *subject,
                                     const void *data, size_t len,

@@ -67,7 +67,9 @@ lat_status lat__lattice_status(natsStatus s) {
     case NATS_NO_MEMORY:
       return LAT_ENOMEM;
     case NATS_TIMEOUT:
-      return LAT_ELIMIT;
+      return LAT_ETIMEOUT;
+    case NATS_CONNECTION_CLOSED:
+      return LAT_ECLOSED;
     case NATS_NO_RESPONDERS:
     case NATS_NOT_FOUND:
       return LAT_ENOTFOUND;
@@ -440,7 +442,7 @@ lat_status lat_lattice_conn_new(const lat_lattice_opts_t *o,
     lat__lattice_nats_error(s, err, "connect to %s: %s", c->servers_text,
                             lat_lattice_reason_message(reason));
     st = reason == LAT_LR_NO_SERVERS ? LAT_EIO
-         : reason == LAT_LR_TIMEOUT  ? LAT_ELIMIT
+         : reason == LAT_LR_TIMEOUT  ? LAT_ETIMEOUT
          : reason == LAT_LR_OTHER    ? lat__lattice_status(s)
                                      : LAT_EINVALID;
     if (err) err->code = st;
@@ -627,7 +629,7 @@ lat_status lat_lattice_conn_request(lat_lattice_conn_t *c, const char *subject,
       natsConnection_Request(&m, c->nc, subject, data, (int)len, timeout_ms);
   if (s != NATS_OK) {
     if (s == NATS_TIMEOUT)
-      return lat_error_set(err, LAT_ELIMIT, SIZE_MAX,
+      return lat_error_set(err, LAT_ETIMEOUT, SIZE_MAX,
                            "request to %s: no reply within %u ms", subject,
                            timeout_ms);
     if (s == NATS_NO_RESPONDERS)

@@ -93,7 +93,7 @@ TEST_IMPL(lattice_conn_request_reply) {
       lat_lattice_conn_subscribe(b, "svc.mute", "q", sink, &sunk, &mute, &err));
   REQUIRE_OK(lat_lattice_conn_flush(b, 2000, &err));
   CHECK_ST(lat_lattice_conn_request(a, "svc.mute", "x", 1, 100, &rep, &err),
-           LAT_ELIMIT);
+           LAT_ETIMEOUT);
   CHECK(strstr(err.msg, "svc.mute") != NULL);
   CHECK(test_inbox_wait(&sunk, 1, 2000));
   lat_lattice_sub_free(mute);

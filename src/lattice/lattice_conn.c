@@ -6,16 +6,19 @@
  * publish goes out on the caller's thread instead of waiting for libnats'
  * flusher, which is the difference between ~0.25 ms and ~1.1 ms p50 on a
  * request), a custom reconnect delay (exponential from reconnect_wait_ms,
- * capped at reconnect_max_ms, with up to 50% random jitter so a fleet of
- * hosts does not stampede a restarted server).  Failure at connect time is
- * classified once, from libnats' status, into lat_lattice_reason.
+ * capped at reconnect_max_ms, then drawn from the upper half of that, so
+ * a fleet of hosts does not stampede a restarted server even at the cap).
+ * Failure at connect time is classified once, from libnats' status, into
+ * lat_lattice_reason.
  *
  * nkey auth signs the server's nonce with our own crypto (lat_nkey_sign),
  * so a seed given as text never touches a file and the seed is wiped when
  * the conn is freed.
  *
  * Invariants: after conn_new returns, the conn struct is read-only except
- * the atomic reconnect counter; libnats guards natsConnection itself.  A
+ * the atomic reconnect counter and the closed flag (under mu); libnats
+ * guards natsConnection itself.  conn_free returns only after libnats'
+ * closed callback, the last one that gets the conn as closure.  A
  * subscription's callback context stays valid until sub_free returns,
  * which waits for libnats' on-complete callback.
  *
@@ -170,19 +173,24 @@ static void on_closed(natsConnection *nc, void *closure) {
   pthread_mutex_unlock(&c->mu);
 }
 
+uint32_t lat__lattice_backoff_ms(uint32_t wait_ms, uint32_t max_ms,
+                                 int attempts, uint32_t rnd) {
+  uint64_t d = wait_ms;
+  for (int i = 1; i < attempts && d < max_ms; i++) d *= 2;
+  if (d > max_ms) d = max_ms;
+  /* "Equal jitter": somewhere in the upper half, so hosts that lost the
+   * same server spread out even once they all sit at the cap. */
+  uint64_t spread = d / 2;
+  return (uint32_t)(d - (spread ? rnd % (spread + 1) : 0));
+}
+
 /* attempts counts full passes over the server list (1, 2, ...). */
 static int64_t reconnect_delay(natsConnection *nc, int attempts,
                                void *closure) {
   (void)nc;
   const lat_lattice_conn_t *c = closure;
-  uint64_t d = c->reconnect_wait_ms;
-  for (int i = 1; i < attempts && d < c->reconnect_max_ms; i++) d *= 2;
-  if (d > c->reconnect_max_ms) d = c->reconnect_max_ms;
-  /* jitter: up to half the delay again, still capped */
-  uint32_t half = (uint32_t)(d / 2);
-  if (half) d += randombytes_uniform(half + 1);
-  if (d > c->reconnect_max_ms) d = c->reconnect_max_ms;
-  return (int64_t)d;
+  return lat__lattice_backoff_ms(c->reconnect_wait_ms, c->reconnect_max_ms,
+                                 attempts, randombytes_random());
 }
 
 /* Signs the server's nonce with the conn's nkey.  libnats frees the

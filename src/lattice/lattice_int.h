@@ -46,6 +46,12 @@ lat_status lat__lattice_nats_error(natsStatus s, lat_error_t *err,
 /* The status a libnats failure maps to (see lattice.h). */
 lat_status lat__lattice_status(natsStatus s);
 
+/* The reconnect delay after `attempts` failed passes (1, 2, ...): wait_ms
+ * doubled per pass, capped at max_ms, then reduced by rnd modulo half of
+ * it (jitter), so the result lies in [capped / 2, capped]. */
+uint32_t lat__lattice_backoff_ms(uint32_t wait_ms, uint32_t max_ms,
+                                 int attempts, uint32_t rnd);
+
 /* Copies n bytes into an owned reply with a NUL after them. */
 lat_status lat__lattice_reply_set(lat_lattice_reply_t *r, const void *data,
                                   size_t n);

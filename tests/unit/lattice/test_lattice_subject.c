@@ -2,10 +2,11 @@
  * PROTOCOL.md §1.1 (ctl subjects, the host's subscriptions and queue
  * groups), §2 (events), §4.1 (wRPC), §5.2 (provider management), §1.5
  * (bucket names), the ctl parser, and refusal of anything that is not a
- * single NATS token where one is required. */
+ * single NATS token where one is required; and the reconnect backoff. */
 #include <string.h>
 
 #include "lattice/lattice.h"
+#include "lattice/lattice_int.h"
 #include "test.h"
 
 #define HOST "NBX5SDGKB4XQF4D6OEDBVGBAHV4SBVWQYOMOSRG6KAIXW2CDY3X3SOPE"
@@ -241,4 +242,25 @@ static lat_status build_all(void *ctx) {
 /* Every allocation of the builders failing in turn: an error, no leak. */
 TEST_IMPL(lattice_subject_alloc_failures) {
   CHECK(CHECK_ALLOC_SWEEP(build_all, NULL) > 10);
+}
+
+/* The reconnect backoff: doubles per pass, never above the cap, always
+ * jittered within the upper half (also at the cap). */
+TEST_IMPL(lattice_conn_backoff) {
+  CHECK_EQ_UINT(lat__lattice_backoff_ms(100, 5000, 1, 0), 100);
+  CHECK_EQ_UINT(lat__lattice_backoff_ms(100, 5000, 2, 0), 200);
+  CHECK_EQ_UINT(lat__lattice_backoff_ms(100, 5000, 4, 0), 800);
+  CHECK_EQ_UINT(lat__lattice_backoff_ms(100, 5000, 7, 0), 5000);
+  CHECK_EQ_UINT(lat__lattice_backoff_ms(100, 5000, 1000000, 0), 5000);
+  CHECK_EQ_UINT(lat__lattice_backoff_ms(100, 5000, 1, 50), 50);
+  CHECK_EQ_UINT(lat__lattice_backoff_ms(100, 5000, 1, 51), 100); /* wraps */
+  CHECK_EQ_UINT(lat__lattice_backoff_ms(100, 5000, 30, 2500), 2500);
+  CHECK_EQ_UINT(lat__lattice_backoff_ms(1, 1, 5, 12345), 1);
+  for (uint32_t r = 0; r < 100000; r += 7919) {
+    for (int a = 1; a < 40; a++) {
+      uint32_t d = lat__lattice_backoff_ms(100, 5000, a, r * 2654435761u);
+      uint32_t cap = a >= 7 ? 5000 : 100u << (a - 1);
+      CHECK(d <= cap && d >= cap / 2);
+    }
+  }
 }

@@ -9,6 +9,7 @@
  * asserted). */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "crypto/crypto.h"
 #include "lattice/lattice.h"
@@ -387,6 +388,106 @@ TEST_IMPL(lattice_conn_bench_request) {
   lat_lattice_sub_free(sub);
   lat_lattice_conn_free(a);
   lat_lattice_conn_free(b);
+  nats_fixture_stop(&srv);
+  lat_lattice_library_close(2000);
+}
+
+/* Signs claims (a printf format with the issuer and subject public keys
+ * as its first two %s) as a NATS v2 JWT; returns new (lat_free). */
+static char *nats_jwt(const lat_nkey_t *issuer, const lat_nkey_t *subject,
+                      const char *name, const char *nats_json) {
+  char ipub[LAT_NKEY_PUBLIC_LEN + 1], spub[LAT_NKEY_PUBLIC_LEN + 1];
+  lat_nkey_public_string(issuer, ipub);
+  lat_nkey_public_string(subject, spub);
+  char claims[1024];
+  int n = snprintf(claims, sizeof claims,
+                   "{\"jti\":\"%.20s%.20s\",\"iat\":%lld,\"iss\":\"%s\","
+                   "\"name\":\"%s\",\"sub\":\"%s\",\"nats\":%s}",
+                   spub + 1, ipub + 1, (long long)time(NULL), ipub, name, spub,
+                   nats_json);
+  char *token = NULL;
+  lat_error_t err;
+  if (n < 0 || (size_t)n >= sizeof claims ||
+      lat_jwt_encode(LAT_JWT_ALG_NKEY, claims, (size_t)n, issuer, &token,
+                     &err) != LAT_OK)
+    return NULL;
+  return token;
+}
+
+/* Operator mode (decentralised JWT auth, TOOLCHAIN.md §4): JWTs made by
+ * our own crypto, a .creds file for the user; the right creds connect,
+ * none are refused as an auth failure. */
+TEST_IMPL(lattice_conn_creds) {
+  lat_nkey_t op, sys, acct, user;
+  lat_error_t err;
+  REQUIRE_OK(lat_nkey_generate(LAT_NKEY_OPERATOR, &op, &err));
+  REQUIRE_OK(lat_nkey_generate(LAT_NKEY_ACCOUNT, &sys, &err));
+  REQUIRE_OK(lat_nkey_generate(LAT_NKEY_ACCOUNT, &acct, &err));
+  REQUIRE_OK(lat_nkey_generate(LAT_NKEY_USER, &user, &err));
+  static const char acct_nats[] =
+      "{\"limits\":{\"subs\":-1,\"data\":-1,\"payload\":-1,\"imports\":-1,"
+      "\"exports\":-1,\"wildcards\":true,\"conn\":-1,\"leaf\":-1},"
+      "\"default_permissions\":{\"pub\":{},\"sub\":{}},\"type\":\"account\","
+      "\"version\":2}";
+  char *op_jwt =
+      nats_jwt(&op, &op, "op", "{\"type\":\"operator\",\"version\":2}");
+  char *sys_jwt = nats_jwt(&op, &sys, "SYS", acct_nats);
+  char *acct_jwt = nats_jwt(&op, &acct, "APP", acct_nats);
+  char *user_jwt = nats_jwt(&acct, &user, "u",
+                            "{\"pub\":{},\"sub\":{},\"subs\":-1,\"data\":-1,"
+                            "\"payload\":-1,\"type\":\"user\",\"version\":2}");
+  REQUIRE(op_jwt && sys_jwt && acct_jwt && user_jwt);
+  char syspub[LAT_NKEY_PUBLIC_LEN + 1], apub[LAT_NKEY_PUBLIC_LEN + 1];
+  lat_nkey_public_string(&sys, syspub);
+  lat_nkey_public_string(&acct, apub);
+  size_t cap = strlen(op_jwt) + strlen(sys_jwt) + strlen(acct_jwt) + 512;
+  char *conf = lat_malloc(cap);
+  REQUIRE(conf);
+  snprintf(conf, cap,
+           "operator: %s\nsystem_account: %s\nresolver: MEMORY\n"
+           "resolver_preload: {\n  %s: %s\n  %s: %s\n}\n",
+           op_jwt, syspub, syspub, sys_jwt, apub, acct_jwt);
+  REQUIRE(nats_fixture_start(&srv, conf) == 0);
+
+  char path[300], seed[LAT_NKEY_SEED_LEN + 1];
+  snprintf(path, sizeof path, "%s/user.creds", srv.dir);
+  REQUIRE_OK(lat_nkey_seed_string(&user, seed, &err));
+  FILE *fp = fopen(path, "w");
+  REQUIRE(fp);
+  fprintf(fp,
+          "-----BEGIN NATS USER JWT-----\n%s\n------END NATS USER "
+          "JWT------\n\n-----BEGIN USER NKEY SEED-----\n%s\n------END USER "
+          "NKEY SEED------\n",
+          user_jwt, seed);
+  fclose(fp);
+
+  lat_lattice_opts_t o;
+  lat_lattice_opts_init(&o);
+  o.servers = srv.url;
+  o.creds_file = path;
+  lat_lattice_conn_t *c = NULL;
+  lat_lattice_reason why;
+  lat_status st = lat_lattice_conn_new(&o, &c, &why, &err);
+  if (st != LAT_OK) fprintf(stderr, "  creds connect: %s\n", err.msg);
+  REQUIRE_OK(st);
+  lat_lattice_reply_t rep;
+  CHECK_ST(lat_lattice_conn_request(c, "x.y", "", 0, 1000, &rep, &err),
+           LAT_ENOTFOUND);
+  lat_lattice_conn_free(c);
+
+  o.creds_file = NULL;
+  CHECK_ST(lat_lattice_conn_new(&o, &c, &why, &err), LAT_EINVALID);
+  CHECK_EQ_INT(why, LAT_LR_AUTH);
+
+  lat_free(conf);
+  lat_free(op_jwt);
+  lat_free(sys_jwt);
+  lat_free(acct_jwt);
+  lat_free(user_jwt);
+  lat_nkey_fini(&op);
+  lat_nkey_fini(&sys);
+  lat_nkey_fini(&acct);
+  lat_nkey_fini(&user);
   nats_fixture_stop(&srv);
   lat_lattice_library_close(2000);
 }

@@ -367,14 +367,19 @@ typedef void (*lat_lattice_kv_watch_fn)(void *ctx,
  * key, or "a.*" / "a.>", whose wildcards match whole dot-separated tokens,
  * so "COMPONENT_*" is a literal key, not a prefix): first
  * the current value of every key, then INITIAL_DONE exactly once, then each
- * put, delete and purge.  After a reconnect (a server restart) the watch
- * re-subscribes from where it stopped: events at or below the last revision
- * it gave are not given again.  Returns new in *out_watch (free with
+ * put, delete and purge, in revision order.  After a reconnect (a server
+ * restart), or when it notices changes went missing, the watch
+ * re-subscribes: events at or below the last revision it gave are not
+ * given again, and a key changed several times meanwhile is given once,
+ * with its latest value.  Returns new in *out_watch (free with
  * lat_lattice_kv_watch_free before the kv). */
 lat_status lat_lattice_kv_watch(lat_lattice_kv_t *kv, const char *keys,
                                 lat_lattice_kv_watch_fn fn, void *ctx,
                                 lat_lattice_kv_watch_t **out_watch,
                                 lat_error_t *err);
+/* How many times the watch has re-subscribed (after a reconnect, a
+ * failure, or a gap in revisions: see lattice_kv.c).  For logs and tests. */
+uint64_t lat_lattice_kv_watch_resubscribes(lat_lattice_kv_watch_t *w);
 /* Stops the watch and joins its thread; fn is not running afterwards.
  * Never call it from fn.  Accepts NULL. */
 void lat_lattice_kv_watch_free(lat_lattice_kv_watch_t *w);

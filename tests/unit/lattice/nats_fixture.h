@@ -7,7 +7,9 @@
  * child of the test process with PR_SET_PDEATHSIG = SIGKILL, so it dies
  * with the test even if the test crashes; nats_fixture_stop (also run from
  * an atexit handler, which covers REQUIRE failures) kills exactly that PID,
- * reaps it and removes the folder.  Only 127.0.0.1 is ever used. */
+ * reaps it and removes the folder; a folder left by a test that was
+ * killed is removed by the next fixture (folders carry the test's PID).
+ * Only 127.0.0.1 is ever used. */
 #ifndef LAT_TEST_NATS_FIXTURE_H
 #define LAT_TEST_NATS_FIXTURE_H
 

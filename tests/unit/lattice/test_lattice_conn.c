@@ -223,7 +223,9 @@ TEST_IMPL(lattice_conn_nkey_auth) {
   o.nkey_seed = seed;
   lat_lattice_conn_t *c = NULL;
   lat_lattice_reason why;
-  REQUIRE_OK(lat_lattice_conn_new(&o, &c, &why, &err));
+  lat_status st = lat_lattice_conn_new(&o, &c, &why, &err);
+  if (st != LAT_OK) fprintf(stderr, "  user %s: %s\n", pub, err.msg);
+  REQUIRE_OK(st);
   CHECK_EQ_INT(why, LAT_LR_OK);
   lat_lattice_reply_t rep;
   CHECK_ST(lat_lattice_conn_request(c, "x.y", "", 0, 1000, &rep, &err),

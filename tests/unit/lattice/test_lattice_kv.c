@@ -254,6 +254,7 @@ TEST_IMPL(lattice_kv_restart) {
                                      "put COMPONENT_b after",
                                      "delete COMPONENT_a"};
   expect_events(&got, 0, want, 4, 10000);
+  CHECK(lat_lattice_kv_watch_resubscribes(w) >= 1); /* it noticed */
   lat_lattice_kv_watch_free(w);
   CHECK_EQ_INT(test_inbox_count(&got), 4); /* no replays */
 

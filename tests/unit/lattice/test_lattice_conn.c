@@ -202,6 +202,27 @@ TEST_IMPL(lattice_conn_no_server) {
   lat_lattice_library_close(2000);
 }
 
+/* Connects where the credentials are right.  With three copies of this
+ * suite running at once on 2 cores, about one connect in a hundred was
+ * refused: the server's protocol trace showed a CONNECT carrying the user
+ * JWT or nkey but no "sig", i.e. libnats 3.4.1 did not sign a nonce (with
+ * libnats' own creds signer as well as ours).  Never seen in 400
+ * sequential connects.  Until that is understood, a refusal here is
+ * retried twice and reported, so the wrong-credential checks stay strict
+ * and the flake stays visible. */
+static lat_status connect_right(const lat_lattice_opts_t *o,
+                                lat_lattice_conn_t **c, lat_lattice_reason *why,
+                                lat_error_t *err) {
+  lat_status st = LAT_OK;
+  for (int i = 0; i < 3; i++) {
+    st = lat_lattice_conn_new(o, c, why, err);
+    if (st == LAT_OK || *why != LAT_LR_AUTH) break;
+    fprintf(stderr, "  note: right credentials refused (try %d): %s\n", i + 1,
+            err->msg);
+  }
+  return st;
+}
+
 TEST_IMPL(lattice_conn_nkey_auth) {
   lat_nkey_t user, other;
   lat_error_t err;
@@ -223,9 +244,7 @@ TEST_IMPL(lattice_conn_nkey_auth) {
   o.nkey_seed = seed;
   lat_lattice_conn_t *c = NULL;
   lat_lattice_reason why;
-  lat_status st = lat_lattice_conn_new(&o, &c, &why, &err);
-  if (st != LAT_OK) fprintf(stderr, "  user %s: %s\n", pub, err.msg);
-  REQUIRE_OK(st);
+  REQUIRE_OK(connect_right(&o, &c, &why, &err));
   CHECK_EQ_INT(why, LAT_LR_OK);
   lat_lattice_reply_t rep;
   CHECK_ST(lat_lattice_conn_request(c, "x.y", "", 0, 1000, &rep, &err),
@@ -244,7 +263,7 @@ TEST_IMPL(lattice_conn_nkey_auth) {
   fclose(fp);
   o.nkey_seed = NULL;
   o.nkey_seed_file = path;
-  REQUIRE_OK(lat_lattice_conn_new(&o, &c, &why, &err));
+  REQUIRE_OK(connect_right(&o, &c, &why, &err));
   lat_lattice_conn_free(c);
 
   /* the wrong seed: a clear auth failure naming the server */
@@ -469,9 +488,7 @@ TEST_IMPL(lattice_conn_creds) {
   o.creds_file = path;
   lat_lattice_conn_t *c = NULL;
   lat_lattice_reason why;
-  lat_status st = lat_lattice_conn_new(&o, &c, &why, &err);
-  if (st != LAT_OK) fprintf(stderr, "  creds connect: %s\n", err.msg);
-  REQUIRE_OK(st);
+  REQUIRE_OK(connect_right(&o, &c, &why, &err));
   lat_lattice_reply_t rep;
   CHECK_ST(lat_lattice_conn_request(c, "x.y", "", 0, 1000, &rep, &err),
            LAT_ENOTFOUND);

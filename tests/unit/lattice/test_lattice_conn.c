@@ -223,6 +223,21 @@ static lat_status connect_right(const lat_lattice_opts_t *o,
   return st;
 }
 
+/* Connects with o (right credentials), proves the conn talks to the
+ * server (a request nobody answers: the server's no-responders reply),
+ * and frees it. */
+static void check_connects(const lat_lattice_opts_t *o) {
+  lat_lattice_conn_t *c = NULL;
+  lat_lattice_reason why;
+  lat_error_t err;
+  REQUIRE_OK(connect_right(o, &c, &why, &err));
+  CHECK_EQ_INT(why, LAT_LR_OK);
+  lat_lattice_reply_t rep;
+  CHECK_ST(lat_lattice_conn_request(c, "x.y", "", 0, 1000, &rep, &err),
+           LAT_ENOTFOUND);
+  lat_lattice_conn_free(c);
+}
+
 TEST_IMPL(lattice_conn_nkey_auth) {
   lat_nkey_t user, other;
   lat_error_t err;
@@ -242,14 +257,7 @@ TEST_IMPL(lattice_conn_nkey_auth) {
   lat_lattice_opts_init(&o);
   o.servers = srv.url;
   o.nkey_seed = seed;
-  lat_lattice_conn_t *c = NULL;
-  lat_lattice_reason why;
-  REQUIRE_OK(connect_right(&o, &c, &why, &err));
-  CHECK_EQ_INT(why, LAT_LR_OK);
-  lat_lattice_reply_t rep;
-  CHECK_ST(lat_lattice_conn_request(c, "x.y", "", 0, 1000, &rep, &err),
-           LAT_ENOTFOUND); /* connected and talking */
-  lat_lattice_conn_free(c);
+  check_connects(&o);
 
   /* the seed from a file, as a decorated creds-style file */
   char path[300];
@@ -263,13 +271,13 @@ TEST_IMPL(lattice_conn_nkey_auth) {
   fclose(fp);
   o.nkey_seed = NULL;
   o.nkey_seed_file = path;
-  REQUIRE_OK(connect_right(&o, &c, &why, &err));
-  lat_lattice_conn_free(c);
+  check_connects(&o);
 
   /* the wrong seed: a clear auth failure naming the server */
   o.nkey_seed_file = NULL;
   o.nkey_seed = wrong;
-  c = NULL;
+  lat_lattice_conn_t *c = NULL;
+  lat_lattice_reason why;
   CHECK_ST(lat_lattice_conn_new(&o, &c, &why, &err), LAT_EINVALID);
   CHECK(c == NULL);
   CHECK_EQ_STR(lat_lattice_reason_name(why), "LAT_LR_AUTH");
@@ -309,19 +317,14 @@ TEST_IMPL(lattice_conn_tls) {
   lat_lattice_opts_init(&o);
   o.servers = srv.url;
   o.tls_ca_file = ca;
-  lat_lattice_conn_t *c = NULL;
-  lat_lattice_reason why;
-  lat_error_t err;
-  REQUIRE_OK(lat_lattice_conn_new(&o, &c, &why, &err));
-  lat_lattice_reply_t rep;
-  CHECK_ST(lat_lattice_conn_request(c, "x.y", "", 0, 1000, &rep, &err),
-           LAT_ENOTFOUND);
-  lat_lattice_conn_free(c);
+  check_connects(&o);
 
   /* TLS without our CA: the server certificate does not verify */
   o.tls_ca_file = NULL;
   o.tls = true;
-  c = NULL;
+  lat_lattice_conn_t *c = NULL;
+  lat_lattice_reason why;
+  lat_error_t err;
   CHECK_ST(lat_lattice_conn_new(&o, &c, &why, &err), LAT_EINVALID);
   CHECK(c == NULL);
   CHECK_EQ_STR(lat_lattice_reason_name(why), "LAT_LR_TLS");
@@ -486,15 +489,11 @@ TEST_IMPL(lattice_conn_creds) {
   lat_lattice_opts_init(&o);
   o.servers = srv.url;
   o.creds_file = path;
-  lat_lattice_conn_t *c = NULL;
-  lat_lattice_reason why;
-  REQUIRE_OK(connect_right(&o, &c, &why, &err));
-  lat_lattice_reply_t rep;
-  CHECK_ST(lat_lattice_conn_request(c, "x.y", "", 0, 1000, &rep, &err),
-           LAT_ENOTFOUND);
-  lat_lattice_conn_free(c);
+  check_connects(&o);
 
   o.creds_file = NULL;
+  lat_lattice_conn_t *c = NULL;
+  lat_lattice_reason why;
   CHECK_ST(lat_lattice_conn_new(&o, &c, &why, &err), LAT_EINVALID);
   CHECK_EQ_INT(why, LAT_LR_AUTH);
 

@@ -15,9 +15,10 @@
  * Status codes (code branches on these, the text is in lat_error_t):
  *   LAT_EARG       the caller passed something unusable (a bad token, NULL,
  *                  an unreadable seed, conflicting options)
- *   LAT_EIO        network, server or JetStream failure; connection closed;
- *                  no server could be reached
- *   LAT_ELIMIT     a timeout ran out (request, flush, connect)
+ *   LAT_EIO        network, server or JetStream failure; no server could
+ *                  be reached
+ *   LAT_ETIMEOUT   a timeout ran out (request, flush, connect)
+ *   LAT_ECLOSED    the connection is closed
  *   LAT_ENOTFOUND  no responders; a key or bucket that does not exist
  *   LAT_EINVALID   refused by the server or the peer: authorization, TLS
  *                  verification, create of a key that exists
@@ -44,13 +45,13 @@
 #include "../base/base.h"
 
 /* ---- why a connection failed --------------------------------------------- */
-#define LAT_LATTICE_REASON_LIST(X)                                        \
-  X(LAT_LR_OK, "connected")                                               \
-  X(LAT_LR_CONFIG, "the connection options are unusable")                 \
-  X(LAT_LR_NO_SERVERS, "no server could be reached")                      \
-  X(LAT_LR_AUTH, "the server refused the credentials")                    \
-  X(LAT_LR_TLS, "TLS failed (handshake, verification or required)")       \
-  X(LAT_LR_TIMEOUT, "the server did not answer in time")                  \
+#define LAT_LATTICE_REASON_LIST(X)                                  \
+  X(LAT_LR_OK, "connected")                                         \
+  X(LAT_LR_CONFIG, "the connection options are unusable")           \
+  X(LAT_LR_NO_SERVERS, "no server could be reached")                \
+  X(LAT_LR_AUTH, "the server refused the credentials")              \
+  X(LAT_LR_TLS, "TLS failed (handshake, verification or required)") \
+  X(LAT_LR_TIMEOUT, "the server did not answer in time")            \
   X(LAT_LR_OTHER, "the connection failed")
 
 typedef enum {
@@ -64,7 +65,8 @@ typedef enum {
 const char *lat_lattice_reason_name(lat_lattice_reason r);
 const char *lat_lattice_reason_message(lat_lattice_reason r);
 
-/* ---- connection ------------------------------------------------------------ */
+/* ---- connection ------------------------------------------------------------
+ */
 typedef struct lat_lattice_conn lat_lattice_conn_t;
 
 typedef enum {
@@ -82,21 +84,21 @@ typedef void (*lat_lattice_conn_event_fn)(void *ctx, lat_lattice_conn_event ev,
  * duration of lat_lattice_conn_new only.  lat_lattice_opts_init zeroes it;
  * zero means the default given below. */
 typedef struct {
-  const char *servers;             /* comma list; NULL: nats://127.0.0.1:4222 */
-  const char *const *server_list;  /* or an array (not both) */
+  const char *servers;            /* comma list; NULL: nats://127.0.0.1:4222 */
+  const char *const *server_list; /* or an array (not both) */
   size_t server_count;
-  const char *name;                /* connection name shown by the server */
-  const char *creds_file;          /* NATS .creds (user JWT + seed) */
-  const char *nkey_seed;           /* "SU…" seed text, signed by crypto */
-  const char *nkey_seed_file;      /* or a file holding it */
-  const char *tls_ca_file;         /* PEM CA bundle; implies TLS */
-  const char *tls_cert_file;       /* client certificate chain (PEM) */
-  const char *tls_key_file;        /* its key; both or neither */
-  bool tls;                        /* require TLS even without files */
-  const char *js_domain;           /* JetStream domain; NULL: none */
-  uint32_t connect_timeout_ms;     /* per server; 0: 2000 */
-  uint32_t reconnect_wait_ms;      /* first backoff; 0: 100 */
-  uint32_t reconnect_max_ms;       /* backoff cap; 0: 5000 */
+  const char *name;                   /* connection name shown by the server */
+  const char *creds_file;             /* NATS .creds (user JWT + seed) */
+  const char *nkey_seed;              /* "SU…" seed text, signed by crypto */
+  const char *nkey_seed_file;         /* or a file holding it */
+  const char *tls_ca_file;            /* PEM CA bundle; implies TLS */
+  const char *tls_cert_file;          /* client certificate chain (PEM) */
+  const char *tls_key_file;           /* its key; both or neither */
+  bool tls;                           /* require TLS even without files */
+  const char *js_domain;              /* JetStream domain; NULL: none */
+  uint32_t connect_timeout_ms;        /* per server; 0: 2000 */
+  uint32_t reconnect_wait_ms;         /* first backoff; 0: 100 */
+  uint32_t reconnect_max_ms;          /* backoff cap; 0: 5000 */
   lat_lattice_conn_event_fn on_event; /* may be NULL */
   void *on_event_ctx;
 } lat_lattice_opts_t;
@@ -122,7 +124,8 @@ uint64_t lat_lattice_conn_reconnects(lat_lattice_conn_t *c);
  * call once at process exit, so leak checkers see a clean exit. */
 void lat_lattice_library_close(uint32_t timeout_ms);
 
-/* ---- messages ---------------------------------------------------------------- */
+/* ---- messages
+ * ---------------------------------------------------------------- */
 /* A message given to a callback: everything borrowed for the call.  data
  * is followed by a NUL (not counted). */
 typedef struct {
@@ -170,7 +173,7 @@ lat_status lat_lattice_conn_subscribe(lat_lattice_conn_t *c,
  * Accepts NULL. */
 void lat_lattice_sub_free(lat_lattice_sub_t *s);
 
-/* Request/reply: LAT_ELIMIT when no reply came within timeout_ms,
+/* Request/reply: LAT_ETIMEOUT when no reply came within timeout_ms,
  * LAT_ENOTFOUND when the server says nobody listens on subject. */
 lat_status lat_lattice_conn_request(lat_lattice_conn_t *c, const char *subject,
                                     const void *data, size_t len,
@@ -187,7 +190,8 @@ lat_status lat_lattice_conn_gather(lat_lattice_conn_t *c, const char *subject,
                                    lat_lattice_replies_t *out,
                                    lat_error_t *err);
 
-/* ---- subjects (PROTOCOL.md §1.1, §2, §4.1, §5.2, §1.5) ---------------------- */
+/* ---- subjects (PROTOCOL.md §1.1, §2, §4.1, §5.2, §1.5) ----------------------
+ */
 #define LAT_LATTICE_CTL_PREFIX_DEFAULT "wasmbus.ctl"
 #define LAT_LATTICE_EVT_PREFIX "wasmbus.evt"
 #define LAT_LATTICE_RPC_PREFIX "wasmbus.rpc"
@@ -280,7 +284,8 @@ lat_status lat_lattice_subj_bucket(lat_lattice_bucket_kind kind,
                                    const char *lattice, char **out_name,
                                    lat_error_t *err);
 
-/* ---- CloudEvents (PROTOCOL.md §2) ------------------------------------------ */
+/* ---- CloudEvents (PROTOCOL.md §2) ------------------------------------------
+ */
 /* Builds the CloudEvents 1.0 envelope: specversion "1.0", id a UUID made
  * from a ULID (48-bit milliseconds then 80 random bits, so ids sort by
  * time), source host_id, type com.wasmcloud.lattice.{event}, time RFC3339
@@ -291,12 +296,12 @@ lat_status lat_lattice_event_build(const char *host_id, const char *event,
                                    json_t *data, json_t **out_event,
                                    lat_error_t *err);
 /* Builds it and publishes it on wasmbus.evt.{lattice}.{event}. */
-lat_status lat_lattice_event_publish(lat_lattice_conn_t *c,
-                                     const char *lattice, const char *host_id,
-                                     const char *event, json_t *data,
-                                     lat_error_t *err);
+lat_status lat_lattice_event_publish(lat_lattice_conn_t *c, const char *lattice,
+                                     const char *host_id, const char *event,
+                                     json_t *data, lat_error_t *err);
 
-/* ---- JetStream KV -------------------------------------------------------------- */
+/* ---- JetStream KV
+ * -------------------------------------------------------------- */
 typedef struct lat_lattice_kv lat_lattice_kv_t;
 typedef struct lat_lattice_kv_watch lat_lattice_kv_watch_t;
 
@@ -362,14 +367,19 @@ typedef void (*lat_lattice_kv_watch_fn)(void *ctx,
  * key, or "a.*" / "a.>", whose wildcards match whole dot-separated tokens,
  * so "COMPONENT_*" is a literal key, not a prefix): first
  * the current value of every key, then INITIAL_DONE exactly once, then each
- * put, delete and purge.  After a reconnect (a server restart) the watch
- * re-subscribes from where it stopped: events at or below the last revision
- * it gave are not given again.  Returns new in *out_watch (free with
+ * put, delete and purge, in revision order.  After a reconnect (a server
+ * restart), or when it notices changes went missing, the watch
+ * re-subscribes: events at or below the last revision it gave are not
+ * given again, and a key changed several times meanwhile is given once,
+ * with its latest value.  Returns new in *out_watch (free with
  * lat_lattice_kv_watch_free before the kv). */
 lat_status lat_lattice_kv_watch(lat_lattice_kv_t *kv, const char *keys,
                                 lat_lattice_kv_watch_fn fn, void *ctx,
                                 lat_lattice_kv_watch_t **out_watch,
                                 lat_error_t *err);
+/* How many times the watch has re-subscribed (after a reconnect, a
+ * failure, or a gap in revisions: see lattice_kv.c).  For logs and tests. */
+uint64_t lat_lattice_kv_watch_resubscribes(lat_lattice_kv_watch_t *w);
 /* Stops the watch and joins its thread; fn is not running afterwards.
  * Never call it from fn.  Accepts NULL. */
 void lat_lattice_kv_watch_free(lat_lattice_kv_watch_t *w);

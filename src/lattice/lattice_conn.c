@@ -6,16 +6,19 @@
  * publish goes out on the caller's thread instead of waiting for libnats'
  * flusher, which is the difference between ~0.25 ms and ~1.1 ms p50 on a
  * request), a custom reconnect delay (exponential from reconnect_wait_ms,
- * capped at reconnect_max_ms, with up to 50% random jitter so a fleet of
- * hosts does not stampede a restarted server).  Failure at connect time is
- * classified once, from libnats' status, into lat_lattice_reason.
+ * capped at reconnect_max_ms, then drawn from the upper half of that, so
+ * a fleet of hosts does not stampede a restarted server even at the cap).
+ * Failure at connect time is classified once, from libnats' status, into
+ * lat_lattice_reason.
  *
  * nkey auth signs the server's nonce with our own crypto (lat_nkey_sign),
  * so a seed given as text never touches a file and the seed is wiped when
  * the conn is freed.
  *
  * Invariants: after conn_new returns, the conn struct is read-only except
- * the atomic reconnect counter; libnats guards natsConnection itself.  A
+ * the atomic reconnect counter and the closed flag (under mu); libnats
+ * guards natsConnection itself.  conn_free returns only after libnats'
+ * closed callback, the last one that gets the conn as closure.  A
  * subscription's callback context stays valid until sub_free returns,
  * which waits for libnats' on-complete callback.
  *
@@ -40,7 +43,8 @@
 #define DEFAULT_RECONNECT_MAX_MS 5000u
 #define MAX_SERVERS 64 /* sanity cap on a server list */
 
-/* ---- reasons and status mapping ------------------------------------------- */
+/* ---- reasons and status mapping -------------------------------------------
+ */
 static const char *const reason_names[] = {
 #define LAT_X_NAME(code, msg) #code,
     LAT_LATTICE_REASON_LIST(LAT_X_NAME)
@@ -61,29 +65,31 @@ const char *lat_lattice_reason_message(lat_lattice_reason r) {
 
 lat_status lat__lattice_status(natsStatus s) {
   switch (s) {
-  case NATS_OK:
-    return LAT_OK;
-  case NATS_NO_MEMORY:
-    return LAT_ENOMEM;
-  case NATS_TIMEOUT:
-    return LAT_ELIMIT;
-  case NATS_NO_RESPONDERS:
-  case NATS_NOT_FOUND:
-    return LAT_ENOTFOUND;
-  case NATS_INVALID_ARG:
-  case NATS_INVALID_SUBJECT:
-  case NATS_INVALID_QUEUE_NAME:
-  case NATS_INVALID_TIMEOUT:
-  case NATS_ADDRESS_MISSING:
-    return LAT_EARG;
-  case NATS_CONNECTION_AUTH_FAILED:
-  case NATS_NOT_PERMITTED:
-  case NATS_SSL_ERROR:
-  case NATS_SECURE_CONNECTION_REQUIRED:
-  case NATS_SECURE_CONNECTION_WANTED:
-    return LAT_EINVALID;
-  default:
-    return LAT_EIO;
+    case NATS_OK:
+      return LAT_OK;
+    case NATS_NO_MEMORY:
+      return LAT_ENOMEM;
+    case NATS_TIMEOUT:
+      return LAT_ETIMEOUT;
+    case NATS_CONNECTION_CLOSED:
+      return LAT_ECLOSED;
+    case NATS_NO_RESPONDERS:
+    case NATS_NOT_FOUND:
+      return LAT_ENOTFOUND;
+    case NATS_INVALID_ARG:
+    case NATS_INVALID_SUBJECT:
+    case NATS_INVALID_QUEUE_NAME:
+    case NATS_INVALID_TIMEOUT:
+    case NATS_ADDRESS_MISSING:
+      return LAT_EARG;
+    case NATS_CONNECTION_AUTH_FAILED:
+    case NATS_NOT_PERMITTED:
+    case NATS_SSL_ERROR:
+    case NATS_SECURE_CONNECTION_REQUIRED:
+    case NATS_SECURE_CONNECTION_WANTED:
+      return LAT_EINVALID;
+    default:
+      return LAT_EIO;
   }
 }
 
@@ -134,9 +140,12 @@ void lat_lattice_replies_fini(lat_lattice_replies_t *r) {
   r->count = 0;
 }
 
-void lat_lattice_opts_init(lat_lattice_opts_t *o) { memset(o, 0, sizeof *o); }
+void lat_lattice_opts_init(lat_lattice_opts_t *o) {
+  memset(o, 0, sizeof *o);
+}
 
-/* ---- callbacks from libnats -------------------------------------------------- */
+/* ---- callbacks from libnats
+ * -------------------------------------------------- */
 static void fire(lat_lattice_conn_t *c, natsConnection *nc,
                  lat_lattice_conn_event ev) {
   if (!c->on_event) return;
@@ -164,19 +173,24 @@ static void on_closed(natsConnection *nc, void *closure) {
   pthread_mutex_unlock(&c->mu);
 }
 
+uint32_t lat__lattice_backoff_ms(uint32_t wait_ms, uint32_t max_ms,
+                                 int attempts, uint32_t rnd) {
+  uint64_t d = wait_ms;
+  for (int i = 1; i < attempts && d < max_ms; i++) d *= 2;
+  if (d > max_ms) d = max_ms;
+  /* "Equal jitter": somewhere in the upper half, so hosts that lost the
+   * same server spread out even once they all sit at the cap. */
+  uint64_t spread = d / 2;
+  return (uint32_t)(d - (spread ? rnd % (spread + 1) : 0));
+}
+
 /* attempts counts full passes over the server list (1, 2, ...). */
 static int64_t reconnect_delay(natsConnection *nc, int attempts,
                                void *closure) {
   (void)nc;
   const lat_lattice_conn_t *c = closure;
-  uint64_t d = c->reconnect_wait_ms;
-  for (int i = 1; i < attempts && d < c->reconnect_max_ms; i++) d *= 2;
-  if (d > c->reconnect_max_ms) d = c->reconnect_max_ms;
-  /* jitter: up to half the delay again, still capped */
-  uint32_t half = (uint32_t)(d / 2);
-  if (half) d += randombytes_uniform(half + 1);
-  if (d > c->reconnect_max_ms) d = c->reconnect_max_ms;
-  return (int64_t)d;
+  return lat__lattice_backoff_ms(c->reconnect_wait_ms, c->reconnect_max_ms,
+                                 attempts, randombytes_random());
 }
 
 /* Signs the server's nonce with the conn's nkey.  libnats frees the
@@ -196,7 +210,8 @@ static natsStatus sign_nonce(char **custom_err, unsigned char **out_sig,
   return NATS_OK;
 }
 
-/* ---- options -------------------------------------------------------------------- */
+/* ---- options
+ * -------------------------------------------------------------------- */
 /* Finds the seed in text: the first whitespace-delimited word that decodes
  * as a seed (so a decorated file with BEGIN/END lines also works). */
 static lat_status load_seed(lat_lattice_conn_t *c, const char *text,
@@ -279,7 +294,8 @@ static lat_status apply_opts(lat_lattice_conn_t *c, const lat_lattice_opts_t *o,
     st = lat__lattice_nats_error(s, err, "server list \"%s\"", c->servers_text);
     goto out_list;
   }
-  if (o->name && (s = natsOptions_SetName(no, o->name)) != NATS_OK) goto nats_fail;
+  if (o->name && (s = natsOptions_SetName(no, o->name)) != NATS_OK)
+    goto nats_fail;
   uint32_t tmo = o->connect_timeout_ms ? o->connect_timeout_ms
                                        : DEFAULT_CONNECT_TIMEOUT_MS;
   if ((s = natsOptions_SetTimeout(no, tmo)) != NATS_OK) goto nats_fail;
@@ -339,9 +355,8 @@ static lat_status apply_opts(lat_lattice_conn_t *c, const lat_lattice_opts_t *o,
   }
   if (tls) {
     if ((s = natsOptions_SetSecure(no, true)) != NATS_OK) goto nats_fail;
-    if (o->tls_ca_file &&
-        (s = natsOptions_LoadCATrustedCertificates(no, o->tls_ca_file)) !=
-            NATS_OK) {
+    if (o->tls_ca_file && (s = natsOptions_LoadCATrustedCertificates(
+                               no, o->tls_ca_file)) != NATS_OK) {
       lat__lattice_nats_error(s, err, "TLS CA file %s", o->tls_ca_file);
       st = LAT_EARG;
       if (err) err->code = LAT_EARG;
@@ -372,23 +387,24 @@ out_text:
 
 static lat_lattice_reason classify(natsStatus s) {
   switch (s) {
-  case NATS_CONNECTION_AUTH_FAILED:
-  case NATS_NOT_PERMITTED:
-    return LAT_LR_AUTH;
-  case NATS_SSL_ERROR:
-  case NATS_SECURE_CONNECTION_REQUIRED:
-  case NATS_SECURE_CONNECTION_WANTED:
-    return LAT_LR_TLS;
-  case NATS_TIMEOUT:
-    return LAT_LR_TIMEOUT;
-  case NATS_NO_SERVER:
-    return LAT_LR_NO_SERVERS;
-  default:
-    return LAT_LR_OTHER;
+    case NATS_CONNECTION_AUTH_FAILED:
+    case NATS_NOT_PERMITTED:
+      return LAT_LR_AUTH;
+    case NATS_SSL_ERROR:
+    case NATS_SECURE_CONNECTION_REQUIRED:
+    case NATS_SECURE_CONNECTION_WANTED:
+      return LAT_LR_TLS;
+    case NATS_TIMEOUT:
+      return LAT_LR_TIMEOUT;
+    case NATS_NO_SERVER:
+      return LAT_LR_NO_SERVERS;
+    default:
+      return LAT_LR_OTHER;
   }
 }
 
-/* ---- connection lifecycle ------------------------------------------------------ */
+/* ---- connection lifecycle
+ * ------------------------------------------------------ */
 lat_status lat_lattice_conn_new(const lat_lattice_opts_t *o,
                                 lat_lattice_conn_t **out_conn,
                                 lat_lattice_reason *out_reason,
@@ -434,7 +450,7 @@ lat_status lat_lattice_conn_new(const lat_lattice_opts_t *o,
     lat__lattice_nats_error(s, err, "connect to %s: %s", c->servers_text,
                             lat_lattice_reason_message(reason));
     st = reason == LAT_LR_NO_SERVERS ? LAT_EIO
-         : reason == LAT_LR_TIMEOUT  ? LAT_ELIMIT
+         : reason == LAT_LR_TIMEOUT  ? LAT_ETIMEOUT
          : reason == LAT_LR_OTHER    ? lat__lattice_status(s)
                                      : LAT_EINVALID;
     if (err) err->code = st;
@@ -493,7 +509,8 @@ void lat_lattice_library_close(uint32_t timeout_ms) {
   nats_CloseAndWait(timeout_ms);
 }
 
-/* ---- publish / subscribe -------------------------------------------------------- */
+/* ---- publish / subscribe
+ * -------------------------------------------------------- */
 static lat_status check_len(size_t len, lat_error_t *err) {
   if (len > INT32_MAX)
     return lat_error_set(err, LAT_EARG, SIZE_MAX,
@@ -507,7 +524,7 @@ lat_status lat_lattice_conn_publish(lat_lattice_conn_t *c, const char *subject,
   lat_status st = check_len(len, err);
   if (st != LAT_OK) return st;
   natsStatus s = reply ? natsConnection_PublishRequest(c->nc, subject, reply,
-                                                        data, (int)len)
+                                                       data, (int)len)
                        : natsConnection_Publish(c->nc, subject, data, (int)len);
   if (s != NATS_OK)
     return lat__lattice_nats_error(s, err, "publish to %s", subject);
@@ -570,11 +587,12 @@ lat_status lat_lattice_conn_subscribe(lat_lattice_conn_t *c,
       queue ? natsConnection_QueueSubscribe(&s->sub, c->nc, subject, queue,
                                             sub_deliver, s)
             : natsConnection_Subscribe(&s->sub, c->nc, subject, sub_deliver, s);
-  if (ns == NATS_OK) ns = natsSubscription_SetOnCompleteCB(s->sub, sub_complete, s);
+  if (ns == NATS_OK)
+    ns = natsSubscription_SetOnCompleteCB(s->sub, sub_complete, s);
   if (ns != NATS_OK) {
-    lat_status st = lat__lattice_nats_error(ns, err, "subscribe to %s%s%s",
-                                            subject, queue ? " queue " : "",
-                                            queue ? queue : "");
+    lat_status st =
+        lat__lattice_nats_error(ns, err, "subscribe to %s%s%s", subject,
+                                queue ? " queue " : "", queue ? queue : "");
     if (s->sub) {
       natsSubscription_Unsubscribe(s->sub);
       natsSubscription_Destroy(s->sub);
@@ -603,7 +621,8 @@ void lat_lattice_sub_free(lat_lattice_sub_t *s) {
   lat_free(s);
 }
 
-/* ---- request/reply, scatter/gather ------------------------------------------------ */
+/* ---- request/reply, scatter/gather
+ * ------------------------------------------------ */
 lat_status lat_lattice_conn_request(lat_lattice_conn_t *c, const char *subject,
                                     const void *data, size_t len,
                                     uint32_t timeout_ms,
@@ -618,7 +637,7 @@ lat_status lat_lattice_conn_request(lat_lattice_conn_t *c, const char *subject,
       natsConnection_Request(&m, c->nc, subject, data, (int)len, timeout_ms);
   if (s != NATS_OK) {
     if (s == NATS_TIMEOUT)
-      return lat_error_set(err, LAT_ELIMIT, SIZE_MAX,
+      return lat_error_set(err, LAT_ETIMEOUT, SIZE_MAX,
                            "request to %s: no reply within %u ms", subject,
                            timeout_ms);
     if (s == NATS_NO_RESPONDERS)

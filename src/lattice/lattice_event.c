@@ -72,19 +72,18 @@ lat_status lat_lattice_event_build(const char *host_id, const char *event,
   snprintf(type, sizeof type, EVENT_TYPE_PREFIX "%s", event);
   json_t *d = data ? json_incref(data) : json_object();
   /* "o" steals the reference to d, even when pack fails. */
-  json_t *ev = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:o}", "specversion",
-                         "1.0", "id", id, "source", host_id, "type", type,
-                         "time", when, "datacontenttype", "application/json",
-                         "data", d);
+  json_t *ev =
+      json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:o}", "specversion", "1.0",
+                "id", id, "source", host_id, "type", type, "time", when,
+                "datacontenttype", "application/json", "data", d);
   if (!ev) return lat_error_set(err, LAT_ENOMEM, SIZE_MAX, "out of memory");
   *out_event = ev;
   return LAT_OK;
 }
 
-lat_status lat_lattice_event_publish(lat_lattice_conn_t *c,
-                                     const char *lattice, const char *host_id,
-                                     const char *event, json_t *data,
-                                     lat_error_t *err) {
+lat_status lat_lattice_event_publish(lat_lattice_conn_t *c, const char *lattice,
+                                     const char *host_id, const char *event,
+                                     json_t *data, lat_error_t *err) {
   char *subject = NULL;
   json_t *ev = NULL;
   lat_status st = lat_lattice_subj_event(lattice, event, &subject, err);

@@ -11,13 +11,13 @@
 #include "lattice.h"
 
 struct lat_lattice_conn {
-  natsConnection *nc;  /* set once by conn_new; libnats locks it itself */
-  natsOptions *opts;   /* kept for the life of nc (holds the callbacks) */
-  jsCtx *js;           /* JetStream context; created at connect, immutable */
-  char *servers_text;  /* for messages: the URLs we were given */
-  lat_nkey_t nkey;     /* user nkey when signing nonces ourselves (secret) */
+  natsConnection *nc; /* set once by conn_new; libnats locks it itself */
+  natsOptions *opts;  /* kept for the life of nc (holds the callbacks) */
+  jsCtx *js;          /* JetStream context; created at connect, immutable */
+  char *servers_text; /* for messages: the URLs we were given */
+  lat_nkey_t nkey;    /* user nkey when signing nonces ourselves (secret) */
   bool has_nkey;
-  uint32_t reconnect_wait_ms;  /* immutable after connect */
+  uint32_t reconnect_wait_ms; /* immutable after connect */
   uint32_t reconnect_max_ms;
   lat_lattice_conn_event_fn on_event; /* immutable after connect */
   void *on_event_ctx;
@@ -25,10 +25,10 @@ struct lat_lattice_conn {
    * afterwards.  The counter is written by libnats' callback thread and
    * read by anyone, hence atomic. */
   atomic_uint_fast64_t reconnects;
-  pthread_mutex_t mu;  /* guards closed */
-  pthread_cond_t cv;   /* signalled when closed is set */
-  bool closed;         /* libnats has run the closed callback: after it,
-                          no callback touches this struct, so free may go */
+  pthread_mutex_t mu; /* guards closed */
+  pthread_cond_t cv;  /* signalled when closed is set */
+  bool closed;        /* libnats has run the closed callback: after it,
+                         no callback touches this struct, so free may go */
 };
 
 struct lat_lattice_kv {
@@ -45,6 +45,12 @@ lat_status lat__lattice_nats_error(natsStatus s, lat_error_t *err,
 
 /* The status a libnats failure maps to (see lattice.h). */
 lat_status lat__lattice_status(natsStatus s);
+
+/* The reconnect delay after `attempts` failed passes (1, 2, ...): wait_ms
+ * doubled per pass, capped at max_ms, then reduced by rnd modulo half of
+ * it (jitter), so the result lies in [capped / 2, capped]. */
+uint32_t lat__lattice_backoff_ms(uint32_t wait_ms, uint32_t max_ms,
+                                 int attempts, uint32_t rnd);
 
 /* Copies n bytes into an owned reply with a NUL after them. */
 lat_status lat__lattice_reply_set(lat_lattice_reply_t *r, const void *data,

@@ -18,11 +18,23 @@
  * up as its delete marker (history 1 keeps the marker, whose revision is
  * new).
  *
+ * Lost changes: under load, libnats 3.4.1's watcher was seen (about one run
+ * in twenty on a busy 2-core machine) to skip live updates: after the
+ * snapshot it returned revision 6 where 4 and 5 were due.  KV revisions
+ * are stream sequences, and past the snapshot a watch over the whole
+ * bucket must see every one of them in turn, so a jump is a loss: the
+ * thread drops that watcher without giving the entry and re-watches; the
+ * new snapshot (in revision order) gives the missed changes, and the
+ * global revision check keeps order and avoids repeats.  A filtered watch
+ * cannot see such a gap (other keys fill it); the host watches whole
+ * buckets.
+ *
  * Locking: watch->mu guards watch->watcher and watch->stopping, so
  * lat_lattice_kv_watch_free can stop a watcher the thread is blocked in
  * without racing the thread replacing it; the thread destroys a watcher
- * only after taking it out of the struct under mu.  last_rev and
- * initial_done belong to the thread alone.
+ * only after taking it out of the struct under mu.  last_rev,
+ * initial_done, cur_init and cur_last belong to the thread alone;
+ * resubscribes is atomic (read by anyone).
  *
  * Rejected: relying on libnats' watcher alone across restarts (whether its
  * consumer comes back depends on libnats internals and server state; the
@@ -30,14 +42,15 @@
  * through a hand-made JetStream push consumer (duplicates what kvStore
  * already decodes: operations, revisions, the initial-done marker). */
 #include <errno.h>
+#include <stdatomic.h>
 #include <pthread.h>
 #include <string.h>
 #include <time.h>
 
 #include "lattice_int.h"
 
-#define WATCH_POLL_MS 200       /* Next timeout: how often the thread looks up */
-#define WATCH_RETRY_MIN_MS 100  /* re-watch backoff after a failure */
+#define WATCH_POLL_MS 200      /* Next timeout: how often the thread looks up */
+#define WATCH_RETRY_MIN_MS 100 /* re-watch backoff after a failure */
 #define WATCH_RETRY_MAX_MS 2000
 
 lat_status lat_lattice_kv_open(lat_lattice_conn_t *c, const char *bucket,
@@ -67,12 +80,16 @@ lat_status lat_lattice_kv_open(lat_lattice_conn_t *c, const char *bucket,
     cfg.Replicas = replicas ? replicas : 1;
     cfg.StorageType = js_FileStorage;
     s = js_CreateKeyValue(&kv->kv, c->js, &cfg);
-    /* Someone else may have created it between our look-up and create
-     * (the server refuses a create with a different config). */
-    if (s != NATS_OK) s = js_KeyValue(&kv->kv, c->js, bucket);
-  }
-  if (s != NATS_OK) {
-    st = lat__lattice_nats_error(s, err, "open-or-create bucket %s", bucket);
+    if (s != NATS_OK) {
+      /* Someone else may have created it between our look-up and create
+       * (the server refuses a create with a different config).  The
+       * create's failure is the one to report, so it is written first. */
+      st = lat__lattice_nats_error(s, err, "create bucket %s", bucket);
+      if (js_KeyValue(&kv->kv, c->js, bucket) != NATS_OK) goto fail;
+      lat_error_clear(err);
+    }
+  } else if (s != NATS_OK) {
+    st = lat__lattice_nats_error(s, err, "open bucket %s", bucket);
     goto fail;
   }
   *out_kv = kv;
@@ -189,8 +206,10 @@ lat_status lat_lattice_kv_keys(lat_lattice_kv_t *kv, lat_lattice_keys_t *out,
     if (!out->keys) st = LAT_ENOMEM;
     for (int i = 0; st == LAT_OK && i < list.Count; i++) {
       out->keys[i] = lat_strndup(list.Keys[i], strlen(list.Keys[i]));
-      if (!out->keys[i]) st = LAT_ENOMEM;
-      else out->count++;
+      if (!out->keys[i])
+        st = LAT_ENOMEM;
+      else
+        out->count++;
     }
   }
   kvKeysList_Destroy(&list);
@@ -201,20 +220,25 @@ lat_status lat_lattice_kv_keys(lat_lattice_kv_t *kv, lat_lattice_keys_t *out,
   return LAT_OK;
 }
 
-/* ---- watch ------------------------------------------------------------------- */
+/* ---- watch
+ * ------------------------------------------------------------------- */
 struct lat_lattice_kv_watch {
-  lat_lattice_kv_t *kv;      /* borrowed; outlives the watch */
-  char *keys;                /* owned filter, NULL: all */
+  lat_lattice_kv_t *kv;       /* borrowed; outlives the watch */
+  char *keys;                 /* owned filter, NULL: all */
   lat_lattice_kv_watch_fn fn; /* immutable */
   void *ctx;
   pthread_t thread;
-  pthread_mutex_t mu;  /* guards watcher, stopping */
-  pthread_cond_t cv;   /* signalled when stopping is set */
-  kvWatcher *watcher;  /* the current libnats watcher, NULL between two */
+  pthread_mutex_t mu; /* guards watcher, stopping */
+  pthread_cond_t cv;  /* signalled when stopping is set */
+  kvWatcher *watcher; /* the current libnats watcher, NULL between two */
   bool stopping;
+  atomic_uint_fast64_t resubscribes; /* watchers made after the first */
   /* the thread's own */
-  uint64_t last_rev;   /* highest revision given to fn */
-  bool initial_done;   /* INITIAL_DONE given */
+  bool all_keys;     /* no filter: revisions after the snapshot are dense */
+  uint64_t last_rev; /* highest revision given to fn */
+  bool initial_done; /* INITIAL_DONE given */
+  bool cur_init;     /* the current watcher has sent its initial marker */
+  uint64_t cur_last; /* last revision the current watcher sent, 0: none */
 };
 
 static natsStatus make_watcher(lat_lattice_kv_watch_t *w, kvWatcher **out) {
@@ -252,28 +276,41 @@ static void drop_watcher(lat_lattice_kv_watch_t *w) {
   kvWatcher_Destroy(old);
 }
 
-static void deliver(lat_lattice_kv_watch_t *w, kvEntry *e) {
-  if (!e) { /* libnats' marker: the initial values have all come */
-    if (w->initial_done) return;
+/* Gives e to fn unless it was given before.  Returns false, giving
+ * nothing, when e reveals that the current watcher skipped revisions. */
+static bool deliver(lat_lattice_kv_watch_t *w, kvEntry *e) {
+  if (!e) { /* libnats' marker: this watcher's initial values have come */
+    w->cur_init = true;
+    if (w->initial_done) return true;
     w->initial_done = true;
     lat_lattice_kv_event_t ev = {.op = LAT_LATTICE_KV_INITIAL_DONE};
     w->fn(w->ctx, &ev);
-    return;
+    return true;
   }
   uint64_t rev = kvEntry_Revision(e);
-  if (rev <= w->last_rev) return; /* given before a re-watch */
+  /* Past its snapshot, a watch over the whole bucket sees every stream
+   * sequence in turn; a jump means changes were lost on the way. */
+  if (w->all_keys && w->cur_init && w->cur_last && rev != w->cur_last + 1)
+    return false;
+  w->cur_last = rev;
+  if (rev <= w->last_rev) return true; /* given before a re-watch */
   w->last_rev = rev;
   lat_lattice_kv_event_t ev = {.key = kvEntry_Key(e), .revision = rev};
   switch (kvEntry_Operation(e)) {
-  case kvOp_Delete: ev.op = LAT_LATTICE_KV_DELETE; break;
-  case kvOp_Purge: ev.op = LAT_LATTICE_KV_PURGE; break;
-  default:
-    ev.op = LAT_LATTICE_KV_PUT;
-    ev.value = (const uint8_t *)kvEntry_Value(e);
-    ev.len = (size_t)kvEntry_ValueLen(e);
-    break;
+    case kvOp_Delete:
+      ev.op = LAT_LATTICE_KV_DELETE;
+      break;
+    case kvOp_Purge:
+      ev.op = LAT_LATTICE_KV_PURGE;
+      break;
+    default:
+      ev.op = LAT_LATTICE_KV_PUT;
+      ev.value = (const uint8_t *)kvEntry_Value(e);
+      ev.len = (size_t)kvEntry_ValueLen(e);
+      break;
   }
   w->fn(w->ctx, &ev);
+  return true;
 }
 
 static void *watch_main(void *arg) {
@@ -291,11 +328,14 @@ static void *watch_main(void *arg) {
       kvWatcher *nw = NULL;
       if (make_watcher(w, &nw) != NATS_OK) {
         if (wait_or_stop(w, backoff)) break;
-        backoff = backoff * 2 > WATCH_RETRY_MAX_MS ? WATCH_RETRY_MAX_MS
-                                                   : backoff * 2;
+        backoff =
+            backoff * 2 > WATCH_RETRY_MAX_MS ? WATCH_RETRY_MAX_MS : backoff * 2;
         continue;
       }
       backoff = WATCH_RETRY_MIN_MS;
+      w->cur_init = false;
+      w->cur_last = 0;
+      atomic_fetch_add(&w->resubscribes, 1);
       pthread_mutex_lock(&w->mu);
       if (w->stopping) {
         pthread_mutex_unlock(&w->mu);
@@ -309,8 +349,9 @@ static void *watch_main(void *arg) {
     kvEntry *e = NULL;
     natsStatus s = kvWatcher_Next(&e, cur, WATCH_POLL_MS);
     if (s == NATS_OK) {
-      deliver(w, e);
+      bool ok = deliver(w, e);
       kvEntry_Destroy(e);
+      if (!ok) drop_watcher(w); /* a gap: re-watch from the snapshot */
       continue;
     }
     uint64_t r = lat_lattice_conn_reconnects(w->kv->conn);
@@ -334,6 +375,8 @@ lat_status lat_lattice_kv_watch(lat_lattice_kv_t *kv, const char *keys,
   w->kv = kv;
   w->fn = fn;
   w->ctx = ctx;
+  w->all_keys = !keys || strcmp(keys, ">") == 0;
+  atomic_init(&w->resubscribes, 0);
   lat_status st = LAT_OK;
   if (keys && !(w->keys = lat_strndup(keys, strlen(keys)))) {
     lat_free(w);
@@ -363,6 +406,10 @@ fail:
   lat_free(w->keys);
   lat_free(w);
   return st;
+}
+
+uint64_t lat_lattice_kv_watch_resubscribes(lat_lattice_kv_watch_t *w) {
+  return w ? atomic_load(&w->resubscribes) : 0;
 }
 
 void lat_lattice_kv_watch_free(lat_lattice_kv_watch_t *w) {

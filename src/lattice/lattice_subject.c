@@ -36,10 +36,8 @@ bool lat_lattice_token_valid(const char *s) {
 
 lat_status lat_lattice_token_check(const char *what, const char *s,
                                    lat_error_t *err) {
-  if (!s)
-    return lat_error_set(err, LAT_EARG, SIZE_MAX, "%s is missing", what);
-  if (!*s)
-    return lat_error_set(err, LAT_EARG, SIZE_MAX, "%s is empty", what);
+  if (!s) return lat_error_set(err, LAT_EARG, SIZE_MAX, "%s is missing", what);
+  if (!*s) return lat_error_set(err, LAT_EARG, SIZE_MAX, "%s is empty", what);
   size_t n = strlen(s);
   if (n > LAT_LATTICE_TOKEN_MAX)
     return lat_error_set(err, LAT_EARG, SIZE_MAX,
@@ -121,8 +119,8 @@ lat_status lat_lattice_subj_ctl(const char *prefix, const char *lattice,
       (st = lat_lattice_token_check("lattice name", lattice, err)) != LAT_OK ||
       (st = lat_lattice_token_check("ctl noun", noun, err)) != LAT_OK ||
       (st = lat_lattice_token_check("ctl verb", verb, err)) != LAT_OK ||
-      (host_id && (st = lat_lattice_token_check("host id", host_id, err)) !=
-                      LAT_OK))
+      (host_id &&
+       (st = lat_lattice_token_check("host id", host_id, err)) != LAT_OK))
     return st;
   if (host_id)
     return build(out_subject, err, "%s.v1.%s.%s.%s.%s", prefix, lattice, noun,
@@ -202,16 +200,11 @@ static const struct {
   const char *queue;
   int auction; /* 0 always, 1 component auction, 2 provider auction */
 } host_table[] = {
-    {"registry.put", false, NULL, 0},
-    {"host.ping", false, NULL, 0},
-    {"link.*", false, "link", 0},
-    {"claims.get", false, "claims", 0},
-    {"component.*", true, NULL, 0},
-    {"provider.*", true, NULL, 0},
-    {"label.*", true, NULL, 0},
-    {"host.*", true, NULL, 0},
-    {"config.>", false, "config", 0},
-    {"component.auction", false, NULL, 1},
+    {"registry.put", false, NULL, 0},     {"host.ping", false, NULL, 0},
+    {"link.*", false, "link", 0},         {"claims.get", false, "claims", 0},
+    {"component.*", true, NULL, 0},       {"provider.*", true, NULL, 0},
+    {"label.*", true, NULL, 0},           {"host.*", true, NULL, 0},
+    {"config.>", false, "config", 0},     {"component.auction", false, NULL, 1},
     {"provider.auction", false, NULL, 2},
 };
 
@@ -296,14 +289,24 @@ lat_status lat_lattice_subj_rpc(const char *lattice, const char *id,
   *out_subject = NULL;
   const char *suffix;
   switch (kind) {
-  case LAT_LATTICE_RPC_HEALTH: suffix = "health"; break;
-  case LAT_LATTICE_RPC_SHUTDOWN: suffix = "default.shutdown"; break;
-  case LAT_LATTICE_RPC_LINKDEFS_PUT: suffix = "linkdefs.put"; break;
-  case LAT_LATTICE_RPC_LINKDEFS_DEL: suffix = "linkdefs.del"; break;
-  case LAT_LATTICE_RPC_CONFIG_UPDATE: suffix = "config.update"; break;
-  default:
-    return lat_error_set(err, LAT_EARG, SIZE_MAX,
-                         "unknown provider management subject %d", (int)kind);
+    case LAT_LATTICE_RPC_HEALTH:
+      suffix = "health";
+      break;
+    case LAT_LATTICE_RPC_SHUTDOWN:
+      suffix = "default.shutdown";
+      break;
+    case LAT_LATTICE_RPC_LINKDEFS_PUT:
+      suffix = "linkdefs.put";
+      break;
+    case LAT_LATTICE_RPC_LINKDEFS_DEL:
+      suffix = "linkdefs.del";
+      break;
+    case LAT_LATTICE_RPC_CONFIG_UPDATE:
+      suffix = "config.update";
+      break;
+    default:
+      return lat_error_set(err, LAT_EARG, SIZE_MAX,
+                           "unknown provider management subject %d", (int)kind);
   }
   if ((st = lat_lattice_token_check("lattice name", lattice, err)) != LAT_OK ||
       (st = lat_lattice_token_check("provider id", id, err)) != LAT_OK)
@@ -319,11 +322,15 @@ lat_status lat_lattice_subj_bucket(lat_lattice_bucket_kind kind,
   *out_name = NULL;
   const char *head;
   switch (kind) {
-  case LAT_LATTICE_BUCKET_LATTICEDATA: head = "LATTICEDATA_"; break;
-  case LAT_LATTICE_BUCKET_CONFIGDATA: head = "CONFIGDATA_"; break;
-  default:
-    return lat_error_set(err, LAT_EARG, SIZE_MAX, "unknown bucket kind %d",
-                         (int)kind);
+    case LAT_LATTICE_BUCKET_LATTICEDATA:
+      head = "LATTICEDATA_";
+      break;
+    case LAT_LATTICE_BUCKET_CONFIGDATA:
+      head = "CONFIGDATA_";
+      break;
+    default:
+      return lat_error_set(err, LAT_EARG, SIZE_MAX, "unknown bucket kind %d",
+                           (int)kind);
   }
   if ((st = lat_lattice_token_check("lattice name", lattice, err)) != LAT_OK)
     return st;

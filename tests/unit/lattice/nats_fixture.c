@@ -7,6 +7,9 @@
  * restart looks like to clients.  Every wait is bounded. */
 #include "nats_fixture.h"
 
+#include "test.h"
+
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -165,6 +168,36 @@ static int spawn(nats_fixture_t *f) {
   return -1;
 }
 
+static int rm_one(const char *path, const struct stat *sb, int flag,
+                  struct FTW *ftw) {
+  (void)sb;
+  (void)flag;
+  (void)ftw;
+  remove(path);
+  return 0;
+}
+
+/* A test killed by a signal (a crash, a sanitizer abort, the runner's
+ * timeout) cannot remove its folder; its server died with it
+ * (PDEATHSIG).  Folders are named after the test's PID, so a later run
+ * removes those whose process is gone. */
+static void sweep_stale(const char *tmp) {
+  DIR *d = opendir(tmp);
+  if (!d) return;
+  struct dirent *e;
+  while ((e = readdir(d)) != NULL) {
+    long pid = 0;
+    char rest[16];
+    if (sscanf(e->d_name, "lat-nats-%ld-%15s", &pid, rest) != 2 || pid <= 0)
+      continue;
+    if (kill((pid_t)pid, 0) == 0 || errno != ESRCH) continue;
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", tmp, e->d_name);
+    nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+  }
+  closedir(d);
+}
+
 int nats_fixture_prepare(nats_fixture_t *f) {
   memset(f, 0, sizeof *f);
   if (!atexit_done) {
@@ -172,8 +205,10 @@ int nats_fixture_prepare(nats_fixture_t *f) {
     atexit_done = true;
   }
   const char *tmp = getenv("TMPDIR");
-  snprintf(f->dir, sizeof f->dir, "%s/lat-nats-XXXXXX",
-           tmp && *tmp ? tmp : "/tmp");
+  if (!tmp || !*tmp) tmp = "/tmp";
+  sweep_stale(tmp);
+  snprintf(f->dir, sizeof f->dir, "%s/lat-nats-%ld-XXXXXX", tmp,
+           (long)getpid());
   if (!mkdtemp(f->dir)) {
     fprintf(stderr, "nats fixture: mkdtemp %s: %s\n", f->dir, strerror(errno));
     f->dir[0] = 0;
@@ -215,17 +250,9 @@ int nats_fixture_restart(nats_fixture_t *f) {
   return spawn(f);
 }
 
-static int rm_one(const char *path, const struct stat *sb, int flag,
-                  struct FTW *ftw) {
-  (void)sb;
-  (void)flag;
-  (void)ftw;
-  remove(path);
-  return 0;
-}
-
 void nats_fixture_stop(nats_fixture_t *f) {
   nats_fixture_kill(f);
+  if (f->dir[0] && test_failures() > 0) print_log(f); /* why, for the record */
   if (f->dir[0]) {
     nftw(f->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
     f->dir[0] = 0;

@@ -9,6 +9,7 @@
  * asserted). */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "crypto/crypto.h"
 #include "lattice/lattice.h"
@@ -50,7 +51,8 @@ static void respond_payload(void *ctx, const lat_lattice_msg_t *m) {
 
 /* Sends the payload back; ctx is the conn. */
 static void echo(void *ctx, const lat_lattice_msg_t *m) {
-  if (m->reply) lat_lattice_conn_publish(ctx, m->reply, NULL, m->data, m->len, NULL);
+  if (m->reply)
+    lat_lattice_conn_publish(ctx, m->reply, NULL, m->data, m->len, NULL);
 }
 
 static void responder_init(responder_t *r, lat_lattice_conn_t *c,
@@ -69,12 +71,13 @@ TEST_IMPL(lattice_conn_request_reply) {
   responder_t r;
   responder_init(&r, b, "b");
   lat_lattice_sub_t *sub = NULL;
-  REQUIRE_OK(lat_lattice_conn_subscribe(b, "svc.echo", NULL, respond, &r, &sub,
-                                        &err));
+  REQUIRE_OK(
+      lat_lattice_conn_subscribe(b, "svc.echo", NULL, respond, &r, &sub, &err));
   REQUIRE_OK(lat_lattice_conn_flush(b, 2000, &err));
 
   lat_lattice_reply_t rep;
-  REQUIRE_OK(lat_lattice_conn_request(a, "svc.echo", "hi", 2, 2000, &rep, &err));
+  REQUIRE_OK(
+      lat_lattice_conn_request(a, "svc.echo", "hi", 2, 2000, &rep, &err));
   CHECK_EQ_STR((const char *)rep.data, "b:hi");
   CHECK_EQ_UINT(rep.len, 4);
   lat_lattice_reply_fini(&rep);
@@ -87,11 +90,11 @@ TEST_IMPL(lattice_conn_request_reply) {
   test_inbox_t sunk;
   test_inbox_init(&sunk);
   lat_lattice_sub_t *mute = NULL;
-  REQUIRE_OK(lat_lattice_conn_subscribe(b, "svc.mute", "q", sink, &sunk, &mute,
-                                        &err));
+  REQUIRE_OK(
+      lat_lattice_conn_subscribe(b, "svc.mute", "q", sink, &sunk, &mute, &err));
   REQUIRE_OK(lat_lattice_conn_flush(b, 2000, &err));
   CHECK_ST(lat_lattice_conn_request(a, "svc.mute", "x", 1, 100, &rep, &err),
-           LAT_ELIMIT);
+           LAT_ETIMEOUT);
   CHECK(strstr(err.msg, "svc.mute") != NULL);
   CHECK(test_inbox_wait(&sunk, 1, 2000));
   lat_lattice_sub_free(mute);
@@ -116,9 +119,9 @@ TEST_IMPL(lattice_conn_gather) {
     hosts[i] = test_connect(srv.url);
     REQUIRE(hosts[i]);
     responder_init(&r[i], hosts[i], tags[i]);
-    REQUIRE_OK(lat_lattice_conn_subscribe(hosts[i],
-                                          "wasmbus.ctl.v1.default.host.ping",
-                                          NULL, respond, &r[i], &subs[i], &err));
+    REQUIRE_OK(
+        lat_lattice_conn_subscribe(hosts[i], "wasmbus.ctl.v1.default.host.ping",
+                                   NULL, respond, &r[i], &subs[i], &err));
     REQUIRE_OK(lat_lattice_conn_flush(hosts[i], 2000, &err));
   }
   /* the whole window: all three answer */
@@ -199,6 +202,42 @@ TEST_IMPL(lattice_conn_no_server) {
   lat_lattice_library_close(2000);
 }
 
+/* Connects where the credentials are right.  With three copies of this
+ * suite running at once on 2 cores, about one connect in a hundred was
+ * refused: the server's protocol trace showed a CONNECT carrying the user
+ * JWT or nkey but no "sig", i.e. libnats 3.4.1 did not sign a nonce (with
+ * libnats' own creds signer as well as ours).  Never seen in 400
+ * sequential connects.  Until that is understood, a refusal here is
+ * retried twice and reported, so the wrong-credential checks stay strict
+ * and the flake stays visible. */
+static lat_status connect_right(const lat_lattice_opts_t *o,
+                                lat_lattice_conn_t **c, lat_lattice_reason *why,
+                                lat_error_t *err) {
+  lat_status st = LAT_OK;
+  for (int i = 0; i < 3; i++) {
+    st = lat_lattice_conn_new(o, c, why, err);
+    if (st == LAT_OK || *why != LAT_LR_AUTH) break;
+    fprintf(stderr, "  note: right credentials refused (try %d): %s\n", i + 1,
+            err->msg);
+  }
+  return st;
+}
+
+/* Connects with o (right credentials), proves the conn talks to the
+ * server (a request nobody answers: the server's no-responders reply),
+ * and frees it. */
+static void check_connects(const lat_lattice_opts_t *o) {
+  lat_lattice_conn_t *c = NULL;
+  lat_lattice_reason why;
+  lat_error_t err;
+  REQUIRE_OK(connect_right(o, &c, &why, &err));
+  CHECK_EQ_INT(why, LAT_LR_OK);
+  lat_lattice_reply_t rep;
+  CHECK_ST(lat_lattice_conn_request(c, "x.y", "", 0, 1000, &rep, &err),
+           LAT_ENOTFOUND);
+  lat_lattice_conn_free(c);
+}
+
 TEST_IMPL(lattice_conn_nkey_auth) {
   lat_nkey_t user, other;
   lat_error_t err;
@@ -218,33 +257,27 @@ TEST_IMPL(lattice_conn_nkey_auth) {
   lat_lattice_opts_init(&o);
   o.servers = srv.url;
   o.nkey_seed = seed;
-  lat_lattice_conn_t *c = NULL;
-  lat_lattice_reason why;
-  REQUIRE_OK(lat_lattice_conn_new(&o, &c, &why, &err));
-  CHECK_EQ_INT(why, LAT_LR_OK);
-  lat_lattice_reply_t rep;
-  CHECK_ST(lat_lattice_conn_request(c, "x.y", "", 0, 1000, &rep, &err),
-           LAT_ENOTFOUND); /* connected and talking */
-  lat_lattice_conn_free(c);
+  check_connects(&o);
 
   /* the seed from a file, as a decorated creds-style file */
   char path[300];
   snprintf(path, sizeof path, "%s/user.nk", srv.dir);
   FILE *fp = fopen(path, "w");
   REQUIRE(fp);
-  fprintf(fp, "-----BEGIN USER NKEY SEED-----\n%s\n------END USER NKEY "
-              "SEED------\n",
+  fprintf(fp,
+          "-----BEGIN USER NKEY SEED-----\n%s\n------END USER NKEY "
+          "SEED------\n",
           seed);
   fclose(fp);
   o.nkey_seed = NULL;
   o.nkey_seed_file = path;
-  REQUIRE_OK(lat_lattice_conn_new(&o, &c, &why, &err));
-  lat_lattice_conn_free(c);
+  check_connects(&o);
 
   /* the wrong seed: a clear auth failure naming the server */
   o.nkey_seed_file = NULL;
   o.nkey_seed = wrong;
-  c = NULL;
+  lat_lattice_conn_t *c = NULL;
+  lat_lattice_reason why;
   CHECK_ST(lat_lattice_conn_new(&o, &c, &why, &err), LAT_EINVALID);
   CHECK(c == NULL);
   CHECK_EQ_STR(lat_lattice_reason_name(why), "LAT_LR_AUTH");
@@ -263,16 +296,18 @@ TEST_IMPL(lattice_conn_nkey_auth) {
 
 TEST_IMPL(lattice_conn_tls) {
   REQUIRE(nats_fixture_prepare(&srv) == 0);
-  REQUIRE(nats_fixture_sh(
-              &srv,
-              "openssl req -x509 -newkey ec -pkeyopt "
-              "ec_paramgen_curve:prime256v1 -nodes -keyout ca.key -out ca.pem "
-              "-days 2 -subj /CN=lattice-test-ca && "
-              "openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 "
-              "-nodes -keyout server.key -out server.csr -subj /CN=localhost && "
-              "printf \"subjectAltName=IP:127.0.0.1,DNS:localhost\\n\" > san.ext && "
-              "openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key "
-              "-CAcreateserial -out server.pem -days 2 -extfile san.ext") == 0);
+  REQUIRE(
+      nats_fixture_sh(
+          &srv,
+          "openssl req -x509 -newkey ec -pkeyopt "
+          "ec_paramgen_curve:prime256v1 -nodes -keyout ca.key -out ca.pem "
+          "-days 2 -subj /CN=lattice-test-ca && "
+          "openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 "
+          "-nodes -keyout server.key -out server.csr -subj /CN=localhost && "
+          "printf \"subjectAltName=IP:127.0.0.1,DNS:localhost\\n\" > san.ext "
+          "&& "
+          "openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key "
+          "-CAcreateserial -out server.pem -days 2 -extfile san.ext") == 0);
   REQUIRE(nats_fixture_start(&srv,
                              "tls {\n  cert_file: \"@DIR@/server.pem\"\n"
                              "  key_file: \"@DIR@/server.key\"\n}\n") == 0);
@@ -282,19 +317,14 @@ TEST_IMPL(lattice_conn_tls) {
   lat_lattice_opts_init(&o);
   o.servers = srv.url;
   o.tls_ca_file = ca;
-  lat_lattice_conn_t *c = NULL;
-  lat_lattice_reason why;
-  lat_error_t err;
-  REQUIRE_OK(lat_lattice_conn_new(&o, &c, &why, &err));
-  lat_lattice_reply_t rep;
-  CHECK_ST(lat_lattice_conn_request(c, "x.y", "", 0, 1000, &rep, &err),
-           LAT_ENOTFOUND);
-  lat_lattice_conn_free(c);
+  check_connects(&o);
 
   /* TLS without our CA: the server certificate does not verify */
   o.tls_ca_file = NULL;
   o.tls = true;
-  c = NULL;
+  lat_lattice_conn_t *c = NULL;
+  lat_lattice_reason why;
+  lat_error_t err;
   CHECK_ST(lat_lattice_conn_new(&o, &c, &why, &err), LAT_EINVALID);
   CHECK(c == NULL);
   CHECK_EQ_STR(lat_lattice_reason_name(why), "LAT_LR_TLS");
@@ -319,8 +349,8 @@ TEST_IMPL(lattice_event_publish) {
   REQUIRE_OK(lat_lattice_conn_subscribe(c, "wasmbus.evt.default.>", NULL,
                                         respond_payload, &got, &sub, &err));
   REQUIRE_OK(lat_lattice_conn_flush(c, 2000, &err));
-  json_t *data = json_pack("{s:s, s:i}", "component_id", "hello",
-                           "max_instances", 4);
+  json_t *data =
+      json_pack("{s:s, s:i}", "component_id", "hello", "max_instances", 4);
   REQUIRE_OK(lat_lattice_event_publish(c, "default", TEST_HOST,
                                        "component_scaled", data, &err));
   REQUIRE(test_inbox_wait(&got, 1, 3000));
@@ -358,8 +388,8 @@ TEST_IMPL(lattice_conn_bench_request) {
   REQUIRE(a && b);
   lat_error_t err;
   lat_lattice_sub_t *sub = NULL;
-  REQUIRE_OK(lat_lattice_conn_subscribe(b, "bench.echo", NULL, echo, b, &sub,
-                                        &err));
+  REQUIRE_OK(
+      lat_lattice_conn_subscribe(b, "bench.echo", NULL, echo, b, &sub, &err));
   REQUIRE_OK(lat_lattice_conn_flush(b, 2000, &err));
   static uint64_t ns[N];
   char payload[64];
@@ -375,12 +405,107 @@ TEST_IMPL(lattice_conn_bench_request) {
     if (i >= WARM) ns[i - WARM] = dt;
   }
   qsort(ns, N, sizeof ns[0], cmp_u64);
-  printf("  bare request/reply (64 B, send-asap, %d requests): p50 %.1f us, "
-         "p90 %.1f us, p99 %.1f us\n",
-         N, ns[N / 2] / 1e3, ns[N * 9 / 10] / 1e3, ns[N * 99 / 100] / 1e3);
+  printf(
+      "  bare request/reply (64 B, send-asap, %d requests): p50 %.1f us, "
+      "p90 %.1f us, p99 %.1f us\n",
+      N, ns[N / 2] / 1e3, ns[N * 9 / 10] / 1e3, ns[N * 99 / 100] / 1e3);
   lat_lattice_sub_free(sub);
   lat_lattice_conn_free(a);
   lat_lattice_conn_free(b);
+  nats_fixture_stop(&srv);
+  lat_lattice_library_close(2000);
+}
+
+/* Signs claims (a printf format with the issuer and subject public keys
+ * as its first two %s) as a NATS v2 JWT; returns new (lat_free). */
+static char *nats_jwt(const lat_nkey_t *issuer, const lat_nkey_t *subject,
+                      const char *name, const char *nats_json) {
+  char ipub[LAT_NKEY_PUBLIC_LEN + 1], spub[LAT_NKEY_PUBLIC_LEN + 1];
+  lat_nkey_public_string(issuer, ipub);
+  lat_nkey_public_string(subject, spub);
+  char claims[1024];
+  int n = snprintf(claims, sizeof claims,
+                   "{\"jti\":\"%.20s%.20s\",\"iat\":%lld,\"iss\":\"%s\","
+                   "\"name\":\"%s\",\"sub\":\"%s\",\"nats\":%s}",
+                   spub + 1, ipub + 1, (long long)time(NULL), ipub, name, spub,
+                   nats_json);
+  char *token = NULL;
+  lat_error_t err;
+  if (n < 0 || (size_t)n >= sizeof claims ||
+      lat_jwt_encode(LAT_JWT_ALG_NKEY, claims, (size_t)n, issuer, &token,
+                     &err) != LAT_OK)
+    return NULL;
+  return token;
+}
+
+/* Operator mode (decentralised JWT auth, TOOLCHAIN.md §4): JWTs made by
+ * our own crypto, a .creds file for the user; the right creds connect,
+ * none are refused as an auth failure. */
+TEST_IMPL(lattice_conn_creds) {
+  lat_nkey_t op, sys, acct, user;
+  lat_error_t err;
+  REQUIRE_OK(lat_nkey_generate(LAT_NKEY_OPERATOR, &op, &err));
+  REQUIRE_OK(lat_nkey_generate(LAT_NKEY_ACCOUNT, &sys, &err));
+  REQUIRE_OK(lat_nkey_generate(LAT_NKEY_ACCOUNT, &acct, &err));
+  REQUIRE_OK(lat_nkey_generate(LAT_NKEY_USER, &user, &err));
+  static const char acct_nats[] =
+      "{\"limits\":{\"subs\":-1,\"data\":-1,\"payload\":-1,\"imports\":-1,"
+      "\"exports\":-1,\"wildcards\":true,\"conn\":-1,\"leaf\":-1},"
+      "\"default_permissions\":{\"pub\":{},\"sub\":{}},\"type\":\"account\","
+      "\"version\":2}";
+  char *op_jwt =
+      nats_jwt(&op, &op, "op", "{\"type\":\"operator\",\"version\":2}");
+  char *sys_jwt = nats_jwt(&op, &sys, "SYS", acct_nats);
+  char *acct_jwt = nats_jwt(&op, &acct, "APP", acct_nats);
+  char *user_jwt = nats_jwt(&acct, &user, "u",
+                            "{\"pub\":{},\"sub\":{},\"subs\":-1,\"data\":-1,"
+                            "\"payload\":-1,\"type\":\"user\",\"version\":2}");
+  REQUIRE(op_jwt && sys_jwt && acct_jwt && user_jwt);
+  char syspub[LAT_NKEY_PUBLIC_LEN + 1], apub[LAT_NKEY_PUBLIC_LEN + 1];
+  lat_nkey_public_string(&sys, syspub);
+  lat_nkey_public_string(&acct, apub);
+  size_t cap = strlen(op_jwt) + strlen(sys_jwt) + strlen(acct_jwt) + 512;
+  char *conf = lat_malloc(cap);
+  REQUIRE(conf);
+  snprintf(conf, cap,
+           "operator: %s\nsystem_account: %s\nresolver: MEMORY\n"
+           "resolver_preload: {\n  %s: %s\n  %s: %s\n}\n",
+           op_jwt, syspub, syspub, sys_jwt, apub, acct_jwt);
+  REQUIRE(nats_fixture_start(&srv, conf) == 0);
+
+  char path[300], seed[LAT_NKEY_SEED_LEN + 1];
+  snprintf(path, sizeof path, "%s/user.creds", srv.dir);
+  REQUIRE_OK(lat_nkey_seed_string(&user, seed, &err));
+  FILE *fp = fopen(path, "w");
+  REQUIRE(fp);
+  fprintf(fp,
+          "-----BEGIN NATS USER JWT-----\n%s\n------END NATS USER "
+          "JWT------\n\n-----BEGIN USER NKEY SEED-----\n%s\n------END USER "
+          "NKEY SEED------\n",
+          user_jwt, seed);
+  fclose(fp);
+
+  lat_lattice_opts_t o;
+  lat_lattice_opts_init(&o);
+  o.servers = srv.url;
+  o.creds_file = path;
+  check_connects(&o);
+
+  o.creds_file = NULL;
+  lat_lattice_conn_t *c = NULL;
+  lat_lattice_reason why;
+  CHECK_ST(lat_lattice_conn_new(&o, &c, &why, &err), LAT_EINVALID);
+  CHECK_EQ_INT(why, LAT_LR_AUTH);
+
+  lat_free(conf);
+  lat_free(op_jwt);
+  lat_free(sys_jwt);
+  lat_free(acct_jwt);
+  lat_free(user_jwt);
+  lat_nkey_fini(&op);
+  lat_nkey_fini(&sys);
+  lat_nkey_fini(&acct);
+  lat_nkey_fini(&user);
   nats_fixture_stop(&srv);
   lat_lattice_library_close(2000);
 }

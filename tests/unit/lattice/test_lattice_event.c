@@ -24,8 +24,8 @@ static bool uuid_shaped(const char *s) {
 }
 
 TEST_IMPL(lattice_event_envelope) {
-  json_t *data = json_pack("{s:s, s:o}", "config_name", "db",
-                           "labels", json_pack("{s:s}", "zone", "eu"));
+  json_t *data = json_pack("{s:s, s:o}", "config_name", "db", "labels",
+                           json_pack("{s:s}", "zone", "eu"));
   REQUIRE(data);
   json_t *ev = NULL;
   lat_error_t err;
@@ -79,7 +79,8 @@ TEST_IMPL(lattice_event_ids_and_refusals) {
   json_decref(b);
 
   json_t *ev = NULL, *arr = json_array();
-  CHECK_ST(lat_lattice_event_build(HOST, "bad.name", NULL, &ev, &err), LAT_EARG);
+  CHECK_ST(lat_lattice_event_build(HOST, "bad.name", NULL, &ev, &err),
+           LAT_EARG);
   CHECK_ST(lat_lattice_event_build(HOST, "", NULL, &ev, &err), LAT_EARG);
   CHECK_ST(lat_lattice_event_build("N x", "ok", NULL, &ev, &err), LAT_EARG);
   CHECK_ST(lat_lattice_event_build(HOST, "ok", arr, &ev, &err), LAT_EARG);

@@ -17,13 +17,19 @@ static nats_fixture_t srv; /* static: the atexit clean-up may see it */
 static void on_watch(void *ctx, const lat_lattice_kv_event_t *ev) {
   char buf[256];
   switch (ev->op) {
-  case LAT_LATTICE_KV_PUT:
-    snprintf(buf, sizeof buf, "put %s %.*s", ev->key, (int)ev->len,
-             (const char *)ev->value);
-    break;
-  case LAT_LATTICE_KV_DELETE: snprintf(buf, sizeof buf, "delete %s", ev->key); break;
-  case LAT_LATTICE_KV_PURGE: snprintf(buf, sizeof buf, "purge %s", ev->key); break;
-  default: snprintf(buf, sizeof buf, "done"); break;
+    case LAT_LATTICE_KV_PUT:
+      snprintf(buf, sizeof buf, "put %s %.*s", ev->key, (int)ev->len,
+               (const char *)ev->value);
+      break;
+    case LAT_LATTICE_KV_DELETE:
+      snprintf(buf, sizeof buf, "delete %s", ev->key);
+      break;
+    case LAT_LATTICE_KV_PURGE:
+      snprintf(buf, sizeof buf, "purge %s", ev->key);
+      break;
+    default:
+      snprintf(buf, sizeof buf, "done");
+      break;
   }
   test_inbox_add(ctx, buf, ev->revision);
 }
@@ -43,6 +49,21 @@ static void dump(test_inbox_t *b) {
     fprintf(stderr, "    [%d] rev %llu %s\n", i, (unsigned long long)b->rev[i],
             b->text[i]);
   pthread_mutex_unlock(&b->mu);
+}
+
+/* Waits (bounded) for entries first..first+n-1 and checks them in order;
+ * on a mismatch prints everything received. */
+static void expect_events(test_inbox_t *b, int first, const char *const *want,
+                          int n, unsigned ms) {
+  bool ok = test_inbox_wait(b, first + n, ms);
+  CHECK(ok);
+  char t[512];
+  for (int i = 0; i < n && ok; i++) {
+    test_inbox_get(b, first + i, t, sizeof t);
+    if (strcmp(t, want[i]) != 0) ok = false;
+    CHECK_EQ_STR(t, want[i]);
+  }
+  if (!ok) dump(b);
 }
 
 TEST_IMPL(lattice_kv_basic) {
@@ -66,7 +87,8 @@ TEST_IMPL(lattice_kv_basic) {
   REQUIRE_OK(lat_lattice_kv_put(kv, "db", "{\"url\":\"x\"}", 11, &r1, &err));
   CHECK(r1 > 0);
   lat_lattice_reply_t v;
-  REQUIRE_OK(lat_lattice_kv_get(kv2, "db", &v, &got_rev, &err)); /* other handle */
+  REQUIRE_OK(
+      lat_lattice_kv_get(kv2, "db", &v, &got_rev, &err)); /* other handle */
   CHECK_EQ_STR((const char *)v.data, "{\"url\":\"x\"}");
   CHECK_EQ_UINT(got_rev, r1);
   lat_lattice_reply_fini(&v);
@@ -128,29 +150,16 @@ TEST_IMPL(lattice_kv_watch) {
   lat_lattice_kv_watch_t *w = NULL;
   REQUIRE_OK(lat_lattice_kv_watch(kv, NULL, on_watch, &got, &w, &err));
   /* the latest value of each key (history 1), then the marker */
-  bool ok = test_inbox_wait(&got, 3, 5000);
-  if (!ok) dump(&got);
-  REQUIRE(ok);
-  char t[512];
-  test_inbox_get(&got, 0, t, sizeof t);
-  CHECK_EQ_STR(t, "put COMPONENT_b 2");
-  test_inbox_get(&got, 1, t, sizeof t);
-  CHECK_EQ_STR(t, "put COMPONENT_a 3");
-  test_inbox_get(&got, 2, t, sizeof t);
-  CHECK_EQ_STR(t, "done");
+  static const char *const initial[] = {"put COMPONENT_b 2",
+                                        "put COMPONENT_a 3", "done"};
+  expect_events(&got, 0, initial, 3, 5000);
 
   REQUIRE_OK(lat_lattice_kv_put(kv, "CLAIMS_x", "{}", 2, NULL, &err));
   REQUIRE_OK(lat_lattice_kv_delete(kv, "COMPONENT_b", &err));
   REQUIRE_OK(lat_lattice_kv_purge(kv, "COMPONENT_a", &err));
-  ok = test_inbox_wait(&got, 6, 5000);
-  if (!ok) dump(&got);
-  REQUIRE(ok);
-  test_inbox_get(&got, 3, t, sizeof t);
-  CHECK_EQ_STR(t, "put CLAIMS_x {}");
-  test_inbox_get(&got, 4, t, sizeof t);
-  CHECK_EQ_STR(t, "delete COMPONENT_b");
-  test_inbox_get(&got, 5, t, sizeof t);
-  CHECK_EQ_STR(t, "purge COMPONENT_a");
+  static const char *const changes[] = {"put CLAIMS_x {}", "delete COMPONENT_b",
+                                        "purge COMPONENT_a"};
+  expect_events(&got, 3, changes, 3, 5000);
 
   /* a filtered watch sees only its keys (NATS wildcards match whole
    * dot-separated tokens, so an exact key here) */
@@ -158,13 +167,8 @@ TEST_IMPL(lattice_kv_watch) {
   test_inbox_init(&only);
   lat_lattice_kv_watch_t *w2 = NULL;
   REQUIRE_OK(lat_lattice_kv_watch(kv, "CLAIMS_x", on_watch, &only, &w2, &err));
-  ok = test_inbox_wait(&only, 2, 5000);
-  if (!ok) dump(&only);
-  REQUIRE(ok);
-  test_inbox_get(&only, 0, t, sizeof t);
-  CHECK_EQ_STR(t, "put CLAIMS_x {}");
-  test_inbox_get(&only, 1, t, sizeof t);
-  CHECK_EQ_STR(t, "done");
+  static const char *const filtered[] = {"put CLAIMS_x {}", "done"};
+  expect_events(&only, 0, filtered, 2, 5000);
 
   lat_lattice_kv_watch_free(w2);
   lat_lattice_kv_watch_free(w);
@@ -246,26 +250,46 @@ TEST_IMPL(lattice_kv_restart) {
   }
   REQUIRE_OK(st);
   REQUIRE_OK(lat_lattice_kv_delete(kv, "COMPONENT_a", &err));
-  ok = test_inbox_wait(&got, 4, 10000);
-  if (!ok) dump(&got);
-  REQUIRE(ok);
-  char t[512];
-  test_inbox_get(&got, 0, t, sizeof t);
-  CHECK_EQ_STR(t, "put COMPONENT_a before");
-  test_inbox_get(&got, 1, t, sizeof t);
-  CHECK_EQ_STR(t, "done");
-  test_inbox_get(&got, 2, t, sizeof t);
-  CHECK_EQ_STR(t, "put COMPONENT_b after");
-  test_inbox_get(&got, 3, t, sizeof t);
-  CHECK_EQ_STR(t, "delete COMPONENT_a");
+  static const char *const want[] = {"put COMPONENT_a before", "done",
+                                     "put COMPONENT_b after",
+                                     "delete COMPONENT_a"};
+  expect_events(&got, 0, want, 4, 10000);
+  CHECK(lat_lattice_kv_watch_resubscribes(w) >= 1); /* it noticed */
   lat_lattice_kv_watch_free(w);
   CHECK_EQ_INT(test_inbox_count(&got), 4); /* no replays */
-  if (test_inbox_count(&got) != 4) dump(&got);
 
   lat_lattice_kv_free(kv);
   lat_lattice_conn_free(c);
-  h.want = "closed ";
-  CHECK(inbox_has_text(&events, "closed "));
+  CHECK(inbox_has_text(&events, "closed ")); /* before conn_free returned */
+  nats_fixture_stop(&srv);
+  lat_lattice_library_close(2000);
+}
+
+/* A JetStream domain (a hub/leaf set-up names one): the conn's domain is
+ * the one its KV calls go to. */
+TEST_IMPL(lattice_kv_js_domain) {
+  REQUIRE(nats_fixture_start(&srv, "jetstream { domain: latdom }\n") == 0);
+  lat_lattice_opts_t o;
+  lat_lattice_opts_init(&o);
+  o.servers = srv.url;
+  o.js_domain = "latdom";
+  lat_lattice_conn_t *c = NULL;
+  lat_error_t err;
+  REQUIRE_OK(lat_lattice_conn_new(&o, &c, NULL, &err));
+  lat_lattice_kv_t *kv = NULL;
+  REQUIRE_OK(lat_lattice_kv_open(c, "CONFIGDATA_default", 0, &kv, &err));
+  REQUIRE_OK(lat_lattice_kv_put(kv, "k", "v", 1, NULL, &err));
+  lat_lattice_kv_free(kv);
+  lat_lattice_conn_free(c);
+
+  /* another domain: nobody answers its JetStream API */
+  o.js_domain = "elsewhere";
+  REQUIRE_OK(lat_lattice_conn_new(&o, &c, NULL, &err));
+  kv = NULL;
+  CHECK(lat_lattice_kv_open(c, "CONFIGDATA_default", 0, &kv, &err) != LAT_OK);
+  CHECK(kv == NULL);
+  CHECK(strstr(err.msg, "CONFIGDATA_default") != NULL);
+  lat_lattice_conn_free(c);
   nats_fixture_stop(&srv);
   lat_lattice_library_close(2000);
 }

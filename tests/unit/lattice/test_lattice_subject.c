@@ -2,10 +2,11 @@
  * PROTOCOL.md §1.1 (ctl subjects, the host's subscriptions and queue
  * groups), §2 (events), §4.1 (wRPC), §5.2 (provider management), §1.5
  * (bucket names), the ctl parser, and refusal of anything that is not a
- * single NATS token where one is required. */
+ * single NATS token where one is required; and the reconnect backoff. */
 #include <string.h>
 
 #include "lattice/lattice.h"
+#include "lattice/lattice_int.h"
 #include "test.h"
 
 #define HOST "NBX5SDGKB4XQF4D6OEDBVGBAHV4SBVWQYOMOSRG6KAIXW2CDY3X3SOPE"
@@ -17,12 +18,12 @@ TEST_IMPL(lattice_subject_ctl) {
                                   &s, &err));
   CHECK_EQ_STR(s, "wasmbus.ctl.v1.default.component.scale." HOST);
   lat_free(s);
-  REQUIRE_OK(lat_lattice_subj_ctl(NULL, "default", "host", "ping", NULL, &s,
-                                  &err));
+  REQUIRE_OK(
+      lat_lattice_subj_ctl(NULL, "default", "host", "ping", NULL, &s, &err));
   CHECK_EQ_STR(s, "wasmbus.ctl.v1.default.host.ping");
   lat_free(s);
-  REQUIRE_OK(lat_lattice_subj_ctl("acme.ctl", "prod", "link", "put", NULL, &s,
-                                  &err));
+  REQUIRE_OK(
+      lat_lattice_subj_ctl("acme.ctl", "prod", "link", "put", NULL, &s, &err));
   CHECK_EQ_STR(s, "acme.ctl.v1.prod.link.put");
   lat_free(s);
 }
@@ -53,14 +54,14 @@ TEST_IMPL(lattice_subject_host_subs) {
   lat_lattice_sub_specs_fini(&l);
 
   /* auctions off: the two auction subjects are not subscribed */
-  REQUIRE_OK(lat_lattice_subj_host_subs("p.q", "x", HOST, false, true, &l,
-                                        &err));
+  REQUIRE_OK(
+      lat_lattice_subj_host_subs("p.q", "x", HOST, false, true, &l, &err));
   CHECK_EQ_UINT(l.count, 10);
   CHECK_EQ_STR(l.items[9].subject, "p.q.v1.x.provider.auction");
   CHECK_EQ_STR(l.items[2].queue, "p.q.v1.x.link");
   lat_lattice_sub_specs_fini(&l);
-  REQUIRE_OK(lat_lattice_subj_host_subs(NULL, "x", HOST, false, false, &l,
-                                        &err));
+  REQUIRE_OK(
+      lat_lattice_subj_host_subs(NULL, "x", HOST, false, false, &l, &err));
   CHECK_EQ_UINT(l.count, 9);
   lat_lattice_sub_specs_fini(&l);
   lat_lattice_sub_specs_fini(NULL);
@@ -76,13 +77,14 @@ TEST_IMPL(lattice_subject_others) {
   CHECK_EQ_STR(s, "default.hello");
   lat_free(s);
   REQUIRE_OK(lat_lattice_subj_wrpc("default", "hello",
-                                   "wrpc:http/incoming-handler@0.1.0",
-                                   "handle", &s, &err));
-  CHECK_EQ_STR(s, "default.hello.wrpc.0.0.1.wrpc:http/incoming-handler@0.1.0."
-                  "handle");
+                                   "wrpc:http/incoming-handler@0.1.0", "handle",
+                                   &s, &err));
+  CHECK_EQ_STR(s,
+               "default.hello.wrpc.0.0.1.wrpc:http/incoming-handler@0.1.0."
+               "handle");
   lat_free(s);
-  REQUIRE_OK(lat_lattice_subj_wrpc("default", "kv", "wasi:keyvalue/store@0.2.0-draft",
-                                   "get", &s, &err));
+  REQUIRE_OK(lat_lattice_subj_wrpc(
+      "default", "kv", "wasi:keyvalue/store@0.2.0-draft", "get", &s, &err));
   CHECK_EQ_STR(s, "default.kv.wrpc.0.0.1.wasi:keyvalue/store@0.2.0-draft.get");
   lat_free(s);
 
@@ -102,12 +104,12 @@ TEST_IMPL(lattice_subject_others) {
     CHECK_EQ_STR(s, rpc[i].want);
     lat_free(s);
   }
-  CHECK_ST(lat_lattice_subj_rpc("default", "V", (lat_lattice_rpc_kind)99, &s,
-                                &err),
-           LAT_EARG);
+  CHECK_ST(
+      lat_lattice_subj_rpc("default", "V", (lat_lattice_rpc_kind)99, &s, &err),
+      LAT_EARG);
 
-  REQUIRE_OK(
-      lat_lattice_subj_bucket(LAT_LATTICE_BUCKET_LATTICEDATA, "default", &s, &err));
+  REQUIRE_OK(lat_lattice_subj_bucket(LAT_LATTICE_BUCKET_LATTICEDATA, "default",
+                                     &s, &err));
   CHECK_EQ_STR(s, "LATTICEDATA_default");
   lat_free(s);
   REQUIRE_OK(
@@ -117,7 +119,7 @@ TEST_IMPL(lattice_subject_others) {
 }
 
 TEST_IMPL(lattice_subject_bad_tokens) {
-  static const char *const bad[] = {"",    "a.b", "a*", ">",    "a b",
+  static const char *const bad[] = {"",     "a.b", "a*", ">",     "a b",
                                     "a\tb", "a\n", ".",  "x\x7f", "*"};
   char *s = (char *)"untouched";
   lat_error_t err;
@@ -135,9 +137,9 @@ TEST_IMPL(lattice_subject_bad_tokens) {
              LAT_EARG);
     CHECK_ST(lat_lattice_subj_wrpc("ok", bad[i], "a:b/c", "f", &s, &err),
              LAT_EARG);
-    CHECK_ST(lat_lattice_subj_rpc("ok", bad[i], LAT_LATTICE_RPC_HEALTH, &s,
-                                  &err),
-             LAT_EARG);
+    CHECK_ST(
+        lat_lattice_subj_rpc("ok", bad[i], LAT_LATTICE_RPC_HEALTH, &s, &err),
+        LAT_EARG);
     CHECK_ST(lat_lattice_subj_bucket(LAT_LATTICE_BUCKET_CONFIGDATA, bad[i], &s,
                                      &err),
              LAT_EARG);
@@ -163,9 +165,9 @@ TEST_IMPL(lattice_subject_bad_tokens) {
            LAT_EARG);
   CHECK_ST(lat_lattice_subj_wrpc("ok", "id", "a:b/c", "f.g", &s, &err),
            LAT_EARG);
-  CHECK_ST(lat_lattice_subj_ctl("wasmbus.>", "ok", "host", "ping", NULL, &s,
-                                &err),
-           LAT_EARG);
+  CHECK_ST(
+      lat_lattice_subj_ctl("wasmbus.>", "ok", "host", "ping", NULL, &s, &err),
+      LAT_EARG);
   CHECK_ST(lat_lattice_subj_ctl(".x", "ok", "host", "ping", NULL, &s, &err),
            LAT_EARG);
 }
@@ -184,8 +186,8 @@ TEST_IMPL(lattice_subject_parse) {
   CHECK(part_is(p.verb, p.verb_len, "scale"));
   CHECK(part_is(p.rest, p.rest_len, HOST));
 
-  REQUIRE_OK(lat_lattice_subj_ctl_parse(NULL, "wasmbus.ctl.v1.default.host.ping",
-                                        &p, &err));
+  REQUIRE_OK(lat_lattice_subj_ctl_parse(
+      NULL, "wasmbus.ctl.v1.default.host.ping", &p, &err));
   CHECK(part_is(p.verb, p.verb_len, "ping"));
   CHECK_EQ_UINT(p.rest_len, 0);
 
@@ -196,12 +198,14 @@ TEST_IMPL(lattice_subject_parse) {
   CHECK(part_is(p.noun, p.noun_len, "config"));
   CHECK(part_is(p.rest, p.rest_len, "my-config"));
 
-  REQUIRE_OK(lat_lattice_subj_ctl_parse(NULL, "wasmbus.ctl.v1.x.host", &p, &err));
+  REQUIRE_OK(
+      lat_lattice_subj_ctl_parse(NULL, "wasmbus.ctl.v1.x.host", &p, &err));
   CHECK_EQ_UINT(p.verb_len, 0);
 
   /* round trip with the builder */
   char *s = NULL;
-  REQUIRE_OK(lat_lattice_subj_ctl(NULL, "l1", "provider", "stop", HOST, &s, &err));
+  REQUIRE_OK(
+      lat_lattice_subj_ctl(NULL, "l1", "provider", "stop", HOST, &s, &err));
   REQUIRE_OK(lat_lattice_subj_ctl_parse(NULL, s, &p, &err));
   CHECK(part_is(p.noun, p.noun_len, "provider"));
   CHECK(part_is(p.rest, p.rest_len, HOST));
@@ -215,4 +219,48 @@ TEST_IMPL(lattice_subject_parse) {
   };
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
     CHECK_ST(lat_lattice_subj_ctl_parse(NULL, bad[i], &p, &err), LAT_EARG);
+}
+
+static lat_status build_all(void *ctx) {
+  (void)ctx;
+  lat_lattice_sub_specs_t l;
+  char *s = NULL;
+  lat_status st =
+      lat_lattice_subj_host_subs(NULL, "default", HOST, true, true, &l, NULL);
+  if (st != LAT_OK) return st;
+  lat_lattice_sub_specs_fini(&l);
+  if ((st = lat_lattice_subj_wrpc("d", "id", "a:b/c@0.1.0", "f", &s, NULL)) !=
+      LAT_OK)
+    return st;
+  lat_free(s);
+  return lat_lattice_subj_ctl(NULL, "d", "host", "ping", NULL, &s, NULL) ==
+                 LAT_OK
+             ? (lat_free(s), LAT_OK)
+             : LAT_ENOMEM;
+}
+
+/* Every allocation of the builders failing in turn: an error, no leak. */
+TEST_IMPL(lattice_subject_alloc_failures) {
+  CHECK(CHECK_ALLOC_SWEEP(build_all, NULL) > 10);
+}
+
+/* The reconnect backoff: doubles per pass, never above the cap, always
+ * jittered within the upper half (also at the cap). */
+TEST_IMPL(lattice_conn_backoff) {
+  CHECK_EQ_UINT(lat__lattice_backoff_ms(100, 5000, 1, 0), 100);
+  CHECK_EQ_UINT(lat__lattice_backoff_ms(100, 5000, 2, 0), 200);
+  CHECK_EQ_UINT(lat__lattice_backoff_ms(100, 5000, 4, 0), 800);
+  CHECK_EQ_UINT(lat__lattice_backoff_ms(100, 5000, 7, 0), 5000);
+  CHECK_EQ_UINT(lat__lattice_backoff_ms(100, 5000, 1000000, 0), 5000);
+  CHECK_EQ_UINT(lat__lattice_backoff_ms(100, 5000, 1, 50), 50);
+  CHECK_EQ_UINT(lat__lattice_backoff_ms(100, 5000, 1, 51), 100); /* wraps */
+  CHECK_EQ_UINT(lat__lattice_backoff_ms(100, 5000, 30, 2500), 2500);
+  CHECK_EQ_UINT(lat__lattice_backoff_ms(1, 1, 5, 12345), 1);
+  for (uint32_t r = 0; r < 100000; r += 7919) {
+    for (int a = 1; a < 40; a++) {
+      uint32_t d = lat__lattice_backoff_ms(100, 5000, a, r * 2654435761u);
+      uint32_t cap = a >= 7 ? 5000 : 100u << (a - 1);
+      CHECK(d <= cap && d >= cap / 2);
+    }
+  }
 }

@@ -50,7 +50,7 @@ TEST_OBJ := $(patsubst tests/%.c,build/debug/tobj/%.o,$(TEST_SRC))
 # intermediate objects (the fuzz targets' under tobj/) are kept, not rebuilt
 .SECONDARY:
 
-.PHONY: all debug test spec bench setup clean format fuzz replay run-examples
+.PHONY: all debug test spec bench setup clean format fuzz replay run-examples demo
 
 all: build/lattice
 
@@ -142,6 +142,11 @@ test: setup
 
 # Builds the example components from source (examples/build.sh) and runs the
 # README's commands, quietly: each command and its output (examples/run.sh).
+# The README's first command: a local lattice up, the example HTTP component
+# started, linked to the builtin HTTP server and answering curl, then down.
+demo: setup build/lattice
+	examples/lattice.sh
+
 run-examples: setup build/lattice
 	@examples/run.sh
 

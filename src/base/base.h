@@ -166,6 +166,9 @@ uint64_t lat_now_coarse_ns(void); /* CLOCK_MONOTONIC_COARSE: cheap, ~4 ms grain 
 /* ---- files ----------------------------------------------------------------- */
 /* Reads a whole file.  Returns new (free with lat_free); a NUL is appended
  * after the data (not counted in *out_len) so text can be parsed in place. */
+/* mkdir -p: the missing folders of path made with mode 0700 (private state:
+ * keys, a local lattice's store).  0, or -1 with errno. */
+int lat_mkdir_p(const char *path);
 lat_status lat_file_read(const char *path, uint8_t **out_data, size_t *out_len,
                          lat_error_t *err);
 

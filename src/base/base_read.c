@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "base.h"
@@ -220,4 +221,19 @@ lat_status lat_file_read(const char *path, uint8_t **out_data, size_t *out_len,
   b.data[b.len] = '\0';
   *out_data = lat_buf_steal(&b, out_len);
   return LAT_OK;
+}
+
+int lat_mkdir_p(const char *path) {
+  char tmp[4096];
+  if (snprintf(tmp, sizeof tmp, "%s", path) >= (int)sizeof tmp) {
+    errno = ENAMETOOLONG;
+    return -1;
+  }
+  for (char *p = tmp + 1; *p; p++) {
+    if (*p != '/') continue;
+    *p = '\0';
+    if (mkdir(tmp, 0700) < 0 && errno != EEXIST) return -1;
+    *p = '/';
+  }
+  return mkdir(tmp, 0700) < 0 && errno != EEXIST ? -1 : 0;
 }

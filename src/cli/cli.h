@@ -56,6 +56,8 @@ int lat_cli_claims(int argc, char **argv);   /* cli_claims.c */
 int lat_cli_call(int argc, char **argv);     /* cli_call.c */
 int lat_cli_serve(int argc, char **argv);    /* cli_serve.c */
 int lat_cli_host(int argc, char **argv);     /* cli_host.c */
+int lat_cli_up(int argc, char **argv);       /* cli_up.c */
+int lat_cli_down(int argc, char **argv);     /* cli_up.c */
 /* cli_ctl.c: the control-interface client commands */
 int lat_cli_get(int argc, char **argv);
 int lat_cli_start(int argc, char **argv);

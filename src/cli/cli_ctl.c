@@ -25,20 +25,39 @@
 #include "../lattice/lattice.h"
 #include "cli.h"
 
-#define MAX_POS 8
-#define MAX_MULTI 32
+/* Options every ctl command takes (wash's names and WASMCLOUD_* variables). */
+static struct {
+  const char *lattice, *ctl_host, *ctl_port, *ctl_creds, *prefix, *host_id, *link_name;
+  const char *scale_to; /* scale's --max-instances: text, as 0 is allowed there */
+  uint64_t timeout_ms, count;
+  bool del, allow_update;
+  lat_cli_list_t ifaces, scfg, tcfg, cons, cfg;
+} opt;
+
+#define COMMON_OPTS                                                                            \
+  {"lattice", 0, LAT_CLI_STRING, &opt.lattice, "NAME",                                          \
+   "lattice name [WASMCLOUD_LATTICE] (default: default)"},                                   \
+      {"ctl-host", 0, LAT_CLI_STRING, &opt.ctl_host, "HOST",                                    \
+       "NATS host [WASMCLOUD_CTL_HOST] (default 127.0.0.1)"},                                 \
+      {"ctl-port", 0, LAT_CLI_STRING, &opt.ctl_port, "PORT",                                    \
+       "NATS port [WASMCLOUD_CTL_PORT] (default 4222)"},                                      \
+      {"ctl-creds", 0, LAT_CLI_STRING, &opt.ctl_creds, "FILE",                                  \
+       "NATS .creds file [WASMCLOUD_CTL_CREDS]"},                                             \
+      {"ctl-topic-prefix", 0, LAT_CLI_STRING, &opt.prefix, "PREFIX",                            \
+       "control subject prefix [WASMCLOUD_CTL_TOPIC_PREFIX] (default wasmbus.ctl)"},          \
+      {"timeout-ms", 0, LAT_CLI_COUNT, &opt.timeout_ms, "MS",                                   \
+       "how long to wait for answers; pings and auctions collect this long (default 2000)"}
+
+#define HOST_OPT {"host-id", 0, LAT_CLI_STRING, &opt.host_id, "HOST_ID", "the host to act on"}
+#define CONFIG_OPT                                                                              \
+  {"config", 0, LAT_CLI_LIST, &opt.cfg, "NAME", "named config for it (repeatable)"}
+#define CONSTRAINT_OPT                                                                          \
+  {"constraint", 'c', LAT_CLI_LIST, &opt.cons, "K=V",                                            \
+   "auction: only hosts with this label (repeatable)"}
 
 typedef struct {
-  const char *lattice, *ctl_host, *ctl_port, *ctl_creds, *prefix;
-  uint32_t timeout_ms;
+  const lat_cli_args_t *args;
   bool json;
-  const char *host_id, *link_name, *ifaces[MAX_MULTI], *scfg[MAX_MULTI], *tcfg[MAX_MULTI],
-      *cons[MAX_MULTI], *cfg[MAX_MULTI];
-  size_t nifaces, nscfg, ntcfg, ncons, ncfg;
-  uint32_t count;
-  bool has_count, del, allow_update;
-  const char *pos[MAX_POS];
-  size_t npos;
   const char *cmd;
 } ctl_args_t;
 
@@ -49,116 +68,39 @@ static int fail(const ctl_args_t *a, int rc, const char *fmt, ...) {
   va_start(ap, fmt);
   vsnprintf(msg, sizeof msg, fmt, ap);
   va_end(ap);
-  if (a->json) {
-    json_t *o = json_pack("{s:b,s:s}", "success", 0, "error", msg);
-    char *t = json_dumps(o, JSON_COMPACT);
-    printf("%s\n", t ? t : "{\"success\":false}");
-    free(t);
-    json_decref(o);
-  } else {
-    fprintf(stderr, "lattice %s: %s\n", a->cmd, msg);
-  }
-  return rc;
+  return lat_cli_fail(a->args, rc, "%s", msg);
 }
 
 static const char *env_or(const char *v, const char *env) { return v ? v : getenv(env); }
 
-static const char COMMON_HELP[] =
-    "common options:\n"
-    "  --lattice NAME      [WASMCLOUD_LATTICE] (default: default)\n"
-    "  --ctl-host HOST     [WASMCLOUD_CTL_HOST] (default 127.0.0.1)\n"
-    "  --ctl-port PORT     [WASMCLOUD_CTL_PORT] (default 4222)\n"
-    "  --ctl-creds FILE    NATS .creds [WASMCLOUD_CTL_CREDS]\n"
-    "  --ctl-topic-prefix P  [WASMCLOUD_CTL_TOPIC_PREFIX] (default wasmbus.ctl)\n"
-    "  --timeout-ms N      how long to wait for answers (default 2000; auctions and\n"
-    "                      pings collect for this long)\n"
-    "  -o text|json        output format\n";
-
-/* Parses argv; returns -1 to go on, else an exit status. */
-static int parse(int argc, char **argv, ctl_args_t *a, const char *usage) {
-  memset(a, 0, sizeof *a);
-  a->cmd = argv[0];
-  a->timeout_ms = 2000;
-  for (int i = 1; i < argc; i++) {
-    const char *s = argv[i];
-    if (!strcmp(s, "-h") || !strcmp(s, "--help")) {
-      printf("%s\n%s", usage, COMMON_HELP);
-      return 0;
-    }
-    if (s[0] != '-' || !s[1]) {
-      if (a->npos == MAX_POS) return fail(a, 2, "too many arguments");
-      a->pos[a->npos++] = s;
-      continue;
-    }
-    const char *eq = strncmp(s, "--", 2) ? NULL : strchr(s, '=');
-    char name[64];
-    snprintf(name, sizeof name, "%.*s", eq ? (int)(eq - s) : (int)strlen(s), s);
-    if (!strcmp(name, "--delete")) {
-      a->del = true;
-      continue;
-    }
-    if (!strcmp(name, "--allow-update")) {
-      a->allow_update = true;
-      continue;
-    }
-    const char *v = eq ? eq + 1 : i + 1 < argc ? argv[++i] : NULL;
-    if (!v) return fail(a, 2, "%s needs a value", name);
-#define MULTI(flag, arr, n)                                                    \
-  if (!strcmp(name, flag)) {                                                   \
-    if (a->n == MAX_MULTI) return fail(a, 2, "too many %s", flag);             \
-    a->arr[a->n++] = v;                                                        \
-    continue;                                                                  \
-  }
-    MULTI("--interface", ifaces, nifaces)
-    MULTI("--source-config", scfg, nscfg)
-    MULTI("--target-config", tcfg, ntcfg)
-    MULTI("--constraint", cons, ncons)
-    MULTI("--config", cfg, ncfg)
-#undef MULTI
-    if (!strcmp(name, "--lattice")) a->lattice = v;
-    else if (!strcmp(name, "--ctl-host")) a->ctl_host = v;
-    else if (!strcmp(name, "--ctl-port")) a->ctl_port = v;
-    else if (!strcmp(name, "--ctl-creds")) a->ctl_creds = v;
-    else if (!strcmp(name, "--ctl-topic-prefix")) a->prefix = v;
-    else if (!strcmp(name, "--host-id")) a->host_id = v;
-    else if (!strcmp(name, "--link-name")) a->link_name = v;
-    else if (!strcmp(name, "-o") || !strcmp(name, "--output")) {
-      if (strcmp(v, "json") && strcmp(v, "text")) return fail(a, 2, "-o wants text or json");
-      a->json = !strcmp(v, "json");
-    } else if (!strcmp(name, "--timeout-ms") || !strcmp(name, "--max-instances") ||
-               !strcmp(name, "--count")) {
-      char *end;
-      unsigned long x = strtoul(v, &end, 10);
-      if (!*v || *end || *v == '-' || x > UINT32_MAX)
-        return fail(a, 2, "%s wants a non-negative integer, not '%s'", name, v);
-      if (!strcmp(name, "--timeout-ms")) a->timeout_ms = x ? (uint32_t)x : 1;
-      else {
-        a->count = (uint32_t)x;
-        a->has_count = true;
-      }
-    } else {
-      return fail(a, 2, "unknown option '%s' (see lattice %s --help)", name, a->cmd);
-    }
-  }
-  a->lattice = env_or(a->lattice, "WASMCLOUD_LATTICE");
-  if (!a->lattice) a->lattice = "default";
-  a->ctl_host = env_or(a->ctl_host, "WASMCLOUD_CTL_HOST");
-  a->ctl_port = env_or(a->ctl_port, "WASMCLOUD_CTL_PORT");
-  a->ctl_creds = env_or(a->ctl_creds, "WASMCLOUD_CTL_CREDS");
-  a->prefix = env_or(a->prefix, "WASMCLOUD_CTL_TOPIC_PREFIX");
-  if (!lat_lattice_token_valid(a->lattice))
-    return fail(a, 2, "bad lattice name '%s' (one NATS token)", a->lattice);
+/* After parsing: defaults and environment; -1 to go on, else an exit status. */
+static int settle(ctl_args_t *a, const lat_cli_args_t *args) {
+  a->args = args;
+  a->json = args->json;
+  a->cmd = args->cmd->name;
+  opt.lattice = env_or(opt.lattice, "WASMCLOUD_LATTICE");
+  if (!opt.lattice) opt.lattice = "default";
+  opt.ctl_host = env_or(opt.ctl_host, "WASMCLOUD_CTL_HOST");
+  opt.ctl_port = env_or(opt.ctl_port, "WASMCLOUD_CTL_PORT");
+  opt.ctl_creds = env_or(opt.ctl_creds, "WASMCLOUD_CTL_CREDS");
+  opt.prefix = env_or(opt.prefix, "WASMCLOUD_CTL_TOPIC_PREFIX");
+  if (!opt.timeout_ms) opt.timeout_ms = 2000;
+  if (opt.timeout_ms > 600000) return fail(a, 2, "--timeout-ms is at most 600000");
+  if (!lat_lattice_token_valid(opt.lattice))
+    return fail(a, 2, "bad lattice name '%s' (one NATS token: no '.', '*', '>' or spaces)",
+                opt.lattice);
   return -1;
 }
 
 static lat_status connect(const ctl_args_t *a, lat_lattice_conn_t **out, lat_error_t *err) {
+  (void)a;
   char url[300];
-  snprintf(url, sizeof url, "nats://%s:%s", a->ctl_host ? a->ctl_host : "127.0.0.1",
-           a->ctl_port ? a->ctl_port : "4222");
+  snprintf(url, sizeof url, "nats://%s:%s", opt.ctl_host ? opt.ctl_host : "127.0.0.1",
+           opt.ctl_port ? opt.ctl_port : "4222");
   lat_lattice_opts_t o;
   lat_lattice_opts_init(&o);
   o.servers = url;
-  o.creds_file = a->ctl_creds;
+  o.creds_file = opt.ctl_creds;
   o.name = "lattice-cli";
   return lat_lattice_conn_new(&o, out, NULL, err);
 }
@@ -169,17 +111,17 @@ static int request(const ctl_args_t *a, lat_lattice_conn_t *c, const char *noun,
   *out = NULL;
   char *subj = NULL;
   lat_error_t err;
-  if (lat_lattice_subj_ctl(a->prefix, a->lattice, noun, verb, target, &subj, &err))
+  if (lat_lattice_subj_ctl(opt.prefix, opt.lattice, noun, verb, target, &subj, &err))
     return fail(a, 2, "%s", err.msg);
   char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
   lat_lattice_reply_t r = {0};
   lat_status st = lat_lattice_conn_request(c, subj, text ? text : "", text ? strlen(text) : 0,
-                                           a->timeout_ms, &r, &err);
+                                           (uint32_t)opt.timeout_ms, &r, &err);
   free(text);
   lat_free(subj);
   if (st == LAT_ELIMIT || st == LAT_ENOTFOUND)
     return fail(a, 1, "no host answered %s.%s%s%s within %u ms", noun, verb, target ? " for " : "",
-                target ? target : "", a->timeout_ms);
+                target ? target : "", (uint32_t)opt.timeout_ms);
   if (st) return fail(a, 1, "%s", err.msg);
   *out = json_loadb((const char *)r.data, r.len, 0, NULL);
   lat_lattice_reply_fini(&r);
@@ -211,13 +153,14 @@ static int envelope(const ctl_args_t *a, json_t *r, const char *ok_text) {
 
 static json_t *ping(const ctl_args_t *a, lat_lattice_conn_t *c, const char *verb, json_t *body,
                     const char *noun) {
+  (void)a;
   char *subj = NULL;
   lat_error_t err;
   json_t *all = json_array();
-  if (lat_lattice_subj_ctl(a->prefix, a->lattice, noun, verb, NULL, &subj, &err)) return all;
+  if (lat_lattice_subj_ctl(opt.prefix, opt.lattice, noun, verb, NULL, &subj, &err)) return all;
   char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
   lat_lattice_replies_t rs = {0};
-  if (!lat_lattice_conn_gather(c, subj, text ? text : "", text ? strlen(text) : 0, a->timeout_ms,
+  if (!lat_lattice_conn_gather(c, subj, text ? text : "", text ? strlen(text) : 0, (uint32_t)opt.timeout_ms,
                                0, &rs, &err))
     for (size_t i = 0; i < rs.count; i++) {
       json_t *o = json_loadb((const char *)rs.items[i].data, rs.items[i].len, 0, NULL);
@@ -279,69 +222,6 @@ static int get_inventory(const ctl_args_t *a, lat_lattice_conn_t *c, const char 
   return 0;
 }
 
-int lat_cli_get(int argc, char **argv) {
-  ctl_args_t a;
-  int rc = parse(argc, argv, &a,
-                 "usage: lattice get hosts|inventory [HOST_ID]|links|claims [OPTIONS]\n\n"
-                 "examples:\n  lattice get hosts\n  lattice get inventory -o json\n"
-                 "  lattice get links");
-  if (rc >= 0) return rc;
-  if (!a.npos) return fail(&a, 2, "what to get? hosts, inventory, links or claims");
-  const char *what = a.pos[0];
-  lat_lattice_conn_t *c = NULL;
-  lat_error_t err;
-  if (connect(&a, &c, &err)) return fail(&a, 1, "%s", err.msg);
-  json_t *r = NULL;
-  if (!strcmp(what, "hosts")) {
-    json_t *hs = ping(&a, c, "ping", NULL, "host");
-    if (a.json) {
-      json_t *o = json_pack("{s:b,s:O}", "success", 1, "hosts", hs);
-      print_json(o);
-      json_decref(o);
-    } else {
-      size_t i;
-      json_t *h;
-      json_array_foreach(hs, i, h)
-        printf("%s  %s  up %s\n", json_string_value(json_object_get(h, "id")),
-               json_string_value(json_object_get(h, "friendly_name")),
-               json_string_value(json_object_get(h, "uptime_human")));
-      if (!json_array_size(hs)) printf("no hosts answered within %u ms\n", a.timeout_ms);
-    }
-    json_decref(hs);
-    rc = 0;
-  } else if (!strcmp(what, "inventory")) {
-    rc = get_inventory(&a, c, a.npos > 1 ? a.pos[1] : NULL);
-  } else if (!strcmp(what, "links") || !strcmp(what, "claims")) {
-    rc = request(&a, c, what[0] == 'l' ? "link" : "claims", "get", NULL, NULL, &r);
-    if (rc < 0) {
-      if (a.json) print_json(r);
-      else {
-        size_t i;
-        json_t *x;
-        json_array_foreach(json_object_get(r, "response"), i, x) {
-          if (what[0] == 'l')
-            printf("%s -> %s %s:%s/%s name=%s\n", json_string_value(json_object_get(x, "source_id")),
-                   json_string_value(json_object_get(x, "target")),
-                   json_string_value(json_object_get(x, "wit_namespace")),
-                   json_string_value(json_object_get(x, "wit_package")),
-                   json_string_value(json_array_get(json_object_get(x, "interfaces"), 0)),
-                   json_string_value(json_object_get(x, "name")));
-          else
-            printf("%s %s issuer=%s\n", json_string_value(json_object_get(x, "subject")),
-                   json_string_value(json_object_get(x, "name")),
-                   json_string_value(json_object_get(x, "issuer")));
-        }
-      }
-      rc = json_is_true(json_object_get(r, "success")) ? 0 : 1;
-    }
-  } else {
-    rc = fail(&a, 2, "unknown kind '%s' (hosts, inventory, links or claims)", what);
-  }
-  json_decref(r);
-  lat_lattice_conn_free(c);
-  return rc;
-}
-
 /* ---- events ---------------------------------------------------------------------------- */
 
 typedef struct {
@@ -369,12 +249,13 @@ static void on_event(void *ctx, const lat_lattice_msg_t *m) {
 
 /* Subscribes to the lattice's events before a request is sent. */
 static lat_lattice_sub_t *watch(const ctl_args_t *a, lat_lattice_conn_t *c, waiter_t *w) {
+  (void)a;
   char subj[300];
-  snprintf(subj, sizeof subj, "wasmbus.evt.%s.>", a->lattice);
+  snprintf(subj, sizeof subj, "wasmbus.evt.%s.>", opt.lattice);
   lat_lattice_sub_t *s = NULL;
   lat_error_t err;
   if (lat_lattice_conn_subscribe(c, subj, NULL, on_event, w, &s, &err)) return NULL;
-  lat_lattice_conn_flush(c, a->timeout_ms, &err);
+  lat_lattice_conn_flush(c, (uint32_t)opt.timeout_ms, &err);
   return s;
 }
 
@@ -414,7 +295,7 @@ static int async_op(const ctl_args_t *a, lat_lattice_conn_t *c, const char *noun
   }
   json_decref(r);
   /* compiling a large component takes a while: wait longer than a reply */
-  json_t *ev = wait_event(a, &w, a->timeout_ms < 30000 ? 30000 : a->timeout_ms);
+  json_t *ev = wait_event(a, &w, (uint32_t)opt.timeout_ms < 30000 ? 30000 : (uint32_t)opt.timeout_ms);
   lat_lattice_sub_free(s);
   if (!ev) return fail(a, 1, "no event about %s arrived", id);
   const char *type = json_string_value(json_object_get(ev, "type"));
@@ -459,7 +340,7 @@ static json_t *kv_object(const char *const *v, size_t n, const ctl_args_t *a, bo
 static int auction(const ctl_args_t *a, lat_lattice_conn_t *c, const char *noun, const char *ref,
                    const char *id, char *host, size_t cap) {
   bool ok;
-  json_t *cons = kv_object(a->cons, a->ncons, a, &ok);
+  json_t *cons = kv_object(opt.cons.v, opt.cons.n, a, &ok);
   if (!ok) return json_decref(cons), 2;
   bool comp = !strcmp(noun, "component");
   json_t *body = json_pack("{s:s,s:s,s:o}", comp ? "component_ref" : "provider_ref", ref,
@@ -471,7 +352,7 @@ static int auction(const ctl_args_t *a, lat_lattice_conn_t *c, const char *noun,
   json_decref(hs);
   if (!h)
     return fail(a, 1, "no host can run %s %s (none answered the auction%s)", noun, id,
-                a->ncons ? " with these constraints" : "");
+                opt.cons.n ? " with these constraints" : "");
   return -1;
 }
 
@@ -481,85 +362,9 @@ static int scale_cmd(const ctl_args_t *a, lat_lattice_conn_t *c, const char *hos
                      const char *id, uint32_t count, const char *ok_text) {
   json_t *body = json_pack("{s:s,s:s,s:s,s:i,s:o,s:b}", "component_ref", ref, "component_id", id,
                            "host_id", host, "count", (json_int_t)count, "config",
-                           str_array(a->cfg, a->ncfg), "allow_update", a->allow_update);
+                           str_array(opt.cfg.v, opt.cfg.n), "allow_update", opt.allow_update);
   int rc = async_op(a, c, "component", "scale", host, body, "component_id", id, ok_text);
   json_decref(body);
-  return rc;
-}
-
-int lat_cli_start(int argc, char **argv) {
-  ctl_args_t a;
-  int rc = parse(argc, argv, &a,
-                 "usage: lattice start component REF ID [--max-instances N] [--host-id H]\n"
-                 "                     [--constraint K=V]... [--config NAME]...\n"
-                 "       lattice start provider REF ID [--host-id H] [--constraint K=V]...\n"
-                 "                     [--config NAME]...\n\n"
-                 "Without --host-id, an auction picks a host whose labels match the\n"
-                 "constraints.  Waits for the component_scaled (provider_started) event.\n\n"
-                 "examples:\n"
-                 "  lattice start component file:///tmp/hello.wasm hello --max-instances 4\n"
-                 "  lattice start provider wasmcloud+builtin://http-server http-server");
-  if (rc >= 0) return rc;
-  if (a.npos != 3 || (strcmp(a.pos[0], "component") && strcmp(a.pos[0], "provider")))
-    return fail(&a, 2, "want: start component|provider REF ID");
-  bool comp = !strcmp(a.pos[0], "component");
-  lat_lattice_conn_t *c = NULL;
-  lat_error_t err;
-  if (connect(&a, &c, &err)) return fail(&a, 1, "%s", err.msg);
-  char host[128];
-  if (a.host_id) snprintf(host, sizeof host, "%s", a.host_id);
-  else if ((rc = auction(&a, c, a.pos[0], a.pos[1], a.pos[2], host, sizeof host)) >= 0) {
-    lat_lattice_conn_free(c);
-    return rc;
-  }
-  if (comp) {
-    rc = scale_cmd(&a, c, host, a.pos[1], a.pos[2], a.has_count ? a.count : 1, "started");
-  } else {
-    json_t *body = json_pack("{s:s,s:s,s:s,s:o}", "provider_id", a.pos[2], "provider_ref",
-                             a.pos[1], "host_id", host, "config", str_array(a.cfg, a.ncfg));
-    rc = async_op(&a, c, "provider", "start", host, body, "provider_id", a.pos[2], "started");
-    json_decref(body);
-  }
-  lat_lattice_conn_free(c);
-  return rc;
-}
-
-int lat_cli_scale(int argc, char **argv) {
-  ctl_args_t a;
-  int rc = parse(argc, argv, &a,
-                 "usage: lattice scale component HOST_ID REF ID --max-instances N\n\n"
-                 "N is the most instances that run at once; 0 stops the component.\n\n"
-                 "examples:\n  lattice scale component NABC... file:///tmp/hello.wasm hello "
-                 "--max-instances 10");
-  if (rc >= 0) return rc;
-  if (a.npos != 4 || strcmp(a.pos[0], "component") || !a.has_count)
-    return fail(&a, 2, "want: scale component HOST_ID REF ID --max-instances N");
-  lat_lattice_conn_t *c = NULL;
-  lat_error_t err;
-  if (connect(&a, &c, &err)) return fail(&a, 1, "%s", err.msg);
-  rc = scale_cmd(&a, c, a.pos[1], a.pos[2], a.pos[3], a.count, "scaled");
-  lat_lattice_conn_free(c);
-  return rc;
-}
-
-int lat_cli_update(int argc, char **argv) {
-  ctl_args_t a;
-  int rc = parse(argc, argv, &a,
-                 "usage: lattice update component --host-id H ID NEW_REF\n\n"
-                 "examples:\n  lattice update component --host-id NABC... hello "
-                 "file:///tmp/hello2.wasm");
-  if (rc >= 0) return rc;
-  if (a.npos != 3 || strcmp(a.pos[0], "component") || !a.host_id)
-    return fail(&a, 2, "want: update component --host-id H ID NEW_REF");
-  lat_lattice_conn_t *c = NULL;
-  lat_error_t err;
-  if (connect(&a, &c, &err)) return fail(&a, 1, "%s", err.msg);
-  json_t *body = json_pack("{s:s,s:s,s:s}", "component_id", a.pos[1], "host_id", a.host_id,
-                           "new_component_ref", a.pos[2]);
-  rc = async_op(&a, c, "component", "update", a.host_id, body, "component_id", a.pos[1],
-                "updated");
-  json_decref(body);
-  lat_lattice_conn_free(c);
   return rc;
 }
 
@@ -585,29 +390,251 @@ static bool find_host(const ctl_args_t *a, lat_lattice_conn_t *c, const char *ki
   return found;
 }
 
-int lat_cli_stop(int argc, char **argv) {
-  ctl_args_t a;
-  int rc = parse(argc, argv, &a,
-                 "usage: lattice stop component ID [--host-id H]\n"
-                 "       lattice stop provider ID [--host-id H]\n"
-                 "       lattice stop host HOST_ID\n\n"
-                 "examples:\n  lattice stop component hello\n  lattice stop host NABC...");
+/* ---- links, config, labels --------------------------------------------------------------- */
+
+/* Connects for a command; -1 to go on, else an exit status. */
+static int open_ctl(ctl_args_t *a, const lat_cli_args_t *args, lat_lattice_conn_t **c) {
+  int rc = settle(a, args);
   if (rc >= 0) return rc;
-  if (a.npos != 2) return fail(&a, 2, "want: stop component|provider ID, or stop host HOST_ID");
-  lat_lattice_conn_t *c = NULL;
   lat_error_t err;
-  if (connect(&a, &c, &err)) return fail(&a, 1, "%s", err.msg);
-  const char *what = a.pos[0], *id = a.pos[1];
-  char host[128];
+  if (connect(a, c, &err)) return fail(a, 1, "%s", err.msg);
+  return -1;
+}
+
+/* A request whose reply is a plain envelope. */
+static int simple(ctl_args_t *a, lat_lattice_conn_t *c, const char *noun, const char *verb,
+                  const char *target, json_t *body, const char *ok_text) {
   json_t *r = NULL;
-  if (!strcmp(what, "host")) {
-    json_t *body = json_pack("{s:s}", "host_id", id);
-    rc = request(&a, c, "host", "stop", id, body, &r);
+  int rc = request(a, c, noun, verb, target, body, &r);
+  if (rc < 0) rc = envelope(a, r, ok_text);
+  json_decref(r);
+  json_decref(body);
+  return rc;
+}
+
+/* ---- get --------------------------------------------------------------------------------- */
+
+static const lat_cli_opt_t common_opts[] = {COMMON_OPTS};
+
+static int run_get_hosts(lat_cli_args_t *args) {
+  ctl_args_t a;
+  lat_lattice_conn_t *c = NULL;
+  int rc = open_ctl(&a, args, &c);
+  if (rc >= 0) return rc;
+  json_t *hs = ping(&a, c, "ping", NULL, "host");
+  if (a.json) {
+    lat_cli_json_print(json_pack("{s:b,s:O}", "success", 1, "hosts", hs));
+  } else {
+    size_t i;
+    json_t *h;
+    json_array_foreach(hs, i, h)
+      printf("%s  %s  up %s\n", json_string_value(json_object_get(h, "id")),
+             json_string_value(json_object_get(h, "friendly_name")),
+             json_string_value(json_object_get(h, "uptime_human")));
+    if (!json_array_size(hs)) printf("no hosts answered within %u ms\n", (unsigned)opt.timeout_ms);
+  }
+  json_decref(hs);
+  lat_lattice_conn_free(c);
+  return 0;
+}
+
+static int run_get_inventory(lat_cli_args_t *args) {
+  ctl_args_t a;
+  lat_lattice_conn_t *c = NULL;
+  int rc = open_ctl(&a, args, &c);
+  if (rc >= 0) return rc;
+  rc = get_inventory(&a, c, args->npos ? args->pos[0] : NULL);
+  lat_lattice_conn_free(c);
+  return rc;
+}
+
+static int get_list(lat_cli_args_t *args, bool links) {
+  ctl_args_t a;
+  lat_lattice_conn_t *c = NULL;
+  int rc = open_ctl(&a, args, &c);
+  if (rc >= 0) return rc;
+  json_t *r = NULL;
+  rc = request(&a, c, links ? "link" : "claims", "get", NULL, NULL, &r);
+  if (rc < 0) {
+    if (a.json) {
+      print_json(r);
+    } else {
+      size_t i;
+      json_t *x;
+      json_array_foreach(json_object_get(r, "response"), i, x) {
+        if (links) {
+          printf("%s -> %s %s:%s/", json_string_value(json_object_get(x, "source_id")),
+                 json_string_value(json_object_get(x, "target")),
+                 json_string_value(json_object_get(x, "wit_namespace")),
+                 json_string_value(json_object_get(x, "wit_package")));
+          size_t k;
+          json_t *f;
+          json_array_foreach(json_object_get(x, "interfaces"), k, f)
+            printf("%s%s", k ? "," : "", json_string_value(f));
+          printf(" name=%s\n", json_string_value(json_object_get(x, "name")));
+        } else {
+          printf("%s %s issuer=%s\n", json_string_value(json_object_get(x, "subject")),
+                 json_string_value(json_object_get(x, "name")),
+                 json_string_value(json_object_get(x, "issuer")));
+        }
+      }
+    }
+    rc = json_is_true(json_object_get(r, "success")) ? 0 : 1;
+  }
+  json_decref(r);
+  lat_lattice_conn_free(c);
+  return rc;
+}
+static int run_get_links(lat_cli_args_t *args) { return get_list(args, true); }
+static int run_get_claims(lat_cli_args_t *args) { return get_list(args, false); }
+
+#define CMD(var, nm, us, sum, ex, minp, maxp, pn, optarr)                                      \
+  static const lat_cli_cmd_t var = {.name = nm, .usage = us, .summary = sum, .opts = optarr,    \
+                                    .nopts = LAT_CLI_NOPTS(optarr), .examples = ex,             \
+                                    .min_pos = minp, .max_pos = maxp, .pos_name = pn}
+
+CMD(get_hosts_cmd, "get hosts", "[OPTIONS]", "list the hosts that answer host.ping",
+    "  lattice get hosts\n  lattice get hosts -o json --timeout-ms 500\n", 0, 0, NULL,
+    common_opts);
+CMD(get_inv_cmd, "get inventory", "[OPTIONS] [HOST_ID]",
+    "what each host runs: components, providers, labels",
+    "  lattice get inventory\n  lattice get inventory NABC... -o json\n", 0, 1, "HOST_ID",
+    common_opts);
+CMD(get_links_cmd, "get links", "[OPTIONS]", "every link in the lattice",
+    "  lattice get links\n  lattice get links -o json\n", 0, 0, NULL, common_opts);
+CMD(get_claims_cmd, "get claims", "[OPTIONS]", "the claims of signed components that ran",
+    "  lattice get claims -o json\n", 0, 0, NULL, common_opts);
+
+static const lat_cli_sub_t get_subs[] = {{"hosts", &get_hosts_cmd, run_get_hosts},
+                                         {"inventory", &get_inv_cmd, run_get_inventory},
+                                         {"links", &get_links_cmd, run_get_links},
+                                         {"claims", &get_claims_cmd, run_get_claims}};
+static const lat_cli_group_t get_group = {
+    .name = "get", .summary = "query the lattice: hosts, inventory, links, claims",
+    .subs = get_subs, .nsubs = LAT_CLI_NOPTS(get_subs),
+    .examples = "  lattice get hosts\n  lattice get inventory -o json\n"};
+int lat_cli_get(int argc, char **argv) { return lat_cli_group_run(&get_group, argc, argv); }
+
+/* ---- start / scale / update / stop -------------------------------------------------------- */
+
+static const lat_cli_opt_t start_comp_opts[] = {
+    COMMON_OPTS, HOST_OPT, CONSTRAINT_OPT, CONFIG_OPT,
+    {"max-instances", 0, LAT_CLI_COUNT, &opt.count, "N",
+     "the most instances that run at once (default 1)"}};
+static const lat_cli_opt_t start_prov_opts[] = {COMMON_OPTS, HOST_OPT, CONSTRAINT_OPT,
+                                                CONFIG_OPT};
+
+static int run_start(lat_cli_args_t *args, bool comp) {
+  ctl_args_t a;
+  lat_lattice_conn_t *c = NULL;
+  int rc = open_ctl(&a, args, &c);
+  if (rc >= 0) return rc;
+  const char *ref = args->pos[0], *id = args->pos[1];
+  char host[128];
+  if (opt.host_id) snprintf(host, sizeof host, "%s", opt.host_id);
+  else if ((rc = auction(&a, c, comp ? "component" : "provider", ref, id, host, sizeof host)) >= 0) {
+    lat_lattice_conn_free(c);
+    return rc;
+  }
+  if (comp) {
+    rc = scale_cmd(&a, c, host, ref, id, opt.count ? (uint32_t)opt.count : 1, "started");
+  } else {
+    json_t *body = json_pack("{s:s,s:s,s:s,s:o}", "provider_id", id, "provider_ref", ref,
+                             "host_id", host, "config", str_array(opt.cfg.v, opt.cfg.n));
+    rc = async_op(&a, c, "provider", "start", host, body, "provider_id", id, "started");
     json_decref(body);
-    if (rc < 0) rc = envelope(&a, r, "stopping host");
-  } else if (strcmp(what, "component") && strcmp(what, "provider")) {
-    rc = fail(&a, 2, "stop what? component, provider or host");
-  } else if (a.host_id ? (snprintf(host, sizeof host, "%s", a.host_id), false)
+  }
+  lat_lattice_conn_free(c);
+  return rc;
+}
+static int run_start_comp(lat_cli_args_t *args) { return run_start(args, true); }
+static int run_start_prov(lat_cli_args_t *args) { return run_start(args, false); }
+
+CMD(start_comp_cmd, "start component", "[OPTIONS] REF ID",
+    "start a component: an auction picks a host unless --host-id names one; waits for "
+    "component_scaled",
+    "  lattice start component file:///tmp/hello.wasm hello --max-instances 4\n"
+    "  lattice start component file:///tmp/hello.wasm hello --constraint zone=eu\n",
+    2, 2, "REF ID", start_comp_opts);
+CMD(start_prov_cmd, "start provider", "[OPTIONS] REF ID",
+    "start a capability provider (this host runs wasmcloud+builtin://http-server)",
+    "  lattice start provider wasmcloud+builtin://http-server http-server\n", 2, 2, "REF ID",
+    start_prov_opts);
+static const lat_cli_sub_t start_subs[] = {{"component", &start_comp_cmd, run_start_comp},
+                                           {"provider", &start_prov_cmd, run_start_prov}};
+static const lat_cli_group_t start_group = {
+    .name = "start", .summary = "start a component or a provider", .subs = start_subs,
+    .nsubs = LAT_CLI_NOPTS(start_subs),
+    .examples = "  lattice start component file:///tmp/hello.wasm hello\n"};
+int lat_cli_start(int argc, char **argv) { return lat_cli_group_run(&start_group, argc, argv); }
+
+static const lat_cli_opt_t scale_opts[] = {
+    COMMON_OPTS, CONFIG_OPT,
+    {"max-instances", 0, LAT_CLI_STRING, &opt.scale_to, "N",
+     "the most instances that run at once; 0 stops the component (required)"},
+    {"allow-update", 0, LAT_CLI_FLAG, &opt.allow_update, NULL,
+     "a different REF replaces the running image"}};
+
+static int run_scale(lat_cli_args_t *args) {
+  ctl_args_t a;
+  lat_lattice_conn_t *c = NULL;
+  int rc = settle(&a, args);
+  if (rc >= 0) return rc;
+  char *end;
+  const char *n = opt.scale_to;
+  unsigned long v = n ? strtoul(n, &end, 10) : 0;
+  if (!n || !*n || *end || *n == '-' || v > UINT32_MAX)
+    return fail(&a, 2, "--max-instances N is required (0 stops the component)");
+  if ((rc = open_ctl(&a, args, &c)) >= 0) return rc;
+  rc = scale_cmd(&a, c, args->pos[0], args->pos[1], args->pos[2], (uint32_t)v, "scaled");
+  lat_lattice_conn_free(c);
+  return rc;
+}
+CMD(scale_comp_cmd, "scale component", "[OPTIONS] HOST_ID REF ID --max-instances N",
+    "set a component's concurrency cap on a host",
+    "  lattice scale component NABC... file:///tmp/hello.wasm hello --max-instances 10\n", 3, 3,
+    "HOST_ID REF ID", scale_opts);
+static const lat_cli_sub_t scale_subs[] = {{"component", &scale_comp_cmd, run_scale}};
+static const lat_cli_group_t scale_group = {.name = "scale", .summary = "scale a component",
+                                            .subs = scale_subs, .nsubs = 1};
+int lat_cli_scale(int argc, char **argv) { return lat_cli_group_run(&scale_group, argc, argv); }
+
+static const lat_cli_opt_t update_opts[] = {COMMON_OPTS, HOST_OPT};
+static int run_update(lat_cli_args_t *args) {
+  ctl_args_t a;
+  lat_lattice_conn_t *c = NULL;
+  int rc = settle(&a, args);
+  if (rc >= 0) return rc;
+  if (!opt.host_id) return fail(&a, 2, "--host-id is required");
+  if ((rc = open_ctl(&a, args, &c)) >= 0) return rc;
+  json_t *body = json_pack("{s:s,s:s,s:s}", "component_id", args->pos[0], "host_id", opt.host_id,
+                           "new_component_ref", args->pos[1]);
+  rc = async_op(&a, c, "component", "update", opt.host_id, body, "component_id", args->pos[0],
+                "updated");
+  json_decref(body);
+  lat_lattice_conn_free(c);
+  return rc;
+}
+CMD(update_comp_cmd, "update component", "[OPTIONS] --host-id H ID NEW_REF",
+    "run a new image of a running component (requests in flight finish on the old one)",
+    "  lattice update component --host-id NABC... hello file:///tmp/hello2.wasm\n", 2, 2,
+    "ID NEW_REF", update_opts);
+static const lat_cli_sub_t update_subs[] = {{"component", &update_comp_cmd, run_update}};
+static const lat_cli_group_t update_group = {.name = "update", .summary = "update a component",
+                                             .subs = update_subs, .nsubs = 1};
+int lat_cli_update(int argc, char **argv) { return lat_cli_group_run(&update_group, argc, argv); }
+
+static const lat_cli_opt_t stop_opts[] = {COMMON_OPTS, HOST_OPT};
+static int run_stop(lat_cli_args_t *args, const char *what) {
+  ctl_args_t a;
+  lat_lattice_conn_t *c = NULL;
+  int rc = open_ctl(&a, args, &c);
+  if (rc >= 0) return rc;
+  const char *id = args->pos[0];
+  char host[128];
+  if (!strcmp(what, "host")) {
+    rc = simple(&a, c, "host", "stop", id, json_pack("{s:s}", "host_id", id), "stopping host");
+  } else if (opt.host_id ? (snprintf(host, sizeof host, "%s", opt.host_id), false)
                        : !find_host(&a, c, !strcmp(what, "component") ? "components" : "providers",
                                     id, host, sizeof host)) {
     rc = fail(&a, 1, "no host runs %s %s", what, id);
@@ -618,145 +645,187 @@ int lat_cli_stop(int argc, char **argv) {
     rc = async_op(&a, c, "provider", "stop", host, body, "provider_id", id, "stopped");
     json_decref(body);
   }
-  json_decref(r);
+  lat_lattice_conn_free(c);
+  return rc;
+}
+static int run_stop_comp(lat_cli_args_t *args) { return run_stop(args, "component"); }
+static int run_stop_prov(lat_cli_args_t *args) { return run_stop(args, "provider"); }
+static int run_stop_host(lat_cli_args_t *args) { return run_stop(args, "host"); }
+CMD(stop_comp_cmd, "stop component", "[OPTIONS] ID",
+    "stop a component (scale it to 0; requests in flight finish)",
+    "  lattice stop component hello\n  lattice stop component hello --host-id NABC...\n", 1, 1,
+    "ID", stop_opts);
+CMD(stop_prov_cmd, "stop provider", "[OPTIONS] ID", "stop a provider",
+    "  lattice stop provider http-server\n", 1, 1, "ID", stop_opts);
+CMD(stop_host_cmd, "stop host", "[OPTIONS] HOST_ID",
+    "stop a host (requests in flight finish; it publishes host_stopped)",
+    "  lattice stop host NABC...\n", 1, 1, "HOST_ID", common_opts);
+static const lat_cli_sub_t stop_subs[] = {{"component", &stop_comp_cmd, run_stop_comp},
+                                          {"provider", &stop_prov_cmd, run_stop_prov},
+                                          {"host", &stop_host_cmd, run_stop_host}};
+static const lat_cli_group_t stop_group = {
+    .name = "stop", .summary = "stop a component, a provider or a host", .subs = stop_subs,
+    .nsubs = LAT_CLI_NOPTS(stop_subs), .examples = "  lattice stop component hello\n"};
+int lat_cli_stop(int argc, char **argv) { return lat_cli_group_run(&stop_group, argc, argv); }
+
+/* ---- links, config, labels ------------------------------------------------------------------ */
+
+#define LINK_NAME_OPT                                                                           \
+  {"link-name", 'l', LAT_CLI_STRING, &opt.link_name, "NAME", "the link's name (default: default)"}
+static const lat_cli_opt_t link_put_opts[] = {
+    COMMON_OPTS, LINK_NAME_OPT,
+    {"interface", 'i', LAT_CLI_LIST, &opt.ifaces, "IFACE", "an interface of the package (repeatable, required)"},
+    {"source-config", 0, LAT_CLI_LIST, &opt.scfg, "NAME", "named config for the source (repeatable)"},
+    {"target-config", 0, LAT_CLI_LIST, &opt.tcfg, "NAME", "named config for the target (repeatable)"}};
+static const lat_cli_opt_t link_del_opts[] = {COMMON_OPTS, LINK_NAME_OPT};
+
+static int run_link_put(lat_cli_args_t *args) {
+  ctl_args_t a;
+  lat_lattice_conn_t *c = NULL;
+  int rc = settle(&a, args);
+  if (rc >= 0) return rc;
+  if (!opt.ifaces.n) return fail(&a, 2, "at least one --interface is required");
+  if ((rc = open_ctl(&a, args, &c)) >= 0) return rc;
+  char **p = args->pos;
+  rc = simple(&a, c, "link", "put", NULL,
+              json_pack("{s:s,s:s,s:s,s:s,s:s,s:o,s:o,s:o}", "source_id", p[0], "target", p[1],
+                        "name", opt.link_name ? opt.link_name : "default", "wit_namespace", p[2],
+                        "wit_package", p[3], "interfaces", str_array(opt.ifaces.v, opt.ifaces.n),
+                        "source_config", str_array(opt.scfg.v, opt.scfg.n), "target_config",
+                        str_array(opt.tcfg.v, opt.tcfg.n)),
+              "link put");
   lat_lattice_conn_free(c);
   return rc;
 }
 
-/* ---- links, config, labels --------------------------------------------------------------- */
-
-int lat_cli_link(int argc, char **argv) {
+static int run_link_del(lat_cli_args_t *args) {
   ctl_args_t a;
-  int rc = parse(argc, argv, &a,
-                 "usage: lattice link put SOURCE TARGET NAMESPACE PACKAGE --interface I...\n"
-                 "                        [--link-name N] [--source-config C]...\n"
-                 "                        [--target-config C]...\n"
-                 "       lattice link del SOURCE NAMESPACE PACKAGE [--link-name N]\n"
-                 "       lattice link get\n\n"
-                 "examples:\n"
-                 "  lattice link put http-server hello wasi http --interface incoming-handler "
-                 "--source-config hello-addr\n"
-                 "  lattice link del http-server wasi http");
+  lat_lattice_conn_t *c = NULL;
+  int rc = open_ctl(&a, args, &c);
   if (rc >= 0) return rc;
-  if (!a.npos) return fail(&a, 2, "want: link put|del|get");
-  const char *op = a.pos[0];
+  char **p = args->pos;
+  rc = simple(&a, c, "link", "del", NULL,
+              json_pack("{s:s,s:s,s:s,s:s}", "source_id", p[0], "name",
+                        opt.link_name ? opt.link_name : "default", "wit_namespace", p[1],
+                        "wit_package", p[2]),
+              "link deleted");
+  lat_lattice_conn_free(c);
+  return rc;
+}
+
+CMD(link_put_cmd, "link put", "[OPTIONS] SOURCE TARGET NAMESPACE PACKAGE --interface I",
+    "link SOURCE's imports of NAMESPACE:PACKAGE to TARGET (components or providers)",
+    "  lattice config put hello-addr address=127.0.0.1:8080\n"
+    "  lattice link put http-server hello wasi http --interface incoming-handler "
+    "--source-config hello-addr\n"
+    "  lattice link put caller calc test calc --interface ops\n",
+    4, 4, "SOURCE TARGET NAMESPACE PACKAGE", link_put_opts);
+CMD(link_del_cmd, "link del", "[OPTIONS] SOURCE NAMESPACE PACKAGE",
+    "delete SOURCE's link for NAMESPACE:PACKAGE (calls through it stop at once)",
+    "  lattice link del http-server wasi http\n", 3, 3, "SOURCE NAMESPACE PACKAGE", link_del_opts);
+static const lat_cli_sub_t link_subs[] = {{"put", &link_put_cmd, run_link_put},
+                                          {"del", &link_del_cmd, run_link_del},
+                                          {"get", &get_links_cmd, run_get_links},
+                                          {"query", &get_links_cmd, run_get_links}};
+static const lat_cli_group_t link_group = {
+    .name = "link", .summary = "put, delete and list links", .subs = link_subs,
+    .nsubs = LAT_CLI_NOPTS(link_subs),
+    .examples = "  lattice link put http-server hello wasi http --interface incoming-handler\n"
+                "  lattice link get\n"};
+int lat_cli_link(int argc, char **argv) { return lat_cli_group_run(&link_group, argc, argv); }
+
+static int run_config(lat_cli_args_t *args, const char *op) {
+  ctl_args_t a;
+  lat_lattice_conn_t *c = NULL;
+  int rc = settle(&a, args);
+  if (rc >= 0) return rc;
+  const char *name = args->pos[0];
+  if (!strncmp(name, "SECRET_", 7))
+    return fail(&a, 2, "names starting with SECRET_ hold secret references, not config");
+  if (!lat_lattice_token_valid(name))
+    return fail(&a, 2, "bad config name '%s' (one NATS token: no '.', '*', '>' or spaces)", name);
+  bool ok = true;
   json_t *body = NULL;
   if (!strcmp(op, "put")) {
-    if (a.npos != 5 || !a.nifaces)
-      return fail(&a, 2, "want: link put SOURCE TARGET NAMESPACE PACKAGE --interface I");
-    body = json_pack("{s:s,s:s,s:s,s:s,s:s,s:o,s:o,s:o}", "source_id", a.pos[1], "target",
-                     a.pos[2], "name", a.link_name ? a.link_name : "default", "wit_namespace",
-                     a.pos[3], "wit_package", a.pos[4], "interfaces",
-                     str_array(a.ifaces, a.nifaces), "source_config",
-                     str_array(a.scfg, a.nscfg), "target_config", str_array(a.tcfg, a.ntcfg));
-  } else if (!strcmp(op, "del")) {
-    if (a.npos != 4) return fail(&a, 2, "want: link del SOURCE NAMESPACE PACKAGE");
-    body = json_pack("{s:s,s:s,s:s,s:s}", "source_id", a.pos[1], "name",
-                     a.link_name ? a.link_name : "default", "wit_namespace", a.pos[2],
-                     "wit_package", a.pos[3]);
-  } else if (strcmp(op, "get")) {
-    return fail(&a, 2, "want: link put|del|get");
+    if (args->npos < 2) return fail(&a, 2, "no KEY=VALUE given");
+    body = kv_object((const char *const *)args->pos + 1, (size_t)args->npos - 1, &a, &ok);
+    if (!ok) return json_decref(body), 2;
   }
-  lat_lattice_conn_t *c = NULL;
-  lat_error_t err;
-  if (connect(&a, &c, &err)) {
-    json_decref(body);
-    return fail(&a, 1, "%s", err.msg);
-  }
-  json_t *r = NULL;
-  if (!strcmp(op, "get")) {
-    lat_lattice_conn_free(c);
-    char *gargv[16] = {"get", "links"};
-    int n = 2;
-    for (int i = 1; i < argc && n < 16; i++)
-      if (strcmp(argv[i], "get")) gargv[n++] = argv[i];
-    return lat_cli_get(n, gargv);
-  }
-  rc = request(&a, c, "link", op, NULL, body, &r);
-  if (rc < 0) rc = envelope(&a, r, !strcmp(op, "put") ? "link put" : "link deleted");
-  json_decref(r);
-  json_decref(body);
-  lat_lattice_conn_free(c);
-  return rc;
-}
-
-int lat_cli_config(int argc, char **argv) {
-  ctl_args_t a;
-  int rc = parse(argc, argv, &a,
-                 "usage: lattice config put NAME KEY=VALUE...\n"
-                 "       lattice config get NAME\n"
-                 "       lattice config del NAME\n\n"
-                 "examples:\n  lattice config put hello-addr address=127.0.0.1:8080\n"
-                 "  lattice config get hello-addr -o json");
-  if (rc >= 0) return rc;
-  if (a.npos < 2) return fail(&a, 2, "want: config put|get|del NAME");
-  const char *op = a.pos[0], *name = a.pos[1];
-  if (strcmp(op, "put") && strcmp(op, "get") && strcmp(op, "del"))
-    return fail(&a, 2, "want: config put|get|del NAME");
-  if (!strncmp(name, "SECRET_", 7))
-    return fail(&a, 2, "names starting with SECRET_ hold secret references; use secrets");
-  if (!lat_lattice_token_valid(name)) return fail(&a, 2, "bad config name '%s'", name);
-  bool ok = true;
-  json_t *body = !strcmp(op, "put") ? kv_object(a.pos + 2, a.npos - 2, &a, &ok) : NULL;
-  if (!ok) return json_decref(body), 2;
-  if (!strcmp(op, "put") && a.npos < 3) return json_decref(body), fail(&a, 2, "no KEY=VALUE given");
-  lat_lattice_conn_t *c = NULL;
-  lat_error_t err;
-  if (connect(&a, &c, &err)) {
-    json_decref(body);
-    return fail(&a, 1, "%s", err.msg);
-  }
-  json_t *r = NULL;
-  rc = request(&a, c, "config", op, name, body, &r);
-  if (rc < 0) {
-    if (!strcmp(op, "get") && !a.json && json_object_get(r, "response")) {
+  if ((rc = open_ctl(&a, args, &c)) >= 0) return json_decref(body), rc;
+  if (strcmp(op, "get")) {
+    rc = simple(&a, c, "config", op, name, body, !strcmp(op, "put") ? "config put" : "config deleted");
+  } else {
+    json_t *r = NULL;
+    rc = request(&a, c, "config", "get", name, NULL, &r);
+    json_t *m = json_object_get(r, "response");
+    if (rc < 0 && !m) {
+      rc = fail(&a, 1, "configuration %s not found", name);
+    } else if (rc < 0 && a.json) {
+      print_json(r);
+      rc = 0;
+    } else if (rc < 0) {
       const char *k;
       json_t *v;
-      json_object_foreach(json_object_get(r, "response"), k, v)
-        printf("%s=%s\n", k, json_string_value(v));
+      json_object_foreach(m, k, v) printf("%s=%s\n", k, json_string_value(v));
       rc = 0;
-    } else if (!strcmp(op, "get") && !json_object_get(r, "response")) {
-      rc = a.json ? (print_json(r), 1) : fail(&a, 1, "configuration %s not found", name);
-    } else {
-      rc = envelope(&a, r, !strcmp(op, "put") ? "config put" : "config deleted");
     }
+    json_decref(r);
   }
-  json_decref(r);
-  json_decref(body);
   lat_lattice_conn_free(c);
   return rc;
 }
+static int run_config_put(lat_cli_args_t *args) { return run_config(args, "put"); }
+static int run_config_get(lat_cli_args_t *args) { return run_config(args, "get"); }
+static int run_config_del(lat_cli_args_t *args) { return run_config(args, "del"); }
+CMD(config_put_cmd, "config put", "[OPTIONS] NAME KEY=VALUE...",
+    "create or replace named config (what links and components read)",
+    "  lattice config put hello-addr address=127.0.0.1:8080\n", 2, 0, "NAME KEY=VALUE",
+    common_opts);
+CMD(config_get_cmd, "config get", "[OPTIONS] NAME", "print named config",
+    "  lattice config get hello-addr\n  lattice config get hello-addr -o json\n", 1, 1, "NAME",
+    common_opts);
+CMD(config_del_cmd, "config del", "[OPTIONS] NAME", "delete named config",
+    "  lattice config del hello-addr\n", 1, 1, "NAME", common_opts);
+static const lat_cli_sub_t config_subs[] = {{"put", &config_put_cmd, run_config_put},
+                                            {"get", &config_get_cmd, run_config_get},
+                                            {"del", &config_del_cmd, run_config_del}};
+static const lat_cli_group_t config_group = {
+    .name = "config", .summary = "put, get and delete named config", .subs = config_subs,
+    .nsubs = LAT_CLI_NOPTS(config_subs),
+    .examples = "  lattice config put hello-addr address=127.0.0.1:8080\n"};
+int lat_cli_config(int argc, char **argv) { return lat_cli_group_run(&config_group, argc, argv); }
 
-int lat_cli_label(int argc, char **argv) {
+static const lat_cli_opt_t label_opts[] = {
+    COMMON_OPTS, {"delete", 0, LAT_CLI_FLAG, &opt.del, NULL, "remove the label KEY"}};
+static int run_label(lat_cli_args_t *args) {
   ctl_args_t a;
-  int rc = parse(argc, argv, &a,
-                 "usage: lattice label HOST_ID KEY=VALUE\n"
-                 "       lattice label HOST_ID KEY --delete\n\n"
-                 "examples:\n  lattice label NABC... zone=eu\n"
-                 "  lattice label NABC... zone --delete");
+  lat_lattice_conn_t *c = NULL;
+  int rc = settle(&a, args);
   if (rc >= 0) return rc;
-  if (a.npos != 2) return fail(&a, 2, "want: label HOST_ID KEY=VALUE (or KEY --delete)");
-  const char *kv = a.pos[1], *eq = strchr(kv, '=');
+  const char *kv = args->pos[1], *eq = strchr(kv, '=');
   json_t *body;
-  if (a.del) {
+  if (opt.del) {
     body = json_pack("{s:s}", "key", kv);
   } else {
-    if (!eq || eq == kv) return fail(&a, 2, "'%s' is not KEY=VALUE", kv);
+    if (!eq || eq == kv) return fail(&a, 2, "'%s' is not KEY=VALUE (or KEY --delete)", kv);
     char k[256];
     snprintf(k, sizeof k, "%.*s", (int)(eq - kv), kv);
     body = json_pack("{s:s,s:s}", "key", k, "value", eq + 1);
   }
-  lat_lattice_conn_t *c = NULL;
-  lat_error_t err;
-  if (connect(&a, &c, &err)) {
-    json_decref(body);
-    return fail(&a, 1, "%s", err.msg);
-  }
-  json_t *r = NULL;
-  rc = request(&a, c, "label", a.del ? "del" : "put", a.pos[0], body, &r);
-  if (rc < 0) rc = envelope(&a, r, a.del ? "label deleted" : "label set");
-  json_decref(r);
-  json_decref(body);
+  if ((rc = open_ctl(&a, args, &c)) >= 0) return json_decref(body), rc;
+  rc = simple(&a, c, "label", opt.del ? "del" : "put", args->pos[0], body,
+              opt.del ? "label deleted" : "label set");
   lat_lattice_conn_free(c);
+  return rc;
+}
+CMD(label_cmd, "label", "[OPTIONS] HOST_ID KEY=VALUE | HOST_ID KEY --delete",
+    "set or delete a host label (hostcore.* are the host's own)",
+    "  lattice label NABC... zone=eu\n  lattice label NABC... zone --delete\n", 2, 2,
+    "HOST_ID KEY=VALUE", label_opts);
+int lat_cli_label(int argc, char **argv) {
+  lat_cli_args_t args;
+  int rc = lat_cli_parse(&label_cmd, argc, argv, &args);
+  if (rc < 0) rc = run_label(&args);
+  lat_cli_args_fini(&args);
   return rc;
 }

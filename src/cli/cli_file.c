@@ -72,7 +72,7 @@ static void walk_forms(const char *t, size_t len, form_fn fn, void *env) {
     } else if (c == '(') {
       size_t at = i++;
       depth++;
-      while (i < len && (t[i] == ' ' || t[i] == '\t' || t[i] == '\n' || t[i] == '\r')) i++;
+      i = (size_t)(skip_space(t + i, t + len) - t); /* comments may precede the keyword */
       size_t k = i;
       while (k < len && ((t[k] >= 'a' && t[k] <= 'z') || t[k] == '_' || t[k] == '.' ||
                          (t[k] >= '0' && t[k] <= '9')))
@@ -117,6 +117,8 @@ static bool shape_form(void *env, int depth, const char *kw, size_t kwlen, size_
   return !sh->script;
 }
 
+/* Text up to the first form: no control bytes but whitespace (comments
+ * later on may hold any bytes: the spec's comments.wast has NULs in one). */
 static bool is_text(const uint8_t *d, size_t len) {
   for (size_t i = 0; i < len; i++)
     if (d[i] < 0x20 && d[i] != '\n' && d[i] != '\r' && d[i] != '\t') return false;
@@ -142,18 +144,16 @@ lat_cli_file_kind lat_cli_detect(const uint8_t *data, size_t len) {
   if (len >= 4 && !memcmp(data, "\0asm", 4))
     return lat_component_is_component(data, len) ? LAT_CLI_FILE_COMPONENT : LAT_CLI_FILE_CORE;
   if (is_jwt(data, len)) return LAT_CLI_FILE_JWT;
-  size_t probe = len < 65536 ? len : 65536;
-  if (!is_text(data, probe)) return LAT_CLI_FILE_UNKNOWN;
   const char *p = skip_space((const char *)data, (const char *)data + len);
   const char *end = (const char *)data + len;
+  if (!is_text(data, (size_t)(p - (const char *)data))) return LAT_CLI_FILE_UNKNOWN;
   if (p == end) return LAT_CLI_FILE_EMPTY;
   if (*p != '(') return LAT_CLI_FILE_UNKNOWN;
   /* a script: a command at the top level, or more than one module */
   shape_t sh = {0, 0, false};
   walk_forms((const char *)data, len, shape_form, &sh);
   if (sh.script || sh.modules > 1) return LAT_CLI_FILE_WAST;
-  p++;
-  while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')) p++;
+  p = skip_space(p + 1, end);
   if (end - p >= 1 && *p >= 'a' && *p <= 'z') return LAT_CLI_FILE_WAT;
   return LAT_CLI_FILE_UNKNOWN;
 }

@@ -20,48 +20,6 @@
 
 #define MAX_LABELS 64
 
-typedef struct {
-  const char *flag, *env, *help;
-  const char **out;
-} str_opt_t;
-
-static void host_usage(FILE *f) {
-  fprintf(f,
-          "usage: lattice host [OPTIONS]\n\n"
-          "Runs a lattice host: joins the lattice over NATS, obeys the control interface\n"
-          "(wasmbus.ctl.v1.*), runs components and the built-in HTTP server.\n\n"
-          "options (each also read from the environment variable shown):\n"
-          "  --lattice NAME            lattice name [WASMCLOUD_LATTICE] (default: default)\n"
-          "  --host-seed SEED|FILE     host identity, a server nkey seed SN... [WASMCLOUD_HOST_SEED]\n"
-          "                            (default: a new key each start)\n"
-          "  --friendly-name NAME      shown in inventories (default: adjective-noun-NNNN)\n"
-          "  --label KEY=VALUE         a host label, repeatable [WASMCLOUD_LABEL_KEY=VALUE]\n"
-          "  --nats-host HOST          NATS server for both connections [WASMCLOUD_NATS_HOST]\n"
-          "                            (default 127.0.0.1)\n"
-          "  --nats-port PORT          [WASMCLOUD_NATS_PORT] (default 4222)\n"
-          "  --nats-creds FILE         .creds for both connections [WASMCLOUD_NATS_CREDS]\n"
-          "  --ctl-host, --ctl-port, --ctl-credsfile, --ctl-seed, --ctl-tls-ca-file\n"
-          "                            the control connection only [WASMCLOUD_CTL_HOST, ...]\n"
-          "  --rpc-host, --rpc-port, --rpc-credsfile, --rpc-seed, --rpc-tls-ca-file\n"
-          "                            the invocation connection only [WASMCLOUD_RPC_HOST, ...]\n"
-          "  --js-domain DOMAIN        JetStream domain [WASMCLOUD_JS_DOMAIN]\n"
-          "  --ctl-topic-prefix P      control subject prefix [WASMCLOUD_CTL_TOPIC_PREFIX]\n"
-          "                            (default wasmbus.ctl)\n"
-          "  --allow-file-load         allow file:// component references\n"
-          "                            [WASMCLOUD_ALLOW_FILE_LOAD=true]\n"
-          "  --heartbeat-interval-seconds N  [WASMCLOUD_HEARTBEAT_INTERVAL] (default 30)\n"
-          "  --http-admin IP:PORT      serve /livez and /readyz [WASMCLOUD_HTTP_ADMIN]\n"
-          "  --max-linear-memory-bytes N     per component [WASMCLOUD_MAX_LINEAR_MEMORY]\n"
-          "                            (default 268435456 = 256 MiB)\n"
-          "  --max-execution-time-ms N per request [WASMCLOUD_MAX_EXECUTION_TIME_MS]\n"
-          "                            (default 600000 = 10 min)\n"
-          "  --log-level LEVEL         error|warn|info|debug|trace [WASMCLOUD_LOG_LEVEL] (info)\n"
-          "  --structured-logging      JSON log lines [WASMCLOUD_STRUCTURED_LOGGING_ENABLED]\n\n"
-          "examples:\n"
-          "  lattice host --allow-file-load\n"
-          "  WASMCLOUD_LATTICE=prod lattice host --label zone=eu --nats-host 10.0.0.5\n");
-}
-
 static bool truthy(const char *s) {
   return s && (!strcmp(s, "1") || !strcasecmp(s, "true") || !strcasecmp(s, "yes"));
 }
@@ -88,88 +46,115 @@ static bool parse_u64(const char *s, uint64_t *out) {
   return true;
 }
 
+static struct {
+  const char *lattice, *seed, *fname, *nats_host, *nats_port, *nats_creds, *ctl_host, *ctl_port,
+      *ctl_creds, *ctl_seed, *ctl_ca, *rpc_host, *rpc_port, *rpc_creds, *rpc_seed, *rpc_ca,
+      *js_domain, *prefix, *hb, *admin, *maxmem, *maxexec, *loglevel;
+  bool file_load, structured;
+  lat_cli_list_t labels;
+} hf;
+
+/* Each flag, and the variable read when it is not given (wasmCloud's). */
+#define HS(name, dest, meta, env, help) {name, 0, LAT_CLI_STRING, &hf.dest, meta, help " [" env "]"}
+static const lat_cli_opt_t host_opts[] = {
+    HS("lattice", lattice, "NAME", "WASMCLOUD_LATTICE", "lattice name (default: default)"),
+    HS("host-seed", seed, "SEED|FILE", "WASMCLOUD_HOST_SEED",
+       "host identity, a server nkey seed SN... (default: a new key each start)"),
+    {"friendly-name", 0, LAT_CLI_STRING, &hf.fname, "NAME",
+     "shown in inventories (default: adjective-noun-NNNN)"},
+    {"label", 'l', LAT_CLI_LIST, &hf.labels, "KEY=VALUE",
+     "a host label, repeatable [WASMCLOUD_LABEL_KEY=VALUE]"},
+    HS("nats-host", nats_host, "HOST", "WASMCLOUD_NATS_HOST",
+       "NATS server of both connections (default 127.0.0.1)"),
+    HS("nats-port", nats_port, "PORT", "WASMCLOUD_NATS_PORT", "its port (default 4222)"),
+    HS("nats-creds", nats_creds, "FILE", "WASMCLOUD_NATS_CREDS", ".creds for both connections"),
+    HS("ctl-host", ctl_host, "HOST", "WASMCLOUD_CTL_HOST", "the control connection's server"),
+    HS("ctl-port", ctl_port, "PORT", "WASMCLOUD_CTL_PORT", "its port"),
+    HS("ctl-credsfile", ctl_creds, "FILE", "WASMCLOUD_CTL_CREDSFILE", "its .creds"),
+    HS("ctl-seed", ctl_seed, "SEED", "WASMCLOUD_CTL_SEED", "its nkey seed (SU...)"),
+    HS("ctl-tls-ca-file", ctl_ca, "FILE", "WASMCLOUD_CTL_TLS_CA_FILE", "its TLS CA (PEM)"),
+    HS("rpc-host", rpc_host, "HOST", "WASMCLOUD_RPC_HOST", "the invocation connection's server"),
+    HS("rpc-port", rpc_port, "PORT", "WASMCLOUD_RPC_PORT", "its port"),
+    HS("rpc-credsfile", rpc_creds, "FILE", "WASMCLOUD_RPC_CREDSFILE", "its .creds"),
+    HS("rpc-seed", rpc_seed, "SEED", "WASMCLOUD_RPC_SEED", "its nkey seed"),
+    HS("rpc-tls-ca-file", rpc_ca, "FILE", "WASMCLOUD_RPC_TLS_CA_FILE", "its TLS CA (PEM)"),
+    HS("js-domain", js_domain, "DOMAIN", "WASMCLOUD_JS_DOMAIN", "JetStream domain"),
+    HS("ctl-topic-prefix", prefix, "PREFIX", "WASMCLOUD_CTL_TOPIC_PREFIX",
+       "control subject prefix (default wasmbus.ctl)"),
+    {"allow-file-load", 0, LAT_CLI_FLAG, &hf.file_load, NULL,
+     "allow file:// component references [WASMCLOUD_ALLOW_FILE_LOAD=true]"},
+    HS("heartbeat-interval-seconds", hb, "N", "WASMCLOUD_HEARTBEAT_INTERVAL",
+       "seconds between host_heartbeat events (default 30)"),
+    HS("http-admin", admin, "IP:PORT", "WASMCLOUD_HTTP_ADMIN", "serve /livez and /readyz"),
+    HS("max-linear-memory-bytes", maxmem, "N", "WASMCLOUD_MAX_LINEAR_MEMORY",
+       "per component instance (default 268435456 = 256 MiB)"),
+    HS("max-execution-time-ms", maxexec, "N", "WASMCLOUD_MAX_EXECUTION_TIME_MS",
+       "per request (default 600000 = 10 min)"),
+    HS("log-level", loglevel, "LEVEL", "WASMCLOUD_LOG_LEVEL",
+       "error, warn, info (default), debug or trace"),
+    {"structured-logging", 0, LAT_CLI_FLAG, &hf.structured, NULL,
+     "JSON log lines [WASMCLOUD_STRUCTURED_LOGGING_ENABLED=true]"},
+};
+
+static const lat_cli_cmd_t host_cmd = {
+    .name = "host",
+    .usage = "[OPTIONS]",
+    .summary = "run a lattice host until SIGINT, SIGTERM or host.stop",
+    .details = "Joins the lattice over NATS, obeys the control interface (wasmbus.ctl.v1.*),\n"
+               "publishes events (wasmbus.evt.*), keeps links and config from the lattice's\n"
+               "JetStream buckets, runs components and the builtin HTTP server.  Every flag\n"
+               "falls back to the wasmCloud environment variable shown in brackets.\n",
+    .opts = host_opts,
+    .nopts = LAT_CLI_NOPTS(host_opts),
+    .examples = "  lattice host --allow-file-load\n"
+                "  WASMCLOUD_LATTICE=prod lattice host --label zone=eu --nats-host 10.0.0.5\n",
+    .exit_status = "0 stopped cleanly, 1 could not start (the reason is printed), 2 usage error.",
+};
+
+static const char *env_or(const char *v, const char *env) { return v ? v : getenv(env); }
+
 int lat_cli_host(int argc, char **argv) {
-  const char *lattice = NULL, *seed = NULL, *fname = NULL, *nats_host = NULL, *nats_port = NULL,
-             *nats_creds = NULL, *ctl_host = NULL, *ctl_port = NULL, *ctl_creds = NULL,
-             *ctl_seed = NULL, *ctl_ca = NULL, *rpc_host = NULL, *rpc_port = NULL,
-             *rpc_creds = NULL, *rpc_seed = NULL, *rpc_ca = NULL, *js_domain = NULL,
-             *prefix = NULL, *file_load = NULL, *hb = NULL, *admin = NULL, *maxmem = NULL,
-             *maxexec = NULL, *loglevel = NULL, *structured = NULL;
-  const str_opt_t opts[] = {
-      {"--lattice", "WASMCLOUD_LATTICE", NULL, &lattice},
-      {"--host-seed", "WASMCLOUD_HOST_SEED", NULL, &seed},
-      {"--friendly-name", NULL, NULL, &fname},
-      {"--nats-host", "WASMCLOUD_NATS_HOST", NULL, &nats_host},
-      {"--nats-port", "WASMCLOUD_NATS_PORT", NULL, &nats_port},
-      {"--nats-creds", "WASMCLOUD_NATS_CREDS", NULL, &nats_creds},
-      {"--ctl-host", "WASMCLOUD_CTL_HOST", NULL, &ctl_host},
-      {"--ctl-port", "WASMCLOUD_CTL_PORT", NULL, &ctl_port},
-      {"--ctl-credsfile", "WASMCLOUD_CTL_CREDSFILE", NULL, &ctl_creds},
-      {"--ctl-seed", "WASMCLOUD_CTL_SEED", NULL, &ctl_seed},
-      {"--ctl-tls-ca-file", "WASMCLOUD_CTL_TLS_CA_FILE", NULL, &ctl_ca},
-      {"--rpc-host", "WASMCLOUD_RPC_HOST", NULL, &rpc_host},
-      {"--rpc-port", "WASMCLOUD_RPC_PORT", NULL, &rpc_port},
-      {"--rpc-credsfile", "WASMCLOUD_RPC_CREDSFILE", NULL, &rpc_creds},
-      {"--rpc-seed", "WASMCLOUD_RPC_SEED", NULL, &rpc_seed},
-      {"--rpc-tls-ca-file", "WASMCLOUD_RPC_TLS_CA_FILE", NULL, &rpc_ca},
-      {"--js-domain", "WASMCLOUD_JS_DOMAIN", NULL, &js_domain},
-      {"--ctl-topic-prefix", "WASMCLOUD_CTL_TOPIC_PREFIX", NULL, &prefix},
-      {"--heartbeat-interval-seconds", "WASMCLOUD_HEARTBEAT_INTERVAL", NULL, &hb},
-      {"--http-admin", "WASMCLOUD_HTTP_ADMIN", NULL, &admin},
-      {"--max-linear-memory-bytes", "WASMCLOUD_MAX_LINEAR_MEMORY", NULL, &maxmem},
-      {"--max-execution-time-ms", "WASMCLOUD_MAX_EXECUTION_TIME_MS", NULL, &maxexec},
-      {"--log-level", "WASMCLOUD_LOG_LEVEL", NULL, &loglevel},
-  };
-  const size_t nopts = sizeof opts / sizeof opts[0];
+  lat_cli_args_t args;
+  int rc = lat_cli_parse(&host_cmd, argc, argv, &args);
+  if (rc >= 0) {
+    lat_cli_args_fini(&args);
+    return rc;
+  }
+  const char *lattice = env_or(hf.lattice, "WASMCLOUD_LATTICE"),
+             *seed = env_or(hf.seed, "WASMCLOUD_HOST_SEED"), *fname = hf.fname,
+             *nats_host = env_or(hf.nats_host, "WASMCLOUD_NATS_HOST"),
+             *nats_port = env_or(hf.nats_port, "WASMCLOUD_NATS_PORT"),
+             *nats_creds = env_or(hf.nats_creds, "WASMCLOUD_NATS_CREDS"),
+             *ctl_host = env_or(hf.ctl_host, "WASMCLOUD_CTL_HOST"),
+             *ctl_port = env_or(hf.ctl_port, "WASMCLOUD_CTL_PORT"),
+             *ctl_creds = env_or(hf.ctl_creds, "WASMCLOUD_CTL_CREDSFILE"),
+             *ctl_seed = env_or(hf.ctl_seed, "WASMCLOUD_CTL_SEED"),
+             *ctl_ca = env_or(hf.ctl_ca, "WASMCLOUD_CTL_TLS_CA_FILE"),
+             *rpc_host = env_or(hf.rpc_host, "WASMCLOUD_RPC_HOST"),
+             *rpc_port = env_or(hf.rpc_port, "WASMCLOUD_RPC_PORT"),
+             *rpc_creds = env_or(hf.rpc_creds, "WASMCLOUD_RPC_CREDSFILE"),
+             *rpc_seed = env_or(hf.rpc_seed, "WASMCLOUD_RPC_SEED"),
+             *rpc_ca = env_or(hf.rpc_ca, "WASMCLOUD_RPC_TLS_CA_FILE"),
+             *js_domain = env_or(hf.js_domain, "WASMCLOUD_JS_DOMAIN"),
+             *prefix = env_or(hf.prefix, "WASMCLOUD_CTL_TOPIC_PREFIX"),
+             *hb = env_or(hf.hb, "WASMCLOUD_HEARTBEAT_INTERVAL"),
+             *admin = env_or(hf.admin, "WASMCLOUD_HTTP_ADMIN"),
+             *maxmem = env_or(hf.maxmem, "WASMCLOUD_MAX_LINEAR_MEMORY"),
+             *maxexec = env_or(hf.maxexec, "WASMCLOUD_MAX_EXECUTION_TIME_MS"),
+             *loglevel = env_or(hf.loglevel, "WASMCLOUD_LOG_LEVEL");
+  bool file_load = hf.file_load || truthy(getenv("WASMCLOUD_ALLOW_FILE_LOAD"));
+  bool structured = hf.structured || truthy(getenv("WASMCLOUD_STRUCTURED_LOGGING_ENABLED"));
   const char *labels[MAX_LABELS];
   char *env_labels[MAX_LABELS];
   size_t nlabels = 0, nenv = 0;
-  int rc = 2;
-  file_load = getenv("WASMCLOUD_ALLOW_FILE_LOAD");
-  structured = getenv("WASMCLOUD_STRUCTURED_LOGGING_ENABLED");
-  for (int i = 1; i < argc; i++) {
-    const char *a = argv[i];
-    if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-      host_usage(stdout);
-      return 0;
+  rc = 2;
+  for (size_t i = 0; i < hf.labels.n; i++) {
+    if (!strchr(hf.labels.v[i], '=') || nlabels == MAX_LABELS) {
+      rc = lat_cli_fail(&args, 2, "--label wants KEY=VALUE (at most %d)", MAX_LABELS);
+      goto out;
     }
-    if (!strcmp(a, "--allow-file-load")) {
-      file_load = "true";
-      continue;
-    }
-    if (!strcmp(a, "--structured-logging")) {
-      structured = "true";
-      continue;
-    }
-    const char *eq = strchr(a, '=');
-    size_t nlen = eq && !strncmp(a, "--", 2) ? (size_t)(eq - a) : strlen(a);
-    const char *val = eq && !strncmp(a, "--", 2) ? eq + 1 : (i + 1 < argc ? argv[i + 1] : NULL);
-    bool inline_val = eq && !strncmp(a, "--", 2);
-    if (nlen == 7 && !strncmp(a, "--label", 7)) {
-      if (!val || !strchr(val, '=') || nlabels == MAX_LABELS) {
-        fprintf(stderr, "lattice host: --label wants KEY=VALUE\n");
-        return 2;
-      }
-      labels[nlabels++] = val;
-      if (!inline_val) i++;
-      continue;
-    }
-    size_t k = 0;
-    while (k < nopts && (strlen(opts[k].flag) != nlen || strncmp(opts[k].flag, a, nlen))) k++;
-    if (k == nopts) {
-      fprintf(stderr, "lattice host: unknown option '%.*s' (see lattice host --help)\n",
-              (int)nlen, a);
-      return 2;
-    }
-    if (!val) {
-      fprintf(stderr, "lattice host: %s needs a value\n", opts[k].flag);
-      return 2;
-    }
-    *opts[k].out = val;
-    if (!inline_val) i++;
+    labels[nlabels++] = hf.labels.v[i];
   }
-  for (size_t k = 0; k < nopts; k++)
-    if (!*opts[k].out && opts[k].env) *opts[k].out = getenv(opts[k].env);
   /* WASMCLOUD_LABEL_k=v */
   extern char **environ;
   for (char **e = environ; *e && nlabels < MAX_LABELS && nenv < MAX_LABELS; e++)
@@ -186,34 +171,32 @@ int lat_cli_host(int argc, char **argv) {
   ho.friendly_name = fname;
   ho.labels = labels;
   ho.nlabels = nlabels;
-  ho.allow_file_load = truthy(file_load);
+  ho.allow_file_load = file_load;
   ho.ctl_prefix = prefix;
   ho.http_admin = admin;
   uint64_t v;
   if (hb) {
     if (!parse_u64(hb, &v) || !v || v > 86400) {
-      fprintf(stderr, "lattice host: bad heartbeat interval '%s' (seconds, 1..86400)\n", hb);
+      rc = lat_cli_fail(&args, 2, "bad heartbeat interval '%s' (seconds, 1..86400)", hb);
       goto out;
     }
     ho.heartbeat_ns = v * 1000000000ull;
   }
   if (maxmem && (!parse_u64(maxmem, &ho.max_memory) || !ho.max_memory)) {
-    fprintf(stderr, "lattice host: bad --max-linear-memory-bytes '%s'\n", maxmem);
+    rc = lat_cli_fail(&args, 2, "bad --max-linear-memory-bytes '%s'", maxmem);
     goto out;
   }
   if (maxexec) {
     if (!parse_u64(maxexec, &v) || !v || v > UINT64_MAX / 1000000u) {
-      fprintf(stderr, "lattice host: bad --max-execution-time-ms '%s'\n", maxexec);
+      rc = lat_cli_fail(&args, 2, "bad --max-execution-time-ms '%s'", maxexec);
       goto out;
     }
     ho.max_exec_ns = v * 1000000u;
   }
-  lat_log_config_t lc = {.level = LAT_LOG_INFO, .format = truthy(structured) ? LAT_LOG_JSON
-                                                                               : LAT_LOG_TEXT,
+  lat_log_config_t lc = {.level = LAT_LOG_INFO, .format = structured ? LAT_LOG_JSON : LAT_LOG_TEXT,
                          .fd = 2};
   if (loglevel && lat_log_level_parse(loglevel, &lc.level)) {
-    fprintf(stderr, "lattice host: bad --log-level '%s' (error|warn|info|debug|trace)\n",
-            loglevel);
+    rc = lat_cli_fail(&args, 2, "bad --log-level '%s' (error|warn|info|debug|trace)", loglevel);
     goto out;
   }
   lat_log_configure(&lc);
@@ -247,7 +230,7 @@ int lat_cli_host(int argc, char **argv) {
   lat_host_t *h = NULL;
   rc = 1;
   if (lat_host_new(&ho, &h, &err)) {
-    fprintf(stderr, "lattice host: %s\n", err.msg);
+    rc = lat_cli_fail(&args, 1, "%s", err.msg);
     goto out;
   }
   LAT_LOG(LAT_LOG_INFO, "host", "host started", LAT_KV_STR("host_id", lat_host_id(h)),
@@ -266,5 +249,6 @@ int lat_cli_host(int argc, char **argv) {
   rc = 0;
 out:
   for (size_t i = 0; i < nenv; i++) lat_free(env_labels[i]);
+  lat_cli_args_fini(&args);
   return rc;
 }

@@ -25,6 +25,8 @@ static const struct {
     {"wast", lat_cli_wast, "run WebAssembly spec test scripts"},
     {"keys", lat_cli_keys, "make and list nkeys (account, component, host, ...)"},
     {"claims", lat_cli_claims, "sign a component, or verify and show its claims"},
+    {"up", lat_cli_up, "bring up a local lattice: nats-server and a host (like wash up)"},
+    {"down", lat_cli_down, "stop what `lattice up --detach` started"},
     {"host", lat_cli_host, "run a lattice host (NATS, control interface, built-in HTTP)"},
     {"get", lat_cli_get, "query the lattice: hosts, inventory, links, claims"},
     {"start", lat_cli_start, "start a component or provider (auction without --host-id)"},

@@ -30,19 +30,6 @@ const char *lat_keystore_dir(const char *flag, char *buf, size_t cap) {
   return buf;
 }
 
-/* mkdir -p with mode 0700 for the parts it creates. */
-static int mkdirs(const char *path) {
-  char tmp[4096];
-  if (snprintf(tmp, sizeof tmp, "%s", path) >= (int)sizeof tmp) return -1;
-  for (char *p = tmp + 1; *p; p++) {
-    if (*p != '/') continue;
-    *p = '\0';
-    if (mkdir(tmp, 0700) < 0 && errno != EEXIST) return -1;
-    *p = '/';
-  }
-  return mkdir(tmp, 0700) < 0 && errno != EEXIST ? -1 : 0;
-}
-
 /* Trims ASCII whitespace from both ends of s[0..*len). */
 static const char *trim(const char *s, size_t *len) {
   while (*len && (s[*len - 1] == '\n' || s[*len - 1] == '\r' ||
@@ -65,6 +52,10 @@ lat_status lat_nkey_load(const char *arg, lat_nkey_t *out, lat_error_t *err) {
                          "%s is a public %s key; signing needs its seed (S%c...)",
                          arg, lat_nkey_type_name(t0), lat_nkey_type_letter(t0));
   lat_status s = lat_file_read(arg, &data, &len, err);
+  if (s && arg[0] == 'S' && !strchr(arg, '/'))
+    return lat_error_set(err, s, SIZE_MAX,
+                         "'%.12s%s' is neither a seed (S..., %d characters) nor a readable file",
+                         arg, n > 12 ? "..." : "", LAT_NKEY_SEED_LEN);
   if (s) return s;
   const char *t = trim((const char *)data, &len);
   lat_error_t kerr;
@@ -79,7 +70,7 @@ lat_status lat_keystore_save(const char *dir, const char *name, const lat_nkey_t
                              char *path, size_t cap, lat_error_t *err) {
   if (!*name || strchr(name, '/') || !strcmp(name, ".") || !strcmp(name, ".."))
     return lat_error_set(err, LAT_EARG, SIZE_MAX, "bad key name '%s'", name);
-  if (mkdirs(dir) < 0)
+  if (lat_mkdir_p(dir) < 0)
     return lat_error_set(err, LAT_EIO, SIZE_MAX, "cannot create %s: %s", dir,
                          strerror(errno));
   if (snprintf(path, cap, "%s/%s%s", dir, name, LAT_KEYSTORE_EXT) >= (int)cap)

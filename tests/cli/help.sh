@@ -5,7 +5,10 @@
 . "$(dirname "$0")/lib/common.sh"
 
 cmds=("run" "call" "serve" "inspect" "validate" "wast" "version" "keys gen" "keys get" "keys list"
-      "claims sign" "claims inspect")
+      "claims sign" "claims inspect" "host" "up" "down" "get hosts" "get inventory" "get links"
+      "get claims" "start component" "start provider" "scale component" "update component"
+      "stop component" "stop provider" "stop host" "link put" "link del" "config put" "config get"
+      "config del" "label")
 for c in "${cmds[@]}"; do
   # shellcheck disable=SC2086
   check "help-$c" --out '^Usage: lattice' --no-out 'unknown option' -- "$LATTICE" $c --help
@@ -21,7 +24,7 @@ for c in "${cmds[@]}"; do
   "$LATTICE" help $c >"$T/b" 2>&1
   check "help-cmd-same-$c" -- cmp "$T/a" "$T/b"
 done
-for c in keys claims; do
+for c in keys claims get start stop link config; do
   check "group-help-$c" --out '^Usage: lattice' -- "$LATTICE" $c --help
   check "group-help-cmd-$c" --out '^Usage: lattice' -- "$LATTICE" help $c
 done

@@ -159,13 +159,27 @@ void lat__host_http_stop(lat_host_t *h);
 
 /* ---- host_links.c ---- */
 
+/* An interface the guest named (wasmcloud:bus call-target-interface), and
+ * the link name it chose for it. */
+typedef struct {
+  char ns[64], pkg[64], iface[64];
+  char link_name[64];    /* "" for a call-target-interface handle */
+} lat__host_target_t;
+
+#define LAT__HOST_TARGETS 32 /* handles plus overrides per invocation */
+
 /* Who is running on this thread (thread-local, nested calls stack). */
 typedef struct lat__host_inv {
   struct lat__host_inv *outer;
   lat_host_t *h;
   char source[256];      /* the running component's id */
-  char link_name[256];   /* "default" unless wasmcloud:bus set another */
   json_t *config;        /* its config names (a reference) */
+  /* wasmcloud:bus: call-target-interface handles (rep = index + 1) and the
+   * link names set per interface (the rest use "default") */
+  lat__host_target_t handles[LAT__HOST_TARGETS];
+  uint32_t nhandles;
+  lat__host_target_t names[LAT__HOST_TARGETS];
+  uint32_t nnames;
 } lat__host_inv_t;
 void lat__host_inv_enter(lat__host_inv_t *inv, lat_host_t *h, const char *source,
                          json_t *config);

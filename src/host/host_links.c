@@ -19,7 +19,14 @@
  * (a handle belongs to its instance).  A target on another host needs wRPC
  * (its own issue): the call traps saying so.
  *
- * The invocation context (which component is running, its link name and
+ * wasmcloud:bus/lattice (1.0.0 and 2.0.1): set-link-name(name, interfaces)
+ * makes the calls to those interfaces use links named `name` for the rest
+ * of this invocation ("default" again by naming it); 2.0.1 first checks that
+ * each interface has such a link and returns the error without changing
+ * anything, 1.0.0 just sets it.  call-target-interface handles live in the
+ * invocation context (at most LAT__HOST_TARGETS per invocation).
+ *
+ * The invocation context (which component is running, its link names and
  * config) is thread-local: a guest runs on one thread from start to end,
  * and a call into another component pushes a context for the callee and
  * pops it after, so nested calls see their own.
@@ -39,7 +46,6 @@ void lat__host_inv_enter(lat__host_inv_t *inv, lat_host_t *h, const char *source
   memset(inv, 0, sizeof *inv);
   inv->h = h;
   snprintf(inv->source, sizeof inv->source, "%s", source);
-  snprintf(inv->link_name, sizeof inv->link_name, "default");
   inv->config = config ? json_incref(config) : json_array();
   inv->outer = cur;
   cur = inv;
@@ -73,6 +79,35 @@ static bool field_is(json_t *o, const char *k, const char *v) {
   return json_is_string(x) && !strcmp(json_string_value(x), v);
 }
 
+/* The link name the guest chose for ns:pkg/iface (wasmcloud:bus), or "default". */
+static const char *link_name_for(const lat__host_inv_t *inv, const char *ns, const char *pkg,
+                                 const char *iface) {
+  for (uint32_t i = 0; i < inv->nnames; i++) {
+    const lat__host_target_t *t = &inv->names[i];
+    if (!strcmp(t->ns, ns) && !strcmp(t->pkg, pkg) && !strcmp(t->iface, iface))
+      return t->link_name;
+  }
+  return "default";
+}
+
+/* True when source has a link named name for ns:pkg/iface (under h->mu). */
+static bool has_link(lat_host_t *h, const char *source, const char *ns, const char *pkg,
+                     const char *iface, const char *name, char *target, size_t cap);
+
+static bool has_link(lat_host_t *h, const char *source, const char *ns, const char *pkg,
+                     const char *iface, const char *name, char *target, size_t cap) {
+  size_t i;
+  json_t *l;
+  json_array_foreach(json_object_get(h->links, source), i, l) {
+    if (field_is(l, "wit_namespace", ns) && field_is(l, "wit_package", pkg) &&
+        field_is(l, "name", name) && has_iface(l, iface)) {
+      if (target) snprintf(target, cap, "%s", json_string_value(json_object_get(l, "target")));
+      return true;
+    }
+  }
+  return false;
+}
+
 static lat_status forward(lat_chost_call_t *c, void *env, const lat_cval_t *args, uint32_t nargs,
                           lat_cval_t *result) {
   fwd_t *f = env;
@@ -81,21 +116,14 @@ static lat_status forward(lat_chost_call_t *c, void *env, const lat_cval_t *args
     return lat_chost_call_trap(c, LAT_TRAP_HOST, 0, "%s.%s: no lattice host runs this call",
                                f->instance, f->func);
   lat_host_t *h = inv->h;
+  const char *link_name = link_name_for(inv, f->ns, f->pkg, f->iface);
   char target[256] = "";
   pthread_mutex_lock(&h->mu);
-  size_t i;
-  json_t *l;
-  json_array_foreach(json_object_get(h->links, inv->source), i, l) {
-    if (field_is(l, "wit_namespace", f->ns) && field_is(l, "wit_package", f->pkg) &&
-        field_is(l, "name", inv->link_name) && has_iface(l, f->iface)) {
-      snprintf(target, sizeof target, "%s", json_string_value(json_object_get(l, "target")));
-      break;
-    }
-  }
+  bool found = has_link(h, inv->source, f->ns, f->pkg, f->iface, link_name, target, sizeof target);
   pthread_mutex_unlock(&h->mu);
-  if (!*target)
+  if (!found)
     return lat_chost_call_trap(c, LAT_TRAP_HOST, 0, "link `%s` not found for instance %s:%s/%s",
-                               inv->link_name, f->ns, f->pkg, f->iface);
+                               link_name, f->ns, f->pkg, f->iface);
   if (f->ft->has_resource)
     return lat_chost_call_trap(c, LAT_TRAP_HOST, 0,
                                "%s.%s: resources cannot be passed between components",
@@ -193,6 +221,21 @@ static const char HOST_WIT[] =
     "interface logging {\n"
     "  enum level { trace, debug, info, warn, error, critical }\n"
     "  log: func(level: level, context: string, message: string);\n"
+    "}\n"
+    "package wasmcloud:bus@1.0.0;\n"
+    "interface lattice {\n"
+    "  resource call-target-interface {\n"
+    "    constructor(namespace: string, %package: string, %interface: string);\n"
+    "  }\n"
+    "  set-link-name: func(name: string, interfaces: list<call-target-interface>);\n"
+    "}\n"
+    "package wasmcloud:bus@2.0.1;\n"
+    "interface lattice {\n"
+    "  resource call-target-interface {\n"
+    "    constructor(namespace: string, %package: string, %interface: string);\n"
+    "  }\n"
+    "  set-link-name: func(name: string, interfaces: list<call-target-interface>)\n"
+    "      -> result<_, string>;\n"
     "}\n";
 
 /* The running component's named config, merged in order (new object). */
@@ -279,12 +322,118 @@ static lat_status logging_log(lat_chost_call_t *c, void *env, const lat_cval_t *
   return LAT_OK;
 }
 
-static lat_status implement(lat_clinker_t *l, const char *iface, const char *func,
-                            lat_chost_fn fn, lat_error_t *err) {
+/* ---- wasmcloud:bus/lattice (1.0.0 and 2.0.1) ---------------------------------------------- */
+
+#define BUS1 "wasmcloud:bus/lattice@1.0.0"
+#define BUS2 "wasmcloud:bus/lattice@2.0.1"
+
+typedef struct {
+  uint32_t rtype;  /* the version's call-target-interface resource id */
+  bool v2;         /* set-link-name returns result<_, string> */
+} bus_t;
+
+static const bus_t bus_v1, bus_v2 = {.v2 = true};
+
+static bool copy_str(char *out, size_t cap, const lat_cval_t *v) {
+  if (v->of.str.len >= cap) return false;
+  memcpy(out, v->of.str.ptr, v->of.str.len);
+  out[v->of.str.len] = 0;
+  return true;
+}
+
+static lat_status target_new(lat_chost_call_t *c, void *env, const lat_cval_t *args,
+                             uint32_t nargs, lat_cval_t *result) {
+  bus_t *b = env;
+  (void)nargs;
+  lat__host_inv_t *inv = cur;
+  if (!inv) return lat_chost_call_trap(c, LAT_TRAP_HOST, 0, "wasmcloud:bus: no lattice host");
+  if (inv->nhandles == LAT__HOST_TARGETS)
+    return lat_chost_call_trap(c, LAT_TRAP_HOST, 0,
+                               "wasmcloud:bus: more than %d call-target-interfaces in one call",
+                               LAT__HOST_TARGETS);
+  lat__host_target_t *t = &inv->handles[inv->nhandles];
+  memset(t, 0, sizeof *t);
+  if (!copy_str(t->ns, sizeof t->ns, &args[0]) || !copy_str(t->pkg, sizeof t->pkg, &args[1]) ||
+      !copy_str(t->iface, sizeof t->iface, &args[2]))
+    return lat_chost_call_trap(c, LAT_TRAP_HOST, 0, "wasmcloud:bus: interface name too long");
+  inv->nhandles++;
+  *result = (lat_cval_t){.kind = LAT_CT_OWN,
+                         .of.handle = {.rep = inv->nhandles, .rt = lat_chost_call_rtype(c, b->rtype)}};
+  return LAT_OK;
+}
+
+static lat_status set_link_name(lat_chost_call_t *c, void *env, const lat_cval_t *args,
+                                uint32_t nargs, lat_cval_t *result) {
+  bus_t *b = env;
+  (void)nargs;
+  lat__host_inv_t *inv = cur;
+  if (!inv) return lat_chost_call_trap(c, LAT_TRAP_HOST, 0, "wasmcloud:bus: no lattice host");
+  char name[64];
+  if (!copy_str(name, sizeof name, &args[0]))
+    return lat_chost_call_trap(c, LAT_TRAP_HOST, 0, "wasmcloud:bus: link name too long");
+  const lat_cval_t *list = &args[1];
+  char missing[256] = "";
+  /* 2.0.1: every interface must have a link of that name, or nothing changes */
+  for (uint32_t i = 0; i < list->of.list.n; i++) {
+    uint32_t rep = list->of.list.v[i].of.handle.rep;
+    if (!rep || rep > inv->nhandles)
+      return lat_chost_call_trap(c, LAT_TRAP_HOST, 0, "wasmcloud:bus: unknown handle %u", rep);
+    const lat__host_target_t *t = &inv->handles[rep - 1];
+    pthread_mutex_lock(&inv->h->mu);
+    bool ok = has_link(inv->h, inv->source, t->ns, t->pkg, t->iface, name, NULL, 0);
+    pthread_mutex_unlock(&inv->h->mu);
+    if (!ok && !*missing)
+      snprintf(missing, sizeof missing, "link `%s` not found for instance %s:%s/%s", name, t->ns,
+               t->pkg, t->iface);
+  }
+  if (b->v2 && *missing) {
+    lat_cval_t *s = lat_arena_alloc(lat_chost_call_arena(c), sizeof *s);
+    if (!s || !str_val(c, missing, s)) return lat_chost_call_trap(c, LAT_TRAP_HOST, 0, "out of memory");
+    *result = (lat_cval_t){.kind = LAT_CT_RESULT, .of.var = {.disc = 1, .payload = s}};
+    return LAT_OK;
+  }
+  for (uint32_t i = 0; i < list->of.list.n; i++) {
+    const lat__host_target_t *t = &inv->handles[list->of.list.v[i].of.handle.rep - 1];
+    uint32_t k = 0;
+    while (k < inv->nnames && (strcmp(inv->names[k].ns, t->ns) || strcmp(inv->names[k].pkg, t->pkg) ||
+                               strcmp(inv->names[k].iface, t->iface)))
+      k++;
+    if (k == inv->nnames) {
+      if (k == LAT__HOST_TARGETS)
+        return lat_chost_call_trap(c, LAT_TRAP_HOST, 0, "wasmcloud:bus: too many link names");
+      inv->names[inv->nnames++] = *t;
+    }
+    snprintf(inv->names[k].link_name, sizeof inv->names[k].link_name, "%s", name);
+  }
+  if (b->v2) *result = (lat_cval_t){.kind = LAT_CT_RESULT, .of.var = {.disc = 0}};
+  return LAT_OK;
+}
+
+static lat_status implement_env(lat_clinker_t *l, const char *iface, const char *func,
+                                lat_chost_fn fn, void *env, lat_error_t *err) {
   uint32_t idx = lat_clinker_find(l, iface);
   if (idx == UINT32_MAX)
     return lat_error_set(err, LAT_EINVALID, SIZE_MAX, "host interface %s missing", iface);
-  return lat_clinker_func(l, idx, func, fn, NULL, err);
+  return lat_clinker_func(l, idx, func, fn, env, err);
+}
+
+static lat_status implement(lat_clinker_t *l, const char *iface, const char *func,
+                            lat_chost_fn fn, lat_error_t *err) {
+  return implement_env(l, iface, func, fn, NULL, err);
+}
+
+/* One version of the bus in linker l: its functions' env (in l's arena)
+ * holds l's resource id for call-target-interface. */
+static lat_status add_bus(lat_clinker_t *l, const char *iface, const bus_t *proto,
+                          lat_error_t *err) {
+  bus_t *b = lat_arena_alloc(lat_clinker_arena(l), sizeof *b);
+  if (!b) return lat_error_set(err, LAT_ENOMEM, SIZE_MAX, "out of memory");
+  *b = *proto;
+  if (!lat_clinker_resource_find(l, iface, "call-target-interface", &b->rtype))
+    return lat_error_set(err, LAT_EINVALID, SIZE_MAX, "no call-target-interface in %s", iface);
+  lat_status st = implement_env(l, iface, "[constructor]call-target-interface", target_new, b, err);
+  if (!st) st = implement_env(l, iface, "set-link-name", set_link_name, b, err);
+  return st;
 }
 
 lat_status lat__host_link(lat_clinker_t *l, const lat_component_t *c, void *env,
@@ -294,6 +443,8 @@ lat_status lat__host_link(lat_clinker_t *l, const lat_component_t *c, void *env,
   if (!st) st = implement(l, "wasi:config/store@0.2.0-draft", "get", config_get, err);
   if (!st) st = implement(l, "wasi:config/store@0.2.0-draft", "get-all", config_get_all, err);
   if (!st) st = implement(l, "wasi:logging/logging@0.1.0-draft", "log", logging_log, err);
+  if (!st) st = add_bus(l, BUS1, &bus_v1, err);
+  if (!st) st = add_bus(l, BUS2, &bus_v2, err);
   if (!st) st = define_forwarders(l, c, err);
   return st;
 }

@@ -89,7 +89,7 @@ $CC --target=wasm32 -O2 -nostdlib -Wl,--no-entry -Wl,--allow-undefined \
 # caller_http_c (the same handler with imports a lattice host links) and calc
 wasi_wit "$OUT/caller-wit"
 cp "$HERE/http_c/caller-wit/world.wit" "$OUT/caller-wit/"
-for p in config logging; do
+for p in config logging bus; do
   mkdir -p "$OUT/caller-wit/deps/$p"
   cp "$HERE/http_c/caller-wit/$p.wit" "$OUT/caller-wit/deps/$p/package.wit"
 done

@@ -221,10 +221,21 @@ ok local-link-del L link del caller test calc
 get2 /greet/bob
 [ "$code" = 500 ] && pass || fail local-call-unlinked "HTTP $code after link del, want 500"
 ok local-link-again L link put caller calc test calc --interface ops
+# wasmcloud:bus set-link-name: a second link, named alt, to another component
+get2 /greet2/ann
+grep -q 'set-link-name: link `alt` not found for instance test:calc/ops' "$T/out" && pass ||
+  fail bus-no-alt "HTTP $code"
+ok calc2-start L start component "file://$CALC" calc2 --host-id "$H1"
+ok alt-link L link put caller calc2 test calc --interface ops --link-name alt
+get2 /greet2/ann
+grep -q 'greet2: hello, ann (from calc)' "$T/out" && pass || fail bus-alt "HTTP $code"
 ok calc-stop L stop component calc --host-id "$H1"
 get2 /greet/bob
 [ "$code" = 500 ] && grep -q 'calc does not run on this host' "$T/host1.log" && pass ||
   fail call-stopped-target "HTTP $code"
+get2 /greet2/ann
+grep -q 'greet2: hello, ann (from calc)' "$T/out" && pass ||
+  fail bus-alt-own-target "HTTP $code: the alt link should reach calc2, not the stopped calc"
 
 # ---- config and labels ---------------------------------------------------------------------
 ok config-get L config get hello-addr

@@ -20,6 +20,9 @@
  *   any  /config/KEY    wasi:config/store.get(KEY): "config KEY=VALUE" or
  *                       "config KEY missing"
  *   any  /log           wasi:logging log(info, "caller", "hello from the guest")
+ *   any  /greet2/NAME   wasmcloud:bus set-link-name("alt", [test:calc/ops]),
+ *                       then greet(NAME): "greet2: ..."; or "set-link-name:
+ *                       ERROR" when the host refuses (no link named alt)
  */
 #include <stdint.h>
 
@@ -89,6 +92,10 @@ __attribute__((import_module("wasi:config/store@0.2.0-draft"), import_name("get"
 void config_get(const char *p, u32 n, void *ret);
 __attribute__((import_module("wasi:logging/logging@0.1.0-draft"), import_name("log")))
 void logging_log(u32 level, const char *cp, u32 cn, const char *mp, u32 mn);
+#define BUS(name) __attribute__((import_module("wasmcloud:bus/lattice@2.0.1"), import_name(name)))
+BUS("[constructor]call-target-interface")
+u32 bus_target(const char *ns, u32 nn, const char *pkg, u32 pn, const char *iface, u32 in);
+BUS("set-link-name") void bus_set_link_name(const char *p, u32 n, const u32 *targets, u32 nt, void *ret);
 #endif
 
 typedef struct { char *p; u32 n, cap; } buf_t;
@@ -151,7 +158,21 @@ void handle(u32 req, u32 outparam) {
     ibody_drop(body);
   }
 #ifdef CALLER
-  else if (prefix(path, pl, "/greet")) {
+  else if (prefix(path, pl, "/greet2")) {
+    static u32 targets[1];
+    targets[0] = bus_target("test", 4, "calc", 4, "ops", 3);
+    bus_set_link_name("alt", 3, targets, 1, ret);
+    if (ret[0] & 0xff) {
+      puts_(&out, "set-link-name: ");
+      put(&out, (void *)(uintptr_t)ret[1], ret[2]);
+    } else {
+      u32 off = pl > 8 ? 8 : pl;
+      calc_greet(path + off, pl - off, ret);
+      puts_(&out, "greet2: ");
+      put(&out, (void *)(uintptr_t)ret[0], ret[1]);
+    }
+    puts_(&out, "\n");
+  } else if (prefix(path, pl, "/greet")) {
     u32 off = pl > 7 ? 7 : pl;
     calc_greet(path + off, pl - off, ret);
     puts_(&out, "greet: ");

@@ -15,6 +15,16 @@
 #             address, a link: curl gets the component's answer; link del:
 #             the next request is refused; link put again: served again;
 #             stop component: 404
+#   local     a component calling another through a link (and refused
+#             without it, or when the target stopped); wasmcloud:bus
+#             set-link-name choosing a link named alt; wasi:config/store
+#             over the component's named config; wasi:logging into the log
+#   routes    the builtin server's path and host routing modes
+#   limits    component_limits from a raw scale request: a guest over its
+#             memory cap fails, under it works; the inventory shows them
+#   events    every event type seen as a CloudEvent by a raw subscriber,
+#             heartbeats carrying the inventory, failures carrying a reason,
+#             host_stopped from both hosts that stop
 #   config    put/get/del, a missing config, a link naming a missing config
 #   labels    put/del, hostcore.* refused
 #   hostile   malformed JSON, wrong types, a 1 MiB payload and unknown verbs
@@ -37,7 +47,9 @@ NATSPY="python3 $ROOT/tests/lattice/nats.py"
 T=$(mktemp -d /tmp/lattice-host.XXXXXX)
 NPID=
 HPIDS=()
+EPID=
 cleanup() {
+  [ -n "$EPID" ] && kill "$EPID" 2>/dev/null
   [ -n "$NPID" ] && kill "$NPID" 2>/dev/null
   for p in "${HPIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
   wait 2>/dev/null
@@ -112,13 +124,19 @@ printf '#!/bin/sh\nexec "%s" "$@" --ctl-port %s\n' "$LATTICE" "$NPORT" >"$T/L"
 chmod +x "$T/L"
 L() { "$T/L" "$@"; }
 
+# every event of the lattice, as a wasmCloud tool would see them (until the restart below)
+$NATSPY "$NPORT" sub 'wasmbus.evt.default.>' --count 100000 --wait 600 --ready "$T/evt.ready" \
+  >"$T/events" 2>/dev/null &
+EPID=$!
+for _ in $(seq 1 50); do [ -f "$T/evt.ready" ] && break; sleep 0.1; done
+
 # ---- three hosts -------------------------------------------------------------------------
 APORT=$(free_port)
 start_host() { # N LABEL [ARGS...]
   local n=$1 label=$2
   shift 2
   "$LATTICE" host --nats-port "$NPORT" --allow-file-load --label "$label" \
-    --friendly-name "host-$n" "$@" >"$T/host$n.log" 2>&1 &
+    --friendly-name "host-$n" --heartbeat-interval-seconds 1 "$@" >"$T/host$n.log" 2>&1 &
   HPIDS[$n]=$!
 }
 start_host 1 zone=a --http-admin "127.0.0.1:$APORT"
@@ -237,6 +255,52 @@ get2 /greet2/ann
 grep -q 'greet2: hello, ann (from calc)' "$T/out" && pass ||
   fail bus-alt-own-target "HTTP $code: the alt link should reach calc2, not the stopped calc"
 
+# ---- routing modes of the builtin HTTP server ----------------------------------------------
+W3=$(free_port)
+W4=$(free_port)
+ok start-again-routes L start component "file://$HC" hello2 --host-id "$H1"
+ok path-cfg L config put http-path routing_mode=path "default_address=127.0.0.1:$W3"
+ok path-a L config put path-a path=/a
+ok path-provider L start provider wasmcloud+builtin://http-server http-path --host-id "$H1" \
+  --config http-path
+ok path-link L link put http-path hello2 wasi http --interface incoming-handler --source-config path-a
+for _ in $(seq 1 50); do curl -s -o /dev/null "http://127.0.0.1:$W3/" && break; sleep 0.1; done
+body=$(curl -s -m 10 "http://127.0.0.1:$W3/a/x")
+[ "$body" = "hello from C: GET /a/x" ] && pass || fail path-route "got '$body'"
+code=$(curl -s -m 10 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$W3/ab")
+[ "$code" = 404 ] && pass || fail path-segment "/ab gave $code, want 404 (a prefix ends at a segment)"
+code=$(curl -s -m 10 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$W3/b")
+[ "$code" = 404 ] && pass || fail path-none "/b gave $code, want 404"
+ok host-cfg L config put http-host routing_mode=host "default_address=127.0.0.1:$W4"
+ok host-one L config put host-one host=one.test
+ok host-provider L start provider wasmcloud+builtin://http-server http-host --host-id "$H1" \
+  --config http-host
+ok host-link L link put http-host hello2 wasi http --interface incoming-handler --source-config host-one
+for _ in $(seq 1 50); do curl -s -o /dev/null "http://127.0.0.1:$W4/" && break; sleep 0.1; done
+body=$(curl -s -m 10 -H 'Host: one.test:80' "http://127.0.0.1:$W4/h")
+[ "$body" = "hello from C: GET /h" ] && pass || fail host-route "got '$body'"
+code=$(curl -s -m 10 -o /dev/null -w '%{http_code}' -H 'Host: two.test' "http://127.0.0.1:$W4/h")
+[ "$code" = 404 ] && pass || fail host-none "two.test gave $code, want 404"
+
+# ---- component limits from the control interface (a raw scale request) ----------------------
+W5=$(free_port)
+r=$($NATSPY "$NPORT" req "wasmbus.ctl.v1.default.component.scale.$H1" --wait 5 --data \
+  "{\"component_ref\":\"file://$HC\",\"component_id\":\"small\",\"host_id\":\"$H1\",\"count\":2,\"component_limits\":{\"max_memory_limit\":\"1048576\",\"max_execution_time\":\"5000\"}}")
+grep -q '"success":true' <<<"$r" && pass || fail limits-accepted "$r"
+ok small-addr L config put small-addr "address=127.0.0.1:$W5"
+ok small-link L link put http-server small wasi http --interface incoming-handler \
+  --source-config small-addr --link-name small
+for _ in $(seq 1 50); do curl -s -o /dev/null "http://127.0.0.1:$W5/" && break; sleep 0.1; done
+head -c 300000 /dev/zero | tr '\0' a >"$T/300k"
+head -c 3000000 /dev/zero | tr '\0' a >"$T/3m"
+code=$(curl -s -m 20 -o /dev/null -w '%{http_code}' --data-binary @"$T/300k" "http://127.0.0.1:$W5/echo")
+[ "$code" = 200 ] && pass || fail limits-under "300 KB body under a 1 MiB memory cap: $code"
+code=$(curl -s -m 20 -o /dev/null -w '%{http_code}' --data-binary @"$T/3m" "http://127.0.0.1:$W5/echo")
+[ "$code" = 500 ] && pass || fail limits-over "3 MB body over a 1 MiB memory cap: $code, want 500"
+ok limits-inventory L get inventory "$H1" -o json
+grep -q '"max_memory_limit":1048576' "$T/out" && grep -q '"max_execution_time":5000' "$T/out" &&
+  pass || fail limits-shown "component_limits not in the inventory"
+
 # ---- config and labels ---------------------------------------------------------------------
 ok config-get L config get hello-addr
 grep -q "address=127.0.0.1:$WPORT" "$T/out" && pass || fail config-get-value "wrong value"
@@ -250,6 +314,20 @@ grep -q '"team":"blue"' "$T/out" && pass || fail label-shown "team=blue not in H
 no label-hostcore 'hostcore' L label "$H2" hostcore.os=windows
 ok label-del L label "$H2" team --delete
 no label-del-missing 'not set' L label "$H2" team --delete
+
+# ---- events, as CloudEvents -------------------------------------------------------------------
+for e in host_started host_heartbeat component_scaled component_scale_failed provider_started \
+         linkdef_set linkdef_deleted config_set config_deleted labels_changed; do
+  grep -q "\"type\":\"com.wasmcloud.lattice.$e\"" "$T/events" && pass || fail "event-$e" "no $e event seen"
+done
+grep '"com.wasmcloud.lattice.host_started"' "$T/events" | grep -q '"friendly_name":"host-2"' &&
+  grep '"com.wasmcloud.lattice.host_started"' "$T/events" | head -1 |
+  grep -q '"specversion":"1.0".*"datacontenttype":"application/json"\|"datacontenttype":"application/json".*"specversion":"1.0"' &&
+  pass || fail event-envelope "host_started without the CloudEvents fields"
+grep '"com.wasmcloud.lattice.host_heartbeat"' "$T/events" | grep "\"source\":\"$H1\"" |
+  grep -q '"components":\[{' && pass || fail event-heartbeat-inventory "H1's heartbeat carries no components"
+grep '"com.wasmcloud.lattice.component_scale_failed"' "$T/events" | grep -q '"error":"' &&
+  pass || fail event-failed-reason "component_scale_failed without an error"
 
 # ---- hostile requests on every control subject ----------------------------------------------
 pfx=wasmbus.ctl.v1.default
@@ -301,6 +379,11 @@ grep -q '"target":"hello"' "$T/out" && pass || fail links-kept-json "the link is
 served 'hello from C' && pass || fail http-after-restart "not served after the NATS restart"
 
 # ---- stopping -------------------------------------------------------------------------------
+kill "$EPID" 2>/dev/null
+$NATSPY "$NPORT" sub 'wasmbus.evt.default.host_stopped' --count 2 --wait 60 --ready "$T/evt2.ready" \
+  >"$T/events2" 2>/dev/null &
+EPID=$!
+for _ in $(seq 1 50); do [ -f "$T/evt2.ready" ] && break; sleep 0.1; done
 ok stop-host L stop host "$H2"
 for _ in $(seq 1 100); do kill -0 "${HPIDS[2]}" 2>/dev/null || break; sleep 0.1; done
 if kill -0 "${HPIDS[2]}" 2>/dev/null; then fail host-stop "H2 still runs 10 s after host.stop"
@@ -310,6 +393,11 @@ for _ in $(seq 1 100); do kill -0 "${HPIDS[1]}" 2>/dev/null || break; sleep 0.1;
 wait "${HPIDS[1]}" 2>/dev/null
 rc=$?
 [ $rc -eq 0 ] && pass || fail sigterm "H1 exited $rc on SIGTERM"
+wait "$EPID" 2>/dev/null
+EPID=
+[ "$(grep -c 'com.wasmcloud.lattice.host_stopped' "$T/events2")" -eq 2 ] &&
+  grep -q "\"source\":\"$H2\"" "$T/events2" && pass ||
+  fail event-host-stopped "want host_stopped from H2 and H1: $(cat "$T/events2")"
 for n in 1 2 3; do
   if grep -qE 'Sanitizer|runtime error:' "$T/host$n.log"; then
     fail "sanitizer-host$n" "report in host $n's log"

@@ -298,4 +298,8 @@ if [ -x "$LATTICE" ] && command -v wrk >/dev/null && [ -f $HC ]; then
     echo "  JS hello under lattice serve: $(ratio "${RPS[js]}" "${RPS[jsj]}" 1)x jco serve (target >= 10x)"
   rm -rf "$ST"
 fi
+# the lattice: ctl round trips, the host's HTTP server, local calls, memory
+if [ -x "$LATTICE" ] && command -v nats-server >/dev/null && command -v wrk >/dev/null; then
+  LATTICE=$LATTICE bench/lattice.sh || status=1
+fi
 exit $status

@@ -2,7 +2,9 @@
  * state, the control interface's transport, heartbeats, shutdown.
  *
  * Threads: libnats delivers control requests on its own threads, which must
- * not block; the callback copies the message and pushes it on the host's
+ * not block.  Requests that only read the host's tables (host.get, ping,
+ * auctions, link/claims/config get) are answered right there; the callback
+ * copies any other message and pushes it on the host's
  * queue (bounded: a host flooded with more than QUEUE_CAP pending requests
  * answers "busy" at once instead of growing), and WORKERS worker threads
  * run the handlers (host_ctl.c), send the reply and then the work the
@@ -158,37 +160,65 @@ static void send_reply(lat_host_t *h, const char *reply, const char *text) {
     lat__host_log(h, "WARN", "cannot send a reply reason=\"%s\"", err.msg);
 }
 
-static void ctl_job(void *arg) {
-  ctl_msg_t *m = arg;
-  lat_host_t *h = m->h;
+/* Answers one request; then runs the work it left (a scale) on this thread. */
+static void handle(lat_host_t *h, const char *subject, const char *reply, const uint8_t *data,
+                   size_t len) {
   lat_lattice_ctl_parts_t p;
   lat_error_t err;
   char noun[32], verb[32], target[300];
   lat__host_job_t job;
   memset(&job, 0, sizeof job);
   char *out;
-  if (lat_lattice_subj_ctl_parse(h->ctl_prefix, m->subject, &p, &err) || p.noun_len >= 32 ||
+  if (lat_lattice_subj_ctl_parse(h->ctl_prefix, subject, &p, &err) || p.noun_len >= 32 ||
       p.verb_len >= 32 || p.rest_len >= sizeof target) {
     out = lat_strndup("{\"success\":false,\"message\":\"unsupported subject\"}", 50);
   } else {
     snprintf(noun, sizeof noun, "%.*s", (int)p.noun_len, p.noun);
     snprintf(verb, sizeof verb, "%.*s", (int)p.verb_len, p.verb);
     snprintf(target, sizeof target, "%.*s", (int)p.rest_len, p.rest);
-    out = lat__host_ctl(h, noun, verb, p.rest_len ? target : NULL, (const char *)m->data, m->len,
-                        &job);
+    out = lat__host_ctl(h, noun, verb, p.rest_len ? target : NULL, (const char *)data, len, &job);
   }
-  send_reply(h, m->reply, out);
+  send_reply(h, reply, out);
   lat_free(out);
   if (job.kind == LAT__HOST_JOB_STOP) lat_host_stop(h);
   lat__host_job_run(h, &job);
+}
+
+static void ctl_job(void *arg) {
+  ctl_msg_t *m = arg;
+  handle(m->h, m->subject, m->reply, m->data, m->len);
   ctl_msg_free(m);
 }
 
 static char *dupn(const void *p, size_t n) { return lat_strndup(p ? p : "", p ? n : 0); }
 
-/* On a libnats thread: copy and hand off; never block. */
+/* Requests that only read the host's tables (under its mutex, briefly) and
+ * never wait on the network or a file: answered on the libnats thread,
+ * which saves a thread hop on the round trip people measure (host.get,
+ * host.ping, auctions).  Everything else goes to the workers. */
+static bool read_only(lat_host_t *h, const char *subject) {
+  lat_lattice_ctl_parts_t p;
+  lat_error_t err;
+  if (lat_lattice_subj_ctl_parse(h->ctl_prefix, subject, &p, &err)) return false;
+  static const char *const ro[][2] = {{"host", "ping"},      {"host", "get"},
+                                      {"link", "get"},       {"claims", "get"},
+                                      {"config", "get"},     {"component", "auction"},
+                                      {"provider", "auction"}};
+  for (size_t i = 0; i < sizeof ro / sizeof ro[0]; i++)
+    if (p.noun_len == strlen(ro[i][0]) && !memcmp(p.noun, ro[i][0], p.noun_len) &&
+        p.verb_len == strlen(ro[i][1]) && !memcmp(p.verb, ro[i][1], p.verb_len))
+      return true;
+  return false;
+}
+
+/* On a libnats thread: answer what only reads, copy and hand off the rest;
+ * never block. */
 static void on_ctl(void *ctx, const lat_lattice_msg_t *msg) {
   lat_host_t *h = ctx;
+  if (read_only(h, msg->subject)) {
+    handle(h, msg->subject, msg->reply, msg->data, msg->len);
+    return;
+  }
   ctl_msg_t *m = lat_calloc(1, sizeof *m);
   if (!m) return;
   m->h = h;

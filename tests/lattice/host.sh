@@ -141,7 +141,7 @@ start_host() { # N LABEL [ARGS...]
 }
 start_host 1 zone=a --http-admin "127.0.0.1:$APORT"
 start_host 2 zone=b
-start_host 3 zone=b
+WASMCLOUD_LABEL_tier=gold start_host 3 zone=b
 nh=0
 for _ in $(seq 1 150); do
   nh=$(L get hosts --timeout-ms 500 2>/dev/null | grep -c '^N')
@@ -173,6 +173,24 @@ grep -q '"max_instances":3' "$T/out" && pass || fail scale-event "no component_s
 no scale-failed 'not a WebAssembly component' L start component "file://$T/bad.wasm" bad --host-id "$H2"
 no scale-nofile 'cannot open' L start component "file://$T/missing.wasm" bad --host-id "$H2"
 no scale-oci 'only file:// references' L start component "ghcr.io/x/y:1.0" bad --host-id "$H2"
+
+ok env-label L get inventory "$H3" -o json
+grep -q '"tier":"gold"' "$T/out" && pass || fail env-label-shown "WASMCLOUD_LABEL_tier=gold not a label of H3"
+
+# ---- signed components: claims verified, shown, refused when tampered ------------------
+export LATTICE_KEYS=$T/keys
+ok sign "$LATTICE" claims sign "$HC" -n signed-hello -v 1.2.3 -r 7 -t web -d "$T/signed.wasm"
+ok start-signed L start component "file://$T/signed.wasm" signed --host-id "$H2" -o json
+grep -q '"public_key":"M' "$T/out" && grep -q '"name":"signed-hello"' "$T/out" && pass ||
+  fail signed-event "component_scaled without the claims of a signed component"
+ok claims-get L get claims -o json
+grep -q '"name":"signed-hello"' "$T/out" && grep -q '"version":"1.2.3"' "$T/out" &&
+  grep -q '"tags":"web"' "$T/out" && grep -q '"iss":"A' "$T/out" && pass ||
+  fail claims-get-fields "claims.get lacks the signed component's flattened claims"
+python3 -c 'import sys; d=bytearray(open(sys.argv[1],"rb").read()); d[200]^=1; open(sys.argv[2],"wb").write(d)' \
+  "$T/signed.wasm" "$T/tampered.wasm"
+no start-tampered 'claims refused' L start component "file://$T/tampered.wasm" tampered --host-id "$H2"
+ok stop-signed L stop component signed --host-id "$H2"
 
 # ---- the builtin HTTP server, driven by links ----------------------------------------
 WPORT=$(free_port)

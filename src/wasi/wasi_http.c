@@ -1323,7 +1323,6 @@ static const lat__p2_fn_t http_fns[] = {
 
 lat_status lat__wasi_http_add(lat_clinker_t *l, const lat__p2_ids_t *p2ids,
                               lat_error_t *err) {
-  lat__http_client_init(); /* here: linkers are made before threads start */
   http_ids_t *ids = lat_arena_alloc(lat_clinker_arena(l), sizeof *ids);
   if (!ids) return lat_error_set(err, LAT_ENOMEM, SIZE_MAX, "out of memory");
   memset(ids, 0, sizeof *ids);

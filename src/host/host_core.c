@@ -20,9 +20,6 @@
  * rpc (wRPC; used by the invocation layer), which may point at different
  * servers with different credentials.
  */
-#include <arpa/inet.h>
-#include <microhttpd.h>
-#include <netinet/in.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -259,20 +256,18 @@ static void *heartbeat_main(void *arg) {
 
 /* ---- HTTP admin (/livez, /readyz) ----------------------------------------------------------- */
 
-static enum MHD_Result admin_cb(void *cls, struct MHD_Connection *conn, const char *url,
-                                const char *method, const char *version, const char *upload,
-                                size_t *upload_size, void **req_cls) {
-  (void)cls, (void)version, (void)upload, (void)upload_size, (void)req_cls;
-  bool ok = (!strcmp(method, "GET") || !strcmp(method, "HEAD")) &&
-            (!strcmp(url, "/livez") || !strcmp(url, "/readyz"));
-  static const char body[] = "{\"status\":\"ok\"}", nf[] = "{\"status\":\"not found\"}";
-  struct MHD_Response *r = MHD_create_response_from_buffer(
-      ok ? sizeof body - 1 : sizeof nf - 1, (void *)(ok ? body : nf), MHD_RESPMEM_PERSISTENT);
-  if (!r) return MHD_NO;
-  MHD_add_response_header(r, "content-type", "application/json");
-  enum MHD_Result ret = MHD_queue_response(conn, ok ? 200 : 404, r);
-  MHD_destroy_response(r);
-  return ret;
+/* On an I/O thread: answers at once (nothing here blocks). */
+static void admin_handle(void *ctx, lat_http_exchange_t *ex, const lat_http_request_t *req,
+                         const uint8_t *body, size_t body_len) {
+  (void)ctx, (void)body, (void)body_len;
+  bool get = (req->method_len == 3 && !memcmp(req->method, "GET", 3)) || req->head_method;
+  bool path = (req->target_len == 6 && !memcmp(req->target, "/livez", 6)) ||
+              (req->target_len == 7 && !memcmp(req->target, "/readyz", 7));
+  static const char ok[] = "{\"status\":\"ok\"}", nf[] = "{\"status\":\"not found\"}";
+  static const lat_http_header_t ct[] = {
+      {.name = "content-type", .name_len = 12, .value = "application/json", .value_len = 16}};
+  lat_http_respond(ex, get && path ? 200 : 404, ct, 1, get && path ? ok : nf,
+                   get && path ? sizeof ok - 1 : sizeof nf - 1, NULL);
 }
 
 /* ---- identity ------------------------------------------------------------------------------ */
@@ -417,21 +412,16 @@ lat_status lat_host_new(const lat_host_opts_t *o, lat_host_t **out, lat_error_t 
   if (!h->subs) st = lat_error_set(err, LAT_ENOMEM, SIZE_MAX, "out of memory");
   if (st) goto fail;
   if (o->http_admin) {
-    char host[64];
-    const char *colon = strrchr(o->http_admin, ':');
-    long port = colon ? strtol(colon + 1, NULL, 10) : -1;
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-    snprintf(host, sizeof host, "%.*s", colon ? (int)(colon - o->http_admin) : 0, o->http_admin);
-    if (!colon || port < 0 || port > 65535 || inet_pton(AF_INET, host, &sa.sin_addr) != 1) {
-      st = lat_error_set(err, LAT_EARG, SIZE_MAX, "bad --http-admin address '%s' (want IPv4:PORT)",
-                         o->http_admin);
-      goto fail;
-    }
-    h->admin = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL, admin_cb, NULL,
-                                MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)&sa,
-                                MHD_OPTION_END);
-    if (!h->admin) {
-      st = lat_error_set(err, LAT_EIO, SIZE_MAX, "cannot listen on %s", o->http_admin);
+    lat_http_server_config_t hc;
+    lat_http_server_config_default(&hc);
+    hc.addr = o->http_admin;
+    hc.threads = 1;
+    hc.max_body = 0;
+    hc.handler = admin_handle;
+    lat_error_t herr;
+    lat_error_clear(&herr);
+    if ((st = lat_http_server_new(&hc, &h->admin, &herr))) {
+      lat_error_set(err, st, SIZE_MAX, "--http-admin %s: %s", o->http_admin, herr.msg);
       goto fail;
     }
   }
@@ -480,7 +470,7 @@ void lat_host_free(lat_host_t *h) {
   lat__host_http_stop(h);
   lat_workers_free(h->workers); /* drains the control requests already queued */
   lat_queue_free(h->queue);
-  if (h->admin) MHD_stop_daemon(h->admin);
+  lat_http_server_free(h->admin);
   lat_lattice_kv_watch_free(h->watch[0]);
   lat_lattice_kv_watch_free(h->watch[1]);
   if (h->ctl && h->labels) {

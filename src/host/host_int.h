@@ -14,6 +14,7 @@
 #include <stdatomic.h>
 
 #include "../crypto/crypto.h"
+#include "../http/http.h"
 #include "host.h"
 
 #define LAT_HOST_VERSION "0.1.0"
@@ -59,8 +60,6 @@ typedef struct {
 #define LAT__HOST_LATTICEDATA 0
 #define LAT__HOST_CONFIGDATA 1
 
-struct MHD_Daemon;
-
 struct lat_host {
   pthread_mutex_t mu;
   pthread_cond_t stop_cv;    /* stopping set; initial KV catch-up progress */
@@ -87,7 +86,7 @@ struct lat_host {
   lat_workers_t *workers;
   pthread_t heartbeat;
   bool heartbeat_started;
-  struct MHD_Daemon *admin;  /* --http-admin, or NULL */
+  lat_http_server_t *admin;  /* --http-admin, or NULL */
   int initial_left;          /* KV watches not yet caught up (under mu) */
   /* under mu */
   json_t *labels;            /* object string -> string */

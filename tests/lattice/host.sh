@@ -333,9 +333,29 @@ no label-hostcore 'hostcore' L label "$H2" hostcore.os=windows
 ok label-del L label "$H2" team --delete
 no label-del-missing 'not set' L label "$H2" team --delete
 
+# ---- the rest of the control interface -------------------------------------------------------
+# provider auction (start provider without --host-id), provider.stop, a non-builtin provider
+ok prov-auction L start provider wasmcloud+builtin://http-server http-auction --constraint zone=b -o json
+grep -q 'provider_started' "$T/out" && { grep -q "\"host_id\":\"$H2\"" "$T/out" || grep -q "\"host_id\":\"$H3\"" "$T/out"; } &&
+  pass || fail prov-auction-pick "the provider did not land on a zone=b host"
+ok prov-stop L stop provider http-auction -o json
+grep -q 'provider_stopped' "$T/out" && pass || fail prov-stop-event "no provider_stopped"
+no prov-stop-missing 'no host runs provider' L stop provider http-auction
+no prov-exec 'executable providers are not supported yet' L start provider "file://$T/prov.bin" \
+  someprov --host-id "$H2"
+# a link whose key exists with another target, on overlapping interfaces, is refused
+no link-conflict 'link already exists with different target' L link put http-server hello2 wasi \
+  http --interface incoming-handler --source-config hello-addr
+# registry.put: no reply expected, the host carries on
+r=$($NATSPY "$NPORT" req "wasmbus.ctl.v1.default.registry.put" --wait 1 \
+  --data '{"ghcr.io":{"username":"u","password":"p","registryType":"oci"}}' 2>&1)
+[ "$r" = "NO REPLY" ] && pass || fail registry-put "want no reply, got: $r"
+ok registry-put-alive L get hosts
+
 # ---- events, as CloudEvents -------------------------------------------------------------------
 for e in host_started host_heartbeat component_scaled component_scale_failed provider_started \
-         linkdef_set linkdef_deleted config_set config_deleted labels_changed; do
+         provider_start_failed provider_stopped linkdef_set linkdef_set_failed linkdef_deleted \
+         config_set config_deleted labels_changed; do
   grep -q "\"type\":\"com.wasmcloud.lattice.$e\"" "$T/events" && pass || fail "event-$e" "no $e event seen"
 done
 grep '"com.wasmcloud.lattice.host_started"' "$T/events" | grep -q '"friendly_name":"host-2"' &&

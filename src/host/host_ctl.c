@@ -352,9 +352,8 @@ static char *update(lat_host_t *h, req_t *r, lat__host_job_t *job) {
                                      .annotations = ann ? ann : c->annotations,
                                      .config = c->config, .allow_update = true, .max_memory = c->max_memory,
                                      .max_exec_ns = c->max_exec_ns};
-    /* keep what the job borrows from the old entry alive with the request */
-    if (!ann) json_object_set(r->root, "__annotations", c->annotations);
-    json_object_set(r->root, "__config", c->config);
+    /* the job borrows these from the running entry, which an update may free */
+    job->hold = json_pack("[OO]", ann ? ann : c->annotations, c->config);
   }
   pthread_mutex_unlock(&h->mu);
   if (!job->req) json_decref(r->root);
@@ -780,5 +779,6 @@ void lat__host_job_run(lat_host_t *h, lat__host_job_t *job) {
     lat__host_http_sync(h);
   }
   json_decref(job->req);
-  job->req = NULL;
+  json_decref(job->hold);
+  job->req = job->hold = NULL;
 }

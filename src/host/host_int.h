@@ -132,6 +132,7 @@ enum { LAT__HOST_JOB_NONE, LAT__HOST_JOB_SCALE, LAT__HOST_JOB_STOP };
 typedef struct {
   int kind;
   json_t *req;              /* the parsed request scale points into (owned) */
+  json_t *hold;             /* other objects scale borrows, kept alive (owned) */
   lat__host_scale_t scale;
 } lat__host_job_t;
 

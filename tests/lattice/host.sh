@@ -83,6 +83,10 @@ no() {
   if [ $rc -ne 0 ] && [ $rc -lt 124 ] && grep -qE -- "$re" "$T/out" "$T/err"; then pass
   else fail "$name" "exit $rc, want a failure matching /$re/"; fi
 }
+# has RE: stdin has a line matching RE.  Reads all of it: `grep -q` in a
+# pipeline exits at the first match, and under pipefail the writer's SIGPIPE
+# would fail the check (a race that made it flaky).
+has() { grep -c -- "$1" >/dev/null; }
 free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
@@ -358,13 +362,14 @@ for e in host_started host_heartbeat component_scaled component_scale_failed pro
          config_set config_deleted labels_changed; do
   grep -q "\"type\":\"com.wasmcloud.lattice.$e\"" "$T/events" && pass || fail "event-$e" "no $e event seen"
 done
-grep '"com.wasmcloud.lattice.host_started"' "$T/events" | grep -q '"friendly_name":"host-2"' &&
-  grep '"com.wasmcloud.lattice.host_started"' "$T/events" | head -1 |
-  grep -q '"specversion":"1.0".*"datacontenttype":"application/json"\|"datacontenttype":"application/json".*"specversion":"1.0"' &&
+grep '"com.wasmcloud.lattice.host_started"' "$T/events" | has '"friendly_name":"host-2"' &&
+  grep '"com.wasmcloud.lattice.host_started"' "$T/events" | sed -n 1p |
+  has '"specversion":"1.0".*"datacontenttype":"application/json"\|"datacontenttype":"application/json".*"specversion":"1.0"' &&
   pass || fail event-envelope "host_started without the CloudEvents fields"
 grep '"com.wasmcloud.lattice.host_heartbeat"' "$T/events" | grep "\"source\":\"$H1\"" |
-  grep -q '"components":\[{' && pass || fail event-heartbeat-inventory "H1's heartbeat carries no components"
-grep '"com.wasmcloud.lattice.component_scale_failed"' "$T/events" | grep -q '"error":"' &&
+  has '"components":\[{' && pass ||
+  fail event-heartbeat-inventory "H1's heartbeat carries no components ($(grep -c host_heartbeat "$T/events") heartbeats, $(grep host_heartbeat "$T/events" | grep -c "$H1") from H1, $(wc -l <"$T/events") events; the last: $(grep host_heartbeat "$T/events" | grep "$H1" | tail -1 | grep -o '"components":.\{0,80\}'))"
+grep '"com.wasmcloud.lattice.component_scale_failed"' "$T/events" | has '"error":"' &&
   pass || fail event-failed-reason "component_scale_failed without an error"
 
 # ---- hostile requests on every control subject ----------------------------------------------

@@ -43,6 +43,7 @@
 #include <stdint.h>
 
 #include "../base/base.h"
+#include "../component/component.h"
 
 /* ---- why a connection failed --------------------------------------------- */
 #define LAT_LATTICE_REASON_LIST(X)                                  \
@@ -127,13 +128,48 @@ void lat_lattice_library_close(uint32_t timeout_ms);
 /* ---- messages
  * ---------------------------------------------------------------- */
 /* A message given to a callback: everything borrowed for the call.  data
- * is followed by a NUL (not counted). */
+ * is followed by a NUL (not counted).  Headers are read through
+ * lat_lattice_msg_header / lat_lattice_msg_headers_copy. */
 typedef struct {
   const char *subject;
   const char *reply; /* NULL when none */
   const uint8_t *data;
   size_t len;
+  void *impl; /* the libnats message, for the header functions; NULL for a
+                 message built by hand (it has no headers) */
 } lat_lattice_msg_t;
+
+/* ---- message headers (NATS 2.2 HPUB/HMSG) ----------------------------------
+ * Keys are case-sensitive and sent exactly as given (wRPC peers send
+ * lower-case "source-id", "link-name", "traceparent").  A key may repeat. */
+typedef struct {
+  const char *key;   /* borrowed or owned as the container says */
+  const char *value;
+} lat_lattice_header_t;
+
+/* An owned copy of a message's headers: items and every string live in
+ * storage owned by the struct (free with lat_lattice_headers_fini). */
+typedef struct {
+  lat_lattice_header_t *items; /* owned; strings point into `text` */
+  size_t count;
+  char *text; /* owned: the keys and values, NUL-separated */
+} lat_lattice_headers_t;
+void lat_lattice_headers_fini(lat_lattice_headers_t *h); /* accepts NULL */
+/* The first value of key, or NULL (exact match).  Borrowed from h. */
+const char *lat_lattice_headers_get(const lat_lattice_headers_t *h,
+                                    const char *key);
+
+/* The first value of header key in m, or NULL when absent (or m has no
+ * headers).  Borrowed for the callback.  Call only from the callback that
+ * got m (libnats parses the headers lazily, in place). */
+const char *lat_lattice_msg_header(const lat_lattice_msg_t *m, const char *key);
+/* Copies all of m's headers into *out (zeroed when m has none). */
+lat_status lat_lattice_msg_headers_copy(const lat_lattice_msg_t *m,
+                                        lat_lattice_headers_t *out,
+                                        lat_error_t *err);
+/* True when m is the server's "503 no responders" status message (sent to
+ * a reply subject when nobody listens on the subject published to). */
+bool lat_lattice_msg_no_responders(const lat_lattice_msg_t *m);
 
 typedef void (*lat_lattice_msg_fn)(void *ctx, const lat_lattice_msg_t *msg);
 
@@ -157,6 +193,17 @@ typedef struct lat_lattice_sub lat_lattice_sub_t;
 lat_status lat_lattice_conn_publish(lat_lattice_conn_t *c, const char *subject,
                                     const char *reply, const void *data,
                                     size_t len, lat_error_t *err);
+/* The same with headers (hdrs[0..nhdrs), may be NULL when nhdrs is 0): the
+ * message goes out as HPUB.  Header keys must be printable ASCII without
+ * ':' and values must not hold CR or LF (LAT_EARG otherwise). */
+lat_status lat_lattice_conn_publish_hdrs(lat_lattice_conn_t *c,
+                                         const char *subject, const char *reply,
+                                         const lat_lattice_header_t *hdrs,
+                                         size_t nhdrs, const void *data,
+                                         size_t len, lat_error_t *err);
+/* The largest message (headers + payload) the server accepts, from its
+ * INFO (1 MiB by default); 0 while not connected. */
+size_t lat_lattice_conn_max_payload(lat_lattice_conn_t *c);
 /* Waits until the server has processed everything sent so far. */
 lat_status lat_lattice_conn_flush(lat_lattice_conn_t *c, uint32_t timeout_ms,
                                   lat_error_t *err);
@@ -180,6 +227,15 @@ lat_status lat_lattice_conn_request(lat_lattice_conn_t *c, const char *subject,
                                     uint32_t timeout_ms,
                                     lat_lattice_reply_t *out_reply,
                                     lat_error_t *err);
+/* Request/reply with headers on the request (the reply's headers are not
+ * kept).  Same statuses as lat_lattice_conn_request. */
+lat_status lat_lattice_conn_request_hdrs(lat_lattice_conn_t *c,
+                                         const char *subject,
+                                         const lat_lattice_header_t *hdrs,
+                                         size_t nhdrs, const void *data,
+                                         size_t len, uint32_t timeout_ms,
+                                         lat_lattice_reply_t *out_reply,
+                                         lat_error_t *err);
 /* Scatter/gather (§1.4): publishes with a fresh inbox as reply subject and
  * collects replies until window_ms has passed, max_replies have come (0:
  * no limit) or an empty reply arrives (it ends collection and is not
@@ -383,5 +439,56 @@ uint64_t lat_lattice_kv_watch_resubscribes(lat_lattice_kv_watch_t *w);
 /* Stops the watch and joins its thread; fn is not running afterwards.
  * Never call it from fn.  Accepts NULL. */
 void lat_lattice_kv_watch_free(lat_lattice_kv_watch_t *w);
+
+
+/* ---- wRPC value encoding (lattice_wrpc.c, PROTOCOL.md §4.4) ----------------
+ * Values (lat_cval_t) of component types (lat_ctype_t) to and from the
+ * component-model value-definition encoding with wRPC's extensions.  The
+ * value representation is the canonical ABI's (component.h); in addition:
+ *   future<T>  kind LAT_WRPC_CT_FUTURE, of.var.disc 0 pending / 1 ready,
+ *              of.var.payload the T when ready (NULL for a future with no
+ *              type)
+ *   stream<T>  kind LAT_WRPC_CT_STREAM, of.var.disc 0 pending / 1 ready,
+ *              of.var.payload a LIST value holding the elements when ready
+ * A pending future or stream carries no data here: its bytes travel on the
+ * subject of its index path (see the transport below).  own/borrow are
+ * refused both ways with LAT_EUNSUPPORTED (resources do not cross hosts
+ * yet).  Decoded strings and byte lists are copies in the arena.
+ * Errors: LAT_EMALFORMED with err->offset = the byte offset of the bad
+ * input (truncated, overlong or overflowing LEB128, bad UTF-8, a case index
+ * or bool/option byte out of range, flags bits beyond the labels, trailing
+ * bytes); LAT_ELIMIT when the value would take more than
+ * LAT_WRPC_DECODE_MAX_ARENA of arena or nest deeper than LAT_WRPC_MAX_DEPTH;
+ * LAT_EARG on encode when a value does not match its type. */
+#define LAT_WRPC_CT_FUTURE (LAT_CT_KIND_COUNT + 1)
+#define LAT_WRPC_CT_STREAM (LAT_CT_KIND_COUNT + 2)
+#define LAT_WRPC_MAX_DEPTH 128u
+#define LAT_WRPC_DECODE_MAX_ARENA (256u << 20)
+
+/* future<elem> / stream<elem> type nodes, allocated in a (elem borrowed,
+ * must outlive them; future's elem may be NULL).  NULL on out of memory. */
+const lat_ctype_t *lat_wrpc_type_future(lat_arena_t *a,
+                                        const lat_ctype_t *elem);
+const lat_ctype_t *lat_wrpc_type_stream(lat_arena_t *a,
+                                        const lat_ctype_t *elem);
+
+/* Appends the encoding of v (of type t) to out; on failure out is left as
+ * it was. */
+lat_status lat_wrpc_encode(const lat_cval_t *v, const lat_ctype_t *t,
+                           lat_buf_t *out, lat_error_t *err);
+/* n values as one tuple (a function's parameters or results). */
+lat_status lat_wrpc_encode_values(const lat_cval_t *vs,
+                                  const lat_ctype_t *const *ts, uint32_t n,
+                                  lat_buf_t *out, lat_error_t *err);
+/* Decodes all of data[0..len) as one value of type t into *out, allocating
+ * in a (the value lives as long as the arena; data is not referenced). */
+lat_status lat_wrpc_decode(const uint8_t *data, size_t len,
+                           const lat_ctype_t *t, lat_arena_t *a,
+                           lat_cval_t *out, lat_error_t *err);
+/* All of data as a tuple of n values of types ts into out[0..n). */
+lat_status lat_wrpc_decode_values(const uint8_t *data, size_t len,
+                                  const lat_ctype_t *const *ts, uint32_t n,
+                                  lat_arena_t *a, lat_cval_t *out,
+                                  lat_error_t *err);
 
 #endif

@@ -491,4 +491,104 @@ lat_status lat_wrpc_decode_values(const uint8_t *data, size_t len,
                                   lat_arena_t *a, lat_cval_t *out,
                                   lat_error_t *err);
 
+/* ---- wRPC 0.0.1 over NATS (lattice_wrpc_nats.c, PROTOCOL.md §4.3) ----------
+ * Byte-level: parameters and results are the encodings above (a tuple of
+ * all parameters, a tuple of all results).  Only the root parameter and
+ * result streams are carried; async values sent on nested index paths
+ * (R.params.<i>..., R.results.<i>...) are not yet (see the design comment).
+ *
+ * Statuses: LAT_ENOTFOUND nobody serves the subject (NATS 503 no
+ * responders); LAT_ETIMEOUT the call did not finish within its timeout
+ * (handshake, params or results); LAT_EMALFORMED the peer broke the
+ * exchange (a handshake without a usable reply subject); LAT_ELIMIT a
+ * stream outgrew its cap; LAT_EARG bad names; LAT_EIO / LAT_ECLOSED from
+ * the connection. */
+#define LAT_WRPC_MAX_MESSAGE (64u << 20) /* default cap on params/results */
+#define LAT_WRPC_TIMEOUT_MS_DEFAULT 2000u /* the 1.x host's rpc_timeout */
+
+typedef struct {
+  const lat_lattice_header_t *headers; /* borrowed: source-id, link-name,
+                                          traceparent ...; may be NULL */
+  size_t nheaders;
+  uint32_t timeout_ms; /* bounds the whole call; 0: 2000 */
+  size_t max_results;  /* 0: LAT_WRPC_MAX_MESSAGE */
+} lat_wrpc_invoke_opts_t;
+
+/* Calls {lattice}.{target_id}.wrpc.0.0.1.{instance}.{function} with the
+ * encoded params[0..len) and waits (on the calling thread, bounded by
+ * timeout_ms) for the whole result stream, returned in *out_results (free
+ * with lat_lattice_reply_fini; len 0 when the server closed the stream
+ * without results: a failed call, or a function with no results).  opts
+ * may be NULL.  Any thread; any number of calls at once on one conn. */
+lat_status lat_wrpc_invoke(lat_lattice_conn_t *c, const char *lattice,
+                           const char *target_id, const char *instance,
+                           const char *function, const uint8_t *params,
+                           size_t len, const lat_wrpc_invoke_opts_t *opts,
+                           lat_lattice_reply_t *out_results, lat_error_t *err);
+
+/* One invocation as the handler sees it; everything borrowed for the call. */
+typedef struct {
+  const char *instance; /* as served */
+  const char *function;
+  const lat_lattice_headers_t *headers; /* source-id, link-name ... */
+  const uint8_t *params;                /* the whole parameter stream */
+  size_t len;
+} lat_wrpc_request_t;
+
+/* Runs on a worker thread (of the queue given to lat_wrpc_serve), one call
+ * per invocation, possibly several at once.  Appends the encoded results to
+ * *results (empty on entry) and returns LAT_OK to send them; any other
+ * status closes the result stream with nothing in it (wRPC has no error
+ * frame: the caller sees an empty or undecodable result) and is logged with
+ * err's message. */
+typedef lat_status (*lat_wrpc_handler_fn)(void *ctx,
+                                          const lat_wrpc_request_t *req,
+                                          lat_buf_t *results, lat_error_t *err);
+
+typedef struct {
+  lat_queue_t *queue; /* borrowed: handlers run on its workers, which must
+                         keep running until lat_wrpc_server_free returns;
+                         NULL: the server runs `workers` threads of its own */
+  size_t workers;             /* own workers; 0: 4 */
+  size_t max_queued;          /* own queue capacity; 0: 1024 */
+  uint32_t params_timeout_ms; /* wait for the rest of the params after the
+                                 handshake; 0: 10000 */
+  size_t max_params;          /* 0: LAT_WRPC_MAX_MESSAGE */
+  /* Optional, the function's parameter types (borrowed, must outlive the
+   * server).  When the first chunk already decodes as all of them, the
+   * call starts without waiting for the client's end-of-params message,
+   * as the Rust server does (it decodes lazily and never reads it): one
+   * hop less per call.  Without them the server waits for the end. */
+  bool params_typed;
+  const lat_ctype_t *const *param_types;
+  uint32_t nparam_types;
+} lat_wrpc_serve_opts_t;
+
+typedef struct lat_wrpc_server lat_wrpc_server_t;
+
+/* Serves {lattice}.{id}.wrpc.0.0.1.{instance}.{function} in queue group
+ * {lattice}.{id}, so every host serving id shares the load.  The libnats
+ * callback only copies the first chunk and queues the call; the worker
+ * makes the server inbox, handshakes, gathers the params (bounded by
+ * params_timeout_ms and max_params), runs fn and writes the results in
+ * max_payload chunks ending with an empty message.  opts may be NULL.
+ * Returns new in *out (free with lat_wrpc_server_free before the conn). */
+lat_status lat_wrpc_serve(lat_lattice_conn_t *c, const char *lattice,
+                          const char *id, const char *instance,
+                          const char *function, lat_wrpc_handler_fn fn,
+                          void *ctx, const lat_wrpc_serve_opts_t *opts,
+                          lat_wrpc_server_t **out, lat_error_t *err);
+/* Stops taking calls, waits for the calls already taken to finish (each is
+ * bounded by params_timeout_ms plus its handler) and frees.  Never call it
+ * from a handler.  Accepts NULL. */
+void lat_wrpc_server_free(lat_wrpc_server_t *s);
+
+typedef struct {
+  uint64_t served;   /* handler returned LAT_OK and results were sent */
+  uint64_t failed;   /* handler error: result stream closed empty */
+  uint64_t dropped;  /* refused before the handler: no reply subject, a
+                        full queue, params too large or too slow */
+} lat_wrpc_server_stats_t;
+void lat_wrpc_server_stats(lat_wrpc_server_t *s, lat_wrpc_server_stats_t *out);
+
 #endif

@@ -479,6 +479,7 @@ out:
 
 void lat_lattice_conn_free(lat_lattice_conn_t *c) {
   if (!c) return;
+  lat__wrpc_mux_free(c->wrpc_mux);
   jsCtx_Destroy(c->js);
   if (c->nc) {
     natsConnection_Close(c->nc);

@@ -43,6 +43,7 @@
  * a mux table and its locking; measured first, see the test's p50). */
 #include <stdatomic.h>
 #include <string.h>
+#include <time.h>
 
 #include "lattice_int.h"
 
@@ -161,7 +162,126 @@ static lat_status read_stream(natsSubscription *sub, const char *what,
   }
 }
 
-/* ---- client ---------------------------------------------------------------- */
+/* ---- client ----------------------------------------------------------------
+ * One inbox per conn, made on first use: R_c = "_INBOX.<nuid>.<n>" for
+ * call n, all of them under one wildcard subscription "_INBOX.<nuid>.>"
+ * whose callback routes each message to its call by the token <n>.  A call
+ * then costs no SUB/UNSUB of its own (four protocol round trips through
+ * the server's subscription index, measured at about a third of a call's
+ * time).  The handshake goes to R_c, results to R_c.results; nested paths
+ * (R_c.results.<i>) are ignored for now.  The callback only copies and
+ * signals: the calling thread waits on its own condition variable with a
+ * deadline. */
+typedef struct {
+  pthread_cond_t cv; /* CLOCK_MONOTONIC; signalled on every change below */
+  /* guarded by the mux's mu: */
+  bool got_hs;       /* a handshake (or a 503) came */
+  bool no_resp;      /* it was the server's 503 */
+  char *hs_reply;    /* its reply subject (owned), NULL when none */
+  lat_buf_t results; /* the result stream so far */
+  bool ended;        /* its empty end message came */
+  bool overflow;     /* more than max bytes came (the rest is dropped) */
+  size_t max;
+} waiter_t;
+
+struct lat__wrpc_mux {
+  lat_lattice_sub_t *sub; /* "<prefix>.>" */
+  char prefix[64];        /* "_INBOX.<nuid>"; immutable */
+  size_t prefix_len;
+  pthread_mutex_t mu; /* guards calls, next and every waiter's fields */
+  lat_map_t calls;    /* token -> waiter_t * (borrowed from the caller) */
+  uint64_t next;
+};
+
+static void mux_deliver(void *ctx, const lat_lattice_msg_t *m) {
+  struct lat__wrpc_mux *x = ctx;
+  const char *subj = m->subject;
+  if (strncmp(subj, x->prefix, x->prefix_len) != 0 || subj[x->prefix_len] != '.')
+    return;
+  const char *tok = subj + x->prefix_len + 1, *dot = strchr(tok, '.');
+  size_t tlen = dot ? (size_t)(dot - tok) : strlen(tok);
+  bool results = dot && strcmp(dot, ".results") == 0;
+  if (dot && !results) return; /* a nested path: not carried yet */
+  pthread_mutex_lock(&x->mu);
+  waiter_t *w = NULL;
+  if (lat_map_get(&x->calls, tok, tlen, (void **)&w)) {
+    if (!results) {
+      if (!w->got_hs) {
+        w->got_hs = true;
+        w->no_resp = lat_lattice_msg_no_responders(m);
+        if (m->reply) w->hs_reply = lat_strndup(m->reply, strlen(m->reply));
+      }
+    } else if (m->len == 0) {
+      w->ended = true;
+    } else if (!w->overflow) {
+      if (w->results.len + m->len > w->max ||
+          lat_buf_append(&w->results, m->data, m->len) != LAT_OK)
+        w->overflow = true;
+    }
+    pthread_cond_broadcast(&w->cv);
+  }
+  pthread_mutex_unlock(&x->mu);
+}
+
+void lat__wrpc_mux_free(struct lat__wrpc_mux *x) {
+  if (!x) return;
+  lat_lattice_sub_free(x->sub);
+  lat_map_fini(&x->calls);
+  pthread_mutex_destroy(&x->mu);
+  lat_free(x);
+}
+
+static lat_status mux_get(lat_lattice_conn_t *c, struct lat__wrpc_mux **out,
+                          lat_error_t *err) {
+  pthread_mutex_lock(&c->mu);
+  lat_status st = LAT_OK;
+  struct lat__wrpc_mux *x = c->wrpc_mux;
+  if (!x) {
+    natsInbox *ib = NULL;
+    char wild[80];
+    x = lat_calloc(1, sizeof *x);
+    if (!x) {
+      st = lat_error_set(err, LAT_ENOMEM, SIZE_MAX, "out of memory");
+      goto out;
+    }
+    pthread_mutex_init(&x->mu, NULL);
+    lat_map_init(&x->calls, 0);
+    natsStatus ns = natsInbox_Create(&ib);
+    if (ns != NATS_OK) {
+      st = lat__lattice_nats_error(ns, err, "inbox");
+    } else {
+      snprintf(x->prefix, sizeof x->prefix, "%s", ib);
+      x->prefix_len = strlen(x->prefix);
+      snprintf(wild, sizeof wild, "%s.>", x->prefix);
+      st = lat_lattice_conn_subscribe(c, wild, NULL, mux_deliver, x, &x->sub, err);
+    }
+    natsInbox_Destroy(ib);
+    if (st != LAT_OK) {
+      lat__wrpc_mux_free(x);
+      goto out;
+    }
+    c->wrpc_mux = x;
+  }
+  *out = x;
+out:
+  pthread_mutex_unlock(&c->mu);
+  return st;
+}
+
+/* Waits (mux mu held) until cond holds or the deadline passes. */
+static bool wait_until(struct lat__wrpc_mux *x, waiter_t *w, uint64_t deadline,
+                       bool (*cond)(const waiter_t *w)) {
+  while (!cond(w)) {
+    if (lat_now_ns() >= deadline) return false;
+    struct timespec ts = {.tv_sec = (time_t)(deadline / 1000000000u),
+                          .tv_nsec = (long)(deadline % 1000000000u)};
+    pthread_cond_timedwait(&w->cv, &x->mu, &ts);
+  }
+  return true;
+}
+static bool hs_came(const waiter_t *w) { return w->got_hs; }
+static bool results_done(const waiter_t *w) { return w->ended || w->overflow; }
+
 lat_status lat_wrpc_invoke(lat_lattice_conn_t *c, const char *lattice,
                            const char *target_id, const char *instance,
                            const char *function, const uint8_t *params,
@@ -175,12 +295,11 @@ lat_status lat_wrpc_invoke(lat_lattice_conn_t *c, const char *lattice,
   if (!o.max_results) o.max_results = LAT_WRPC_MAX_MESSAGE;
   uint64_t deadline = lat_now_ns() + (uint64_t)o.timeout_ms * 1000000u;
 
-  char *subject = NULL, rs_params[SUBJECT_MAX + 16], rc_results[128];
-  natsInbox *rc = NULL;
-  natsSubscription *hs = NULL, *res = NULL;
-  natsMsg *hm = NULL;
-  lat_buf_t out;
-  lat_buf_init(&out);
+  char *subject = NULL, *rs = NULL, rc[96], token[24], rs_params[SUBJECT_MAX + 16];
+  struct lat__wrpc_mux *x = NULL;
+  waiter_t w = {.max = o.max_results};
+  lat_buf_init(&w.results);
+  bool registered = false;
   lat_status st =
       lat_lattice_subj_wrpc(lattice, target_id, instance, function, &subject, err);
   if (st != LAT_OK) return st;
@@ -188,15 +307,23 @@ lat_status lat_wrpc_invoke(lat_lattice_conn_t *c, const char *lattice,
     st = lat_error_set(err, LAT_EARG, SIZE_MAX, "params of %zu bytes", len);
     goto out;
   }
-  natsStatus s = natsInbox_Create(&rc);
-  if (s != NATS_OK) {
-    st = lat__lattice_nats_error(s, err, "inbox");
+  if ((st = mux_get(c, &x, err))) goto out;
+  pthread_condattr_t ca;
+  pthread_condattr_init(&ca);
+  pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+  pthread_cond_init(&w.cv, &ca);
+  pthread_condattr_destroy(&ca);
+  pthread_mutex_lock(&x->mu);
+  snprintf(token, sizeof token, "%llx", (unsigned long long)++x->next);
+  bool added = false;
+  st = lat_map_add(&x->calls, token, strlen(token), &w, &added);
+  pthread_mutex_unlock(&x->mu);
+  registered = st == LAT_OK;
+  if (st != LAT_OK) {
+    st = lat_error_set(err, st, SIZE_MAX, "out of memory");
     goto out;
   }
-  snprintf(rc_results, sizeof rc_results, "%s.results", rc);
-  if ((st = sub_sync(c, rc, 0, &hs, err)) ||
-      (st = sub_sync(c, rc_results, o.max_results, &res, err)))
-    goto out;
+  snprintf(rc, sizeof rc, "%s.%s", x->prefix, token);
 
   /* the first chunk, trimmed so the message with headers fits */
   size_t maxp = lat_lattice_conn_max_payload(c);
@@ -208,23 +335,22 @@ lat_status lat_wrpc_invoke(lat_lattice_conn_t *c, const char *lattice,
     goto out;
 
   /* the handshake: an empty message with the server's inbox as reply */
-  int64_t left = ms_left(deadline);
-  s = left ? natsSubscription_NextMsg(&hm, hs, left) : NATS_TIMEOUT;
-  if (s == NATS_NO_RESPONDERS) {
-    st = lat_error_set(err, LAT_ENOTFOUND, SIZE_MAX,
-                       "%s: no responders (nothing serves it)", subject);
-    goto out;
-  }
-  if (s == NATS_TIMEOUT) {
+  pthread_mutex_lock(&x->mu);
+  bool came = wait_until(x, &w, deadline, hs_came);
+  bool no_resp = w.no_resp;
+  rs = w.hs_reply;
+  w.hs_reply = NULL;
+  pthread_mutex_unlock(&x->mu);
+  if (!came) {
     st = lat_error_set(err, LAT_ETIMEOUT, SIZE_MAX,
                        "%s: no handshake within %u ms", subject, o.timeout_ms);
     goto out;
   }
-  if (s != NATS_OK) {
-    st = lat__lattice_nats_error(s, err, "%s: handshake", subject);
+  if (no_resp) {
+    st = lat_error_set(err, LAT_ENOTFOUND, SIZE_MAX,
+                       "%s: no responders (nothing serves it)", subject);
     goto out;
   }
-  const char *rs = natsMsg_GetReply(hm);
   if (!reply_subject_ok(rs)) {
     st = lat_error_set(err, LAT_EMALFORMED, SIZE_MAX,
                        "%s: the handshake has no usable reply subject", subject);
@@ -234,17 +360,35 @@ lat_status lat_wrpc_invoke(lat_lattice_conn_t *c, const char *lattice,
   if ((st = send_stream(c, rs_params, params + n0, len - n0, maxp, err))) goto out;
 
   /* results until the empty message */
-  char what[64 + LAT_LATTICE_TOKEN_MAX];
-  snprintf(what, sizeof what, "results of %.*s", LAT_LATTICE_TOKEN_MAX, subject);
-  if ((st = read_stream(res, what, deadline, o.max_results, &out, err))) goto out;
-  st = lat__lattice_reply_set(out_results, out.data, out.len);
-  if (st != LAT_OK) lat_error_set(err, st, SIZE_MAX, "out of memory");
+  pthread_mutex_lock(&x->mu);
+  bool done = wait_until(x, &w, deadline, results_done);
+  bool overflow = w.overflow;
+  size_t got = w.results.len;
+  pthread_mutex_unlock(&x->mu);
+  if (overflow)
+    st = lat_error_set(err, LAT_ELIMIT, SIZE_MAX,
+                       "%s: results larger than %zu bytes (or out of memory)",
+                       subject, o.max_results);
+  else if (!done)
+    st = lat_error_set(err, LAT_ETIMEOUT, SIZE_MAX,
+                       "%s: the results did not end within %u ms (%zu bytes "
+                       "so far)",
+                       subject, o.timeout_ms, got);
+  if (st != LAT_OK) goto out;
 out:
-  natsMsg_Destroy(hm);
-  unsub(hs);
-  unsub(res);
-  natsInbox_Destroy(rc);
-  lat_buf_fini(&out);
+  if (registered) { /* after this the callback no longer sees w */
+    pthread_mutex_lock(&x->mu);
+    lat_map_del(&x->calls, token, strlen(token), NULL);
+    pthread_mutex_unlock(&x->mu);
+  }
+  if (st == LAT_OK) {
+    st = lat__lattice_reply_set(out_results, w.results.data, w.results.len);
+    if (st != LAT_OK) lat_error_set(err, st, SIZE_MAX, "out of memory");
+  }
+  if (x) pthread_cond_destroy(&w.cv);
+  lat_free(w.hs_reply);
+  lat_free(rs);
+  lat_buf_fini(&w.results);
   lat_free(subject);
   return st;
 }

@@ -12,35 +12,47 @@
  *   server  runs the function; PUB R_c.results in max_payload chunks, then
  *           an empty message; a failed call sends only the empty message
  *
- * Approach: both sides are straight-line code on one thread per call over
- * libnats synchronous subscriptions (natsSubscription_NextMsg with the
- * time left to a deadline), so every wait is bounded and nothing outlives
- * the call: the client runs on the caller's thread; the server's libnats
- * callback only copies the first chunk and the headers and queues the
- * call, and a worker does the rest.  The SUB for an inbox goes out on the
- * same connection before the PUB that names it, so the peer can never
- * answer before we listen.  Each sync subscription has pending limits a
- * little above the stream cap: a peer flooding an inbox turns into a slow
- * consumer error for that call, not into unbounded memory.
+ * Approach.  Client: straight-line code on the caller's thread.  Every
+ * call of a conn shares one inbox subscription "_INBOX.<nuid>.>" (R_c is
+ * "_INBOX.<nuid>.<n>"); its libnats callback routes each message by the
+ * token <n> to the waiting call, which sleeps on its own condition
+ * variable with a deadline.  Server: the libnats callback of the queue
+ * subscription copies the first chunk and the headers, makes R_s,
+ * subscribes R_s.params (synchronously: a worker reads it later), sends
+ * the handshake and queues the call; a worker reads the rest of the params
+ * with NextMsg against a deadline, runs the handler and writes the
+ * results.  The SUB for an inbox goes out on the same connection before
+ * the PUB that names it, so the peer can never answer before we listen.
+ * When the server knows the parameter types and the first chunk decodes
+ * as all of them, it neither subscribes R_s.params nor waits for the
+ * client's end message, as the Rust server (which decodes lazily) never
+ * does; the client's end message then finds no subscriber and is dropped.
  *
- * Invariants: a call owns its subscriptions and buffers and frees them on
- * every path; the server counts calls taken (inflight, under mu) and
- * lat_wrpc_server_free waits for it to reach zero after unsubscribing, so
- * no worker touches a freed server.
+ * Invariants: every wait has a deadline; a call owns its subscription,
+ * inbox and buffers and frees them on every path; a client call's waiter
+ * is in the mux map only while the call runs (removed under the mux mutex
+ * before it returns, so the callback never sees a dead waiter); the server
+ * counts calls taken (inflight, under mu) and lat_wrpc_server_free waits
+ * for zero after unsubscribing, so no worker touches a freed server.  A
+ * peer flooding an inbox is capped: a client result stream by max_results
+ * (the excess is dropped and the call fails with LAT_ELIMIT), a server
+ * params subscription by pending limits a little above max_params.
  *
  * Not yet: async values on nested index paths (R.params.<i>, R.results.
  * <i>): a pending future or stream decodes as pending, but its data is not
- * subscribed to.  The host needs them for wrpc:http bodies; they fit this
- * design as one more sync subscription per path.
+ * carried.  The host needs them for wrpc:http bodies; on the client they
+ * are one more case in the mux callback, on the server one more sync
+ * subscription per path.
  *
- * Rejected: doing the server's handshake in the libnats callback and
- * assembling params from an async subscription (needs a timer thread to
- * expire calls whose client vanished, and a state machine between three
- * threads; the worker-with-deadline version is the same wire and a third of
- * the code, at the cost of holding a worker while a slow client sends its
- * params, bounded by params_timeout_ms); one shared wildcard inbox
- * subscription per client demultiplexed by token (fewer SUBs per call, but
- * a mux table and its locking; measured first, see the test's p50). */
+ * Rejected: a SUB/UNSUB pair per client call for R_c and R_c.results (the
+ * first version: two extra round trips through the server's subscription
+ * index, about 35 us of a ~180 us call here); assembling server params
+ * from an async subscription (needs a timer thread to expire calls whose
+ * client vanished, and a state machine between three threads; the worker
+ * with a deadline is the same wire and a third of the code, at the cost of
+ * holding a worker while a slow client sends its params, bounded by
+ * params_timeout_ms); running handlers on the libnats thread (a slow
+ * handler would stall every subscription of the conn). */
 #include <stdatomic.h>
 #include <string.h>
 #include <time.h>
@@ -420,10 +432,16 @@ typedef struct {
   char *reply;                   /* R_c (owned) */
   lat_lattice_headers_t headers; /* owned */
   lat_buf_t params;              /* the first chunk, then the rest */
+  natsInbox *rs;                 /* R_s (owned) */
+  natsSubscription *psub;        /* R_s.params; NULL when complete */
+  bool complete;                 /* the first chunk holds all params */
+  uint64_t deadline;             /* for the rest of the params */
 } call_t;
 
 static void call_free(call_t *k) {
   if (!k) return;
+  unsub(k->psub);
+  natsInbox_Destroy(k->rs);
   lat_free(k->reply);
   lat_lattice_headers_fini(&k->headers);
   lat_buf_fini(&k->params);
@@ -440,10 +458,10 @@ static void call_done(lat_wrpc_server_t *s) {
  * decodes as all of them: then it is all of the params (the encoding is
  * self-delimiting, so a longer stream would leave trailing bytes and be
  * malformed anyway) and the end-of-params message need not be awaited.
- * The trial decode runs only on a first chunk below 64 KiB, so a big call
- * is not decoded twice. */
+ * The trial decode runs only on a first chunk up to 16 KiB (it runs on the
+ * libnats thread), so a big call is not decoded twice. */
 static bool first_chunk_complete(const lat_wrpc_server_t *s, call_t *k) {
-  if (!s->params_typed || k->params.len > (64u << 10)) return false;
+  if (!s->params_typed || k->params.len > (16u << 10)) return false;
   lat_arena_t a;
   lat_arena_init(&a);
   lat_cval_t one[8], *vs = s->nparam_types <= 8
@@ -457,47 +475,30 @@ static bool first_chunk_complete(const lat_wrpc_server_t *s, call_t *k) {
   return ok;
 }
 
-/* Runs on a worker: handshake, params, handler, results. */
+/* Runs on a worker: the rest of the params, the handler, the results. */
 static void run_call(void *arg) {
   call_t *k = arg;
   lat_wrpc_server_t *s = k->srv;
   lat_lattice_conn_t *c = s->conn;
-  natsInbox *rs = NULL;
-  natsSubscription *psub = NULL;
   lat_buf_t results;
   lat_buf_init(&results);
   lat_error_t err;
   lat_error_clear(&err);
-  char rs_params[128], rc_results[SUBJECT_MAX + 16];
+  char rc_results[SUBJECT_MAX + 16];
   snprintf(rc_results, sizeof rc_results, "%s.results", k->reply);
-  bool close_results = false; /* send the empty end message */
-  uint64_t deadline =
-      lat_now_ns() + (uint64_t)s->params_timeout_ms * 1000000u;
   lat_status st = LAT_OK;
-  natsStatus ns = natsInbox_Create(&rs);
-  if (ns != NATS_OK) {
-    st = lat__lattice_nats_error(ns, &err, "inbox");
-    goto drop;
+  if (!k->complete && (st = read_stream(k->psub, "params", k->deadline,
+                                        s->max_params, &k->params, &err))) {
+    atomic_fetch_add(&s->dropped, 1);
+    LAT_LOG(LAT_LOG_WARN, "wrpc", "call dropped: params", LAT_KV_STR("subject", s->subject),
+            LAT_KV_STR("status", lat_status_name(st)), LAT_KV_STR("error", err.msg));
+    /* a client still listening sees the end of an empty result stream
+     * instead of waiting for its timeout */
+    natsConnection_Publish(c->nc, rc_results, NULL, 0);
+    goto out;
   }
-  snprintf(rs_params, sizeof rs_params, "%s.params", rs);
-  /* With all params in hand nothing needs to listen on R_s.params: the
-   * client's end-of-params message finds no subscriber and is dropped by
-   * the server (a plain publish gets no 503). */
-  bool complete = first_chunk_complete(s, k);
-  if (!complete &&
-      (st = sub_sync(c, rs_params, s->max_params, &psub, &err)))
-    goto drop;
-  ns = natsConnection_PublishRequest(c->nc, k->reply, rs, NULL, 0);
-  if (ns != NATS_OK) {
-    st = lat__lattice_nats_error(ns, &err, "handshake to %s", k->reply);
-    goto drop;
-  }
-  close_results = true;
-  if (!complete && (st = read_stream(psub, "params", deadline, s->max_params,
-                                     &k->params, &err)))
-    goto drop;
-  unsub(psub);
-  psub = NULL;
+  unsub(k->psub);
+  k->psub = NULL;
 
   lat_wrpc_request_t req = {.instance = s->instance,
                             .function = s->function,
@@ -522,27 +523,25 @@ static void run_call(void *arg) {
             LAT_KV_STR("subject", s->subject), LAT_KV_STR("error", err.msg));
   else if (ok)
     atomic_fetch_add(&s->served, 1);
-  goto out;
-drop:
-  atomic_fetch_add(&s->dropped, 1);
-  LAT_LOG(LAT_LOG_WARN, "wrpc", "call dropped", LAT_KV_STR("subject", s->subject),
-          LAT_KV_STR("status", lat_status_name(st)), LAT_KV_STR("error", err.msg));
-  /* a client still listening sees the end of an empty result stream
-   * instead of waiting for its timeout */
-  if (close_results) natsConnection_Publish(c->nc, rc_results, NULL, 0);
 out:
-  unsub(psub);
-  natsInbox_Destroy(rs);
   lat_buf_fini(&results);
   call_free(k);
   call_done(s);
 }
 
-/* On a libnats thread: copy what the worker needs and queue the call. */
+/* On a libnats thread: copy what the worker needs, make R_s (subscribing
+ * R_s.params unless the first chunk holds all params), send the handshake
+ * and queue the call.  The handshake goes out here rather than on the
+ * worker so the client's remaining params (or its end message) travel
+ * while a worker is being woken.  Nothing here blocks: a SUB and a PUB are
+ * buffered writes, and the trial decode is capped at 16 KiB. */
 static void on_invocation(void *ctx, const lat_lattice_msg_t *m) {
   lat_wrpc_server_t *s = ctx;
+  lat_lattice_conn_t *c = s->conn;
   const char *why = NULL;
   call_t *k = NULL;
+  bool shook = false;
+  char rs_params[128];
   if (!reply_subject_ok(m->reply)) {
     why = "no usable reply subject";
     goto drop;
@@ -559,6 +558,25 @@ static void on_invocation(void *ctx, const lat_lattice_msg_t *m) {
     goto drop;
   }
   k->srv = s;
+  k->deadline = lat_now_ns() + (uint64_t)s->params_timeout_ms * 1000000u;
+  k->complete = first_chunk_complete(s, k);
+  if (natsInbox_Create(&k->rs) != NATS_OK) {
+    why = "cannot make an inbox";
+    goto drop;
+  }
+  snprintf(rs_params, sizeof rs_params, "%s.params", k->rs);
+  /* With all params in hand nothing needs to listen on R_s.params: the
+   * client's end-of-params message finds no subscriber and is dropped by
+   * the server (a plain publish gets no 503). */
+  if (!k->complete && sub_sync(c, rs_params, s->max_params, &k->psub, NULL)) {
+    why = "cannot subscribe to the params";
+    goto drop;
+  }
+  if (natsConnection_PublishRequest(c->nc, k->reply, k->rs, NULL, 0) != NATS_OK) {
+    why = "cannot send the handshake";
+    goto drop;
+  }
+  shook = true;
   pthread_mutex_lock(&s->mu);
   s->inflight++;
   pthread_mutex_unlock(&s->mu);
@@ -569,6 +587,11 @@ static void on_invocation(void *ctx, const lat_lattice_msg_t *m) {
   }
   return;
 drop:
+  if (shook) { /* end the result stream so the client need not time out */
+    char rc_results[SUBJECT_MAX + 16];
+    snprintf(rc_results, sizeof rc_results, "%s.results", k->reply);
+    natsConnection_Publish(c->nc, rc_results, NULL, 0);
+  }
   call_free(k);
   atomic_fetch_add(&s->dropped, 1);
   LAT_LOG(LAT_LOG_WARN, "wrpc", "invocation refused",

@@ -14,7 +14,10 @@
  *   record/tuple fields in order; variant/enum LEB128 u32 case + payload;
  *   option 0 | 1 value; result 0 ok | 1 err (+ payload when typed);
  *   flags ceil(n/8) bytes, bit i in byte i/8;
- *   future<T> 0 pending | 1 ready value; stream<T> 0 pending | 1 list<T>.
+ *   future<T> 0 pending | 1 ready value; stream<T> 0 pending | 1 list<T>
+ *   (SPEC.md says "stream<T> is encoded as list<T>"; the status byte in
+ *   front follows PROTOCOL.md §4.4 and the wRPC bindings' readers, and
+ *   wants checking against a packet capture before wrpc:http relies on it).
  *
  * Invariants for untrusted input: every count and length is checked
  * against the bytes left before anything is allocated (each element of a

@@ -43,6 +43,7 @@
 #include <stdint.h>
 
 #include "../base/base.h"
+#include "../component/component.h"
 
 /* ---- why a connection failed --------------------------------------------- */
 #define LAT_LATTICE_REASON_LIST(X)                                  \
@@ -127,13 +128,48 @@ void lat_lattice_library_close(uint32_t timeout_ms);
 /* ---- messages
  * ---------------------------------------------------------------- */
 /* A message given to a callback: everything borrowed for the call.  data
- * is followed by a NUL (not counted). */
+ * is followed by a NUL (not counted).  Headers are read through
+ * lat_lattice_msg_header / lat_lattice_msg_headers_copy. */
 typedef struct {
   const char *subject;
   const char *reply; /* NULL when none */
   const uint8_t *data;
   size_t len;
+  void *impl; /* the libnats message, for the header functions; NULL for a
+                 message built by hand (it has no headers) */
 } lat_lattice_msg_t;
+
+/* ---- message headers (NATS 2.2 HPUB/HMSG) ----------------------------------
+ * Keys are case-sensitive and sent exactly as given (wRPC peers send
+ * lower-case "source-id", "link-name", "traceparent").  A key may repeat. */
+typedef struct {
+  const char *key;   /* borrowed or owned as the container says */
+  const char *value;
+} lat_lattice_header_t;
+
+/* An owned copy of a message's headers: items and every string live in
+ * storage owned by the struct (free with lat_lattice_headers_fini). */
+typedef struct {
+  lat_lattice_header_t *items; /* owned; strings point into `text` */
+  size_t count;
+  char *text; /* owned: the keys and values, NUL-separated */
+} lat_lattice_headers_t;
+void lat_lattice_headers_fini(lat_lattice_headers_t *h); /* accepts NULL */
+/* The first value of key, or NULL (exact match).  Borrowed from h. */
+const char *lat_lattice_headers_get(const lat_lattice_headers_t *h,
+                                    const char *key);
+
+/* The first value of header key in m, or NULL when absent (or m has no
+ * headers).  Borrowed for the callback.  Call only from the callback that
+ * got m (libnats parses the headers lazily, in place). */
+const char *lat_lattice_msg_header(const lat_lattice_msg_t *m, const char *key);
+/* Copies all of m's headers into *out (zeroed when m has none). */
+lat_status lat_lattice_msg_headers_copy(const lat_lattice_msg_t *m,
+                                        lat_lattice_headers_t *out,
+                                        lat_error_t *err);
+/* True when m is the server's "503 no responders" status message (sent to
+ * a reply subject when nobody listens on the subject published to). */
+bool lat_lattice_msg_no_responders(const lat_lattice_msg_t *m);
 
 typedef void (*lat_lattice_msg_fn)(void *ctx, const lat_lattice_msg_t *msg);
 
@@ -157,6 +193,17 @@ typedef struct lat_lattice_sub lat_lattice_sub_t;
 lat_status lat_lattice_conn_publish(lat_lattice_conn_t *c, const char *subject,
                                     const char *reply, const void *data,
                                     size_t len, lat_error_t *err);
+/* The same with headers (hdrs[0..nhdrs), may be NULL when nhdrs is 0): the
+ * message goes out as HPUB.  Header keys must be printable ASCII without
+ * ':' and values must not hold CR or LF (LAT_EARG otherwise). */
+lat_status lat_lattice_conn_publish_hdrs(lat_lattice_conn_t *c,
+                                         const char *subject, const char *reply,
+                                         const lat_lattice_header_t *hdrs,
+                                         size_t nhdrs, const void *data,
+                                         size_t len, lat_error_t *err);
+/* The largest message (headers + payload) the server accepts, from its
+ * INFO (1 MiB by default); 0 while not connected. */
+size_t lat_lattice_conn_max_payload(lat_lattice_conn_t *c);
 /* Waits until the server has processed everything sent so far. */
 lat_status lat_lattice_conn_flush(lat_lattice_conn_t *c, uint32_t timeout_ms,
                                   lat_error_t *err);
@@ -180,6 +227,15 @@ lat_status lat_lattice_conn_request(lat_lattice_conn_t *c, const char *subject,
                                     uint32_t timeout_ms,
                                     lat_lattice_reply_t *out_reply,
                                     lat_error_t *err);
+/* Request/reply with headers on the request (the reply's headers are not
+ * kept).  Same statuses as lat_lattice_conn_request. */
+lat_status lat_lattice_conn_request_hdrs(lat_lattice_conn_t *c,
+                                         const char *subject,
+                                         const lat_lattice_header_t *hdrs,
+                                         size_t nhdrs, const void *data,
+                                         size_t len, uint32_t timeout_ms,
+                                         lat_lattice_reply_t *out_reply,
+                                         lat_error_t *err);
 /* Scatter/gather (§1.4): publishes with a fresh inbox as reply subject and
  * collects replies until window_ms has passed, max_replies have come (0:
  * no limit) or an empty reply arrives (it ends collection and is not
@@ -383,5 +439,156 @@ uint64_t lat_lattice_kv_watch_resubscribes(lat_lattice_kv_watch_t *w);
 /* Stops the watch and joins its thread; fn is not running afterwards.
  * Never call it from fn.  Accepts NULL. */
 void lat_lattice_kv_watch_free(lat_lattice_kv_watch_t *w);
+
+
+/* ---- wRPC value encoding (lattice_wrpc.c, PROTOCOL.md §4.4) ----------------
+ * Values (lat_cval_t) of component types (lat_ctype_t) to and from the
+ * component-model value-definition encoding with wRPC's extensions.  The
+ * value representation is the canonical ABI's (component.h); in addition:
+ *   future<T>  kind LAT_WRPC_CT_FUTURE, of.var.disc 0 pending / 1 ready,
+ *              of.var.payload the T when ready (NULL for a future with no
+ *              type)
+ *   stream<T>  kind LAT_WRPC_CT_STREAM, of.var.disc 0 pending / 1 ready,
+ *              of.var.payload a LIST value holding the elements when ready
+ * A pending future or stream carries no data here: its bytes travel on the
+ * subject of its index path (see the transport below).  own/borrow are
+ * refused both ways with LAT_EUNSUPPORTED (resources do not cross hosts
+ * yet).  Decoded strings and byte lists are copies in the arena.
+ * Errors: LAT_EMALFORMED with err->offset = the byte offset of the bad
+ * input (truncated, overlong or overflowing LEB128, bad UTF-8, a case index
+ * or bool/option byte out of range, flags bits beyond the labels, trailing
+ * bytes); LAT_ELIMIT when the value would take more than
+ * LAT_WRPC_DECODE_MAX_ARENA of arena or nest deeper than LAT_WRPC_MAX_DEPTH;
+ * LAT_EARG on encode when a value does not match its type. */
+#define LAT_WRPC_CT_FUTURE (LAT_CT_KIND_COUNT + 1)
+#define LAT_WRPC_CT_STREAM (LAT_CT_KIND_COUNT + 2)
+#define LAT_WRPC_MAX_DEPTH 128u
+#define LAT_WRPC_DECODE_MAX_ARENA (256u << 20)
+
+/* future<elem> / stream<elem> type nodes, allocated in a (elem borrowed,
+ * must outlive them; future's elem may be NULL).  NULL on out of memory. */
+const lat_ctype_t *lat_wrpc_type_future(lat_arena_t *a,
+                                        const lat_ctype_t *elem);
+const lat_ctype_t *lat_wrpc_type_stream(lat_arena_t *a,
+                                        const lat_ctype_t *elem);
+
+/* Appends the encoding of v (of type t) to out; on failure out is left as
+ * it was. */
+lat_status lat_wrpc_encode(const lat_cval_t *v, const lat_ctype_t *t,
+                           lat_buf_t *out, lat_error_t *err);
+/* n values as one tuple (a function's parameters or results). */
+lat_status lat_wrpc_encode_values(const lat_cval_t *vs,
+                                  const lat_ctype_t *const *ts, uint32_t n,
+                                  lat_buf_t *out, lat_error_t *err);
+/* Decodes all of data[0..len) as one value of type t into *out, allocating
+ * in a (the value lives as long as the arena; data is not referenced). */
+lat_status lat_wrpc_decode(const uint8_t *data, size_t len,
+                           const lat_ctype_t *t, lat_arena_t *a,
+                           lat_cval_t *out, lat_error_t *err);
+/* All of data as a tuple of n values of types ts into out[0..n). */
+lat_status lat_wrpc_decode_values(const uint8_t *data, size_t len,
+                                  const lat_ctype_t *const *ts, uint32_t n,
+                                  lat_arena_t *a, lat_cval_t *out,
+                                  lat_error_t *err);
+
+/* ---- wRPC 0.0.1 over NATS (lattice_wrpc_nats.c, PROTOCOL.md §4.3) ----------
+ * Byte-level: parameters and results are the encodings above (a tuple of
+ * all parameters, a tuple of all results).  Only the root parameter and
+ * result streams are carried; async values sent on nested index paths
+ * (R.params.<i>..., R.results.<i>...) are not yet (see the design comment).
+ *
+ * Statuses: LAT_ENOTFOUND nobody serves the subject (NATS 503 no
+ * responders); LAT_ETIMEOUT the call did not finish within its timeout
+ * (handshake, params or results); LAT_EMALFORMED the peer broke the
+ * exchange (a handshake without a usable reply subject); LAT_ELIMIT a
+ * stream outgrew its cap; LAT_EARG bad names; LAT_EIO / LAT_ECLOSED from
+ * the connection. */
+#define LAT_WRPC_MAX_MESSAGE (64u << 20) /* default cap on params/results */
+#define LAT_WRPC_TIMEOUT_MS_DEFAULT 2000u /* the 1.x host's rpc_timeout */
+
+typedef struct {
+  const lat_lattice_header_t *headers; /* borrowed: source-id, link-name,
+                                          traceparent ...; may be NULL */
+  size_t nheaders;
+  uint32_t timeout_ms; /* bounds the whole call; 0: 2000 */
+  size_t max_results;  /* 0: LAT_WRPC_MAX_MESSAGE */
+} lat_wrpc_invoke_opts_t;
+
+/* Calls {lattice}.{target_id}.wrpc.0.0.1.{instance}.{function} with the
+ * encoded params[0..len) and waits (on the calling thread, bounded by
+ * timeout_ms) for the whole result stream, returned in *out_results (free
+ * with lat_lattice_reply_fini; len 0 when the server closed the stream
+ * without results: a failed call, or a function with no results).  opts
+ * may be NULL.  Any thread; any number of calls at once on one conn. */
+lat_status lat_wrpc_invoke(lat_lattice_conn_t *c, const char *lattice,
+                           const char *target_id, const char *instance,
+                           const char *function, const uint8_t *params,
+                           size_t len, const lat_wrpc_invoke_opts_t *opts,
+                           lat_lattice_reply_t *out_results, lat_error_t *err);
+
+/* One invocation as the handler sees it; everything borrowed for the call. */
+typedef struct {
+  const char *instance; /* as served */
+  const char *function;
+  const lat_lattice_headers_t *headers; /* source-id, link-name ... */
+  const uint8_t *params;                /* the whole parameter stream */
+  size_t len;
+} lat_wrpc_request_t;
+
+/* Runs on a worker thread (of the queue given to lat_wrpc_serve), one call
+ * per invocation, possibly several at once.  Appends the encoded results to
+ * *results (empty on entry) and returns LAT_OK to send them; any other
+ * status closes the result stream with nothing in it (wRPC has no error
+ * frame: the caller sees an empty or undecodable result) and is logged with
+ * err's message. */
+typedef lat_status (*lat_wrpc_handler_fn)(void *ctx,
+                                          const lat_wrpc_request_t *req,
+                                          lat_buf_t *results, lat_error_t *err);
+
+typedef struct {
+  lat_queue_t *queue; /* borrowed: handlers run on its workers, which must
+                         keep running until lat_wrpc_server_free returns;
+                         NULL: the server runs `workers` threads of its own */
+  size_t workers;             /* own workers; 0: 4 */
+  size_t max_queued;          /* own queue capacity; 0: 1024 */
+  uint32_t params_timeout_ms; /* wait for the rest of the params after the
+                                 handshake; 0: 10000 */
+  size_t max_params;          /* 0: LAT_WRPC_MAX_MESSAGE */
+  /* Optional, the function's parameter types (borrowed, must outlive the
+   * server).  When the first chunk already decodes as all of them, the
+   * call starts without waiting for the client's end-of-params message,
+   * as the Rust server does (it decodes lazily and never reads it): one
+   * hop less per call.  Without them the server waits for the end. */
+  bool params_typed;
+  const lat_ctype_t *const *param_types;
+  uint32_t nparam_types;
+} lat_wrpc_serve_opts_t;
+
+typedef struct lat_wrpc_server lat_wrpc_server_t;
+
+/* Serves {lattice}.{id}.wrpc.0.0.1.{instance}.{function} in queue group
+ * {lattice}.{id}, so every host serving id shares the load.  The libnats
+ * callback only copies the first chunk and queues the call; the worker
+ * makes the server inbox, handshakes, gathers the params (bounded by
+ * params_timeout_ms and max_params), runs fn and writes the results in
+ * max_payload chunks ending with an empty message.  opts may be NULL.
+ * Returns new in *out (free with lat_wrpc_server_free before the conn). */
+lat_status lat_wrpc_serve(lat_lattice_conn_t *c, const char *lattice,
+                          const char *id, const char *instance,
+                          const char *function, lat_wrpc_handler_fn fn,
+                          void *ctx, const lat_wrpc_serve_opts_t *opts,
+                          lat_wrpc_server_t **out, lat_error_t *err);
+/* Stops taking calls, waits for the calls already taken to finish (each is
+ * bounded by params_timeout_ms plus its handler) and frees.  Never call it
+ * from a handler.  Accepts NULL. */
+void lat_wrpc_server_free(lat_wrpc_server_t *s);
+
+typedef struct {
+  uint64_t served;   /* handler returned LAT_OK and results were sent */
+  uint64_t failed;   /* handler error: result stream closed empty */
+  uint64_t dropped;  /* refused before the handler: no reply subject, a
+                        full queue, params too large or too slow */
+} lat_wrpc_server_stats_t;
+void lat_wrpc_server_stats(lat_wrpc_server_t *s, lat_wrpc_server_stats_t *out);
 
 #endif

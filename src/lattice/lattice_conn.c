@@ -479,6 +479,7 @@ out:
 
 void lat_lattice_conn_free(lat_lattice_conn_t *c) {
   if (!c) return;
+  lat__wrpc_mux_free(c->wrpc_mux);
   jsCtx_Destroy(c->js);
   if (c->nc) {
     natsConnection_Close(c->nc);
@@ -531,6 +532,157 @@ lat_status lat_lattice_conn_publish(lat_lattice_conn_t *c, const char *subject,
   return LAT_OK;
 }
 
+/* ---- headers ----------------------------------------------------------------
+ * Publishing with headers builds a natsMsg (libnats copies subject, reply
+ * and data into it) and sends it with natsConnection_PublishMsg; the plain
+ * publish path stays as it was (no extra copy).  Keys and values are
+ * checked here because libnats writes them verbatim into the HPUB header
+ * block: a CR/LF in a value would let a caller forge header lines. */
+static lat_status check_headers(const lat_lattice_header_t *h, size_t n,
+                                lat_error_t *err) {
+  if (n && !h) return lat_error_set(err, LAT_EARG, SIZE_MAX, "headers: NULL");
+  for (size_t i = 0; i < n; i++) {
+    const char *k = h[i].key, *v = h[i].value;
+    if (!k || !*k || !v)
+      return lat_error_set(err, LAT_EARG, SIZE_MAX,
+                           "header %zu: empty key or NULL value", i);
+    for (const char *p = k; *p; p++)
+      if (*p <= ' ' || *p >= 0x7f || *p == ':')
+        return lat_error_set(err, LAT_EARG, SIZE_MAX,
+                             "header key \"%s\": bytes must be printable "
+                             "ASCII without ':' or spaces",
+                             k);
+    for (const char *p = v; *p; p++)
+      if (*p == '\r' || *p == '\n')
+        return lat_error_set(err, LAT_EARG, SIZE_MAX,
+                             "header %s: value holds CR or LF", k);
+  }
+  return LAT_OK;
+}
+
+static lat_status make_msg(const char *subject, const char *reply,
+                           const lat_lattice_header_t *hdrs, size_t nhdrs,
+                           const void *data, size_t len, natsMsg **out,
+                           lat_error_t *err) {
+  *out = NULL;
+  lat_status st = check_len(len, err);
+  if (st == LAT_OK) st = check_headers(hdrs, nhdrs, err);
+  if (st != LAT_OK) return st;
+  natsMsg *m = NULL;
+  natsStatus s = natsMsg_Create(&m, subject, reply, data, (int)len);
+  for (size_t i = 0; s == NATS_OK && i < nhdrs; i++)
+    s = natsMsgHeader_Add(m, hdrs[i].key, hdrs[i].value);
+  if (s != NATS_OK) {
+    natsMsg_Destroy(m);
+    return lat__lattice_nats_error(s, err, "message to %s", subject);
+  }
+  *out = m;
+  return LAT_OK;
+}
+
+lat_status lat_lattice_conn_publish_hdrs(lat_lattice_conn_t *c,
+                                         const char *subject, const char *reply,
+                                         const lat_lattice_header_t *hdrs,
+                                         size_t nhdrs, const void *data,
+                                         size_t len, lat_error_t *err) {
+  if (nhdrs == 0)
+    return lat_lattice_conn_publish(c, subject, reply, data, len, err);
+  natsMsg *m = NULL;
+  lat_status st = make_msg(subject, reply, hdrs, nhdrs, data, len, &m, err);
+  if (st != LAT_OK) return st;
+  natsStatus s = natsConnection_PublishMsg(c->nc, m);
+  natsMsg_Destroy(m);
+  if (s != NATS_OK)
+    return lat__lattice_nats_error(s, err, "publish to %s", subject);
+  return LAT_OK;
+}
+
+size_t lat_lattice_conn_max_payload(lat_lattice_conn_t *c) {
+  int64_t n = natsConnection_GetMaxPayload(c->nc);
+  return n > 0 ? (size_t)n : 0;
+}
+
+const char *lat_lattice_msg_header(const lat_lattice_msg_t *m,
+                                   const char *key) {
+  const char *v = NULL;
+  if (!m->impl || natsMsgHeader_Get(m->impl, key, &v) != NATS_OK) return NULL;
+  return v;
+}
+
+bool lat_lattice_msg_no_responders(const lat_lattice_msg_t *m) {
+  return m->impl && natsMsg_IsNoResponders(m->impl);
+}
+
+void lat_lattice_headers_fini(lat_lattice_headers_t *h) {
+  if (!h) return;
+  lat_free(h->items);
+  lat_free(h->text);
+  h->items = NULL;
+  h->text = NULL;
+  h->count = 0;
+}
+
+const char *lat_lattice_headers_get(const lat_lattice_headers_t *h,
+                                    const char *key) {
+  for (size_t i = 0; h && i < h->count; i++)
+    if (strcmp(h->items[i].key, key) == 0) return h->items[i].value;
+  return NULL;
+}
+
+/* Two passes over libnats' key and value arrays: size, then copy into one
+ * block, so the copy is two allocations whatever the header count. */
+lat_status lat_lattice_msg_headers_copy(const lat_lattice_msg_t *m,
+                                        lat_lattice_headers_t *out,
+                                        lat_error_t *err) {
+  memset(out, 0, sizeof *out);
+  if (!m->impl) return LAT_OK;
+  const char **keys = NULL;
+  int nkeys = 0;
+  natsStatus s = natsMsgHeader_Keys(m->impl, &keys, &nkeys);
+  if (s == NATS_NOT_FOUND || (s == NATS_OK && nkeys == 0)) {
+    free((void *)keys);
+    return LAT_OK;
+  }
+  if (s != NATS_OK) return lat__lattice_nats_error(s, err, "message headers");
+  lat_status st = LAT_OK;
+  size_t total = 0, count = 0;
+  for (int pass = 0; pass < 2 && st == LAT_OK; pass++) {
+    char *w = out->text;
+    for (int i = 0; i < nkeys && st == LAT_OK; i++) {
+      const char **vals = NULL;
+      int nvals = 0;
+      if (natsMsgHeader_Values(m->impl, keys[i], &vals, &nvals) != NATS_OK)
+        continue;
+      size_t klen = strlen(keys[i]);
+      for (int j = 0; j < nvals; j++) {
+        size_t vlen = strlen(vals[j]);
+        if (pass == 0) {
+          total += klen + vlen + 2;
+          count++;
+          continue;
+        }
+        lat_lattice_header_t *it = &out->items[out->count++];
+        memcpy(w, keys[i], klen + 1);
+        it->key = w;
+        w += klen + 1;
+        memcpy(w, vals[j], vlen + 1);
+        it->value = w;
+        w += vlen + 1;
+      }
+      free((void *)vals);
+    }
+    if (pass == 0) {
+      out->items = lat_calloc(count ? count : 1, sizeof *out->items);
+      out->text = lat_malloc(total ? total : 1);
+      if (!out->items || !out->text)
+        st = lat_error_set(err, LAT_ENOMEM, SIZE_MAX, "out of memory");
+    }
+  }
+  free((void *)keys);
+  if (st != LAT_OK) lat_lattice_headers_fini(out);
+  return st;
+}
+
 lat_status lat_lattice_conn_flush(lat_lattice_conn_t *c, uint32_t timeout_ms,
                                   lat_error_t *err) {
   natsStatus s = natsConnection_FlushTimeout(c->nc, timeout_ms);
@@ -557,6 +709,7 @@ static void sub_deliver(natsConnection *nc, natsSubscription *ns, natsMsg *m,
       .reply = natsMsg_GetReply(m),
       .data = (const uint8_t *)natsMsg_GetData(m),
       .len = (size_t)natsMsg_GetDataLength(m),
+      .impl = m,
   };
   if (msg.reply && !*msg.reply) msg.reply = NULL;
   s->fn(s->ctx, &msg);
@@ -628,13 +781,32 @@ lat_status lat_lattice_conn_request(lat_lattice_conn_t *c, const char *subject,
                                     uint32_t timeout_ms,
                                     lat_lattice_reply_t *out_reply,
                                     lat_error_t *err) {
+  return lat_lattice_conn_request_hdrs(c, subject, NULL, 0, data, len,
+                                       timeout_ms, out_reply, err);
+}
+
+lat_status lat_lattice_conn_request_hdrs(lat_lattice_conn_t *c,
+                                         const char *subject,
+                                         const lat_lattice_header_t *hdrs,
+                                         size_t nhdrs, const void *data,
+                                         size_t len, uint32_t timeout_ms,
+                                         lat_lattice_reply_t *out_reply,
+                                         lat_error_t *err) {
   out_reply->data = NULL;
   out_reply->len = 0;
   lat_status st = check_len(len, err);
   if (st != LAT_OK) return st;
   natsMsg *m = NULL;
-  natsStatus s =
-      natsConnection_Request(&m, c->nc, subject, data, (int)len, timeout_ms);
+  natsStatus s;
+  if (nhdrs == 0) {
+    s = natsConnection_Request(&m, c->nc, subject, data, (int)len, timeout_ms);
+  } else {
+    natsMsg *req = NULL;
+    st = make_msg(subject, NULL, hdrs, nhdrs, data, len, &req, err);
+    if (st != LAT_OK) return st;
+    s = natsConnection_RequestMsg(&m, c->nc, req, timeout_ms);
+    natsMsg_Destroy(req);
+  }
   if (s != NATS_OK) {
     if (s == NATS_TIMEOUT)
       return lat_error_set(err, LAT_ETIMEOUT, SIZE_MAX,

@@ -25,7 +25,9 @@ struct lat_lattice_conn {
    * afterwards.  The counter is written by libnats' callback thread and
    * read by anyone, hence atomic. */
   atomic_uint_fast64_t reconnects;
-  pthread_mutex_t mu; /* guards closed */
+  struct lat__wrpc_mux *wrpc_mux; /* wRPC client inbox, made on first use
+                                     (lattice_wrpc_nats.c); guarded by mu */
+  pthread_mutex_t mu; /* guards closed, wrpc_mux */
   pthread_cond_t cv;  /* signalled when closed is set */
   bool closed;        /* libnats has run the closed callback: after it,
                          no callback touches this struct, so free may go */
@@ -51,6 +53,10 @@ lat_status lat__lattice_status(natsStatus s);
  * it (jitter), so the result lies in [capped / 2, capped]. */
 uint32_t lat__lattice_backoff_ms(uint32_t wait_ms, uint32_t max_ms,
                                  int attempts, uint32_t rnd);
+
+/* Frees the conn's wRPC client inbox (lattice_wrpc_nats.c); conn_free
+ * calls it before closing.  Accepts NULL. */
+void lat__wrpc_mux_free(struct lat__wrpc_mux *m);
 
 /* Copies n bytes into an owned reply with a NUL after them. */
 lat_status lat__lattice_reply_set(lat_lattice_reply_t *r, const void *data,

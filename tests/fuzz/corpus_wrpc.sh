@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Corpus hook for fuzz_wrpc.c (called by gen_corpus.sh with the directory
+# to fill): one seed per type of the target's table, a valid encoding
+# after the type-selector byte, written here as hex (nothing binary is
+# committed), plus mutations of them (MUTATE, default
+# build/tools/fuzz_mutate).
+set -euo pipefail
+OUT=$1
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+MUTATE=${MUTATE:-$ROOT/build/tools/fuzz_mutate}
+mkdir -p "$OUT"
+seeds=(
+  "00 01" "01 ff" "02 80" "03 ac 02" "04 80 80 7e" "05 e5 8e 26" "06 c0 bb 78"
+  "07 ff ff ff ff ff ff ff ff ff 01" "08 80 80 80 80 80 80 80 80 80 7f"
+  "09 00 00 c0 3f" "0a 00 00 00 00 00 00 f8 7f" "0b f0 9f 98 80" "0c 02 68 69"
+  "0d 03 01 02 03" "0e 02 01 ac 02" "0f 02 01 61 00" "10 01 02 01 7f"
+  "11 01 01 78 01 80 01" "12 01 61 00 00 00 00 00 00 f0 3f" "13 02 01 61"
+  "14 02" "15 01 01 05" "16 01 02 01 02" "17 01 07" "18 00" "19 05"
+  "1a 01 02 03 80" "1b 01 02 68 69" "1c 01 03 01 02 03" "1d 01 01 01 6b 01 09"
+  "1e 01 04 68 6f 73 74 01 01 61"
+  "1f 00 c8 01 01 04 68 6f 73 74 01 01 61" "1f 01 01 01 01 65 01 c8 03"
+  "20 00" "21 02 00 01" "22 01 61 02 05 06"
+)
+i=0
+for s in "${seeds[@]}"; do
+  printf '%s' "$s" | xxd -r -p > "$OUT/seed-$i"
+  i=$((i + 1))
+done
+[ -x "$MUTATE" ] && "$MUTATE" 7321 30 "$OUT" "$OUT"/seed-*
+exit 0

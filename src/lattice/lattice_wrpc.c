@@ -391,7 +391,7 @@ static lat_status decode_list(dec_t *d, const lat_ctype_t *elem, lat_cval_t *v,
 
 static lat_status decode_char(dec_t *d, lat_cval_t *v) {
   size_t start = off(d);
-  uint8_t b0;
+  uint8_t b0 = 0;
   lat_status st = rd_byte(d, "char", &b0);
   if (st != LAT_OK) return st;
   size_t n = b0 < 0x80 ? 1 : (b0 >> 5) == 6 ? 2 : (b0 >> 4) == 14 ? 3
@@ -416,8 +416,8 @@ static lat_status decode(dec_t *d, const lat_ctype_t *t, lat_cval_t *v,
   memset(v, 0, sizeof *v);
   v->kind = t->kind;
   size_t start = off(d);
-  uint64_t x;
-  uint8_t b;
+  uint64_t x = 0;
+  uint8_t b = 0; /* set by rd_byte on success: zero only quiets -O2's flow analysis */
   lat_status st;
   switch (t->kind) {
     case LAT_CT_BOOL:

@@ -49,8 +49,8 @@ static bool parse_u64(const char *s, uint64_t *out) {
 static struct {
   const char *lattice, *seed, *fname, *nats_host, *nats_port, *nats_creds, *ctl_host, *ctl_port,
       *ctl_creds, *ctl_seed, *ctl_ca, *rpc_host, *rpc_port, *rpc_creds, *rpc_seed, *rpc_ca,
-      *js_domain, *prefix, *hb, *admin, *maxmem, *maxexec, *loglevel;
-  bool file_load, structured;
+      *js_domain, *prefix, *hb, *admin, *maxmem, *maxexec, *loglevel, *rpc_timeout;
+  bool file_load, structured, accept_unlinked;
   lat_cli_list_t labels;
 } hf;
 
@@ -94,6 +94,11 @@ static const lat_cli_opt_t host_opts[] = {
        "error, warn, info (default), debug or trace"),
     {"structured-logging", 0, LAT_CLI_FLAG, &hf.structured, NULL,
      "JSON log lines [WASMCLOUD_STRUCTURED_LOGGING_ENABLED=true]"},
+    HS("rpc-timeout-ms", rpc_timeout, "MS", "WASMCLOUD_RPC_TIMEOUT_MS",
+       "a call to a component on another host, at most (default 2000)"),
+    {"accept-unlinked-calls", 0, LAT_CLI_FLAG, &hf.accept_unlinked, NULL,
+     "serve wRPC calls from components with no link to the callee, as wasmCloud 1.x "
+     "does (default: refused) [LATTICE_ACCEPT_UNLINKED_CALLS=true]"},
 };
 
 static const lat_cli_cmd_t host_cmd = {
@@ -141,7 +146,8 @@ int lat_cli_host(int argc, char **argv) {
              *admin = env_or(hf.admin, "WASMCLOUD_HTTP_ADMIN"),
              *maxmem = env_or(hf.maxmem, "WASMCLOUD_MAX_LINEAR_MEMORY"),
              *maxexec = env_or(hf.maxexec, "WASMCLOUD_MAX_EXECUTION_TIME_MS"),
-             *loglevel = env_or(hf.loglevel, "WASMCLOUD_LOG_LEVEL");
+             *loglevel = env_or(hf.loglevel, "WASMCLOUD_LOG_LEVEL"),
+             *rpc_timeout = env_or(hf.rpc_timeout, "WASMCLOUD_RPC_TIMEOUT_MS");
   bool file_load = hf.file_load || truthy(getenv("WASMCLOUD_ALLOW_FILE_LOAD"));
   bool structured = hf.structured || truthy(getenv("WASMCLOUD_STRUCTURED_LOGGING_ENABLED"));
   const char *labels[MAX_LABELS];
@@ -174,6 +180,15 @@ int lat_cli_host(int argc, char **argv) {
   ho.allow_file_load = file_load;
   ho.ctl_prefix = prefix;
   ho.http_admin = admin;
+  ho.accept_unlinked = hf.accept_unlinked || truthy(getenv("LATTICE_ACCEPT_UNLINKED_CALLS"));
+  if (rpc_timeout) {
+    uint64_t ms;
+    if (!parse_u64(rpc_timeout, &ms) || !ms || ms > 3600000) {
+      rc = lat_cli_fail(&args, 2, "bad --rpc-timeout-ms '%s' (1..3600000)", rpc_timeout);
+      goto out;
+    }
+    ho.rpc_timeout_ms = (uint32_t)ms;
+  }
   uint64_t v;
   if (hb) {
     if (!parse_u64(hb, &v) || !v || v > 86400) {

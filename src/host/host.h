@@ -165,6 +165,9 @@ typedef struct {
   int kv_replicas;               /* for buckets the host creates; 0 = 1 */
   uint64_t heartbeat_ns;         /* 0 = 30 s */
   const char *http_admin;        /* "IPv4:PORT" for /livez and /readyz, or NULL */
+  uint32_t rpc_timeout_ms;       /* outgoing wRPC calls; 0 = 2000 (wasmCloud's) */
+  bool accept_unlinked;          /* serve wRPC calls from sources with no link
+                                    to the callee, as wasmCloud 1.x does */
 } lat_host_opts_t;
 
 /* Starts a host: connects (ctl and rpc), creates the lattice's buckets when

@@ -31,6 +31,8 @@
 
 #define QUEUE_CAP 4096
 #define WORKERS 2
+#define WRPC_QUEUE_CAP 1024 /* wRPC calls to this host's components, waiting */
+#define WRPC_WORKERS 4      /* ... and running at once */
 #define INITIAL_WAIT_NS (10ull * 1000000000ull)
 
 /* ---- logging ---------------------------------------------------------------- */
@@ -314,6 +316,9 @@ lat_status lat_host_new(const lat_host_opts_t *o, lat_host_t **out, lat_error_t 
   if (!h) return lat_error_set(err, LAT_ENOMEM, SIZE_MAX, "out of memory");
   pthread_mutex_init(&h->mu, NULL);
   pthread_mutex_init(&h->routes_mu, NULL);
+  pthread_mutex_init(&h->wrpc_mu, NULL);
+  h->accept_unlinked = o->accept_unlinked;
+  h->rpc_timeout_ms = o->rpc_timeout_ms ? o->rpc_timeout_ms : 2000;
   pthread_condattr_t ca;
   pthread_condattr_init(&ca);
   pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -377,7 +382,9 @@ lat_status lat_host_new(const lat_host_opts_t *o, lat_host_t **out, lat_error_t 
     lat_free(bucket);
   }
   if ((st = lat_queue_new(QUEUE_CAP, &h->queue)) ||
-      (st = lat_workers_new(WORKERS, h->queue, &h->workers))) {
+      (st = lat_workers_new(WORKERS, h->queue, &h->workers)) ||
+      (st = lat_queue_new(WRPC_QUEUE_CAP, &h->wrpc_queue)) ||
+      (st = lat_workers_new(WRPC_WORKERS, h->wrpc_queue, &h->wrpc_workers))) {
     lat_error_set(err, st, SIZE_MAX, "cannot start the host's workers");
     goto fail;
   }
@@ -468,11 +475,12 @@ void lat_host_free(lat_host_t *h) {
   if (h->heartbeat_started) pthread_join(h->heartbeat, NULL);
   /* requests in flight finish, then the listeners close */
   lat__host_http_stop(h);
+  lat__host_wrpc_stop(h);
+  lat_workers_free(h->wrpc_workers);
+  lat_queue_free(h->wrpc_queue);
   lat_workers_free(h->workers); /* drains the control requests already queued */
   lat_queue_free(h->queue);
   lat_http_server_free(h->admin);
-  lat_lattice_kv_watch_free(h->watch[0]);
-  lat_lattice_kv_watch_free(h->watch[1]);
   if (h->ctl && h->labels) {
     json_t *d = json_pack("{s:O}", "labels", h->labels);
     io_event(h, "host_stopped", d);
@@ -480,6 +488,15 @@ void lat_host_free(lat_host_t *h) {
     lat_error_t err;
     lat_lattice_conn_flush(h->ctl, 2000, &err);
   }
+  /* Close before the KV watches go: destroying a watcher on an open
+   * connection deletes its JetStream consumer, and libnats 3.4.1 reads a
+   * freed consumer name when that delete fails while the ordered consumer
+   * is being reset (after a server restart: ASan caught it at shutdown).
+   * On a closed connection the delete is not attempted; the server drops
+   * the ephemeral consumer itself. */
+  lat_lattice_conn_close(h->ctl);
+  lat_lattice_kv_watch_free(h->watch[0]);
+  lat_lattice_kv_watch_free(h->watch[1]);
   lat_lattice_kv_free(h->kv[0]);
   lat_lattice_kv_free(h->kv[1]);
   lat_lattice_conn_free(h->rpc);
@@ -503,6 +520,7 @@ void lat_host_free(lat_host_t *h) {
   lat_free(h->js_domain);
   pthread_cond_destroy(&h->stop_cv);
   pthread_mutex_destroy(&h->routes_mu);
+  pthread_mutex_destroy(&h->wrpc_mu);
   pthread_mutex_destroy(&h->mu);
   lat_free(h);
 }

@@ -777,6 +777,7 @@ void lat__host_job_run(lat_host_t *h, lat__host_job_t *job) {
   if (job->kind == LAT__HOST_JOB_SCALE) {
     lat__host_scale(h, &job->scale);
     lat__host_http_sync(h);
+    lat__host_wrpc_sync(h, job->scale.id);
   }
   json_decref(job->req);
   json_decref(job->hold);

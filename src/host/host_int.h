@@ -88,6 +88,13 @@ struct lat_host {
   bool heartbeat_started;
   lat_http_server_t *admin;  /* --http-admin, or NULL */
   int initial_left;          /* KV watches not yet caught up (under mu) */
+  /* wRPC (host_wrpc.c) */
+  bool accept_unlinked;      /* --accept-unlinked-calls: the 1.x behaviour */
+  uint32_t rpc_timeout_ms;   /* outgoing wRPC calls */
+  lat_queue_t *wrpc_queue;   /* handlers of served exports run on its workers */
+  lat_workers_t *wrpc_workers;
+  pthread_mutex_t wrpc_mu;   /* guards wsrvs */
+  struct lat__host_wsrv *wsrvs; /* servers per component id */
   /* under mu */
   json_t *labels;            /* object string -> string */
   lat__host_comp_t *comps;
@@ -200,11 +207,34 @@ typedef struct {
   lat_host_component_t *hc;
   uint64_t max_exec_ns;
   json_t *config;        /* the component's config names (a reference) */
+  bool slot;             /* holds one of the `count` slots */
 } lat__host_lease_t;
 /* Takes a slot of component id, waiting up to wait_ns for one to free up;
  * LAT_ENOTFOUND when it does not run here, LAT_ELIMIT when still full. */
 lat_status lat__host_lease(lat_host_t *h, const char *id, uint64_t wait_ns,
                            lat__host_lease_t *out, lat_error_t *err);
 void lat__host_release(lat_host_t *h, lat__host_lease_t *l);
+/* A hold: the entry and its code kept alive, no slot taken (to look at the
+ * component, not run it).  Released with lat__host_release. */
+lat_status lat__host_hold(lat_host_t *h, const char *id, lat__host_lease_t *out,
+                          lat_error_t *err);
+
+/* ---- host_wrpc.c ---- */
+/* Serves id's exported custom interfaces over wRPC as its entry now is
+ * (none when it stopped); call after any scale or update of id. */
+void lat__host_wrpc_sync(lat_host_t *h, const char *id);
+/* Stops every wRPC server (waits for calls in flight). */
+void lat__host_wrpc_stop(lat_host_t *h);
+/* The forwarder's remote path: calls target's instance.func over wRPC with
+ * the lifted args, the result into the caller's arena; traps the caller
+ * with the reason on failure. */
+lat_status lat__host_wrpc_call(lat_host_t *h, lat_chost_call_t *c, const char *source,
+                               const char *link_name, const char *target, const char *instance,
+                               const char *func, const lat_ctype_t *ft, const lat_cval_t *args,
+                               lat_cval_t *result);
+/* True when source has a link named name for ns:pkg/iface, its target in
+ * target (under mu). */
+bool lat__host_has_link(lat_host_t *h, const char *source, const char *ns, const char *pkg,
+                        const char *iface, const char *name, char *target, size_t cap);
 
 #endif

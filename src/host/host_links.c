@@ -90,12 +90,9 @@ static const char *link_name_for(const lat__host_inv_t *inv, const char *ns, con
   return "default";
 }
 
-/* True when source has a link named name for ns:pkg/iface (under h->mu). */
-static bool has_link(lat_host_t *h, const char *source, const char *ns, const char *pkg,
-                     const char *iface, const char *name, char *target, size_t cap);
 
-static bool has_link(lat_host_t *h, const char *source, const char *ns, const char *pkg,
-                     const char *iface, const char *name, char *target, size_t cap) {
+bool lat__host_has_link(lat_host_t *h, const char *source, const char *ns, const char *pkg,
+                        const char *iface, const char *name, char *target, size_t cap) {
   size_t i;
   json_t *l;
   json_array_foreach(json_object_get(h->links, source), i, l) {
@@ -119,7 +116,7 @@ static lat_status forward(lat_chost_call_t *c, void *env, const lat_cval_t *args
   const char *link_name = link_name_for(inv, f->ns, f->pkg, f->iface);
   char target[256] = "";
   pthread_mutex_lock(&h->mu);
-  bool found = has_link(h, inv->source, f->ns, f->pkg, f->iface, link_name, target, sizeof target);
+  bool found = lat__host_has_link(h, inv->source, f->ns, f->pkg, f->iface, link_name, target, sizeof target);
   pthread_mutex_unlock(&h->mu);
   if (!found)
     return lat_chost_call_trap(c, LAT_TRAP_HOST, 0, "link `%s` not found for instance %s:%s/%s",
@@ -132,11 +129,9 @@ static lat_status forward(lat_chost_call_t *c, void *env, const lat_cval_t *args
   lat_error_t err;
   lat_error_clear(&err);
   lat_status st = lat__host_lease(h, target, 10ull * 1000000000ull, &lease, &err);
-  if (st == LAT_ENOTFOUND)
-    return lat_chost_call_trap(c, LAT_TRAP_HOST, 0,
-                               "link target %s does not run on this host (calls to other hosts "
-                               "go over wRPC, which this host does not speak yet)",
-                               target);
+  if (st == LAT_ENOTFOUND) /* elsewhere in the lattice, perhaps */
+    return lat__host_wrpc_call(h, c, inv->source, link_name, target, f->instance, f->func, f->ft,
+                               args, result);
   if (st) return lat_chost_call_trap(c, LAT_TRAP_HOST, 0, "%s: %s", target, err.msg);
   lat_host_instance_t *in = NULL;
   lat__host_inv_t inner;
@@ -380,7 +375,7 @@ static lat_status set_link_name(lat_chost_call_t *c, void *env, const lat_cval_t
       return lat_chost_call_trap(c, LAT_TRAP_HOST, 0, "wasmcloud:bus: unknown handle %u", rep);
     const lat__host_target_t *t = &inv->handles[rep - 1];
     pthread_mutex_lock(&inv->h->mu);
-    bool ok = has_link(inv->h, inv->source, t->ns, t->pkg, t->iface, name, NULL, 0);
+    bool ok = lat__host_has_link(inv->h, inv->source, t->ns, t->pkg, t->iface, name, NULL, 0);
     pthread_mutex_unlock(&inv->h->mu);
     if (!ok && !*missing)
       snprintf(missing, sizeof missing, "link `%s` not found for instance %s:%s/%s", name, t->ns,

@@ -335,6 +335,25 @@ void lat__host_comps_free(lat_host_t *h) {
 
 /* ---- leases ------------------------------------------------------------------------ */
 
+lat_status lat__host_hold(lat_host_t *h, const char *id, lat__host_lease_t *out,
+                          lat_error_t *err) {
+  memset(out, 0, sizeof *out);
+  pthread_mutex_lock(&h->mu);
+  lat__host_comp_t *c = lat__host_comp_find(h, id);
+  if (!c) {
+    pthread_mutex_unlock(&h->mu);
+    return lat_error_set(err, LAT_ENOTFOUND, SIZE_MAX, "component %s is not running here", id);
+  }
+  c->refs++;
+  pthread_mutex_lock(&code_mu);
+  c->code->refs++;
+  pthread_mutex_unlock(&code_mu);
+  *out = (lat__host_lease_t){.comp = c, .code = c->code, .hc = c->code->hc,
+                             .max_exec_ns = c->max_exec_ns, .config = json_incref(c->config)};
+  pthread_mutex_unlock(&h->mu);
+  return LAT_OK;
+}
+
 lat_status lat__host_lease(lat_host_t *h, const char *id, uint64_t wait_ns,
                            lat__host_lease_t *out, lat_error_t *err) {
   memset(out, 0, sizeof *out);
@@ -372,6 +391,7 @@ lat_status lat__host_lease(lat_host_t *h, const char *id, uint64_t wait_ns,
   out->hc = c->code->hc;
   out->max_exec_ns = c->max_exec_ns;
   out->config = json_incref(c->config);
+  out->slot = true;
   pthread_mutex_unlock(&h->mu);
   return LAT_OK;
 }
@@ -379,8 +399,10 @@ lat_status lat__host_lease(lat_host_t *h, const char *id, uint64_t wait_ns,
 void lat__host_release(lat_host_t *h, lat__host_lease_t *l) {
   if (!l->comp) return;
   pthread_mutex_lock(&h->mu);
-  l->comp->active--;
-  pthread_cond_signal(&l->comp->idle);
+  if (l->slot) {
+    l->comp->active--;
+    pthread_cond_signal(&l->comp->idle);
+  }
   comp_unref_locked(l->comp);
   pthread_mutex_unlock(&h->mu);
   code_release(l->code);

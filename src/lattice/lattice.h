@@ -117,6 +117,11 @@ lat_status lat_lattice_conn_new(const lat_lattice_opts_t *opts,
  * Subscriptions, KV handles and watches made from conn must be freed
  * first.  Accepts NULL. */
 void lat_lattice_conn_free(lat_lattice_conn_t *c);
+/* Flushes and closes the connection but keeps the object: what was made
+ * from it may then be freed without touching the server (a KV watch's
+ * consumer is not deleted: see lattice_kv.c), then lat_lattice_conn_free.
+ * Accepts NULL; idempotent. */
+void lat_lattice_conn_close(lat_lattice_conn_t *c);
 /* True while connected (false while reconnecting). */
 bool lat_lattice_conn_connected(lat_lattice_conn_t *c);
 /* How many times the conn has reconnected since it was made. */

@@ -477,6 +477,10 @@ out:
   return st;
 }
 
+void lat_lattice_conn_close(lat_lattice_conn_t *c) {
+  if (c && c->nc) natsConnection_Close(c->nc); /* idempotent in libnats */
+}
+
 void lat_lattice_conn_free(lat_lattice_conn_t *c) {
   if (!c) return;
   lat__wrpc_mux_free(c->wrpc_mux);

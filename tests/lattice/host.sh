@@ -271,11 +271,45 @@ get2 /greet2/ann
 grep -q 'greet2: hello, ann (from calc)' "$T/out" && pass || fail bus-alt "HTTP $code"
 ok calc-stop L stop component calc --host-id "$H1"
 get2 /greet/bob
-[ "$code" = 500 ] && grep -q 'calc does not run on this host' "$T/host1.log" && pass ||
+[ "$code" = 500 ] && grep -q 'link target calc runs on no host' "$T/host1.log" && pass ||
   fail call-stopped-target "HTTP $code"
 get2 /greet2/ann
 grep -q 'greet2: hello, ann (from calc)' "$T/out" && pass ||
   fail bus-alt-own-target "HTTP $code: the alt link should reach calc2, not the stopped calc"
+
+# ---- calls across hosts over wRPC -------------------------------------------------------------
+# caller runs on H1; calcremote on H2 only; the link is caller -> calcremote
+ok remote-start L start component "file://$CALC" calcremote --host-id "$H2"
+ok remote-unlink L link del caller test calc
+ok remote-link L link put caller calcremote test calc --interface ops
+$NATSPY "$NPORT" sub 'default.calcremote.wrpc.>' --count 1 --wait 20 --ready "$T/wsub.ready" \
+  >"$T/wsub" 2>/dev/null &
+WSUB=$!
+for _ in $(seq 1 50); do [ -f "$T/wsub.ready" ] && break; sleep 0.1; done
+get2 /greet/zoe
+grep -q 'greet: hello, zoe (from calc)' "$T/out" && pass || fail remote-call "HTTP $code"
+wait "$WSUB" 2>/dev/null
+[ -s "$T/wsub" ] && pass || fail remote-subject "no message on default.calcremote.wrpc.> (not over wRPC?)"
+# a caller that is not a linked component: refused by the callee (empty result stream)
+cc -std=gnu17 -D_GNU_SOURCE -fsanitize=address,undefined -Isrc -o "$T/wrpc_raw" tests/lattice/wrpc_raw.c \
+  build/debug/liblattice.a -lm -lpthread -lsodium -ljansson -lmicrohttpd -lnats -ldl 2>"$T/cc.log" ||
+  { cat "$T/cc.log"; }
+NURL="nats://127.0.0.1:$NPORT"
+ok raw-linked "$T/wrpc_raw" "$NURL" calcremote test:calc/ops@0.1.0 greet 0178 source-id=caller
+grep -q '^1468656c6c6f2c2078202866726f6d2063616c6329$' "$T/out" && pass ||
+  fail raw-linked-result "want the encoded \"hello, x (from calc)\""
+ok raw-unlinked "$T/wrpc_raw" "$NURL" calcremote test:calc/ops@0.1.0 greet 0178 source-id=intruder
+[ "$(cat "$T/out")" = "" ] && grep -q 'refused test:calc/ops@0.1.0.greet on calcremote from intruder' "$T/host2.log" &&
+  pass || fail raw-unlinked-refused "want an empty result and the refusal in H2's log"
+ok raw-no-source "$T/wrpc_raw" "$NURL" calcremote test:calc/ops@0.1.0 greet 0178
+[ "$(cat "$T/out")" = "" ] && pass || fail raw-no-source-refused "a call without source-id was served"
+ok raw-garbage "$T/wrpc_raw" "$NURL" calcremote test:calc/ops@0.1.0 greet ff01 source-id=caller
+[ "$(cat "$T/out")" = "" ] && pass || fail raw-garbage-refused "malformed params were not refused"
+no raw-unknown-func 'nothing serves|no responders|ERROR' "$T/wrpc_raw" "$NURL" calcremote test:calc/ops@0.1.0 nosuch 00
+ok remote-stop L stop component calcremote --host-id "$H2"
+get2 /greet/zoe
+[ "$code" = 500 ] && grep -q 'link target calcremote runs on no host' "$T/host1.log" && pass ||
+  fail remote-gone "HTTP $code after the remote target stopped"
 
 # ---- routing modes of the builtin HTTP server ----------------------------------------------
 W3=$(free_port)

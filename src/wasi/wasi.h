@@ -201,6 +201,29 @@ void lat_wasi_http_set_client(lat_wasi_http_t *h, const lat_wasi_http_client_t *
 /* True when entry is a well-formed allow-list entry: HOST[:PORT], HOST a
  * DNS name ([A-Za-z0-9._~-]) or a bracketed IPv6 address. */
 bool lat_wasi_http_allow_valid(const char *entry);
+/* Streaming the response body (servers).  Set before
+ * lat_wasi_http_handle; s is borrowed and must outlive h.  Once the guest
+ * has set its response (response-outparam.set with a response, not an
+ * error-code), every byte written to that response's body goes to
+ * s->write on the thread running the guest, what it wrote before set
+ * first, instead of being collected; s->finish runs once, at
+ * outgoing-body.finish of that body (at set when the body was finished
+ * before, or never opened).  Status and headers: lat_wasi_http_response
+ * (its body is then empty), from the first write or finish on.
+ *   write(arg, data, len): data borrowed for the call; returns 0, EPIPE
+ *     (the client is gone: the guest sees the stream closed) or another
+ *     errno (a stream error).  It may block; the owner bounds how long.
+ *   finish(arg): the body is complete.  No write follows it.
+ * Writes still draw on the exchange's body budget (64 MiB): past it the
+ * write fails and lat_wasi_http_response says LAT_ELIMIT, the owner must
+ * then cut the response, not complete it.  Without a stream (NULL, the
+ * default) the body is collected and lat_wasi_http_response hands it out. */
+typedef struct {
+  int (*write)(void *arg, const uint8_t *data, size_t len);
+  void (*finish)(void *arg);
+  void *arg;
+} lat_wasi_http_stream_t;
+void lat_wasi_http_set_stream(lat_wasi_http_t *h, const lat_wasi_http_stream_t *s);
 /* Attaches exchange h (borrowed) to the instance state p. */
 void lat_wasi_p2_set_http(lat_wasi_p2_t *p, lat_wasi_http_t *h);
 /* Calls ci's wasi:http/incoming-handler.handle with the request;

@@ -14,7 +14,10 @@
  * context's deadline).  Memory streams (wasi_p2.h) take the same paths: a
  * read hands out the borrowed bytes without a copy, a write appends to the
  * sink until its owner's budget runs out and then fails with an error that
- * says so, and both are always ready.  Rejected: an async event loop with
+ * says so, and both are always ready.  A sink in streaming mode (a
+ * wasi:http response body, wasi_http.c) hands each write to its owner's
+ * callback instead, which may block (bounded by the owner) while the
+ * client takes the bytes.  Rejected: an async event loop with
  * real readiness for every stream; a command-line host gains nothing from
  * it, and pollables still report readiness truthfully (poll(2) on the fd,
  * a monotonic deadline, or their owner's word: a wasi:http future is ready
@@ -583,7 +586,13 @@ static int sink_write(lat__p2_obj_t *o, const uint8_t *b, size_t n) {
     k->over = true; /* sticky: the body is incomplete from here on */
     return EFBIG;
   }
-  if (lat_buf_append(&k->buf, b, n)) return ENOMEM;
+  if (k->write) {
+    if (k->finished) return EPIPE; /* the owner has ended the response */
+    int e = k->write(k->arg, b, n);
+    if (e) return e;
+  } else if (lat_buf_append(&k->buf, b, n)) {
+    return ENOMEM;
+  }
   *k->budget -= n;
   o->off += n;
   return 0;

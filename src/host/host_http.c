@@ -122,13 +122,60 @@ struct job {
 
 /* ---- helpers ------------------------------------------------------------------------ */
 
+static int hexval(char c) {
+  return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                                        : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+/* src/http's lines are "event: k=v k=\"v\" ..." with request bytes as \xHH
+ * (lat_http_escape); they become base-logger fields with the bytes decoded,
+ * so the logger escapes them once, the way it escapes everything else. */
 static void http_log(void *ctx, lat_http_log_level lv, const char *msg) {
   (void)ctx;
   lat_log_level l = lv == LAT_HTTP_LOG_ERROR  ? LAT_LOG_ERROR
                     : lv == LAT_HTTP_LOG_WARN ? LAT_LOG_WARN
                     : lv == LAT_HTTP_LOG_INFO ? LAT_LOG_INFO
                                               : LAT_LOG_DEBUG;
-  LAT_LOG(l, "http", msg);
+  if (!lat_log_enabled(l)) return;
+  char buf[1024];
+  lat_log_kv_t kv[12];
+  size_t nkv = 0, o = 0;
+  const char *colon = strstr(msg, ": ");
+  size_t el = colon ? (size_t)(colon - msg) : strlen(msg);
+  if (el >= sizeof buf) el = sizeof buf - 1;
+  memcpy(buf, msg, el);
+  buf[el] = 0;
+  o = el + 1;
+  const char *p = colon ? colon + 2 : "";
+  while (*p && nkv < sizeof kv / sizeof kv[0] && o + 2 < sizeof buf) {
+    while (*p == ' ') p++;
+    const char *eq = strchr(p, '=');
+    if (!eq) break;
+    size_t kl = (size_t)(eq - p);
+    if (kl == 0 || o + kl + 2 >= sizeof buf) break;
+    char *key = buf + o;
+    memcpy(key, p, kl);
+    key[kl] = 0;
+    o += kl + 1;
+    p = eq + 1;
+    bool quoted = *p == '"';
+    if (quoted) p++;
+    char *val = buf + o;
+    size_t vl = 0;
+    while (*p && (quoted ? *p != '"' : *p != ' ') && o + vl < sizeof buf) {
+      int h1, h2;
+      if (p[0] == '\\' && p[1] == 'x' && (h1 = hexval(p[2])) >= 0 && (h2 = hexval(p[3])) >= 0) {
+        val[vl++] = (char)(h1 * 16 + h2);
+        p += 4;
+      } else {
+        val[vl++] = *p++;
+      }
+    }
+    if (quoted && *p == '"') p++;
+    o += vl;
+    kv[nkv++] = (lat_log_kv_t){.key = key, .type = LAT_LOG_KV_BYTES, .len = vl, .v.s = val};
+  }
+  lat_log_write(l, "http", buf, kv, nkv);
 }
 
 static const lat_http_header_t TEXT_PLAIN[] = {

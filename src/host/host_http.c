@@ -16,7 +16,8 @@
  *
  * Responses stream (lat_wasi_http_set_stream): the body is held in the
  * job up to STREAM_HOLD bytes; a body finished within that is sent in one
- * piece with a Content-Length, from the job's buffer without a copy; a
+ * piece with a Content-Length (from the job's buffer without a copy, or,
+ * up to INLINE_BODY, copied into the head's allocation); a
  * larger one starts a chunked response and every further write waits for
  * room in the server's per-exchange write window (bounded by the request's
  * deadline), so a client that does not read costs one window per
@@ -63,8 +64,10 @@
 #include "host.h"
 
 #define STREAM_HOLD (64u << 10)  /* body bytes held before the response starts streaming */
+#define INLINE_BODY 4096u        /* smaller held bodies are copied, larger handed over */
 #define WRITE_PIECE (64u << 10)  /* a guest write goes out in pieces of this */
-#define WRITE_TIMEOUT_MS 60000u  /* a piece waits this long for room, at most */
+#define WRITE_TIMEOUT_MS 10000u  /* a piece waits this long for room: a client that takes
+                                    nothing for 10 s does not hold a worker longer */
 #define WATCH_MS 100             /* how often the watchdog looks for gone clients */
 #define STDIO_LINE 2048u         /* a guest output line is logged in pieces of this */
 #define DEFAULT_QUEUE 1024u
@@ -235,9 +238,14 @@ static bool start_response(job_t *j, lat_http_exchange_t *ex, int64_t content_le
   }
   if (one_shot) {
     take_ex(j);
+    if (j->hold.len <= INLINE_BODY) { /* copied into the head's chunk: one allocation */
+      lat_http_respond(ex, resp.status, hv, n, j->hold.data, j->hold.len, NULL);
+      lat_buf_fini(&j->hold);
+      return true;
+    }
     size_t blen;
     uint8_t *b = lat_buf_steal(&j->hold, &blen);
-    lat_http_respond(ex, resp.status, hv, n, b, blen, b ? lat_free : NULL);
+    lat_http_respond(ex, resp.status, hv, n, b, blen, lat_free);
     return true;
   }
   if (lat_http_respond_start(ex, resp.status, hv, n, content_length)) return false;

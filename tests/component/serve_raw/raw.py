@@ -10,10 +10,12 @@ operation has a timeout, so nothing here can hang the suite.
   raw.py slowloris PORT SECS      send a request head one byte every 0.5 s for
                                   up to SECS: "answered STATUS after N bytes"
                                   or "closed after N bytes" or "never"
-  raw.py keepalive PORT           a slow request (/spin?ms=1500) on one
-                                  connection, then 5 keep-alive requests on
-                                  each of two others: "ok" when all 10 are
-                                  answered before the slow one, else why
+  raw.py keepalive PORT           six keep-alive connections answer a
+                                  request each, then a slow request
+                                  (/spin?ms=1500) arrives on a seventh, then
+                                  3 more requests on each of the six (some
+                                  share the slow one's I/O thread): "ok" when
+                                  all 18 are answered before the slow one
   raw.py noread PORT N MB PID     N connections ask /big?mb=MB and read
                                   nothing; after 4 s prints "rss KIB" of PID;
                                   then closes them
@@ -109,13 +111,16 @@ def main():
                 return
         print("never")
     elif cmd == "keepalive":
+        deadline = time.time() + 20
+        ka = [conn(port) for _ in range(6)]
+        for k, s in enumerate(ka):  # each connection settles on its I/O thread
+            s.sendall(b"GET /ka/%d HTTP/1.1\r\nHost: x\r\n\r\n" % k)
+            read_response(s, deadline)
         slow = conn(port)
         slow.sendall(b"GET /spin?ms=1500 HTTP/1.1\r\nHost: x\r\n\r\n")
         time.sleep(0.2)
-        deadline = time.time() + 20
-        ka = [conn(port), conn(port)]
         answered = 0
-        for i in range(5):
+        for i in range(3):
             for k, s in enumerate(ka):
                 s.sendall(b"GET /ka/%d/%d HTTP/1.1\r\nHost: x\r\n\r\n" % (k, i))
                 st, body = read_response(s, deadline)

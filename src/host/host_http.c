@@ -118,6 +118,7 @@ struct job {
   uint64_t deadline_ns;       /* 0 = none */
   bool started;               /* the response head went out (streaming) */
   bool over;                  /* the body passed the exchange's cap */
+  bool cut;                   /* a write failed: bytes are missing, never complete it */
   lat_buf_t hold;             /* body held before streaming */
   lat_wasi_http_stream_t stream;
   const char *fail;           /* why the answer was a 500 or cut, for the log */
@@ -274,9 +275,7 @@ static int write_pieces(job_t *j, const uint8_t *data, size_t len) {
   return 0;
 }
 
-/* lat_wasi_http_stream_t.write: on the worker, inside the guest's call. */
-static int stream_write(void *arg, const uint8_t *data, size_t len) {
-  job_t *j = arg;
+static int stream_write_(job_t *j, const uint8_t *data, size_t len) {
   if (!j->ex) return EPIPE;
   if (!j->started) {
     if (j->hold.len + len <= STREAM_HOLD)
@@ -294,13 +293,22 @@ static int stream_write(void *arg, const uint8_t *data, size_t len) {
   return write_pieces(j, data, len);
 }
 
+/* lat_wasi_http_stream_t.write: on the worker, inside the guest's call. */
+static int stream_write(void *arg, const uint8_t *data, size_t len) {
+  job_t *j = arg;
+  int e = stream_write_(j, data, len);
+  if (e) j->cut = true;
+  return e;
+}
+
 /* Ends the response the guest finished (or left unfinished but returned). */
 static void finish_response(job_t *j) {
   if (!j->ex) return;
   lat_wasi_http_response_t resp;
   if (lat_wasi_http_response(j->h, &resp) == LAT_ELIMIT) j->over = true;
-  if (j->over) {
-    j->fail = "the response body is over the server's limit";
+  if (j->over || j->cut) {
+    j->fail = j->over ? "the response body is over the server's limit"
+                      : "a body write failed (client gone or too slow)";
     lat_http_exchange_t *ex = take_ex(j);
     lat_http_respond_abort(ex); /* a 500 when nothing went out yet */
     return;

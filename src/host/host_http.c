@@ -27,7 +27,8 @@
  *
  * Stopping a guest: every running job is on sv->active.  The store's
  * deadline (the request's timeout) traps a looping guest; a watchdog
- * thread interrupts (lat_wasm_store_interrupt, thread-safe) the guest of a
+ * thread interrupts (lat_wasm_store_interrupt and lat_wasi_interrupt, both
+ * thread-safe: its code and its WASI waits) the guest of a
  * request whose client has gone; lat_host_http_free refuses new and queued
  * requests (503), gives running guests grace_ns, then interrupts the rest.
  *
@@ -113,6 +114,7 @@ struct job {
   bool on_list;
   bool interrupted;           /* under active_mu */
   lat_wasm_store_t *store;    /* the running guest's, while on the list */
+  lat_wasi_t *wasi;           /* its WASI context, while on the list */
   lat_wasi_http_t *h;
   lat_wasi_http_request_t req; /* points into this allocation */
   uint64_t deadline_ns;       /* 0 = none */
@@ -328,6 +330,13 @@ static void stream_finish(void *arg) { finish_response(arg); }
 
 /* ---- the worker ---------------------------------------------------------------------- */
 
+/* Stops the job's guest: its code at the next back-edge or call, a WASI
+ * wait within LAT_WASI_WAIT_SLICE_MS.  Under active_mu. */
+static void interrupt_job(job_t *j) {
+  lat_wasm_store_interrupt(j->store);
+  lat_wasi_interrupt(j->wasi);
+}
+
 static void active_add(job_t *j) {
   serve_t *sv = j->sv;
   pthread_mutex_lock(&sv->active_mu);
@@ -337,7 +346,7 @@ static void active_add(job_t *j) {
   sv->active = j;
   j->on_list = true;
   /* a stop that began before we got here must reach this guest too */
-  if (atomic_load(&sv->stopping)) lat_wasm_store_interrupt(j->store);
+  if (atomic_load(&sv->stopping)) interrupt_job(j);
   pthread_mutex_unlock(&sv->active_mu);
 }
 
@@ -350,6 +359,7 @@ static void active_del(job_t *j) {
     if (j->next) j->next->prev = j->prev;
     j->on_list = false;
     j->store = NULL;
+    j->wasi = NULL;
     pthread_cond_broadcast(&sv->active_cv);
   }
   pthread_mutex_unlock(&sv->active_mu);
@@ -391,6 +401,7 @@ static void run_job(void *arg) {
   lat_status st = lat_host_instance_new(tg.hc, &io, &in, &err);
   if (!st) {
     j->store = lat_host_instance_store(in);
+    j->wasi = lat_host_instance_wasi(in);
     active_add(j);
     st = lat_host_instance_start(in, &err);
     if (!st)
@@ -531,7 +542,7 @@ static void *watch_main(void *arg) {
     for (job_t *j = sv->active; j; j = j->next)
       if (j->ex && !j->interrupted && j->store && lat_http_exchange_closed(j->ex)) {
         j->interrupted = true;
-        lat_wasm_store_interrupt(j->store);
+        interrupt_job(j);
       }
   }
   pthread_mutex_unlock(&sv->active_mu);
@@ -711,7 +722,7 @@ void lat_host_http_free(lat_host_http_t *h) {
     pthread_cond_timedwait(&sv->active_cv, &sv->active_mu, &ts);
   }
   for (job_t *j = sv->active; j; j = j->next)
-    if (j->store) lat_wasm_store_interrupt(j->store);
+    if (j->store) interrupt_job(j);
   pthread_mutex_unlock(&sv->active_mu);
   lat_workers_free(sv->workers); /* drains the queue: those answer 503 */
   if (sv->watch_started) {

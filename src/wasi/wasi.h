@@ -50,6 +50,12 @@ void lat_wasi_free(lat_wasi_t *w); /* accepts NULL; closes the guest's fds */
 
 /* Changes the deadline (e.g. set just before the call starts). */
 void lat_wasi_set_deadline(lat_wasi_t *w, uint64_t deadline_ns);
+/* Any thread: a WASI 0.2 poll in progress (pollable.block, poll, a sleep)
+ * traps with LAT_TRAP_INTERRUPTED within WASI_WAIT_SLICE_MS, and so does
+ * every later one; pair it with lat_wasm_store_interrupt, which stops the
+ * guest's own code.  For servers stopping guests that wait. */
+void lat_wasi_interrupt(lat_wasi_t *w);
+#define LAT_WASI_WAIT_SLICE_MS 200
 
 /* Grants host directory host_path to the guest as guest_path (the name the
  * guest sees through fd_prestat_dir_name, e.g. "/" or "/data").  With

@@ -381,7 +381,9 @@ HOSTFN(error_debug) {
   return LAT_OK;
 }
 
-/* Waits until one of the pollables is ready (or the context's deadline).
+/* Waits until one of the pollables is ready (or the context's deadline,
+ * or lat_wasi_interrupt: sleeps are sliced so another thread's interrupt
+ * is seen within LAT_WASI_WAIT_SLICE_MS).
  * A pollable with a waiter (a wasi:http future) is made ready by running
  * its wait only when nothing else is ready now: the guest first gets to do
  * what it can (write a request body, say) before the thread blocks. */
@@ -414,13 +416,15 @@ static lat_status wait_ready(lat_chost_call_t *c, lat__p2_obj_t **ps, uint32_t n
       if (w->deadline_ns && w->deadline_ns < lim) lim = w->deadline_ns;
       if (lim != UINT64_MAX) {
         uint64_t ms = lim > now ? (lim - now + 999999) / 1000000 : 0;
-        timeout = ms > 60000 ? 60000 : (int)ms;
+        timeout = ms > LAT_WASI_WAIT_SLICE_MS ? LAT_WASI_WAIT_SLICE_MS : (int)ms;
       } else {
-        timeout = nf ? -1 : 0;
+        timeout = nf ? LAT_WASI_WAIT_SLICE_MS : 0;
       }
       if (!nf && lim == UINT64_MAX)
         return lat_chost_call_trap(c, LAT_TRAP_HOST, 0, "poll would block forever");
     }
+    if (atomic_load_explicit(&w->interrupted, memory_order_relaxed))
+      return lat_chost_call_trap(c, LAT_TRAP_INTERRUPTED, 0, NULL);
     int k = poll(fds, nf, timeout);
     if (k < 0 && errno != EINTR)
       return lat_chost_call_trap(c, LAT_TRAP_HOST, 0, "poll failed");

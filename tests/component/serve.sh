@@ -30,8 +30,8 @@
 #        sent a byte at a time, connections per client, final statuses
 #        outside 200..599, ESC in the log (request line, guest stderr), the
 #        256 MiB memory default, the RSS of 20 clients not reading a 32 MiB
-#        body, a guest whose client left is interrupted, SIGTERM with a loop
-#        running, IPv6
+#        body, a guest whose client left is interrupted (looping or
+#        sleeping), SIGTERM with a loop and a sleep running, IPv6
 #   cli  a component that is not a wasi:http handler and a bad --addr are
 #        clear errors
 #
@@ -255,9 +255,16 @@ else
   [ "${rss:-999999999}" -lt $((256 * 1024)) ] && pass || fail rss "server RSS $out KiB with 20 clients not reading (bound 256 MiB)"
   curl -s -m 1 -o /dev/null "$URL/loop"
   wait_log client-gone 'path=/loop reason="interrupted: the client went away"' 10
+  curl -s -m 1 -o /dev/null "$URL/sleep?ms=60000"
+  wait_log client-gone-sleep 'path="/sleep\?ms=60000" reason="interrupted: the client went away"' 10
   curl -s -m 30 -o /dev/null "$URL/loop" &
+  curl -s -m 30 -o /dev/null "$URL/sleep?ms=600000" &
   sleep 0.5
   stop_within sigterm-loop 5
+  grep -q 'path="/sleep?ms=600000" reason="interrupted: the server is stopping"' "$T/log" && pass ||
+    fail sigterm-sleep "the sleeping guest was not interrupted"
+  grep -q 'path=/loop reason="interrupted: the server is stopping"' "$T/log" && pass ||
+    fail sigterm-loop-log "the looping guest was not interrupted"
   wait 2>/dev/null
 fi
 # 5. IPv6

@@ -14,6 +14,7 @@
  *                       response must then be cut, not completed
  *   any  /loop          never returns (a loop with no exit)
  *   any  /spin?ms=N     busy-waits N ms on wasi:clocks, then answers
+ *   any  /sleep?ms=N    sleeps N ms (a wasi:clocks pollable, blocked on), answers
  *   any  /big?mb=N      streams N MiB ('x'), 64 KiB a write
  *   any  /grow?mb=N     grows its memory by N MiB (traps when refused), answers
  *   any  /status/N      answers with status N (100..999, even invalid ones)
@@ -87,6 +88,9 @@ IO("[resource-drop]input-stream") void in_drop(u32 s);
 IO("[resource-drop]output-stream") void out_drop(u32 s);
 __attribute__((import_module("wasi:clocks/monotonic-clock@0.2.12"), import_name("now"))) u64 mono_now(void);
 __attribute__((import_module("wasi:cli/stderr@0.2.12"), import_name("get-stderr"))) u32 get_stderr(void);
+__attribute__((import_module("wasi:clocks/monotonic-clock@0.2.12"), import_name("subscribe-duration"))) u32 mono_sub(u64 ns);
+__attribute__((import_module("wasi:io/poll@0.2.12"), import_name("[method]pollable.block"))) void poll_block(u32 p);
+__attribute__((import_module("wasi:io/poll@0.2.12"), import_name("[resource-drop]pollable"))) void poll_drop(u32 p);
 
 static u32 ret[8] __attribute__((aligned(8)));
 
@@ -154,6 +158,11 @@ void handle(u32 req, u32 outparam) {
   if (prefix(path, pl, "/spin")) {
     u64 until = mono_now() + (u64)arg * 1000000u;
     while (mono_now() < until) {}
+  }
+  if (prefix(path, pl, "/sleep")) {
+    u32 p = mono_sub((u64)arg * 1000000u);
+    poll_block(p);
+    poll_drop(p);
   }
   if (prefix(path, pl, "/grow") && __builtin_wasm_memory_grow(0, arg * 16u) == (__SIZE_TYPE__)-1)
     __builtin_trap(); /* refused: over the host's cap */

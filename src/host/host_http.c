@@ -516,10 +516,11 @@ static void on_request(void *ctx, lat_http_exchange_t *ex, const lat_http_reques
                                      .body = (const uint8_t *)p, .body_len = body_len};
   lat_status st = atomic_load(&sv->stopping) ? LAT_ECLOSED : lat_queue_push(sv->q, run_job, j);
   if (st) {
-    lat_free(j);
     if (st == LAT_ELIMIT)
       LAT_LOG(LAT_LOG_WARN, "http", "at capacity, request refused",
-              LAT_KV_STR("method", method), LAT_KV_UINT("workers", sv->nworkers));
+              LAT_KV_STR("method", method), LAT_KV_STR("path", target),
+              LAT_KV_UINT("workers", sv->nworkers));
+    lat_free(j);
     answer_text(ex, 503, st == LAT_ELIMIT ? "service unavailable: at capacity\n"
                                           : "service unavailable: shutting down\n");
   }

@@ -31,7 +31,8 @@
 #        outside 200..599, ESC in the log (request line, guest stderr), the
 #        256 MiB memory default, the RSS of 20 clients not reading a 32 MiB
 #        body, a guest whose client left is interrupted (looping or
-#        sleeping), SIGTERM with a loop and a sleep running, IPv6
+#        sleeping), SIGTERM with a loop and a sleep running, a full queue
+#        (503), IPv6
 #   cli  a component that is not a wasi:http handler and a bad --addr are
 #        clear errors
 #
@@ -266,6 +267,20 @@ else
   grep -q 'path=/loop reason="interrupted: the server is stopping"' "$T/log" && pass ||
     fail sigterm-loop-log "the looping guest was not interrupted"
   wait 2>/dev/null
+fi
+# the concurrency cap: one worker busy, one request queued, the next is a
+# 503 at once; the two loops end at the deadline
+if start "$HC" --workers 1 --queue 1 --timeout 2s; then
+  curl -s -m 30 -o /dev/null "$URL/loop" & Q1=$!
+  sleep 0.3
+  curl -s -m 30 -o /dev/null "$URL/loop" & Q2=$!
+  sleep 0.3
+  req queue-full 503 "$URL/third" && pass
+  grep -q 'at capacity, request refused' "$T/log" && pass || fail queue-full-log "no log line"
+  wait $Q1 $Q2
+  stop
+else
+  fail queue-start "the server did not start"
 fi
 # 5. IPv6
 : >"$T/log"

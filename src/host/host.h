@@ -6,7 +6,7 @@
  * shared by every thread; and instances made from it, each with its own
  * store, WASI context and WASI 0.2 state, torn down together.  The HTTP
  * front end that serves a wasi:http/incoming-handler component with a
- * fresh instance per request is here too (host_http.c).
+ * fresh instance per request is here too (host_http.c, over src/http).
  *
  * Nothing here prints: failures come back as lat_status with lat_error_t
  * detail; daemons log through base's logger.
@@ -120,26 +120,55 @@ typedef lat_status (*lat_host_http_route_fn)(void *env, const char *authority,
 typedef void (*lat_host_http_release_fn)(void *env, void *token);
 
 typedef struct {
-  const char *addr;          /* "HOST:PORT" (IPv4; port 0 picks one) */
-  unsigned threads;          /* 0 = cores */
-  uint64_t timeout_ns;       /* per request; 0 = none */
-  uint64_t max_body;         /* request body; 0 = 16 MiB */
+  const char *addr;          /* "IPv4:PORT", "[IPv6]:PORT" or "localhost:PORT"
+                                (port 0 picks one) */
+  unsigned threads;          /* HTTP I/O threads; 0 = cores */
+  uint64_t timeout_ns;       /* per request (the guest's deadline); 0 = none */
+  uint64_t max_body;         /* request body; 0 = 16 MiB (413 beyond, before
+                                reading it or sending 100 Continue) */
   lat_wasi_http_client_t client; /* outgoing policy (allow list borrowed) */
   lat_host_http_route_fn route;  /* optional: per-request routing (then the
-                                    component argument is NULL) */
+                                    component argument is NULL); called on
+                                    the worker that then runs the guest and
+                                    calls release */
   lat_host_http_release_fn release;
   void *route_env;
+  unsigned workers;          /* guest worker threads; 0 =
+                                lat_host_http_default_workers() */
+  unsigned queue;            /* requests waiting for a worker; beyond: 503
+                                at once; 0 = 1024 */
+  unsigned max_connections;  /* 0 = 4096 */
+  unsigned max_per_ip;       /* connections per client address; 0 =
+                                LAT_HOST_HTTP_MAX_PER_IP */
+  uint64_t header_timeout_ns; /* the whole request head; 0 = 10 s (408) */
+  uint64_t body_timeout_ns;  /* the whole request body; 0 = 60 s (408) */
+  uint64_t grace_ns;         /* at free: running guests may finish this
+                                long, then are interrupted; 0 = 1 s */
+  bool inherit_stdio;        /* guest stdout/stderr are the process's, raw;
+                                false: each line is logged (escaped) */
 } lat_host_http_opts_t;
 
+#define LAT_HOST_HTTP_MAX_PER_IP 256u
+
+/* 4 per core, at least 8: guests are CPU-bound, but a few slow or looping
+ * ones must not hold every worker. */
+unsigned lat_host_http_default_workers(void);
+
 /* Serves c (borrowed, must outlive the server; it must export
- * wasi:http/incoming-handler), or what opts->route picks, on opts->addr: a fresh instance per request,
- * a 500 when the guest traps or sends no response.  Returns new (stop and
- * free with lat_host_http_free). */
+ * wasi:http/incoming-handler), or what opts->route picks, on opts->addr: a
+ * fresh instance per request on a pool of guest workers (never on the
+ * HTTP I/O threads), the response streamed as the guest writes it; a 500
+ * when the guest traps, sends no response or an invalid status, a 503
+ * when every worker is busy and the queue is full.  Guests of clients that
+ * went away are interrupted.  Returns new (stop and free with
+ * lat_host_http_free). */
 lat_status lat_host_http_new(lat_host_component_t *c, const lat_host_http_opts_t *opts,
                              lat_host_http_t **out, lat_error_t *err);
 /* The port actually bound. */
 uint16_t lat_host_http_port(const lat_host_http_t *h);
-/* Stops accepting, waits for requests in flight, frees.  Accepts NULL. */
+/* Stops accepting; queued requests get a 503, running guests opts.grace_ns
+ * to finish, then they are interrupted (traps); waits for them; frees.
+ * Accepts NULL. */
 void lat_host_http_free(lat_host_http_t *h);
 
 /* ---- the lattice host (host_core.c, host_ctl.c, host_supervisor.c) -----------

@@ -19,8 +19,9 @@
  *     `body` are borrowed for the call only: copy what is needed later.
  *   - The exchange it is given may be completed from ANY thread with the
  *     lat_http_respond_* calls, which are thread-safe for one producer at a
- *     time per exchange.  Exactly one lat_http_respond() or
- *     lat_http_respond_end() call releases it; the handle is void after.
+ *     time per exchange.  Exactly one lat_http_respond(),
+ *     lat_http_respond_end() or lat_http_respond_abort() call releases it;
+ *     the handle is void after.
  *   - lat_http_respond_wait()/lat_http_respond_write_wait() block and must
  *     not be called on an I/O thread (they return LAT_EARG there).
  *   - lat_http_server_free() waits until every exchange has been released,
@@ -246,6 +247,11 @@ lat_status lat_http_respond_write_wait(lat_http_exchange_t *ex, const void *data
  * before start: a 500 is sent.  Ended short of an announced length: the
  * connection is closed after what was sent. */
 lat_status lat_http_respond_end(lat_http_exchange_t *ex);
+/* Ends a started response as failed and releases ex: what was queued is
+ * sent, then the connection is closed without completing the body (no
+ * last chunk, or short of Content-Length), so the client cannot mistake a
+ * cut body for a whole one.  Not started: as lat_http_respond_end (a 500). */
+lat_status lat_http_respond_abort(lat_http_exchange_t *ex);
 /* One-shot: start + write + end.  When free_fn is non-NULL it takes
  * ownership of body (no copy) and calls free_fn(body) once it is sent or
  * dropped, whatever this returns.  Releases ex. */

@@ -540,6 +540,21 @@ lat_status lat_http_respond_end(lat_http_exchange_t *ex) {
   return st;
 }
 
+lat_status lat_http_respond_abort(lat_http_exchange_t *ex) {
+  if (!ex) return LAT_EARG;
+  pthread_mutex_lock(&ex->mu);
+  bool started = ex->started;
+  if (started && !ex->ended) {
+    ex->close_after = true; /* no terminating chunk: the client sees a cut body */
+    ex->ended = true;
+  }
+  pthread_mutex_unlock(&ex->mu);
+  if (!started) return lat_http_respond_end(ex);
+  ex_notify(ex);
+  ex_release(ex);
+  return LAT_OK;
+}
+
 lat_status lat_http_respond(lat_http_exchange_t *ex, int status,
                             const lat_http_header_t *headers, size_t count, const void *body,
                             size_t len, void (*free_fn)(void *)) {

@@ -50,6 +50,12 @@ void lat_wasi_free(lat_wasi_t *w); /* accepts NULL; closes the guest's fds */
 
 /* Changes the deadline (e.g. set just before the call starts). */
 void lat_wasi_set_deadline(lat_wasi_t *w, uint64_t deadline_ns);
+/* Any thread: a WASI 0.2 poll in progress (pollable.block, poll, a sleep)
+ * traps with LAT_TRAP_INTERRUPTED within WASI_WAIT_SLICE_MS, and so does
+ * every later one; pair it with lat_wasm_store_interrupt, which stops the
+ * guest's own code.  For servers stopping guests that wait. */
+void lat_wasi_interrupt(lat_wasi_t *w);
+#define LAT_WASI_WAIT_SLICE_MS 200
 
 /* Grants host directory host_path to the guest as guest_path (the name the
  * guest sees through fd_prestat_dir_name, e.g. "/" or "/data").  With
@@ -201,6 +207,29 @@ void lat_wasi_http_set_client(lat_wasi_http_t *h, const lat_wasi_http_client_t *
 /* True when entry is a well-formed allow-list entry: HOST[:PORT], HOST a
  * DNS name ([A-Za-z0-9._~-]) or a bracketed IPv6 address. */
 bool lat_wasi_http_allow_valid(const char *entry);
+/* Streaming the response body (servers).  Set before
+ * lat_wasi_http_handle; s is borrowed and must outlive h.  Once the guest
+ * has set its response (response-outparam.set with a response, not an
+ * error-code), every byte written to that response's body goes to
+ * s->write on the thread running the guest, what it wrote before set
+ * first, instead of being collected; s->finish runs once, at
+ * outgoing-body.finish of that body (at set when the body was finished
+ * before, or never opened).  Status and headers: lat_wasi_http_response
+ * (its body is then empty), from the first write or finish on.
+ *   write(arg, data, len): data borrowed for the call; returns 0, EPIPE
+ *     (the client is gone: the guest sees the stream closed) or another
+ *     errno (a stream error).  It may block; the owner bounds how long.
+ *   finish(arg): the body is complete.  No write follows it.
+ * Writes still draw on the exchange's body budget (64 MiB): past it the
+ * write fails and lat_wasi_http_response says LAT_ELIMIT, the owner must
+ * then cut the response, not complete it.  Without a stream (NULL, the
+ * default) the body is collected and lat_wasi_http_response hands it out. */
+typedef struct {
+  int (*write)(void *arg, const uint8_t *data, size_t len);
+  void (*finish)(void *arg);
+  void *arg;
+} lat_wasi_http_stream_t;
+void lat_wasi_http_set_stream(lat_wasi_http_t *h, const lat_wasi_http_stream_t *s);
 /* Attaches exchange h (borrowed) to the instance state p. */
 void lat_wasi_p2_set_http(lat_wasi_p2_t *p, lat_wasi_http_t *h);
 /* Calls ci's wasi:http/incoming-handler.handle with the request;

@@ -18,6 +18,16 @@
  * it a write fails with a stream error that says so, and a response whose
  * body overflowed is not sent (LAT_ELIMIT).
  *
+ * Streaming (servers, lat_wasi_http_set_stream): once the guest sets its
+ * response, the response's sink switches to handing each write to the
+ * server's callback (what was written before set goes first), and its
+ * finish is reported, so the body goes to the client while the guest
+ * runs and a slow client costs the server's write window, not the body.
+ * The callback runs on the guest's thread and may block (the server
+ * bounds it by the request's deadline); it is a plain function pointer on
+ * the sink so wasi_p2.c's stream code stays HTTP-agnostic.  Without a
+ * stream (`lattice call`, tests) the body is collected as before.
+ *
  * Outgoing requests: an outgoing-request is a call (hcall_t) the exchange
  * owns; its body is a sink like a response's.  outgoing-handler.handle
  * checks the destination (http or https, a well-formed authority, and the
@@ -32,10 +42,10 @@
  * input stream.  A transfer never outlasts the client's timeout (30 s by
  * default) or the context's deadline (a trap, as for any blocking call).
  *
- * Rejected: streaming the response while the guest runs (needs an async
- * boundary between the HTTP library and the guest; a response is small and
- * the guest is synchronous, so buffering costs little); memfds for bodies
- * (what this did first: five system calls and an fd per body for bytes
+ * Rejected: collecting every response whole in servers (what serve did
+ * first: a client that reads slowly pinned a copy of the body per
+ * connection, up to 64 MiB each); memfds for bodies (tried first: five
+ * system calls and an fd per body for bytes
  * that are in memory anyway); pipes (a body over 64 KiB would block the
  * only thread that drains it); starting transfers in `handle` on another
  * thread (the request body may not be written yet, and a synchronous guest
@@ -51,6 +61,7 @@
  * `headers()` handles onto it are reference-counted.
  */
 #include <ctype.h>
+#include <errno.h>
 
 #include "wasi_p2.h"
 
@@ -139,6 +150,7 @@ struct lat_wasi_http {
   hfields_t *resp_fields;
   lat__p2_sink_t *resp_sink; /* its body, or NULL */
   lat_wasi_http_header_t *out_hdrs;
+  const lat_wasi_http_stream_t *stream; /* borrowed, or NULL: collect the body */
 };
 
 typedef struct {
@@ -330,6 +342,10 @@ void lat_wasi_http_free(lat_wasi_http_t *h) {
 }
 
 void lat_wasi_p2_set_http(lat_wasi_p2_t *p, lat_wasi_http_t *h) { p->http = h; }
+
+void lat_wasi_http_set_stream(lat_wasi_http_t *h, const lat_wasi_http_stream_t *s) {
+  h->stream = s;
+}
 
 void lat_wasi_http_set_client(lat_wasi_http_t *h, const lat_wasi_http_client_t *client) {
   h->client = client;
@@ -791,7 +807,12 @@ HOSTFN(outbody_finish) {
   lat_wasi_http_t *h = H(c);
   hobj_t *o = hget(h, a[0].of.handle.rep, H_OUTBODY);
   if (!o) return bad_handle(c);
+  lat__p2_sink_t *k = o->sink;
   hfree(h, o);
+  if (k && !k->finished) {
+    k->finished = true;
+    if (k->write && k == h->resp_sink) h->stream->finish(h->stream->arg);
+  }
   if (a[1].of.var.disc) { /* trailers: not sent over HTTP/1.1 here; dropped */
     hobj_t *t = hget(h, a[1].of.var.payload->of.handle.rep, H_FIELDS);
     if (t) hfree(h, t);
@@ -1232,6 +1253,23 @@ HOSTFN(inresp_consume) {
 
 /* ---- response-outparam ------------------------------------------------------------------------ */
 
+/* Switches the response body to streaming (lat_wasi_http_set_stream):
+ * what the guest wrote before set goes out first, then the sink hands
+ * every write on. */
+static void stream_response(lat_wasi_http_t *h) {
+  lat__p2_sink_t *k = h->resp_sink;
+  const lat_wasi_http_stream_t *s = h->stream;
+  if (k) {
+    if (k->buf.len && !k->over && s->write(s->arg, k->buf.data, k->buf.len) == EPIPE)
+      k->finished = true; /* the client is gone: nothing more goes out */
+    lat_buf_fini(&k->buf);
+    lat_buf_init(&k->buf);
+    k->write = s->write;
+    k->arg = s->arg;
+  }
+  if (!k || k->finished) s->finish(s->arg);
+}
+
 HOSTFN(outparam_set) {
   lat_wasi_http_t *h = H(c);
   hobj_t *p = hget(h, a[0].of.handle.rep, H_OUTPARAM);
@@ -1251,6 +1289,7 @@ HOSTFN(outparam_set) {
   h->resp_sink = o->sink;
   o->f = NULL;
   hfree(h, o);
+  if (h->stream) stream_response(h);
   return LAT_OK;
 }
 
@@ -1407,6 +1446,8 @@ lat_status lat_wasi_http_response(lat_wasi_http_t *h, lat_wasi_http_response_t *
   /* a body cut short by the budget is not a response to send */
   if (h->resp_sink && h->resp_sink->over) return LAT_ELIMIT;
   uint32_t nh = h->resp_fields ? h->resp_fields->n : 0;
+  lat_free(h->out_hdrs); /* from an earlier call */
+  h->out_hdrs = NULL;
   if (nh) {
     h->out_hdrs = lat_calloc(nh, sizeof *h->out_hdrs);
     if (!h->out_hdrs) return LAT_ENOMEM;

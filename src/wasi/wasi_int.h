@@ -13,6 +13,7 @@
 #define LAT_WASI_INT_H
 
 #include <dirent.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/uio.h>
@@ -156,6 +157,7 @@ struct lat_wasi {
   uint32_t cap;
   int last_fd;           /* fd of the last grant */
   uint64_t deadline_ns;
+  atomic_bool interrupted; /* lat_wasi_interrupt: blocking waits trap */
   uint64_t first_call_ns;
   void **stubs;          /* envs of unknown-import trap stubs (owned) */
   size_t nstubs;

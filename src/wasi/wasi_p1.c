@@ -282,6 +282,7 @@ lat_status lat_wasi_new(const lat_wasi_config_t *cfg, lat_wasi_t **out,
   w->argc = cfg->argc;
   w->envc = cfg->envc;
   w->deadline_ns = cfg->deadline_ns;
+  atomic_init(&w->interrupted, false);
   w->last_fd = -1;
   if (!(w->argv = copy_strings(cfg->argv, cfg->argc, &w->argv_bytes)) ||
       !(w->env = copy_strings(cfg->env, cfg->envc, &w->env_bytes)) ||
@@ -309,6 +310,8 @@ void lat_wasi_free(lat_wasi_t *w) {
 void lat_wasi_set_deadline(lat_wasi_t *w, uint64_t deadline_ns) {
   w->deadline_ns = deadline_ns;
 }
+
+void lat_wasi_interrupt(lat_wasi_t *w) { atomic_store(&w->interrupted, true); }
 
 int lat_wasi_last_fd(const lat_wasi_t *w) { return w->last_fd; }
 

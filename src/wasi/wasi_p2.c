@@ -14,7 +14,10 @@
  * context's deadline).  Memory streams (wasi_p2.h) take the same paths: a
  * read hands out the borrowed bytes without a copy, a write appends to the
  * sink until its owner's budget runs out and then fails with an error that
- * says so, and both are always ready.  Rejected: an async event loop with
+ * says so, and both are always ready.  A sink in streaming mode (a
+ * wasi:http response body, wasi_http.c) hands each write to its owner's
+ * callback instead, which may block (bounded by the owner) while the
+ * client takes the bytes.  Rejected: an async event loop with
  * real readiness for every stream; a command-line host gains nothing from
  * it, and pollables still report readiness truthfully (poll(2) on the fd,
  * a monotonic deadline, or their owner's word: a wasi:http future is ready
@@ -378,7 +381,9 @@ HOSTFN(error_debug) {
   return LAT_OK;
 }
 
-/* Waits until one of the pollables is ready (or the context's deadline).
+/* Waits until one of the pollables is ready (or the context's deadline,
+ * or lat_wasi_interrupt: sleeps are sliced so another thread's interrupt
+ * is seen within LAT_WASI_WAIT_SLICE_MS).
  * A pollable with a waiter (a wasi:http future) is made ready by running
  * its wait only when nothing else is ready now: the guest first gets to do
  * what it can (write a request body, say) before the thread blocks. */
@@ -411,13 +416,15 @@ static lat_status wait_ready(lat_chost_call_t *c, lat__p2_obj_t **ps, uint32_t n
       if (w->deadline_ns && w->deadline_ns < lim) lim = w->deadline_ns;
       if (lim != UINT64_MAX) {
         uint64_t ms = lim > now ? (lim - now + 999999) / 1000000 : 0;
-        timeout = ms > 60000 ? 60000 : (int)ms;
+        timeout = ms > LAT_WASI_WAIT_SLICE_MS ? LAT_WASI_WAIT_SLICE_MS : (int)ms;
       } else {
-        timeout = nf ? -1 : 0;
+        timeout = nf ? LAT_WASI_WAIT_SLICE_MS : 0;
       }
       if (!nf && lim == UINT64_MAX)
         return lat_chost_call_trap(c, LAT_TRAP_HOST, 0, "poll would block forever");
     }
+    if (atomic_load_explicit(&w->interrupted, memory_order_relaxed))
+      return lat_chost_call_trap(c, LAT_TRAP_INTERRUPTED, 0, NULL);
     int k = poll(fds, nf, timeout);
     if (k < 0 && errno != EINTR)
       return lat_chost_call_trap(c, LAT_TRAP_HOST, 0, "poll failed");
@@ -583,7 +590,13 @@ static int sink_write(lat__p2_obj_t *o, const uint8_t *b, size_t n) {
     k->over = true; /* sticky: the body is incomplete from here on */
     return EFBIG;
   }
-  if (lat_buf_append(&k->buf, b, n)) return ENOMEM;
+  if (k->write) {
+    if (k->finished) return EPIPE; /* the owner has ended the response */
+    int e = k->write(k->arg, b, n);
+    if (e) return e;
+  } else if (lat_buf_append(&k->buf, b, n)) {
+    return ENOMEM;
+  }
   *k->budget -= n;
   o->off += n;
   return 0;

@@ -11,7 +11,14 @@
  *   any  /noresp        returns without a response
  *   any  /huge          writes 1 MiB blocks of zeroes until the body stream
  *                       fails (the host's cap on response bodies); the
- *                       response must then not be sent
+ *                       response must then be cut, not completed
+ *   any  /loop          never returns (a loop with no exit)
+ *   any  /spin?ms=N     busy-waits N ms on wasi:clocks, then answers
+ *   any  /sleep?ms=N    sleeps N ms (a wasi:clocks pollable, blocked on), answers
+ *   any  /big?mb=N      streams N MiB ('x'), 64 KiB a write
+ *   any  /grow?mb=N     grows its memory by N MiB (traps when refused), answers
+ *   any  /status/N      answers with status N (100..999, even invalid ones)
+ *   any  /stderr        writes "guest says \x1b[31mred\x1b[0m\n" to stderr, answers
  *
  * Built a second time with -DCALLER (caller_http_c, world caller-wit/) for
  * the lattice suite's local links and host interfaces:
@@ -82,6 +89,11 @@ IO("[method]output-stream.blocking-write-and-flush") void out_write(u32 s, const
 IO("[method]output-stream.blocking-write-zeroes-and-flush") void out_zeroes(u32 s, u64 len, void *ret);
 IO("[resource-drop]input-stream") void in_drop(u32 s);
 IO("[resource-drop]output-stream") void out_drop(u32 s);
+__attribute__((import_module("wasi:clocks/monotonic-clock@0.2.12"), import_name("now"))) u64 mono_now(void);
+__attribute__((import_module("wasi:cli/stderr@0.2.12"), import_name("get-stderr"))) u32 get_stderr(void);
+__attribute__((import_module("wasi:clocks/monotonic-clock@0.2.12"), import_name("subscribe-duration"))) u32 mono_sub(u64 ns);
+__attribute__((import_module("wasi:io/poll@0.2.12"), import_name("[method]pollable.block"))) void poll_block(u32 p);
+__attribute__((import_module("wasi:io/poll@0.2.12"), import_name("[resource-drop]pollable"))) void poll_drop(u32 p);
 
 static u32 ret[8] __attribute__((aligned(8)));
 
@@ -117,6 +129,20 @@ static int prefix(const char *p, u32 n, const char *s) {
   return n == k || p[k] == '?' || p[k] == '/';
 }
 
+/* Decimal digits at p (up to n bytes): their value, 0 when none. */
+static u32 num(const char *p, u32 n) {
+  u32 v = 0;
+  for (u32 i = 0; i < n && p[i] >= '0' && p[i] <= '9'; i++) v = v * 10 + (u32)(p[i] - '0');
+  return v;
+}
+/* The number after the first '=' of the query ("?mb=32"), 0 when none. */
+static u32 query_num(const char *p, u32 n) {
+  u32 i = 0;
+  while (i < n && p[i] != '?') i++;
+  while (i < n && p[i] != '=') i++;
+  return i < n ? num(p + i + 1, n - i - 1) : 0;
+}
+
 __attribute__((export_name("wasi:http/incoming-handler@0.2.12#handle")))
 void handle(u32 req, u32 outparam) {
   static const char *const methods[] = {"GET", "HEAD", "POST", "PUT", "DELETE",
@@ -131,6 +157,29 @@ void handle(u32 req, u32 outparam) {
   u32 pl = (ret[0] & 0xff) ? ret[2] : 1;
   if (prefix(path, pl, "/trap")) __builtin_trap();
   if (prefix(path, pl, "/noresp")) return;
+  if (prefix(path, pl, "/loop")) {
+    volatile u32 n = 0;
+    for (;;) n++;
+  }
+  u32 status = 0, arg = query_num(path, pl);
+  if (prefix(path, pl, "/spin")) {
+    u64 until = mono_now() + (u64)arg * 1000000u;
+    while (mono_now() < until) {}
+  }
+  if (prefix(path, pl, "/sleep")) {
+    u32 p = mono_sub((u64)arg * 1000000u);
+    poll_block(p);
+    poll_drop(p);
+  }
+  if (prefix(path, pl, "/grow") && __builtin_wasm_memory_grow(0, arg * 16u) == (__SIZE_TYPE__)-1)
+    __builtin_trap(); /* refused: over the host's cap */
+  if (prefix(path, pl, "/status")) status = num(path + 8, pl > 8 ? pl - 8 : 0);
+  if (prefix(path, pl, "/stderr")) {
+    static const char msg[] = "guest says \x1b[31mred\x1b[0m\n";
+    u32 es = get_stderr();
+    out_write(es, msg, sizeof msg - 1, ret);
+    out_drop(es);
+  }
 
   u32 hdrs = fields_new();
   fields_append(hdrs, "x-lattice", 9, "c", 1, ret);
@@ -206,12 +255,22 @@ void handle(u32 req, u32 outparam) {
 
   u32 resp = resp_new(hdrs);
   if (prefix(path, pl, "/teapot")) resp_set_status(resp, 418);
+  if (status) resp_set_status(resp, status);
   resp_body(resp, ret);
   u32 ob = ret[1];
   outparam_set(outparam, 0, resp, 0, 0, 0, 0, 0, 0);
   obody_write(ob, ret);
   u32 os = ret[1];
   out_write(os, out.p, out.n, ret);
+  if (prefix(path, pl, "/big")) {
+    static char block[65536];
+    volatile char *vb = block; /* volatile: no memset call (nothing to link it to) */
+    for (u32 i = 0; i < sizeof block; i++) vb[i] = 'x';
+    for (u32 i = 0; i < arg * 16u; i++) {
+      out_write(os, block, sizeof block, ret);
+      if (ret[0] & 0xff) break; /* the client went away */
+    }
+  }
   if (prefix(path, pl, "/huge"))
     for (u32 i = 0; i < 1024; i++) { /* at most 1 GiB: the cap must stop it */
       out_zeroes(os, 1u << 20, ret);

@@ -26,7 +26,7 @@ WARN    += $(if $(filter 1,$(WERROR)),-Werror)
 CSTD    := -std=gnu17
 CFLAGS  ?= -O2 -g
 DEFS    := -D_GNU_SOURCE
-LIBS    := -lm -lpthread -lsodium -ljansson -lmicrohttpd -lnats -ldl
+LIBS    := -lm -lpthread -lsodium -ljansson -lnats -ldl
 # libcurl is loaded when a guest first sends an HTTP request (dlopen in
 # src/wasi/wasi_http_client.c), so it is not linked; its header is needed.
 DEPFLAGS := -MMD -MP
@@ -67,7 +67,7 @@ build/obj/%.o: src/%.c
 	@mkdir -p $(dir $@)
 	$(call say,CC,$<)$(CC) $(CSTD) $(WARN) $(DEFS) $(DEPFLAGS) $(CFLAGS) -c -o $@ $<
 
-debug: build/debug/lattice build/debug/unit_tests build/debug/http_echo_server
+debug: build/debug/lattice build/debug/unit_tests build/debug/http_echo_server build/debug/wrpc_raw
 
 build/debug/lattice: $(DBG_CLI_OBJ) $(DBG_A)
 	$(call say,LINK,$@)$(CC) $(DBGFLAGS) -o $@ $^ $(LIBS)
@@ -87,6 +87,15 @@ build/debug/unit_tests: $(TEST_OBJ) $(DBG_A)
 # speed comparisons
 build/debug/http_echo_server: build/debug/tobj/http/http_echo_server.o $(DBG_A)
 	$(call say,LINK,$@)$(CC) $(DBGFLAGS) -o $@ $^ $(LIBS)
+
+# a raw wRPC caller for tests/lattice/host.sh (a caller no link vouches for)
+build/debug/wrpc_raw: build/debug/tobj/lattice/wrpc_raw.o $(DBG_A)
+	$(call say,LINK,$@)$(CC) $(DBGFLAGS) -o $@ $^ $(LIBS)
+
+# control round trips against bare NATS (bench/lattice.sh)
+build/bench/lattice_rtt: bench/lattice_rtt.c $(REL_A)
+	@mkdir -p $(dir $@)
+	$(call say,LINK,$@)$(CC) $(CSTD) $(WARN) $(DEFS) $(CFLAGS) -Isrc -o $@ $^ $(LIBS)
 
 build/http_echo_server: tests/http/http_echo_server.c $(REL_A)
 	$(call say,LINK,$@)$(CC) $(CSTD) $(WARN) $(DEFS) $(CFLAGS) -Isrc -o $@ $^ $(LIBS)
@@ -155,7 +164,7 @@ run-examples: setup build/lattice
 spec: build/lattice
 	build/lattice wast $(wildcard $(SHARED)/wasm-spec/2.0/*.wast) $(wildcard $(SHARED)/wasm-spec/2.0/simd/*.wast)
 
-bench: setup build/lattice
+bench: setup build/lattice build/bench/lattice_rtt
 	bench/run.sh
 
 format:

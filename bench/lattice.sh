@@ -33,8 +33,7 @@ rss_kib() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
 anon_kib() { awk '/RssAnon/ {print $2}' "/proc/$1/status"; }
 pss_kib() { awk '/^Pss:/ {print $2}' "/proc/$1/smaps_rollup" 2>/dev/null; }
 [ -f $C/caller_http_c.component.wasm ] || tests/component/build.sh $C >/dev/null 2>&1
-cc -O2 -std=gnu17 -D_GNU_SOURCE -Isrc -o build/bench/lattice_rtt bench/lattice_rtt.c build/liblattice.a \
-  -lm -lpthread -lsodium -ljansson -lmicrohttpd -lcurl -lnats || exit 1
+[ -x build/bench/lattice_rtt ] || make -s build/bench/lattice_rtt || exit 1
 
 echo "The lattice (one host, nats-server on loopback, release build):"
 NP=$(free_port)

@@ -18,7 +18,6 @@ PKGS=(
   python3                    # corpus mutation and bench generators
   libsodium-dev              # crypto: Ed25519, X25519, crypto_box, SHA-256
   libjansson-dev             # crypto: JWT claims JSON
-  libmicrohttpd-dev          # lattice serve: the HTTP server
   libcurl4-openssl-dev       # wasi:http outgoing-handler: the HTTP client
   curl                       # serve tests: the HTTP client
   wrk                        # serve tests and bench: HTTP load

@@ -291,21 +291,19 @@ grep -q 'greet: hello, zoe (from calc)' "$T/out" && pass || fail remote-call "HT
 wait "$WSUB" 2>/dev/null
 [ -s "$T/wsub" ] && pass || fail remote-subject "no message on default.calcremote.wrpc.> (not over wRPC?)"
 # a caller that is not a linked component: refused by the callee (empty result stream)
-cc -std=gnu17 -D_GNU_SOURCE -fsanitize=address,undefined -Isrc -o "$T/wrpc_raw" tests/lattice/wrpc_raw.c \
-  build/debug/liblattice.a -lm -lpthread -lsodium -ljansson -lmicrohttpd -lnats -ldl 2>"$T/cc.log" ||
-  { cat "$T/cc.log"; }
+WRAW=${WRPC_RAW:-$ROOT/build/debug/wrpc_raw} # built by make debug
 NURL="nats://127.0.0.1:$NPORT"
-ok raw-linked "$T/wrpc_raw" "$NURL" calcremote test:calc/ops@0.1.0 greet 0178 source-id=caller
+ok raw-linked "$WRAW" "$NURL" calcremote test:calc/ops@0.1.0 greet 0178 source-id=caller
 grep -q '^1468656c6c6f2c2078202866726f6d2063616c6329$' "$T/out" && pass ||
   fail raw-linked-result "want the encoded \"hello, x (from calc)\""
-ok raw-unlinked "$T/wrpc_raw" "$NURL" calcremote test:calc/ops@0.1.0 greet 0178 source-id=intruder
+ok raw-unlinked "$WRAW" "$NURL" calcremote test:calc/ops@0.1.0 greet 0178 source-id=intruder
 [ "$(cat "$T/out")" = "" ] && grep -q 'refused test:calc/ops@0.1.0.greet on calcremote from intruder' "$T/host2.log" &&
   pass || fail raw-unlinked-refused "want an empty result and the refusal in H2's log"
-ok raw-no-source "$T/wrpc_raw" "$NURL" calcremote test:calc/ops@0.1.0 greet 0178
+ok raw-no-source "$WRAW" "$NURL" calcremote test:calc/ops@0.1.0 greet 0178
 [ "$(cat "$T/out")" = "" ] && pass || fail raw-no-source-refused "a call without source-id was served"
-ok raw-garbage "$T/wrpc_raw" "$NURL" calcremote test:calc/ops@0.1.0 greet ff01 source-id=caller
+ok raw-garbage "$WRAW" "$NURL" calcremote test:calc/ops@0.1.0 greet ff01 source-id=caller
 [ "$(cat "$T/out")" = "" ] && pass || fail raw-garbage-refused "malformed params were not refused"
-no raw-unknown-func 'nothing serves|no responders|ERROR' "$T/wrpc_raw" "$NURL" calcremote test:calc/ops@0.1.0 nosuch 00
+no raw-unknown-func 'nothing serves|no responders|ERROR' "$WRAW" "$NURL" calcremote test:calc/ops@0.1.0 nosuch 00
 ok remote-stop L stop component calcremote --host-id "$H2"
 get2 /greet/zoe
 [ "$code" = 500 ] && grep -q 'link target calcremote runs on no host' "$T/host1.log" && pass ||

@@ -20,9 +20,13 @@ int main(int argc, char **argv) {
   }
   size_t hl = strlen(argv[5]);
   uint8_t *params = malloc(hl / 2 + 1);
-  for (size_t i = 0; i + 1 < hl + 1 && i / 2 < hl / 2; i += 2) {
+  if (!params || hl % 2) return 2;
+  for (size_t i = 0; i < hl; i += 2) {
     unsigned v;
-    if (sscanf(argv[5] + i, "%2x", &v) != 1) return 2;
+    if (sscanf(argv[5] + i, "%2x", &v) != 1) {
+      free(params);
+      return 2;
+    }
     params[i / 2] = (uint8_t)v;
   }
   lat_lattice_header_t hdrs[8];

@@ -17,6 +17,9 @@
  *
  * Every command gets a fresh deadline on the store (default 10 s), so a
  * runaway loop costs one failure rather than the whole run.
+ *
+ * Every WebAssembly feature the engine has is on (the 3.0 suite uses them
+ * all; wasmtime's wast does the same); `--wasm NAME=n` turns one off.
  */
 #include <inttypes.h>
 #include <jansson.h>
@@ -45,6 +48,7 @@ typedef struct {
   const char *file;
   int verbose;
   uint64_t timeout_ns;
+  lat_wasm_features_t features; /* all on, then --wasm */
   lat_wasm_store_t *store;
   lat_wasm_instance_t *current;
   binding_t *regs; /* (register "name") */
@@ -257,14 +261,14 @@ static lat_status module_bytes(const lat_wast_module_t *m, lat_buf_t *owned,
   return LAT_OK;
 }
 
-static lat_status compile(const lat_wast_module_t *m, lat_wasm_module_t **out,
-                          lat_error_t *err) {
+static lat_status compile(const runner_t *r, const lat_wast_module_t *m,
+                          lat_wasm_module_t **out, lat_error_t *err) {
   lat_buf_t owned;
   lat_buf_init(&owned);
   const uint8_t *bytes;
   size_t len;
   lat_status st = module_bytes(m, &owned, &bytes, &len, err);
-  if (st == LAT_OK) st = lat_wasm_module_new(bytes, len, out, err);
+  if (st == LAT_OK) st = lat_wasm_module_new_ex(bytes, len, &r->features, out, err);
   lat_buf_fini(&owned);
   return st;
 }
@@ -499,7 +503,7 @@ static bool run_command(runner_t *r, const lat_wast_cmd_t *c) {
   case LAT_WAST_END:
     return true;
   case LAT_WAST_MODULE:
-    st = compile(&c->module, &m, &err);
+    st = compile(r, &c->module, &m, &err);
     if (st == LAT_OK) st = instantiate(r, m, &inst, &err);
     if (st != LAT_OK) {
       r->current = NULL;
@@ -568,7 +572,7 @@ static bool run_command(runner_t *r, const lat_wast_cmd_t *c) {
   case LAT_WAST_ASSERT_TRAP:
   case LAT_WAST_ASSERT_EXHAUSTION:
     if (c->has_module) {
-      st = compile(&c->module, &m, &err);
+      st = compile(r, &c->module, &m, &err);
       if (st != LAT_OK) {
         report(r, c->line, "%s: module failed to compile: %s", lat_wast_kind_name(c->kind),
                err.msg);
@@ -585,7 +589,8 @@ static bool run_command(runner_t *r, const lat_wast_cmd_t *c) {
       lat_buf_t b;
       lat_buf_init(&b);
       st = lat_wat_to_wasm(c->module.text, c->module.text_len, &b, &err);
-      if (st == LAT_OK) st = lat_wasm_module_new(b.data, b.len, &m, &err);
+      if (st == LAT_OK)
+        st = lat_wasm_module_new_ex(b.data, b.len, &r->features, &m, &err);
       lat_buf_fini(&b);
       if (st == LAT_ETEXT || st == LAT_EMALFORMED) {
         if (r->verbose >= 2 && !msg_match(err.msg, c->message))
@@ -603,18 +608,18 @@ static bool run_command(runner_t *r, const lat_wast_cmd_t *c) {
       ok = true; /* rejected by the text parser */
       break;
     }
-    st = compile(&c->module, &m, &err);
+    st = compile(r, &c->module, &m, &err);
     ok = expect_failure(r, c, st, LAT_EMALFORMED, &err);
     break;
   }
   case LAT_WAST_ASSERT_INVALID:
-    st = compile(&c->module, &m, &err);
+    st = compile(r, &c->module, &m, &err);
     ok = expect_failure(r, c, st, LAT_EINVALID, &err);
     break;
   case LAT_WAST_ASSERT_UNLINKABLE:
   case LAT_WAST_ASSERT_UNINSTANTIABLE: {
     lat_status want = c->kind == LAT_WAST_ASSERT_UNLINKABLE ? LAT_EUNLINKABLE : LAT_TRAP;
-    st = compile(&c->module, &m, &err);
+    st = compile(r, &c->module, &m, &err);
     if (st != LAT_OK) {
       report(r, c->line, "%s: module failed to compile: %s: %s",
              lat_wast_kind_name(c->kind), lat_status_name(st), err.msg);
@@ -705,12 +710,16 @@ done:
 
 static int verbose;
 static uint64_t timeout_ns;
+static lat_cli_list_t wasm_features;
 
 static const lat_cli_opt_t wast_opts[] = {
     {"verbose", 'v', LAT_CLI_INC, &verbose, NULL,
      "print every failure (-v), and every command (-vv)"},
     {"timeout", 0, LAT_CLI_DURATION, &timeout_ns, NULL,
      "per command: a runaway loop fails that command only (default 10s)"},
+    {"wasm", 0, LAT_CLI_LIST, &wasm_features, "FEATURE[=y|n]",
+     "switch a WebAssembly feature (all are on here: the 3.0 suite uses them; "
+     "e.g. --wasm tail-call=n)"},
 };
 
 static const lat_cli_cmd_t wast_cmd = {
@@ -742,6 +751,15 @@ int lat_cli_wast(int argc, char **argv) {
   }
   r.verbose = verbose;
   r.timeout_ns = timeout_ns;
+  lat_wasm_features_all(&r.features);
+  for (size_t i = 0; i < wasm_features.n; i++) {
+    lat_error_t ferr;
+    if (lat_wasm_features_set(&r.features, wasm_features.v[i], &ferr)) {
+      fprintf(stderr, "lattice wast: --wasm: %s\n", ferr.msg);
+      lat_cli_args_fini(&a);
+      return 2;
+    }
+  }
   r.out = a.json ? stderr : stdout;
   r.files = a.json ? json_array() : NULL;
   for (int i = 0; i < a.npos; i++) {

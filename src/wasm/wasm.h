@@ -145,6 +145,42 @@ const char *lat_wasm_trap_message(lat_wasm_trap_t t);
  * anything else.  Static. */
 const char *lat_wasm_valtype_name(uint8_t t);
 
+/* ---- features ------------------------------------------------------------ */
+
+/* WebAssembly features past 2.0 that a module may use, checked when it is
+ * validated (a module using one that is off is rejected with "... support
+ * is not enabled").  The defaults follow wasmtime's: the 3.0 features it
+ * turns on by default (tail calls, multi-memory, extended constant
+ * expressions, relaxed SIMD) are on; memory64, exception handling, typed
+ * function references and GC are off.  `lattice run --wasm NAME` switches
+ * one; `lattice wast` turns all on (the 3.0 test suite uses all).
+ * X(field, "text name", default) */
+#define LAT_WASM_FEATURE_LIST(X)                  \
+  X(tail_call, "tail-call", true)                 \
+  X(multi_memory, "multi-memory", true)           \
+  X(extended_const, "extended-const", true)       \
+  X(relaxed_simd, "relaxed-simd", true)           \
+  X(memory64, "memory64", false)                  \
+  X(exceptions, "exceptions", false)              \
+  X(function_references, "function-references", false) \
+  X(gc, "gc", false)
+
+typedef struct {
+#define LAT_X_FEATURE_FIELD(field, name, def) bool field;
+  LAT_WASM_FEATURE_LIST(LAT_X_FEATURE_FIELD)
+#undef LAT_X_FEATURE_FIELD
+} lat_wasm_features_t;
+
+/* wasmtime's defaults (above). */
+void lat_wasm_features_default(lat_wasm_features_t *out);
+/* Every feature on. */
+void lat_wasm_features_all(lat_wasm_features_t *out);
+/* Applies one switch to f: "NAME" or "NAME=y" turns a feature on,
+ * "NAME=n" off; "all" / "all=n" every one.  NAME as in the list above
+ * ("tail-call").  LAT_EARG with the known names in err on anything else. */
+lat_status lat_wasm_features_set(lat_wasm_features_t *f, const char *spec,
+                                 lat_error_t *err);
+
 /* ---- modules ------------------------------------------------------------- */
 
 /* Decodes and completely validates bytes (copied; the caller keeps its
@@ -152,6 +188,11 @@ const char *lat_wasm_valtype_name(uint8_t t);
  * offset in err.  Returns new (release with lat_wasm_module_release). */
 lat_status lat_wasm_module_new(const uint8_t *bytes, size_t len,
                                lat_wasm_module_t **out, lat_error_t *err);
+/* The same, validated against the given features instead of the defaults
+ * (features may be NULL: the defaults). */
+lat_status lat_wasm_module_new_ex(const uint8_t *bytes, size_t len,
+                                  const lat_wasm_features_t *features,
+                                  lat_wasm_module_t **out, lat_error_t *err);
 void lat_wasm_module_retain(lat_wasm_module_t *m);
 void lat_wasm_module_release(lat_wasm_module_t *m); /* accepts NULL */
 /* Translate m's functions without the peephole fusions (operand folding,

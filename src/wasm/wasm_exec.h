@@ -28,6 +28,9 @@
  *   call         8:func 12:argslot                           16
  *   call_import  8:func 12:argslot                           16
  *   call_indirect 8:type 12:table 16:index 20:argslot        24
+ *   tail_call    8:func 12:argslot  (replaces the frame)     16
+ *   tail_call_indirect  as call_indirect; a wasm target      24
+ *                replaces the frame, a host one returns after it
  *   ret          -                                           8
  *   ret1         8:a   (slot 0 = acc = slot a, then return)  16
  *   select       8:d 12:a 16:b 20:cond                       24
@@ -155,6 +158,7 @@
   X(br) X(br_back) X(br_if) X(br_if_back) X(br_unless) X(br_unless_back)    \
   X(br_if_a) X(br_if_a_back) X(br_unless_a) X(br_unless_a_back)             \
   X(br_table) X(ret) X(ret1) X(call) X(call_import) X(call_indirect)        \
+  X(tail_call) X(tail_call_indirect)                                        \
   X(select) X(global_get) X(global_set)                                     \
   LAT_X_STORE9(X, store8) LAT_X_STORE9(X, store16)                          \
   LAT_X_STORE9(X, store32) LAT_X_STORE9(X, store64)                         \

@@ -154,6 +154,8 @@ struct lat_wasm_module {
   uint32_t nelems;
   lat__elem_t *elems;
 
+  lat_wasm_features_t features; /* what validation allowed */
+
   bool has_datacount;
   bool plain; /* lat_wasm_module_set_plain: no peephole fusions */
   uint32_t datacount;

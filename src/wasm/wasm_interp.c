@@ -22,7 +22,10 @@
  * function that calls back into wasm re-enters lat__wasm_call, which places
  * the new frames above the current ones (store->exec_sp / exec_frames) and
  * counts C-level nesting (exec_nest) so that recursion through the host is
- * bounded too.
+ * bounded too.  A tail call (tail_call, tail_call_indirect) pushes no
+ * record: it moves the arguments down to the frame's slot 0 and runs the
+ * callee in the same frame, so its return goes straight to our caller and
+ * endless tail recursion runs in constant stack.
  *
  * Invariants.  i32 and f32 values are zero-extended in their slot, so
  * i64.extend_i32_u and the reinterprets are free and br_if can test the
@@ -508,6 +511,60 @@ L_call_indirect: {
   ret_pc = pc + 24;
   goto call_fn;
 }
+
+L_tail_call: { /* return_call of a function of this module */
+  uint32_t f = OPD(8);
+  nfp = fp + OPD(12);
+  ninst = inst;
+  callee = atomic_load_explicit(&mfuncs[f].code, memory_order_acquire);
+  if (UNLIKELY(!callee)) {
+    status = lat__wasm_translate(inst->module, f, &callee);
+    if (status) goto done;
+  }
+  goto tail_enter;
+}
+L_tail_call_indirect: {
+  const lat_wasm_table_t *tab = inst->tables[OPD(12)];
+  uint32_t i = (uint32_t)SL(16);
+  if (UNLIKELY(i >= tab->size)) TRAP(LAT_TRAP_UNDEFINED_ELEMENT);
+  fn = tab->elems[i];
+  if (UNLIKELY(!fn)) {
+    snprintf(s->trap_msg, sizeof s->trap_msg, "uninitialized element %u", i);
+    TRAP(LAT_TRAP_UNINITIALIZED_ELEMENT);
+  }
+  const lat_wasm_functype_t *want = &inst->module->types[OPD(8)];
+  if (fn->type != want && !lat__functype_eq(fn->type, want))
+    TRAP(LAT_TRAP_INDIRECT_MISMATCH);
+  nfp = fp + OPD(20);
+  if (fn->host) { /* an ordinary call; the return follows this op */
+    ret_pc = pc + 24;
+    goto call_host;
+  }
+  ninst = fn->inst;
+  callee = atomic_load_explicit(&fn->def->code, memory_order_acquire);
+  if (UNLIKELY(!callee)) {
+    status = lat__wasm_translate(ninst->module, fn->idx, &callee);
+    if (status) goto done;
+  }
+  goto tail_enter;
+}
+
+tail_enter: /* callee, ninst, nfp (the arguments) set: reuse this frame */
+  if (UNLIKELY((uintptr_t)fp + (uintptr_t)callee->frame_slots * 8 >
+               (uintptr_t)fr))
+    TRAP(LAT_TRAP_STACK_EXHAUSTED);
+  for (uint32_t k = 0; k < callee->param_slots; k++) fp[k] = nfp[k];
+  if (UNLIKELY(ninst != inst)) {
+    inst = ninst;
+    mfuncs = inst->module->funcs;
+    mem = inst_mem(inst);
+    mb = mem->base;
+    ms = mem->size;
+  }
+  zero_locals(fp + callee->param_slots, callee->local_slots);
+  pc = (const uint8_t *)callee->code;
+  if (UNLIKELY(--cd < 0)) goto check;
+  DISPATCH();
 
 call_fn: /* fn, nfp, ret_pc set */
   if (fn->host) goto call_host;

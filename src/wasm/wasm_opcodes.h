@@ -1,4 +1,5 @@
-/* wasm_opcodes.h: every WebAssembly 2.0 opcode, as X-macro tables.
+/* wasm_opcodes.h: every WebAssembly 2.0 opcode and the 3.0 ones implemented
+ * so far (return_call, return_call_indirect), as X-macro tables.
  *
  * One table drives the decoder, the validator, the text parser and the
  * translator (the wasm3 way), so opcode numbers, names and immediates are
@@ -151,6 +152,9 @@ enum lat_wasm_sig {
   X(RETURN, 0x0f, "return", NONE, SPECIAL, 0)                             \
   X(CALL, 0x10, "call", FUNC, SPECIAL, 0)                                 \
   X(CALL_INDIRECT, 0x11, "call_indirect", CALL_INDIRECT, SPECIAL, 0)      \
+  X(RETURN_CALL, 0x12, "return_call", FUNC, SPECIAL, 0)                   \
+  X(RETURN_CALL_INDIRECT, 0x13, "return_call_indirect", CALL_INDIRECT,    \
+    SPECIAL, 0)                                                           \
   X(DROP, 0x1a, "drop", NONE, SPECIAL, 0)                                 \
   X(SELECT, 0x1b, "select", NONE, SPECIAL, 0)                             \
   X(SELECT_T, 0x1c, "select", SELECT_T, SPECIAL, 0)                       \

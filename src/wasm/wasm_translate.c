@@ -43,6 +43,14 @@
  * results to slots 0.. and execute `ret`.  Code after an unconditional
  * transfer is skipped until the matching else/end.
  *
+ * Tail calls.  return_call of a defined function is one tail_call, which
+ * the interpreter runs by moving the arguments to slot 0 and reusing the
+ * frame (no record pushed, so a million tail calls take no stack).
+ * return_call of an import is a plain call_import and return (a host
+ * function cannot recurse without going through the host, which bounds it);
+ * return_call_indirect is tail_call_indirect followed by the ordinary
+ * return, which only a host target reaches.
+ *
  * Invariants.  The module is validated, so the stack shapes and indices
  * are trusted; immediates are still read with the bounds-checked reader and
  * a read failure aborts the translation (LAT_EMALFORMED) rather than
@@ -999,8 +1007,8 @@ static void skip_memarg(tr_t *t) {
 /* Skips the immediates of op (block types are handled by the caller). */
 static void skip_imm(tr_t *t, uint8_t op) {
   switch (op) {
-    case 0x0c: case 0x0d: case 0x10: case 0x20: case 0x21: case 0x22:
-    case 0x23: case 0x24: case 0x25: case 0x26: case 0xd2:
+    case 0x0c: case 0x0d: case 0x10: case 0x12: case 0x20: case 0x21:
+    case 0x22: case 0x23: case 0x24: case 0x25: case 0x26: case 0xd2:
       rd_u32(t);
       break;
     case 0x0e: {
@@ -1008,7 +1016,7 @@ static void skip_imm(tr_t *t, uint8_t op) {
       for (uint64_t i = 0; i <= n && !t->err; i++) rd_u32(t);
       break;
     }
-    case 0x11: rd_u32(t); rd_u32(t); break;
+    case 0x11: case 0x13: rd_u32(t); rd_u32(t); break;
     case 0x1c: {
       uint32_t n = rd_u32(t);
       for (uint32_t i = 0; i < n && !t->err; i++) rd_u8(t);
@@ -1451,6 +1459,40 @@ static void translate_op(tr_t *t, uint8_t op) {
         return;
       }
       do_call(t, &m->types[ty], LAT_OP_call_indirect, ty, tab, true);
+      break;
+    }
+    case 0x12: { /* return_call */
+      uint32_t f = rd_u32(t);
+      if (t->err) return;
+      if (f >= m->nfuncs || m->funcs[f].type_idx >= m->ntypes) {
+        fail(t, LAT_EMALFORMED);
+        return;
+      }
+      /* a host function cannot recurse without re-entering through the
+       * host (bounded there): an import is an ordinary call and return */
+      const lat_wasm_functype_t *ft = &m->types[m->funcs[f].type_idx];
+      if (f < m->nfunc_imports) {
+        do_call(t, ft, LAT_OP_call_import, f, 0, false);
+        emit_return(t);
+      } else {
+        do_call(t, ft, LAT_OP_tail_call, f, 0, false);
+      }
+      mark_unreachable(t);
+      break;
+    }
+    case 0x13: { /* return_call_indirect */
+      uint32_t ty = rd_u32(t), tab = rd_u32(t);
+      if (t->err) return;
+      if (ty >= m->ntypes) {
+        fail(t, LAT_EMALFORMED);
+        return;
+      }
+      /* tail_call_indirect replaces this frame when the target is a wasm
+       * function; a host function is called normally and execution goes on
+       * after the instruction, where the return is */
+      do_call(t, &m->types[ty], LAT_OP_tail_call_indirect, ty, tab, true);
+      emit_return(t);
+      mark_unreachable(t);
       break;
     }
     case 0x1a: pop(t); break;

@@ -1,5 +1,9 @@
 /* wasm_validate.c: complete WebAssembly 2.0 validation (plus SIMD and
- * extended-const).
+ * extended-const), and the 3.0 features implemented so far (tail calls).
+ * A 3.0 feature is checked against m->features (wasm.h) where its first
+ * instruction or construct is met, so a module that uses a feature the
+ * embedder switched off fails validation with "<feature> support is not
+ * enabled", as in wasmtime.
  *
  * Approach: the spec appendix's validation algorithm, run directly over the
  * bytes of each function body (decoding and type-checking in one pass):
@@ -607,6 +611,34 @@ static lat_status check_body(vctx_t *v, uint32_t fidx) {
       if ((st = pop_expect(v, LAT_I32))) return st;
       if ((st = pop_n(v, ct->params, ct->nparams))) return st;
       if ((st = push_n(v, ct->results, ct->nresults))) return st;
+      break;
+    }
+    case LAT_OP_RETURN_CALL:
+    case LAT_OP_RETURN_CALL_INDIRECT: {
+      /* tail calls: the callee's results become this function's, so they
+       * must be exactly its result types */
+      if (!m->features.tail_call)
+        return invalid(v, "tail calls support is not enabled");
+      const lat_wasm_functype_t *ct;
+      if (op == LAT_OP_RETURN_CALL) {
+        if ((st = rd_u32(v, &a))) return st;
+        if (a >= m->nfuncs) return invalid_idx(v, "function", a);
+        ct = &m->types[m->funcs[a].type_idx];
+      } else {
+        if ((st = rd_u32(v, &a)) || (st = rd_u32(v, &b))) return st;
+        if (b >= m->ntables) return invalid_idx(v, "table", b);
+        if (a >= m->ntypes) return invalid_idx(v, "type", a);
+        if (m->tables[b].elem != LAT_FUNCREF) return invalid(v, "type mismatch");
+        ct = &m->types[a];
+        if ((st = pop_expect(v, LAT_I32))) return st;
+      }
+      const ctrl_t *fn = &v->ctrls[0];
+      if (ct->nresults != fn->nresults ||
+          (ct->nresults &&
+           memcmp(ct->results, fn->results, ct->nresults) != 0))
+        return invalid(v, "type mismatch");
+      if ((st = pop_n(v, ct->params, ct->nparams))) return st;
+      set_unreachable(v);
       break;
     }
     case LAT_OP_DROP:

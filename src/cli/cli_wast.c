@@ -18,8 +18,14 @@
  * Every command gets a fresh deadline on the store (default 10 s), so a
  * runaway loop costs one failure rather than the whole run.
  *
- * Every WebAssembly feature the engine has is on (the 3.0 suite uses them
- * all; wasmtime's wast does the same); `--wasm NAME=n` turns one off.
+ * Features.  A script runs with every WebAssembly feature the engine has
+ * on (the 3.0 suite uses them all), except a script in a directory named
+ * 2.0 (or 1.0): that runs with 2.0's, because 3.0 changed what some 2.0
+ * scripts assert (a second memory, a memory-index byte that is not zero,
+ * a defined global in a constant expression were errors in 2.0).  This is
+ * what wasmtime's own spec-test harness does, choosing features by the
+ * suite's directory.  `--wasm NAME[=y|n]` switches one on top, for every
+ * file.
  */
 #include <inttypes.h>
 #include <jansson.h>
@@ -48,7 +54,9 @@ typedef struct {
   const char *file;
   int verbose;
   uint64_t timeout_ns;
-  lat_wasm_features_t features; /* all on, then --wasm */
+  lat_wasm_features_t features; /* of the current file (file_features) */
+  const char **switches;        /* --wasm, borrowed from argv */
+  size_t nswitches;
   lat_wasm_store_t *store;
   lat_wasm_instance_t *current;
   binding_t *regs; /* (register "name") */
@@ -639,6 +647,34 @@ static bool run_command(runner_t *r, const lat_wast_cmd_t *c) {
 
 /* ---- files -------------------------------------------------------------------------------- */
 
+/* Does path lie in a directory named 1.0 or 2.0 (the spec suite's 2.0 tree,
+ * 2.0/simd included)? */
+static bool in_2_0_tree(const char *path) {
+  for (const char *q = path; (q = strstr(q, ".0/")) != NULL; q++) {
+    if (q - path < 1 || (q[-1] != '1' && q[-1] != '2')) continue;
+    if (q - path == 1 || q[-2] == '/') return true;
+  }
+  return false;
+}
+
+/* The features for one script: 2.0's for a script of the 2.0 suite, all
+ * others on for anything else, then the --wasm switches.  Returns false
+ * (with the message printed) on a bad switch. */
+static bool file_features(runner_t *r, const char *path) {
+  if (in_2_0_tree(path))
+    memset(&r->features, 0, sizeof r->features);
+  else
+    lat_wasm_features_all(&r->features);
+  for (size_t i = 0; i < r->nswitches; i++) {
+    lat_error_t err;
+    if (lat_wasm_features_set(&r->features, r->switches[i], &err)) {
+      fprintf(stderr, "lattice wast: --wasm: %s\n", err.msg);
+      return false;
+    }
+  }
+  return true;
+}
+
 static void run_file(runner_t *r, const char *path) {
   lat_error_t err;
   uint8_t *text = NULL;
@@ -649,6 +685,7 @@ static void run_file(runner_t *r, const char *path) {
   r->printed = 0;
   r->current = NULL;
   r->nspectest = 0;
+  file_features(r, path); /* the switches were checked in lat_cli_wast */
   if (lat_file_read(path, &text, &len, &err) != LAT_OK) {
     fprintf(r->out, "FAIL %s: cannot read: %s\n", path, err.msg);
     r->failed++;
@@ -718,8 +755,8 @@ static const lat_cli_opt_t wast_opts[] = {
     {"timeout", 0, LAT_CLI_DURATION, &timeout_ns, NULL,
      "per command: a runaway loop fails that command only (default 10s)"},
     {"wasm", 0, LAT_CLI_LIST, &wasm_features, "FEATURE[=y|n]",
-     "switch a WebAssembly feature (all are on here: the 3.0 suite uses them; "
-     "e.g. --wasm tail-call=n)"},
+     "switch a WebAssembly feature (e.g. --wasm tail-call=n); scripts start with all "
+     "on, those in a 2.0/ directory with none"},
 };
 
 static const lat_cli_cmd_t wast_cmd = {
@@ -751,14 +788,11 @@ int lat_cli_wast(int argc, char **argv) {
   }
   r.verbose = verbose;
   r.timeout_ns = timeout_ns;
-  lat_wasm_features_all(&r.features);
-  for (size_t i = 0; i < wasm_features.n; i++) {
-    lat_error_t ferr;
-    if (lat_wasm_features_set(&r.features, wasm_features.v[i], &ferr)) {
-      fprintf(stderr, "lattice wast: --wasm: %s\n", ferr.msg);
-      lat_cli_args_fini(&a);
-      return 2;
-    }
+  r.switches = wasm_features.v;
+  r.nswitches = wasm_features.n;
+  if (!file_features(&r, "")) {
+    lat_cli_args_fini(&a);
+    return 2;
   }
   r.out = a.json ? stderr : stdout;
   r.files = a.json ? json_array() : NULL;

@@ -1,4 +1,8 @@
-/* wasm_decode.c: WebAssembly 2.0 binary -> struct lat_wasm_module.
+/* wasm_decode.c: WebAssembly 2.0 binary (plus the 3.0 features so far:
+ * tail calls, multi-memory) -> struct lat_wasm_module.  Where 3.0 changed an
+ * encoding (a memory index in memargs and in memory.* instead of a reserved
+ * zero byte), m->features.multi_memory picks the rule (lat__read_memarg,
+ * lat__read_memidx in wasm_int.h), so a 2.0 module is judged as 2.0 did.
  *
  * Approach: one forward pass over m->bytes, section by section, as the spec
  * interpreter does it: reads are bounded by the end of the file (never more),
@@ -201,24 +205,10 @@ static lat_status rd_globaltype(decoder_t *d, lat_wasm_globaltype_t *t) {
 
 /* ---- instruction scanning (shared with the validator) --------------------- */
 
-static lat_status skip_memarg(lat_reader_t *r, lat_error_t *err) {
-  size_t off = lat_reader_offset(r);
-  uint32_t flags, offset;
-  lat_status st;
-  if ((st = lat_read_u32(r, &flags, err))) return st;
-  if (flags >= 32)
-    return lat_error_set(err, LAT_EMALFORMED, off, "malformed memop flags");
-  return lat_read_u32(r, &offset, err);
-}
-
-static lat_status skip_zero(lat_reader_t *r, lat_error_t *err) {
-  uint8_t b;
-  lat_status st = lat_read_u8(r, &b, err);
-  if (st) return st;
-  if (b != 0)
-    return lat_error_set(err, LAT_EMALFORMED, lat_reader_offset(r) - 1,
-                         "zero byte expected");
-  return LAT_OK;
+static lat_status skip_memarg(const lat_wasm_module_t *m, lat_reader_t *r,
+                              lat_error_t *err) {
+  uint32_t align = 0, mem = 0, offset = 0;
+  return lat__read_memarg(m, r, &align, &mem, &offset, err);
 }
 
 static lat_status skip_imm(const lat_wasm_module_t *m, lat_reader_t *r,
@@ -255,7 +245,7 @@ static lat_status skip_imm(const lat_wasm_module_t *m, lat_reader_t *r,
     break;
   case LAT_IMM_DATA_MEM:
     if ((st = lat_read_u32(r, &u, err))) break;
-    if ((st = skip_zero(r, err))) break;
+    if ((st = lat__read_memidx(m, r, &u, err))) break;
     if (!m->has_datacount && m->ndatas > 0) /* see wasm_validate.c rd_data */
       st = lat_error_set(err, LAT_EMALFORMED, op_off,
                          "data count section required");
@@ -277,13 +267,14 @@ static lat_status skip_imm(const lat_wasm_module_t *m, lat_reader_t *r,
     if (!(st = lat_read_u32(r, &u, err))) st = lat_read_u32(r, &u, err);
     break;
   case LAT_IMM_MEMARG:
-    st = skip_memarg(r, err);
+    st = skip_memarg(m, r, err);
     break;
   case LAT_IMM_MEM0:
-    st = skip_zero(r, err);
+    st = lat__read_memidx(m, r, &u, err);
     break;
   case LAT_IMM_MEM_MEM:
-    if (!(st = skip_zero(r, err))) st = skip_zero(r, err);
+    if (!(st = lat__read_memidx(m, r, &u, err)))
+      st = lat__read_memidx(m, r, &u, err);
     break;
   case LAT_IMM_I32:
     st = lat_read_s32(r, &s32, err);
@@ -325,7 +316,7 @@ static lat_status skip_imm(const lat_wasm_module_t *m, lat_reader_t *r,
     st = lat_read_u8(r, &b, err);
     break;
   case LAT_IMM_MEMLANE:
-    if (!(st = skip_memarg(r, err))) st = lat_read_u8(r, &b, err);
+    if (!(st = skip_memarg(m, r, err))) st = lat_read_u8(r, &b, err);
     break;
   default:
     st = lat_error_set(err, LAT_EMALFORMED, op_off, "illegal opcode");
@@ -477,7 +468,8 @@ static lat_status alloc_tables(decoder_t *d, uint32_t ndefs) {
 static lat_status alloc_mems(decoder_t *d, uint32_t ndefs) {
   lat_wasm_module_t *m = d->m;
   if (m->mems) return LAT_OK;
-  /* more than one memory is invalid, not malformed: keep a loose cap here */
+  /* too many memories is invalid, not malformed (the validator checks
+   * LAT_MAX_MEMORIES and the multi-memory feature): a loose cap here */
   if (ndefs > LAT_MAX_TABLES - m->nmem_imports)
     return lat_error_set(d->err, LAT_ELIMIT, lat_reader_offset(&d->r),
                          "too many memories");

@@ -54,9 +54,15 @@
  * from acc instead of its slot (the _a/_ar/_ai/_v forms).  The slot is
  * still written, so acc is purely a latency shortcut: a dependency chain
  * runs through a register instead of a store-to-load forward.
- *   memory_size  8:d ; memory_grow 8:d 12:delta              16
+ *   memory_size  8:d                                         16
+ *   memory_grow  8:d 12:delta 16:memory                      24
  *   memory_fill  8:dst 12:val 16:n ; memory_copy 8:dst 12:src 16:n  24
  *   memory_init  8:dst 12:src 16:n 20:seg                    24
+ *   memory_copy_mm 8:dst 12:src 16:n 20:dst memory 24:src memory  32
+ *   mem_select   8:memory  (mb/ms := that memory's)          16
+ *   mem_restore  -         (mb/ms := memory 0's)             8
+ *   Every other memory op accesses mb/ms, i.e. memory 0 unless bracketed
+ *   by mem_select/mem_restore (wasm_translate.c, "Memory indices").
  *   data_drop, elem_drop  8:seg                              16
  *   table_get    8:d 12:index 16:table ; table_set 8:index 12:val 16:table 24
  *   table_size   8:d 12:table                                16
@@ -164,7 +170,8 @@
   LAT_X_STORE9(X, store32) LAT_X_STORE9(X, store64)                         \
   LAT_EXEC_LOADS(LAT_X_LOADF, X) LAT_EXEC_MEMOPS(LAT_X_MEM2, X)             \
   X(memory_size) X(memory_grow) X(memory_fill) X(memory_copy)               \
-  X(memory_init) X(data_drop)                                               \
+  X(memory_init) X(data_drop) X(mem_select) X(mem_restore)                  \
+  X(memory_copy_mm)                                                         \
   X(table_get) X(table_set) X(table_size) X(table_grow) X(table_fill)       \
   X(table_copy) X(table_init) X(elem_drop) X(ref_func)                      \
   LAT_EXEC_UNOPS(LAT_X_UN2, X) LAT_EXEC_IR(LAT_X_IR2, X)                               \

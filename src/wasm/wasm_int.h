@@ -35,7 +35,7 @@
 #define LAT_MAX_DATA_SEGMENTS 100000u
 #define LAT_MAX_ELEM_SEGMENTS 10000000u
 #define LAT_MAX_TABLES 100000u
-#define LAT_MAX_MEMORIES 1u /* 2.0: at most one memory */
+#define LAT_MAX_MEMORIES 100u /* multi-memory (wasmparser's limit) */
 #define LAT_MAX_PARAMS 1000u
 #define LAT_MAX_RESULTS 1000u
 #define LAT_MAX_LOCALS 50000u /* per function, params included */
@@ -215,6 +215,49 @@ lat_status lat__wasm_scan_body(const lat_wasm_module_t *m, uint32_t fidx,
 /* validate m completely (wasm_validate.c).  LAT_EINVALID with the spec's
  * message ("type mismatch", "unknown local", ...) and the offset. */
 lat_status lat__wasm_validate(lat_wasm_module_t *m, lat_error_t *err);
+
+/* A memarg (shared by the decoder, the validator and the translator).  With
+ * multi-memory, flags < 128: bit 6 says a memory index follows, and the
+ * alignment exponent is flags & 63 (the validator compares it with the
+ * natural alignment); without it, as in 2.0, flags < 32 and the memory is
+ * 0.  The offset is a u32 (memory64 is not implemented).  LAT_EMALFORMED
+ * "malformed memop flags" or a LEB error. */
+static inline lat_status lat__read_memarg(const lat_wasm_module_t *m,
+                                          lat_reader_t *r, uint32_t *out_align,
+                                          uint32_t *out_mem,
+                                          uint32_t *out_offset,
+                                          lat_error_t *err) {
+  size_t off = lat_reader_offset(r);
+  uint32_t flags;
+  lat_status st = lat_read_u32(r, &flags, err);
+  if (st) return st;
+  *out_mem = 0;
+  if (flags >= (m->features.multi_memory ? 128u : 32u))
+    return lat_error_set(err, LAT_EMALFORMED, off, "malformed memop flags");
+  if (flags & 64u) {
+    if ((st = lat_read_u32(r, out_mem, err))) return st;
+    flags &= 63u;
+  }
+  *out_align = flags;
+  return lat_read_u32(r, out_offset, err);
+}
+
+/* A memory-index immediate (memory.size, .grow, .fill, .copy, .init): a u32
+ * with multi-memory, else the reserved zero byte of 2.0 ("zero byte
+ * expected"). */
+static inline lat_status lat__read_memidx(const lat_wasm_module_t *m,
+                                          lat_reader_t *r, uint32_t *out,
+                                          lat_error_t *err) {
+  if (m->features.multi_memory) return lat_read_u32(r, out, err);
+  uint8_t b;
+  lat_status st = lat_read_u8(r, &b, err);
+  if (st) return st;
+  *out = 0;
+  if (b != 0)
+    return lat_error_set(err, LAT_EMALFORMED, lat_reader_offset(r) - 1,
+                         "zero byte expected");
+  return LAT_OK;
+}
 
 static inline const uint8_t *lat__bytes(const lat_wasm_module_t *m,
                                         lat__range_t r) {

@@ -9,7 +9,8 @@
  * The VM registers are run()'s locals: pc, fp (frame base in the value
  * stack), acc (the last single result, wasm_exec.h), mb/ms (memory 0 base
  * and size, reloaded after anything that can grow memory: returns,
- * memory.grow, host calls), inst and the countdown `cd`.  Handlers are
+ * memory.grow, host calls; another memory's for the one op between
+ * mem_select and mem_restore), inst and the countdown `cd`.  Handlers are
  * 5-8 machine instructions (gcc keeps pc, fp and acc in registers).
  *
  * Calls never recurse on the C stack for wasm->wasm: the callee's frame
@@ -735,13 +736,30 @@ L_memory_size:
 L_memory_grow: {
   uint64_t old = 0;
   uint32_t delta = (uint32_t)SL(12);
-  lat_status st = lat_wasm_memory_grow(inst->mems[0], delta, &old);
+  lat_status st = lat_wasm_memory_grow(inst->mems[OPD(16)], delta, &old);
   if (UNLIKELY(st) && s->limits.trap_on_grow_failure)
     TRAP(LAT_TRAP_GROW_FAILED);
   acc = st ? (uint32_t)-1 : (uint32_t)old;
   SL(8) = acc;
   ms = mem->size;
+  NEXT(24);
+}
+L_mem_select: { /* the next memory op uses memory OPD(8) (wasm_exec.h) */
+  const lat_wasm_memory_t *mk = inst->mems[OPD(8)];
+  mb = mk->base;
+  ms = mk->size;
   NEXT(16);
+}
+L_mem_restore:
+  mb = mem->base;
+  ms = mem->size;
+  NEXT(8);
+L_memory_copy_mm: {
+  const lat_wasm_memory_t *dm = inst->mems[OPD(20)], *sm = inst->mems[OPD(24)];
+  uint64_t d = (uint32_t)SL(8), src = (uint32_t)SL(12), n = (uint32_t)SL(16);
+  if (UNLIKELY(d + n > dm->size || src + n > sm->size)) TRAP(LAT_TRAP_MEMORY_OOB);
+  if (n) memmove(dm->base + d, sm->base + src, n);
+  NEXT(32);
 }
 L_memory_fill: {
   uint64_t d = (uint32_t)SL(8), n = (uint32_t)SL(16);

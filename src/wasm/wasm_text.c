@@ -24,6 +24,11 @@
  * expressions) the way the reference encoder does: indices when the type is
  * funcref and every item is a single ref.func.
  *
+ * Memory indices (multi-memory) are optional everywhere: `i32.load $m`,
+ * `memory.size $m`, `memory.copy $d $s`, `memory.init $m $data`; an index 0
+ * is encoded the 2.0 way (no flag bit, a zero byte), so 2.0 text gives the
+ * same bytes as before.
+ *
  * The encoder does not type-check: modules that assert_invalid expects to be
  * rejected must still encode, so only text-level errors (syntax, unknown
  * names, literal ranges, the inline-type rules) are reported here, each with
@@ -554,7 +559,26 @@ static lat_status emit_op(P *p, lat_buf_t *o, const lat__wat_op_t *op) {
   return put(p, o, (uint8_t)op->code);
 }
 
-static lat_status parse_memarg(P *p, lat_buf_t *o, uint8_t natural) {
+/* memarg with an optional memory index first (multi-memory): `$m` or a
+ * number, encoded as flags bit 6 plus the index when it is not 0, so a
+ * 2.0 module's bytes do not change.  For the lane instructions a lone
+ * number is the lane, so a numeric memory index needs a second number or
+ * an offset=/align= after it (lane_follows). */
+static bool memarg_key_at(const P *p, size_t i) {
+  if (kind_at(p, i) != LAT__TOK_KEYWORD) return false;
+  const lat__tok_t *t = tk(p, i);
+  const char *src = p->lx->src + t->off;
+  return (t->len > 7 && !memcmp(src, "offset=", 7)) ||
+         (t->len > 6 && !memcmp(src, "align=", 6));
+}
+
+static lat_status parse_memarg(P *p, lat_buf_t *o, uint8_t natural,
+                               bool lane_follows) {
+  uint32_t mem = 0;
+  if (at(p, LAT__TOK_ID) ||
+      (is_var(p) && (!lane_follows || is_num_tok(p, p->pos + 1) ||
+                     memarg_key_at(p, p->pos + 1))))
+    TRY(parse_var(p, SP_MEM, &mem));
   uint64_t offset = 0, align = (uint64_t)1 << natural;
   if (at(p, LAT__TOK_KEYWORD) && tk(p, p->pos)->len > 7 &&
       memcmp(tsrc(p, p->pos), "offset=", 7) == 0) {
@@ -576,8 +600,19 @@ static lat_status parse_memarg(P *p, lat_buf_t *o, uint8_t natural) {
   }
   uint32_t lg = 0;
   while (((uint64_t)1 << lg) < align) lg++;
-  TRY(put_u(p, o, lg));
+  if (mem) {
+    TRY(put_u(p, o, lg | 64u));
+    TRY(put_u(p, o, mem));
+  } else {
+    TRY(put_u(p, o, lg));
+  }
   return put_u(p, o, offset);
+}
+
+/* An optional memory index (memory.size/grow/fill), 0 when absent. */
+static lat_status opt_memidx(P *p, uint32_t *out) {
+  *out = 0;
+  return is_var(p) ? parse_var(p, SP_MEM, out) : LAT_OK;
 }
 
 /* shuffle: the reference calls every bad lane "malformed lane index" and a
@@ -732,25 +767,42 @@ static lat_status op_imm(P *p, lat_buf_t *o, const lat__wat_op_t *op) {
     p->uses_datacount = true;
     TRY(emit_op(p, o, op));
     return put_u(p, o, a);
-  case LAT_IMM_DATA_MEM:
+  case LAT_IMM_DATA_MEM: { /* memory.init $mem? $data */
+    size_t first = p->pos;
+    b = 0;
+    if (!is_var(p)) return unexpected(p);
+    p->pos++;
+    if (is_var(p)) {
+      p->pos = first;
+      TRY(parse_var(p, SP_MEM, &b));
+    } else {
+      p->pos = first;
+    }
     TRY(parse_var(p, SP_DATA, &a));
     p->uses_datacount = true;
     TRY(emit_op(p, o, op));
     TRY(put_u(p, o, a));
-    return put(p, o, 0);
+    return put_u(p, o, b);
+  }
   case LAT_IMM_MEM0:
+    TRY(opt_memidx(p, &a));
     TRY(emit_op(p, o, op));
-    return put(p, o, 0);
-  case LAT_IMM_MEM_MEM:
+    return put_u(p, o, a);
+  case LAT_IMM_MEM_MEM: /* memory.copy ($dst $src)? */
+    a = b = 0;
+    if (is_var(p)) {
+      TRY(parse_var(p, SP_MEM, &a));
+      TRY(parse_var(p, SP_MEM, &b));
+    }
     TRY(emit_op(p, o, op));
-    TRY(put(p, o, 0));
-    return put(p, o, 0);
+    TRY(put_u(p, o, a));
+    return put_u(p, o, b);
   case LAT_IMM_MEMARG:
     TRY(emit_op(p, o, op));
-    return parse_memarg(p, o, op->arg);
+    return parse_memarg(p, o, op->arg, false);
   case LAT_IMM_MEMLANE:
     TRY(emit_op(p, o, op));
-    TRY(parse_memarg(p, o, op->arg));
+    TRY(parse_memarg(p, o, op->arg, true));
     return parse_lane(p, o, false);
   case LAT_IMM_I32: {
     uint64_t v;

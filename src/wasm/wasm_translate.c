@@ -995,14 +995,46 @@ static bool add_fusable(const tr_t *t, uint32_t i) {
          t->vs[i].kind == K_SLOT && t->vs[i].home == t->add.d && !t->err;
 }
 
+/* Memory indices.  Every memory access names memory 0 implicitly: the
+ * interpreter keeps memory 0's base and size in registers (mb, ms).  An
+ * access to another memory is bracketed by mem_select k, which loads memory
+ * k's base and size into those registers, and mem_restore, which puts
+ * memory 0's back; the access itself (any load/store form, the SIMD ones,
+ * memory.size/.fill/.init) is the ordinary instruction.  So a module with
+ * one memory pays nothing, and every memory op needs only one handler.  The
+ * bracket holds nothing that could reload mb/ms (no call, no grow): only the
+ * op and the constant copies its operands may need.  The select is emitted
+ * before the op's operands are looked at, so no peephole folds an earlier
+ * instruction across it (add_fusable, load_fusable and in_acc all require
+ * the folded instruction to be the last one emitted). */
+static uint32_t mem_begin(tr_t *t, uint32_t mem) {
+  if (mem) {
+    uint8_t *p = emit(t, LAT_OP_mem_select, 16);
+    put32(p + 8, mem);
+  }
+  return mem;
+}
+static void mem_end(tr_t *t, uint32_t mem) {
+  if (mem) emit(t, LAT_OP_mem_restore, 8);
+}
+/* Reads a memarg (validated: see lat__read_memarg); starts the bracket for
+ * its memory.  Returns the memory index, for mem_end. */
+static uint32_t rd_memarg(tr_t *t, uint32_t *off) {
+  uint32_t flags = rd_u32(t), mem = 0;
+  if (flags & 64u) mem = rd_u32(t);
+  *off = rd_u32(t);
+  return mem_begin(t, mem);
+}
+
+static void skip_memarg(tr_t *t) {
+  if (rd_u32(t) & 64u) rd_u32(t); /* a memory index follows */
+  rd_u32(t);
+}
+
 #include "wasm_translate_simd.inc"
 
 /* ---- skipping unreachable code --------------------------------------------- */
 
-static void skip_memarg(tr_t *t) {
-  rd_u32(t);
-  rd_u32(t);
-}
 
 /* Skips the immediates of op (block types are handled by the caller). */
 static void skip_imm(tr_t *t, uint8_t op) {
@@ -1022,7 +1054,8 @@ static void skip_imm(tr_t *t, uint8_t op) {
       for (uint32_t i = 0; i < n && !t->err; i++) rd_u8(t);
       break;
     }
-    case 0x3f: case 0x40: case 0xd0: rd_u8(t); break;
+    case 0x3f: case 0x40: rd_u32(t); break;
+    case 0xd0: rd_u8(t); break;
     case 0x41: {
       int32_t v;
       if (lat_read_s32(&t->r, &v, NULL)) fail(t, LAT_EMALFORMED);
@@ -1046,10 +1079,10 @@ static void skip_imm(tr_t *t, uint8_t op) {
     case 0xfc: {
       uint32_t sub = rd_u32(t);
       switch (sub) {
-        case 8: rd_u32(t); rd_u8(t); break;
+        case 8: rd_u32(t); rd_u32(t); break;
         case 9: case 13: case 15: case 16: case 17: rd_u32(t); break;
-        case 10: rd_u8(t); rd_u8(t); break;
-        case 11: rd_u8(t); break;
+        case 10: rd_u32(t); rd_u32(t); break;
+        case 11: rd_u32(t); break;
         case 12: case 14: rd_u32(t); rd_u32(t); break;
         default: break;
       }
@@ -1064,9 +1097,13 @@ static void skip_imm(tr_t *t, uint8_t op) {
 
 /* ---- memory and tables -------------------------------------------------------- */
 
+static void do_load_at(tr_t *t, unsigned op, uint8_t type, uint32_t off);
 static void do_load(tr_t *t, unsigned op, uint8_t type) {
-  rd_u32(t); /* alignment hint */
-  uint32_t off = rd_u32(t);
+  uint32_t off, mem = rd_memarg(t, &off);
+  do_load_at(t, op, type, off);
+  mem_end(t, mem);
+}
+static void do_load_at(tr_t *t, unsigned op, uint8_t type, uint32_t off) {
   if (t->vsp && add_fusable(t, t->vsp - 1)) {
     add_t ad = t->add;
     vval_t a = pop(t);
@@ -1094,9 +1131,13 @@ static void do_load(tr_t *t, unsigned op, uint8_t type) {
   t->ld = (load_t){at, t->len, t->vsp, a.home, sa, off, op};
 }
 
+static void do_store_at(tr_t *t, unsigned op, uint32_t off);
 static void do_store(tr_t *t, unsigned op) {
-  rd_u32(t);
-  uint32_t off = rd_u32(t);
+  uint32_t off, mem = rd_memarg(t, &off);
+  do_store_at(t, op, off);
+  mem_end(t, mem);
+}
+static void do_store_at(tr_t *t, unsigned op, uint32_t off) {
   if (t->vsp >= 2 && add_fusable(t, t->vsp - 2) &&
       t->vs[t->vsp - 1].type != LAT_V128) {
     add_t ad = t->add;
@@ -1149,31 +1190,40 @@ static void do_fc(tr_t *t) {
   uint32_t a, b, c, x, y;
   uint8_t *p;
   switch (sub) {
-    case 8: /* memory.init */
+    case 8: { /* memory.init */
       x = rd_u32(t);
-      rd_u8(t);
+      uint32_t mem = mem_begin(t, rd_u32(t));
       pop3(t, &a, &b, &c);
       p = emit(t, LAT_OP_memory_init, 24);
       put32(p + 8, a); put32(p + 12, b); put32(p + 16, c); put32(p + 20, x);
+      mem_end(t, mem);
       break;
+    }
     case 9:
       x = rd_u32(t);
       p = emit(t, LAT_OP_data_drop, 16);
       put32(p + 8, x);
       break;
-    case 10:
-      rd_u8(t);
-      rd_u8(t);
+    case 10: { /* memory.copy: one memory bracketed, two by memory_copy_mm */
+      x = rd_u32(t);
+      y = rd_u32(t);
+      uint32_t mem = x == y ? mem_begin(t, x) : 0;
       pop3(t, &a, &b, &c);
-      p = emit(t, LAT_OP_memory_copy, 24);
+      p = emit(t, x == y ? LAT_OP_memory_copy : LAT_OP_memory_copy_mm,
+               x == y ? 24 : 32);
       put32(p + 8, a); put32(p + 12, b); put32(p + 16, c);
+      if (x != y) { put32(p + 20, x); put32(p + 24, y); }
+      mem_end(t, mem);
       break;
-    case 11:
-      rd_u8(t);
+    }
+    case 11: {
+      uint32_t mem = mem_begin(t, rd_u32(t));
       pop3(t, &a, &b, &c);
       p = emit(t, LAT_OP_memory_fill, 24);
       put32(p + 8, a); put32(p + 12, b); put32(p + 16, c);
+      mem_end(t, mem);
       break;
+    }
     case 12: /* table.init elem table */
       x = rd_u32(t);
       y = rd_u32(t);
@@ -1595,23 +1645,25 @@ static void translate_op(tr_t *t, uint8_t op) {
     case 0x3d: do_store(t, LAT_OP_store16); break;
     case 0x3e: do_store(t, LAT_OP_store32); break;
     case 0x3f: {
-      rd_u8(t);
+      uint32_t mem = mem_begin(t, rd_u32(t));
       uint32_t d = next_home(t);
       size_t at = t->len;
       uint8_t *p = emit(t, LAT_OP_memory_size, 16);
       put32(p + 8, d);
       push_slot(t, LAT_I32);
       set_result(t, at + 8);
+      mem_end(t, mem);
       break;
     }
-    case 0x40: {
-      rd_u8(t);
+    case 0x40: { /* names its memory: it may grow memory 0 under a bracket */
+      uint32_t mem = rd_u32(t);
       vval_t n = pop(t);
       uint32_t sn = use(t, &n);
       size_t at = t->len;
-      uint8_t *p = emit(t, LAT_OP_memory_grow, 16);
+      uint8_t *p = emit(t, LAT_OP_memory_grow, 24);
       put32(p + 8, n.home);
       put32(p + 12, sn);
+      put32(p + 16, mem);
       push_slot(t, LAT_I32);
       set_result(t, at + 8);
       break;

@@ -287,12 +287,10 @@ static inline lat_status rd_u8(vctx_t *v, uint8_t *out) {
   return lat_read_u8(&v->r, out, v->err);
 }
 
-static lat_status rd_zero(vctx_t *v) {
-  uint8_t b;
-  lat_status st = rd_u8(v, &b);
+static lat_status rd_memidx(vctx_t *v, uint32_t *idx) {
+  lat_status st = lat__read_memidx(v->m, &v->r, idx, v->err);
   if (st) return st;
-  return b ? malformed(v, lat_reader_offset(&v->r) - 1, "zero byte expected")
-           : LAT_OK;
+  return *idx < v->m->nmems ? LAT_OK : invalid_idx(v, "memory", *idx);
 }
 
 static lat_status need_memory(vctx_t *v, uint32_t idx) {
@@ -300,13 +298,10 @@ static lat_status need_memory(vctx_t *v, uint32_t idx) {
 }
 
 static lat_status rd_memarg(vctx_t *v, uint8_t natural) {
-  size_t off = lat_reader_offset(&v->r);
-  uint32_t align, offset;
-  lat_status st;
-  if ((st = rd_u32(v, &align))) return st;
-  if (align >= 32) return malformed(v, off, "malformed memop flags");
-  if ((st = rd_u32(v, &offset))) return st;
-  if ((st = need_memory(v, 0))) return st;
+  uint32_t align = 0, mem = 0, offset = 0;
+  lat_status st = lat__read_memarg(v->m, &v->r, &align, &mem, &offset, v->err);
+  if (st) return st;
+  if ((st = need_memory(v, mem))) return st;
   if (align > natural)
     return invalid(v, "alignment must not be larger than natural");
   return LAT_OK;
@@ -388,10 +383,10 @@ static lat_status generic(vctx_t *v, opinfo_t in) {
     if (lane >= (16u >> in.arg)) st = invalid(v, "invalid lane index");
     break;
   case LAT_IMM_MEM0:
-    if (!(st = rd_zero(v))) st = need_memory(v, 0);
+    st = rd_memidx(v, &a);
     break;
   case LAT_IMM_MEM_MEM:
-    if (!(st = rd_zero(v)) && !(st = rd_zero(v))) st = need_memory(v, 0);
+    if (!(st = rd_memidx(v, &a))) st = rd_memidx(v, &b);
     break;
   case LAT_IMM_I32:
     st = skip_sleb(v, 4, false);
@@ -418,9 +413,7 @@ static lat_status generic(vctx_t *v, opinfo_t in) {
       if (p[i] >= 32) return invalid(v, "invalid lane index");
     break;
   case LAT_IMM_DATA_MEM:
-    if ((st = rd_data(v, &a)) || (st = rd_zero(v)) ||
-        (st = need_memory(v, 0)))
-      break;
+    if ((st = rd_data(v, &a)) || (st = rd_memidx(v, &b))) break;
     st = check_data(v, a);
     break;
   case LAT_IMM_DATA:
@@ -935,9 +928,14 @@ static lat_status check_module(vctx_t *v) {
   for (uint32_t i = m->nmem_imports; i < m->nmems; i++)
     if ((st = check_mem(v, &m->mems[i]))) return st;
 
+  /* 3.0 (with GC, as wasmparser gates it): constant expressions may read
+   * any immutable global defined before them, not only imported ones; the
+   * segments come after every global */
+  bool any_global = m->features.gc;
+  uint32_t nseg_globals = any_global ? m->nglobals : m->nglobal_imports;
   for (uint32_t i = m->nglobal_imports; i < m->nglobals; i++)
     if ((st = check_const(v, m->globals[i].init, m->globals[i].type.type,
-                          m->nglobal_imports)))
+                          any_global ? i : m->nglobal_imports)))
       return st;
 
   for (uint32_t i = 0; i < m->nelems; i++) {
@@ -947,13 +945,12 @@ static lat_status check_module(vctx_t *v) {
       if (e->table >= m->ntables) return invalid_idx(v, "table", e->table);
       if (m->tables[e->table].elem != e->elem_type)
         return invalid(v, "type mismatch");
-      if ((st = check_const(v, e->offset, LAT_I32, m->nglobal_imports)))
+      if ((st = check_const(v, e->offset, LAT_I32, nseg_globals)))
         return st;
     }
     for (uint32_t j = 0; j < e->count; j++) {
       if (e->is_expr) {
-        if ((st = check_const(v, e->exprs[j], e->elem_type,
-                              m->nglobal_imports)))
+        if ((st = check_const(v, e->exprs[j], e->elem_type, nseg_globals)))
           return st;
       } else {
         if (e->func_idx[j] >= m->nfuncs)
@@ -968,7 +965,7 @@ static lat_status check_module(vctx_t *v) {
     if (d->mode != LAT_SEG_ACTIVE) continue;
     v->op_off = d->offset.off;
     if (d->memory >= m->nmems) return invalid_idx(v, "memory", d->memory);
-    if ((st = check_const(v, d->offset, LAT_I32, m->nglobal_imports)))
+    if ((st = check_const(v, d->offset, LAT_I32, nseg_globals)))
       return st;
   }
 
@@ -981,10 +978,13 @@ static lat_status check_module(vctx_t *v) {
 
   if ((st = check_exports(v))) return st;
 
-  if (m->nmems > LAT_MAX_MEMORIES) {
+  if (m->nmems > 1 && !m->features.multi_memory) {
     v->op_off = 0;
     return invalid(v, "multiple memories");
   }
+  if (m->nmems > LAT_MAX_MEMORIES)
+    return lat_error_set(v->err, LAT_ELIMIT, 0, "too many memories (%u, at most %u)",
+                         m->nmems, LAT_MAX_MEMORIES);
   return LAT_OK;
 }
 

@@ -410,6 +410,11 @@ static uint64_t lane_bits(const uint8_t *b, unsigned n) {
 }
 
 static bool result_match(const lat_wast_result_t *e, const lat_wasm_val_t *v) {
+  if (e->kind == LAT_WAST_RES_EITHER) {
+    for (size_t i = 0; i < e->nalts; i++)
+      if (result_match(&e->alts[i], v)) return true;
+    return false;
+  }
   if (v->type != e->val.type) return false;
   switch (e->kind) {
   case LAT_WAST_RES_EXACT:
@@ -447,6 +452,8 @@ static bool result_match(const lat_wast_result_t *e, const lat_wasm_val_t *v) {
     }
     return true;
   }
+  case LAT_WAST_RES_EITHER: /* handled above */
+    break;
   }
   return false;
 }
@@ -465,6 +472,13 @@ static void fmt_expected(char *buf, size_t n, const lat_wast_result_t *e) {
   case LAT_WAST_RES_REF_EXTERN:
     snprintf(buf, n, "ref.extern");
     return;
+  case LAT_WAST_RES_EITHER: {
+    size_t k = (size_t)snprintf(buf, n, "either ");
+    if (k < n) fmt_expected(buf + k, n - k, &e->alts[0]);
+    k = strlen(buf);
+    if (e->nalts > 1 && k + 8 < n) snprintf(buf + k, n - k, " or ...");
+    return;
+  }
   default:
     fmt_val(buf, n, &e->val);
   }

@@ -67,6 +67,7 @@ typedef enum {
   LAT_WAST_RES_REF_FUNC,   /* any non-null funcref */
   LAT_WAST_RES_REF_EXTERN, /* any non-null externref */
   LAT_WAST_RES_V128,       /* v128 compared lane by lane (see lanes) */
+  LAT_WAST_RES_EITHER,     /* (either r...): any of alts (relaxed SIMD) */
 } lat_wast_res_kind_t;
 
 typedef enum {
@@ -74,11 +75,15 @@ typedef enum {
   LAT_WAST_F32X4, LAT_WAST_F64X2,
 } lat_wast_shape_t;
 
-typedef struct {
+typedef struct lat_wast_result {
   lat_wast_res_kind_t kind;
-  lat_wasm_val_t val;     /* val.type is the expected type */
+  lat_wasm_val_t val;     /* val.type is the expected type (RES_EITHER: the
+                             first alternative's) */
   lat_wast_shape_t shape; /* RES_V128 */
   uint8_t lane[16];       /* RES_V128: per lane a RES_EXACT/NAN_CANON/NAN_ARITH */
+  const struct lat_wast_result *alts; /* RES_EITHER: nalts results, none of
+                                         them RES_EITHER (script's arena) */
+  size_t nalts;
 } lat_wast_result_t;
 
 typedef struct {

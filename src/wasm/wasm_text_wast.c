@@ -269,7 +269,21 @@ static lat_status parse_value(lat_wast_t *w, bool patterns, lat_wast_result_t *r
   memset(r, 0, sizeof *r);
   TRY(expect(w, LAT__TOK_LPAR));
   uint8_t rk;
-  if (is_kw(w, "i32.const")) {
+  if (patterns && is_kw(w, "either")) { /* (either result...), not nested */
+    w->pos++;
+    size_t n = count_sexprs(w);
+    if (n == 0) return unexpected(w);
+    lat_wast_result_t *alts = lat_arena_array(&w->arena, n, sizeof *alts);
+    if (!alts) return oom(w);
+    for (size_t i = 0; i < n; i++) {
+      if (kw_at(w, w->pos + 1, "either")) return unexpected(w);
+      TRY(parse_value(w, true, &alts[i]));
+    }
+    r->kind = LAT_WAST_RES_EITHER;
+    r->val.type = alts[0].val.type;
+    r->alts = alts;
+    r->nalts = n;
+  } else if (is_kw(w, "i32.const")) {
     w->pos++;
     uint64_t v;
     TRY(parse_int(w, 32, &v));

@@ -1,5 +1,6 @@
 /* wasm_validate.c: complete WebAssembly 2.0 validation (plus SIMD and
- * extended-const), and the 3.0 features implemented so far (tail calls).
+ * extended-const), and the 3.0 features implemented so far (tail calls,
+ * multi-memory, relaxed SIMD).
  * A 3.0 feature is checked against m->features (wasm.h) where its first
  * instruction or construct is met, so a module that uses a feature the
  * embedder switched off fails validation with "<feature> support is not
@@ -735,6 +736,8 @@ static lat_status check_body(vctx_t *v, uint32_t fidx) {
       if ((st = rd_u32(v, &a))) return st;
       if (a >= LAT_WASM_FD_COUNT || info_fd[a].imm == LAT_IMM_ILLEGAL)
         return malformed(v, v->op_off, "illegal opcode");
+      if (a >= LAT_WASM_FD_RELAXED_FIRST && !m->features.relaxed_simd)
+        return invalid(v, "relaxed SIMD support is not enabled");
       if ((st = generic(v, info_fd[a]))) return st;
       break;
     default: {

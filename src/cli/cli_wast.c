@@ -45,6 +45,14 @@ typedef struct {
   lat_wasm_instance_t *inst;
 } binding_t;
 
+/* A `(module definition $id? ...)`: compiled, instantiated by `(module
+ * instance ...)` as often as the script asks. */
+typedef struct {
+  char *name; /* owned; NULL when the definition has no $id */
+  size_t len;
+  lat_wasm_module_t *m; /* retained */
+} def_t;
+
 typedef struct {
   const char *name; /* static */
   lat_wasm_extern_t ext;
@@ -63,6 +71,8 @@ typedef struct {
   size_t nregs, regs_cap;
   binding_t *named; /* (module $id ...) */
   size_t nnamed, named_cap;
+  def_t *defs; /* (module definition ...) */
+  size_t ndefs;
   spectest_t spectest[16];
   size_t nspectest;
   unsigned passed, failed, printed;
@@ -193,10 +203,15 @@ static lat_status make_spectest(runner_t *r, lat_error_t *err) {
       (st = add_spectest_global(r, "global_f32", LAT_F32, fb)) ||
       (st = add_spectest_global(r, "global_f64", LAT_F64, db)))
     return lat_error_set(err, st, SIZE_MAX, "cannot create spectest globals");
-  lat_wasm_tabletype_t tt = {LAT_FUNCREF, 10, 20, true};
+  lat_wasm_tabletype_t tt = {LAT_FUNCREF, 10, 20, true, false};
   lat_wasm_table_t *t;
   if ((st = lat_wasm_table_new(r->store, &tt, NULL, &t, err))) return st;
   r->spectest[r->nspectest].name = "table";
+  r->spectest[r->nspectest].ext.kind = LAT_EXTERN_TABLE;
+  r->spectest[r->nspectest++].ext.of.table = t;
+  lat_wasm_tabletype_t tt64 = {LAT_FUNCREF, 10, 20, true, true}; /* table64 */
+  if ((st = lat_wasm_table_new(r->store, &tt64, NULL, &t, err))) return st;
+  r->spectest[r->nspectest].name = "table64";
   r->spectest[r->nspectest].ext.kind = LAT_EXTERN_TABLE;
   r->spectest[r->nspectest++].ext.of.table = t;
   lat_wasm_memtype_t mt = {1, 2, true, false, false};
@@ -244,6 +259,43 @@ static bool binding_add(binding_t **b, size_t *n, size_t *cap, const char *name,
 static void bindings_free(binding_t *b, size_t n) {
   for (size_t i = 0; i < n; i++) lat_free(b[i].name);
   lat_free(b);
+}
+
+static bool def_add(runner_t *r, const char *name, size_t len,
+                    lat_wasm_module_t *m) {
+  def_t *nd = lat_realloc(r->defs, (r->ndefs + 1) * sizeof *nd);
+  if (!nd) return false;
+  r->defs = nd;
+  char *copy = NULL;
+  if (name) {
+    copy = lat_malloc(len + 1);
+    if (!copy) return false;
+    memcpy(copy, name, len);
+    copy[len] = 0;
+  }
+  lat_wasm_module_retain(m);
+  r->defs[r->ndefs++] = (def_t){copy, len, m};
+  return true;
+}
+
+/* The latest definition named name (any when name is NULL), or NULL. */
+static lat_wasm_module_t *def_find(const runner_t *r, const char *name,
+                                   size_t len) {
+  for (size_t i = r->ndefs; i-- > 0;)
+    if (!name || (r->defs[i].name && r->defs[i].len == len &&
+                  memcmp(r->defs[i].name, name, len) == 0))
+      return r->defs[i].m;
+  return NULL;
+}
+
+static void defs_free(runner_t *r) {
+  for (size_t i = 0; i < r->ndefs; i++) {
+    lat_free(r->defs[i].name);
+    lat_wasm_module_release(r->defs[i].m);
+  }
+  lat_free(r->defs);
+  r->defs = NULL;
+  r->ndefs = 0;
 }
 
 /* ---- modules ----------------------------------------------------------------------------- */
@@ -526,6 +578,13 @@ static bool run_command(runner_t *r, const lat_wast_cmd_t *c) {
     return true;
   case LAT_WAST_MODULE:
     st = compile(r, &c->module, &m, &err);
+    if (st == LAT_OK && c->module.definition) {
+      if (!def_add(r, c->module.name, c->module.name_len, m))
+        report(r, c->line, "out of memory");
+      else
+        ok = true;
+      break;
+    }
     if (st == LAT_OK) st = instantiate(r, m, &inst, &err);
     if (st != LAT_OK) {
       r->current = NULL;
@@ -541,6 +600,29 @@ static bool run_command(runner_t *r, const lat_wast_cmd_t *c) {
     }
     ok = true;
     break;
+  case LAT_WAST_MODULE_INSTANCE: {
+    lat_wasm_module_t *def = def_find(r, c->def_name, c->def_name_len);
+    if (!def) {
+      report(r, c->line, "module instance: no such module definition");
+      break;
+    }
+    st = instantiate(r, def, &inst, &err);
+    if (st != LAT_OK) {
+      r->current = NULL;
+      report(r, c->line, "module instance failed: %s: %s", lat_status_name(st),
+             err.msg);
+      break;
+    }
+    r->current = inst;
+    if (c->inst_name &&
+        !binding_add(&r->named, &r->nnamed, &r->named_cap, c->inst_name,
+                     c->inst_name_len, inst)) {
+      report(r, c->line, "out of memory");
+      break;
+    }
+    ok = true;
+    break;
+  }
   case LAT_WAST_REGISTER: {
     lat_wasm_instance_t *target = r->current;
     if (c->reg_module)
@@ -754,6 +836,7 @@ done:
   r->store = NULL;
   bindings_free(r->regs, r->nregs);
   bindings_free(r->named, r->nnamed);
+  defs_free(r);
   r->regs = r->named = NULL;
   r->nregs = r->nnamed = r->regs_cap = r->named_cap = 0;
   lat_free(text);

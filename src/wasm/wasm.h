@@ -61,7 +61,7 @@ typedef struct {
   uint64_t max; /* pages; meaningful when has_max */
   bool has_max;
   bool shared; /* threads proposal; rejected for now */
-  bool is64;   /* memory64; rejected for now */
+  bool is64;   /* memory64: addresses are i64 */
 } lat_wasm_memtype_t;
 
 typedef struct {
@@ -69,6 +69,7 @@ typedef struct {
   uint64_t min;
   uint64_t max;
   bool has_max;
+  bool is64; /* table64 (memory64 proposal): indices are i64 */
 } lat_wasm_tabletype_t;
 
 typedef struct {

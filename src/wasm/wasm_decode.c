@@ -160,10 +160,26 @@ static lat_status rd_reftype(decoder_t *d, uint8_t *out) {
   return LAT_OK;
 }
 
+/* Limits.  With memory64 (3.0): a flags byte, bit 0 = a maximum follows,
+ * bit 2 = 64-bit addresses, anything else "malformed limits flags" (bit 1,
+ * shared, needs threads); the sizes are u64 either way and the validator
+ * checks them against the address type.  Without it, 2.0's rules. */
 static lat_status rd_limits(decoder_t *d, uint64_t *min, uint64_t *max,
-                            bool *has_max) {
+                            bool *has_max, bool *is64) {
   uint8_t flags;
   uint32_t v;
+  *is64 = false;
+  if (d->m->features.memory64) {
+    TRY(rd_u8(d, &flags));
+    if (flags & ~5u)
+      return fail(d, lat_reader_offset(&d->r) - 1, "malformed limits flags");
+    *is64 = flags & 4;
+    *has_max = flags & 1;
+    *max = 0;
+    TRY(lat_read_u64(&d->r, min, d->err));
+    if (*has_max) TRY(lat_read_u64(&d->r, max, d->err));
+    return LAT_OK;
+  }
   TRY(rd_u8(d, &flags)); /* the spec reads it as a 1-bit LEB128 */
   if (flags & 0x80)
     return fail(d, lat_reader_offset(&d->r) - 1,
@@ -184,12 +200,12 @@ static lat_status rd_limits(decoder_t *d, uint64_t *min, uint64_t *max,
 static lat_status rd_tabletype(decoder_t *d, lat_wasm_tabletype_t *t) {
   lat_status st;
   if ((st = rd_reftype(d, &t->elem))) return st;
-  return rd_limits(d, &t->min, &t->max, &t->has_max);
+  return rd_limits(d, &t->min, &t->max, &t->has_max, &t->is64);
 }
 
 static lat_status rd_memtype(decoder_t *d, lat_wasm_memtype_t *t) {
   memset(t, 0, sizeof *t);
-  return rd_limits(d, &t->min, &t->max, &t->has_max);
+  return rd_limits(d, &t->min, &t->max, &t->has_max, &t->is64);
 }
 
 static lat_status rd_globaltype(decoder_t *d, lat_wasm_globaltype_t *t) {
@@ -207,7 +223,8 @@ static lat_status rd_globaltype(decoder_t *d, lat_wasm_globaltype_t *t) {
 
 static lat_status skip_memarg(const lat_wasm_module_t *m, lat_reader_t *r,
                               lat_error_t *err) {
-  uint32_t align = 0, mem = 0, offset = 0;
+  uint32_t align = 0, mem = 0;
+  uint64_t offset = 0;
   return lat__read_memarg(m, r, &align, &mem, &offset, err);
 }
 
@@ -365,8 +382,11 @@ static lat_status skip_expr(const lat_wasm_module_t *m, lat_reader_t *r,
       imm = imm_op[op];
       break;
     }
-    if (imm == LAT_IMM_ILLEGAL)
-      return lat_error_set(err, LAT_EMALFORMED, op_off, "illegal opcode");
+    if (imm == LAT_IMM_ILLEGAL) /* the reference names a single byte */
+      return op == LAT_OP_PREFIX_FC || op == LAT_OP_PREFIX_FD
+                 ? lat_error_set(err, LAT_EMALFORMED, op_off, "illegal opcode")
+                 : lat_error_set(err, LAT_EMALFORMED, op_off,
+                                 "illegal opcode %02x", op);
     if ((st = skip_imm(m, r, imm, op_off, err))) return st;
   }
 }

@@ -55,7 +55,10 @@
  * still written, so acc is purely a latency shortcut: a dependency chain
  * runs through a register instead of a store-to-load forward.
  *   memory_size  8:d                                         16
- *   memory_grow  8:d 12:delta 16:memory                      24
+ *   memory_grow  8:d 12:delta 16:memory 20:is64              24
+ *   chk64        8:a 12:b 16:c 20:trap  (memory64/table64: traps when
+ *                any of slots a, b, c has a high 32-bit half)      24
+ *   trap         8:trap                                      16
  *   memory_fill  8:dst 12:val 16:n ; memory_copy 8:dst 12:src 16:n  24
  *   memory_init  8:dst 12:src 16:n 20:seg                    24
  *   memory_copy_mm 8:dst 12:src 16:n 20:dst memory 24:src memory  32
@@ -66,7 +69,7 @@
  *   data_drop, elem_drop  8:seg                              16
  *   table_get    8:d 12:index 16:table ; table_set 8:index 12:val 16:table 24
  *   table_size   8:d 12:table                                16
- *   table_grow   8:d 12:init 16:n 20:table                   24
+ *   table_grow   8:d 12:init 16:n 20:table 24:is64           32
  *   table_fill   8:index 12:val 16:n 20:table                24
  *   table_copy   8:dst 12:src 16:n 20:dst_table 24:src_table 32
  *   table_init   8:dst 12:src 16:n 20:table 24:seg           32
@@ -171,7 +174,7 @@
   LAT_EXEC_LOADS(LAT_X_LOADF, X) LAT_EXEC_MEMOPS(LAT_X_MEM2, X)             \
   X(memory_size) X(memory_grow) X(memory_fill) X(memory_copy)               \
   X(memory_init) X(data_drop) X(mem_select) X(mem_restore)                  \
-  X(memory_copy_mm)                                                         \
+  X(memory_copy_mm) X(chk64) X(trap)                                        \
   X(table_get) X(table_set) X(table_size) X(table_grow) X(table_fill)       \
   X(table_copy) X(table_init) X(elem_drop) X(ref_func)                      \
   LAT_EXEC_UNOPS(LAT_X_UN2, X) LAT_EXEC_IR(LAT_X_IR2, X)                               \

@@ -41,6 +41,7 @@
 #define LAT_MAX_LOCALS 50000u /* per function, params included */
 #define LAT_MAX_FUNC_SIZE (7654321u)
 #define LAT_MAX_MEMORY_PAGES 65536u        /* 4 GiB of 64 KiB pages */
+#define LAT_MAX_MEMORY64_PAGES (1ull << 48) /* memory64's type limit */
 #define LAT_MAX_TABLE_SIZE 0xffffffffu     /* type limit; stores cap lower */
 /* Instantiation and pooling (wasm_module.c, wasm_runtime.c): a memory image
  * up to this size is copied, not mapped; a pooled memory up to this size
@@ -220,12 +221,13 @@ lat_status lat__wasm_validate(lat_wasm_module_t *m, lat_error_t *err);
  * multi-memory, flags < 128: bit 6 says a memory index follows, and the
  * alignment exponent is flags & 63 (the validator compares it with the
  * natural alignment); without it, as in 2.0, flags < 32 and the memory is
- * 0.  The offset is a u32 (memory64 is not implemented).  LAT_EMALFORMED
- * "malformed memop flags" or a LEB error. */
+ * 0.  The offset is a u64 with memory64 (the validator checks that a 32-bit
+ * memory's fits in 32 bits), a u32 without.  LAT_EMALFORMED "malformed
+ * memop flags" or a LEB error. */
 static inline lat_status lat__read_memarg(const lat_wasm_module_t *m,
                                           lat_reader_t *r, uint32_t *out_align,
                                           uint32_t *out_mem,
-                                          uint32_t *out_offset,
+                                          uint64_t *out_offset,
                                           lat_error_t *err) {
   size_t off = lat_reader_offset(r);
   uint32_t flags;
@@ -239,7 +241,11 @@ static inline lat_status lat__read_memarg(const lat_wasm_module_t *m,
     flags &= 63u;
   }
   *out_align = flags;
-  return lat_read_u32(r, out_offset, err);
+  if (m->features.memory64) return lat_read_u64(r, out_offset, err);
+  uint32_t off32 = 0;
+  st = lat_read_u32(r, &off32, err);
+  *out_offset = off32;
+  return st;
 }
 
 /* A memory-index immediate (memory.size, .grow, .fill, .copy, .init): a u32

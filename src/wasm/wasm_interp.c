@@ -735,11 +735,11 @@ L_memory_size:
   NEXT(16);
 L_memory_grow: {
   uint64_t old = 0;
-  uint32_t delta = (uint32_t)SL(12);
+  uint64_t delta = OPD(20) ? SL(12) : (uint32_t)SL(12);
   lat_status st = lat_wasm_memory_grow(inst->mems[OPD(16)], delta, &old);
   if (UNLIKELY(st) && s->limits.trap_on_grow_failure)
     TRAP(LAT_TRAP_GROW_FAILED);
-  acc = st ? (uint32_t)-1 : (uint32_t)old;
+  acc = st ? (OPD(20) ? UINT64_MAX : (uint32_t)-1) : old;
   SL(8) = acc;
   ms = mem->size;
   NEXT(24);
@@ -750,6 +750,12 @@ L_mem_select: { /* the next memory op uses memory OPD(8) (wasm_exec.h) */
   ms = mk->size;
   NEXT(16);
 }
+L_chk64: /* memory64/table64: past 32 bits is out of bounds (translator) */
+  if (UNLIKELY((SL(8) | SL(12) | SL(16)) >> 32))
+    TRAP((lat_wasm_trap_t)OPD(20));
+  NEXT(24);
+L_trap:
+  TRAP((lat_wasm_trap_t)OPD(8));
 L_mem_restore:
   mb = mem->base;
   ms = mem->size;
@@ -808,10 +814,10 @@ L_table_grow: {
   lat_wasm_table_t *tab = inst->tables[OPD(20)];
   uint64_t old = 0;
   void *init = (void *)(uintptr_t)SL(12);
-  uint32_t n = (uint32_t)SL(16);
+  uint64_t n = OPD(24) ? SL(16) : (uint32_t)SL(16);
   lat_status st = lat_wasm_table_grow(tab, n, init, &old);
-  SL(8) = st ? (uint32_t)-1 : (uint32_t)old;
-  NEXT(24);
+  SL(8) = st ? (OPD(24) ? UINT64_MAX : (uint32_t)-1) : old;
+  NEXT(32);
 }
 L_table_fill: {
   lat_wasm_table_t *tab = inst->tables[OPD(20)];

@@ -365,9 +365,12 @@ int lat_wasm_store_exit_code(const lat_wasm_store_t *s) { return s->exit_code; }
 static lat_status memory_create(lat_wasm_store_t *s, const lat_wasm_memtype_t *t,
                                 lat_wasm_module_t *image,
                                 lat_wasm_memory_t **out, lat_error_t *err) {
-  if (t->shared || t->is64)
+  if (t->shared)
     return lat_error_set(err, LAT_EUNSUPPORTED, SIZE_MAX,
-                         "shared and 64-bit memories are not supported");
+                         "shared memories are not supported");
+  /* a 64-bit memory gets the same at most 4 GiB (the store's cap) as any
+   * other: the interpreter relies on that (an address or offset past 32
+   * bits is out of bounds, wasm_translate.c) */
   uint64_t cap_pages = s->limits.max_memory_bytes / LAT_WASM_PAGE_SIZE;
   uint64_t max = t->has_max ? t->max : LAT_MAX_MEMORY_PAGES;
   if (max > cap_pages) max = cap_pages;
@@ -887,7 +890,7 @@ static lat_status check_import(const lat_wasm_module_t *m, uint32_t i,
     case LAT_EXTERN_TABLE: {
       const lat_wasm_table_t *t = ext->of.table;
       const lat_wasm_tabletype_t *e = &imp->desc.table;
-      if (!t || t->type.elem != e->elem ||
+      if (!t || t->type.elem != e->elem || t->type.is64 != e->is64 ||
           !limits_match(t->size, t->type.has_max, t->type.max, e->min,
                         e->has_max, e->max))
         goto incompatible;
@@ -896,7 +899,8 @@ static lat_status check_import(const lat_wasm_module_t *m, uint32_t i,
     case LAT_EXTERN_MEMORY: {
       const lat_wasm_memory_t *mem = ext->of.memory;
       const lat_wasm_memtype_t *e = &imp->desc.memory;
-      if (!mem || !limits_match(mem->size / LAT_WASM_PAGE_SIZE,
+      if (!mem || mem->type.is64 != e->is64 ||
+          !limits_match(mem->size / LAT_WASM_PAGE_SIZE,
                                 mem->type.has_max, mem->type.max, e->min,
                                 e->has_max, e->max))
         goto incompatible;
@@ -933,8 +937,8 @@ static lat_status apply_elem(lat_wasm_instance_t *inst, const lat__elem_t *seg,
   lat_status st = lat__wasm_eval_const(inst, seg->offset, off);
   if (st) return lat_error_set(err, st, SIZE_MAX, "bad element offset");
   lat_wasm_table_t *t = inst->tables[seg->table];
-  uint64_t start = (uint32_t)off[0];
-  if (start + seg->count > t->size)
+  uint64_t start = t->type.is64 ? off[0] : (uint32_t)off[0];
+  if (start > t->size || seg->count > t->size - start)
     return trap_error(inst->store, LAT_TRAP_TABLE_OOB, err);
   for (uint32_t k = 0; k < seg->count; k++) {
     void *ref;
@@ -957,8 +961,8 @@ static lat_status apply_data(lat_wasm_instance_t *inst, const lat__data_t *seg,
   lat_status st = lat__wasm_eval_const(inst, seg->offset, off);
   if (st) return lat_error_set(err, st, SIZE_MAX, "bad data offset");
   lat_wasm_memory_t *mem = inst->mems[seg->memory];
-  uint64_t start = (uint32_t)off[0];
-  if (start + seg->data.len > mem->size)
+  uint64_t start = mem->type.is64 ? off[0] : (uint32_t)off[0];
+  if (start > mem->size || seg->data.len > mem->size - start)
     return trap_error(inst->store, LAT_TRAP_MEMORY_OOB, err);
   if (seg->data.len)
     memcpy(mem->base + start, lat__bytes(inst->module, seg->data),

@@ -584,7 +584,7 @@ static lat_status parse_memarg(P *p, lat_buf_t *o, uint8_t natural,
       memcmp(tsrc(p, p->pos), "offset=", 7) == 0) {
     lat__num_result r = lat__wat_parse_nat(tsrc(p, p->pos) + 7,
                                            tk(p, p->pos)->len - 7, &offset);
-    if (r == LAT__NUM_OK && offset > UINT32_MAX) r = LAT__NUM_RANGE;
+    /* u64 (memory64); a 32-bit memory's limit is the validator's */
     if (r != LAT__NUM_OK) return num_fail(p, r);
     p->pos++;
   }
@@ -592,7 +592,7 @@ static lat_status parse_memarg(P *p, lat_buf_t *o, uint8_t natural,
       memcmp(tsrc(p, p->pos), "align=", 6) == 0) {
     lat__num_result r = lat__wat_parse_nat(tsrc(p, p->pos) + 6,
                                            tk(p, p->pos)->len - 6, &align);
-    if (r == LAT__NUM_OK && align > UINT32_MAX) r = LAT__NUM_RANGE;
+    /* up to 2^63: the validator judges it against the natural alignment */
     if (r != LAT__NUM_OK) return num_fail(p, r);
     if (align == 0 || (align & (align - 1)) != 0)
       return fail_at(p, p->pos, "alignment must be a power of two");
@@ -1088,24 +1088,37 @@ static lat_status field_head(P *p, int sp, uint8_t kind, uint32_t *out_idx,
   return *out_import ? put(p, &p->sec_import, kind) : LAT_OK;
 }
 
-static lat_status parse_limit(P *p, uint32_t *out) {
+/* Limits are u64 in the text (3.0); the validator judges them against the
+ * address type, and a 2.0 decoder rejects a size past 32 bits as "integer
+ * too large", which 2.0's assert_malformed accepts. */
+static lat_status parse_limit(P *p, uint64_t *out) {
   uint64_t v;
   if (!is_num_tok(p, p->pos)) return unexpected(p);
   lat__num_result r = lat__wat_parse_nat(tsrc(p, p->pos), tk(p, p->pos)->len, &v);
-  if (r == LAT__NUM_RANGE || (r == LAT__NUM_OK && v > UINT32_MAX))
-    return fail_at(p, p->pos, "i32 constant out of range");
+  if (r == LAT__NUM_RANGE) return fail_at(p, p->pos, "constant out of range");
   if (r != LAT__NUM_OK) return num_fail(p, r);
-  *out = (uint32_t)v;
+  *out = v;
   p->pos++;
   return LAT_OK;
 }
 
+/* An optional address type before limits (memory64, table64): i64 or i32. */
+static bool parse_addrtype(P *p) {
+  if (is_kw(p, "i64")) {
+    p->pos++;
+    return true;
+  }
+  if (is_kw(p, "i32")) p->pos++;
+  return false;
+}
+
 static lat_status parse_limits(P *p, lat_buf_t *o, bool *out_has_max) {
-  uint32_t mn, mx = 0;
+  uint64_t mn, mx = 0;
+  bool is64 = parse_addrtype(p);
   TRY(parse_limit(p, &mn));
   bool has_max = is_num_tok(p, p->pos);
   if (has_max) TRY(parse_limit(p, &mx));
-  TRY(put(p, o, has_max ? 1 : 0));
+  TRY(put(p, o, (uint8_t)((has_max ? 1 : 0) | (is64 ? 4 : 0))));
   TRY(put_u(p, o, mn));
   if (has_max) TRY(put_u(p, o, mx));
   if (out_has_max) *out_has_max = has_max;
@@ -1384,6 +1397,8 @@ static lat_status field_table(P *p) {
     TRY(import_desc(p, SP_TABLE));
     return expect_rpar(p);
   }
+  size_t at64 = p->pos;
+  bool is64 = parse_addrtype(p);
   if ((is_kw(p, "funcref") || is_kw(p, "externref")) &&
       kind_at(p, p->pos + 1) == LAT__TOK_LPAR && kw_at(p, p->pos + 2, "elem")) {
     uint8_t rt, rt2;
@@ -1403,12 +1418,12 @@ static lat_status field_table(P *p) {
     if (st == LAT_OK) st = expect_rpar(p);
     if (st == LAT_OK) {
       st = put(p, &p->sec_table, rt);
-      if (st == LAT_OK) st = put(p, &p->sec_table, 0x01);
+      if (st == LAT_OK) st = put(p, &p->sec_table, is64 ? 0x05 : 0x01);
       if (st == LAT_OK) st = put_u(p, &p->sec_table, e.n);
       if (st == LAT_OK) st = put_u(p, &p->sec_table, e.n);
       p->n_table++;
     }
-    if (st == LAT_OK) st = put(p, &off, 0x41);
+    if (st == LAT_OK) st = put(p, &off, is64 ? 0x42 : 0x41);
     if (st == LAT_OK) st = put(p, &off, 0x00);
     if (st == LAT_OK) st = put(p, &off, 0x0b);
     if (st == LAT_OK) {
@@ -1420,6 +1435,7 @@ static lat_status field_table(P *p) {
     TRY(st);
     return expect_rpar(p);
   }
+  p->pos = at64; /* the limits read the address type */
   TRY(parse_tabletype(p, &p->sec_table));
   p->n_table++;
   return expect_rpar(p);
@@ -1433,6 +1449,9 @@ static lat_status field_memory(P *p) {
     TRY(import_desc(p, SP_MEM));
     return expect_rpar(p);
   }
+  size_t at64 = p->pos;
+  bool is64 = parse_addrtype(p);
+  if (!lpar_kw(p, "data")) p->pos = at64; /* the limits read it again */
   if (lpar_kw(p, "data")) {
     p->pos += 2;
     lat_buf_t d;
@@ -1444,13 +1463,13 @@ static lat_status field_memory(P *p) {
     }
     if (st == LAT_OK) st = expect_rpar(p);
     uint64_t pages = ((uint64_t)d.len + LAT_WASM_PAGE_SIZE - 1) / LAT_WASM_PAGE_SIZE;
-    if (st == LAT_OK) st = put(p, &p->sec_mem, 0x01);
+    if (st == LAT_OK) st = put(p, &p->sec_mem, is64 ? 0x05 : 0x01);
     if (st == LAT_OK) st = put_u(p, &p->sec_mem, pages);
     if (st == LAT_OK) st = put_u(p, &p->sec_mem, pages);
     p->n_mem++;
     lat_buf_t *o = &p->sec_data;
     if (st == LAT_OK) {
-      static const uint8_t off0[] = {0x41, 0x00, 0x0b};
+      const uint8_t off0[] = {is64 ? 0x42 : 0x41, 0x00, 0x0b};
       if (idx == 0) {
         st = put(p, o, 0x00);
       } else {
@@ -1876,6 +1895,11 @@ lat_status lat__wat_module(const lat__lexed_t *lx, size_t *pos, bool bare,
     return lat__wat_error(err, lx->src, lx->src_len, t[i].off,
                           "expected (module ...)");
   i += 2;
+  /* `(module definition $id? ...)` (3.0 scripts): a module that a script
+   * instantiates later with `(module instance ...)`; the module is the same */
+  if (t[i].kind == LAT__TOK_KEYWORD && t[i].len == 10 &&
+      memcmp(lx->src + t[i].off, "definition", 10) == 0)
+    i++;
   if (t[i].kind == LAT__TOK_ID) i++;
   lat_status st;
   if (t[i].kind == LAT__TOK_KEYWORD && t[i].len == 6 &&

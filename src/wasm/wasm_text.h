@@ -28,6 +28,7 @@ typedef enum {
   LAT_WAST_ASSERT_INVALID,
   LAT_WAST_ASSERT_UNLINKABLE,
   LAT_WAST_ASSERT_UNINSTANTIABLE,
+  LAT_WAST_MODULE_INSTANCE,   /* (module instance $i? $def?) */
 } lat_wast_kind_t;
 
 typedef enum {
@@ -46,6 +47,7 @@ typedef struct {
   size_t text_len;
   lat_status status; /* TEXT: LAT_OK, or why encoding failed (then err) */
   lat_error_t err;
+  bool definition; /* (module definition ...): compiled, not instantiated */
 } lat_wast_module_t;
 
 typedef enum { LAT_WAST_INVOKE, LAT_WAST_GET } lat_wast_action_kind_t;
@@ -100,6 +102,10 @@ typedef struct {
   size_t reg_name_len;
   const char *reg_module; /* REGISTER: `$id` or NULL */
   size_t reg_module_len;
+  const char *inst_name; /* MODULE_INSTANCE: `$i` or NULL */
+  size_t inst_name_len;
+  const char *def_name; /* MODULE_INSTANCE: `$def` or NULL (the last) */
+  size_t def_name_len;
 } lat_wast_cmd_t;
 
 typedef struct lat_wast lat_wast_t;

@@ -35,7 +35,7 @@ static const char *const kind_names[] = {
     "end",          "module",          "register",
     "action",       "assert_return",   "assert_trap",
     "assert_exhaustion", "assert_malformed", "assert_invalid",
-    "assert_unlinkable", "assert_uninstantiable"};
+    "assert_unlinkable", "assert_uninstantiable", "module instance"};
 
 const char *lat_wast_kind_name(lat_wast_kind_t k) {
   if ((unsigned)k >= sizeof kind_names / sizeof kind_names[0]) return "?";
@@ -175,6 +175,7 @@ static lat_status parse_module(lat_wast_t *w, lat_wast_module_t *m) {
   if (!lpar_kw(w, "module")) return unexpected(w);
   size_t i = w->pos + 2;
   memset(m, 0, sizeof *m);
+  if (kw_at(w, i, "definition")) i++;
   if (tk(w, i)->kind == LAT__TOK_ID) {
     m->name = tsrc(w, i);
     m->name_len = tk(w, i)->len;
@@ -399,11 +400,29 @@ static lat_status parse_action(lat_wast_t *w, lat_wast_action_t *a) {
 
 static lat_status parse_command(lat_wast_t *w, lat_wast_cmd_t *c) {
   TRY(expect(w, LAT__TOK_LPAR));
+  if (is_kw(w, "module") && kw_at(w, w->pos + 1, "instance")) {
+    w->pos += 2;
+    c->kind = LAT_WAST_MODULE_INSTANCE;
+    if (at(w, LAT__TOK_ID)) {
+      c->inst_name = tsrc(w, w->pos);
+      c->inst_name_len = tk(w, w->pos)->len;
+      w->pos++;
+    }
+    if (at(w, LAT__TOK_ID)) {
+      c->def_name = tsrc(w, w->pos);
+      c->def_name_len = tk(w, w->pos)->len;
+      w->pos++;
+    }
+    return expect(w, LAT__TOK_RPAR);
+  }
   if (is_kw(w, "module")) {
+    bool def = kw_at(w, w->pos + 1, "definition");
     w->pos--;
     c->kind = LAT_WAST_MODULE;
     c->has_module = true;
-    return parse_module(w, &c->module);
+    TRY(parse_module(w, &c->module));
+    c->module.definition = def;
+    return LAT_OK;
   }
   if (is_kw(w, "register")) {
     w->pos++;

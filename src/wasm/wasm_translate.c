@@ -1017,18 +1017,69 @@ static uint32_t mem_begin(tr_t *t, uint32_t mem) {
 static void mem_end(tr_t *t, uint32_t mem) {
   if (mem) emit(t, LAT_OP_mem_restore, 8);
 }
+static uint64_t rd_u64(tr_t *t) {
+  uint64_t v = 0;
+  if (!t->err && lat_read_u64(&t->r, &v, NULL)) fail(t, LAT_EMALFORMED);
+  return v;
+}
+
+/* memory64 and table64.  Memories here are at most 4 GiB and tables at
+ * most 2^32-1 elements (store limits), so an i64 address, length or index
+ * with any of its high 32 bits set is out of bounds whatever else holds:
+ * chk64 traps on that, and the ordinary 32-bit instruction after it does
+ * the rest.  An offset of 2^32 or more is out of bounds the same way: the
+ * access becomes an unconditional trap.  So 64-bit memories and tables
+ * need two small instructions, not a second set of handlers.  dN are
+ * stack depths (1 = top) of the operands to check, 0 = none. */
+static void guard64(tr_t *t, uint32_t d1, uint32_t d2, uint32_t d3,
+                    lat_wasm_trap_t trap) {
+  uint32_t ds[3] = {d1, d2, d3}, sl[3];
+  for (int k = 0; k < 3; k++) {
+    uint32_t d = ds[k] ? ds[k] : d1;
+    if (d == 0 || d > t->vsp) {
+      fail(t, LAT_EMALFORMED);
+      return;
+    }
+    materialize(t, t->vsp - d);
+    sl[k] = t->vs[t->vsp - d].home;
+  }
+  uint8_t *p = emit(t, LAT_OP_chk64, 24);
+  put32(p + 8, sl[0]);
+  put32(p + 12, sl[1]);
+  put32(p + 16, sl[2]);
+  put32(p + 20, (uint32_t)trap);
+}
+static void emit_trap(tr_t *t, lat_wasm_trap_t trap) {
+  uint8_t *p = emit(t, LAT_OP_trap, 16);
+  put32(p + 8, (uint32_t)trap);
+}
+static bool mem64(const tr_t *t, uint32_t mem) {
+  return mem < t->m->nmems && t->m->mems[mem].is64;
+}
+static bool tab64(const tr_t *t, uint32_t tab) {
+  return tab < t->m->ntables && t->m->tables[tab].is64;
+}
+
 /* Reads a memarg (validated: see lat__read_memarg); starts the bracket for
- * its memory.  Returns the memory index, for mem_end. */
-static uint32_t rd_memarg(tr_t *t, uint32_t *off) {
+ * its memory, and for a 64-bit memory checks the address at stack depth
+ * addr_depth.  Returns the memory index, for mem_end. */
+static uint32_t rd_memarg(tr_t *t, uint32_t addr_depth, uint32_t *off) {
   uint32_t flags = rd_u32(t), mem = 0;
   if (flags & 64u) mem = rd_u32(t);
-  *off = rd_u32(t);
-  return mem_begin(t, mem);
+  uint64_t o = t->m->features.memory64 ? rd_u64(t) : rd_u32(t);
+  *off = (uint32_t)o;
+  mem_begin(t, mem);
+  if (mem64(t, mem)) {
+    guard64(t, addr_depth, 0, 0, LAT_TRAP_MEMORY_OOB);
+    if (o > UINT32_MAX) emit_trap(t, LAT_TRAP_MEMORY_OOB);
+  }
+  return mem;
 }
 
 static void skip_memarg(tr_t *t) {
   if (rd_u32(t) & 64u) rd_u32(t); /* a memory index follows */
-  rd_u32(t);
+  if (t->m->features.memory64) rd_u64(t);
+  else rd_u32(t);
 }
 
 #include "wasm_translate_simd.inc"
@@ -1099,7 +1150,7 @@ static void skip_imm(tr_t *t, uint8_t op) {
 
 static void do_load_at(tr_t *t, unsigned op, uint8_t type, uint32_t off);
 static void do_load(tr_t *t, unsigned op, uint8_t type) {
-  uint32_t off, mem = rd_memarg(t, &off);
+  uint32_t off, mem = rd_memarg(t, 1, &off);
   do_load_at(t, op, type, off);
   mem_end(t, mem);
 }
@@ -1133,7 +1184,7 @@ static void do_load_at(tr_t *t, unsigned op, uint8_t type, uint32_t off) {
 
 static void do_store_at(tr_t *t, unsigned op, uint32_t off);
 static void do_store(tr_t *t, unsigned op) {
-  uint32_t off, mem = rd_memarg(t, &off);
+  uint32_t off, mem = rd_memarg(t, 2, &off);
   do_store_at(t, op, off);
   mem_end(t, mem);
 }
@@ -1193,6 +1244,7 @@ static void do_fc(tr_t *t) {
     case 8: { /* memory.init */
       x = rd_u32(t);
       uint32_t mem = mem_begin(t, rd_u32(t));
+      if (mem64(t, mem)) guard64(t, 3, 0, 0, LAT_TRAP_MEMORY_OOB);
       pop3(t, &a, &b, &c);
       p = emit(t, LAT_OP_memory_init, 24);
       put32(p + 8, a); put32(p + 12, b); put32(p + 16, c); put32(p + 20, x);
@@ -1208,6 +1260,9 @@ static void do_fc(tr_t *t) {
       x = rd_u32(t);
       y = rd_u32(t);
       uint32_t mem = x == y ? mem_begin(t, x) : 0;
+      if (mem64(t, x) || mem64(t, y))
+        guard64(t, mem64(t, x) ? 3 : 2, mem64(t, y) ? 2 : 3,
+                mem64(t, x) && mem64(t, y) ? 1 : 0, LAT_TRAP_MEMORY_OOB);
       pop3(t, &a, &b, &c);
       p = emit(t, x == y ? LAT_OP_memory_copy : LAT_OP_memory_copy_mm,
                x == y ? 24 : 32);
@@ -1218,6 +1273,7 @@ static void do_fc(tr_t *t) {
     }
     case 11: {
       uint32_t mem = mem_begin(t, rd_u32(t));
+      if (mem64(t, mem)) guard64(t, 3, 1, 0, LAT_TRAP_MEMORY_OOB);
       pop3(t, &a, &b, &c);
       p = emit(t, LAT_OP_memory_fill, 24);
       put32(p + 8, a); put32(p + 12, b); put32(p + 16, c);
@@ -1227,6 +1283,7 @@ static void do_fc(tr_t *t) {
     case 12: /* table.init elem table */
       x = rd_u32(t);
       y = rd_u32(t);
+      if (tab64(t, y)) guard64(t, 3, 0, 0, LAT_TRAP_TABLE_OOB);
       pop3(t, &a, &b, &c);
       p = emit(t, LAT_OP_table_init, 32);
       put32(p + 8, a); put32(p + 12, b); put32(p + 16, c);
@@ -1240,6 +1297,9 @@ static void do_fc(tr_t *t) {
     case 14: /* table.copy dst src */
       x = rd_u32(t);
       y = rd_u32(t);
+      if (tab64(t, x) || tab64(t, y))
+        guard64(t, tab64(t, x) ? 3 : 2, tab64(t, y) ? 2 : 3,
+                tab64(t, x) && tab64(t, y) ? 1 : 0, LAT_TRAP_TABLE_OOB);
       pop3(t, &a, &b, &c);
       p = emit(t, LAT_OP_table_copy, 32);
       put32(p + 8, a); put32(p + 12, b); put32(p + 16, c);
@@ -1249,10 +1309,10 @@ static void do_fc(tr_t *t) {
       x = rd_u32(t);
       vval_t n = pop(t), init = pop(t);
       uint32_t si = use(t, &init), sn = use(t, &n);
-      p = emit(t, LAT_OP_table_grow, 24);
+      p = emit(t, LAT_OP_table_grow, 32);
       put32(p + 8, init.home); put32(p + 12, si); put32(p + 16, sn);
-      put32(p + 20, x);
-      push_slot(t, LAT_I32);
+      put32(p + 20, x); put32(p + 24, tab64(t, x));
+      push_slot(t, tab64(t, x) ? LAT_I64 : LAT_I32);
       break;
     }
     case 16: {
@@ -1260,11 +1320,12 @@ static void do_fc(tr_t *t) {
       uint32_t d = next_home(t);
       p = emit(t, LAT_OP_table_size, 16);
       put32(p + 8, d); put32(p + 12, x);
-      push_slot(t, LAT_I32);
+      push_slot(t, tab64(t, x) ? LAT_I64 : LAT_I32);
       break;
     }
     case 17:
       x = rd_u32(t);
+      if (tab64(t, x)) guard64(t, 3, 1, 0, LAT_TRAP_TABLE_OOB);
       pop3(t, &a, &b, &c);
       p = emit(t, LAT_OP_table_fill, 24);
       put32(p + 8, a); put32(p + 12, b); put32(p + 16, c); put32(p + 20, x);
@@ -1279,6 +1340,7 @@ static void do_call(tr_t *t, const lat_wasm_functype_t *ft, unsigned op,
                     uint32_t a, uint32_t b, bool indirect) {
   vval_t idx = {0};
   uint32_t sidx = 0;
+  if (indirect && tab64(t, b)) guard64(t, 1, 0, 0, LAT_TRAP_UNDEFINED_ELEMENT);
   if (indirect) idx = pop(t);
   uint32_t np = ft->nparams;
   if (np > t->vsp) {
@@ -1604,6 +1666,7 @@ static void translate_op(tr_t *t, uint8_t op) {
         fail(t, LAT_EMALFORMED);
         return;
       }
+      if (tab64(t, tab)) guard64(t, 1, 0, 0, LAT_TRAP_TABLE_OOB);
       vval_t i = pop(t);
       uint32_t si = use(t, &i);
       size_t at = t->len;
@@ -1615,6 +1678,7 @@ static void translate_op(tr_t *t, uint8_t op) {
     }
     case 0x26: {
       uint32_t tab = rd_u32(t);
+      if (tab64(t, tab)) guard64(t, 2, 0, 0, LAT_TRAP_TABLE_OOB);
       vval_t v = pop(t), i = pop(t);
       uint32_t si = use(t, &i), sv = use(t, &v);
       uint8_t *p = emit(t, LAT_OP_table_set, 24);
@@ -1650,7 +1714,7 @@ static void translate_op(tr_t *t, uint8_t op) {
       size_t at = t->len;
       uint8_t *p = emit(t, LAT_OP_memory_size, 16);
       put32(p + 8, d);
-      push_slot(t, LAT_I32);
+      push_slot(t, mem64(t, mem) ? LAT_I64 : LAT_I32);
       set_result(t, at + 8);
       mem_end(t, mem);
       break;
@@ -1664,7 +1728,8 @@ static void translate_op(tr_t *t, uint8_t op) {
       put32(p + 8, n.home);
       put32(p + 12, sn);
       put32(p + 16, mem);
-      push_slot(t, LAT_I32);
+      put32(p + 20, mem64(t, mem));
+      push_slot(t, mem64(t, mem) ? LAT_I64 : LAT_I32);
       set_result(t, at + 8);
       break;
     }

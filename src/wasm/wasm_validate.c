@@ -298,14 +298,28 @@ static lat_status need_memory(vctx_t *v, uint32_t idx) {
   return idx < v->m->nmems ? LAT_OK : invalid_idx(v, "memory", idx);
 }
 
-static lat_status rd_memarg(vctx_t *v, uint8_t natural) {
-  uint32_t align = 0, mem = 0, offset = 0;
+/* Reads a memarg; *out_mem is its memory.  A 32-bit memory's offset must
+ * fit in 32 bits (3.0 encodes every offset as a u64). */
+static lat_status rd_memarg(vctx_t *v, uint8_t natural, uint32_t *out_mem) {
+  uint32_t align = 0, mem = 0;
+  uint64_t offset = 0;
   lat_status st = lat__read_memarg(v->m, &v->r, &align, &mem, &offset, v->err);
   if (st) return st;
   if ((st = need_memory(v, mem))) return st;
   if (align > natural)
     return invalid(v, "alignment must not be larger than natural");
+  if (!v->m->mems[mem].is64 && offset > UINT32_MAX)
+    return invalid(v, "offset out of range");
+  *out_mem = mem;
   return LAT_OK;
+}
+
+/* The address type of memory idx / the index type of table idx (valid). */
+static uint8_t mem_at(const vctx_t *v, uint32_t idx) {
+  return v->m->mems[idx].is64 ? LAT_I64 : LAT_I32;
+}
+static uint8_t tab_at(const vctx_t *v, uint32_t idx) {
+  return v->m->tables[idx].is64 ? LAT_I64 : LAT_I32;
 }
 
 static lat_status rd_table(vctx_t *v, uint32_t *idx) {
@@ -373,21 +387,32 @@ static lat_status generic(vctx_t *v, opinfo_t in) {
   uint32_t a, b;
   uint8_t lane;
   lat_status st = LAT_OK;
+  /* the signature's types; an address or index operand (and memory.size,
+   * .grow, table.size results) takes the memory's or table's type */
+  const sigtab_t *s = &sigs[in.sig];
+  uint8_t pt[3] = {s->p[0], s->p[1], s->p[2]}, rt = s->r;
   switch (in.imm) {
   case LAT_IMM_NONE:
     break;
   case LAT_IMM_MEMARG:
-    st = rd_memarg(v, in.arg);
+    if (!(st = rd_memarg(v, in.arg, &a))) pt[0] = mem_at(v, a);
     break;
   case LAT_IMM_MEMLANE:
-    if ((st = rd_memarg(v, in.arg)) || (st = rd_u8(v, &lane))) break;
+    if ((st = rd_memarg(v, in.arg, &a)) || (st = rd_u8(v, &lane))) break;
+    pt[0] = mem_at(v, a);
     if (lane >= (16u >> in.arg)) st = invalid(v, "invalid lane index");
     break;
-  case LAT_IMM_MEM0:
-    st = rd_memidx(v, &a);
+  case LAT_IMM_MEM0: /* memory.size x_i, memory.grow i_i, memory.fill iii_x */
+    if ((st = rd_memidx(v, &a))) break;
+    if (in.sig == LAT_SIG_x_i) rt = mem_at(v, a);
+    else if (in.sig == LAT_SIG_i_i) pt[0] = rt = mem_at(v, a);
+    else pt[0] = pt[2] = mem_at(v, a);
     break;
-  case LAT_IMM_MEM_MEM:
-    if (!(st = rd_memidx(v, &a))) st = rd_memidx(v, &b);
+  case LAT_IMM_MEM_MEM: /* memory.copy dst src: n is i64 only if both are */
+    if ((st = rd_memidx(v, &a)) || (st = rd_memidx(v, &b))) break;
+    pt[0] = mem_at(v, a);
+    pt[1] = mem_at(v, b);
+    pt[2] = pt[0] == LAT_I64 && pt[1] == LAT_I64 ? LAT_I64 : LAT_I32;
     break;
   case LAT_IMM_I32:
     st = skip_sleb(v, 4, false);
@@ -415,6 +440,7 @@ static lat_status generic(vctx_t *v, opinfo_t in) {
     break;
   case LAT_IMM_DATA_MEM:
     if ((st = rd_data(v, &a)) || (st = rd_memidx(v, &b))) break;
+    pt[0] = mem_at(v, b);
     st = check_data(v, a);
     break;
   case LAT_IMM_DATA:
@@ -423,17 +449,21 @@ static lat_status generic(vctx_t *v, opinfo_t in) {
   case LAT_IMM_ELEM:
     st = rd_elem(v, &a);
     break;
-  case LAT_IMM_TABLE:
-    st = rd_table(v, &a);
+  case LAT_IMM_TABLE: /* table.size */
+    if (!(st = rd_table(v, &a))) rt = tab_at(v, a);
     break;
   case LAT_IMM_ELEM_TABLE: /* table.init elem table */
     if ((st = rd_u32(v, &a)) || (st = rd_table(v, &b))) break;
     if (a >= m->nelems) return invalid_idx(v, "elem segment", a);
+    pt[0] = tab_at(v, b);
     if (m->elems[a].elem_type != m->tables[b].elem)
       st = invalid(v, "type mismatch");
     break;
   case LAT_IMM_TABLE_TABLE: /* table.copy dst src */
     if ((st = rd_table(v, &a)) || (st = rd_table(v, &b))) break;
+    pt[0] = tab_at(v, a);
+    pt[1] = tab_at(v, b);
+    pt[2] = pt[0] == LAT_I64 && pt[1] == LAT_I64 ? LAT_I64 : LAT_I32;
     if (m->tables[a].elem != m->tables[b].elem)
       st = invalid(v, "type mismatch");
     break;
@@ -442,10 +472,9 @@ static lat_status generic(vctx_t *v, opinfo_t in) {
     break;
   }
   if (st) return st;
-  const sigtab_t *s = &sigs[in.sig];
   for (uint32_t i = s->np; i-- > 0;)
-    if ((st = pop_expect(v, s->p[i]))) return st;
-  return s->nr ? push(v, s->r) : LAT_OK;
+    if ((st = pop_expect(v, pt[i]))) return st;
+  return s->nr ? push(v, rt) : LAT_OK;
 }
 
 /* ---- function bodies ------------------------------------------------------------- */
@@ -602,7 +631,7 @@ static lat_status check_body(vctx_t *v, uint32_t fidx) {
       if (a >= m->ntypes) return invalid_idx(v, "type", a);
       if (m->tables[b].elem != LAT_FUNCREF) return invalid(v, "type mismatch");
       const lat_wasm_functype_t *ct = &m->types[a];
-      if ((st = pop_expect(v, LAT_I32))) return st;
+      if ((st = pop_expect(v, tab_at(v, b)))) return st;
       if ((st = pop_n(v, ct->params, ct->nparams))) return st;
       if ((st = push_n(v, ct->results, ct->nresults))) return st;
       break;
@@ -624,7 +653,7 @@ static lat_status check_body(vctx_t *v, uint32_t fidx) {
         if (a >= m->ntypes) return invalid_idx(v, "type", a);
         if (m->tables[b].elem != LAT_FUNCREF) return invalid(v, "type mismatch");
         ct = &m->types[a];
-        if ((st = pop_expect(v, LAT_I32))) return st;
+        if ((st = pop_expect(v, tab_at(v, b)))) return st;
       }
       const ctrl_t *fn = &v->ctrls[0];
       if (ct->nresults != fn->nresults ||
@@ -689,13 +718,13 @@ static lat_status check_body(vctx_t *v, uint32_t fidx) {
       break;
     case LAT_OP_TABLE_GET:
       if ((st = rd_table(v, &a))) return st;
-      if ((st = pop_expect(v, LAT_I32)) || (st = push(v, m->tables[a].elem)))
+      if ((st = pop_expect(v, tab_at(v, a))) || (st = push(v, m->tables[a].elem)))
         return st;
       break;
     case LAT_OP_TABLE_SET:
       if ((st = rd_table(v, &a))) return st;
       if ((st = pop_expect(v, m->tables[a].elem)) ||
-          (st = pop_expect(v, LAT_I32)))
+          (st = pop_expect(v, tab_at(v, a))))
         return st;
       break;
     case LAT_OP_REF_NULL:
@@ -723,10 +752,10 @@ static lat_status check_body(vctx_t *v, uint32_t fidx) {
       if (a == LAT_OP_FC_TABLE_GROW || a == LAT_OP_FC_TABLE_FILL) {
         if ((st = rd_table(v, &b))) return st;
         t = m->tables[b].elem;
-        if ((st = pop_expect(v, LAT_I32)) || (st = pop_expect(v, t)))
+        if ((st = pop_expect(v, tab_at(v, b))) || (st = pop_expect(v, t)))
           return st;
-        st = a == LAT_OP_FC_TABLE_GROW ? push(v, LAT_I32)
-                                       : pop_expect(v, LAT_I32);
+        st = a == LAT_OP_FC_TABLE_GROW ? push(v, tab_at(v, b))
+                                       : pop_expect(v, tab_at(v, b));
         if (st) return st;
         break;
       }
@@ -749,8 +778,9 @@ static lat_status check_body(vctx_t *v, uint32_t fidx) {
         if (s->nr && (st = push(v, s->r))) return st;
         break;
       }
-      if (in.imm == LAT_IMM_ILLEGAL)
-        return malformed(v, v->op_off, "illegal opcode");
+      if (in.imm == LAT_IMM_ILLEGAL) /* the reference names the byte */
+        return lat_error_set(v->err, LAT_EMALFORMED, v->op_off,
+                             "illegal opcode %02x", op);
       if ((st = generic(v, in))) return st;
       break;
     }
@@ -860,12 +890,16 @@ static lat_status check_limits(vctx_t *v, uint64_t min, uint64_t max,
 }
 
 static lat_status check_mem(vctx_t *v, const lat_wasm_memtype_t *t) {
+  if (t->is64)
+    return check_limits(v, t->min, t->max, t->has_max, LAT_MAX_MEMORY64_PAGES,
+                        "memory size must be at most 2^48 pages");
   return check_limits(v, t->min, t->max, t->has_max, LAT_MAX_MEMORY_PAGES,
                       "memory size must be at most 65536 pages (4GiB)");
 }
 
 static lat_status check_table(vctx_t *v, const lat_wasm_tabletype_t *t) {
-  return check_limits(v, t->min, t->max, t->has_max, LAT_MAX_TABLE_SIZE,
+  return check_limits(v, t->min, t->max, t->has_max,
+                      t->is64 ? UINT64_MAX : LAT_MAX_TABLE_SIZE,
                       "table size must be at most 2^32-1");
 }
 
@@ -948,7 +982,7 @@ static lat_status check_module(vctx_t *v) {
       if (e->table >= m->ntables) return invalid_idx(v, "table", e->table);
       if (m->tables[e->table].elem != e->elem_type)
         return invalid(v, "type mismatch");
-      if ((st = check_const(v, e->offset, LAT_I32, nseg_globals)))
+      if ((st = check_const(v, e->offset, tab_at(v, e->table), nseg_globals)))
         return st;
     }
     for (uint32_t j = 0; j < e->count; j++) {
@@ -968,7 +1002,7 @@ static lat_status check_module(vctx_t *v) {
     if (d->mode != LAT_SEG_ACTIVE) continue;
     v->op_off = d->offset.off;
     if (d->memory >= m->nmems) return invalid_idx(v, "memory", d->memory);
-    if ((st = check_const(v, d->offset, LAT_I32, nseg_globals)))
+    if ((st = check_const(v, d->offset, mem_at(v, d->memory), nseg_globals)))
       return st;
   }
 

@@ -688,6 +688,16 @@ static bool run_command(runner_t *r, const lat_wast_cmd_t *c) {
     }
     ok = expect_failure(r, c, st, LAT_TRAP, &err);
     break;
+  case LAT_WAST_ASSERT_EXCEPTION:
+    st = run_action(r, &c->action, &res, &nres, &err);
+    if (st == LAT_TRAP && lat_wasm_store_trap(r->store) == LAT_TRAP_EXCEPTION) {
+      ok = true;
+      break;
+    }
+    report(r, c->line, "assert_exception \"%.*s\": got %s%s%s",
+           (int)c->action.name_len, c->action.name, lat_status_name(st),
+           st == LAT_OK ? "" : ": ", st == LAT_OK ? "" : err.msg);
+    break;
   case LAT_WAST_ASSERT_MALFORMED: {
     if (c->module.form == LAT_WAST_MOD_QUOTE) {
       lat_buf_t b;

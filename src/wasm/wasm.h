@@ -37,6 +37,7 @@ enum {
   LAT_V128 = 0x7b,
   LAT_FUNCREF = 0x70,
   LAT_EXTERNREF = 0x6f,
+  LAT_EXNREF = 0x69, /* exception handling: a caught exception */
 };
 
 /* external kinds, numbered as in the binary format */
@@ -45,6 +46,7 @@ enum {
   LAT_EXTERN_TABLE = 1,
   LAT_EXTERN_MEMORY = 2,
   LAT_EXTERN_GLOBAL = 3,
+  LAT_EXTERN_TAG = 4, /* exception handling */
 };
 
 #define LAT_WASM_PAGE_SIZE 65536u
@@ -88,6 +90,7 @@ typedef struct lat_wasm_func lat_wasm_func_t;
 typedef struct lat_wasm_memory lat_wasm_memory_t;
 typedef struct lat_wasm_table lat_wasm_table_t;
 typedef struct lat_wasm_global lat_wasm_global_t;
+typedef struct lat_wasm_tag lat_wasm_tag_t;
 
 typedef struct {
   uint8_t type; /* valtype */
@@ -108,6 +111,7 @@ typedef struct {
     lat_wasm_table_t *table;
     lat_wasm_memory_t *memory;
     lat_wasm_global_t *global;
+    lat_wasm_tag_t *tag;
   } of; /* borrowed: owned by their store */
 } lat_wasm_extern_t;
 
@@ -131,7 +135,8 @@ typedef struct {
   X(LAT_TRAP_NULL_REFERENCE, "null reference")                            \
   X(LAT_TRAP_EXIT, "exit")                                                \
   X(LAT_TRAP_HOST, "host error")                                          \
-  X(LAT_TRAP_GROW_FAILED, "memory.grow failed")
+  X(LAT_TRAP_GROW_FAILED, "memory.grow failed")                           \
+  X(LAT_TRAP_EXCEPTION, "uncaught exception")
 
 typedef enum {
 #define LAT_X_TRAP(code, msg) code,
@@ -215,6 +220,7 @@ typedef struct {
     lat_wasm_tabletype_t table;
     lat_wasm_memtype_t memory;
     lat_wasm_globaltype_t global;
+    const lat_wasm_functype_t *tag; /* its parameters are the payload */
   } type;
 } lat_wasm_import_t;
 
@@ -228,6 +234,7 @@ typedef struct {
     lat_wasm_tabletype_t table;
     lat_wasm_memtype_t memory;
     lat_wasm_globaltype_t global;
+    const lat_wasm_functype_t *tag;
   } type;
 } lat_wasm_export_t;
 

@@ -35,6 +35,7 @@
 #define LAT_MAX_DATA_SEGMENTS 100000u
 #define LAT_MAX_ELEM_SEGMENTS 10000000u
 #define LAT_MAX_TABLES 100000u
+#define LAT_MAX_TAGS 1000000u
 #define LAT_MAX_MEMORIES 100u /* multi-memory (wasmparser's limit) */
 #define LAT_MAX_PARAMS 1000u
 #define LAT_MAX_RESULTS 1000u
@@ -67,7 +68,7 @@ typedef struct {
   lat__range_t name;
   uint8_t kind; /* LAT_EXTERN_* */
   union {
-    uint32_t func_type; /* type index */
+    uint32_t func_type; /* type index (of a function, or a tag's) */
     lat_wasm_tabletype_t table;
     lat_wasm_memtype_t memory;
     lat_wasm_globaltype_t global;
@@ -145,6 +146,10 @@ struct lat_wasm_module {
   uint32_t nglobals;
   uint32_t nglobal_imports;
   lat__global_t *globals;
+
+  uint32_t ntags; /* exception handling: imported first, then defined */
+  uint32_t ntag_imports;
+  uint32_t *tags; /* type index of each */
 
   uint32_t nexports;
   lat__export_t *exports;
@@ -300,6 +305,27 @@ struct lat_wasm_global {
   uint64_t val[2]; /* one slot, two for v128 (same layout as a stack slot) */
 };
 
+/* An exception tag: its identity is the object (two instances of one module
+ * have different tags); type is borrowed from the defining module, which
+ * its instance keeps alive as long as the store. */
+struct lat_wasm_tag {
+  const lat_wasm_functype_t *type;
+};
+
+/* A thrown exception (an exnref points to one).  Allocated in the store by
+ * throw and freed with it: without a GC there is no telling when the last
+ * exnref to it is gone. */
+typedef struct {
+  lat_wasm_tag_t *tag;
+  uint32_t nslots;  /* payload slots (the tag's params, v128 = 2) */
+  uint64_t slots[]; /* payload in the value-stack layout */
+} lat__exn_t;
+
+/* A new exception of tag with the payload at slots (wasm_runtime.c), owned
+ * by the store; NULL when out of memory. */
+lat__exn_t *lat__wasm_exn_new(lat_wasm_store_t *s, lat_wasm_tag_t *tag,
+                              const uint64_t *slots, uint32_t nslots);
+
 struct lat_wasm_func {
   const lat_wasm_functype_t *type;
   lat_wasm_instance_t *inst; /* NULL for host functions */
@@ -317,6 +343,7 @@ struct lat_wasm_instance {
   lat_wasm_table_t **tables;
   lat_wasm_memory_t **mems;
   lat_wasm_global_t **globals;
+  lat_wasm_tag_t **tags;
   uint8_t *elem_dropped; /* module->nelems flags */
   uint8_t *data_dropped; /* module->ndatas flags */
 };
@@ -342,6 +369,7 @@ struct lat_wasm_store {
   int32_t check_countdown; /* back-edges until the next clock read */
 
   lat_wasm_trap_t trap; /* last trap */
+  lat__exn_t *exn;      /* LAT_TRAP_EXCEPTION: the exception that escaped */
   int exit_code;        /* for LAT_TRAP_EXIT */
   char trap_msg[256];   /* host trap message, if any */
 

@@ -40,6 +40,17 @@
  * back from a host function appends the frames below it, so a trap under
  * host re-entry shows the inner run's frames and then the outer run's.
  *
+ * Exceptions.  throw allocates the exception in the store (lat__exn_t,
+ * freed with it) and unwinds: for the frame at pc, then each caller (at its
+ * return address - 1, inside the call), find_handler looks for a catch
+ * clause of that function's code covering the pc (wasm_exec.h
+ * lat__handler_t); the first match gets the payload in its label's slots
+ * and execution goes on at the clause's stub.  Nothing is pushed or checked
+ * on the call path, so code that never throws pays nothing; a throw pays a
+ * linear search per frame (func_at), the same as a trap's backtrace.  An
+ * exception that leaves the run is LAT_TRAP_EXCEPTION with s->exn set; a
+ * run that called the host that ran it goes on unwinding from that call.
+ *
  * Interruption.  Backward branches, br_table and calls decrement `cd`; when
  * it goes negative, refill() checks the interrupt flag, the deadline
  * (coarse clock, ~4 ms grain) and fuel, and starts a new batch of
@@ -274,6 +285,30 @@ static uint32_t func_at(const lat_wasm_module_t *m, const uint8_t *pc) {
   return UINT32_MAX;
 }
 
+/* The first handler of the function running at pc in inst that catches
+ * exn (wasm_exec.h: the innermost try_table's clauses come first), with
+ * that function's code in *out_code; NULL if none.  Cold, like the trap
+ * path: found by func_at's linear search, so a throw costs nothing until
+ * it happens and the call path carries no handler state. */
+static __attribute__((noinline, cold)) const lat__handler_t *find_handler(
+    const lat_wasm_instance_t *inst, const uint8_t *pc, const lat__exn_t *exn,
+    const lat__code_t **out_code) {
+  const lat_wasm_module_t *m = inst->module;
+  uint32_t f = func_at(m, pc);
+  if (f == UINT32_MAX) return NULL;
+  const lat__code_t *c = atomic_load_explicit(&m->funcs[f].code, memory_order_acquire);
+  size_t off = (size_t)(pc - (const uint8_t *)c->code);
+  for (uint32_t i = 0; i < c->nhandlers; i++) {
+    const lat__handler_t *h = &c->handlers[i];
+    if (off < h->start || off >= h->end) continue;
+    if (h->kind >= 2 || inst->tags[h->tag] == exn->tag) {
+      *out_code = c;
+      return h;
+    }
+  }
+  return NULL;
+}
+
 /* Appends one run's frames to the store's backtrace: the frame running at
  * pc in inst (none when pc is NULL: the run trapped before its first
  * instruction), then the callers in the records fr..fr_base.  Kept out of
@@ -342,6 +377,8 @@ static lat_status run(lat_wasm_store_t *s, lat_wasm_instance_t *inst0,
   int32_t cd = load_countdown(s);
   uint64_t acc = 0; /* the accumulator: last single result (wasm_exec.h) */
   lat_wasm_trap_t trap_code = LAT_TRAP_NONE;
+  lat__exn_t *exn = NULL; /* the exception being thrown (unwind) */
+  unsigned adj = 0;       /* unwind: 1 when pc is a return address */
   lat_status status = LAT_OK;
 
   /* call state shared by the slower call paths */
@@ -621,6 +658,14 @@ call_host: { /* fn (a host function), nfp, ret_pc set */
   cd = load_countdown(s);
   ms = mem->size;
   if (UNLIKELY(st != LAT_OK)) {
+    if (st == LAT_TRAP && s->trap == LAT_TRAP_EXCEPTION && s->exn) {
+      /* a wasm exception thrown through the host: unwind on from the call */
+      exn = s->exn;
+      s->exn = NULL;
+      s->trap = LAT_TRAP_NONE;
+      adj = 0;
+      goto unwind;
+    }
     if (st == LAT_TRAP) {
       if (s->trap == LAT_TRAP_NONE) s->trap = LAT_TRAP_HOST;
     } else if (st != LAT_ENOMEM) {
@@ -756,6 +801,48 @@ L_chk64: /* memory64/table64: past 32 bits is out of bounds (translator) */
   NEXT(24);
 L_trap:
   TRAP((lat_wasm_trap_t)OPD(8));
+L_throw:
+  exn = lat__wasm_exn_new(s, inst->tags[OPD(8)], fp + OPD(12), OPD(16));
+  if (UNLIKELY(!exn)) {
+    status = LAT_ENOMEM;
+    goto done;
+  }
+  adj = 0;
+  goto unwind;
+L_throw_ref:
+  exn = (lat__exn_t *)(uintptr_t)SL(8);
+  if (UNLIKELY(!exn)) TRAP(LAT_TRAP_NULL_REFERENCE);
+  adj = 0;
+  goto unwind;
+
+unwind: /* exn thrown at pc (adj 0) or from the call before pc (adj 1) */
+  for (;;) {
+    const lat__code_t *hc = NULL;
+    const lat__handler_t *h = find_handler(inst, pc - adj, exn, &hc);
+    if (h) { /* the payload, then the exnref, where a branch puts values */
+      uint64_t *dst = fp + h->dst;
+      uint32_t n = h->kind < 2 ? exn->nslots : 0;
+      for (uint32_t k = 0; k < n; k++) dst[k] = exn->slots[k];
+      if (h->kind & 1) dst[n] = (uint64_t)(uintptr_t)exn;
+      mb = mem->base;
+      ms = mem->size;
+      pc = (const uint8_t *)hc->code + h->stub;
+      DISPATCH();
+    }
+    if (fr == fr_base) break; /* not caught in this run */
+    pc = fr->pc;
+    fp = fr->fp;
+    if (fr->inst != inst) {
+      inst = fr->inst;
+      mfuncs = inst->module->funcs;
+      mem = inst_mem(inst);
+    }
+    fr++;
+    adj = 1;
+  }
+  s->exn = exn; /* for the host, or an outer run to go on unwinding */
+  TRAP(LAT_TRAP_EXCEPTION);
+
 L_mem_restore:
   mb = mem->base;
   ms = mem->size;

@@ -187,6 +187,9 @@ void lat_wasm_module_import(const lat_wasm_module_t *m, uint32_t i,
   case LAT_EXTERN_GLOBAL:
     out->type.global = im->desc.global;
     break;
+  case LAT_EXTERN_TAG:
+    out->type.tag = &m->types[im->desc.func_type];
+    break;
   }
 }
 
@@ -220,6 +223,9 @@ void lat_wasm_module_export(const lat_wasm_module_t *m, uint32_t i,
     break;
   case LAT_EXTERN_GLOBAL:
     out->type.global = m->globals[e->index].type;
+    break;
+  case LAT_EXTERN_TAG:
+    out->type.tag = &m->types[m->tags[e->index]];
     break;
   }
 }

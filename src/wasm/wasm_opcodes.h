@@ -1,6 +1,6 @@
 /* wasm_opcodes.h: every WebAssembly 2.0 opcode and the 3.0 ones implemented
- * so far (return_call, return_call_indirect, relaxed SIMD), as X-macro
- * tables.
+ * so far (return_call, return_call_indirect, relaxed SIMD, throw, throw_ref,
+ * try_table), as X-macro tables.
  *
  * One table drives the decoder, the validator, the text parser and the
  * translator (the wasm3 way), so opcode numbers, names and immediates are
@@ -61,7 +61,10 @@
   X(V128)          /* 16 bytes */                                            \
   X(LANE)          /* one byte lane index < arg */                           \
   X(MEMLANE)       /* memarg, then one byte lane index < 16 >> arg */        \
-  X(SHUFFLE)       /* 16 bytes, each a lane index < 32 */
+  X(SHUFFLE)       /* 16 bytes, each a lane index < 32 */                    \
+  X(TAG)           /* u32 tag index (throw) */                               \
+  X(TRY_TABLE)     /* blocktype, vec(catch): kind byte 0-3, [u32 tag], u32   \
+                      label (0 catch, 1 catch_ref: with a tag) */
 
 enum lat_wasm_imm {
 #define LAT_X_IMM(k) LAT_IMM_##k,
@@ -146,6 +149,8 @@ enum lat_wasm_sig {
   X(LOOP, 0x03, "loop", BLOCK, SPECIAL, 0)                                \
   X(IF, 0x04, "if", BLOCK, SPECIAL, 0)                                    \
   X(ELSE, 0x05, "else", NONE, SPECIAL, 0)                                 \
+  X(THROW, 0x08, "throw", TAG, SPECIAL, 0)                                \
+  X(THROW_REF, 0x0a, "throw_ref", NONE, SPECIAL, 0)                       \
   X(END, 0x0b, "end", NONE, SPECIAL, 0)                                   \
   X(BR, 0x0c, "br", LABEL, SPECIAL, 0)                                    \
   X(BR_IF, 0x0d, "br_if", LABEL, SPECIAL, 0)                              \
@@ -159,6 +164,7 @@ enum lat_wasm_sig {
   X(DROP, 0x1a, "drop", NONE, SPECIAL, 0)                                 \
   X(SELECT, 0x1b, "select", NONE, SPECIAL, 0)                             \
   X(SELECT_T, 0x1c, "select", SELECT_T, SPECIAL, 0)                       \
+  X(TRY_TABLE, 0x1f, "try_table", TRY_TABLE, SPECIAL, 0)                  \
   X(LOCAL_GET, 0x20, "local.get", LOCAL, SPECIAL, 0)                      \
   X(LOCAL_SET, 0x21, "local.set", LOCAL, SPECIAL, 0)                      \
   X(LOCAL_TEE, 0x22, "local.tee", LOCAL, SPECIAL, 0)                      \

@@ -61,7 +61,7 @@
 
 #include "wasm_int.h"
 
-enum { OBJ_FUNC, OBJ_TABLE, OBJ_MEMORY, OBJ_GLOBAL, OBJ_INSTANCE };
+enum { OBJ_FUNC, OBJ_TABLE, OBJ_MEMORY, OBJ_GLOBAL, OBJ_INSTANCE, OBJ_TAG, OBJ_EXN };
 
 #define DEFAULT_MAX_TABLE 10000000u
 #define DEFAULT_CALL_DEPTH 20000u
@@ -87,6 +87,7 @@ const char *lat_wasm_valtype_name(uint8_t t) {
     case LAT_V128: return "v128";
     case LAT_FUNCREF: return "funcref";
     case LAT_EXTERNREF: return "externref";
+    case LAT_EXNREF: return "exnref";
   }
   return "?";
 }
@@ -186,6 +187,22 @@ static bool pool_give(lat_wasm_pool_t *p, region_t r) {
 }
 
 /* ---- stores ---------------------------------------------------------------- */
+
+static lat_status store_track(lat_wasm_store_t *s, uint8_t kind, void *obj);
+
+lat__exn_t *lat__wasm_exn_new(lat_wasm_store_t *s, lat_wasm_tag_t *tag,
+                              const uint64_t *slots, uint32_t nslots) {
+  lat__exn_t *e = lat_malloc(sizeof *e + (size_t)nslots * sizeof e->slots[0]);
+  if (!e) return NULL;
+  e->tag = tag;
+  e->nslots = nslots;
+  if (nslots) memcpy(e->slots, slots, (size_t)nslots * sizeof e->slots[0]);
+  if (store_track(s, OBJ_EXN, e)) {
+    lat_free(e);
+    return NULL;
+  }
+  return e;
+}
 
 static lat_status store_track(lat_wasm_store_t *s, uint8_t kind, void *obj) {
   if (s->nobjects == s->cap_objects) {
@@ -307,7 +324,9 @@ void lat_wasm_store_free(lat_wasm_store_t *s) {
         lat_free(o);
         break;
       case OBJ_MEMORY: memory_free(o); break;
-      case OBJ_GLOBAL: lat_free(o); break;
+      case OBJ_GLOBAL:
+      case OBJ_TAG:
+      case OBJ_EXN: lat_free(o); break;
       case OBJ_INSTANCE: instance_free(o); break;
     }
   }
@@ -913,6 +932,11 @@ static lat_status check_import(const lat_wasm_module_t *m, uint32_t i,
         goto incompatible;
       break;
     }
+    case LAT_EXTERN_TAG:
+      if (!ext->of.tag ||
+          !lat__functype_eq(ext->of.tag->type, &m->types[imp->desc.func_type]))
+        goto incompatible;
+      break;
   }
   return LAT_OK;
 incompatible:
@@ -1004,13 +1028,14 @@ static bool add_array(size_t *total, size_t n, size_t sz) {
   return true;
 }
 
-/* One zeroed block: the instance, then its funcs, tables, mems and globals
+/* One zeroed block: the instance, then its tags, funcs, tables, mems and globals
  * pointer arrays, the function objects of its defined functions, its defined
  * globals, and the dropped flags of its segments. */
 static lat_wasm_instance_t *instance_alloc(const lat_wasm_module_t *m,
                                            lat_wasm_func_t **out_funcs,
                                            lat_wasm_global_t **out_globals) {
-  size_t sizes[8][2] = {
+  size_t sizes[9][2] = {
+      {m->ntags, sizeof(lat_wasm_tag_t *)},
       {m->nfuncs, sizeof(lat_wasm_func_t *)},
       {m->ntables, sizeof(lat_wasm_table_t *)},
       {m->nmems, sizeof(lat_wasm_memory_t *)},
@@ -1020,22 +1045,23 @@ static lat_wasm_instance_t *instance_alloc(const lat_wasm_module_t *m,
       {m->nelems, 1},
       {m->ndatas, 1},
   };
-  size_t off[8], total = (sizeof(lat_wasm_instance_t) + 7) & ~(size_t)7;
-  for (int i = 0; i < 8; i++) {
+  size_t off[9], total = (sizeof(lat_wasm_instance_t) + 7) & ~(size_t)7;
+  for (int i = 0; i < 9; i++) {
     off[i] = total;
     if (!add_array(&total, sizes[i][0], sizes[i][1])) return NULL;
   }
   uint8_t *b = lat_calloc(1, total);
   if (!b) return NULL;
   lat_wasm_instance_t *inst = (lat_wasm_instance_t *)b;
-  inst->funcs = (lat_wasm_func_t **)(b + off[0]);
-  inst->tables = (lat_wasm_table_t **)(b + off[1]);
-  inst->mems = (lat_wasm_memory_t **)(b + off[2]);
-  inst->globals = (lat_wasm_global_t **)(b + off[3]);
-  *out_funcs = (lat_wasm_func_t *)(b + off[4]);
-  *out_globals = (lat_wasm_global_t *)(b + off[5]);
-  inst->elem_dropped = b + off[6];
-  inst->data_dropped = b + off[7];
+  inst->tags = (lat_wasm_tag_t **)(b + off[0]);
+  inst->funcs = (lat_wasm_func_t **)(b + off[1]);
+  inst->tables = (lat_wasm_table_t **)(b + off[2]);
+  inst->mems = (lat_wasm_memory_t **)(b + off[3]);
+  inst->globals = (lat_wasm_global_t **)(b + off[4]);
+  *out_funcs = (lat_wasm_func_t *)(b + off[5]);
+  *out_globals = (lat_wasm_global_t *)(b + off[6]);
+  inst->elem_dropped = b + off[7];
+  inst->data_dropped = b + off[8];
   return inst;
 }
 
@@ -1067,9 +1093,10 @@ lat_status lat_wasm_instance_new(lat_wasm_store_t *s, lat_wasm_module_t *m,
   }
   s->ninstances++;
 
-  uint32_t fi = 0, ti = 0, mi = 0, gi = 0;
+  uint32_t fi = 0, ti = 0, mi = 0, gi = 0, xi = 0;
   for (uint32_t i = 0; i < m->nimports; i++) {
     switch (imports[i].kind) {
+      case LAT_EXTERN_TAG: inst->tags[xi++] = imports[i].of.tag; break;
       case LAT_EXTERN_FUNC: inst->funcs[fi++] = imports[i].of.func; break;
       case LAT_EXTERN_TABLE: inst->tables[ti++] = imports[i].of.table; break;
       case LAT_EXTERN_MEMORY: inst->mems[mi++] = imports[i].of.memory; break;
@@ -1083,6 +1110,15 @@ lat_status lat_wasm_instance_new(lat_wasm_store_t *s, lat_wasm_module_t *m,
     f->def = &m->funcs[i];
     f->idx = i;
     inst->funcs[i] = f;
+  }
+  for (uint32_t i = m->ntag_imports; i < m->ntags; i++) {
+    lat_wasm_tag_t *tag = lat_calloc(1, sizeof *tag);
+    if (!tag || store_track(s, OBJ_TAG, tag)) {
+      lat_free(tag);
+      return lat_error_set(err, LAT_ENOMEM, SIZE_MAX, "out of memory");
+    }
+    tag->type = &m->types[m->tags[i]];
+    inst->tags[i] = tag;
   }
   for (uint32_t i = m->ntable_imports; i < m->ntables; i++)
     if ((st = table_create(s, &m->tables[i], NULL, &inst->tables[i], err)))
@@ -1167,6 +1203,7 @@ lat_status lat_wasm_instance_export_nth(lat_wasm_instance_t *inst, uint32_t i,
     case LAT_EXTERN_TABLE: out->of.table = inst->tables[e->index]; break;
     case LAT_EXTERN_MEMORY: out->of.memory = inst->mems[e->index]; break;
     case LAT_EXTERN_GLOBAL: out->of.global = inst->globals[e->index]; break;
+    case LAT_EXTERN_TAG: out->of.tag = inst->tags[e->index]; break;
   }
   return LAT_OK;
 }

@@ -42,11 +42,12 @@
 
 #define MAX_DEPTH 3000u /* nesting of folded instructions and blocks */
 
-enum { SP_TYPE, SP_FUNC, SP_TABLE, SP_MEM, SP_GLOBAL, SP_ELEM, SP_DATA, SP_COUNT };
+enum { SP_TYPE, SP_FUNC, SP_TABLE, SP_MEM, SP_GLOBAL, SP_ELEM, SP_DATA, SP_TAG,
+       SP_COUNT };
 
 static const char *const space_name[SP_COUNT] = {
     "type", "function", "table", "memory", "global", "elem segment",
-    "data segment"};
+    "data segment", "tag"};
 
 typedef struct {
   uint32_t np, nr;
@@ -74,9 +75,9 @@ typedef struct {
   uint32_t ntypes, types_cap;
 
   lat_buf_t sec_import, sec_func, sec_table, sec_mem, sec_global, sec_export,
-      sec_elem, sec_code, sec_data, body, scratch, str;
+      sec_elem, sec_code, sec_data, sec_tag, body, scratch, str;
   uint32_t n_import, n_func, n_table, n_mem, n_global, n_export, n_elem,
-      n_data;
+      n_data, n_tag;
   bool has_start;
   uint32_t start;
   bool uses_datacount;
@@ -272,7 +273,7 @@ static bool valtype_of(const P *p, size_t i, uint8_t *out) {
   } vt[] = {{"i32", LAT_I32},         {"i64", LAT_I64},
             {"f32", LAT_F32},         {"f64", LAT_F64},
             {"v128", LAT_V128},       {"funcref", LAT_FUNCREF},
-            {"externref", LAT_EXTERNREF}};
+            {"externref", LAT_EXTERNREF}, {"exnref", LAT_EXNREF}};
   for (size_t k = 0; k < sizeof vt / sizeof vt[0]; k++) {
     if (kw_at(p, i, vt[k].n)) {
       *out = vt[k].t;
@@ -685,7 +686,8 @@ static lat_status op_imm(P *p, lat_buf_t *o, const lat__wat_op_t *op) {
     if (is_block_end(op)) return unexpected(p);
     return emit_op(p, o, op);
   case LAT_IMM_BLOCK:
-    return unexpected(p); /* handled structurally by the callers */
+    return unexpected(p); /* handled structurally by the callers (and
+                             LAT_IMM_TRY_TABLE, below) */
   case LAT_IMM_LABEL:
     TRY(parse_label_ref(p, &a));
     TRY(emit_op(p, o, op));
@@ -862,7 +864,16 @@ static lat_status op_imm(P *p, lat_buf_t *o, const lat__wat_op_t *op) {
       p->pos++;
       return put(p, o, LAT_EXTERNREF);
     }
+    if (is_kw(p, "exn")) {
+      p->pos++;
+      return put(p, o, LAT_EXNREF);
+    }
     return unexpected(p);
+  case LAT_IMM_TAG:
+    TRY(parse_var(p, SP_TAG, &a));
+    TRY(emit_op(p, o, op));
+    return put_u(p, o, a);
+  case LAT_IMM_TRY_TABLE:
   case LAT_IMM_ILLEGAL:
   case LAT_IMM_COUNT:
     break; /* never in the table */
@@ -889,13 +900,48 @@ static lat_status block_head(P *p, size_t *label, uint8_t bt[8], size_t *btn) {
   return parse_blocktype(p, bt, btn);
 }
 
-/* block/loop/if in plain syntax; pos is at the keyword */
+/* try_table's catch clauses, `(catch $tag $l)` `(catch_ref $tag $l)`
+ * `(catch_all $l)` `(catch_all_ref $l)`, after its block type: the labels
+ * count from outside the try_table, so this runs before its label is
+ * pushed. */
+static lat_status catches(P *p, lat_buf_t *o) {
+  static const char *const kw[4] = {"catch", "catch_ref", "catch_all",
+                                    "catch_all_ref"};
+  size_t start = p->pos;
+  uint32_t n = 0;
+  for (int pass = 0; pass < 2; pass++) {
+    p->pos = start;
+    if (pass) TRY(put_u(p, o, n));
+    while (at(p, LAT__TOK_LPAR)) {
+      uint8_t k = 4;
+      for (uint8_t i = 0; i < 4; i++)
+        if (kw_at(p, p->pos + 1, kw[i])) k = i;
+      if (k == 4) break;
+      p->pos += 2;
+      uint32_t tag = 0, label;
+      if (k < 2) TRY(parse_var(p, SP_TAG, &tag));
+      TRY(parse_label_ref(p, &label));
+      TRY(expect_rpar(p));
+      if (pass) {
+        TRY(put(p, o, k));
+        if (k < 2) TRY(put_u(p, o, tag));
+        TRY(put_u(p, o, label));
+      } else {
+        n++;
+      }
+    }
+  }
+  return LAT_OK;
+}
+
+/* block/loop/if/try_table in plain syntax; pos is at the keyword */
 static lat_status block_plain(P *p, lat_buf_t *o, const lat__wat_op_t *op) {
   uint8_t bt[8];
   size_t btn, label;
   TRY(block_head(p, &label, bt, &btn));
   TRY(put(p, o, op->code));
   TRY(put_bytes(p, o, bt, btn));
+  if (op->code == LAT_OP_TRY_TABLE) TRY(catches(p, o));
   TRY(push_label(p, label));
   TRY(instrs(p, o));
   if (op->code == LAT_OP_IF && is_kw(p, "else")) {
@@ -931,7 +977,7 @@ static lat_status not_an_op(P *p) {
 static lat_status instr_plain(P *p, lat_buf_t *o) {
   const lat__wat_op_t *op = lookup_op(p);
   if (!op) return not_an_op(p);
-  if (op->imm == LAT_IMM_BLOCK) {
+  if (op->imm == LAT_IMM_BLOCK || op->imm == LAT_IMM_TRY_TABLE) {
     TRY(enter(p));
     TRY(block_plain(p, o, op));
     p->depth--;
@@ -950,6 +996,7 @@ static lat_status block_folded(P *p, lat_buf_t *o, const lat__wat_op_t *op) {
   if (op->code != LAT_OP_IF) {
     TRY(put(p, o, op->code));
     TRY(put_bytes(p, o, bt, btn));
+    if (op->code == LAT_OP_TRY_TABLE) TRY(catches(p, o));
     TRY(push_label(p, label));
     TRY(instrs(p, o));
     TRY(expect_rpar(p));
@@ -981,7 +1028,7 @@ static lat_status instr_folded(P *p, lat_buf_t *o) {
   p->pos++; /* ( */
   const lat__wat_op_t *op = lookup_op(p);
   if (!op) return not_an_op(p);
-  if (op->imm == LAT_IMM_BLOCK) {
+  if (op->imm == LAT_IMM_BLOCK || op->imm == LAT_IMM_TRY_TABLE) {
     TRY(block_folded(p, o, op));
     p->depth--;
     return LAT_OK;
@@ -1165,7 +1212,8 @@ static bool extern_kw(const P *p, int *out_sp, uint8_t *out_kind) {
   } kinds[] = {{"func", SP_FUNC, LAT_EXTERN_FUNC},
                {"table", SP_TABLE, LAT_EXTERN_TABLE},
                {"memory", SP_MEM, LAT_EXTERN_MEMORY},
-               {"global", SP_GLOBAL, LAT_EXTERN_GLOBAL}};
+               {"global", SP_GLOBAL, LAT_EXTERN_GLOBAL},
+               {"tag", SP_TAG, LAT_EXTERN_TAG}};
   for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
     if (is_kw(p, kinds[i].kw)) {
       *out_sp = kinds[i].sp;
@@ -1190,6 +1238,12 @@ static lat_status import_desc(P *p, int sp) {
     return parse_tabletype(p, o);
   case SP_MEM:
     return parse_limits(p, o, NULL);
+  case SP_TAG: { /* attribute 0 (exception), then the type */
+    uint32_t type, np;
+    TRY(put(p, o, 0));
+    TRY(parse_typeuse(p, 1, &type, &np));
+    return put_u(p, o, type);
+  }
   default:
     return parse_globaltype(p, o);
   }
@@ -1505,6 +1559,21 @@ static lat_status field_global(P *p) {
   return expect_rpar(p);
 }
 
+static lat_status field_tag(P *p) {
+  uint32_t idx;
+  bool imp;
+  TRY(field_head(p, SP_TAG, LAT_EXTERN_TAG, &idx, &imp));
+  if (imp) {
+    TRY(import_desc(p, SP_TAG));
+    return expect_rpar(p);
+  }
+  uint32_t type, np;
+  TRY(put(p, &p->sec_tag, 0));
+  TRY(parse_typeuse(p, 1, &type, &np));
+  TRY(put_u(p, &p->sec_tag, type));
+  p->n_tag++;
+  return expect_rpar(p);
+}
 static lat_status field_export(P *p) {
   p->pos += 2;
   TRY(parse_name(p, &p->sec_export));
@@ -1669,6 +1738,7 @@ static lat_status scan_fields(P *p) {
       else if (kw_at(p, d + 1, "table")) sp = SP_TABLE;
       else if (kw_at(p, d + 1, "memory")) sp = SP_MEM;
       else if (kw_at(p, d + 1, "global")) sp = SP_GLOBAL;
+      else if (kw_at(p, d + 1, "tag")) sp = SP_TAG;
       else {
         p->pos = d + 1;
         return unexpected(p);
@@ -1677,10 +1747,12 @@ static lat_status scan_fields(P *p) {
       has_id = kind_at(p, idi) == LAT__TOK_ID;
       import = true;
     } else if (kw_at(p, kwi, "func") || kw_at(p, kwi, "table") ||
-               kw_at(p, kwi, "memory") || kw_at(p, kwi, "global")) {
+               kw_at(p, kwi, "memory") || kw_at(p, kwi, "global") ||
+               kw_at(p, kwi, "tag")) {
       sp = kw_at(p, kwi, "func")     ? SP_FUNC
            : kw_at(p, kwi, "table")  ? SP_TABLE
            : kw_at(p, kwi, "memory") ? SP_MEM
+           : kw_at(p, kwi, "tag")    ? SP_TAG
                                      : SP_GLOBAL;
       size_t j = after_exports(p, has_id ? idi + 1 : idi);
       import = kind_at(p, j) == LAT__TOK_LPAR && kw_at(p, j + 1, "import");
@@ -1726,6 +1798,7 @@ static lat_status encode_fields(P *p) {
     else if (kw_at(p, kwi, "table")) st = field_table(p);
     else if (kw_at(p, kwi, "memory")) st = field_memory(p);
     else if (kw_at(p, kwi, "global")) st = field_global(p);
+    else if (kw_at(p, kwi, "tag")) st = field_tag(p);
     else if (kw_at(p, kwi, "export")) st = field_export(p);
     else if (kw_at(p, kwi, "start")) st = field_start(p);
     else if (kw_at(p, kwi, "elem")) st = field_elem(p);
@@ -1776,6 +1849,7 @@ static lat_status assemble(P *p, lat_buf_t *out) {
   TRY(section(p, out, 3, p->n_func, &p->sec_func));
   TRY(section(p, out, 4, p->n_table, &p->sec_table));
   TRY(section(p, out, 5, p->n_mem, &p->sec_mem));
+  TRY(section(p, out, 13, p->n_tag, &p->sec_tag)); /* tags: before globals */
   TRY(section(p, out, 6, p->n_global, &p->sec_global));
   TRY(section(p, out, 7, p->n_export, &p->sec_export));
   if (p->has_start) {
@@ -1814,6 +1888,7 @@ static void p_fini(P *p) {
   lat_buf_t *bufs[] = {&p->sec_import, &p->sec_func,   &p->sec_table,
                        &p->sec_mem,    &p->sec_global, &p->sec_export,
                        &p->sec_elem,   &p->sec_code,   &p->sec_data,
+                       &p->sec_tag,
                        &p->body,       &p->scratch,    &p->str,
                        &p->local_types};
   for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) lat_buf_fini(bufs[i]);

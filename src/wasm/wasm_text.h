@@ -29,6 +29,8 @@ typedef enum {
   LAT_WAST_ASSERT_UNLINKABLE,
   LAT_WAST_ASSERT_UNINSTANTIABLE,
   LAT_WAST_MODULE_INSTANCE,   /* (module instance $i? $def?) */
+  LAT_WAST_ASSERT_EXCEPTION,  /* (assert_exception action): an uncaught
+                                 wasm exception; no message */
 } lat_wast_kind_t;
 
 typedef enum {

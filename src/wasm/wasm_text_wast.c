@@ -35,7 +35,8 @@ static const char *const kind_names[] = {
     "end",          "module",          "register",
     "action",       "assert_return",   "assert_trap",
     "assert_exhaustion", "assert_malformed", "assert_invalid",
-    "assert_unlinkable", "assert_uninstantiable", "module instance"};
+    "assert_unlinkable", "assert_uninstantiable", "module instance",
+    "assert_exception"};
 
 const char *lat_wast_kind_name(lat_wast_kind_t k) {
   if ((unsigned)k >= sizeof kind_names / sizeof kind_names[0]) return "?";
@@ -450,7 +451,8 @@ static lat_status parse_command(lat_wast_t *w, lat_wast_cmd_t *c) {
                  {"assert_malformed", LAT_WAST_ASSERT_MALFORMED},
                  {"assert_invalid", LAT_WAST_ASSERT_INVALID},
                  {"assert_unlinkable", LAT_WAST_ASSERT_UNLINKABLE},
-                 {"assert_uninstantiable", LAT_WAST_ASSERT_UNINSTANTIABLE}};
+                 {"assert_uninstantiable", LAT_WAST_ASSERT_UNINSTANTIABLE},
+                 {"assert_exception", LAT_WAST_ASSERT_EXCEPTION}};
   size_t k;
   for (k = 0; k < sizeof asserts / sizeof asserts[0]; k++)
     if (is_kw(w, asserts[k].kw)) break;
@@ -490,6 +492,10 @@ static lat_status parse_command(lat_wast_t *w, lat_wast_cmd_t *c) {
     c->has_action = true;
     TRY(parse_action(w, &c->action));
     break;
+  case LAT_WAST_ASSERT_EXCEPTION:
+    c->has_action = true;
+    TRY(parse_action(w, &c->action));
+    return expect(w, LAT__TOK_RPAR);
   default:
     c->has_module = true;
     TRY(parse_module(w, &c->module));

@@ -101,6 +101,10 @@ typedef struct {
   size_t loop_pos;     /* C_LOOP: code offset of the head */
   int32_t fixups;      /* pending forward branches to the end, -1 = none */
   int32_t else_fix;    /* C_IF: the branch taken when the condition is 0 */
+  bool is_try;         /* a try_table (kind C_BLOCK) */
+  uint32_t try_start;  /* try_table: code offset where its body starts */
+  uint32_t try_n;      /* try_table: its catch clauses, the last try_n of
+                          tr_t.pend */
 } ctrl_t;
 
 typedef struct {
@@ -179,6 +183,11 @@ typedef struct {
    * when a fused compare is taken back out */
   size_t acc_end, acc_prev_end;
   uint32_t acc_slot, acc_prev_slot;
+
+  /* exception handlers: catch clauses of the open try_tables (a stack), and
+   * the finished ones, innermost try_table first (wasm_exec.h) */
+  lat__handler_t *pend, *hs;
+  uint32_t npend, pend_cap, nhs, hs_cap;
 } tr_t;
 
 /* 1-element type arrays for single-result block types */
@@ -186,7 +195,7 @@ static const uint8_t valtype_self[256] = {
     [LAT_I32] = LAT_I32,         [LAT_I64] = LAT_I64,
     [LAT_F32] = LAT_F32,         [LAT_F64] = LAT_F64,
     [LAT_V128] = LAT_V128,       [LAT_FUNCREF] = LAT_FUNCREF,
-    [LAT_EXTERNREF] = LAT_EXTERNREF,
+    [LAT_EXTERNREF] = LAT_EXTERNREF, [LAT_EXNREF] = LAT_EXNREF,
 };
 
 /* ---- small helpers ------------------------------------------------------- */
@@ -1090,7 +1099,7 @@ static void skip_memarg(tr_t *t) {
 /* Skips the immediates of op (block types are handled by the caller). */
 static void skip_imm(tr_t *t, uint8_t op) {
   switch (op) {
-    case 0x0c: case 0x0d: case 0x10: case 0x12: case 0x20: case 0x21:
+    case 0x08: case 0x0c: case 0x0d: case 0x10: case 0x12: case 0x20: case 0x21:
     case 0x22: case 0x23: case 0x24: case 0x25: case 0x26: case 0xd2:
       rd_u32(t);
       break;
@@ -1510,6 +1519,20 @@ static void do_end(tr_t *t) {
     t->csp--;
     return;
   }
+  if (c->is_try) { /* its catch clauses cover the body, which ends here */
+    if (c->try_n > t->npend ||
+        !grow((void **)&t->hs, &t->hs_cap, t->nhs + c->try_n, sizeof *t->hs)) {
+      fail(t, LAT_ENOMEM);
+      return;
+    }
+    for (uint32_t k = t->npend - c->try_n; k < t->npend; k++) {
+      lat__handler_t h = t->pend[k];
+      h.start = c->try_start;
+      h.end = (uint32_t)t->len;
+      t->hs[t->nhs++] = h;
+    }
+    t->npend -= c->try_n;
+  }
   bool bound = false;
   if (c->else_fix >= 0) {
     patch(t, c->else_fix, t->len);
@@ -1522,6 +1545,82 @@ static void do_end(tr_t *t) {
   if (bound) barrier(t);
   reset_stack(t, c, c->nresults, c->rtypes);
   t->csp--;
+}
+
+static uint32_t type_slot_count(const uint8_t *types, uint32_t n) {
+  uint32_t k = 0;
+  for (uint32_t i = 0; i < n; i++) k += lat__slot_width(types[i]);
+  return k;
+}
+
+/* try_table.  Laid out as
+ *       br body
+ *   s0: br <label of catch 0>     one stub per catch clause (a return for
+ *   s1: ...                       the function's own label)
+ * body: ...the block...
+ * with one handler record per clause (wasm_exec.h): when an exception
+ * thrown in the body matches, the interpreter writes the payload (and the
+ * exnref) to the label's home slots, where a branch would put them, and
+ * continues at the stub.  The stubs are ordinary branches, so the labels
+ * are bound and patched like any other target, and nothing is emitted in
+ * the body itself: code that does not throw runs as if in a block. */
+static void do_try_table(tr_t *t) {
+  lat_wasm_module_t *m = t->m;
+  uint32_t np, nr, n;
+  const uint8_t *pt, *rt;
+  read_blocktype(t, &np, &pt, &nr, &rt);
+  n = rd_u32(t);
+  if (t->err) return;
+  if (n > LAT_MAX_FUNC_SIZE ||
+      !grow((void **)&t->pend, &t->pend_cap, t->npend + n, sizeof *t->pend)) {
+    fail(t, n > LAT_MAX_FUNC_SIZE ? LAT_EMALFORMED : LAT_ENOMEM);
+    return;
+  }
+  /* the params are on the stack below the stubs' labels too: put every
+   * deferred entry in its home first, as enter_block would */
+  materialize_locals(t);
+  for (uint32_t i = 0; i < t->vsp; i++) materialize(t, i);
+  size_t skip_at = t->len;
+  emit(t, LAT_OP_br, 16);
+  uint32_t first = t->npend;
+  for (uint32_t k = 0; k < n && !t->err; k++) {
+    uint8_t kind = rd_u8(t);
+    uint32_t tag = kind < 2 ? rd_u32(t) : 0, label = rd_u32(t);
+    if (t->err) return;
+    if (kind > 3 || (kind < 2 && (tag >= m->ntags || m->tags[tag] >= m->ntypes))) {
+      fail(t, LAT_EMALFORMED);
+      return;
+    }
+    ctrl_t *c = ctrl_at(t, label);
+    lat__handler_t *h = &t->pend[t->npend++];
+    memset(h, 0, sizeof *h);
+    h->kind = kind;
+    h->tag = tag;
+    h->stub = (uint32_t)t->len;
+    if (c->kind == C_FUNC) { /* a return; results go to slots 0.. */
+      h->dst = 0;
+      if (c->nresults == 1 && c->rtypes[0] != LAT_V128) {
+        uint8_t *p = emit(t, LAT_OP_ret1, 16);
+        put32(p + 8, 0);
+      } else {
+        emit(t, LAT_OP_ret, 8);
+      }
+    } else {
+      h->dst = c->base;
+      size_t bat = t->len;
+      emit(t, c->kind == C_LOOP ? LAT_OP_br_back : LAT_OP_br, 16);
+      link(t, c, bat, bat + 12);
+    }
+  }
+  if (t->err) return;
+  put32(t->code + skip_at + 12, (uint32_t)(t->len - skip_at));
+  barrier(t);
+  enter_block(t, C_BLOCK, np, pt, nr, rt);
+  if (t->err) return;
+  ctrl_t *c = &t->cs[t->csp - 1];
+  c->is_try = true;
+  c->try_start = (uint32_t)t->len;
+  c->try_n = t->npend - first;
 }
 
 static void translate_op(tr_t *t, uint8_t op) {
@@ -1607,6 +1706,37 @@ static void translate_op(tr_t *t, uint8_t op) {
       mark_unreachable(t);
       break;
     }
+    case 0x08: { /* throw: the payload is the tag's params, like call args */
+      uint32_t x = rd_u32(t);
+      if (t->err) return;
+      if (x >= m->ntags || m->tags[x] >= m->ntypes) {
+        fail(t, LAT_EMALFORMED);
+        return;
+      }
+      const lat_wasm_functype_t *tt = &m->types[m->tags[x]];
+      uint32_t np = tt->nparams;
+      if (np > t->vsp) {
+        fail(t, LAT_EMALFORMED);
+        return;
+      }
+      for (uint32_t i = t->vsp - np; i < t->vsp; i++) materialize(t, i);
+      uint32_t argslot = np ? t->vs[t->vsp - np].home : next_home(t);
+      uint8_t *p = emit(t, LAT_OP_throw, 24);
+      put32(p + 8, x);
+      put32(p + 12, argslot);
+      put32(p + 16, type_slot_count(tt->params, np));
+      mark_unreachable(t);
+      break;
+    }
+    case 0x0a: { /* throw_ref */
+      vval_t e = pop(t);
+      uint32_t se = use(t, &e); /* may emit the null constant: first */
+      uint8_t *p = emit(t, LAT_OP_throw_ref, 16);
+      put32(p + 8, se);
+      mark_unreachable(t);
+      break;
+    }
+    case 0x1f: do_try_table(t); break;
     case 0x1a: pop(t); break;
     case 0x1b: case 0x1c: {
       if (op == 0x1c) skip_imm(t, op);
@@ -1869,9 +1999,16 @@ static lat_status translate(lat_wasm_module_t *m, uint32_t fidx,
       break;
     }
     if (t->cs[t->csp - 1].unreachable) {
-      if (op == 0x02 || op == 0x03 || op == 0x04) {
+      if (op == 0x02 || op == 0x03 || op == 0x04 || op == 0x1f) {
         int64_t bt;
         if (lat_read_s33(&t->r, &bt, NULL)) t->err = LAT_EMALFORMED;
+        if (op == 0x1f) { /* try_table's catch clauses */
+          uint32_t n = rd_u32(t);
+          for (uint32_t k = 0; k < n && !t->err; k++) {
+            if (rd_u8(t) < 2) rd_u32(t);
+            rd_u32(t);
+          }
+        }
         t->dead_depth++;
         continue;
       }
@@ -1889,11 +2026,18 @@ static lat_status translate(lat_wasm_module_t *m, uint32_t fidx,
   }
   if (t->err) goto out;
 
-  size_t bytes = sizeof *code + t->len;
+  size_t bytes = sizeof *code + t->len + (size_t)t->nhs * sizeof *t->hs;
   code = lat_malloc(bytes);
   if (!code) {
     t->err = LAT_ENOMEM;
     goto out;
+  }
+  code->nhandlers = t->nhs;
+  code->handlers = NULL;
+  if (t->nhs) { /* after the code, which is a multiple of 8 bytes */
+    lat__handler_t *h = (lat__handler_t *)((uint8_t *)code->code + t->len);
+    memcpy(h, t->hs, (size_t)t->nhs * sizeof *h);
+    code->handlers = h;
   }
   code->frame_slots = t->max_slots;
   code->param_slots = t->param_slots;
@@ -1911,6 +2055,8 @@ out:
   lat_free(t->vs);
   lat_free(t->cs);
   lat_free(t->fx);
+  lat_free(t->pend);
+  lat_free(t->hs);
   return t->err;
 }
 

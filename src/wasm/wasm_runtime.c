@@ -14,11 +14,17 @@
  * fault into a trap needs a non-local jump out of interpreter frames, which
  * CONVENTIONS.md rules out.)
  *
- * Instantiation follows the 2.0 spec order: resolve and type-check imports,
- * allocate functions, tables, memories, evaluate globals in order, apply
+ * Instantiation follows the spec order: resolve and type-check imports,
+ * allocate functions, tags, tables, memories, evaluate globals in order, apply
  * active element segments then active data segments (each bounds-checked as
  * it is applied, so a trap leaves the earlier effects in place, as
  * linking.wast requires), drop active and declarative segments, run start.
+ *
+ * 3.0 objects.  A 64-bit memory or table is capped like any other (4 GiB,
+ * the store's element cap), which the interpreter relies on.  A tag is a
+ * store object whose identity is its address; an exception (lat__exn_t)
+ * is a store object too, freed with the store, as nothing else can tell
+ * when the last exnref to it is gone.
  *
  * Instantiation cost.  An instance is one allocation: its index-space arrays,
  * the function objects of its defined functions and its defined globals sit

@@ -43,6 +43,12 @@
  * results to slots 0.. and execute `ret`.  Code after an unconditional
  * transfer is skipped until the matching else/end.
  *
+ * 3.0 extras, each explained where it is emitted: tail calls (below),
+ * memory indices other than 0 (mem_select/mem_restore around the ordinary
+ * op), 64-bit memories and tables (chk64 before the ordinary op), and
+ * try_table (stubs plus handler records after the code; nothing in the
+ * body).
+ *
  * Tail calls.  return_call of a defined function is one tail_call, which
  * the interpreter runs by moving the arguments to slot 0 and reusing the
  * frame (no record pushed, so a million tail calls take no stack).

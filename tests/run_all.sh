@@ -6,6 +6,9 @@
 #            the 90 core files and the 58 of 2.0/simd; SPEC_SIMD=0 leaves
 #            SIMD out), and Lattice's own scripts tests/wast/*.wast
 #            (regressions the spec suite does not reach), in parallel
+#   spec3    build/debug/lattice wast over the 3.0 scripts that pass fully
+#            (tests/spec3.list says which, and why each other one is not
+#            yet included; those are named in the output, not counted)
 #   fuzz-*   corpus replays: each build/debug/replay_X over build/fuzz-corpus/X,
 #            generated from the spec suite when missing (tests/fuzz/gen_corpus.sh)
 #   cli      tests/cli/*.sh against build/debug/lattice
@@ -36,7 +39,7 @@ cd "$(dirname "$0")/.." || exit 1
 ROOT=$PWD
 SHARED=${SHARED:-../shared/testdata}
 JOBS=${JOBS:-$(nproc 2>/dev/null || echo 2)}
-SUITES=${SUITES:-"unit spec fuzz cli wasi crypto component serve http lattice"}
+SUITES=${SUITES:-"unit spec spec3 fuzz cli wasi crypto component serve http lattice"}
 SPEC_TIMEOUT=${SPEC_TIMEOUT:-900}
 LOG=build/test-logs
 LATTICE=${LATTICE:-build/debug/lattice}
@@ -89,7 +92,7 @@ run_suite() {
   "$@" >"$LOG/$name.log" 2>&1
   rc=$?
   # show failures and the summary, not thousands of passing lines
-  grep -aE 'FAIL|ERROR|error|!!!!|missing|passed, [0-9]+ failed|runtime error|Sanitizer' "$LOG/$name.log" | tail -n 60
+  grep -aE 'FAIL|ERROR|error|!!!!|missing|passed, [0-9]+ failed|runtime error|Sanitizer|not yet included' "$LOG/$name.log" | tail -n 60
   echo "   ($name took $(($(date +%s) - t0))s, exit $rc, log $LOG/$name.log)"
   record "$name" "$LOG/$name.log" "$rc"
 }
@@ -155,6 +158,64 @@ suite_spec() {
   [ "$f" -eq 0 ]
 }
 
+# ---- spec3 ------------------------------------------------------------------
+# The 3.0 scripts listed "pass" in tests/spec3.list, one process each like the
+# spec suite; the "todo" ones are named with their reason and counted neither
+# way; a script of the directory missing from the list is a failure.
+suite_spec3() {
+  local dir=$SHARED/wasm-spec/3.0 list=tests/spec3.list
+  if [ ! -d "$dir" ]; then
+    echo "!!!! spec3 suite NOT FOUND at $dir: set SHARED=<testdata dir> !!!!"
+    echo "0 passed, 1 failed"
+    return 1
+  fi
+  need_bin "$LATTICE" || return 1
+  mkdir -p "$LOG/spec3"
+  local files=() todo=0 bad=0 kind f reason names=""
+  declare -A listed=()
+  while read -r kind f reason; do
+    case $kind in
+      pass) files+=("$dir/$f"); listed[$f]=1 ;;
+      todo) listed[$f]=1; todo=$((todo + 1)); names+=" ${f%.wast}"
+            echo "spec3: todo $f ($reason)" ;;
+      '' | '#'*) ;;
+      *) echo "spec3: FAIL bad line in $list: $kind $f"; bad=$((bad + 1)) ;;
+    esac
+  done <"$list"
+  for f in "$dir"/*.wast; do
+    if [ -z "${listed[$(basename "$f")]:-}" ]; then
+      echo "spec3: FAIL $(basename "$f") is not in $list"
+      bad=$((bad + 1))
+    fi
+  done
+  echo "spec3: ${#files[@]} scripts from $dir, $JOBS at a time ($todo not yet included)"
+  export LOG LATTICE SPEC_TIMEOUT
+  printf '%s\0' "${files[@]}" |
+    xargs -0 -P "$JOBS" -I{} bash -c 'f=$1; stem=$(basename "$f" .wast);
+      timeout -k 10 "$SPEC_TIMEOUT" "$LATTICE" wast "$f" >"$LOG/spec3/$stem.log" 2>&1
+      echo $? >"$LOG/spec3/$stem.rc"' _ {}
+  local p=0 l c fp ff rc san
+  f=$bad
+  for l in "$LOG"/spec3/*.log; do
+    [ -e "$l" ] || continue
+    c=$(counts_of "$l")
+    rc=$(cat "${l%.log}.rc" 2>/dev/null || echo 99)
+    san=$(sanitizer_hits "$l")
+    if [ -n "$c" ]; then read -r fp ff <<<"$c"; else fp=0 ff=0; fi
+    if [ -z "$c" ] || [ "$san" -gt 0 ] || { [ "$rc" -ne 0 ] && [ "$ff" -eq 0 ]; }; then
+      ff=$((ff + 1))
+      echo "spec3: FAIL $(basename "$l" .log): exit $rc, ${san} sanitizer report(s) (see $l)"
+    elif [ "$ff" -gt 0 ]; then
+      echo "spec3: $(basename "$l" .log): $fp passed, $ff failed"
+    fi
+    p=$((p + fp))
+    f=$((f + ff))
+  done
+  echo "spec3: $todo of $((todo + ${#files[@]})) scripts not yet included (not counted; reasons in tests/spec3.list and the log):$names"
+  echo "spec3: $p passed, $f failed"
+  [ "$f" -eq 0 ]
+}
+
 # ---- fuzz corpus replay ------------------------------------------------------
 ensure_corpus() {
   local c=build/fuzz-corpus
@@ -201,6 +262,7 @@ for s in $SUITES; do
   case $s in
     unit) run_suite unit suite_unit ;;
     spec) run_suite spec suite_spec ;;
+    spec3) run_suite spec3 suite_spec3 ;;
     fuzz)
       if ensure_corpus >"$LOG/fuzz-corpus.log" 2>&1; then
         tail -n 1 "$LOG/fuzz-corpus.log"

@@ -225,6 +225,10 @@ lat_status lat_cli_read(const char *path, unsigned accept, uint8_t **out_data, s
 /* Loads a core module from a .wasm or .wat file.  Prints nothing; err has
  * the reason (a component or a non-wasm file is refused by name). */
 lat_status lat_cli_load_module(const char *path, lat_wasm_module_t **out, lat_error_t *err);
+/* The same, validated with the given WebAssembly features (NULL: the
+ * engine's defaults), for `lattice run --wasm`. */
+lat_status lat_cli_load_module_ex(const char *path, const lat_wasm_features_t *features,
+                                  lat_wasm_module_t **out, lat_error_t *err);
 /* cli_run.c: the last trap's wasm frames on stderr, innermost first, as
  * wasmtime prints them (nothing when the store kept none). */
 void lat_cli_print_backtrace(const lat_wasm_store_t *s);

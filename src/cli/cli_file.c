@@ -282,6 +282,11 @@ lat_status lat_cli_read(const char *path, unsigned accept, uint8_t **out_data, s
 }
 
 lat_status lat_cli_load_module(const char *path, lat_wasm_module_t **out, lat_error_t *err) {
+  return lat_cli_load_module_ex(path, NULL, out, err);
+}
+
+lat_status lat_cli_load_module_ex(const char *path, const lat_wasm_features_t *features,
+                                  lat_wasm_module_t **out, lat_error_t *err) {
   uint8_t *data;
   size_t len;
   lat_cli_file_kind k;
@@ -293,14 +298,14 @@ lat_status lat_cli_load_module(const char *path, lat_wasm_module_t **out, lat_er
     lat_buf_t b;
     lat_buf_init(&b);
     s = lat_wat_to_wasm((const char *)data, len, &b, err);
-    if (!s) s = lat_wasm_module_new(b.data, b.len, out, err);
+    if (!s) s = lat_wasm_module_new_ex(b.data, b.len, features, out, err);
     if (s && s != LAT_ETEXT && err && err->offset != SIZE_MAX)
       locate_in_text((const char *)data, len, &b, err);
     lat_free(data);
     lat_buf_fini(&b);
     return s;
   }
-  s = lat_wasm_module_new(data, len, out, err);
+  s = lat_wasm_module_new_ex(data, len, features, out, err);
   lat_free(data);
   return s;
 }

@@ -121,6 +121,7 @@ typedef struct {
 typedef struct {
   const char *file, *invoke;
   lat_wasm_limits_t limits;
+  lat_wasm_features_t features; /* the defaults, then --wasm */
   uint64_t timeout_ns, fuel;
   bool timing, trap_unknown, json;
   dir_grant_t *dirs;
@@ -197,7 +198,7 @@ static bool add_env(run_opts_t *o, const char *kv) {
 
 /* the option table's destinations (one command per process) */
 static run_opts_t ro;
-static lat_cli_list_t dirs_l, ro_dirs_l, env_l, listen_l;
+static lat_cli_list_t dirs_l, ro_dirs_l, env_l, listen_l, wasm_l;
 
 static const lat_cli_opt_t run_opts[] = {
     {"invoke", 0, LAT_CLI_STRING, &ro.invoke, "NAME",
@@ -218,6 +219,10 @@ static const lat_cli_opt_t run_opts[] = {
     {"trap-unknown-imports", 0, LAT_CLI_FLAG, &ro.trap_unknown, NULL,
      "link imports no host provides to functions that trap when called"},
     {"time", 0, LAT_CLI_FLAG, &ro.timing, NULL, "print load, instantiate and run times on stderr"},
+    {"wasm", 0, LAT_CLI_LIST, &wasm_l, "FEATURE[=y|n]",
+     "switch a WebAssembly feature of a core module: tail-call, multi-memory, extended-const, "
+     "relaxed-simd (on by default, as in wasmtime), memory64, exceptions, "
+     "function-references, gc, all"},
 };
 
 static const lat_cli_cmd_t run_cmd = {
@@ -285,6 +290,12 @@ static int parse_opts(int argc, char **argv, lat_cli_args_t *a, run_opts_t *o) {
   }
   o->listen = listen_l.v;
   o->nlisten = listen_l.n;
+  lat_wasm_features_default(&o->features);
+  for (size_t i = 0; i < wasm_l.n; i++) {
+    lat_error_t err;
+    if (lat_wasm_features_set(&o->features, wasm_l.v[i], &err))
+      return lat_cli_fail(a, 2, "--wasm: %s", err.msg);
+  }
   return -1;
 }
 
@@ -493,7 +504,7 @@ static int run_module(run_opts_t *o, int argc, char **argv) {
   lat_wasm_extern_t *imports = NULL;
   lat_wasm_val_t *args = NULL, *res = NULL;
   uint64_t t0 = lat_now_ns();
-  if (lat_cli_load_module(file, &m, &err)) {
+  if (lat_cli_load_module_ex(file, &o->features, &m, &err)) {
     lat_cli_fail_err(o->args, 1, file, &err);
     goto out;
   }

@@ -17,6 +17,15 @@
  *
  * Every command gets a fresh deadline on the store (default 10 s), so a
  * runaway loop costs one failure rather than the whole run.
+ *
+ * Features.  A script runs with every WebAssembly feature the engine has
+ * on (the 3.0 suite uses them all), except a script in a directory named
+ * 2.0 (or 1.0): that runs with 2.0's, because 3.0 changed what some 2.0
+ * scripts assert (a second memory, a memory-index byte that is not zero,
+ * a defined global in a constant expression were errors in 2.0).  This is
+ * what wasmtime's own spec-test harness does, choosing features by the
+ * suite's directory.  `--wasm NAME[=y|n]` switches one on top, for every
+ * file.
  */
 #include <inttypes.h>
 #include <jansson.h>
@@ -36,6 +45,14 @@ typedef struct {
   lat_wasm_instance_t *inst;
 } binding_t;
 
+/* A `(module definition $id? ...)`: compiled, instantiated by `(module
+ * instance ...)` as often as the script asks. */
+typedef struct {
+  char *name; /* owned; NULL when the definition has no $id */
+  size_t len;
+  lat_wasm_module_t *m; /* retained */
+} def_t;
+
 typedef struct {
   const char *name; /* static */
   lat_wasm_extern_t ext;
@@ -45,12 +62,17 @@ typedef struct {
   const char *file;
   int verbose;
   uint64_t timeout_ns;
+  lat_wasm_features_t features; /* of the current file (file_features) */
+  const char **switches;        /* --wasm, borrowed from argv */
+  size_t nswitches;
   lat_wasm_store_t *store;
   lat_wasm_instance_t *current;
   binding_t *regs; /* (register "name") */
   size_t nregs, regs_cap;
   binding_t *named; /* (module $id ...) */
   size_t nnamed, named_cap;
+  def_t *defs; /* (module definition ...) */
+  size_t ndefs;
   spectest_t spectest[16];
   size_t nspectest;
   unsigned passed, failed, printed;
@@ -181,10 +203,15 @@ static lat_status make_spectest(runner_t *r, lat_error_t *err) {
       (st = add_spectest_global(r, "global_f32", LAT_F32, fb)) ||
       (st = add_spectest_global(r, "global_f64", LAT_F64, db)))
     return lat_error_set(err, st, SIZE_MAX, "cannot create spectest globals");
-  lat_wasm_tabletype_t tt = {LAT_FUNCREF, 10, 20, true};
+  lat_wasm_tabletype_t tt = {LAT_FUNCREF, 10, 20, true, false};
   lat_wasm_table_t *t;
   if ((st = lat_wasm_table_new(r->store, &tt, NULL, &t, err))) return st;
   r->spectest[r->nspectest].name = "table";
+  r->spectest[r->nspectest].ext.kind = LAT_EXTERN_TABLE;
+  r->spectest[r->nspectest++].ext.of.table = t;
+  lat_wasm_tabletype_t tt64 = {LAT_FUNCREF, 10, 20, true, true}; /* table64 */
+  if ((st = lat_wasm_table_new(r->store, &tt64, NULL, &t, err))) return st;
+  r->spectest[r->nspectest].name = "table64";
   r->spectest[r->nspectest].ext.kind = LAT_EXTERN_TABLE;
   r->spectest[r->nspectest++].ext.of.table = t;
   lat_wasm_memtype_t mt = {1, 2, true, false, false};
@@ -234,6 +261,43 @@ static void bindings_free(binding_t *b, size_t n) {
   lat_free(b);
 }
 
+static bool def_add(runner_t *r, const char *name, size_t len,
+                    lat_wasm_module_t *m) {
+  def_t *nd = lat_realloc(r->defs, (r->ndefs + 1) * sizeof *nd);
+  if (!nd) return false;
+  r->defs = nd;
+  char *copy = NULL;
+  if (name) {
+    copy = lat_malloc(len + 1);
+    if (!copy) return false;
+    memcpy(copy, name, len);
+    copy[len] = 0;
+  }
+  lat_wasm_module_retain(m);
+  r->defs[r->ndefs++] = (def_t){copy, len, m};
+  return true;
+}
+
+/* The latest definition named name (any when name is NULL), or NULL. */
+static lat_wasm_module_t *def_find(const runner_t *r, const char *name,
+                                   size_t len) {
+  for (size_t i = r->ndefs; i-- > 0;)
+    if (!name || (r->defs[i].name && r->defs[i].len == len &&
+                  memcmp(r->defs[i].name, name, len) == 0))
+      return r->defs[i].m;
+  return NULL;
+}
+
+static void defs_free(runner_t *r) {
+  for (size_t i = 0; i < r->ndefs; i++) {
+    lat_free(r->defs[i].name);
+    lat_wasm_module_release(r->defs[i].m);
+  }
+  lat_free(r->defs);
+  r->defs = NULL;
+  r->ndefs = 0;
+}
+
 /* ---- modules ----------------------------------------------------------------------------- */
 
 /* Gets the binary of a command's module: encodes quote text, copies nothing.
@@ -257,14 +321,14 @@ static lat_status module_bytes(const lat_wast_module_t *m, lat_buf_t *owned,
   return LAT_OK;
 }
 
-static lat_status compile(const lat_wast_module_t *m, lat_wasm_module_t **out,
-                          lat_error_t *err) {
+static lat_status compile(const runner_t *r, const lat_wast_module_t *m,
+                          lat_wasm_module_t **out, lat_error_t *err) {
   lat_buf_t owned;
   lat_buf_init(&owned);
   const uint8_t *bytes;
   size_t len;
   lat_status st = module_bytes(m, &owned, &bytes, &len, err);
-  if (st == LAT_OK) st = lat_wasm_module_new(bytes, len, out, err);
+  if (st == LAT_OK) st = lat_wasm_module_new_ex(bytes, len, &r->features, out, err);
   lat_buf_fini(&owned);
   return st;
 }
@@ -398,6 +462,11 @@ static uint64_t lane_bits(const uint8_t *b, unsigned n) {
 }
 
 static bool result_match(const lat_wast_result_t *e, const lat_wasm_val_t *v) {
+  if (e->kind == LAT_WAST_RES_EITHER) {
+    for (size_t i = 0; i < e->nalts; i++)
+      if (result_match(&e->alts[i], v)) return true;
+    return false;
+  }
   if (v->type != e->val.type) return false;
   switch (e->kind) {
   case LAT_WAST_RES_EXACT:
@@ -435,6 +504,8 @@ static bool result_match(const lat_wast_result_t *e, const lat_wasm_val_t *v) {
     }
     return true;
   }
+  case LAT_WAST_RES_EITHER: /* handled above */
+    break;
   }
   return false;
 }
@@ -453,6 +524,13 @@ static void fmt_expected(char *buf, size_t n, const lat_wast_result_t *e) {
   case LAT_WAST_RES_REF_EXTERN:
     snprintf(buf, n, "ref.extern");
     return;
+  case LAT_WAST_RES_EITHER: {
+    size_t k = (size_t)snprintf(buf, n, "either ");
+    if (k < n) fmt_expected(buf + k, n - k, &e->alts[0]);
+    k = strlen(buf);
+    if (e->nalts > 1 && k + 8 < n) snprintf(buf + k, n - k, " or ...");
+    return;
+  }
   default:
     fmt_val(buf, n, &e->val);
   }
@@ -499,7 +577,14 @@ static bool run_command(runner_t *r, const lat_wast_cmd_t *c) {
   case LAT_WAST_END:
     return true;
   case LAT_WAST_MODULE:
-    st = compile(&c->module, &m, &err);
+    st = compile(r, &c->module, &m, &err);
+    if (st == LAT_OK && c->module.definition) {
+      if (!def_add(r, c->module.name, c->module.name_len, m))
+        report(r, c->line, "out of memory");
+      else
+        ok = true;
+      break;
+    }
     if (st == LAT_OK) st = instantiate(r, m, &inst, &err);
     if (st != LAT_OK) {
       r->current = NULL;
@@ -515,6 +600,29 @@ static bool run_command(runner_t *r, const lat_wast_cmd_t *c) {
     }
     ok = true;
     break;
+  case LAT_WAST_MODULE_INSTANCE: {
+    lat_wasm_module_t *def = def_find(r, c->def_name, c->def_name_len);
+    if (!def) {
+      report(r, c->line, "module instance: no such module definition");
+      break;
+    }
+    st = instantiate(r, def, &inst, &err);
+    if (st != LAT_OK) {
+      r->current = NULL;
+      report(r, c->line, "module instance failed: %s: %s", lat_status_name(st),
+             err.msg);
+      break;
+    }
+    r->current = inst;
+    if (c->inst_name &&
+        !binding_add(&r->named, &r->nnamed, &r->named_cap, c->inst_name,
+                     c->inst_name_len, inst)) {
+      report(r, c->line, "out of memory");
+      break;
+    }
+    ok = true;
+    break;
+  }
   case LAT_WAST_REGISTER: {
     lat_wasm_instance_t *target = r->current;
     if (c->reg_module)
@@ -568,7 +676,7 @@ static bool run_command(runner_t *r, const lat_wast_cmd_t *c) {
   case LAT_WAST_ASSERT_TRAP:
   case LAT_WAST_ASSERT_EXHAUSTION:
     if (c->has_module) {
-      st = compile(&c->module, &m, &err);
+      st = compile(r, &c->module, &m, &err);
       if (st != LAT_OK) {
         report(r, c->line, "%s: module failed to compile: %s", lat_wast_kind_name(c->kind),
                err.msg);
@@ -580,12 +688,23 @@ static bool run_command(runner_t *r, const lat_wast_cmd_t *c) {
     }
     ok = expect_failure(r, c, st, LAT_TRAP, &err);
     break;
+  case LAT_WAST_ASSERT_EXCEPTION:
+    st = run_action(r, &c->action, &res, &nres, &err);
+    if (st == LAT_TRAP && lat_wasm_store_trap(r->store) == LAT_TRAP_EXCEPTION) {
+      ok = true;
+      break;
+    }
+    report(r, c->line, "assert_exception \"%.*s\": got %s%s%s",
+           (int)c->action.name_len, c->action.name, lat_status_name(st),
+           st == LAT_OK ? "" : ": ", st == LAT_OK ? "" : err.msg);
+    break;
   case LAT_WAST_ASSERT_MALFORMED: {
     if (c->module.form == LAT_WAST_MOD_QUOTE) {
       lat_buf_t b;
       lat_buf_init(&b);
       st = lat_wat_to_wasm(c->module.text, c->module.text_len, &b, &err);
-      if (st == LAT_OK) st = lat_wasm_module_new(b.data, b.len, &m, &err);
+      if (st == LAT_OK)
+        st = lat_wasm_module_new_ex(b.data, b.len, &r->features, &m, &err);
       lat_buf_fini(&b);
       if (st == LAT_ETEXT || st == LAT_EMALFORMED) {
         if (r->verbose >= 2 && !msg_match(err.msg, c->message))
@@ -603,18 +722,18 @@ static bool run_command(runner_t *r, const lat_wast_cmd_t *c) {
       ok = true; /* rejected by the text parser */
       break;
     }
-    st = compile(&c->module, &m, &err);
+    st = compile(r, &c->module, &m, &err);
     ok = expect_failure(r, c, st, LAT_EMALFORMED, &err);
     break;
   }
   case LAT_WAST_ASSERT_INVALID:
-    st = compile(&c->module, &m, &err);
+    st = compile(r, &c->module, &m, &err);
     ok = expect_failure(r, c, st, LAT_EINVALID, &err);
     break;
   case LAT_WAST_ASSERT_UNLINKABLE:
   case LAT_WAST_ASSERT_UNINSTANTIABLE: {
     lat_status want = c->kind == LAT_WAST_ASSERT_UNLINKABLE ? LAT_EUNLINKABLE : LAT_TRAP;
-    st = compile(&c->module, &m, &err);
+    st = compile(r, &c->module, &m, &err);
     if (st != LAT_OK) {
       report(r, c->line, "%s: module failed to compile: %s: %s",
              lat_wast_kind_name(c->kind), lat_status_name(st), err.msg);
@@ -634,6 +753,34 @@ static bool run_command(runner_t *r, const lat_wast_cmd_t *c) {
 
 /* ---- files -------------------------------------------------------------------------------- */
 
+/* Does path lie in a directory named 1.0 or 2.0 (the spec suite's 2.0 tree,
+ * 2.0/simd included)? */
+static bool in_2_0_tree(const char *path) {
+  for (const char *q = path; (q = strstr(q, ".0/")) != NULL; q++) {
+    if (q - path < 1 || (q[-1] != '1' && q[-1] != '2')) continue;
+    if (q - path == 1 || q[-2] == '/') return true;
+  }
+  return false;
+}
+
+/* The features for one script: 2.0's for a script of the 2.0 suite, all
+ * others on for anything else, then the --wasm switches.  Returns false
+ * (with the message printed) on a bad switch. */
+static bool file_features(runner_t *r, const char *path) {
+  if (in_2_0_tree(path))
+    memset(&r->features, 0, sizeof r->features);
+  else
+    lat_wasm_features_all(&r->features);
+  for (size_t i = 0; i < r->nswitches; i++) {
+    lat_error_t err;
+    if (lat_wasm_features_set(&r->features, r->switches[i], &err)) {
+      fprintf(stderr, "lattice wast: --wasm: %s\n", err.msg);
+      return false;
+    }
+  }
+  return true;
+}
+
 static void run_file(runner_t *r, const char *path) {
   lat_error_t err;
   uint8_t *text = NULL;
@@ -644,6 +791,7 @@ static void run_file(runner_t *r, const char *path) {
   r->printed = 0;
   r->current = NULL;
   r->nspectest = 0;
+  file_features(r, path); /* the switches were checked in lat_cli_wast */
   if (lat_file_read(path, &text, &len, &err) != LAT_OK) {
     fprintf(r->out, "FAIL %s: cannot read: %s\n", path, err.msg);
     r->failed++;
@@ -698,6 +846,7 @@ done:
   r->store = NULL;
   bindings_free(r->regs, r->nregs);
   bindings_free(r->named, r->nnamed);
+  defs_free(r);
   r->regs = r->named = NULL;
   r->nregs = r->nnamed = r->regs_cap = r->named_cap = 0;
   lat_free(text);
@@ -705,12 +854,16 @@ done:
 
 static int verbose;
 static uint64_t timeout_ns;
+static lat_cli_list_t wasm_features;
 
 static const lat_cli_opt_t wast_opts[] = {
     {"verbose", 'v', LAT_CLI_INC, &verbose, NULL,
      "print every failure (-v), and every command (-vv)"},
     {"timeout", 0, LAT_CLI_DURATION, &timeout_ns, NULL,
      "per command: a runaway loop fails that command only (default 10s)"},
+    {"wasm", 0, LAT_CLI_LIST, &wasm_features, "FEATURE[=y|n]",
+     "switch a WebAssembly feature (e.g. --wasm tail-call=n); scripts start with all "
+     "on, those in a 2.0/ directory with none"},
 };
 
 static const lat_cli_cmd_t wast_cmd = {
@@ -742,6 +895,12 @@ int lat_cli_wast(int argc, char **argv) {
   }
   r.verbose = verbose;
   r.timeout_ns = timeout_ns;
+  r.switches = wasm_features.v;
+  r.nswitches = wasm_features.n;
+  if (!file_features(&r, "")) {
+    lat_cli_args_fini(&a);
+    return 2;
+  }
   r.out = a.json ? stderr : stdout;
   r.files = a.json ? json_array() : NULL;
   for (int i = 0; i < a.npos; i++) {

@@ -345,10 +345,16 @@ lat_status lat__p1_path_symlink(lat_wasi_t *w, lat_wasm_caller_t *c,
                                 uint64_t *slots) {
   char *target, *path;
   p1_at_t at;
-  /* the link's content is only stored: following it later is what the
-   * sandbox checks, so any string is allowed here */
+  /* The link's content is only stored, and following it later inside the
+   * sandbox is checked; but an absolute target is refused (EPERM, as in
+   * wasmtime/cap-std and the wasi-filesystem path-resolution rules): a host
+   * process that follows the link later would leave the grant. */
   uint16_t e = lat__p1_path(c, slots[0], slots[1], &target);
   if (e) P1_RET(e);
+  if (target[0] == '/') {
+    lat_free(target);
+    P1_RET(P1_EPERM);
+  }
   if ((e = begin_at(w, c, slots[2], R_PATH_SYMLINK, true, slots[3], slots[4],
                     &path, &at))) {
     lat_free(target);

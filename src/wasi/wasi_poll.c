@@ -232,13 +232,15 @@ lat_status lat__p1_poll_oneoff(lat_wasi_t *w, lat_wasm_caller_t *c,
 
 /* ---- sockets ----------------------------------------------------------------- */
 
+/* A socket descriptor with the rights asked for.  The kind is checked
+ * before the rights, as wasmtime does: a file or stdout lacks every sock_*
+ * right, and the answer a program can act on is ENOTSOCK, not ENOTCAPABLE. */
 static uint16_t sock_fd(lat_wasi_t *w, uint64_t fd, uint64_t rights,
                         lat__p1_fd_t **out) {
-  uint16_t e = lat__p1_fd_lookup(w, fd, rights, out);
-  if (e) return e;
-  if ((*out)->type != P1_FT_STREAM && (*out)->type != P1_FT_DGRAM)
-    return P1_ENOTSOCK;
-  return P1_ESUCCESS;
+  lat__p1_fd_t *f = lat__p1_fd_get(w, fd);
+  if (!f) return P1_EBADF;
+  if (f->type != P1_FT_STREAM && f->type != P1_FT_DGRAM) return P1_ENOTSOCK;
+  return lat__p1_fd_lookup(w, fd, rights, out);
 }
 
 lat_status lat__p1_sock_accept(lat_wasi_t *w, lat_wasm_caller_t *c,

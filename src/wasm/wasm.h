@@ -37,6 +37,7 @@ enum {
   LAT_V128 = 0x7b,
   LAT_FUNCREF = 0x70,
   LAT_EXTERNREF = 0x6f,
+  LAT_EXNREF = 0x69, /* exception handling: a caught exception */
 };
 
 /* external kinds, numbered as in the binary format */
@@ -45,6 +46,7 @@ enum {
   LAT_EXTERN_TABLE = 1,
   LAT_EXTERN_MEMORY = 2,
   LAT_EXTERN_GLOBAL = 3,
+  LAT_EXTERN_TAG = 4, /* exception handling */
 };
 
 #define LAT_WASM_PAGE_SIZE 65536u
@@ -61,7 +63,7 @@ typedef struct {
   uint64_t max; /* pages; meaningful when has_max */
   bool has_max;
   bool shared; /* threads proposal; rejected for now */
-  bool is64;   /* memory64; rejected for now */
+  bool is64;   /* memory64: addresses are i64 */
 } lat_wasm_memtype_t;
 
 typedef struct {
@@ -69,6 +71,7 @@ typedef struct {
   uint64_t min;
   uint64_t max;
   bool has_max;
+  bool is64; /* table64 (memory64 proposal): indices are i64 */
 } lat_wasm_tabletype_t;
 
 typedef struct {
@@ -87,6 +90,7 @@ typedef struct lat_wasm_func lat_wasm_func_t;
 typedef struct lat_wasm_memory lat_wasm_memory_t;
 typedef struct lat_wasm_table lat_wasm_table_t;
 typedef struct lat_wasm_global lat_wasm_global_t;
+typedef struct lat_wasm_tag lat_wasm_tag_t;
 
 typedef struct {
   uint8_t type; /* valtype */
@@ -107,6 +111,7 @@ typedef struct {
     lat_wasm_table_t *table;
     lat_wasm_memory_t *memory;
     lat_wasm_global_t *global;
+    lat_wasm_tag_t *tag;
   } of; /* borrowed: owned by their store */
 } lat_wasm_extern_t;
 
@@ -130,7 +135,8 @@ typedef struct {
   X(LAT_TRAP_NULL_REFERENCE, "null reference")                            \
   X(LAT_TRAP_EXIT, "exit")                                                \
   X(LAT_TRAP_HOST, "host error")                                          \
-  X(LAT_TRAP_GROW_FAILED, "memory.grow failed")
+  X(LAT_TRAP_GROW_FAILED, "memory.grow failed")                           \
+  X(LAT_TRAP_EXCEPTION, "uncaught exception")
 
 typedef enum {
 #define LAT_X_TRAP(code, msg) code,
@@ -145,6 +151,42 @@ const char *lat_wasm_trap_message(lat_wasm_trap_t t);
  * anything else.  Static. */
 const char *lat_wasm_valtype_name(uint8_t t);
 
+/* ---- features ------------------------------------------------------------ */
+
+/* WebAssembly features past 2.0 that a module may use, checked when it is
+ * validated (a module using one that is off is rejected with "... support
+ * is not enabled").  The defaults follow wasmtime's: the 3.0 features it
+ * turns on by default (tail calls, multi-memory, extended constant
+ * expressions, relaxed SIMD) are on; memory64, exception handling, typed
+ * function references and GC are off.  `lattice run --wasm NAME` switches
+ * one; `lattice wast` turns all on (the 3.0 test suite uses all).
+ * X(field, "text name", default) */
+#define LAT_WASM_FEATURE_LIST(X)                  \
+  X(tail_call, "tail-call", true)                 \
+  X(multi_memory, "multi-memory", true)           \
+  X(extended_const, "extended-const", true)       \
+  X(relaxed_simd, "relaxed-simd", true)           \
+  X(memory64, "memory64", false)                  \
+  X(exceptions, "exceptions", false)              \
+  X(function_references, "function-references", false) \
+  X(gc, "gc", false)
+
+typedef struct {
+#define LAT_X_FEATURE_FIELD(field, name, def) bool field;
+  LAT_WASM_FEATURE_LIST(LAT_X_FEATURE_FIELD)
+#undef LAT_X_FEATURE_FIELD
+} lat_wasm_features_t;
+
+/* wasmtime's defaults (above). */
+void lat_wasm_features_default(lat_wasm_features_t *out);
+/* Every feature on. */
+void lat_wasm_features_all(lat_wasm_features_t *out);
+/* Applies one switch to f: "NAME" or "NAME=y" turns a feature on,
+ * "NAME=n" off; "all" / "all=n" every one.  NAME as in the list above
+ * ("tail-call").  LAT_EARG with the known names in err on anything else. */
+lat_status lat_wasm_features_set(lat_wasm_features_t *f, const char *spec,
+                                 lat_error_t *err);
+
 /* ---- modules ------------------------------------------------------------- */
 
 /* Decodes and completely validates bytes (copied; the caller keeps its
@@ -152,6 +194,11 @@ const char *lat_wasm_valtype_name(uint8_t t);
  * offset in err.  Returns new (release with lat_wasm_module_release). */
 lat_status lat_wasm_module_new(const uint8_t *bytes, size_t len,
                                lat_wasm_module_t **out, lat_error_t *err);
+/* The same, validated against the given features instead of the defaults
+ * (features may be NULL: the defaults). */
+lat_status lat_wasm_module_new_ex(const uint8_t *bytes, size_t len,
+                                  const lat_wasm_features_t *features,
+                                  lat_wasm_module_t **out, lat_error_t *err);
 void lat_wasm_module_retain(lat_wasm_module_t *m);
 void lat_wasm_module_release(lat_wasm_module_t *m); /* accepts NULL */
 /* Translate m's functions without the peephole fusions (operand folding,
@@ -173,6 +220,7 @@ typedef struct {
     lat_wasm_tabletype_t table;
     lat_wasm_memtype_t memory;
     lat_wasm_globaltype_t global;
+    const lat_wasm_functype_t *tag; /* its parameters are the payload */
   } type;
 } lat_wasm_import_t;
 
@@ -186,6 +234,7 @@ typedef struct {
     lat_wasm_tabletype_t table;
     lat_wasm_memtype_t memory;
     lat_wasm_globaltype_t global;
+    const lat_wasm_functype_t *tag;
   } type;
 } lat_wasm_export_t;
 

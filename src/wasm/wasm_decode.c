@@ -1,4 +1,10 @@
-/* wasm_decode.c: WebAssembly 2.0 binary -> struct lat_wasm_module.
+/* wasm_decode.c: WebAssembly 2.0 binary (plus the 3.0 features so far:
+ * tail calls, multi-memory, memory64/table64, exception handling, relaxed
+ * SIMD) -> struct lat_wasm_module.  Where 3.0 changed an encoding (a memory
+ * index in memargs and memory.* instead of a reserved zero byte, u64
+ * limits and offsets, import/export kind 4, the tag section, opcodes
+ * 0x08/0x0a/0x1f), the module's features pick the rule (lat__read_memarg,
+ * lat__read_memidx in wasm_int.h), so a 2.0 module is judged as 2.0 did.
  *
  * Approach: one forward pass over m->bytes, section by section, as the spec
  * interpreter does it: reads are bounded by the end of the file (never more),
@@ -58,9 +64,11 @@ static const uint8_t imm_fd[LAT_WASM_FD_COUNT] = {
 #undef X
 };
 
-enum { SEC_CUSTOM = 0, SEC_DATACOUNT = 12, SEC_MAX = 12 };
+enum { SEC_CUSTOM = 0, SEC_DATACOUNT = 12, SEC_TAG = 13, SEC_MAX = 13 };
 /* position of each section id in the required order (datacount before code) */
-static const uint8_t sec_rank[SEC_MAX + 1] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 12, 10};
+/* the order sections must come in: the tag section (exception handling)
+ * between memory and global, data count before code */
+static const uint8_t sec_rank[SEC_MAX + 1] = {0, 1, 2, 3, 4, 5, 7, 8, 9, 10, 12, 13, 11, 6};
 
 typedef struct {
   lat_wasm_module_t *m;
@@ -73,6 +81,7 @@ typedef struct {
   uint32_t ncode;           /* count of the code section */
   uint32_t nfunc_defs;      /* count of the function section */
   uint32_t ntable_defs, nmem_defs, nglobal_defs;
+  bool has_tagsec;
   bool has_namesec;
   lat__range_t namesec;     /* payload of the "name" custom section */
 } decoder_t;
@@ -139,7 +148,8 @@ static lat_status rd_bytes(decoder_t *d, lat__range_t *out, bool utf8) {
 
 static bool is_valtype(uint8_t t) {
   return t == LAT_I32 || t == LAT_I64 || t == LAT_F32 || t == LAT_F64 ||
-         t == LAT_V128 || t == LAT_FUNCREF || t == LAT_EXTERNREF;
+         t == LAT_V128 || t == LAT_FUNCREF || t == LAT_EXTERNREF ||
+         t == LAT_EXNREF;
 }
 
 static lat_status rd_valtype(decoder_t *d, uint8_t *out) {
@@ -156,10 +166,26 @@ static lat_status rd_reftype(decoder_t *d, uint8_t *out) {
   return LAT_OK;
 }
 
+/* Limits.  With memory64 (3.0): a flags byte, bit 0 = a maximum follows,
+ * bit 2 = 64-bit addresses, anything else "malformed limits flags" (bit 1,
+ * shared, needs threads); the sizes are u64 either way and the validator
+ * checks them against the address type.  Without it, 2.0's rules. */
 static lat_status rd_limits(decoder_t *d, uint64_t *min, uint64_t *max,
-                            bool *has_max) {
+                            bool *has_max, bool *is64) {
   uint8_t flags;
   uint32_t v;
+  *is64 = false;
+  if (d->m->features.memory64) {
+    TRY(rd_u8(d, &flags));
+    if (flags & ~5u)
+      return fail(d, lat_reader_offset(&d->r) - 1, "malformed limits flags");
+    *is64 = flags & 4;
+    *has_max = flags & 1;
+    *max = 0;
+    TRY(lat_read_u64(&d->r, min, d->err));
+    if (*has_max) TRY(lat_read_u64(&d->r, max, d->err));
+    return LAT_OK;
+  }
   TRY(rd_u8(d, &flags)); /* the spec reads it as a 1-bit LEB128 */
   if (flags & 0x80)
     return fail(d, lat_reader_offset(&d->r) - 1,
@@ -180,12 +206,22 @@ static lat_status rd_limits(decoder_t *d, uint64_t *min, uint64_t *max,
 static lat_status rd_tabletype(decoder_t *d, lat_wasm_tabletype_t *t) {
   lat_status st;
   if ((st = rd_reftype(d, &t->elem))) return st;
-  return rd_limits(d, &t->min, &t->max, &t->has_max);
+  return rd_limits(d, &t->min, &t->max, &t->has_max, &t->is64);
 }
 
 static lat_status rd_memtype(decoder_t *d, lat_wasm_memtype_t *t) {
   memset(t, 0, sizeof *t);
-  return rd_limits(d, &t->min, &t->max, &t->has_max);
+  return rd_limits(d, &t->min, &t->max, &t->has_max, &t->is64);
+}
+
+/* A tag type: attribute 0 (exception), then a function type index (the
+ * validator checks it and that it has no results). */
+static lat_status rd_tagtype(decoder_t *d, uint32_t *type_idx) {
+  uint8_t attr;
+  TRY(rd_u8(d, &attr));
+  if (attr != 0)
+    return fail(d, lat_reader_offset(&d->r) - 1, "malformed tag attribute");
+  return rd_u32(d, type_idx);
 }
 
 static lat_status rd_globaltype(decoder_t *d, lat_wasm_globaltype_t *t) {
@@ -201,24 +237,11 @@ static lat_status rd_globaltype(decoder_t *d, lat_wasm_globaltype_t *t) {
 
 /* ---- instruction scanning (shared with the validator) --------------------- */
 
-static lat_status skip_memarg(lat_reader_t *r, lat_error_t *err) {
-  size_t off = lat_reader_offset(r);
-  uint32_t flags, offset;
-  lat_status st;
-  if ((st = lat_read_u32(r, &flags, err))) return st;
-  if (flags >= 32)
-    return lat_error_set(err, LAT_EMALFORMED, off, "malformed memop flags");
-  return lat_read_u32(r, &offset, err);
-}
-
-static lat_status skip_zero(lat_reader_t *r, lat_error_t *err) {
-  uint8_t b;
-  lat_status st = lat_read_u8(r, &b, err);
-  if (st) return st;
-  if (b != 0)
-    return lat_error_set(err, LAT_EMALFORMED, lat_reader_offset(r) - 1,
-                         "zero byte expected");
-  return LAT_OK;
+static lat_status skip_memarg(const lat_wasm_module_t *m, lat_reader_t *r,
+                              lat_error_t *err) {
+  uint32_t align = 0, mem = 0;
+  uint64_t offset = 0;
+  return lat__read_memarg(m, r, &align, &mem, &offset, err);
 }
 
 static lat_status skip_imm(const lat_wasm_module_t *m, lat_reader_t *r,
@@ -241,6 +264,7 @@ static lat_status skip_imm(const lat_wasm_module_t *m, lat_reader_t *r,
     break;
   case LAT_IMM_LABEL:
   case LAT_IMM_FUNC:
+  case LAT_IMM_TAG:
   case LAT_IMM_LOCAL:
   case LAT_IMM_GLOBAL:
   case LAT_IMM_TABLE:
@@ -255,7 +279,7 @@ static lat_status skip_imm(const lat_wasm_module_t *m, lat_reader_t *r,
     break;
   case LAT_IMM_DATA_MEM:
     if ((st = lat_read_u32(r, &u, err))) break;
-    if ((st = skip_zero(r, err))) break;
+    if ((st = lat__read_memidx(m, r, &u, err))) break;
     if (!m->has_datacount && m->ndatas > 0) /* see wasm_validate.c rd_data */
       st = lat_error_set(err, LAT_EMALFORMED, op_off,
                          "data count section required");
@@ -277,13 +301,14 @@ static lat_status skip_imm(const lat_wasm_module_t *m, lat_reader_t *r,
     if (!(st = lat_read_u32(r, &u, err))) st = lat_read_u32(r, &u, err);
     break;
   case LAT_IMM_MEMARG:
-    st = skip_memarg(r, err);
+    st = skip_memarg(m, r, err);
     break;
   case LAT_IMM_MEM0:
-    st = skip_zero(r, err);
+    st = lat__read_memidx(m, r, &u, err);
     break;
   case LAT_IMM_MEM_MEM:
-    if (!(st = skip_zero(r, err))) st = skip_zero(r, err);
+    if (!(st = lat__read_memidx(m, r, &u, err)))
+      st = lat__read_memidx(m, r, &u, err);
     break;
   case LAT_IMM_I32:
     st = lat_read_s32(r, &s32, err);
@@ -317,7 +342,7 @@ static lat_status skip_imm(const lat_wasm_module_t *m, lat_reader_t *r,
   }
   case LAT_IMM_REFTYPE:
     if ((st = lat_read_u8(r, &b, err))) break;
-    if (b != LAT_FUNCREF && b != LAT_EXTERNREF)
+    if (b != LAT_FUNCREF && b != LAT_EXTERNREF && b != LAT_EXNREF)
       st = lat_error_set(err, LAT_EMALFORMED, lat_reader_offset(r) - 1,
                          "malformed reference type");
     break;
@@ -325,8 +350,27 @@ static lat_status skip_imm(const lat_wasm_module_t *m, lat_reader_t *r,
     st = lat_read_u8(r, &b, err);
     break;
   case LAT_IMM_MEMLANE:
-    if (!(st = skip_memarg(r, err))) st = lat_read_u8(r, &b, err);
+    if (!(st = skip_memarg(m, r, err))) st = lat_read_u8(r, &b, err);
     break;
+  case LAT_IMM_TRY_TABLE: { /* after the block type (skip_expr) */
+    size_t off = lat_reader_offset(r);
+    if ((st = lat_read_u32(r, &u, err))) break;
+    if (u > lat_reader_left(r)) {
+      st = lat_error_set(err, LAT_EMALFORMED, off, "unexpected end");
+      break;
+    }
+    for (uint32_t i = 0, n = u; i < n && !st; i++) {
+      if ((st = lat_read_u8(r, &b, err))) break;
+      if (b > 3) {
+        st = lat_error_set(err, LAT_EMALFORMED, lat_reader_offset(r) - 1,
+                           "malformed catch clause");
+        break;
+      }
+      if (b < 2 && (st = lat_read_u32(r, &u, err))) break;
+      st = lat_read_u32(r, &u, err);
+    }
+    break;
+  }
   default:
     st = lat_error_set(err, LAT_EMALFORMED, op_off, "illegal opcode");
     break;
@@ -346,7 +390,13 @@ static lat_status skip_expr(const lat_wasm_module_t *m, lat_reader_t *r,
     case LAT_OP_BLOCK:
     case LAT_OP_LOOP:
     case LAT_OP_IF:
+    case LAT_OP_TRY_TABLE:
+      if (op == LAT_OP_TRY_TABLE && !m->features.exceptions)
+        return lat_error_set(err, LAT_EMALFORMED, op_off, "illegal opcode %02x", op);
       if ((st = skip_imm(m, r, LAT_IMM_BLOCK, op_off, err))) return st;
+      if (op == LAT_OP_TRY_TABLE &&
+          (st = skip_imm(m, r, LAT_IMM_TRY_TABLE, op_off, err)))
+        return st;
       if ((st = lat_buf_push(stack, op == LAT_OP_IF)))
         return lat_error_set(err, st, op_off, "out of memory");
       continue;
@@ -372,10 +422,15 @@ static lat_status skip_expr(const lat_wasm_module_t *m, lat_reader_t *r,
     }
     default:
       imm = imm_op[op];
+      if ((op == LAT_OP_THROW || op == LAT_OP_THROW_REF) && !m->features.exceptions)
+        imm = LAT_IMM_ILLEGAL; /* 2.0: not opcodes */
       break;
     }
-    if (imm == LAT_IMM_ILLEGAL)
-      return lat_error_set(err, LAT_EMALFORMED, op_off, "illegal opcode");
+    if (imm == LAT_IMM_ILLEGAL) /* the reference names a single byte */
+      return op == LAT_OP_PREFIX_FC || op == LAT_OP_PREFIX_FD
+                 ? lat_error_set(err, LAT_EMALFORMED, op_off, "illegal opcode")
+                 : lat_error_set(err, LAT_EMALFORMED, op_off,
+                                 "illegal opcode %02x", op);
     if ((st = skip_imm(m, r, imm, op_off, err))) return st;
   }
 }
@@ -477,7 +532,8 @@ static lat_status alloc_tables(decoder_t *d, uint32_t ndefs) {
 static lat_status alloc_mems(decoder_t *d, uint32_t ndefs) {
   lat_wasm_module_t *m = d->m;
   if (m->mems) return LAT_OK;
-  /* more than one memory is invalid, not malformed: keep a loose cap here */
+  /* too many memories is invalid, not malformed (the validator checks
+   * LAT_MAX_MEMORIES and the multi-memory feature): a loose cap here */
   if (ndefs > LAT_MAX_TABLES - m->nmem_imports)
     return lat_error_set(d->err, LAT_ELIMIT, lat_reader_offset(&d->r),
                          "too many memories");
@@ -580,6 +636,12 @@ static lat_status sec_import(decoder_t *d) {
       if ((st = rd_globaltype(d, &im->desc.global))) return st;
       m->nglobal_imports++;
       break;
+    case LAT_EXTERN_TAG:
+      if (!m->features.exceptions) /* 2.0: no such kind */
+        return fail(d, lat_reader_offset(&d->r) - 1, "malformed import kind");
+      if ((st = rd_tagtype(d, &im->desc.func_type))) return st;
+      m->ntag_imports++;
+      break;
     default:
       return fail(d, lat_reader_offset(&d->r) - 1, "malformed import kind");
     }
@@ -621,6 +683,33 @@ static lat_status sec_memory(decoder_t *d) {
   return LAT_OK;
 }
 
+/* The tags: imported ones first (from the import section), then these. */
+static lat_status alloc_tags(decoder_t *d, uint32_t ndefs) {
+  lat_wasm_module_t *m = d->m;
+  if (m->tags) return LAT_OK;
+  if (ndefs > LAT_MAX_TAGS || m->ntag_imports > LAT_MAX_TAGS)
+    return lat_error_set(d->err, LAT_ELIMIT, lat_reader_offset(&d->r),
+                         "too many tags");
+  m->ntags = m->ntag_imports + ndefs;
+  if (!(m->tags = arena_array(d, m->ntags, sizeof *m->tags))) return LAT_ENOMEM;
+  uint32_t k = 0;
+  for (uint32_t i = 0; i < m->nimports; i++)
+    if (m->imports[i].kind == LAT_EXTERN_TAG)
+      m->tags[k++] = m->imports[i].desc.func_type;
+  return LAT_OK;
+}
+
+static lat_status sec_tag(decoder_t *d) {
+  lat_wasm_module_t *m = d->m;
+  uint32_t n;
+  lat_status st;
+  if ((st = rd_count(d, &n, LAT_MAX_TAGS, "tags"))) return st;
+  if ((st = alloc_tags(d, n))) return st;
+  for (uint32_t i = 0; i < n; i++)
+    if ((st = rd_tagtype(d, &m->tags[m->ntag_imports + i]))) return st;
+  return LAT_OK;
+}
+
 static lat_status sec_global(decoder_t *d) {
   lat_wasm_module_t *m = d->m;
   uint32_t n;
@@ -647,7 +736,7 @@ static lat_status sec_export(decoder_t *d) {
     uint8_t kind;
     if ((st = rd_bytes(d, &e->name, true))) return st;
     TRY(rd_u8(d, &kind));
-    if (kind > LAT_EXTERN_GLOBAL)
+    if (kind > (m->features.exceptions ? LAT_EXTERN_TAG : LAT_EXTERN_GLOBAL))
       return fail(d, lat_reader_offset(&d->r) - 1, "malformed export kind");
     e->kind = kind;
     if ((st = rd_u32(d, &e->index))) return st;
@@ -864,7 +953,8 @@ static lat_status decode(decoder_t *d) {
     uint32_t size;
     d->r.end = d->file_end;
     if ((st = rd_u8(d, &id))) return st;
-    if (id > SEC_MAX) return fail(d, off, "malformed section id");
+    if (id > SEC_MAX || (id == SEC_TAG && !m->features.exceptions))
+      return fail(d, off, "malformed section id");
     if ((st = rd_u32(d, &size))) return st;
     if (size > lat_reader_left(&d->r))
       return fail(d, off + 1, "length out of bounds");
@@ -892,6 +982,7 @@ static lat_status decode(decoder_t *d) {
     case 10: d->has_codesec = true; st = sec_code(d); break;
     case 11: d->has_datasec = true; st = sec_data(d); break;
     case SEC_DATACOUNT: st = sec_datacount(d); break;
+    case SEC_TAG: st = sec_tag(d); break;
     }
     if (st) return st;
     if (d->r.p != sec_end)
@@ -903,7 +994,8 @@ static lat_status decode(decoder_t *d) {
     return fail(d, m->len,
                 "data count and data section have inconsistent lengths");
   if ((st = alloc_funcs(d, 0)) || (st = alloc_tables(d, 0)) ||
-      (st = alloc_mems(d, 0)) || (st = alloc_globals(d, 0)))
+      (st = alloc_mems(d, 0)) || (st = alloc_globals(d, 0)) ||
+      (st = alloc_tags(d, 0)))
     return st;
   if (!m->imports && !(m->imports = arena_array(d, 0, sizeof *m->imports)))
     return LAT_ENOMEM;

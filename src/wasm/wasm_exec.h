@@ -28,6 +28,9 @@
  *   call         8:func 12:argslot                           16
  *   call_import  8:func 12:argslot                           16
  *   call_indirect 8:type 12:table 16:index 20:argslot        24
+ *   tail_call    8:func 12:argslot  (replaces the frame)     16
+ *   tail_call_indirect  as call_indirect; a wasm target      24
+ *                replaces the frame, a host one returns after it
  *   ret          -                                           8
  *   ret1         8:a   (slot 0 = acc = slot a, then return)  16
  *   select       8:d 12:a 16:b 20:cond                       24
@@ -51,13 +54,26 @@
  * from acc instead of its slot (the _a/_ar/_ai/_v forms).  The slot is
  * still written, so acc is purely a latency shortcut: a dependency chain
  * runs through a register instead of a store-to-load forward.
- *   memory_size  8:d ; memory_grow 8:d 12:delta              16
+ *   memory_size  8:d                                         16
+ *   memory_grow  8:d 12:delta 16:memory 20:is64              24
+ *   chk64        8:a 12:b 16:c 20:trap  (memory64/table64: traps when
+ *                any of slots a, b, c has a high 32-bit half)      24
+ *   trap         8:trap                                      16
+ *   throw        8:tag 12:argslot 16:payload slots           24
+ *   throw_ref    8:exnref slot                               16
+ *   (try_table emits no instruction of its own: see lat__handler_t and
+ *   wasm_translate.c do_try_table)
  *   memory_fill  8:dst 12:val 16:n ; memory_copy 8:dst 12:src 16:n  24
  *   memory_init  8:dst 12:src 16:n 20:seg                    24
+ *   memory_copy_mm 8:dst 12:src 16:n 20:dst memory 24:src memory  32
+ *   mem_select   8:memory  (mb/ms := that memory's)          16
+ *   mem_restore  -         (mb/ms := memory 0's)             8
+ *   Every other memory op accesses mb/ms, i.e. memory 0 unless bracketed
+ *   by mem_select/mem_restore (wasm_translate.c, "Memory indices").
  *   data_drop, elem_drop  8:seg                              16
  *   table_get    8:d 12:index 16:table ; table_set 8:index 12:val 16:table 24
  *   table_size   8:d 12:table                                16
- *   table_grow   8:d 12:init 16:n 20:table                   24
+ *   table_grow   8:d 12:init 16:n 20:table 24:is64           32
  *   table_fill   8:index 12:val 16:n 20:table                24
  *   table_copy   8:dst 12:src 16:n 20:dst_table 24:src_table 32
  *   table_init   8:dst 12:src 16:n 20:table 24:seg           32
@@ -155,12 +171,14 @@
   X(br) X(br_back) X(br_if) X(br_if_back) X(br_unless) X(br_unless_back)    \
   X(br_if_a) X(br_if_a_back) X(br_unless_a) X(br_unless_a_back)             \
   X(br_table) X(ret) X(ret1) X(call) X(call_import) X(call_indirect)        \
+  X(tail_call) X(tail_call_indirect)                                        \
   X(select) X(global_get) X(global_set)                                     \
   LAT_X_STORE9(X, store8) LAT_X_STORE9(X, store16)                          \
   LAT_X_STORE9(X, store32) LAT_X_STORE9(X, store64)                         \
   LAT_EXEC_LOADS(LAT_X_LOADF, X) LAT_EXEC_MEMOPS(LAT_X_MEM2, X)             \
   X(memory_size) X(memory_grow) X(memory_fill) X(memory_copy)               \
-  X(memory_init) X(data_drop)                                               \
+  X(memory_init) X(data_drop) X(mem_select) X(mem_restore)                  \
+  X(memory_copy_mm) X(chk64) X(trap) X(throw) X(throw_ref)                  \
   X(table_get) X(table_set) X(table_size) X(table_grow) X(table_fill)       \
   X(table_copy) X(table_init) X(elem_drop) X(ref_func)                      \
   LAT_EXEC_UNOPS(LAT_X_UN2, X) LAT_EXEC_IR(LAT_X_IR2, X)                               \
@@ -177,12 +195,27 @@ typedef enum {
       LAT_OP_COUNT
 } lat__op_t;
 
+/* An exception handler: one catch clause of a try_table whose body is the
+ * code range [start, end) (byte offsets).  kind: 0 catch, 1 catch_ref,
+ * 2 catch_all, 3 catch_all_ref; tag: the module's tag index (0, 1); the
+ * payload (0, 1) and then the exnref (1, 3) go to slots dst..; execution
+ * continues at the stub (a branch to the clause's label).  A function's
+ * records are in the order their try_tables end, so the first that covers
+ * a pc belongs to the innermost try_table. */
+typedef struct {
+  uint32_t start, end;
+  uint32_t kind, tag;
+  uint32_t stub, dst;
+} lat__handler_t;
+
 /* A translated function.  Shared, immutable once published. */
 typedef struct lat__code {
   uint32_t frame_slots;  /* slots the frame may touch, counted from fp */
   uint32_t param_slots;  /* slots holding the parameters */
   uint32_t local_slots;  /* declared locals after them, zeroed on entry */
   uint32_t result_slots; /* slots holding the results on return */
+  uint32_t nhandlers;    /* exception handlers (try_table catch clauses) */
+  const lat__handler_t *handlers; /* stored after the code */
   size_t size;           /* bytes of code */
   uint64_t code[];       /* the instructions (8-byte aligned) */
 } lat__code_t;

@@ -35,12 +35,14 @@
 #define LAT_MAX_DATA_SEGMENTS 100000u
 #define LAT_MAX_ELEM_SEGMENTS 10000000u
 #define LAT_MAX_TABLES 100000u
-#define LAT_MAX_MEMORIES 1u /* 2.0: at most one memory */
+#define LAT_MAX_TAGS 1000000u
+#define LAT_MAX_MEMORIES 100u /* multi-memory (wasmparser's limit) */
 #define LAT_MAX_PARAMS 1000u
 #define LAT_MAX_RESULTS 1000u
 #define LAT_MAX_LOCALS 50000u /* per function, params included */
 #define LAT_MAX_FUNC_SIZE (7654321u)
 #define LAT_MAX_MEMORY_PAGES 65536u        /* 4 GiB of 64 KiB pages */
+#define LAT_MAX_MEMORY64_PAGES (1ull << 48) /* memory64's type limit */
 #define LAT_MAX_TABLE_SIZE 0xffffffffu     /* type limit; stores cap lower */
 /* Instantiation and pooling (wasm_module.c, wasm_runtime.c): a memory image
  * up to this size is copied, not mapped; a pooled memory up to this size
@@ -66,7 +68,7 @@ typedef struct {
   lat__range_t name;
   uint8_t kind; /* LAT_EXTERN_* */
   union {
-    uint32_t func_type; /* type index */
+    uint32_t func_type; /* type index (of a function, or a tag's) */
     lat_wasm_tabletype_t table;
     lat_wasm_memtype_t memory;
     lat_wasm_globaltype_t global;
@@ -145,6 +147,10 @@ struct lat_wasm_module {
   uint32_t nglobal_imports;
   lat__global_t *globals;
 
+  uint32_t ntags; /* exception handling: imported first, then defined */
+  uint32_t ntag_imports;
+  uint32_t *tags; /* type index of each */
+
   uint32_t nexports;
   lat__export_t *exports;
 
@@ -153,6 +159,8 @@ struct lat_wasm_module {
 
   uint32_t nelems;
   lat__elem_t *elems;
+
+  lat_wasm_features_t features; /* what validation allowed */
 
   bool has_datacount;
   bool plain; /* lat_wasm_module_set_plain: no peephole fusions */
@@ -214,6 +222,54 @@ lat_status lat__wasm_scan_body(const lat_wasm_module_t *m, uint32_t fidx,
  * message ("type mismatch", "unknown local", ...) and the offset. */
 lat_status lat__wasm_validate(lat_wasm_module_t *m, lat_error_t *err);
 
+/* A memarg (shared by the decoder, the validator and the translator).  With
+ * multi-memory, flags < 128: bit 6 says a memory index follows, and the
+ * alignment exponent is flags & 63 (the validator compares it with the
+ * natural alignment); without it, as in 2.0, flags < 32 and the memory is
+ * 0.  The offset is a u64 with memory64 (the validator checks that a 32-bit
+ * memory's fits in 32 bits), a u32 without.  LAT_EMALFORMED "malformed
+ * memop flags" or a LEB error. */
+static inline lat_status lat__read_memarg(const lat_wasm_module_t *m,
+                                          lat_reader_t *r, uint32_t *out_align,
+                                          uint32_t *out_mem,
+                                          uint64_t *out_offset,
+                                          lat_error_t *err) {
+  size_t off = lat_reader_offset(r);
+  uint32_t flags;
+  lat_status st = lat_read_u32(r, &flags, err);
+  if (st) return st;
+  *out_mem = 0;
+  if (flags >= (m->features.multi_memory ? 128u : 32u))
+    return lat_error_set(err, LAT_EMALFORMED, off, "malformed memop flags");
+  if (flags & 64u) {
+    if ((st = lat_read_u32(r, out_mem, err))) return st;
+    flags &= 63u;
+  }
+  *out_align = flags;
+  if (m->features.memory64) return lat_read_u64(r, out_offset, err);
+  uint32_t off32 = 0;
+  st = lat_read_u32(r, &off32, err);
+  *out_offset = off32;
+  return st;
+}
+
+/* A memory-index immediate (memory.size, .grow, .fill, .copy, .init): a u32
+ * with multi-memory, else the reserved zero byte of 2.0 ("zero byte
+ * expected"). */
+static inline lat_status lat__read_memidx(const lat_wasm_module_t *m,
+                                          lat_reader_t *r, uint32_t *out,
+                                          lat_error_t *err) {
+  if (m->features.multi_memory) return lat_read_u32(r, out, err);
+  uint8_t b;
+  lat_status st = lat_read_u8(r, &b, err);
+  if (st) return st;
+  *out = 0;
+  if (b != 0)
+    return lat_error_set(err, LAT_EMALFORMED, lat_reader_offset(r) - 1,
+                         "zero byte expected");
+  return LAT_OK;
+}
+
 static inline const uint8_t *lat__bytes(const lat_wasm_module_t *m,
                                         lat__range_t r) {
   return m->bytes + r.off;
@@ -249,6 +305,27 @@ struct lat_wasm_global {
   uint64_t val[2]; /* one slot, two for v128 (same layout as a stack slot) */
 };
 
+/* An exception tag: its identity is the object (two instances of one module
+ * have different tags); type is borrowed from the defining module, which
+ * its instance keeps alive as long as the store. */
+struct lat_wasm_tag {
+  const lat_wasm_functype_t *type;
+};
+
+/* A thrown exception (an exnref points to one).  Allocated in the store by
+ * throw and freed with it: without a GC there is no telling when the last
+ * exnref to it is gone. */
+typedef struct {
+  lat_wasm_tag_t *tag;
+  uint32_t nslots;  /* payload slots (the tag's params, v128 = 2) */
+  uint64_t slots[]; /* payload in the value-stack layout */
+} lat__exn_t;
+
+/* A new exception of tag with the payload at slots (wasm_runtime.c), owned
+ * by the store; NULL when out of memory. */
+lat__exn_t *lat__wasm_exn_new(lat_wasm_store_t *s, lat_wasm_tag_t *tag,
+                              const uint64_t *slots, uint32_t nslots);
+
 struct lat_wasm_func {
   const lat_wasm_functype_t *type;
   lat_wasm_instance_t *inst; /* NULL for host functions */
@@ -266,6 +343,7 @@ struct lat_wasm_instance {
   lat_wasm_table_t **tables;
   lat_wasm_memory_t **mems;
   lat_wasm_global_t **globals;
+  lat_wasm_tag_t **tags;
   uint8_t *elem_dropped; /* module->nelems flags */
   uint8_t *data_dropped; /* module->ndatas flags */
 };
@@ -291,6 +369,7 @@ struct lat_wasm_store {
   int32_t check_countdown; /* back-edges until the next clock read */
 
   lat_wasm_trap_t trap; /* last trap */
+  lat__exn_t *exn;      /* LAT_TRAP_EXCEPTION: the exception that escaped */
   int exit_code;        /* for LAT_TRAP_EXIT */
   char trap_msg[256];   /* host trap message, if any */
 

@@ -9,7 +9,8 @@
  * The VM registers are run()'s locals: pc, fp (frame base in the value
  * stack), acc (the last single result, wasm_exec.h), mb/ms (memory 0 base
  * and size, reloaded after anything that can grow memory: returns,
- * memory.grow, host calls), inst and the countdown `cd`.  Handlers are
+ * memory.grow, host calls; another memory's for the one op between
+ * mem_select and mem_restore), inst and the countdown `cd`.  Handlers are
  * 5-8 machine instructions (gcc keeps pc, fp and acc in registers).
  *
  * Calls never recurse on the C stack for wasm->wasm: the callee's frame
@@ -22,7 +23,10 @@
  * function that calls back into wasm re-enters lat__wasm_call, which places
  * the new frames above the current ones (store->exec_sp / exec_frames) and
  * counts C-level nesting (exec_nest) so that recursion through the host is
- * bounded too.
+ * bounded too.  A tail call (tail_call, tail_call_indirect) pushes no
+ * record: it moves the arguments down to the frame's slot 0 and runs the
+ * callee in the same frame, so its return goes straight to our caller and
+ * endless tail recursion runs in constant stack.
  *
  * Invariants.  i32 and f32 values are zero-extended in their slot, so
  * i64.extend_i32_u and the reinterprets are free and br_if can test the
@@ -35,6 +39,17 @@
  * maps each pc to the function whose code contains it.  A LAT_TRAP coming
  * back from a host function appends the frames below it, so a trap under
  * host re-entry shows the inner run's frames and then the outer run's.
+ *
+ * Exceptions.  throw allocates the exception in the store (lat__exn_t,
+ * freed with it) and unwinds: for the frame at pc, then each caller (at its
+ * return address - 1, inside the call), find_handler looks for a catch
+ * clause of that function's code covering the pc (wasm_exec.h
+ * lat__handler_t); the first match gets the payload in its label's slots
+ * and execution goes on at the clause's stub.  Nothing is pushed or checked
+ * on the call path, so code that never throws pays nothing; a throw pays a
+ * linear search per frame (func_at), the same as a trap's backtrace.  An
+ * exception that leaves the run is LAT_TRAP_EXCEPTION with s->exn set; a
+ * run that called the host that ran it goes on unwinding from that call.
  *
  * Interruption.  Backward branches, br_table and calls decrement `cd`; when
  * it goes negative, refill() checks the interrupt flag, the deadline
@@ -270,6 +285,30 @@ static uint32_t func_at(const lat_wasm_module_t *m, const uint8_t *pc) {
   return UINT32_MAX;
 }
 
+/* The first handler of the function running at pc in inst that catches
+ * exn (wasm_exec.h: the innermost try_table's clauses come first), with
+ * that function's code in *out_code; NULL if none.  Cold, like the trap
+ * path: found by func_at's linear search, so a throw costs nothing until
+ * it happens and the call path carries no handler state. */
+static __attribute__((noinline, cold)) const lat__handler_t *find_handler(
+    const lat_wasm_instance_t *inst, const uint8_t *pc, const lat__exn_t *exn,
+    const lat__code_t **out_code) {
+  const lat_wasm_module_t *m = inst->module;
+  uint32_t f = func_at(m, pc);
+  if (f == UINT32_MAX) return NULL;
+  const lat__code_t *c = atomic_load_explicit(&m->funcs[f].code, memory_order_acquire);
+  size_t off = (size_t)(pc - (const uint8_t *)c->code);
+  for (uint32_t i = 0; i < c->nhandlers; i++) {
+    const lat__handler_t *h = &c->handlers[i];
+    if (off < h->start || off >= h->end) continue;
+    if (h->kind >= 2 || inst->tags[h->tag] == exn->tag) {
+      *out_code = c;
+      return h;
+    }
+  }
+  return NULL;
+}
+
 /* Appends one run's frames to the store's backtrace: the frame running at
  * pc in inst (none when pc is NULL: the run trapped before its first
  * instruction), then the callers in the records fr..fr_base.  Kept out of
@@ -338,6 +377,8 @@ static lat_status run(lat_wasm_store_t *s, lat_wasm_instance_t *inst0,
   int32_t cd = load_countdown(s);
   uint64_t acc = 0; /* the accumulator: last single result (wasm_exec.h) */
   lat_wasm_trap_t trap_code = LAT_TRAP_NONE;
+  lat__exn_t *exn = NULL; /* the exception being thrown (unwind) */
+  unsigned adj = 0;       /* unwind: 1 when pc is a return address */
   lat_status status = LAT_OK;
 
   /* call state shared by the slower call paths */
@@ -509,6 +550,60 @@ L_call_indirect: {
   goto call_fn;
 }
 
+L_tail_call: { /* return_call of a function of this module */
+  uint32_t f = OPD(8);
+  nfp = fp + OPD(12);
+  ninst = inst;
+  callee = atomic_load_explicit(&mfuncs[f].code, memory_order_acquire);
+  if (UNLIKELY(!callee)) {
+    status = lat__wasm_translate(inst->module, f, &callee);
+    if (status) goto done;
+  }
+  goto tail_enter;
+}
+L_tail_call_indirect: {
+  const lat_wasm_table_t *tab = inst->tables[OPD(12)];
+  uint32_t i = (uint32_t)SL(16);
+  if (UNLIKELY(i >= tab->size)) TRAP(LAT_TRAP_UNDEFINED_ELEMENT);
+  fn = tab->elems[i];
+  if (UNLIKELY(!fn)) {
+    snprintf(s->trap_msg, sizeof s->trap_msg, "uninitialized element %u", i);
+    TRAP(LAT_TRAP_UNINITIALIZED_ELEMENT);
+  }
+  const lat_wasm_functype_t *want = &inst->module->types[OPD(8)];
+  if (fn->type != want && !lat__functype_eq(fn->type, want))
+    TRAP(LAT_TRAP_INDIRECT_MISMATCH);
+  nfp = fp + OPD(20);
+  if (fn->host) { /* an ordinary call; the return follows this op */
+    ret_pc = pc + 24;
+    goto call_host;
+  }
+  ninst = fn->inst;
+  callee = atomic_load_explicit(&fn->def->code, memory_order_acquire);
+  if (UNLIKELY(!callee)) {
+    status = lat__wasm_translate(ninst->module, fn->idx, &callee);
+    if (status) goto done;
+  }
+  goto tail_enter;
+}
+
+tail_enter: /* callee, ninst, nfp (the arguments) set: reuse this frame */
+  if (UNLIKELY((uintptr_t)fp + (uintptr_t)callee->frame_slots * 8 >
+               (uintptr_t)fr))
+    TRAP(LAT_TRAP_STACK_EXHAUSTED);
+  for (uint32_t k = 0; k < callee->param_slots; k++) fp[k] = nfp[k];
+  if (UNLIKELY(ninst != inst)) {
+    inst = ninst;
+    mfuncs = inst->module->funcs;
+    mem = inst_mem(inst);
+    mb = mem->base;
+    ms = mem->size;
+  }
+  zero_locals(fp + callee->param_slots, callee->local_slots);
+  pc = (const uint8_t *)callee->code;
+  if (UNLIKELY(--cd < 0)) goto check;
+  DISPATCH();
+
 call_fn: /* fn, nfp, ret_pc set */
   if (fn->host) goto call_host;
   ninst = fn->inst;
@@ -563,6 +658,14 @@ call_host: { /* fn (a host function), nfp, ret_pc set */
   cd = load_countdown(s);
   ms = mem->size;
   if (UNLIKELY(st != LAT_OK)) {
+    if (st == LAT_TRAP && s->trap == LAT_TRAP_EXCEPTION && s->exn) {
+      /* a wasm exception thrown through the host: unwind on from the call */
+      exn = s->exn;
+      s->exn = NULL;
+      s->trap = LAT_TRAP_NONE;
+      adj = 0;
+      goto unwind;
+    }
     if (st == LAT_TRAP) {
       if (s->trap == LAT_TRAP_NONE) s->trap = LAT_TRAP_HOST;
     } else if (st != LAT_ENOMEM) {
@@ -677,14 +780,79 @@ L_memory_size:
   NEXT(16);
 L_memory_grow: {
   uint64_t old = 0;
-  uint32_t delta = (uint32_t)SL(12);
-  lat_status st = lat_wasm_memory_grow(inst->mems[0], delta, &old);
+  uint64_t delta = OPD(20) ? SL(12) : (uint32_t)SL(12);
+  lat_status st = lat_wasm_memory_grow(inst->mems[OPD(16)], delta, &old);
   if (UNLIKELY(st) && s->limits.trap_on_grow_failure)
     TRAP(LAT_TRAP_GROW_FAILED);
-  acc = st ? (uint32_t)-1 : (uint32_t)old;
+  acc = st ? (OPD(20) ? UINT64_MAX : (uint32_t)-1) : old;
   SL(8) = acc;
   ms = mem->size;
+  NEXT(24);
+}
+L_mem_select: { /* the next memory op uses memory OPD(8) (wasm_exec.h) */
+  const lat_wasm_memory_t *mk = inst->mems[OPD(8)];
+  mb = mk->base;
+  ms = mk->size;
   NEXT(16);
+}
+L_chk64: /* memory64/table64: past 32 bits is out of bounds (translator) */
+  if (UNLIKELY((SL(8) | SL(12) | SL(16)) >> 32))
+    TRAP((lat_wasm_trap_t)OPD(20));
+  NEXT(24);
+L_trap:
+  TRAP((lat_wasm_trap_t)OPD(8));
+L_throw:
+  exn = lat__wasm_exn_new(s, inst->tags[OPD(8)], fp + OPD(12), OPD(16));
+  if (UNLIKELY(!exn)) {
+    status = LAT_ENOMEM;
+    goto done;
+  }
+  adj = 0;
+  goto unwind;
+L_throw_ref:
+  exn = (lat__exn_t *)(uintptr_t)SL(8);
+  if (UNLIKELY(!exn)) TRAP(LAT_TRAP_NULL_REFERENCE);
+  adj = 0;
+  goto unwind;
+
+unwind: /* exn thrown at pc (adj 0) or from the call before pc (adj 1) */
+  for (;;) {
+    const lat__code_t *hc = NULL;
+    const lat__handler_t *h = find_handler(inst, pc - adj, exn, &hc);
+    if (h) { /* the payload, then the exnref, where a branch puts values */
+      uint64_t *dst = fp + h->dst;
+      uint32_t n = h->kind < 2 ? exn->nslots : 0;
+      for (uint32_t k = 0; k < n; k++) dst[k] = exn->slots[k];
+      if (h->kind & 1) dst[n] = (uint64_t)(uintptr_t)exn;
+      mb = mem->base;
+      ms = mem->size;
+      pc = (const uint8_t *)hc->code + h->stub;
+      DISPATCH();
+    }
+    if (fr == fr_base) break; /* not caught in this run */
+    pc = fr->pc;
+    fp = fr->fp;
+    if (fr->inst != inst) {
+      inst = fr->inst;
+      mfuncs = inst->module->funcs;
+      mem = inst_mem(inst);
+    }
+    fr++;
+    adj = 1;
+  }
+  s->exn = exn; /* for the host, or an outer run to go on unwinding */
+  TRAP(LAT_TRAP_EXCEPTION);
+
+L_mem_restore:
+  mb = mem->base;
+  ms = mem->size;
+  NEXT(8);
+L_memory_copy_mm: {
+  const lat_wasm_memory_t *dm = inst->mems[OPD(20)], *sm = inst->mems[OPD(24)];
+  uint64_t d = (uint32_t)SL(8), src = (uint32_t)SL(12), n = (uint32_t)SL(16);
+  if (UNLIKELY(d + n > dm->size || src + n > sm->size)) TRAP(LAT_TRAP_MEMORY_OOB);
+  if (n) memmove(dm->base + d, sm->base + src, n);
+  NEXT(32);
 }
 L_memory_fill: {
   uint64_t d = (uint32_t)SL(8), n = (uint32_t)SL(16);
@@ -733,10 +901,10 @@ L_table_grow: {
   lat_wasm_table_t *tab = inst->tables[OPD(20)];
   uint64_t old = 0;
   void *init = (void *)(uintptr_t)SL(12);
-  uint32_t n = (uint32_t)SL(16);
+  uint64_t n = OPD(24) ? SL(16) : (uint32_t)SL(16);
   lat_status st = lat_wasm_table_grow(tab, n, init, &old);
-  SL(8) = st ? (uint32_t)-1 : (uint32_t)old;
-  NEXT(24);
+  SL(8) = st ? (OPD(24) ? UINT64_MAX : (uint32_t)-1) : old;
+  NEXT(32);
 }
 L_table_fill: {
   lat_wasm_table_t *tab = inst->tables[OPD(20)];

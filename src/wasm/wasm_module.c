@@ -36,8 +36,63 @@
 
 #include "wasm_int.h"
 
+void lat_wasm_features_default(lat_wasm_features_t *out) {
+#define LAT_X_FEATURE_DEF(field, name, def) out->field = def;
+  LAT_WASM_FEATURE_LIST(LAT_X_FEATURE_DEF)
+#undef LAT_X_FEATURE_DEF
+}
+
+void lat_wasm_features_all(lat_wasm_features_t *out) {
+#define LAT_X_FEATURE_ALL(field, name, def) out->field = true;
+  LAT_WASM_FEATURE_LIST(LAT_X_FEATURE_ALL)
+#undef LAT_X_FEATURE_ALL
+}
+
+lat_status lat_wasm_features_set(lat_wasm_features_t *f, const char *spec,
+                                 lat_error_t *err) {
+  const char *eq = strchr(spec, '=');
+  size_t n = eq ? (size_t)(eq - spec) : strlen(spec);
+  bool on = true;
+  if (eq) {
+    if (!strcmp(eq + 1, "y") || !strcmp(eq + 1, "yes") || !strcmp(eq + 1, "true"))
+      on = true;
+    else if (!strcmp(eq + 1, "n") || !strcmp(eq + 1, "no") ||
+             !strcmp(eq + 1, "false"))
+      on = false;
+    else
+      return lat_error_set(err, LAT_EARG, SIZE_MAX,
+                           "bad value in '%s' (want NAME, NAME=y or NAME=n)",
+                           spec);
+  }
+  if (n == 3 && !memcmp(spec, "all", 3)) {
+#define LAT_X_FEATURE_SETALL(field, name, def) f->field = on;
+    LAT_WASM_FEATURE_LIST(LAT_X_FEATURE_SETALL)
+#undef LAT_X_FEATURE_SETALL
+    return LAT_OK;
+  }
+#define LAT_X_FEATURE_SET(field, name, def)                      \
+  if (n == sizeof name - 1 && !memcmp(spec, name, n)) {         \
+    f->field = on;                                               \
+    return LAT_OK;                                               \
+  }
+  LAT_WASM_FEATURE_LIST(LAT_X_FEATURE_SET)
+#undef LAT_X_FEATURE_SET
+#define LAT_X_FEATURE_NAME(field, name, def) " " name
+  return lat_error_set(err, LAT_EARG, SIZE_MAX,
+                       "unknown wasm feature '%.*s' (known: all"
+                       LAT_WASM_FEATURE_LIST(LAT_X_FEATURE_NAME) ")",
+                       (int)n, spec);
+#undef LAT_X_FEATURE_NAME
+}
+
 lat_status lat_wasm_module_new(const uint8_t *bytes, size_t len,
                                lat_wasm_module_t **out, lat_error_t *err) {
+  return lat_wasm_module_new_ex(bytes, len, NULL, out, err);
+}
+
+lat_status lat_wasm_module_new_ex(const uint8_t *bytes, size_t len,
+                                  const lat_wasm_features_t *features,
+                                  lat_wasm_module_t **out, lat_error_t *err) {
   lat_status st;
   lat_wasm_module_t *m;
   if (!out || (!bytes && len))
@@ -60,6 +115,8 @@ lat_status lat_wasm_module_new(const uint8_t *bytes, size_t len,
     goto fail_free_bytes;
   }
   m->image_fd = -1;
+  if (features) m->features = *features;
+  else lat_wasm_features_default(&m->features);
   atomic_init(&m->image_state, LAT_IMAGE_UNKNOWN);
 
   if ((st = lat__wasm_decode(m, err))) goto fail_free_all;
@@ -130,6 +187,9 @@ void lat_wasm_module_import(const lat_wasm_module_t *m, uint32_t i,
   case LAT_EXTERN_GLOBAL:
     out->type.global = im->desc.global;
     break;
+  case LAT_EXTERN_TAG:
+    out->type.tag = &m->types[im->desc.func_type];
+    break;
   }
 }
 
@@ -163,6 +223,9 @@ void lat_wasm_module_export(const lat_wasm_module_t *m, uint32_t i,
     break;
   case LAT_EXTERN_GLOBAL:
     out->type.global = m->globals[e->index].type;
+    break;
+  case LAT_EXTERN_TAG:
+    out->type.tag = &m->types[m->tags[e->index]];
     break;
   }
 }

@@ -1,4 +1,6 @@
-/* wasm_opcodes.h: every WebAssembly 2.0 opcode, as X-macro tables.
+/* wasm_opcodes.h: every WebAssembly 2.0 opcode and the 3.0 ones implemented
+ * so far (return_call, return_call_indirect, relaxed SIMD, throw, throw_ref,
+ * try_table), as X-macro tables.
  *
  * One table drives the decoder, the validator, the text parser and the
  * translator (the wasm3 way), so opcode numbers, names and immediates are
@@ -59,7 +61,10 @@
   X(V128)          /* 16 bytes */                                            \
   X(LANE)          /* one byte lane index < arg */                           \
   X(MEMLANE)       /* memarg, then one byte lane index < 16 >> arg */        \
-  X(SHUFFLE)       /* 16 bytes, each a lane index < 32 */
+  X(SHUFFLE)       /* 16 bytes, each a lane index < 32 */                    \
+  X(TAG)           /* u32 tag index (throw) */                               \
+  X(TRY_TABLE)     /* blocktype, vec(catch): kind byte 0-3, [u32 tag], u32   \
+                      label (0 catch, 1 catch_ref: with a tag) */
 
 enum lat_wasm_imm {
 #define LAT_X_IMM(k) LAT_IMM_##k,
@@ -144,6 +149,8 @@ enum lat_wasm_sig {
   X(LOOP, 0x03, "loop", BLOCK, SPECIAL, 0)                                \
   X(IF, 0x04, "if", BLOCK, SPECIAL, 0)                                    \
   X(ELSE, 0x05, "else", NONE, SPECIAL, 0)                                 \
+  X(THROW, 0x08, "throw", TAG, SPECIAL, 0)                                \
+  X(THROW_REF, 0x0a, "throw_ref", NONE, SPECIAL, 0)                       \
   X(END, 0x0b, "end", NONE, SPECIAL, 0)                                   \
   X(BR, 0x0c, "br", LABEL, SPECIAL, 0)                                    \
   X(BR_IF, 0x0d, "br_if", LABEL, SPECIAL, 0)                              \
@@ -151,9 +158,13 @@ enum lat_wasm_sig {
   X(RETURN, 0x0f, "return", NONE, SPECIAL, 0)                             \
   X(CALL, 0x10, "call", FUNC, SPECIAL, 0)                                 \
   X(CALL_INDIRECT, 0x11, "call_indirect", CALL_INDIRECT, SPECIAL, 0)      \
+  X(RETURN_CALL, 0x12, "return_call", FUNC, SPECIAL, 0)                   \
+  X(RETURN_CALL_INDIRECT, 0x13, "return_call_indirect", CALL_INDIRECT,    \
+    SPECIAL, 0)                                                           \
   X(DROP, 0x1a, "drop", NONE, SPECIAL, 0)                                 \
   X(SELECT, 0x1b, "select", NONE, SPECIAL, 0)                             \
   X(SELECT_T, 0x1c, "select", SELECT_T, SPECIAL, 0)                       \
+  X(TRY_TABLE, 0x1f, "try_table", TRY_TABLE, SPECIAL, 0)                  \
   X(LOCAL_GET, 0x20, "local.get", LOCAL, SPECIAL, 0)                      \
   X(LOCAL_SET, 0x21, "local.set", LOCAL, SPECIAL, 0)                      \
   X(LOCAL_TEE, 0x22, "local.tee", LOCAL, SPECIAL, 0)                      \
@@ -582,9 +593,35 @@ enum lat_wasm_sig {
   X(I32X4_TRUNC_SAT_F64X2_S_ZERO, 252, "i32x4.trunc_sat_f64x2_s_zero", NONE, v_v, 0) \
   X(I32X4_TRUNC_SAT_F64X2_U_ZERO, 253, "i32x4.trunc_sat_f64x2_u_zero", NONE, v_v, 0) \
   X(F64X2_CONVERT_LOW_I32X4_S, 254, "f64x2.convert_low_i32x4_s", NONE, v_v, 0)      \
-  X(F64X2_CONVERT_LOW_I32X4_U, 255, "f64x2.convert_low_i32x4_u", NONE, v_v, 0)
+  X(F64X2_CONVERT_LOW_I32X4_U, 255, "f64x2.convert_low_i32x4_u", NONE, v_v, 0)      \
+  /* relaxed SIMD (3.0) */                                                            \
+  X(I8X16_RELAXED_SWIZZLE, 256, "i8x16.relaxed_swizzle", NONE, vv_v, 0)              \
+  X(I32X4_RELAXED_TRUNC_F32X4_S, 257, "i32x4.relaxed_trunc_f32x4_s", NONE, v_v, 0)   \
+  X(I32X4_RELAXED_TRUNC_F32X4_U, 258, "i32x4.relaxed_trunc_f32x4_u", NONE, v_v, 0)   \
+  X(I32X4_RELAXED_TRUNC_F64X2_S_ZERO, 259, "i32x4.relaxed_trunc_f64x2_s_zero", NONE, \
+    v_v, 0)                                                                           \
+  X(I32X4_RELAXED_TRUNC_F64X2_U_ZERO, 260, "i32x4.relaxed_trunc_f64x2_u_zero", NONE, \
+    v_v, 0)                                                                           \
+  X(F32X4_RELAXED_MADD, 261, "f32x4.relaxed_madd", NONE, vvv_v, 0)                    \
+  X(F32X4_RELAXED_NMADD, 262, "f32x4.relaxed_nmadd", NONE, vvv_v, 0)                  \
+  X(F64X2_RELAXED_MADD, 263, "f64x2.relaxed_madd", NONE, vvv_v, 0)                    \
+  X(F64X2_RELAXED_NMADD, 264, "f64x2.relaxed_nmadd", NONE, vvv_v, 0)                  \
+  X(I8X16_RELAXED_LANESELECT, 265, "i8x16.relaxed_laneselect", NONE, vvv_v, 0)        \
+  X(I16X8_RELAXED_LANESELECT, 266, "i16x8.relaxed_laneselect", NONE, vvv_v, 0)        \
+  X(I32X4_RELAXED_LANESELECT, 267, "i32x4.relaxed_laneselect", NONE, vvv_v, 0)        \
+  X(I64X2_RELAXED_LANESELECT, 268, "i64x2.relaxed_laneselect", NONE, vvv_v, 0)        \
+  X(F32X4_RELAXED_MIN, 269, "f32x4.relaxed_min", NONE, vv_v, 0)                       \
+  X(F32X4_RELAXED_MAX, 270, "f32x4.relaxed_max", NONE, vv_v, 0)                       \
+  X(F64X2_RELAXED_MIN, 271, "f64x2.relaxed_min", NONE, vv_v, 0)                       \
+  X(F64X2_RELAXED_MAX, 272, "f64x2.relaxed_max", NONE, vv_v, 0)                       \
+  X(I16X8_RELAXED_Q15MULR_S, 273, "i16x8.relaxed_q15mulr_s", NONE, vv_v, 0)           \
+  X(I16X8_RELAXED_DOT_I8X16_I7X16_S, 274, "i16x8.relaxed_dot_i8x16_i7x16_s", NONE,   \
+    vv_v, 0)                                                                          \
+  X(I32X4_RELAXED_DOT_I8X16_I7X16_ADD_S, 275,                                         \
+    "i32x4.relaxed_dot_i8x16_i7x16_add_s", NONE, vvv_v, 0)
 
-#define LAT_WASM_FD_COUNT 256u /* sub-opcodes 0..255 */
+#define LAT_WASM_FD_COUNT 276u /* sub-opcodes 0..275 */
+#define LAT_WASM_FD_RELAXED_FIRST 256u /* relaxed SIMD: 256..275 */
 
 /* ---- enums: LAT_OP_<id>, LAT_OP_FC_<id>, LAT_OP_FD_<id> ------------------------ */
 enum lat_wasm_op {

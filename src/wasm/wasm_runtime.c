@@ -14,11 +14,17 @@
  * fault into a trap needs a non-local jump out of interpreter frames, which
  * CONVENTIONS.md rules out.)
  *
- * Instantiation follows the 2.0 spec order: resolve and type-check imports,
- * allocate functions, tables, memories, evaluate globals in order, apply
+ * Instantiation follows the spec order: resolve and type-check imports,
+ * allocate functions, tags, tables, memories, evaluate globals in order, apply
  * active element segments then active data segments (each bounds-checked as
  * it is applied, so a trap leaves the earlier effects in place, as
  * linking.wast requires), drop active and declarative segments, run start.
+ *
+ * 3.0 objects.  A 64-bit memory or table is capped like any other (4 GiB,
+ * the store's element cap), which the interpreter relies on.  A tag is a
+ * store object whose identity is its address; an exception (lat__exn_t)
+ * is a store object too, freed with the store, as nothing else can tell
+ * when the last exnref to it is gone.
  *
  * Instantiation cost.  An instance is one allocation: its index-space arrays,
  * the function objects of its defined functions and its defined globals sit
@@ -61,7 +67,7 @@
 
 #include "wasm_int.h"
 
-enum { OBJ_FUNC, OBJ_TABLE, OBJ_MEMORY, OBJ_GLOBAL, OBJ_INSTANCE };
+enum { OBJ_FUNC, OBJ_TABLE, OBJ_MEMORY, OBJ_GLOBAL, OBJ_INSTANCE, OBJ_TAG, OBJ_EXN };
 
 #define DEFAULT_MAX_TABLE 10000000u
 #define DEFAULT_CALL_DEPTH 20000u
@@ -87,6 +93,7 @@ const char *lat_wasm_valtype_name(uint8_t t) {
     case LAT_V128: return "v128";
     case LAT_FUNCREF: return "funcref";
     case LAT_EXTERNREF: return "externref";
+    case LAT_EXNREF: return "exnref";
   }
   return "?";
 }
@@ -186,6 +193,22 @@ static bool pool_give(lat_wasm_pool_t *p, region_t r) {
 }
 
 /* ---- stores ---------------------------------------------------------------- */
+
+static lat_status store_track(lat_wasm_store_t *s, uint8_t kind, void *obj);
+
+lat__exn_t *lat__wasm_exn_new(lat_wasm_store_t *s, lat_wasm_tag_t *tag,
+                              const uint64_t *slots, uint32_t nslots) {
+  lat__exn_t *e = lat_malloc(sizeof *e + (size_t)nslots * sizeof e->slots[0]);
+  if (!e) return NULL;
+  e->tag = tag;
+  e->nslots = nslots;
+  if (nslots) memcpy(e->slots, slots, (size_t)nslots * sizeof e->slots[0]);
+  if (store_track(s, OBJ_EXN, e)) {
+    lat_free(e);
+    return NULL;
+  }
+  return e;
+}
 
 static lat_status store_track(lat_wasm_store_t *s, uint8_t kind, void *obj) {
   if (s->nobjects == s->cap_objects) {
@@ -307,7 +330,9 @@ void lat_wasm_store_free(lat_wasm_store_t *s) {
         lat_free(o);
         break;
       case OBJ_MEMORY: memory_free(o); break;
-      case OBJ_GLOBAL: lat_free(o); break;
+      case OBJ_GLOBAL:
+      case OBJ_TAG:
+      case OBJ_EXN: lat_free(o); break;
       case OBJ_INSTANCE: instance_free(o); break;
     }
   }
@@ -365,9 +390,12 @@ int lat_wasm_store_exit_code(const lat_wasm_store_t *s) { return s->exit_code; }
 static lat_status memory_create(lat_wasm_store_t *s, const lat_wasm_memtype_t *t,
                                 lat_wasm_module_t *image,
                                 lat_wasm_memory_t **out, lat_error_t *err) {
-  if (t->shared || t->is64)
+  if (t->shared)
     return lat_error_set(err, LAT_EUNSUPPORTED, SIZE_MAX,
-                         "shared and 64-bit memories are not supported");
+                         "shared memories are not supported");
+  /* a 64-bit memory gets the same at most 4 GiB (the store's cap) as any
+   * other: the interpreter relies on that (an address or offset past 32
+   * bits is out of bounds, wasm_translate.c) */
   uint64_t cap_pages = s->limits.max_memory_bytes / LAT_WASM_PAGE_SIZE;
   uint64_t max = t->has_max ? t->max : LAT_MAX_MEMORY_PAGES;
   if (max > cap_pages) max = cap_pages;
@@ -887,7 +915,7 @@ static lat_status check_import(const lat_wasm_module_t *m, uint32_t i,
     case LAT_EXTERN_TABLE: {
       const lat_wasm_table_t *t = ext->of.table;
       const lat_wasm_tabletype_t *e = &imp->desc.table;
-      if (!t || t->type.elem != e->elem ||
+      if (!t || t->type.elem != e->elem || t->type.is64 != e->is64 ||
           !limits_match(t->size, t->type.has_max, t->type.max, e->min,
                         e->has_max, e->max))
         goto incompatible;
@@ -896,7 +924,8 @@ static lat_status check_import(const lat_wasm_module_t *m, uint32_t i,
     case LAT_EXTERN_MEMORY: {
       const lat_wasm_memory_t *mem = ext->of.memory;
       const lat_wasm_memtype_t *e = &imp->desc.memory;
-      if (!mem || !limits_match(mem->size / LAT_WASM_PAGE_SIZE,
+      if (!mem || mem->type.is64 != e->is64 ||
+          !limits_match(mem->size / LAT_WASM_PAGE_SIZE,
                                 mem->type.has_max, mem->type.max, e->min,
                                 e->has_max, e->max))
         goto incompatible;
@@ -909,6 +938,11 @@ static lat_status check_import(const lat_wasm_module_t *m, uint32_t i,
         goto incompatible;
       break;
     }
+    case LAT_EXTERN_TAG:
+      if (!ext->of.tag ||
+          !lat__functype_eq(ext->of.tag->type, &m->types[imp->desc.func_type]))
+        goto incompatible;
+      break;
   }
   return LAT_OK;
 incompatible:
@@ -933,8 +967,8 @@ static lat_status apply_elem(lat_wasm_instance_t *inst, const lat__elem_t *seg,
   lat_status st = lat__wasm_eval_const(inst, seg->offset, off);
   if (st) return lat_error_set(err, st, SIZE_MAX, "bad element offset");
   lat_wasm_table_t *t = inst->tables[seg->table];
-  uint64_t start = (uint32_t)off[0];
-  if (start + seg->count > t->size)
+  uint64_t start = t->type.is64 ? off[0] : (uint32_t)off[0];
+  if (start > t->size || seg->count > t->size - start)
     return trap_error(inst->store, LAT_TRAP_TABLE_OOB, err);
   for (uint32_t k = 0; k < seg->count; k++) {
     void *ref;
@@ -957,8 +991,8 @@ static lat_status apply_data(lat_wasm_instance_t *inst, const lat__data_t *seg,
   lat_status st = lat__wasm_eval_const(inst, seg->offset, off);
   if (st) return lat_error_set(err, st, SIZE_MAX, "bad data offset");
   lat_wasm_memory_t *mem = inst->mems[seg->memory];
-  uint64_t start = (uint32_t)off[0];
-  if (start + seg->data.len > mem->size)
+  uint64_t start = mem->type.is64 ? off[0] : (uint32_t)off[0];
+  if (start > mem->size || seg->data.len > mem->size - start)
     return trap_error(inst->store, LAT_TRAP_MEMORY_OOB, err);
   if (seg->data.len)
     memcpy(mem->base + start, lat__bytes(inst->module, seg->data),
@@ -1000,13 +1034,14 @@ static bool add_array(size_t *total, size_t n, size_t sz) {
   return true;
 }
 
-/* One zeroed block: the instance, then its funcs, tables, mems and globals
+/* One zeroed block: the instance, then its tags, funcs, tables, mems and globals
  * pointer arrays, the function objects of its defined functions, its defined
  * globals, and the dropped flags of its segments. */
 static lat_wasm_instance_t *instance_alloc(const lat_wasm_module_t *m,
                                            lat_wasm_func_t **out_funcs,
                                            lat_wasm_global_t **out_globals) {
-  size_t sizes[8][2] = {
+  size_t sizes[9][2] = {
+      {m->ntags, sizeof(lat_wasm_tag_t *)},
       {m->nfuncs, sizeof(lat_wasm_func_t *)},
       {m->ntables, sizeof(lat_wasm_table_t *)},
       {m->nmems, sizeof(lat_wasm_memory_t *)},
@@ -1016,22 +1051,23 @@ static lat_wasm_instance_t *instance_alloc(const lat_wasm_module_t *m,
       {m->nelems, 1},
       {m->ndatas, 1},
   };
-  size_t off[8], total = (sizeof(lat_wasm_instance_t) + 7) & ~(size_t)7;
-  for (int i = 0; i < 8; i++) {
+  size_t off[9], total = (sizeof(lat_wasm_instance_t) + 7) & ~(size_t)7;
+  for (int i = 0; i < 9; i++) {
     off[i] = total;
     if (!add_array(&total, sizes[i][0], sizes[i][1])) return NULL;
   }
   uint8_t *b = lat_calloc(1, total);
   if (!b) return NULL;
   lat_wasm_instance_t *inst = (lat_wasm_instance_t *)b;
-  inst->funcs = (lat_wasm_func_t **)(b + off[0]);
-  inst->tables = (lat_wasm_table_t **)(b + off[1]);
-  inst->mems = (lat_wasm_memory_t **)(b + off[2]);
-  inst->globals = (lat_wasm_global_t **)(b + off[3]);
-  *out_funcs = (lat_wasm_func_t *)(b + off[4]);
-  *out_globals = (lat_wasm_global_t *)(b + off[5]);
-  inst->elem_dropped = b + off[6];
-  inst->data_dropped = b + off[7];
+  inst->tags = (lat_wasm_tag_t **)(b + off[0]);
+  inst->funcs = (lat_wasm_func_t **)(b + off[1]);
+  inst->tables = (lat_wasm_table_t **)(b + off[2]);
+  inst->mems = (lat_wasm_memory_t **)(b + off[3]);
+  inst->globals = (lat_wasm_global_t **)(b + off[4]);
+  *out_funcs = (lat_wasm_func_t *)(b + off[5]);
+  *out_globals = (lat_wasm_global_t *)(b + off[6]);
+  inst->elem_dropped = b + off[7];
+  inst->data_dropped = b + off[8];
   return inst;
 }
 
@@ -1063,9 +1099,10 @@ lat_status lat_wasm_instance_new(lat_wasm_store_t *s, lat_wasm_module_t *m,
   }
   s->ninstances++;
 
-  uint32_t fi = 0, ti = 0, mi = 0, gi = 0;
+  uint32_t fi = 0, ti = 0, mi = 0, gi = 0, xi = 0;
   for (uint32_t i = 0; i < m->nimports; i++) {
     switch (imports[i].kind) {
+      case LAT_EXTERN_TAG: inst->tags[xi++] = imports[i].of.tag; break;
       case LAT_EXTERN_FUNC: inst->funcs[fi++] = imports[i].of.func; break;
       case LAT_EXTERN_TABLE: inst->tables[ti++] = imports[i].of.table; break;
       case LAT_EXTERN_MEMORY: inst->mems[mi++] = imports[i].of.memory; break;
@@ -1079,6 +1116,15 @@ lat_status lat_wasm_instance_new(lat_wasm_store_t *s, lat_wasm_module_t *m,
     f->def = &m->funcs[i];
     f->idx = i;
     inst->funcs[i] = f;
+  }
+  for (uint32_t i = m->ntag_imports; i < m->ntags; i++) {
+    lat_wasm_tag_t *tag = lat_calloc(1, sizeof *tag);
+    if (!tag || store_track(s, OBJ_TAG, tag)) {
+      lat_free(tag);
+      return lat_error_set(err, LAT_ENOMEM, SIZE_MAX, "out of memory");
+    }
+    tag->type = &m->types[m->tags[i]];
+    inst->tags[i] = tag;
   }
   for (uint32_t i = m->ntable_imports; i < m->ntables; i++)
     if ((st = table_create(s, &m->tables[i], NULL, &inst->tables[i], err)))
@@ -1163,6 +1209,7 @@ lat_status lat_wasm_instance_export_nth(lat_wasm_instance_t *inst, uint32_t i,
     case LAT_EXTERN_TABLE: out->of.table = inst->tables[e->index]; break;
     case LAT_EXTERN_MEMORY: out->of.memory = inst->mems[e->index]; break;
     case LAT_EXTERN_GLOBAL: out->of.global = inst->globals[e->index]; break;
+    case LAT_EXTERN_TAG: out->of.tag = inst->tags[e->index]; break;
   }
   return LAT_OK;
 }

@@ -303,6 +303,12 @@
   X(v128_const)                          \
   X(i8x16_shuffle)                       \
   X(v128_bitselect)                      \
+  X(f32x4_relaxed_madd)                  \
+  X(f32x4_relaxed_nmadd)                 \
+  X(f64x2_relaxed_madd)                  \
+  X(f64x2_relaxed_nmadd)                 \
+  X(i16x8_relaxed_dot_i8x16_i7x16_s)     \
+  X(i32x4_relaxed_dot_i8x16_i7x16_add_s) \
   X(i8x16_extract_lane_s)                \
   X(i8x16_extract_lane_u)                \
   X(i16x8_extract_lane_s)                \
@@ -422,6 +428,45 @@ SIMD_FN(v128_xor)(lat__v128_t a, lat__v128_t b) {
 }
 SIMD_FN(v128_bitselect)(lat__v128_t a, lat__v128_t b, lat__v128_t c) {
   return lat__v128_blend(c, a, b);
+}
+
+/* Relaxed SIMD.  Each relaxed op may give any of a few results; we give
+ * the deterministic one everywhere (the translator maps relaxed_swizzle,
+ * _trunc, _laneselect, _min/_max and _q15mulr onto the 2.0 ops, which are
+ * among the allowed results).  madd/nmadd are unfused (a*b rounded, then
+ * + c; the build has no -march, so gcc cannot contract them into an FMA);
+ * the i8x16 x i7x16 dot products treat both operands as signed and wrap
+ * the i16 pair sums, as the reference interpreter does. */
+SIMD_FN(f32x4_relaxed_madd)(lat__v128_t a, lat__v128_t b, lat__v128_t c) {
+  lat__f32x4_t p = V_F32(a) * V_F32(b);
+  return V(p + V_F32(c));
+}
+SIMD_FN(f32x4_relaxed_nmadd)(lat__v128_t a, lat__v128_t b, lat__v128_t c) {
+  lat__f32x4_t p = -(V_F32(a) * V_F32(b));
+  return V(p + V_F32(c));
+}
+SIMD_FN(f64x2_relaxed_madd)(lat__v128_t a, lat__v128_t b, lat__v128_t c) {
+  lat__f64x2_t p = V_F64(a) * V_F64(b);
+  return V(p + V_F64(c));
+}
+SIMD_FN(f64x2_relaxed_nmadd)(lat__v128_t a, lat__v128_t b, lat__v128_t c) {
+  lat__f64x2_t p = -(V_F64(a) * V_F64(b));
+  return V(p + V_F64(c));
+}
+SIMD_FN(i16x8_relaxed_dot_i8x16_i7x16_s)(lat__v128_t a, lat__v128_t b) {
+  lat__i8x16_t x = V_I8(a), y = V_I8(b);
+  lat__u16x8_t r = {0};
+  for (int i = 0; i < 8; i++)
+    r[i] = (uint16_t)(x[2 * i] * y[2 * i] + x[2 * i + 1] * y[2 * i + 1]);
+  return V(r);
+}
+SIMD_FN(i32x4_relaxed_dot_i8x16_i7x16_add_s)(lat__v128_t a, lat__v128_t b,
+                                             lat__v128_t c) {
+  lat__i16x8_t d = V_I16(lat__wasm_simd_i16x8_relaxed_dot_i8x16_i7x16_s(a, b));
+  lat__u32x4_t r = V_U32(c);
+  for (int i = 0; i < 4; i++)
+    r[i] += (uint32_t)((int32_t)d[2 * i] + (int32_t)d[2 * i + 1]);
+  return V(r);
 }
 
 static inline uint32_t lat__wasm_simd_v128_any_true(lat__v128_t a) {

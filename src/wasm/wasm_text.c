@@ -24,6 +24,11 @@
  * expressions) the way the reference encoder does: indices when the type is
  * funcref and every item is a single ref.func.
  *
+ * Memory indices (multi-memory) are optional everywhere: `i32.load $m`,
+ * `memory.size $m`, `memory.copy $d $s`, `memory.init $m $data`; an index 0
+ * is encoded the 2.0 way (no flag bit, a zero byte), so 2.0 text gives the
+ * same bytes as before.
+ *
  * The encoder does not type-check: modules that assert_invalid expects to be
  * rejected must still encode, so only text-level errors (syntax, unknown
  * names, literal ranges, the inline-type rules) are reported here, each with
@@ -37,11 +42,12 @@
 
 #define MAX_DEPTH 3000u /* nesting of folded instructions and blocks */
 
-enum { SP_TYPE, SP_FUNC, SP_TABLE, SP_MEM, SP_GLOBAL, SP_ELEM, SP_DATA, SP_COUNT };
+enum { SP_TYPE, SP_FUNC, SP_TABLE, SP_MEM, SP_GLOBAL, SP_ELEM, SP_DATA, SP_TAG,
+       SP_COUNT };
 
 static const char *const space_name[SP_COUNT] = {
     "type", "function", "table", "memory", "global", "elem segment",
-    "data segment"};
+    "data segment", "tag"};
 
 typedef struct {
   uint32_t np, nr;
@@ -69,9 +75,9 @@ typedef struct {
   uint32_t ntypes, types_cap;
 
   lat_buf_t sec_import, sec_func, sec_table, sec_mem, sec_global, sec_export,
-      sec_elem, sec_code, sec_data, body, scratch, str;
+      sec_elem, sec_code, sec_data, sec_tag, body, scratch, str;
   uint32_t n_import, n_func, n_table, n_mem, n_global, n_export, n_elem,
-      n_data;
+      n_data, n_tag;
   bool has_start;
   uint32_t start;
   bool uses_datacount;
@@ -267,7 +273,7 @@ static bool valtype_of(const P *p, size_t i, uint8_t *out) {
   } vt[] = {{"i32", LAT_I32},         {"i64", LAT_I64},
             {"f32", LAT_F32},         {"f64", LAT_F64},
             {"v128", LAT_V128},       {"funcref", LAT_FUNCREF},
-            {"externref", LAT_EXTERNREF}};
+            {"externref", LAT_EXTERNREF}, {"exnref", LAT_EXNREF}};
   for (size_t k = 0; k < sizeof vt / sizeof vt[0]; k++) {
     if (kw_at(p, i, vt[k].n)) {
       *out = vt[k].t;
@@ -554,13 +560,32 @@ static lat_status emit_op(P *p, lat_buf_t *o, const lat__wat_op_t *op) {
   return put(p, o, (uint8_t)op->code);
 }
 
-static lat_status parse_memarg(P *p, lat_buf_t *o, uint8_t natural) {
+/* memarg with an optional memory index first (multi-memory): `$m` or a
+ * number, encoded as flags bit 6 plus the index when it is not 0, so a
+ * 2.0 module's bytes do not change.  For the lane instructions a lone
+ * number is the lane, so a numeric memory index needs a second number or
+ * an offset=/align= after it (lane_follows). */
+static bool memarg_key_at(const P *p, size_t i) {
+  if (kind_at(p, i) != LAT__TOK_KEYWORD) return false;
+  const lat__tok_t *t = tk(p, i);
+  const char *src = p->lx->src + t->off;
+  return (t->len > 7 && !memcmp(src, "offset=", 7)) ||
+         (t->len > 6 && !memcmp(src, "align=", 6));
+}
+
+static lat_status parse_memarg(P *p, lat_buf_t *o, uint8_t natural,
+                               bool lane_follows) {
+  uint32_t mem = 0;
+  if (at(p, LAT__TOK_ID) ||
+      (is_var(p) && (!lane_follows || is_num_tok(p, p->pos + 1) ||
+                     memarg_key_at(p, p->pos + 1))))
+    TRY(parse_var(p, SP_MEM, &mem));
   uint64_t offset = 0, align = (uint64_t)1 << natural;
   if (at(p, LAT__TOK_KEYWORD) && tk(p, p->pos)->len > 7 &&
       memcmp(tsrc(p, p->pos), "offset=", 7) == 0) {
     lat__num_result r = lat__wat_parse_nat(tsrc(p, p->pos) + 7,
                                            tk(p, p->pos)->len - 7, &offset);
-    if (r == LAT__NUM_OK && offset > UINT32_MAX) r = LAT__NUM_RANGE;
+    /* u64 (memory64); a 32-bit memory's limit is the validator's */
     if (r != LAT__NUM_OK) return num_fail(p, r);
     p->pos++;
   }
@@ -568,7 +593,7 @@ static lat_status parse_memarg(P *p, lat_buf_t *o, uint8_t natural) {
       memcmp(tsrc(p, p->pos), "align=", 6) == 0) {
     lat__num_result r = lat__wat_parse_nat(tsrc(p, p->pos) + 6,
                                            tk(p, p->pos)->len - 6, &align);
-    if (r == LAT__NUM_OK && align > UINT32_MAX) r = LAT__NUM_RANGE;
+    /* up to 2^63: the validator judges it against the natural alignment */
     if (r != LAT__NUM_OK) return num_fail(p, r);
     if (align == 0 || (align & (align - 1)) != 0)
       return fail_at(p, p->pos, "alignment must be a power of two");
@@ -576,8 +601,19 @@ static lat_status parse_memarg(P *p, lat_buf_t *o, uint8_t natural) {
   }
   uint32_t lg = 0;
   while (((uint64_t)1 << lg) < align) lg++;
-  TRY(put_u(p, o, lg));
+  if (mem) {
+    TRY(put_u(p, o, lg | 64u));
+    TRY(put_u(p, o, mem));
+  } else {
+    TRY(put_u(p, o, lg));
+  }
   return put_u(p, o, offset);
+}
+
+/* An optional memory index (memory.size/grow/fill), 0 when absent. */
+static lat_status opt_memidx(P *p, uint32_t *out) {
+  *out = 0;
+  return is_var(p) ? parse_var(p, SP_MEM, out) : LAT_OK;
 }
 
 /* shuffle: the reference calls every bad lane "malformed lane index" and a
@@ -650,7 +686,8 @@ static lat_status op_imm(P *p, lat_buf_t *o, const lat__wat_op_t *op) {
     if (is_block_end(op)) return unexpected(p);
     return emit_op(p, o, op);
   case LAT_IMM_BLOCK:
-    return unexpected(p); /* handled structurally by the callers */
+    return unexpected(p); /* handled structurally by the callers (and
+                             LAT_IMM_TRY_TABLE, below) */
   case LAT_IMM_LABEL:
     TRY(parse_label_ref(p, &a));
     TRY(emit_op(p, o, op));
@@ -732,25 +769,42 @@ static lat_status op_imm(P *p, lat_buf_t *o, const lat__wat_op_t *op) {
     p->uses_datacount = true;
     TRY(emit_op(p, o, op));
     return put_u(p, o, a);
-  case LAT_IMM_DATA_MEM:
+  case LAT_IMM_DATA_MEM: { /* memory.init $mem? $data */
+    size_t first = p->pos;
+    b = 0;
+    if (!is_var(p)) return unexpected(p);
+    p->pos++;
+    if (is_var(p)) {
+      p->pos = first;
+      TRY(parse_var(p, SP_MEM, &b));
+    } else {
+      p->pos = first;
+    }
     TRY(parse_var(p, SP_DATA, &a));
     p->uses_datacount = true;
     TRY(emit_op(p, o, op));
     TRY(put_u(p, o, a));
-    return put(p, o, 0);
+    return put_u(p, o, b);
+  }
   case LAT_IMM_MEM0:
+    TRY(opt_memidx(p, &a));
     TRY(emit_op(p, o, op));
-    return put(p, o, 0);
-  case LAT_IMM_MEM_MEM:
+    return put_u(p, o, a);
+  case LAT_IMM_MEM_MEM: /* memory.copy ($dst $src)? */
+    a = b = 0;
+    if (is_var(p)) {
+      TRY(parse_var(p, SP_MEM, &a));
+      TRY(parse_var(p, SP_MEM, &b));
+    }
     TRY(emit_op(p, o, op));
-    TRY(put(p, o, 0));
-    return put(p, o, 0);
+    TRY(put_u(p, o, a));
+    return put_u(p, o, b);
   case LAT_IMM_MEMARG:
     TRY(emit_op(p, o, op));
-    return parse_memarg(p, o, op->arg);
+    return parse_memarg(p, o, op->arg, false);
   case LAT_IMM_MEMLANE:
     TRY(emit_op(p, o, op));
-    TRY(parse_memarg(p, o, op->arg));
+    TRY(parse_memarg(p, o, op->arg, true));
     return parse_lane(p, o, false);
   case LAT_IMM_I32: {
     uint64_t v;
@@ -810,7 +864,16 @@ static lat_status op_imm(P *p, lat_buf_t *o, const lat__wat_op_t *op) {
       p->pos++;
       return put(p, o, LAT_EXTERNREF);
     }
+    if (is_kw(p, "exn")) {
+      p->pos++;
+      return put(p, o, LAT_EXNREF);
+    }
     return unexpected(p);
+  case LAT_IMM_TAG:
+    TRY(parse_var(p, SP_TAG, &a));
+    TRY(emit_op(p, o, op));
+    return put_u(p, o, a);
+  case LAT_IMM_TRY_TABLE:
   case LAT_IMM_ILLEGAL:
   case LAT_IMM_COUNT:
     break; /* never in the table */
@@ -837,13 +900,48 @@ static lat_status block_head(P *p, size_t *label, uint8_t bt[8], size_t *btn) {
   return parse_blocktype(p, bt, btn);
 }
 
-/* block/loop/if in plain syntax; pos is at the keyword */
+/* try_table's catch clauses, `(catch $tag $l)` `(catch_ref $tag $l)`
+ * `(catch_all $l)` `(catch_all_ref $l)`, after its block type: the labels
+ * count from outside the try_table, so this runs before its label is
+ * pushed. */
+static lat_status catches(P *p, lat_buf_t *o) {
+  static const char *const kw[4] = {"catch", "catch_ref", "catch_all",
+                                    "catch_all_ref"};
+  size_t start = p->pos;
+  uint32_t n = 0;
+  for (int pass = 0; pass < 2; pass++) {
+    p->pos = start;
+    if (pass) TRY(put_u(p, o, n));
+    while (at(p, LAT__TOK_LPAR)) {
+      uint8_t k = 4;
+      for (uint8_t i = 0; i < 4; i++)
+        if (kw_at(p, p->pos + 1, kw[i])) k = i;
+      if (k == 4) break;
+      p->pos += 2;
+      uint32_t tag = 0, label;
+      if (k < 2) TRY(parse_var(p, SP_TAG, &tag));
+      TRY(parse_label_ref(p, &label));
+      TRY(expect_rpar(p));
+      if (pass) {
+        TRY(put(p, o, k));
+        if (k < 2) TRY(put_u(p, o, tag));
+        TRY(put_u(p, o, label));
+      } else {
+        n++;
+      }
+    }
+  }
+  return LAT_OK;
+}
+
+/* block/loop/if/try_table in plain syntax; pos is at the keyword */
 static lat_status block_plain(P *p, lat_buf_t *o, const lat__wat_op_t *op) {
   uint8_t bt[8];
   size_t btn, label;
   TRY(block_head(p, &label, bt, &btn));
   TRY(put(p, o, op->code));
   TRY(put_bytes(p, o, bt, btn));
+  if (op->code == LAT_OP_TRY_TABLE) TRY(catches(p, o));
   TRY(push_label(p, label));
   TRY(instrs(p, o));
   if (op->code == LAT_OP_IF && is_kw(p, "else")) {
@@ -879,7 +977,7 @@ static lat_status not_an_op(P *p) {
 static lat_status instr_plain(P *p, lat_buf_t *o) {
   const lat__wat_op_t *op = lookup_op(p);
   if (!op) return not_an_op(p);
-  if (op->imm == LAT_IMM_BLOCK) {
+  if (op->imm == LAT_IMM_BLOCK || op->imm == LAT_IMM_TRY_TABLE) {
     TRY(enter(p));
     TRY(block_plain(p, o, op));
     p->depth--;
@@ -898,6 +996,7 @@ static lat_status block_folded(P *p, lat_buf_t *o, const lat__wat_op_t *op) {
   if (op->code != LAT_OP_IF) {
     TRY(put(p, o, op->code));
     TRY(put_bytes(p, o, bt, btn));
+    if (op->code == LAT_OP_TRY_TABLE) TRY(catches(p, o));
     TRY(push_label(p, label));
     TRY(instrs(p, o));
     TRY(expect_rpar(p));
@@ -929,7 +1028,7 @@ static lat_status instr_folded(P *p, lat_buf_t *o) {
   p->pos++; /* ( */
   const lat__wat_op_t *op = lookup_op(p);
   if (!op) return not_an_op(p);
-  if (op->imm == LAT_IMM_BLOCK) {
+  if (op->imm == LAT_IMM_BLOCK || op->imm == LAT_IMM_TRY_TABLE) {
     TRY(block_folded(p, o, op));
     p->depth--;
     return LAT_OK;
@@ -1036,24 +1135,37 @@ static lat_status field_head(P *p, int sp, uint8_t kind, uint32_t *out_idx,
   return *out_import ? put(p, &p->sec_import, kind) : LAT_OK;
 }
 
-static lat_status parse_limit(P *p, uint32_t *out) {
+/* Limits are u64 in the text (3.0); the validator judges them against the
+ * address type, and a 2.0 decoder rejects a size past 32 bits as "integer
+ * too large", which 2.0's assert_malformed accepts. */
+static lat_status parse_limit(P *p, uint64_t *out) {
   uint64_t v;
   if (!is_num_tok(p, p->pos)) return unexpected(p);
   lat__num_result r = lat__wat_parse_nat(tsrc(p, p->pos), tk(p, p->pos)->len, &v);
-  if (r == LAT__NUM_RANGE || (r == LAT__NUM_OK && v > UINT32_MAX))
-    return fail_at(p, p->pos, "i32 constant out of range");
+  if (r == LAT__NUM_RANGE) return fail_at(p, p->pos, "constant out of range");
   if (r != LAT__NUM_OK) return num_fail(p, r);
-  *out = (uint32_t)v;
+  *out = v;
   p->pos++;
   return LAT_OK;
 }
 
+/* An optional address type before limits (memory64, table64): i64 or i32. */
+static bool parse_addrtype(P *p) {
+  if (is_kw(p, "i64")) {
+    p->pos++;
+    return true;
+  }
+  if (is_kw(p, "i32")) p->pos++;
+  return false;
+}
+
 static lat_status parse_limits(P *p, lat_buf_t *o, bool *out_has_max) {
-  uint32_t mn, mx = 0;
+  uint64_t mn, mx = 0;
+  bool is64 = parse_addrtype(p);
   TRY(parse_limit(p, &mn));
   bool has_max = is_num_tok(p, p->pos);
   if (has_max) TRY(parse_limit(p, &mx));
-  TRY(put(p, o, has_max ? 1 : 0));
+  TRY(put(p, o, (uint8_t)((has_max ? 1 : 0) | (is64 ? 4 : 0))));
   TRY(put_u(p, o, mn));
   if (has_max) TRY(put_u(p, o, mx));
   if (out_has_max) *out_has_max = has_max;
@@ -1100,7 +1212,8 @@ static bool extern_kw(const P *p, int *out_sp, uint8_t *out_kind) {
   } kinds[] = {{"func", SP_FUNC, LAT_EXTERN_FUNC},
                {"table", SP_TABLE, LAT_EXTERN_TABLE},
                {"memory", SP_MEM, LAT_EXTERN_MEMORY},
-               {"global", SP_GLOBAL, LAT_EXTERN_GLOBAL}};
+               {"global", SP_GLOBAL, LAT_EXTERN_GLOBAL},
+               {"tag", SP_TAG, LAT_EXTERN_TAG}};
   for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
     if (is_kw(p, kinds[i].kw)) {
       *out_sp = kinds[i].sp;
@@ -1125,6 +1238,12 @@ static lat_status import_desc(P *p, int sp) {
     return parse_tabletype(p, o);
   case SP_MEM:
     return parse_limits(p, o, NULL);
+  case SP_TAG: { /* attribute 0 (exception), then the type */
+    uint32_t type, np;
+    TRY(put(p, o, 0));
+    TRY(parse_typeuse(p, 1, &type, &np));
+    return put_u(p, o, type);
+  }
   default:
     return parse_globaltype(p, o);
   }
@@ -1332,6 +1451,8 @@ static lat_status field_table(P *p) {
     TRY(import_desc(p, SP_TABLE));
     return expect_rpar(p);
   }
+  size_t at64 = p->pos;
+  bool is64 = parse_addrtype(p);
   if ((is_kw(p, "funcref") || is_kw(p, "externref")) &&
       kind_at(p, p->pos + 1) == LAT__TOK_LPAR && kw_at(p, p->pos + 2, "elem")) {
     uint8_t rt, rt2;
@@ -1351,12 +1472,12 @@ static lat_status field_table(P *p) {
     if (st == LAT_OK) st = expect_rpar(p);
     if (st == LAT_OK) {
       st = put(p, &p->sec_table, rt);
-      if (st == LAT_OK) st = put(p, &p->sec_table, 0x01);
+      if (st == LAT_OK) st = put(p, &p->sec_table, is64 ? 0x05 : 0x01);
       if (st == LAT_OK) st = put_u(p, &p->sec_table, e.n);
       if (st == LAT_OK) st = put_u(p, &p->sec_table, e.n);
       p->n_table++;
     }
-    if (st == LAT_OK) st = put(p, &off, 0x41);
+    if (st == LAT_OK) st = put(p, &off, is64 ? 0x42 : 0x41);
     if (st == LAT_OK) st = put(p, &off, 0x00);
     if (st == LAT_OK) st = put(p, &off, 0x0b);
     if (st == LAT_OK) {
@@ -1368,6 +1489,7 @@ static lat_status field_table(P *p) {
     TRY(st);
     return expect_rpar(p);
   }
+  p->pos = at64; /* the limits read the address type */
   TRY(parse_tabletype(p, &p->sec_table));
   p->n_table++;
   return expect_rpar(p);
@@ -1381,6 +1503,9 @@ static lat_status field_memory(P *p) {
     TRY(import_desc(p, SP_MEM));
     return expect_rpar(p);
   }
+  size_t at64 = p->pos;
+  bool is64 = parse_addrtype(p);
+  if (!lpar_kw(p, "data")) p->pos = at64; /* the limits read it again */
   if (lpar_kw(p, "data")) {
     p->pos += 2;
     lat_buf_t d;
@@ -1392,13 +1517,13 @@ static lat_status field_memory(P *p) {
     }
     if (st == LAT_OK) st = expect_rpar(p);
     uint64_t pages = ((uint64_t)d.len + LAT_WASM_PAGE_SIZE - 1) / LAT_WASM_PAGE_SIZE;
-    if (st == LAT_OK) st = put(p, &p->sec_mem, 0x01);
+    if (st == LAT_OK) st = put(p, &p->sec_mem, is64 ? 0x05 : 0x01);
     if (st == LAT_OK) st = put_u(p, &p->sec_mem, pages);
     if (st == LAT_OK) st = put_u(p, &p->sec_mem, pages);
     p->n_mem++;
     lat_buf_t *o = &p->sec_data;
     if (st == LAT_OK) {
-      static const uint8_t off0[] = {0x41, 0x00, 0x0b};
+      const uint8_t off0[] = {is64 ? 0x42 : 0x41, 0x00, 0x0b};
       if (idx == 0) {
         st = put(p, o, 0x00);
       } else {
@@ -1434,6 +1559,21 @@ static lat_status field_global(P *p) {
   return expect_rpar(p);
 }
 
+static lat_status field_tag(P *p) {
+  uint32_t idx;
+  bool imp;
+  TRY(field_head(p, SP_TAG, LAT_EXTERN_TAG, &idx, &imp));
+  if (imp) {
+    TRY(import_desc(p, SP_TAG));
+    return expect_rpar(p);
+  }
+  uint32_t type, np;
+  TRY(put(p, &p->sec_tag, 0));
+  TRY(parse_typeuse(p, 1, &type, &np));
+  TRY(put_u(p, &p->sec_tag, type));
+  p->n_tag++;
+  return expect_rpar(p);
+}
 static lat_status field_export(P *p) {
   p->pos += 2;
   TRY(parse_name(p, &p->sec_export));
@@ -1598,6 +1738,7 @@ static lat_status scan_fields(P *p) {
       else if (kw_at(p, d + 1, "table")) sp = SP_TABLE;
       else if (kw_at(p, d + 1, "memory")) sp = SP_MEM;
       else if (kw_at(p, d + 1, "global")) sp = SP_GLOBAL;
+      else if (kw_at(p, d + 1, "tag")) sp = SP_TAG;
       else {
         p->pos = d + 1;
         return unexpected(p);
@@ -1606,10 +1747,12 @@ static lat_status scan_fields(P *p) {
       has_id = kind_at(p, idi) == LAT__TOK_ID;
       import = true;
     } else if (kw_at(p, kwi, "func") || kw_at(p, kwi, "table") ||
-               kw_at(p, kwi, "memory") || kw_at(p, kwi, "global")) {
+               kw_at(p, kwi, "memory") || kw_at(p, kwi, "global") ||
+               kw_at(p, kwi, "tag")) {
       sp = kw_at(p, kwi, "func")     ? SP_FUNC
            : kw_at(p, kwi, "table")  ? SP_TABLE
            : kw_at(p, kwi, "memory") ? SP_MEM
+           : kw_at(p, kwi, "tag")    ? SP_TAG
                                      : SP_GLOBAL;
       size_t j = after_exports(p, has_id ? idi + 1 : idi);
       import = kind_at(p, j) == LAT__TOK_LPAR && kw_at(p, j + 1, "import");
@@ -1655,6 +1798,7 @@ static lat_status encode_fields(P *p) {
     else if (kw_at(p, kwi, "table")) st = field_table(p);
     else if (kw_at(p, kwi, "memory")) st = field_memory(p);
     else if (kw_at(p, kwi, "global")) st = field_global(p);
+    else if (kw_at(p, kwi, "tag")) st = field_tag(p);
     else if (kw_at(p, kwi, "export")) st = field_export(p);
     else if (kw_at(p, kwi, "start")) st = field_start(p);
     else if (kw_at(p, kwi, "elem")) st = field_elem(p);
@@ -1705,6 +1849,7 @@ static lat_status assemble(P *p, lat_buf_t *out) {
   TRY(section(p, out, 3, p->n_func, &p->sec_func));
   TRY(section(p, out, 4, p->n_table, &p->sec_table));
   TRY(section(p, out, 5, p->n_mem, &p->sec_mem));
+  TRY(section(p, out, 13, p->n_tag, &p->sec_tag)); /* tags: before globals */
   TRY(section(p, out, 6, p->n_global, &p->sec_global));
   TRY(section(p, out, 7, p->n_export, &p->sec_export));
   if (p->has_start) {
@@ -1743,6 +1888,7 @@ static void p_fini(P *p) {
   lat_buf_t *bufs[] = {&p->sec_import, &p->sec_func,   &p->sec_table,
                        &p->sec_mem,    &p->sec_global, &p->sec_export,
                        &p->sec_elem,   &p->sec_code,   &p->sec_data,
+                       &p->sec_tag,
                        &p->body,       &p->scratch,    &p->str,
                        &p->local_types};
   for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) lat_buf_fini(bufs[i]);
@@ -1824,6 +1970,11 @@ lat_status lat__wat_module(const lat__lexed_t *lx, size_t *pos, bool bare,
     return lat__wat_error(err, lx->src, lx->src_len, t[i].off,
                           "expected (module ...)");
   i += 2;
+  /* `(module definition $id? ...)` (3.0 scripts): a module that a script
+   * instantiates later with `(module instance ...)`; the module is the same */
+  if (t[i].kind == LAT__TOK_KEYWORD && t[i].len == 10 &&
+      memcmp(lx->src + t[i].off, "definition", 10) == 0)
+    i++;
   if (t[i].kind == LAT__TOK_ID) i++;
   lat_status st;
   if (t[i].kind == LAT__TOK_KEYWORD && t[i].len == 6 &&

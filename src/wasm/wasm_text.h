@@ -28,6 +28,9 @@ typedef enum {
   LAT_WAST_ASSERT_INVALID,
   LAT_WAST_ASSERT_UNLINKABLE,
   LAT_WAST_ASSERT_UNINSTANTIABLE,
+  LAT_WAST_MODULE_INSTANCE,   /* (module instance $i? $def?) */
+  LAT_WAST_ASSERT_EXCEPTION,  /* (assert_exception action): an uncaught
+                                 wasm exception; no message */
 } lat_wast_kind_t;
 
 typedef enum {
@@ -46,6 +49,7 @@ typedef struct {
   size_t text_len;
   lat_status status; /* TEXT: LAT_OK, or why encoding failed (then err) */
   lat_error_t err;
+  bool definition; /* (module definition ...): compiled, not instantiated */
 } lat_wast_module_t;
 
 typedef enum { LAT_WAST_INVOKE, LAT_WAST_GET } lat_wast_action_kind_t;
@@ -67,6 +71,7 @@ typedef enum {
   LAT_WAST_RES_REF_FUNC,   /* any non-null funcref */
   LAT_WAST_RES_REF_EXTERN, /* any non-null externref */
   LAT_WAST_RES_V128,       /* v128 compared lane by lane (see lanes) */
+  LAT_WAST_RES_EITHER,     /* (either r...): any of alts (relaxed SIMD) */
 } lat_wast_res_kind_t;
 
 typedef enum {
@@ -74,11 +79,15 @@ typedef enum {
   LAT_WAST_F32X4, LAT_WAST_F64X2,
 } lat_wast_shape_t;
 
-typedef struct {
+typedef struct lat_wast_result {
   lat_wast_res_kind_t kind;
-  lat_wasm_val_t val;     /* val.type is the expected type */
+  lat_wasm_val_t val;     /* val.type is the expected type (RES_EITHER: the
+                             first alternative's) */
   lat_wast_shape_t shape; /* RES_V128 */
   uint8_t lane[16];       /* RES_V128: per lane a RES_EXACT/NAN_CANON/NAN_ARITH */
+  const struct lat_wast_result *alts; /* RES_EITHER: nalts results, none of
+                                         them RES_EITHER (script's arena) */
+  size_t nalts;
 } lat_wast_result_t;
 
 typedef struct {
@@ -95,6 +104,10 @@ typedef struct {
   size_t reg_name_len;
   const char *reg_module; /* REGISTER: `$id` or NULL */
   size_t reg_module_len;
+  const char *inst_name; /* MODULE_INSTANCE: `$i` or NULL */
+  size_t inst_name_len;
+  const char *def_name; /* MODULE_INSTANCE: `$def` or NULL (the last) */
+  size_t def_name_len;
 } lat_wast_cmd_t;
 
 typedef struct lat_wast lat_wast_t;

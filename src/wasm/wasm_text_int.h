@@ -106,7 +106,7 @@ typedef struct {
   uint8_t imm;      /* enum lat_wasm_imm */
   uint8_t arg;      /* wasm_opcodes.h's arg: log2 natural alignment for
                        MEMARG/MEMLANE, lane count for LANE */
-  uint8_t code;     /* opcode (after the prefix when prefix != 0) */
+  uint16_t code;    /* opcode (after the prefix when prefix != 0) */
 } lat__wat_op_t;
 
 /* Hash index over the static opcode table, built by the caller once per

@@ -35,7 +35,8 @@ static const char *const kind_names[] = {
     "end",          "module",          "register",
     "action",       "assert_return",   "assert_trap",
     "assert_exhaustion", "assert_malformed", "assert_invalid",
-    "assert_unlinkable", "assert_uninstantiable"};
+    "assert_unlinkable", "assert_uninstantiable", "module instance",
+    "assert_exception"};
 
 const char *lat_wast_kind_name(lat_wast_kind_t k) {
   if ((unsigned)k >= sizeof kind_names / sizeof kind_names[0]) return "?";
@@ -175,6 +176,7 @@ static lat_status parse_module(lat_wast_t *w, lat_wast_module_t *m) {
   if (!lpar_kw(w, "module")) return unexpected(w);
   size_t i = w->pos + 2;
   memset(m, 0, sizeof *m);
+  if (kw_at(w, i, "definition")) i++;
   if (tk(w, i)->kind == LAT__TOK_ID) {
     m->name = tsrc(w, i);
     m->name_len = tk(w, i)->len;
@@ -269,7 +271,21 @@ static lat_status parse_value(lat_wast_t *w, bool patterns, lat_wast_result_t *r
   memset(r, 0, sizeof *r);
   TRY(expect(w, LAT__TOK_LPAR));
   uint8_t rk;
-  if (is_kw(w, "i32.const")) {
+  if (patterns && is_kw(w, "either")) { /* (either result...), not nested */
+    w->pos++;
+    size_t n = count_sexprs(w);
+    if (n == 0) return unexpected(w);
+    lat_wast_result_t *alts = lat_arena_array(&w->arena, n, sizeof *alts);
+    if (!alts) return oom(w);
+    for (size_t i = 0; i < n; i++) {
+      if (kw_at(w, w->pos + 1, "either")) return unexpected(w);
+      TRY(parse_value(w, true, &alts[i]));
+    }
+    r->kind = LAT_WAST_RES_EITHER;
+    r->val.type = alts[0].val.type;
+    r->alts = alts;
+    r->nalts = n;
+  } else if (is_kw(w, "i32.const")) {
     w->pos++;
     uint64_t v;
     TRY(parse_int(w, 32, &v));
@@ -385,11 +401,29 @@ static lat_status parse_action(lat_wast_t *w, lat_wast_action_t *a) {
 
 static lat_status parse_command(lat_wast_t *w, lat_wast_cmd_t *c) {
   TRY(expect(w, LAT__TOK_LPAR));
+  if (is_kw(w, "module") && kw_at(w, w->pos + 1, "instance")) {
+    w->pos += 2;
+    c->kind = LAT_WAST_MODULE_INSTANCE;
+    if (at(w, LAT__TOK_ID)) {
+      c->inst_name = tsrc(w, w->pos);
+      c->inst_name_len = tk(w, w->pos)->len;
+      w->pos++;
+    }
+    if (at(w, LAT__TOK_ID)) {
+      c->def_name = tsrc(w, w->pos);
+      c->def_name_len = tk(w, w->pos)->len;
+      w->pos++;
+    }
+    return expect(w, LAT__TOK_RPAR);
+  }
   if (is_kw(w, "module")) {
+    bool def = kw_at(w, w->pos + 1, "definition");
     w->pos--;
     c->kind = LAT_WAST_MODULE;
     c->has_module = true;
-    return parse_module(w, &c->module);
+    TRY(parse_module(w, &c->module));
+    c->module.definition = def;
+    return LAT_OK;
   }
   if (is_kw(w, "register")) {
     w->pos++;
@@ -417,7 +451,8 @@ static lat_status parse_command(lat_wast_t *w, lat_wast_cmd_t *c) {
                  {"assert_malformed", LAT_WAST_ASSERT_MALFORMED},
                  {"assert_invalid", LAT_WAST_ASSERT_INVALID},
                  {"assert_unlinkable", LAT_WAST_ASSERT_UNLINKABLE},
-                 {"assert_uninstantiable", LAT_WAST_ASSERT_UNINSTANTIABLE}};
+                 {"assert_uninstantiable", LAT_WAST_ASSERT_UNINSTANTIABLE},
+                 {"assert_exception", LAT_WAST_ASSERT_EXCEPTION}};
   size_t k;
   for (k = 0; k < sizeof asserts / sizeof asserts[0]; k++)
     if (is_kw(w, asserts[k].kw)) break;
@@ -457,6 +492,10 @@ static lat_status parse_command(lat_wast_t *w, lat_wast_cmd_t *c) {
     c->has_action = true;
     TRY(parse_action(w, &c->action));
     break;
+  case LAT_WAST_ASSERT_EXCEPTION:
+    c->has_action = true;
+    TRY(parse_action(w, &c->action));
+    return expect(w, LAT__TOK_RPAR);
   default:
     c->has_module = true;
     TRY(parse_module(w, &c->module));

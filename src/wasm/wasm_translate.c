@@ -43,6 +43,20 @@
  * results to slots 0.. and execute `ret`.  Code after an unconditional
  * transfer is skipped until the matching else/end.
  *
+ * 3.0 extras, each explained where it is emitted: tail calls (below),
+ * memory indices other than 0 (mem_select/mem_restore around the ordinary
+ * op), 64-bit memories and tables (chk64 before the ordinary op), and
+ * try_table (stubs plus handler records after the code; nothing in the
+ * body).
+ *
+ * Tail calls.  return_call of a defined function is one tail_call, which
+ * the interpreter runs by moving the arguments to slot 0 and reusing the
+ * frame (no record pushed, so a million tail calls take no stack).
+ * return_call of an import is a plain call_import and return (a host
+ * function cannot recurse without going through the host, which bounds it);
+ * return_call_indirect is tail_call_indirect followed by the ordinary
+ * return, which only a host target reaches.
+ *
  * Invariants.  The module is validated, so the stack shapes and indices
  * are trusted; immediates are still read with the bounds-checked reader and
  * a read failure aborts the translation (LAT_EMALFORMED) rather than
@@ -93,6 +107,10 @@ typedef struct {
   size_t loop_pos;     /* C_LOOP: code offset of the head */
   int32_t fixups;      /* pending forward branches to the end, -1 = none */
   int32_t else_fix;    /* C_IF: the branch taken when the condition is 0 */
+  bool is_try;         /* a try_table (kind C_BLOCK) */
+  uint32_t try_start;  /* try_table: code offset where its body starts */
+  uint32_t try_n;      /* try_table: its catch clauses, the last try_n of
+                          tr_t.pend */
 } ctrl_t;
 
 typedef struct {
@@ -171,6 +189,11 @@ typedef struct {
    * when a fused compare is taken back out */
   size_t acc_end, acc_prev_end;
   uint32_t acc_slot, acc_prev_slot;
+
+  /* exception handlers: catch clauses of the open try_tables (a stack), and
+   * the finished ones, innermost try_table first (wasm_exec.h) */
+  lat__handler_t *pend, *hs;
+  uint32_t npend, pend_cap, nhs, hs_cap;
 } tr_t;
 
 /* 1-element type arrays for single-result block types */
@@ -178,7 +201,7 @@ static const uint8_t valtype_self[256] = {
     [LAT_I32] = LAT_I32,         [LAT_I64] = LAT_I64,
     [LAT_F32] = LAT_F32,         [LAT_F64] = LAT_F64,
     [LAT_V128] = LAT_V128,       [LAT_FUNCREF] = LAT_FUNCREF,
-    [LAT_EXTERNREF] = LAT_EXTERNREF,
+    [LAT_EXTERNREF] = LAT_EXTERNREF, [LAT_EXNREF] = LAT_EXNREF,
 };
 
 /* ---- small helpers ------------------------------------------------------- */
@@ -987,20 +1010,103 @@ static bool add_fusable(const tr_t *t, uint32_t i) {
          t->vs[i].kind == K_SLOT && t->vs[i].home == t->add.d && !t->err;
 }
 
+/* Memory indices.  Every memory access names memory 0 implicitly: the
+ * interpreter keeps memory 0's base and size in registers (mb, ms).  An
+ * access to another memory is bracketed by mem_select k, which loads memory
+ * k's base and size into those registers, and mem_restore, which puts
+ * memory 0's back; the access itself (any load/store form, the SIMD ones,
+ * memory.size/.fill/.init) is the ordinary instruction.  So a module with
+ * one memory pays nothing, and every memory op needs only one handler.  The
+ * bracket holds nothing that could reload mb/ms (no call, no grow): only the
+ * op and the constant copies its operands may need.  The select is emitted
+ * before the op's operands are looked at, so no peephole folds an earlier
+ * instruction across it (add_fusable, load_fusable and in_acc all require
+ * the folded instruction to be the last one emitted). */
+static uint32_t mem_begin(tr_t *t, uint32_t mem) {
+  if (mem) {
+    uint8_t *p = emit(t, LAT_OP_mem_select, 16);
+    put32(p + 8, mem);
+  }
+  return mem;
+}
+static void mem_end(tr_t *t, uint32_t mem) {
+  if (mem) emit(t, LAT_OP_mem_restore, 8);
+}
+static uint64_t rd_u64(tr_t *t) {
+  uint64_t v = 0;
+  if (!t->err && lat_read_u64(&t->r, &v, NULL)) fail(t, LAT_EMALFORMED);
+  return v;
+}
+
+/* memory64 and table64.  Memories here are at most 4 GiB and tables at
+ * most 2^32-1 elements (store limits), so an i64 address, length or index
+ * with any of its high 32 bits set is out of bounds whatever else holds:
+ * chk64 traps on that, and the ordinary 32-bit instruction after it does
+ * the rest.  An offset of 2^32 or more is out of bounds the same way: the
+ * access becomes an unconditional trap.  So 64-bit memories and tables
+ * need two small instructions, not a second set of handlers.  dN are
+ * stack depths (1 = top) of the operands to check, 0 = none. */
+static void guard64(tr_t *t, uint32_t d1, uint32_t d2, uint32_t d3,
+                    lat_wasm_trap_t trap) {
+  uint32_t ds[3] = {d1, d2, d3}, sl[3];
+  for (int k = 0; k < 3; k++) {
+    uint32_t d = ds[k] ? ds[k] : d1;
+    if (d == 0 || d > t->vsp) {
+      fail(t, LAT_EMALFORMED);
+      return;
+    }
+    materialize(t, t->vsp - d);
+    sl[k] = t->vs[t->vsp - d].home;
+  }
+  uint8_t *p = emit(t, LAT_OP_chk64, 24);
+  put32(p + 8, sl[0]);
+  put32(p + 12, sl[1]);
+  put32(p + 16, sl[2]);
+  put32(p + 20, (uint32_t)trap);
+}
+static void emit_trap(tr_t *t, lat_wasm_trap_t trap) {
+  uint8_t *p = emit(t, LAT_OP_trap, 16);
+  put32(p + 8, (uint32_t)trap);
+}
+static bool mem64(const tr_t *t, uint32_t mem) {
+  return mem < t->m->nmems && t->m->mems[mem].is64;
+}
+static bool tab64(const tr_t *t, uint32_t tab) {
+  return tab < t->m->ntables && t->m->tables[tab].is64;
+}
+
+/* Reads a memarg (validated: see lat__read_memarg); starts the bracket for
+ * its memory, and for a 64-bit memory checks the address at stack depth
+ * addr_depth.  Returns the memory index, for mem_end. */
+static uint32_t rd_memarg(tr_t *t, uint32_t addr_depth, uint32_t *off) {
+  uint32_t flags = rd_u32(t), mem = 0;
+  if (flags & 64u) mem = rd_u32(t);
+  uint64_t o = t->m->features.memory64 ? rd_u64(t) : rd_u32(t);
+  *off = (uint32_t)o;
+  mem_begin(t, mem);
+  if (mem64(t, mem)) {
+    guard64(t, addr_depth, 0, 0, LAT_TRAP_MEMORY_OOB);
+    if (o > UINT32_MAX) emit_trap(t, LAT_TRAP_MEMORY_OOB);
+  }
+  return mem;
+}
+
+static void skip_memarg(tr_t *t) {
+  if (rd_u32(t) & 64u) rd_u32(t); /* a memory index follows */
+  if (t->m->features.memory64) rd_u64(t);
+  else rd_u32(t);
+}
+
 #include "wasm_translate_simd.inc"
 
 /* ---- skipping unreachable code --------------------------------------------- */
 
-static void skip_memarg(tr_t *t) {
-  rd_u32(t);
-  rd_u32(t);
-}
 
 /* Skips the immediates of op (block types are handled by the caller). */
 static void skip_imm(tr_t *t, uint8_t op) {
   switch (op) {
-    case 0x0c: case 0x0d: case 0x10: case 0x20: case 0x21: case 0x22:
-    case 0x23: case 0x24: case 0x25: case 0x26: case 0xd2:
+    case 0x08: case 0x0c: case 0x0d: case 0x10: case 0x12: case 0x20: case 0x21:
+    case 0x22: case 0x23: case 0x24: case 0x25: case 0x26: case 0xd2:
       rd_u32(t);
       break;
     case 0x0e: {
@@ -1008,13 +1114,14 @@ static void skip_imm(tr_t *t, uint8_t op) {
       for (uint64_t i = 0; i <= n && !t->err; i++) rd_u32(t);
       break;
     }
-    case 0x11: rd_u32(t); rd_u32(t); break;
+    case 0x11: case 0x13: rd_u32(t); rd_u32(t); break;
     case 0x1c: {
       uint32_t n = rd_u32(t);
       for (uint32_t i = 0; i < n && !t->err; i++) rd_u8(t);
       break;
     }
-    case 0x3f: case 0x40: case 0xd0: rd_u8(t); break;
+    case 0x3f: case 0x40: rd_u32(t); break;
+    case 0xd0: rd_u8(t); break;
     case 0x41: {
       int32_t v;
       if (lat_read_s32(&t->r, &v, NULL)) fail(t, LAT_EMALFORMED);
@@ -1038,10 +1145,10 @@ static void skip_imm(tr_t *t, uint8_t op) {
     case 0xfc: {
       uint32_t sub = rd_u32(t);
       switch (sub) {
-        case 8: rd_u32(t); rd_u8(t); break;
+        case 8: rd_u32(t); rd_u32(t); break;
         case 9: case 13: case 15: case 16: case 17: rd_u32(t); break;
-        case 10: rd_u8(t); rd_u8(t); break;
-        case 11: rd_u8(t); break;
+        case 10: rd_u32(t); rd_u32(t); break;
+        case 11: rd_u32(t); break;
         case 12: case 14: rd_u32(t); rd_u32(t); break;
         default: break;
       }
@@ -1056,9 +1163,13 @@ static void skip_imm(tr_t *t, uint8_t op) {
 
 /* ---- memory and tables -------------------------------------------------------- */
 
+static void do_load_at(tr_t *t, unsigned op, uint8_t type, uint32_t off);
 static void do_load(tr_t *t, unsigned op, uint8_t type) {
-  rd_u32(t); /* alignment hint */
-  uint32_t off = rd_u32(t);
+  uint32_t off, mem = rd_memarg(t, 1, &off);
+  do_load_at(t, op, type, off);
+  mem_end(t, mem);
+}
+static void do_load_at(tr_t *t, unsigned op, uint8_t type, uint32_t off) {
   if (t->vsp && add_fusable(t, t->vsp - 1)) {
     add_t ad = t->add;
     vval_t a = pop(t);
@@ -1086,9 +1197,13 @@ static void do_load(tr_t *t, unsigned op, uint8_t type) {
   t->ld = (load_t){at, t->len, t->vsp, a.home, sa, off, op};
 }
 
+static void do_store_at(tr_t *t, unsigned op, uint32_t off);
 static void do_store(tr_t *t, unsigned op) {
-  rd_u32(t);
-  uint32_t off = rd_u32(t);
+  uint32_t off, mem = rd_memarg(t, 2, &off);
+  do_store_at(t, op, off);
+  mem_end(t, mem);
+}
+static void do_store_at(tr_t *t, unsigned op, uint32_t off) {
   if (t->vsp >= 2 && add_fusable(t, t->vsp - 2) &&
       t->vs[t->vsp - 1].type != LAT_V128) {
     add_t ad = t->add;
@@ -1141,34 +1256,49 @@ static void do_fc(tr_t *t) {
   uint32_t a, b, c, x, y;
   uint8_t *p;
   switch (sub) {
-    case 8: /* memory.init */
+    case 8: { /* memory.init */
       x = rd_u32(t);
-      rd_u8(t);
+      uint32_t mem = mem_begin(t, rd_u32(t));
+      if (mem64(t, mem)) guard64(t, 3, 0, 0, LAT_TRAP_MEMORY_OOB);
       pop3(t, &a, &b, &c);
       p = emit(t, LAT_OP_memory_init, 24);
       put32(p + 8, a); put32(p + 12, b); put32(p + 16, c); put32(p + 20, x);
+      mem_end(t, mem);
       break;
+    }
     case 9:
       x = rd_u32(t);
       p = emit(t, LAT_OP_data_drop, 16);
       put32(p + 8, x);
       break;
-    case 10:
-      rd_u8(t);
-      rd_u8(t);
+    case 10: { /* memory.copy: one memory bracketed, two by memory_copy_mm */
+      x = rd_u32(t);
+      y = rd_u32(t);
+      uint32_t mem = x == y ? mem_begin(t, x) : 0;
+      if (mem64(t, x) || mem64(t, y))
+        guard64(t, mem64(t, x) ? 3 : 2, mem64(t, y) ? 2 : 3,
+                mem64(t, x) && mem64(t, y) ? 1 : 0, LAT_TRAP_MEMORY_OOB);
       pop3(t, &a, &b, &c);
-      p = emit(t, LAT_OP_memory_copy, 24);
+      p = emit(t, x == y ? LAT_OP_memory_copy : LAT_OP_memory_copy_mm,
+               x == y ? 24 : 32);
       put32(p + 8, a); put32(p + 12, b); put32(p + 16, c);
+      if (x != y) { put32(p + 20, x); put32(p + 24, y); }
+      mem_end(t, mem);
       break;
-    case 11:
-      rd_u8(t);
+    }
+    case 11: {
+      uint32_t mem = mem_begin(t, rd_u32(t));
+      if (mem64(t, mem)) guard64(t, 3, 1, 0, LAT_TRAP_MEMORY_OOB);
       pop3(t, &a, &b, &c);
       p = emit(t, LAT_OP_memory_fill, 24);
       put32(p + 8, a); put32(p + 12, b); put32(p + 16, c);
+      mem_end(t, mem);
       break;
+    }
     case 12: /* table.init elem table */
       x = rd_u32(t);
       y = rd_u32(t);
+      if (tab64(t, y)) guard64(t, 3, 0, 0, LAT_TRAP_TABLE_OOB);
       pop3(t, &a, &b, &c);
       p = emit(t, LAT_OP_table_init, 32);
       put32(p + 8, a); put32(p + 12, b); put32(p + 16, c);
@@ -1182,6 +1312,9 @@ static void do_fc(tr_t *t) {
     case 14: /* table.copy dst src */
       x = rd_u32(t);
       y = rd_u32(t);
+      if (tab64(t, x) || tab64(t, y))
+        guard64(t, tab64(t, x) ? 3 : 2, tab64(t, y) ? 2 : 3,
+                tab64(t, x) && tab64(t, y) ? 1 : 0, LAT_TRAP_TABLE_OOB);
       pop3(t, &a, &b, &c);
       p = emit(t, LAT_OP_table_copy, 32);
       put32(p + 8, a); put32(p + 12, b); put32(p + 16, c);
@@ -1191,10 +1324,10 @@ static void do_fc(tr_t *t) {
       x = rd_u32(t);
       vval_t n = pop(t), init = pop(t);
       uint32_t si = use(t, &init), sn = use(t, &n);
-      p = emit(t, LAT_OP_table_grow, 24);
+      p = emit(t, LAT_OP_table_grow, 32);
       put32(p + 8, init.home); put32(p + 12, si); put32(p + 16, sn);
-      put32(p + 20, x);
-      push_slot(t, LAT_I32);
+      put32(p + 20, x); put32(p + 24, tab64(t, x));
+      push_slot(t, tab64(t, x) ? LAT_I64 : LAT_I32);
       break;
     }
     case 16: {
@@ -1202,11 +1335,12 @@ static void do_fc(tr_t *t) {
       uint32_t d = next_home(t);
       p = emit(t, LAT_OP_table_size, 16);
       put32(p + 8, d); put32(p + 12, x);
-      push_slot(t, LAT_I32);
+      push_slot(t, tab64(t, x) ? LAT_I64 : LAT_I32);
       break;
     }
     case 17:
       x = rd_u32(t);
+      if (tab64(t, x)) guard64(t, 3, 1, 0, LAT_TRAP_TABLE_OOB);
       pop3(t, &a, &b, &c);
       p = emit(t, LAT_OP_table_fill, 24);
       put32(p + 8, a); put32(p + 12, b); put32(p + 16, c); put32(p + 20, x);
@@ -1221,6 +1355,7 @@ static void do_call(tr_t *t, const lat_wasm_functype_t *ft, unsigned op,
                     uint32_t a, uint32_t b, bool indirect) {
   vval_t idx = {0};
   uint32_t sidx = 0;
+  if (indirect && tab64(t, b)) guard64(t, 1, 0, 0, LAT_TRAP_UNDEFINED_ELEMENT);
   if (indirect) idx = pop(t);
   uint32_t np = ft->nparams;
   if (np > t->vsp) {
@@ -1390,6 +1525,20 @@ static void do_end(tr_t *t) {
     t->csp--;
     return;
   }
+  if (c->is_try) { /* its catch clauses cover the body, which ends here */
+    if (c->try_n > t->npend ||
+        !grow((void **)&t->hs, &t->hs_cap, t->nhs + c->try_n, sizeof *t->hs)) {
+      fail(t, LAT_ENOMEM);
+      return;
+    }
+    for (uint32_t k = t->npend - c->try_n; k < t->npend; k++) {
+      lat__handler_t h = t->pend[k];
+      h.start = c->try_start;
+      h.end = (uint32_t)t->len;
+      t->hs[t->nhs++] = h;
+    }
+    t->npend -= c->try_n;
+  }
   bool bound = false;
   if (c->else_fix >= 0) {
     patch(t, c->else_fix, t->len);
@@ -1402,6 +1551,82 @@ static void do_end(tr_t *t) {
   if (bound) barrier(t);
   reset_stack(t, c, c->nresults, c->rtypes);
   t->csp--;
+}
+
+static uint32_t type_slot_count(const uint8_t *types, uint32_t n) {
+  uint32_t k = 0;
+  for (uint32_t i = 0; i < n; i++) k += lat__slot_width(types[i]);
+  return k;
+}
+
+/* try_table.  Laid out as
+ *       br body
+ *   s0: br <label of catch 0>     one stub per catch clause (a return for
+ *   s1: ...                       the function's own label)
+ * body: ...the block...
+ * with one handler record per clause (wasm_exec.h): when an exception
+ * thrown in the body matches, the interpreter writes the payload (and the
+ * exnref) to the label's home slots, where a branch would put them, and
+ * continues at the stub.  The stubs are ordinary branches, so the labels
+ * are bound and patched like any other target, and nothing is emitted in
+ * the body itself: code that does not throw runs as if in a block. */
+static void do_try_table(tr_t *t) {
+  lat_wasm_module_t *m = t->m;
+  uint32_t np, nr, n;
+  const uint8_t *pt, *rt;
+  read_blocktype(t, &np, &pt, &nr, &rt);
+  n = rd_u32(t);
+  if (t->err) return;
+  if (n > LAT_MAX_FUNC_SIZE ||
+      !grow((void **)&t->pend, &t->pend_cap, t->npend + n, sizeof *t->pend)) {
+    fail(t, n > LAT_MAX_FUNC_SIZE ? LAT_EMALFORMED : LAT_ENOMEM);
+    return;
+  }
+  /* the params are on the stack below the stubs' labels too: put every
+   * deferred entry in its home first, as enter_block would */
+  materialize_locals(t);
+  for (uint32_t i = 0; i < t->vsp; i++) materialize(t, i);
+  size_t skip_at = t->len;
+  emit(t, LAT_OP_br, 16);
+  uint32_t first = t->npend;
+  for (uint32_t k = 0; k < n && !t->err; k++) {
+    uint8_t kind = rd_u8(t);
+    uint32_t tag = kind < 2 ? rd_u32(t) : 0, label = rd_u32(t);
+    if (t->err) return;
+    if (kind > 3 || (kind < 2 && (tag >= m->ntags || m->tags[tag] >= m->ntypes))) {
+      fail(t, LAT_EMALFORMED);
+      return;
+    }
+    ctrl_t *c = ctrl_at(t, label);
+    lat__handler_t *h = &t->pend[t->npend++];
+    memset(h, 0, sizeof *h);
+    h->kind = kind;
+    h->tag = tag;
+    h->stub = (uint32_t)t->len;
+    if (c->kind == C_FUNC) { /* a return; results go to slots 0.. */
+      h->dst = 0;
+      if (c->nresults == 1 && c->rtypes[0] != LAT_V128) {
+        uint8_t *p = emit(t, LAT_OP_ret1, 16);
+        put32(p + 8, 0);
+      } else {
+        emit(t, LAT_OP_ret, 8);
+      }
+    } else {
+      h->dst = c->base;
+      size_t bat = t->len;
+      emit(t, c->kind == C_LOOP ? LAT_OP_br_back : LAT_OP_br, 16);
+      link(t, c, bat, bat + 12);
+    }
+  }
+  if (t->err) return;
+  put32(t->code + skip_at + 12, (uint32_t)(t->len - skip_at));
+  barrier(t);
+  enter_block(t, C_BLOCK, np, pt, nr, rt);
+  if (t->err) return;
+  ctrl_t *c = &t->cs[t->csp - 1];
+  c->is_try = true;
+  c->try_start = (uint32_t)t->len;
+  c->try_n = t->npend - first;
 }
 
 static void translate_op(tr_t *t, uint8_t op) {
@@ -1453,6 +1678,71 @@ static void translate_op(tr_t *t, uint8_t op) {
       do_call(t, &m->types[ty], LAT_OP_call_indirect, ty, tab, true);
       break;
     }
+    case 0x12: { /* return_call */
+      uint32_t f = rd_u32(t);
+      if (t->err) return;
+      if (f >= m->nfuncs || m->funcs[f].type_idx >= m->ntypes) {
+        fail(t, LAT_EMALFORMED);
+        return;
+      }
+      /* a host function cannot recurse without re-entering through the
+       * host (bounded there): an import is an ordinary call and return */
+      const lat_wasm_functype_t *ft = &m->types[m->funcs[f].type_idx];
+      if (f < m->nfunc_imports) {
+        do_call(t, ft, LAT_OP_call_import, f, 0, false);
+        emit_return(t);
+      } else {
+        do_call(t, ft, LAT_OP_tail_call, f, 0, false);
+      }
+      mark_unreachable(t);
+      break;
+    }
+    case 0x13: { /* return_call_indirect */
+      uint32_t ty = rd_u32(t), tab = rd_u32(t);
+      if (t->err) return;
+      if (ty >= m->ntypes) {
+        fail(t, LAT_EMALFORMED);
+        return;
+      }
+      /* tail_call_indirect replaces this frame when the target is a wasm
+       * function; a host function is called normally and execution goes on
+       * after the instruction, where the return is */
+      do_call(t, &m->types[ty], LAT_OP_tail_call_indirect, ty, tab, true);
+      emit_return(t);
+      mark_unreachable(t);
+      break;
+    }
+    case 0x08: { /* throw: the payload is the tag's params, like call args */
+      uint32_t x = rd_u32(t);
+      if (t->err) return;
+      if (x >= m->ntags || m->tags[x] >= m->ntypes) {
+        fail(t, LAT_EMALFORMED);
+        return;
+      }
+      const lat_wasm_functype_t *tt = &m->types[m->tags[x]];
+      uint32_t np = tt->nparams;
+      if (np > t->vsp) {
+        fail(t, LAT_EMALFORMED);
+        return;
+      }
+      for (uint32_t i = t->vsp - np; i < t->vsp; i++) materialize(t, i);
+      uint32_t argslot = np ? t->vs[t->vsp - np].home : next_home(t);
+      uint8_t *p = emit(t, LAT_OP_throw, 24);
+      put32(p + 8, x);
+      put32(p + 12, argslot);
+      put32(p + 16, type_slot_count(tt->params, np));
+      mark_unreachable(t);
+      break;
+    }
+    case 0x0a: { /* throw_ref */
+      vval_t e = pop(t);
+      uint32_t se = use(t, &e); /* may emit the null constant: first */
+      uint8_t *p = emit(t, LAT_OP_throw_ref, 16);
+      put32(p + 8, se);
+      mark_unreachable(t);
+      break;
+    }
+    case 0x1f: do_try_table(t); break;
     case 0x1a: pop(t); break;
     case 0x1b: case 0x1c: {
       if (op == 0x1c) skip_imm(t, op);
@@ -1512,6 +1802,7 @@ static void translate_op(tr_t *t, uint8_t op) {
         fail(t, LAT_EMALFORMED);
         return;
       }
+      if (tab64(t, tab)) guard64(t, 1, 0, 0, LAT_TRAP_TABLE_OOB);
       vval_t i = pop(t);
       uint32_t si = use(t, &i);
       size_t at = t->len;
@@ -1523,6 +1814,7 @@ static void translate_op(tr_t *t, uint8_t op) {
     }
     case 0x26: {
       uint32_t tab = rd_u32(t);
+      if (tab64(t, tab)) guard64(t, 2, 0, 0, LAT_TRAP_TABLE_OOB);
       vval_t v = pop(t), i = pop(t);
       uint32_t si = use(t, &i), sv = use(t, &v);
       uint8_t *p = emit(t, LAT_OP_table_set, 24);
@@ -1553,24 +1845,27 @@ static void translate_op(tr_t *t, uint8_t op) {
     case 0x3d: do_store(t, LAT_OP_store16); break;
     case 0x3e: do_store(t, LAT_OP_store32); break;
     case 0x3f: {
-      rd_u8(t);
+      uint32_t mem = mem_begin(t, rd_u32(t));
       uint32_t d = next_home(t);
       size_t at = t->len;
       uint8_t *p = emit(t, LAT_OP_memory_size, 16);
       put32(p + 8, d);
-      push_slot(t, LAT_I32);
+      push_slot(t, mem64(t, mem) ? LAT_I64 : LAT_I32);
       set_result(t, at + 8);
+      mem_end(t, mem);
       break;
     }
-    case 0x40: {
-      rd_u8(t);
+    case 0x40: { /* names its memory: it may grow memory 0 under a bracket */
+      uint32_t mem = rd_u32(t);
       vval_t n = pop(t);
       uint32_t sn = use(t, &n);
       size_t at = t->len;
-      uint8_t *p = emit(t, LAT_OP_memory_grow, 16);
+      uint8_t *p = emit(t, LAT_OP_memory_grow, 24);
       put32(p + 8, n.home);
       put32(p + 12, sn);
-      push_slot(t, LAT_I32);
+      put32(p + 16, mem);
+      put32(p + 20, mem64(t, mem));
+      push_slot(t, mem64(t, mem) ? LAT_I64 : LAT_I32);
       set_result(t, at + 8);
       break;
     }
@@ -1710,9 +2005,16 @@ static lat_status translate(lat_wasm_module_t *m, uint32_t fidx,
       break;
     }
     if (t->cs[t->csp - 1].unreachable) {
-      if (op == 0x02 || op == 0x03 || op == 0x04) {
+      if (op == 0x02 || op == 0x03 || op == 0x04 || op == 0x1f) {
         int64_t bt;
         if (lat_read_s33(&t->r, &bt, NULL)) t->err = LAT_EMALFORMED;
+        if (op == 0x1f) { /* try_table's catch clauses */
+          uint32_t n = rd_u32(t);
+          for (uint32_t k = 0; k < n && !t->err; k++) {
+            if (rd_u8(t) < 2) rd_u32(t);
+            rd_u32(t);
+          }
+        }
         t->dead_depth++;
         continue;
       }
@@ -1730,11 +2032,18 @@ static lat_status translate(lat_wasm_module_t *m, uint32_t fidx,
   }
   if (t->err) goto out;
 
-  size_t bytes = sizeof *code + t->len;
+  size_t bytes = sizeof *code + t->len + (size_t)t->nhs * sizeof *t->hs;
   code = lat_malloc(bytes);
   if (!code) {
     t->err = LAT_ENOMEM;
     goto out;
+  }
+  code->nhandlers = t->nhs;
+  code->handlers = NULL;
+  if (t->nhs) { /* after the code, which is a multiple of 8 bytes */
+    lat__handler_t *h = (lat__handler_t *)((uint8_t *)code->code + t->len);
+    memcpy(h, t->hs, (size_t)t->nhs * sizeof *h);
+    code->handlers = h;
   }
   code->frame_slots = t->max_slots;
   code->param_slots = t->param_slots;
@@ -1752,6 +2061,8 @@ out:
   lat_free(t->vs);
   lat_free(t->cs);
   lat_free(t->fx);
+  lat_free(t->pend);
+  lat_free(t->hs);
   return t->err;
 }
 

@@ -43,6 +43,20 @@ check trap-div --rc nonzero --err 'integer divide by zero' -- "$LATTICE" run "$T
 check trap-unreachable --rc nonzero --err 'unreachable' -- "$LATTICE" run "$T/trap.wat" --invoke unreachable
 check trap-stack --rc nonzero --err 'call stack exhausted' -- "$LATTICE" run "$T/trap.wat" --invoke recurse
 
+# --wasm FEATURE: tail calls are on by default (as in wasmtime) and can be
+# switched off; an unknown feature is a usage error
+cat >"$T/tail.wat" <<'WAT'
+(module
+  (func $c (export "count") (param i64) (result i64)
+    (if (result i64) (i64.eqz (local.get 0)) (then (i64.const 7))
+      (else (return_call $c (i64.sub (local.get 0) (i64.const 1))))))
+)
+WAT
+check tail-call-default --out '^7$' -- "$LATTICE" run "$T/tail.wat" --invoke count 1000000
+check tail-call-off --rc nonzero --err 'tail calls support is not enabled' -- "$LATTICE" run --wasm tail-call=n "$T/tail.wat" --invoke count 1
+check tail-call-on --out '^7$' -- "$LATTICE" run --wasm all=n --wasm tail-call "$T/tail.wat" --invoke count 1
+check wasm-unknown --rc 2 --err 'unknown wasm feature' -- "$LATTICE" run --wasm bogus "$T/tail.wat" --invoke count 1
+
 # usage errors
 check no-such-export --rc nonzero --err 'nope' -- "$LATTICE" run examples/fib.wat --invoke nope
 check too-few-args --rc nonzero --err 'argument' -- "$LATTICE" run examples/fib.wat --invoke fib

@@ -133,6 +133,7 @@ echo secret >"$S/outside/secret.txt"
 echo inside >"$S/sandbox/inside.txt"
 echo "read only data" >"$S/ro/data.txt"
 ln -s ../outside "$S/sandbox/hostlink"
+ln -s /etc "$S/sandbox/abs" # the guest may not make one (EPERM) but may meet one
 before=$(cd "$S" && find outside ro -printf '%p %s %T@ %n\n' | sort | sha256sum)
 check sandbox --exp sandbox.out -- --dir "$S/sandbox::/sandbox" --ro-dir "$S/ro::/ro" --ro-dir /proc::/proc "$W/sandbox.wasm"
 after=$(cd "$S" && find outside ro -printf '%p %s %T@ %n\n' | sort | sha256sum)

@@ -69,6 +69,8 @@ int main(void) {
   /* symlinks */
   T("symlink", symlink("b.txt", "/sandbox/d/link") == 0);
   T("symlink exists", symlink("b.txt", "/sandbox/d/link") < 0 && errno == EEXIST);
+  T("symlink absolute target", symlink("/etc/passwd", "/sandbox/d/abs") < 0 && errno == EPERM &&
+                                   lstat("/sandbox/d/abs", &st) < 0 && errno == ENOENT);
   char target[64] = {0};
   T("readlink", readlink("/sandbox/d/link", target, sizeof target) == 5 && !memcmp(target, "b.txt", 5));
   T("readlink truncates", readlink("/sandbox/d/link", target, 2) == 2);

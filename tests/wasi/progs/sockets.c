@@ -33,7 +33,9 @@ int main(void) {
   E("sock_shutdown bad how", __wasi_sock_shutdown(c, 0), __WASI_ERRNO_INVAL);
   T("recv eof after client closes", recv(c, buf, sizeof buf, 0) == 0);
   E("sock_send on a file", __wasi_sock_send(1, out, 1, 0, &sent), __WASI_ERRNO_NOTSOCK);
-  E("sock_shutdown on a file", __wasi_sock_shutdown(1, __WASI_SDFLAGS_RD), __WASI_ERRNO_NOTCAPABLE);
+  E("sock_shutdown on a file", __wasi_sock_shutdown(1, __WASI_SDFLAGS_RD), __WASI_ERRNO_NOTSOCK);
+  E("sock_shutdown on stdin", __wasi_sock_shutdown(0, __WASI_SDFLAGS_WR), __WASI_ERRNO_NOTSOCK);
+  E("sock_shutdown bad fd", __wasi_sock_shutdown(99, __WASI_SDFLAGS_RD), __WASI_ERRNO_BADF);
   T("close", close(c) == 0);
   return finish();
 }

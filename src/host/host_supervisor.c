@@ -335,35 +335,44 @@ void lat__host_comps_free(lat_host_t *h) {
 
 /* ---- leases ------------------------------------------------------------------------ */
 
-lat_status lat__host_hold(lat_host_t *h, const char *id, lat__host_lease_t *out,
-                          lat_error_t *err) {
-  memset(out, 0, sizeof *out);
-  pthread_mutex_lock(&h->mu);
+/* Finds id and takes a reference to its entry (under mu); NULL when absent. */
+static lat__host_comp_t *find_ref(lat_host_t *h, const char *id, lat_error_t *err) {
   lat__host_comp_t *c = lat__host_comp_find(h, id);
-  if (!c) {
-    pthread_mutex_unlock(&h->mu);
-    return lat_error_set(err, LAT_ENOTFOUND, SIZE_MAX, "component %s is not running here", id);
-  }
-  c->refs++;
+  if (!c) lat_error_set(err, LAT_ENOTFOUND, SIZE_MAX, "component %s is not running here", id);
+  else c->refs++;
+  return c;
+}
+
+/* Fills out for c, whose reference it takes over, and references its code
+ * (under mu). */
+static void fill(lat__host_comp_t *c, bool slot, lat__host_lease_t *out) {
   pthread_mutex_lock(&code_mu);
   c->code->refs++;
   pthread_mutex_unlock(&code_mu);
   *out = (lat__host_lease_t){.comp = c, .code = c->code, .hc = c->code->hc,
-                             .max_exec_ns = c->max_exec_ns, .config = json_incref(c->config)};
+                             .max_exec_ns = c->max_exec_ns, .config = json_incref(c->config),
+                             .slot = slot};
+}
+
+lat_status lat__host_hold(lat_host_t *h, const char *id, lat__host_lease_t *out,
+                          lat_error_t *err) {
+  memset(out, 0, sizeof *out);
+  pthread_mutex_lock(&h->mu);
+  lat__host_comp_t *c = find_ref(h, id, err);
+  if (c) fill(c, false, out);
   pthread_mutex_unlock(&h->mu);
-  return LAT_OK;
+  return c ? LAT_OK : LAT_ENOTFOUND;
 }
 
 lat_status lat__host_lease(lat_host_t *h, const char *id, uint64_t wait_ns,
                            lat__host_lease_t *out, lat_error_t *err) {
   memset(out, 0, sizeof *out);
   pthread_mutex_lock(&h->mu);
-  lat__host_comp_t *c = lat__host_comp_find(h, id);
+  lat__host_comp_t *c = find_ref(h, id, err);
   if (!c) {
     pthread_mutex_unlock(&h->mu);
-    return lat_error_set(err, LAT_ENOTFOUND, SIZE_MAX, "component %s is not running here", id);
+    return LAT_ENOTFOUND;
   }
-  c->refs++;
   if (c->active >= c->max_instances && wait_ns) {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
@@ -383,15 +392,7 @@ lat_status lat__host_lease(lat_host_t *h, const char *id, uint64_t wait_ns,
                                 "component %s is at its concurrency limit", id);
   }
   c->active++;
-  pthread_mutex_lock(&code_mu);
-  c->code->refs++;
-  pthread_mutex_unlock(&code_mu);
-  out->comp = c;
-  out->code = c->code;
-  out->hc = c->code->hc;
-  out->max_exec_ns = c->max_exec_ns;
-  out->config = json_incref(c->config);
-  out->slot = true;
+  fill(c, true, out);
   pthread_mutex_unlock(&h->mu);
   return LAT_OK;
 }

@@ -38,6 +38,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 ROOT=$PWD
 SHARED=${SHARED:-../shared/testdata}
+export SHARED # the unit tests read the component-model scripts from it too
 JOBS=${JOBS:-$(nproc 2>/dev/null || echo 2)}
 SUITES=${SUITES:-"unit spec spec3 fuzz cli wasi crypto component serve http lattice"}
 SPEC_TIMEOUT=${SPEC_TIMEOUT:-900}

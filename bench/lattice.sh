@@ -51,7 +51,7 @@ done
 [ -n "$H" ] || { echo "  the host did not start"; cat "$ST/host.log"; exit 1; }
 sleep 1
 echo "  idle host RSS: $(rss_kib $HPID) KiB (target <= 8192): $(anon_kib $HPID) KiB anonymous, the rest" \
-  "shared library pages (libcrypto, gnutls, libcurl...); PSS $(pss_kib $HPID) KiB"
+  "shared library pages (mostly libcrypto, which libnats initialises); PSS $(pss_kib $HPID) KiB"
 build/bench/lattice_rtt "nats://127.0.0.1:$NP" "$H" 2000
 P=(--ctl-port "$NP")
 W=$(free_port)

@@ -197,6 +197,13 @@ typedef struct {
   uint32_t rpc_timeout_ms;       /* outgoing wRPC calls; 0 = 2000 (wasmCloud's) */
   bool accept_unlinked;          /* serve wRPC calls from sources with no link
                                     to the callee, as wasmCloud 1.x does */
+  /* executable providers; 0 = the env LATTICE_PROVIDER_HEALTH_MS,
+   * _FIRST_HEALTH_MS, _RESTART_MS, WASMCLOUD_PROV_SHUTDOWN_DELAY_MS, else
+   * 30 s, 5 s, 5 s, 2000 ms */
+  uint64_t prov_health_ns;
+  uint64_t prov_first_health_ns;
+  uint64_t prov_restart_ns;
+  uint32_t prov_shutdown_ms;
 } lat_host_opts_t;
 
 /* Starts a host: connects (ctl and rpc), creates the lattice's buckets when

@@ -359,6 +359,7 @@ lat_status lat_host_new(const lat_host_opts_t *o, lat_host_t **out, lat_error_t 
   if (!o->friendly_name) friendly(fn, sizeof fn);
   h->friendly_name = sdup(o->friendly_name ? o->friendly_name : fn);
   if ((st = set_labels(h, o, err))) goto fail;
+  if ((st = lat__host_provs_init(h, o, err))) goto fail;
   /* connections */
   lat_lattice_opts_t co = o->ctl;
   co.name = co.name ? co.name : "lattice-host-ctl";
@@ -480,6 +481,17 @@ void lat_host_free(lat_host_t *h) {
   lat_queue_free(h->wrpc_queue);
   lat_workers_free(h->workers); /* drains the control requests already queued */
   lat_queue_free(h->queue);
+  /* executable providers stop as on provider.stop, while NATS is still up */
+  pthread_mutex_lock(&h->mu);
+  lat__host_prov_t *provs = h->provs;
+  h->provs = NULL;
+  pthread_mutex_unlock(&h->mu);
+  while (provs) {
+    lat__host_prov_t *p = provs;
+    provs = p->next;
+    if (p->proc) lat__host_prov_halt(h, p, "host_stop");
+    else lat__host_prov_free(p);
+  }
   lat_http_server_free(h->admin);
   if (h->ctl && h->labels) {
     json_t *d = json_pack("{s:O}", "labels", h->labels);
@@ -512,6 +524,7 @@ void lat_host_free(lat_host_t *h) {
   json_decref(h->configs);
   json_decref(h->claims);
   lat_nkey_fini(&h->key);
+  lat_nkey_fini(&h->xkey);
   lat_free(h->friendly_name);
   lat_free(h->lattice);
   lat_free(h->ctl_prefix);

@@ -360,11 +360,11 @@ static char *update(lat_host_t *h, req_t *r, lat__host_job_t *job) {
   return out;
 }
 
-/* ---- providers (builtin only so far) ------------------------------------------------- */
+/* ---- providers: the builtin http-server, executables (host_providers.c) --------------- */
 
 #define BUILTIN_HTTP "wasmcloud+builtin://http-server"
 
-static char *provider_start(lat_host_t *h, req_t *r) {
+static char *provider_start(lat_host_t *h, req_t *r, lat__host_job_t *job) {
   const char *id, *ref;
   json_t *ann, *cfg;
   if (!token_field(r, "provider_id", true, NULL, &id) ||
@@ -373,34 +373,42 @@ static char *provider_start(lat_host_t *h, req_t *r) {
     return bad_request(r);
   char *out;
   json_t *ev = NULL;
-  const char *evname = NULL;
+  const char *evname = NULL, *why = NULL;
+  bool exec = !strncmp(ref, "file://", 7);
+  if (exec && !h->allow_file_load) why = "file:// provider references need --allow-file-load";
+  else if (!exec && strcmp(ref, BUILTIN_HTTP))
+    why = "this host runs the builtin provider " BUILTIN_HTTP
+          " and executables (file://PATH); other references are not supported yet";
   pthread_mutex_lock(&h->mu);
   bool running = false;
   for (lat__host_prov_t *p = h->provs; p; p = p->next) running |= !strcmp(p->id, id);
   if (running) {
     out = reply_msg(false, "provider %s is already running on this host", id);
-  } else if (strcmp(ref, BUILTIN_HTTP)) {
+  } else if (why) {
     out = reply_msg(true, "%s", "");
     evname = "provider_start_failed";
     ev = json_pack("{s:s,s:s,s:s,s:s,s:s}", "provider_ref", ref, "provider_id", id, "host_id",
-                   h->id, "error",
-                   "this host runs only the builtin provider " BUILTIN_HTTP
-                   " (executable providers are not supported yet)",
-                   "link_name", "default");
+                   h->id, "error", why, "link_name", "default");
   } else {
     lat__host_prov_t *p = lat_calloc(1, sizeof *p);
-    if (p && (p->id = lat_strndup(id, strlen(id))) && (p->image_ref = lat_strndup(ref, strlen(ref)))) {
+    if (p && (p->id = lat_strndup(id, strlen(id))) &&
+        (p->image_ref = lat_strndup(ref, strlen(ref))) &&
+        (!exec || lat__host_prov_exec_new(p, ref + 7) == LAT_OK)) {
       p->annotations = ann ? json_incref(ann) : json_object();
       p->config = cfg ? json_incref(cfg) : json_array();
       p->next = h->provs;
       h->provs = p;
       out = reply_msg(true, "%s", "");
-      evname = "provider_started";
-      ev = json_pack("{s:s,s:s,s:s,s:O}", "host_id", h->id, "image_ref", ref, "provider_id", id,
-                     "annotations", p->annotations);
+      if (exec) { /* spawned after the reply; its events tell how it went */
+        job->kind = LAT__HOST_JOB_PROV_START;
+        job->prov = p;
+      } else {
+        evname = "provider_started";
+        ev = json_pack("{s:s,s:s,s:s,s:O}", "host_id", h->id, "image_ref", ref, "provider_id",
+                       id, "annotations", p->annotations);
+      }
     } else {
-      if (p) lat_free(p->id);
-      lat_free(p);
+      lat__host_prov_free(p);
       out = reply_msg(false, "out of memory");
     }
   }
@@ -419,10 +427,11 @@ void lat__host_prov_free(lat__host_prov_t *p) {
   lat_free(p->image_ref);
   json_decref(p->annotations);
   json_decref(p->config);
+  lat__host_proc_free(p->proc);
   lat_free(p);
 }
 
-static char *provider_stop(lat_host_t *h, req_t *r) {
+static char *provider_stop(lat_host_t *h, req_t *r, lat__host_job_t *job) {
   const char *id;
   if (!token_field(r, "provider_id", false, NULL, &id) ||
       (!id && !token_field(r, "provider_ref", true, NULL, &id)))
@@ -439,12 +448,10 @@ static char *provider_stop(lat_host_t *h, req_t *r) {
   char *out;
   if (!found) {
     out = reply_msg(false, "provider %s is not running on this host", id);
-  } else {
+  } else { /* stopped after the reply: an executable may take a few seconds */
     lat__host_http_sync(h);
-    emit(h, "provider_stopped",
-         json_pack("{s:s,s:s,s:O,s:s,s:s}", "host_id", h->id, "provider_id", found->id,
-                   "annotations", found->annotations, "reason", "stop", "link_name", "default"));
-    lat__host_prov_free(found);
+    job->kind = LAT__HOST_JOB_PROV_STOP;
+    job->prov = found;
     out = reply_msg(true, "%s", "");
   }
   json_decref(r->root);
@@ -768,7 +775,7 @@ char *lat__host_ctl(lat_host_t *h, const char *noun, const char *verb, const cha
   if (!strcmp(noun, "component"))
     return !strcmp(verb, "scale") ? scale(h, &r, job) : update(h, &r, job);
   if (!strcmp(noun, "provider"))
-    return !strcmp(verb, "start") ? provider_start(h, &r) : provider_stop(h, &r);
+    return !strcmp(verb, "start") ? provider_start(h, &r, job) : provider_stop(h, &r, job);
   if (!strcmp(noun, "link")) return !strcmp(verb, "put") ? link_put(h, &r) : link_del(h, &r);
   return label(h, verb, &r);
 }
@@ -778,7 +785,12 @@ void lat__host_job_run(lat_host_t *h, lat__host_job_t *job) {
     lat__host_scale(h, &job->scale);
     lat__host_http_sync(h);
     lat__host_wrpc_sync(h, job->scale.id);
+  } else if (job->kind == LAT__HOST_JOB_PROV_START) {
+    lat__host_prov_launch(h, job->prov);
+  } else if (job->kind == LAT__HOST_JOB_PROV_STOP) {
+    lat__host_prov_halt(h, job->prov, "stop");
   }
+  job->prov = NULL;
   json_decref(job->req);
   json_decref(job->hold);
   job->req = job->hold = NULL;

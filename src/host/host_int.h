@@ -37,13 +37,15 @@ typedef struct lat__host_comp {
   pthread_cond_t idle;      /* signalled when active drops */
 } lat__host_comp_t;
 
-/* A provider this host runs (only builtins so far). */
+/* A provider this host runs: a builtin (image_ref wasmcloud+builtin://...)
+ * or an executable (file://PATH) supervised by host_providers.c. */
 typedef struct lat__host_prov {
   struct lat__host_prov *next;
   char *id;
   char *image_ref;
   json_t *annotations;
   json_t *config;           /* array of config names */
+  struct lat__host_proc *proc; /* the executable's supervision; NULL for a builtin */
 } lat__host_prov_t;
 
 /* What the host does to the lattice (host_nats.c implements these over
@@ -102,6 +104,12 @@ struct lat_host {
   json_t *links;             /* object: source id -> array of Link objects (the KV view) */
   json_t *configs;           /* object: config name -> object (the KV view) */
   json_t *claims;            /* object: subject -> stored claims object */
+  /* executable providers (host_providers.c): fixed after lat_host_new */
+  lat_nkey_t xkey;           /* the host's curve key (HostData host_xkey_public_key) */
+  uint64_t prov_health_ns;   /* between health checks; 30 s */
+  uint64_t prov_first_health_ns; /* the first one after start; 5 s */
+  uint64_t prov_restart_ns;  /* before restarting one that exited; 5 s */
+  uint32_t prov_shutdown_ms; /* the shutdown request's wait before SIGTERM */
   bool stopping;
   /* the built-in HTTP server (host_routes.c) */
   pthread_mutex_t routes_mu; /* guards listeners and their routes */
@@ -135,9 +143,11 @@ lat_status lat__host_fetch(lat_host_t *h, const char *ref, uint8_t **out, size_t
 /* ---- host_ctl.c ---- */
 
 /* Work a request leaves for after its reply is sent. */
-enum { LAT__HOST_JOB_NONE, LAT__HOST_JOB_SCALE, LAT__HOST_JOB_STOP };
+enum { LAT__HOST_JOB_NONE, LAT__HOST_JOB_SCALE, LAT__HOST_JOB_STOP, LAT__HOST_JOB_PROV_START,
+       LAT__HOST_JOB_PROV_STOP };
 typedef struct {
   int kind;
+  lat__host_prov_t *prov;   /* PROV_START (in h->provs) / PROV_STOP (taken out, owned) */
   json_t *req;              /* the parsed request scale points into (owned) */
   json_t *hold;             /* other objects scale borrows, kept alive (owned) */
   lat__host_scale_t scale;
@@ -155,6 +165,27 @@ bool lat__host_token_ok(const char *s);
 void lat__host_prov_free(lat__host_prov_t *p);
 json_t *lat__host_inventory(lat_host_t *h); /* under mu */
 json_t *lat__host_ping_info(lat_host_t *h); /* under mu */
+
+/* ---- host_providers.c ---- */
+
+/* Reads the provider settings (opts, then LATTICE_PROVIDER_* env) and makes
+ * the host's xkey. */
+lat_status lat__host_provs_init(lat_host_t *h, const lat_host_opts_t *o, lat_error_t *err);
+/* Spawns p's executable (p is in h->provs, proc set up by
+ * lat__host_prov_exec_new) and waits, bounded, for its first health
+ * answer; publishes provider_started, or provider_start_failed and then
+ * removes and frees p.  Runs as a job after the start reply. */
+void lat__host_prov_launch(lat_host_t *h, lat__host_prov_t *p);
+void lat__host_proc_free(struct lat__host_proc *x); /* accepts NULL */
+/* Prepares p for an executable at path (copied). */
+lat_status lat__host_prov_exec_new(lat__host_prov_t *p, const char *path);
+/* p, already out of h->provs: asks it to shut down, then SIGTERM, SIGKILL
+ * (every wait bounded), publishes provider_stopped and frees p. */
+void lat__host_prov_halt(lat_host_t *h, lat__host_prov_t *p, const char *reason);
+/* Sends link puts and dels so each running executable provider has the
+ * links it is source or target of (call after any link or config change,
+ * without mu). */
+void lat__host_provs_links_sync(lat_host_t *h);
 
 /* ---- host_routes.c ---- */
 

@@ -201,6 +201,7 @@ static void release(void *env, void *token) {
 }
 
 void lat__host_http_sync(lat_host_t *h) {
+  lat__host_provs_links_sync(h); /* the same changes reach executable providers */
   listener_t *want = wanted(h), *gone = NULL;
   pthread_mutex_lock(&h->routes_mu);
   /* keep the listeners still wanted (new routes), drop the others */

@@ -67,7 +67,8 @@ build/obj/%.o: src/%.c
 	@mkdir -p $(dir $@)
 	$(call say,CC,$<)$(CC) $(CSTD) $(WARN) $(DEFS) $(DEPFLAGS) $(CFLAGS) -c -o $@ $<
 
-debug: build/debug/lattice build/debug/unit_tests build/debug/http_echo_server build/debug/wrpc_raw
+debug: build/debug/lattice build/debug/unit_tests build/debug/http_echo_server build/debug/wrpc_raw \
+       build/debug/calc_provider
 
 build/debug/lattice: $(DBG_CLI_OBJ) $(DBG_A)
 	$(call say,LINK,$@)$(CC) $(DBGFLAGS) -o $@ $^ $(LIBS)
@@ -90,6 +91,12 @@ build/debug/http_echo_server: build/debug/tobj/http/http_echo_server.o $(DBG_A)
 
 # a raw wRPC caller for tests/lattice/host.sh (a caller no link vouches for)
 build/debug/wrpc_raw: build/debug/tobj/lattice/wrpc_raw.o $(DBG_A)
+	$(call say,LINK,$@)$(CC) $(DBGFLAGS) -o $@ $^ $(LIBS)
+
+# the provider SDK (src/providers/sdk) is not in liblattice.a: a provider
+# links it beside the library, as an out-of-tree provider would
+build/debug/calc_provider: build/debug/tobj/providers/calc_provider.o \
+    build/debug/obj/providers/sdk/providers_sdk.o $(DBG_A)
 	$(call say,LINK,$@)$(CC) $(DBGFLAGS) -o $@ $^ $(LIBS)
 
 # control round trips against bare NATS (bench/lattice.sh)

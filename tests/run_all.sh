@@ -24,6 +24,8 @@
 #            limits, streaming, shutdown
 #   lattice  tests/lattice/host.sh: three `lattice host` processes on a real
 #            nats-server, driven by the control commands and a raw NATS peer
+#   providers tests/lattice/providers.sh: executable providers (build/debug/
+#            calc_provider, built with src/providers/sdk) under a host
 #
 # Each suite prints its own `N passed, N failed` line; this script parses
 # them (the last such line of each suite's output) and ends with the total
@@ -40,7 +42,7 @@ ROOT=$PWD
 SHARED=${SHARED:-../shared/testdata}
 export SHARED # the unit tests read the component-model scripts from it too
 JOBS=${JOBS:-$(nproc 2>/dev/null || echo 2)}
-SUITES=${SUITES:-"unit spec spec3 fuzz cli wasi crypto component serve http lattice"}
+SUITES=${SUITES:-"unit spec spec3 fuzz cli wasi crypto component serve http lattice providers"}
 SPEC_TIMEOUT=${SPEC_TIMEOUT:-900}
 LOG=build/test-logs
 LATTICE=${LATTICE:-build/debug/lattice}
@@ -289,6 +291,7 @@ for s in $SUITES; do
     serve) run_suite serve env LATTICE="$LATTICE" tests/component/serve.sh ;;
     http) run_suite http python3 tests/http/run.py ;;
     lattice) run_suite lattice env LATTICE="$LATTICE" tests/lattice/host.sh ;;
+    providers) run_suite providers env LATTICE="$LATTICE" tests/lattice/providers.sh ;;
     *) echo "run_all: unknown suite '$s'" >&2 ;;
   esac
 done

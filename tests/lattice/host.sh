@@ -370,14 +370,15 @@ ok label-del L label "$H2" team --delete
 no label-del-missing 'not set' L label "$H2" team --delete
 
 # ---- the rest of the control interface -------------------------------------------------------
-# provider auction (start provider without --host-id), provider.stop, a non-builtin provider
+# provider auction (start provider without --host-id), provider.stop, an OCI provider
+# (executables: tests/lattice/providers.sh)
 ok prov-auction L start provider wasmcloud+builtin://http-server http-auction --constraint zone=b -o json
 grep -q 'provider_started' "$T/out" && { grep -q "\"host_id\":\"$H2\"" "$T/out" || grep -q "\"host_id\":\"$H3\"" "$T/out"; } &&
   pass || fail prov-auction-pick "the provider did not land on a zone=b host"
 ok prov-stop L stop provider http-auction -o json
 grep -q 'provider_stopped' "$T/out" && pass || fail prov-stop-event "no provider_stopped"
 no prov-stop-missing 'no host runs provider' L stop provider http-auction
-no prov-exec 'executable providers are not supported yet' L start provider "file://$T/prov.bin" \
+no prov-oci 'other references are not supported yet' L start provider ghcr.io/x/prov:1.0 \
   someprov --host-id "$H2"
 # a link whose key exists with another target, on overlapping interfaces, is refused
 no link-conflict 'link already exists with different target' L link put http-server hello2 wasi \

@@ -63,6 +63,7 @@ extern char **environ;
 #define TERM_WAIT_MS 1000u
 #define LOG_LINE_MAX 2048u
 #define STDIN_WAIT_MS 5000u
+#define LOG_DRAIN_NS 1000000000ull
 
 struct lat__host_proc {
   pthread_mutex_t mu;   /* guards pid, stop, launching */
@@ -283,7 +284,13 @@ static void *log_main(void *arg) {
   proc_t *x = arg;
   linebuf_t lb[2];
   lb[0].n = lb[1].n = 0;
+  uint64_t quit_at = 0; /* when the quit was first seen: a grandchild holding
+                           the pipe open and writing gets LOG_DRAIN_NS more */
   for (;;) {
+    if (atomic_load(&x->log_quit)) {
+      if (!quit_at) quit_at = lat_now_ns();
+      else if (lat_now_ns() - quit_at > LOG_DRAIN_NS) break;
+    }
     struct pollfd pf[2];
     nfds_t n = 0;
     int which[2];
@@ -444,6 +451,9 @@ static lat_status spawn(lat_host_t *h, lat__host_prov_t *p, char *why, size_t ca
   posix_spawn_file_actions_adddup2(&fa, in[0], 0);
   posix_spawn_file_actions_adddup2(&fa, out[1], 1);
   posix_spawn_file_actions_adddup2(&fa, er[1], 2);
+  /* the host's sockets (NATS, HTTP listeners) are not all close-on-exec:
+   * the child must not keep them open after the host is gone */
+  posix_spawn_file_actions_addclosefrom_np(&fa, 3);
   char *argv[] = {x->path, NULL};
   pid_t pid;
   int rc = posix_spawn(&pid, x->path, &fa, NULL, argv, env);
@@ -564,10 +574,10 @@ static bool await_ready(lat_host_t *h, lat__host_prov_t *p, char *why, size_t ca
 }
 
 static json_t *started_event(lat_host_t *h, lat__host_prov_t *p, bool restarted) {
-  json_t *ev = json_pack("{s:s,s:s,s:s,s:O,s:s,s:s,s:s}", "host_id", h->id, "image_ref",
+  /* public_key and claims come only with a signed provider (none yet) */
+  json_t *ev = json_pack("{s:s,s:s,s:s,s:O,s:s,s:s}", "host_id", h->id, "image_ref",
                          p->image_ref, "provider_id", p->id, "annotations", p->annotations,
-                         "instance_id", p->proc->instance_id, "public_key", "", "link_name",
-                         "default");
+                         "instance_id", p->proc->instance_id, "link_name", "default");
   if (ev && restarted) json_object_set_new(ev, "restarted", json_true());
   return ev;
 }
@@ -581,12 +591,13 @@ static void terminate(lat_host_t *h, lat__host_prov_t *p) {
   lat_error_t err;
   lat_lattice_reply_t r = {0};
   snprintf(body, sizeof body, "{\"host_id\":\"%s\"}", h->id);
+  /* the request and the exit share one budget of prov_shutdown_ms */
+  uint64_t until = lat_now_ns() + (uint64_t)h->prov_shutdown_ms * 1000000u;
   if (lat_lattice_subj_rpc(h->lattice, p->id, LAT_LATTICE_RPC_SHUTDOWN, &subj, &err) == LAT_OK &&
       lat_lattice_conn_request(h->rpc, subj, body, strlen(body), h->prov_shutdown_ms, &r, &err) ==
           LAT_OK)
     lat_lattice_reply_fini(&r);
   lat_free(subj);
-  uint64_t until = lat_now_ns() + (uint64_t)h->prov_shutdown_ms * 1000000u;
   while (!reaped(x, how, sizeof how) && lat_now_ns() < until) usleep(20000);
   if (reaped(x, how, sizeof how)) return;
   pthread_mutex_lock(&x->mu);

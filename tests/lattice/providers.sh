@@ -13,7 +13,9 @@
 #   restart    the provider killed with SIGKILL: restarted (provider_started with
 #              "restarted":true), calls resume
 #   link-del   the provider gets the link del
-#   stop       `lattice stop provider`: provider_stopped, the process is gone
+#   stop       `lattice stop provider`: provider_stopped, the process is gone;
+#              one that ignores the shutdown request (its HostData config says
+#              so) gets SIGTERM
 #   failures   an executable that exits at once: provider_start_failed naming
 #              the exit status; a missing file: the reason; a file:// ref on a
 #              host without --allow-file-load: refused
@@ -195,6 +197,17 @@ sleep 0.2
 ps -p "$pid" >/dev/null 2>&1 && fail stop-gone "the provider process $pid still runs" || pass
 ok inventory-after L get inventory "$H2" -o json
 grep -q '"id":"calcprov"' "$T/out" && fail inventory-gone "calcprov still in H2's inventory" || pass
+
+# a provider that ignores the shutdown request gets SIGTERM (its config came in HostData)
+ok stubborn-cfg L config put stubborn ignore_shutdown=1
+ok stubborn L start provider "file://$T/calc_provider" stubborn --host-id "$H2" --config stubborn
+pid=$(grep -o 'provider process started provider_id=stubborn pid=[0-9]*' "$T/host2.log" | tail -n 1 | sed 's/.*pid=//')
+ok stubborn-stop L stop provider stubborn --host-id "$H2" -o json
+grep -q 'provider_stopped' "$T/out" && grep -q 'ignoring the shutdown request' "$T/host2.log" &&
+  grep -q 'SIGTERM provider_id=stubborn' "$T/host2.log" && pass ||
+  fail stubborn-term "no SIGTERM after the ignored shutdown request"
+sleep 0.2
+[ -n "$pid" ] && ! ps -p "$pid" >/dev/null 2>&1 && pass || fail stubborn-gone "provider $pid still runs"
 
 # ---- failures ------------------------------------------------------------------------------
 no quitter 'exited with status 3' L start provider "file://$T/quitter" quitter --host-id "$H2"

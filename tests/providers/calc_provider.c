@@ -3,9 +3,11 @@
  * -> string over wRPC ("hello, NAME (from the provider)"), logs the
  * HostData fields it got (has_seed=0: the SDK wiped the xkey seed) and
  * every link put/del on stderr (which the host puts in its log), and exits
- * when the host asks it to shut down. */
+ * when the host asks it to shut down, unless its config says
+ * ignore_shutdown=1 (then it waits for a signal: the host's SIGTERM path). */
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "providers/sdk/providers_sdk.h"
 
@@ -72,6 +74,11 @@ int main(void) {
   }
   fprintf(stderr, "serving test:calc/ops@0.1.0 greet\n");
   lat_provider_wait(p);
+  const char *ign = lat_provider_config(p, "ignore_shutdown");
+  if (ign && !strcmp(ign, "1")) {
+    fprintf(stderr, "ignoring the shutdown request\n");
+    for (;;) pause();
+  }
   fprintf(stderr, "shutting down\n");
   lat_provider_free(p);
   lat_lattice_library_close(2000);

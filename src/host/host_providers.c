@@ -35,10 +35,14 @@
  * out as InterfaceLinkDefinition puts on the provider's xkey subject and,
  * as no link secrets are sealed yet, the legacy id subjects; removed ones
  * as dels on both ids' subjects.  A fresh child gets the current set in
- * HostData and `delivered` is reset to it.
+ * HostData and `delivered` is reset to it; changes made before it answers
+ * its first health request (it may not listen yet) are sent right after.
  *
- * Not yet: link secrets (sent as null), HostData `secrets`,
- * config.update, PAR/OCI references.
+ * The provider's merged named config is diffed the same way: a change
+ * goes out on {id}.config.update.
+ *
+ * Not yet: link secrets (sent as null), HostData `secrets` (empty), PAR
+ * and OCI references, claims.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -84,7 +88,11 @@ struct lat__host_proc {
   int fds[2];           /* stdout, stderr read ends; -1 when closed */
   atomic_bool log_quit; /* the child is gone: drain what is there and end */
   char *prov_id;        /* for log lines (a copy of the entry's id) */
-  json_t *delivered;    /* object: link key -> InterfaceLinkDefinition sent (host mu) */
+  json_t *delivered;    /* link key -> InterfaceLinkDefinition sent (host mu) */
+  json_t *config_sent;  /* the merged config it has (HostData or the last
+                           config.update) (host mu) */
+  bool ready;           /* the child answered health, so it listens for links
+                           (host mu); before that, changes wait for it */
 };
 
 typedef struct lat__host_proc proc_t;
@@ -102,9 +110,9 @@ static uint64_t env_ms(const char *name, uint64_t def_ms) {
 lat_status lat__host_provs_init(lat_host_t *h, const lat_host_opts_t *o, lat_error_t *err) {
   h->prov_health_ns = o->prov_health_ns ? o->prov_health_ns
                                         : env_ms("LATTICE_PROVIDER_HEALTH_MS", 30000) * 1000000u;
-  h->prov_first_health_ns =
-      o->prov_first_health_ns ? o->prov_first_health_ns
-                              : env_ms("LATTICE_PROVIDER_FIRST_HEALTH_MS", 5000) * 1000000u;
+  h->prov_first_health_ns = o->prov_first_health_ns
+                                ? o->prov_first_health_ns
+                                : env_ms("LATTICE_PROVIDER_FIRST_HEALTH_MS", 5000) * 1000000u;
   h->prov_restart_ns = o->prov_restart_ns ? o->prov_restart_ns
                                           : env_ms("LATTICE_PROVIDER_RESTART_MS", 5000) * 1000000u;
   h->prov_shutdown_ms = o->prov_shutdown_ms
@@ -127,8 +135,7 @@ lat_status lat__host_prov_exec_new(lat__host_prov_t *p, const char *path) {
   x->prov_id = lat_strndup(p->id, strlen(p->id));
   x->delivered = json_object();
   lat_error_t err;
-  if (!x->path || !x->prov_id || !x->delivered ||
-      lat_nkey_generate(LAT_NKEY_CURVE, &x->xkey, &err))
+  if (!x->path || !x->prov_id || !x->delivered || lat_nkey_generate(LAT_NKEY_CURVE, &x->xkey, &err))
     return LAT_ENOMEM;
   lat_nkey_public_string(&x->xkey, x->xkey_pub);
   uint8_t u[16];
@@ -152,6 +159,7 @@ void lat__host_proc_free(proc_t *x) {
   lat_free(x->path);
   lat_free(x->prov_id);
   json_decref(x->delivered);
+  json_decref(x->config_sent);
   pthread_mutex_destroy(&x->mu);
   pthread_cond_destroy(&x->cv);
   lat_free(x);
@@ -179,18 +187,15 @@ static json_t *merged_config(lat_host_t *h, json_t *names) {
 }
 
 static json_t *ild(lat_host_t *h, json_t *l, bool with_config) {
-  return json_pack("{s:O,s:O,s:O,s:O,s:O,s:O,s:o,s:o,s:n,s:n}", "source_id",
-                   json_object_get(l, "source_id"), "target", json_object_get(l, "target"),
-                   "name", json_object_get(l, "name"), "wit_namespace",
-                   json_object_get(l, "wit_namespace"), "wit_package",
-                   json_object_get(l, "wit_package"), "interfaces",
-                   json_object_get(l, "interfaces"), "source_config",
-                   with_config ? merged_config(h, json_object_get(l, "source_config"))
-                               : json_object(),
-                   "target_config",
-                   with_config ? merged_config(h, json_object_get(l, "target_config"))
-                               : json_object(),
-                   "source_secrets", "target_secrets");
+  return json_pack(
+      "{s:O,s:O,s:O,s:O,s:O,s:O,s:o,s:o,s:n,s:n}", "source_id", json_object_get(l, "source_id"),
+      "target", json_object_get(l, "target"), "name", json_object_get(l, "name"), "wit_namespace",
+      json_object_get(l, "wit_namespace"), "wit_package", json_object_get(l, "wit_package"),
+      "interfaces", json_object_get(l, "interfaces"), "source_config",
+      with_config ? merged_config(h, json_object_get(l, "source_config")) : json_object(),
+      "target_config",
+      with_config ? merged_config(h, json_object_get(l, "target_config")) : json_object(),
+      "source_secrets", "target_secrets");
 }
 
 /* Links id is source or target of: key -> InterfaceLinkDefinition (under mu). */
@@ -221,17 +226,17 @@ static void publish_rpc(lat_host_t *h, const char *id, lat_lattice_rpc_kind kind
   lat_error_t err;
   if (text && lat_lattice_subj_rpc(h->lattice, id, kind, &subj, &err) == LAT_OK &&
       lat_lattice_conn_publish(h->rpc, subj, NULL, text, strlen(text), &err) != LAT_OK)
-    lat__host_log(h, "WARN", "cannot send a link to a provider subject=%s reason=\"%s\"", subj,
-                  err.msg);
+    lat__host_log(h, "WARN", "cannot send to a provider subject=%s reason=\"%s\"", subj, err.msg);
   lat_free(subj);
   free(text);
 }
 
 void lat__host_provs_links_sync(lat_host_t *h) {
   json_t *puts = json_array(), *dels = json_array(); /* [xkey, ild] / [ild] */
+  json_t *cfgs = json_array();                       /* [id, merged config] */
   pthread_mutex_lock(&h->mu);
   for (lat__host_prov_t *p = h->provs; p; p = p->next) {
-    if (!p->proc) continue;
+    if (!p->proc || !p->proc->ready) continue;
     json_t *want = links_of(h, p->id);
     const char *k;
     json_t *v;
@@ -244,6 +249,13 @@ void lat__host_provs_links_sync(lat_host_t *h) {
         json_array_append_new(dels, json_pack("[o]", ild(h, v, false)));
     json_decref(p->proc->delivered);
     p->proc->delivered = want;
+    json_t *cfg = merged_config(h, p->config);
+    if (cfg && !json_equal(cfg, p->proc->config_sent)) {
+      json_array_append_new(cfgs, json_pack("[s,O]", p->id, cfg));
+      json_decref(p->proc->config_sent);
+      p->proc->config_sent = json_incref(cfg);
+    }
+    json_decref(cfg);
   }
   pthread_mutex_unlock(&h->mu);
   size_t i;
@@ -252,20 +264,23 @@ void lat__host_provs_links_sync(lat_host_t *h) {
     json_t *d = json_array_get(m, 1);
     publish_rpc(h, json_string_value(json_array_get(m, 0)), LAT_LATTICE_RPC_LINKDEFS_PUT, d);
     /* no sealed secrets: the 1.0 subjects get a copy too */
-    publish_rpc(h, json_string_value(json_object_get(d, "source_id")),
-                LAT_LATTICE_RPC_LINKDEFS_PUT, d);
+    publish_rpc(h, json_string_value(json_object_get(d, "source_id")), LAT_LATTICE_RPC_LINKDEFS_PUT,
+                d);
     publish_rpc(h, json_string_value(json_object_get(d, "target")), LAT_LATTICE_RPC_LINKDEFS_PUT,
                 d);
   }
   json_array_foreach(dels, i, m) {
     json_t *d = json_array_get(m, 0);
-    publish_rpc(h, json_string_value(json_object_get(d, "source_id")),
-                LAT_LATTICE_RPC_LINKDEFS_DEL, d);
+    publish_rpc(h, json_string_value(json_object_get(d, "source_id")), LAT_LATTICE_RPC_LINKDEFS_DEL,
+                d);
     publish_rpc(h, json_string_value(json_object_get(d, "target")), LAT_LATTICE_RPC_LINKDEFS_DEL,
                 d);
   }
+  json_array_foreach(cfgs, i, m) publish_rpc(h, json_string_value(json_array_get(m, 0)),
+                                             LAT_LATTICE_RPC_CONFIG_UPDATE, json_array_get(m, 1));
   json_decref(puts);
   json_decref(dels);
+  json_decref(cfgs);
 }
 
 /* ---- the child's output ------------------------------------------------------------ */
@@ -288,8 +303,10 @@ static void *log_main(void *arg) {
                            the pipe open and writing gets LOG_DRAIN_NS more */
   for (;;) {
     if (atomic_load(&x->log_quit)) {
-      if (!quit_at) quit_at = lat_now_ns();
-      else if (lat_now_ns() - quit_at > LOG_DRAIN_NS) break;
+      if (!quit_at)
+        quit_at = lat_now_ns();
+      else if (lat_now_ns() - quit_at > LOG_DRAIN_NS)
+        break;
     }
     struct pollfd pf[2];
     nfds_t n = 0;
@@ -363,19 +380,22 @@ static char *host_data_line(lat_host_t *h, lat__host_prov_t *p) {
   json_object_foreach(links, k, v) json_array_append(ldefs, v);
   json_decref(x->delivered);
   x->delivered = links;
+  x->ready = false;
+  json_decref(x->config_sent);
+  x->config_sent = merged_config(h, p->config);
   const char *lv = lat_log_level_name((lat_log_level)lat__log_level);
   if (!strcmp(lv, "off")) lv = "info";
   json_t *hd = json_pack(
-      "{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:{},s:o,s:[],s:o,s:{},s:s,s:s,s:I,s:b,s:s,"
+      "{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:{},s:o,s:[],s:o,s:{},s:s,s:s,s:I,s:b,"
+      "s:s,"
       "s:{s:b,s:s,s:[],s:s}}",
       "host_id", h->id, "lattice_rpc_prefix", h->lattice, "link_name", "default",
       "lattice_rpc_user_jwt", "", "lattice_rpc_user_seed", "", "lattice_rpc_url", h->rpc_host,
-      "provider_key", p->id, "instance_id", x->instance_id, "env_values", "link_definitions",
-      ldefs, "cluster_issuers", "config", merged_config(h, p->config), "secrets",
-      "host_xkey_public_key", hx, "provider_xkey_private_key", seed, "default_rpc_timeout_ms",
-      (json_int_t)h->rpc_timeout_ms, "structured_logging", 0, "log_level", lv, "otel_config",
-      "enable_observability", 0, "protocol", "Http", "additional_ca_paths", "trace_level",
-      "info");
+      "provider_key", p->id, "instance_id", x->instance_id, "env_values", "link_definitions", ldefs,
+      "cluster_issuers", "config", json_copy(x->config_sent), "secrets", "host_xkey_public_key", hx,
+      "provider_xkey_private_key", seed, "default_rpc_timeout_ms", (json_int_t)h->rpc_timeout_ms,
+      "structured_logging", 0, "log_level", lv, "otel_config", "enable_observability", 0,
+      "protocol", "Http", "additional_ca_paths", "trace_level", "info");
   sodium_memzero(seed, sizeof seed);
   char *text = hd ? json_dumps(hd, JSON_COMPACT) : NULL;
   json_decref(hd);
@@ -469,7 +489,7 @@ static lat_status spawn(lat_host_t *h, lat__host_prov_t *p, char *why, size_t ca
   out[0] = er[0] = -1;
   atomic_store(&x->log_quit, false);
   x->log_started = pthread_create(&x->log, NULL, log_main, x) == 0;
-  if (!x->log_started) { /* the child must not block on a full pipe: drop its output */
+  if (!x->log_started) { /* the child must not block on a full pipe */
     close(x->fds[0]), close(x->fds[1]);
     x->fds[0] = x->fds[1] = -1;
   }
@@ -505,17 +525,23 @@ done:
   return st;
 }
 
-/* True (and pid cleared, output drained) when the child has exited; *how says how. */
+/* True (pid cleared, output drained) when the child has exited; *how says how. */
 static bool reaped(proc_t *x, char *how, size_t cap) {
   pthread_mutex_lock(&x->mu);
   pid_t pid = x->pid;
   pthread_mutex_unlock(&x->mu);
-  if (pid <= 0) return true;
+  if (pid <= 0) {
+    snprintf(how, cap, "is not running");
+    return true;
+  }
   int status;
   if (waitpid(pid, &status, WNOHANG) != pid) return false;
-  if (WIFEXITED(status)) snprintf(how, cap, "exited with status %d", WEXITSTATUS(status));
-  else if (WIFSIGNALED(status)) snprintf(how, cap, "was killed by signal %d", WTERMSIG(status));
-  else snprintf(how, cap, "ended");
+  if (WIFEXITED(status))
+    snprintf(how, cap, "exited with status %d", WEXITSTATUS(status));
+  else if (WIFSIGNALED(status))
+    snprintf(how, cap, "was killed by signal %d", WTERMSIG(status));
+  else
+    snprintf(how, cap, "ended");
   pthread_mutex_lock(&x->mu);
   x->pid = 0;
   pthread_mutex_unlock(&x->mu);
@@ -554,6 +580,10 @@ static bool await_ready(lat_host_t *h, lat__host_prov_t *p, char *why, size_t ca
     bool healthy = false;
     if (health(h, p->id, &healthy, 500) == LAT_OK) {
       p->proc->healthy = healthy;
+      pthread_mutex_lock(&h->mu);
+      p->proc->ready = true;
+      pthread_mutex_unlock(&h->mu);
+      lat__host_provs_links_sync(h); /* what changed since its HostData */
       return true;
     }
     if (reaped(p->proc, how, sizeof how)) {
@@ -575,9 +605,9 @@ static bool await_ready(lat_host_t *h, lat__host_prov_t *p, char *why, size_t ca
 
 static json_t *started_event(lat_host_t *h, lat__host_prov_t *p, bool restarted) {
   /* public_key and claims come only with a signed provider (none yet) */
-  json_t *ev = json_pack("{s:s,s:s,s:s,s:O,s:s,s:s}", "host_id", h->id, "image_ref",
-                         p->image_ref, "provider_id", p->id, "annotations", p->annotations,
-                         "instance_id", p->proc->instance_id, "link_name", "default");
+  json_t *ev = json_pack("{s:s,s:s,s:s,s:O,s:s,s:s}", "host_id", h->id, "image_ref", p->image_ref,
+                         "provider_id", p->id, "annotations", p->annotations, "instance_id",
+                         p->proc->instance_id, "link_name", "default");
   if (ev && restarted) json_object_set_new(ev, "restarted", json_true());
   return ev;
 }
@@ -603,7 +633,9 @@ static void terminate(lat_host_t *h, lat__host_prov_t *p) {
   pthread_mutex_lock(&x->mu);
   pid_t pid = x->pid;
   pthread_mutex_unlock(&x->mu);
-  lat__host_log(h, "WARN", "provider did not exit after the shutdown request; SIGTERM provider_id=%s",
+  lat__host_log(h, "WARN",
+                "provider did not exit after the shutdown request; SIGTERM "
+                "provider_id=%s",
                 p->id);
   kill(pid, SIGTERM);
   until = lat_now_ns() + TERM_WAIT_MS * 1000000ull;
@@ -641,7 +673,10 @@ typedef struct {
 } sup_arg_t;
 
 static void health_event(lat_host_t *h, lat__host_prov_t *p, bool was, bool now) {
-  emit(h, was == now ? "health_check_status" : now ? "health_check_passed" : "health_check_failed",
+  emit(h,
+       was == now ? "health_check_status"
+       : now      ? "health_check_passed"
+                  : "health_check_failed",
        json_pack("{s:s,s:s}", "host_id", h->id, "provider_id", p->id));
 }
 
@@ -655,9 +690,10 @@ static void *sup_main(void *arg) {
   char how[128], why[512];
   while (!nap(x, TICK_MS * 1000000ull)) {
     if (reaped(x, how, sizeof how)) {
-      lat__host_log(h, "WARN", "provider %s without a stop request; restarting in %llu ms "
-                               "provider_id=%s", how,
-                    (unsigned long long)(h->prov_restart_ns / 1000000u), p->id);
+      lat__host_log(h, "WARN",
+                    "provider %s without a stop request; restarting in %llu ms "
+                    "provider_id=%s",
+                    how, (unsigned long long)(h->prov_restart_ns / 1000000u), p->id);
       if (x->healthy) health_event(h, p, true, false);
       x->healthy = false;
       if (nap(x, h->prov_restart_ns)) break;
@@ -668,15 +704,15 @@ static void *sup_main(void *arg) {
       }
       lat__host_log(h, "INFO", "provider restarted provider_id=%s", p->id);
       emit(h, "provider_started", started_event(h, p, true));
-      lat__host_provs_links_sync(h);
       next_health = lat_now_ns() + h->prov_first_health_ns;
       continue;
     }
     if (lat_now_ns() < next_health) continue;
     bool now = false;
     lat_status st = health(h, p->id, &now, HEALTH_TIMEOUT_MS);
-    if (st) lat__host_log(h, "WARN", "provider health check got no answer provider_id=%s status=%s",
-                          p->id, lat_status_name(st));
+    if (st)
+      lat__host_log(h, "WARN", "provider health check got no answer provider_id=%s status=%s",
+                    p->id, lat_status_name(st));
     health_event(h, p, x->healthy, now);
     x->healthy = now;
     next_health = lat_now_ns() + h->prov_health_ns;
@@ -702,11 +738,10 @@ void lat__host_prov_launch(lat_host_t *h, lat__host_prov_t *p) {
     lat__host_log(h, "INFO", "provider started provider_id=%s instance_id=%s", p->id,
                   x->instance_id);
     emit(h, "provider_started", started_event(h, p, false));
-    lat__host_provs_links_sync(h); /* links made while it started */
   } else {
     terminate(h, p);
   }
-  /* on failure the entry goes, unless a stop took it meanwhile (then the stop frees it) */
+  /* on failure the entry goes, unless a stop took it meanwhile (the stop frees it) */
   bool mine = false;
   if (!ok) {
     pthread_mutex_lock(&h->mu);

@@ -15,7 +15,8 @@
 #   link-del   the provider gets the link del
 #   stop       `lattice stop provider`: provider_stopped, the process is gone;
 #              one that ignores the shutdown request (its HostData config says
-#              so) gets SIGTERM
+#              so) gets SIGTERM; a change to its named config reaches it
+#              as config.update
 #   failures   an executable that exits at once: provider_start_failed naming
 #              the exit status; a missing file: the reason; a file:// ref on a
 #              host without --allow-file-load: refused
@@ -202,6 +203,8 @@ grep -q '"id":"calcprov"' "$T/out" && fail inventory-gone "calcprov still in H2'
 ok stubborn-cfg L config put stubborn ignore_shutdown=1
 ok stubborn L start provider "file://$T/calc_provider" stubborn --host-id "$H2" --config stubborn
 pid=$(grep -o 'provider process started provider_id=stubborn pid=[0-9]*' "$T/host2.log" | tail -n 1 | sed 's/.*pid=//')
+ok stubborn-cfg2 L config put stubborn ignore_shutdown=1 colour=blue
+until_grep "$T/host2.log" 'config update colour=blue' && pass || fail config-update "no config.update reached the provider"
 ok stubborn-stop L stop provider stubborn --host-id "$H2" -o json
 grep -q 'provider_stopped' "$T/out" && grep -q 'ignoring the shutdown request' "$T/host2.log" &&
   grep -q 'SIGTERM provider_id=stubborn' "$T/host2.log" && pass ||

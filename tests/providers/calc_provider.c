@@ -26,8 +26,8 @@ static lat_status greet(void *ctx, const lat_wrpc_request_t *req, lat_buf_t *res
   }
   if (n != req->len - i) return lat_error_set(err, LAT_EMALFORMED, i, "bad string");
   char out[1024];
-  int len = snprintf(out, sizeof out, "hello, %.*s (from the provider)",
-                     (int)(n > 900 ? 900 : n), (const char *)req->params + i);
+  int len = snprintf(out, sizeof out, "hello, %.*s (from the provider)", (int)(n > 900 ? 900 : n),
+                     (const char *)req->params + i);
   lat_status st = lat_buf_write_uleb(results, (uint64_t)len);
   if (!st) st = lat_buf_append(results, out, (size_t)len);
   return st;
@@ -35,7 +35,9 @@ static lat_status greet(void *ctx, const lat_wrpc_request_t *req, lat_buf_t *res
 
 static void link_put(void *ctx, const lat_provider_link_t *l) {
   (void)ctx;
-  fprintf(stderr, "link put source=%s target=%s name=%s %s:%s as_source=%d config_keys=%zu\n",
+  fprintf(stderr,
+          "link put source=%s target=%s name=%s %s:%s as_source=%d "
+          "config_keys=%zu\n",
           l->source_id, l->target, l->name, l->wit_namespace, l->wit_package, l->as_source,
           json_object_size(l->config));
 }
@@ -45,9 +47,18 @@ static void link_del(void *ctx, const lat_provider_link_t *l) {
   fprintf(stderr, "link del source=%s target=%s name=%s\n", l->source_id, l->target, l->name);
 }
 
+static void config_update(void *ctx, json_t *config) {
+  (void)ctx;
+  const char *k;
+  json_t *v;
+  json_object_foreach(config, k, v)
+      fprintf(stderr, "config update %s=%s\n", k, json_string_value(v) ? json_string_value(v) : "");
+}
+
 int main(void) {
   setvbuf(stderr, NULL, _IOLBF, 0);
-  lat_provider_opts_t o = {.on_link_put = link_put, .on_link_del = link_del};
+  lat_provider_opts_t o = {
+      .on_link_put = link_put, .on_link_del = link_del, .on_config_update = config_update};
   lat_provider_t *p;
   lat_error_t err;
   lat_error_clear(&err);
@@ -57,7 +68,8 @@ int main(void) {
   }
   json_t *hd = lat_provider_host_data(p);
   fprintf(stderr,
-          "hostdata provider_key=%s host_id=%s lattice=%s link_name=%s instance_id=%s "
+          "hostdata provider_key=%s host_id=%s lattice=%s link_name=%s "
+          "instance_id=%s "
           "rpc_url=%s host_xkey=%s has_seed=%d timeout_ms=%lld links=%zu\n",
           lat_provider_id(p), lat_provider_host_id(p), lat_provider_lattice(p),
           json_string_value(json_object_get(hd, "link_name")),

@@ -8,8 +8,8 @@
  * (they only read a callback and set a flag); link puts come on the xkey
  * subject when HostData has an xkey (as wasmCloud's SDK does, so the legacy
  * copy on the id subject is not delivered twice), else on the id subject;
- * dels on the id subject.  Each wRPC export is one lat_wrpc_serve with the
- * provider id, on a queue and workers of the SDK's own.
+ * dels and config updates on the id subject.  Each wRPC export is one
+ * lat_wrpc_serve with the provider id, on a queue and workers of the SDK's own.
  *
  * p->mu guards `stopped` and `servers` (lat_provider_serve may run on any
  * thread); everything else is fixed after lat_provider_new.
@@ -29,20 +29,20 @@
 
 struct lat_provider {
   lat_provider_opts_t opts;
-  json_t *hd;                /* HostData, the xkey seed removed */
+  json_t *hd;                         /* HostData, the xkey seed removed */
   const char *id, *host_id, *lattice; /* borrowed from hd */
   uint32_t rpc_timeout_ms;
   bool has_xkey;
   char xkey_pub[LAT_NKEY_PUBLIC_LEN + 1];
   lat_lattice_conn_t *conn;
-  lat_lattice_sub_t *subs[4];
+  lat_lattice_sub_t *subs[5];
   lat_queue_t *queue;
   lat_workers_t *workers;
   pthread_mutex_t mu;
-  pthread_cond_t cv;         /* signalled when stopped is set */
-  bool stopped;              /* (mu) */
+  pthread_cond_t cv;           /* signalled when stopped is set */
+  bool stopped;                /* (mu) */
   lat_wrpc_server_t **servers; /* (mu) */
-  size_t nservers;           /* (mu) */
+  size_t nservers;             /* (mu) */
 };
 
 /* ---- HostData --------------------------------------------------------------------- */
@@ -98,16 +98,15 @@ static lat_status parse_host_data(lat_provider_t *p, int fd, lat_error_t *err) {
     st = lat_error_set(err, LAT_ENOMEM, SIZE_MAX, "out of memory");
     goto out;
   }
-  if (!n || sodium_base642bin(bin, n + 1, line, n, NULL, &blen, NULL,
-                              sodium_base64_VARIANT_ORIGINAL)) {
+  if (!n ||
+      sodium_base642bin(bin, n + 1, line, n, NULL, &blen, NULL, sodium_base64_VARIANT_ORIGINAL)) {
     st = lat_error_set(err, LAT_EMALFORMED, SIZE_MAX, "HostData on stdin is not base64");
     goto out;
   }
   json_error_t je;
   p->hd = json_loadb((const char *)bin, blen, JSON_REJECT_DUPLICATES, &je);
   if (!json_is_object(p->hd)) {
-    st = lat_error_set(err, LAT_EMALFORMED, SIZE_MAX, "HostData is not a JSON object: %s",
-                       je.text);
+    st = lat_error_set(err, LAT_EMALFORMED, SIZE_MAX, "HostData is not a JSON object: %s", je.text);
     goto out;
   }
   p->id = json_string_value(json_object_get(p->hd, "provider_key"));
@@ -119,10 +118,10 @@ static lat_status parse_host_data(lat_provider_t *p, int fd, lat_error_t *err) {
     goto out;
   }
   json_t *to = json_object_get(p->hd, "default_rpc_timeout_ms");
-  p->rpc_timeout_ms = json_is_integer(to) && json_integer_value(to) > 0 &&
-                              json_integer_value(to) < 3600000
-                          ? (uint32_t)json_integer_value(to)
-                          : 10000; /* the 1.x SDK's default */
+  p->rpc_timeout_ms =
+      json_is_integer(to) && json_integer_value(to) > 0 && json_integer_value(to) < 3600000
+          ? (uint32_t)json_integer_value(to)
+          : 10000; /* the 1.x SDK's default */
   json_t *seed = json_object_get(p->hd, "provider_xkey_private_key");
   if (json_is_string(seed) && json_string_length(seed)) {
     lat_nkey_t k;
@@ -167,8 +166,7 @@ static void on_shutdown(void *ctx, const lat_lattice_msg_t *m) {
 }
 
 static void deliver(lat_provider_t *p, json_t *d, bool put) {
-  void (*fn)(void *, const lat_provider_link_t *) = put ? p->opts.on_link_put
-                                                        : p->opts.on_link_del;
+  void (*fn)(void *, const lat_provider_link_t *) = put ? p->opts.on_link_put : p->opts.on_link_del;
   if (!fn || !json_is_object(d)) return;
   lat_provider_link_t l = {
       .source_id = json_string_value(json_object_get(d, "source_id")),
@@ -193,8 +191,19 @@ static void on_link(void *ctx, const lat_lattice_msg_t *m, bool put) {
   deliver(ctx, d, put);
   json_decref(d);
 }
-static void on_link_put(void *ctx, const lat_lattice_msg_t *m) { on_link(ctx, m, true); }
-static void on_link_del(void *ctx, const lat_lattice_msg_t *m) { on_link(ctx, m, false); }
+static void on_link_put(void *ctx, const lat_lattice_msg_t *m) {
+  on_link(ctx, m, true);
+}
+static void on_link_del(void *ctx, const lat_lattice_msg_t *m) {
+  on_link(ctx, m, false);
+}
+
+static void on_config(void *ctx, const lat_lattice_msg_t *m) {
+  lat_provider_t *p = ctx;
+  json_t *c = json_loadb((const char *)m->data, m->len, JSON_REJECT_DUPLICATES, NULL);
+  if (json_is_object(c) && p->opts.on_config_update) p->opts.on_config_update(p->opts.ctx, c);
+  json_decref(c);
+}
 
 /* ---- life ------------------------------------------------------------------------- */
 
@@ -226,11 +235,12 @@ lat_status lat_provider_new(const lat_provider_opts_t *opts, lat_provider_t **ou
   } subs[] = {{LAT_LATTICE_RPC_HEALTH, on_health},
               {LAT_LATTICE_RPC_SHUTDOWN, on_shutdown},
               {LAT_LATTICE_RPC_LINKDEFS_PUT, on_link_put},
-              {LAT_LATTICE_RPC_LINKDEFS_DEL, on_link_del}};
-  for (size_t i = 0; i < 4; i++) {
+              {LAT_LATTICE_RPC_LINKDEFS_DEL, on_link_del},
+              {LAT_LATTICE_RPC_CONFIG_UPDATE, on_config}};
+  for (size_t i = 0; i < sizeof subs / sizeof subs[0]; i++) {
     char *subj = NULL;
-    const char *who = subs[i].kind == LAT_LATTICE_RPC_LINKDEFS_PUT && p->has_xkey ? p->xkey_pub
-                                                                                 : p->id;
+    const char *who =
+        subs[i].kind == LAT_LATTICE_RPC_LINKDEFS_PUT && p->has_xkey ? p->xkey_pub : p->id;
     if ((st = lat_lattice_subj_rpc(p->lattice, who, subs[i].kind, &subj, err))) goto fail;
     st = lat_lattice_conn_subscribe(p->conn, subj, NULL, subs[i].fn, p, &p->subs[i], err);
     lat_free(subj);
@@ -249,7 +259,7 @@ fail:
 
 void lat_provider_free(lat_provider_t *p) {
   if (!p) return;
-  for (size_t i = 0; i < 4; i++) lat_lattice_sub_free(p->subs[i]);
+  for (size_t i = 0; i < sizeof p->subs / sizeof p->subs[0]; i++) lat_lattice_sub_free(p->subs[i]);
   for (size_t i = 0; i < p->nservers; i++) lat_wrpc_server_free(p->servers[i]);
   lat_free(p->servers);
   lat_workers_free(p->workers);
@@ -274,15 +284,23 @@ void lat_provider_wait(lat_provider_t *p) {
   pthread_mutex_unlock(&p->mu);
 }
 
-json_t *lat_provider_host_data(const lat_provider_t *p) { return p->hd; }
-const char *lat_provider_id(const lat_provider_t *p) { return p->id; }
-const char *lat_provider_host_id(const lat_provider_t *p) { return p->host_id; }
-const char *lat_provider_lattice(const lat_provider_t *p) { return p->lattice; }
+json_t *lat_provider_host_data(const lat_provider_t *p) {
+  return p->hd;
+}
+const char *lat_provider_id(const lat_provider_t *p) {
+  return p->id;
+}
+const char *lat_provider_host_id(const lat_provider_t *p) {
+  return p->host_id;
+}
+const char *lat_provider_lattice(const lat_provider_t *p) {
+  return p->lattice;
+}
 const char *lat_provider_config(const lat_provider_t *p, const char *key) {
   return json_string_value(json_object_get(json_object_get(p->hd, "config"), key));
 }
 
-/* ---- wRPC ---------------------------------------------------------------------------- */
+/* ---- wRPC ------------------------------------------------------------------------------- */
 
 lat_status lat_provider_serve(lat_provider_t *p, const char *instance, const char *function,
                               lat_wrpc_handler_fn fn, void *ctx, lat_error_t *err) {
@@ -306,8 +324,8 @@ lat_status lat_provider_invoke(lat_provider_t *p, const char *target, const char
                                const char *function, const uint8_t *params, size_t len,
                                uint32_t timeout_ms, lat_lattice_reply_t *out, lat_error_t *err) {
   const lat_lattice_header_t hdrs[] = {{"source-id", p->id}, {"target-id", target}};
-  lat_wrpc_invoke_opts_t io = {.headers = hdrs, .nheaders = 2,
-                               .timeout_ms = timeout_ms ? timeout_ms : p->rpc_timeout_ms};
+  lat_wrpc_invoke_opts_t io = {
+      .headers = hdrs, .nheaders = 2, .timeout_ms = timeout_ms ? timeout_ms : p->rpc_timeout_ms};
   return lat_wrpc_invoke(p->conn, p->lattice, target, instance, function, params, len, &io, out,
                          err);
 }

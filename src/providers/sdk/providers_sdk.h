@@ -11,9 +11,9 @@
  *     lat_provider_opts_t o = {.on_link_put = put, .on_link_del = del};
  *     lat_provider_t *p;
  *     lat_error_t err;
- *     if (lat_provider_new(&o, &p, &err)) { fprintf(stderr, "%s\n", err.msg); return 1; }
- *     lat_provider_serve(p, "test:calc/ops", "greet", greet, NULL, &err);
- *     lat_provider_wait(p);      // until the host asks it to shut down
+ *     if (lat_provider_new(&o, &p, &err)) { fprintf(stderr, "%s\n", err.msg);
+ * return 1; } lat_provider_serve(p, "test:calc/ops", "greet", greet, NULL,
+ * &err); lat_provider_wait(p);      // until the host asks it to shut down
  *     lat_provider_free(p);
  *   }
  *
@@ -47,11 +47,14 @@ typedef struct {
   /* called for each link in HostData and each link put/del (may be NULL) */
   void (*on_link_put)(void *ctx, const lat_provider_link_t *link);
   void (*on_link_del)(void *ctx, const lat_provider_link_t *link);
+  /* the merged named config changed (config.update; an object of
+   * strings, borrowed); lat_provider_config keeps HostData's (may be NULL) */
+  void (*on_config_update)(void *ctx, json_t *config);
   /* the health answer; NULL: always healthy */
   bool (*healthy)(void *ctx);
   void *ctx;
-  int stdin_fd;             /* where HostData comes from; 0 = stdin */
-  size_t wrpc_workers;      /* threads running wRPC handlers; 0 = 4 */
+  int stdin_fd;        /* where HostData comes from; 0 = stdin */
+  size_t wrpc_workers; /* threads running wRPC handlers; 0 = 4 */
 } lat_provider_opts_t;
 
 /* Reads HostData (one line of base64 JSON), connects to lattice_rpc_url
@@ -70,7 +73,7 @@ void lat_provider_shutdown(lat_provider_t *p);
 
 /* HostData, borrowed from p: the whole object, and its common fields. */
 json_t *lat_provider_host_data(const lat_provider_t *p);
-const char *lat_provider_id(const lat_provider_t *p);      /* provider_key */
+const char *lat_provider_id(const lat_provider_t *p); /* provider_key */
 const char *lat_provider_host_id(const lat_provider_t *p);
 const char *lat_provider_lattice(const lat_provider_t *p); /* lattice_rpc_prefix */
 /* A value of HostData `config` (the merged named config), or NULL. */

@@ -557,7 +557,7 @@ CMD(start_comp_cmd, "start component", "[OPTIONS] REF ID",
     "  lattice start component file:///tmp/hello.wasm hello --constraint zone=eu\n",
     2, 2, "REF ID", start_comp_opts);
 CMD(start_prov_cmd, "start provider", "[OPTIONS] REF ID",
-    "start a capability provider (this host runs wasmcloud+builtin://http-server)",
+    "start a capability provider: wasmcloud+builtin://http-server, or an executable (file://, with the host's --allow-file-load)",
     "  lattice start provider wasmcloud+builtin://http-server http-server\n", 2, 2, "REF ID",
     start_prov_opts);
 static const lat_cli_sub_t start_subs[] = {{"component", &start_comp_cmd, run_start_comp},

@@ -19,6 +19,8 @@
 #   http     tests/http/run.py: the src/http server (build/debug/
 #            http_echo_server) probed with raw bytes: framing, deadlines,
 #            limits, streaming, shutdown
+#   manager  tests/manager/run.sh: `lattice manager` (one, two, a failover)
+#            deploying applications over three hosts on a real nats-server
 #   lattice  tests/lattice/host.sh: three `lattice host` processes on a real
 #            nats-server, driven by the control commands and a raw NATS peer
 #
@@ -36,7 +38,7 @@ cd "$(dirname "$0")/.." || exit 1
 ROOT=$PWD
 SHARED=${SHARED:-../shared/testdata}
 JOBS=${JOBS:-$(nproc 2>/dev/null || echo 2)}
-SUITES=${SUITES:-"unit spec fuzz cli wasi crypto component serve http lattice"}
+SUITES=${SUITES:-"unit spec fuzz cli wasi crypto component serve http lattice manager"}
 SPEC_TIMEOUT=${SPEC_TIMEOUT:-900}
 LOG=build/test-logs
 LATTICE=${LATTICE:-build/debug/lattice}
@@ -226,6 +228,7 @@ for s in $SUITES; do
     serve) run_suite serve env LATTICE="$LATTICE" tests/component/serve.sh ;;
     http) run_suite http python3 tests/http/run.py ;;
     lattice) run_suite lattice env LATTICE="$LATTICE" tests/lattice/host.sh ;;
+    manager) run_suite manager env LATTICE="$LATTICE" tests/manager/run.sh ;;
     *) echo "run_all: unknown suite '$s'" >&2 ;;
   esac
 done

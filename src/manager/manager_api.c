@@ -121,9 +121,11 @@ static void send_error(api_job_t *j, const char *fmt, ...) {
 
 /* ---- notifications (wadm.evt.{lattice}.manifest_*) ---------------------------------- */
 
+/* Takes ownership of data. */
 static lat_status notify(mgr_lattice_t *lt, const char *event, json_t *data, lat_error_t *err) {
   json_t *ev = NULL;
   lat_status st = lat_lattice_event_build(lt->mgr->id, event, data, &ev, err);
+  json_decref(data); /* the envelope holds its own reference */
   if (st) return st;
   char type[128], subj[512];
   snprintf(type, sizeof type, "com.wadm.%s", event);
@@ -334,7 +336,7 @@ static void op_list(api_job_t *j, bool bare) {
   }
   char pre[LAT_LATTICE_TOKEN_MAX + 2];
   snprintf(pre, sizeof pre, "%s-", lt->name);
-  qsort(keys.keys, keys.count, sizeof keys.keys[0], cmp_names);
+  if (keys.count) qsort(keys.keys, keys.count, sizeof keys.keys[0], cmp_names);
   json_t *models = json_array();
   for (size_t i = 0; i < keys.count; i++) {
     if (strncmp(keys.keys[i], pre, strlen(pre))) continue;

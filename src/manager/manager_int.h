@@ -40,6 +40,7 @@ typedef struct {
 typedef struct mgr_pending {
   char key[512]; /* "c|{host}|{id}" or "p|{host}|{id}" */
   uint32_t count;
+  bool failed;       /* a back-off after a failure event, not a command */
   uint64_t until_ns;
   struct mgr_pending *next;
 } mgr_pending_t;

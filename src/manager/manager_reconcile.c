@@ -119,7 +119,8 @@ static mgr_pending_t *pending_find(mgr_lattice_t *lt, const char *key) {
 }
 
 /* Under lt->mu. */
-static void pending_add(mgr_lattice_t *lt, const char *key, uint32_t count, uint64_t ttl_ns) {
+static void pending_add(mgr_lattice_t *lt, const char *key, uint32_t count, bool failed,
+                        uint64_t ttl_ns) {
   mgr_pending_t *p = pending_find(lt, key);
   if (!p) {
     p = lat_calloc(1, sizeof *p);
@@ -129,6 +130,7 @@ static void pending_add(mgr_lattice_t *lt, const char *key, uint32_t count, uint
     lt->pending = p;
   }
   p->count = count;
+  p->failed = failed;
   p->until_ns = lat_now_ns() + ttl_ns;
 }
 
@@ -163,9 +165,9 @@ void lat__manager_event_msg(void *ctx, const lat_lattice_msg_t *msg) {
     if (*h) lat_map_add(&lt->gone, h, strlen(h), NULL, &added);
   } else if (!strcmp(type, "component_scaled") || !strcmp(type, "component_scale_failed")) {
     snprintf(key, sizeof key, "c|%s|%s", jstr(d, "host_id"), jstr(d, "component_id"));
-    if (type[10] == 'c') pending_del(lt, key); /* component_scaled */
+    if (!strcmp(type, "component_scaled")) pending_del(lt, key);
     else {
-      pending_add(lt, key, 0, FAIL_BACKOFF_NS); /* backs off; the sweep reports it */
+      pending_add(lt, key, 0, true, FAIL_BACKOFF_NS); /* backs off; the sweep reports it */
       LAT_LOG(LAT_LOG_WARN, LAT__MGR_TARGET, "a host could not scale a component",
               LAT_KV_STR("component", jstr(d, "component_id")), LAT_KV_STR("error", jstr(d, "error")));
     }
@@ -174,7 +176,7 @@ void lat__manager_event_msg(void *ctx, const lat_lattice_msg_t *msg) {
     snprintf(key, sizeof key, "p|%s|%s", jstr(d, "host_id"), jstr(d, "provider_id"));
     pending_del(lt, key);
     if (!strcmp(type, "provider_start_failed")) {
-      pending_add(lt, key, 0, FAIL_BACKOFF_NS);
+      pending_add(lt, key, 0, true, FAIL_BACKOFF_NS);
       LAT_LOG(LAT_LOG_WARN, LAT__MGR_TARGET, "a host could not start a provider",
               LAT_KV_STR("provider", jstr(d, "provider_id")), LAT_KV_STR("error", jstr(d, "error")));
     }
@@ -489,18 +491,17 @@ static json_t *annotations(pass_t *p, const char *sid, const char *spread) {
 
 static bool scale(pass_t *p, const char *host, const char *id, const char *image, uint32_t count,
                   json_t *ann, json_t *cfg, char *err, size_t cap) {
-  json_t *body = json_pack("{s:s,s:s,s:s,s:I,s:o,s:O,s:b}", "component_ref", image ? image : "",
+  json_t *body = json_pack("{s:s,s:s,s:s,s:I,s:o,s:o,s:b}", "component_ref", image ? image : "",
                            "component_id", id, "host_id", host, "count", (json_int_t)count,
                            "annotations", ann ? ann : json_object(), "config",
-                           cfg ? cfg : json_array(), "allow_update", 1);
-  if (!cfg) json_object_set_new(body, "config", json_array());
+                           cfg ? json_incref(cfg) : json_array(), "allow_update", 1);
   json_t *r = ctl(p->lt, "component", "scale", host, body, err, cap);
   if (!r) return false;
   json_decref(r);
   char key[512];
   snprintf(key, sizeof key, "c|%s|%s", host, id);
   pthread_mutex_lock(&p->lt->mu);
-  pending_add(p->lt, key, count, COMP_PENDING_NS);
+  pending_add(p->lt, key, count, false, COMP_PENDING_NS);
   pthread_mutex_unlock(&p->lt->mu);
   LAT_LOG(LAT_LOG_INFO, LAT__MGR_TARGET, "scale component", LAT_KV_STR("app", p->app),
           LAT_KV_STR("component", id), LAT_KV_STR("host", host), LAT_KV_UINT("count", count));
@@ -509,8 +510,8 @@ static bool scale(pass_t *p, const char *host, const char *id, const char *image
 
 static bool provider_cmd(pass_t *p, bool start, const char *host, const char *id, const char *image,
                          json_t *ann, json_t *cfg, char *err, size_t cap) {
-  json_t *body = start ? json_pack("{s:s,s:s,s:s,s:O,s:o}", "provider_id", id, "provider_ref", image,
-                                   "host_id", host, "config", cfg ? cfg : json_array(),
+  json_t *body = start ? json_pack("{s:s,s:s,s:s,s:o,s:o}", "provider_id", id, "provider_ref", image,
+                                   "host_id", host, "config", cfg ? json_incref(cfg) : json_array(),
                                    "annotations", ann ? ann : json_object())
                        : json_pack("{s:s,s:s}", "host_id", host, "provider_id", id);
   if (!start) json_decref(ann);
@@ -521,7 +522,7 @@ static bool provider_cmd(pass_t *p, bool start, const char *host, const char *id
     char key[512];
     snprintf(key, sizeof key, "p|%s|%s", host, id);
     pthread_mutex_lock(&p->lt->mu);
-    pending_add(p->lt, key, 1, PROV_PENDING_NS);
+    pending_add(p->lt, key, 1, false, PROV_PENDING_NS);
     pthread_mutex_unlock(&p->lt->mu);
   }
   LAT_LOG(LAT_LOG_INFO, LAT__MGR_TARGET, start ? "start provider" : "stop provider",
@@ -538,7 +539,7 @@ static long pending_of(pass_t *p, char kind, const char *host, const char *id, b
   mgr_pending_t *x = pending_find(p->lt, key);
   long r = x ? (long)x->count : -1;
   pthread_mutex_unlock(&p->lt->mu);
-  if (failed) *failed = x && x->count == 0;
+  if (failed) *failed = x && x->failed;
   return r;
 }
 
@@ -926,7 +927,7 @@ static int remove_unwanted(pass_t *p, json_t *all_wanted_links, json_t *extra_id
       }
     }
   }
-  json_object_update(mine, extra_ids);
+  if (extra_ids) json_object_update(mine, extra_ids);
   size_t i;
   json_t *l;
   json_array_foreach(p->links, i, l) {
@@ -1135,7 +1136,7 @@ static void sweep(mgr_lattice_t *lt) {
           status_row(&p, "SpreadScaler", name, "", "waiting",
                      "Waiting for status: Lattice contains no hosts, deployment not started.");
         put_links(&p, m);
-        if (!p.starts && !before) remove_unwanted(&p, all_links, json_object());
+        if (!p.starts && !before) remove_unwanted(&p, all_links, NULL);
         write_status(lt, o, summarize(p.scalers, NULL));
       }
     } else {

@@ -59,11 +59,13 @@ fail() {
 ok() {
   local name=$1
   shift
-  if timeout -k 5 60 "$@" >"$T/out" 2>"$T/err"; then pass; else fail "$name" "exit $? from $*"; fi
+  [ "$1" = L ] && set -- "$T/L" "${@:2}"
+  if timeout -k 5 90 "$@" >"$T/out" 2>"$T/err"; then pass; else fail "$name" "exit $? from $*"; fi
 }
 no() { # NAME REGEX CMD...: must fail with REGEX in its output
   local name=$1 re=$2
   shift 2
+  [ "$1" = L ] && set -- "$T/L" "${@:2}"
   timeout -k 5 60 "$@" >"$T/out" 2>"$T/err"
   local rc=$?
   if [ $rc -ne 0 ] && [ $rc -lt 124 ] && grep -qE -- "$re" "$T/out" "$T/err"; then pass
@@ -91,7 +93,10 @@ NPORT=$(free_port)
 nats-server -js -sd "$T/js" -a 127.0.0.1 -p "$NPORT" >>"$T/nats.log" 2>&1 &
 NPID=$!
 for _ in $(seq 1 100); do $NATSPY "$NPORT" ping 2>/dev/null && break; sleep 0.1; done
-L() { "$LATTICE" "$@" --ctl-port "$NPORT"; }
+# L: the lattice command aimed at this server (a script, so `timeout` can run it)
+printf '#!/bin/sh\nexec "%s" "$@" --ctl-port %s\n' "$LATTICE" "$NPORT" >"$T/L"
+chmod +x "$T/L"
+L() { "$T/L" "$@"; }
 start_host() { # N LABEL
   "$LATTICE" host --nats-port "$NPORT" --allow-file-load --label "$2" --friendly-name "host-$1" \
     >"$T/host$1.log" 2>&1 &
@@ -130,8 +135,8 @@ for h in d.get("inventories", []):
             out.append("%s:%d" % (h["labels"].get("zone", "?"), c["max_instances"])); tot += c["max_instances"]
 print(" ".join(sorted(out))); print(tot)' "$1"
 }
-total() { counts "$1" | tail -n 1; }
-where() { counts "$1" | head -n 1; }
+total() { counts "$1" | sed -n 2p; }
+where() { counts "$1" | sed -n 1p; }
 provs() { # ID -> number of hosts running it
   inv | python3 -c '
 import json, sys
@@ -321,9 +326,14 @@ manifest up v1 "$(spread_comp web "$IMG1" 3 '')" >"$T/up1.yaml"
 manifest up v2 "$(spread_comp web "$IMG2" 3 '')" >"$T/up2.yaml"
 ok up-v1 L app deploy "$T/up1.yaml" --wait 60s
 wait_for 20 is_total up-web 3 && pass || fail up-v1-count "want 3, got $(total up-web)"
-( while :; do echo "$(date +%s.%N) $(total up-web)"; sleep 0.1; done ) >"$T/up.watch" 2>/dev/null &
+( while :; do echo "$(date +%s.%N) $(total up-web)"; sleep 0.05; done ) >"$T/up.watch" 2>/dev/null &
 WPID=$!
 BG+=("$WPID")
+$NATSPY "$NPORT" sub 'wasmbus.evt.default.component_scaled' --count 1000 --wait 20 --ready "$T/up.ready" \
+  >"$T/up.events" 2>/dev/null &
+BG+=($!)
+for _ in $(seq 1 50); do [ -f "$T/up.ready" ] && break; sleep 0.1; done
+sleep 2
 ok up-v2 L app deploy "$T/up2.yaml" --wait 60s
 img_is_v2() { inv | grep -q "hello-v2.wasm"; }
 wait_for 20 img_is_v2 && pass || fail up-image "the new image never ran"
@@ -332,6 +342,8 @@ kill "$WPID" 2>/dev/null
 zeros=$(awk '$2 == "0"' "$T/up.watch" | wc -l)
 [ "$zeros" -eq 0 ] && [ "$(wc -l <"$T/up.watch")" -gt 3 ] && pass ||
   fail up-no-gap "$zeros samples with zero instances during the upgrade (of $(wc -l <"$T/up.watch"))"
+grep '"component_id":"up-web"' "$T/up.events" | grep -q '"max_instances":0' &&
+  fail up-no-stop "a component_scaled to 0 for up-web during the upgrade" || pass
 [ "$(total up-web)" = 3 ] && pass || fail up-v2-count "want 3 after the upgrade, got $(total up-web)"
 ok up-versions L app versions up -o json
 grep -q '{"version":"v2","deployed":true}' "$T/out" && pass || fail up-deployed-v2 "v2 not marked deployed"
@@ -423,7 +435,7 @@ wait_for 15 is_status roll deployed && pass || fail failover-status "status: $(s
 
 # ---- undeploy: nothing left ----------------------------------------------------------------------
 for app in spread fan daemon unmet cfg web up consumer shared two loss roll; do
-  L app undeploy "$app" >/dev/null 2>&1 || fail "undeploy-$app" "undeploy refused"
+  L app undeploy "$app" >"$T/out" 2>"$T/err" || fail "undeploy-$app" "undeploy refused"
 done
 empty() { inv | python3 -c '
 import json, sys

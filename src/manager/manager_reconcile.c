@@ -495,14 +495,21 @@ static bool scale(pass_t *p, const char *host, const char *id, const char *image
                            "component_id", id, "host_id", host, "count", (json_int_t)count,
                            "annotations", ann ? ann : json_object(), "config",
                            cfg ? json_incref(cfg) : json_array(), "allow_update", 1);
-  json_t *r = ctl(p->lt, "component", "scale", host, body, err, cap);
-  if (!r) return false;
-  json_decref(r);
+  /* pending before the request: the host's component_scaled may arrive
+   * (on a libnats thread) before its reply does */
   char key[512];
   snprintf(key, sizeof key, "c|%s|%s", host, id);
   pthread_mutex_lock(&p->lt->mu);
   pending_add(p->lt, key, count, false, COMP_PENDING_NS);
   pthread_mutex_unlock(&p->lt->mu);
+  json_t *r = ctl(p->lt, "component", "scale", host, body, err, cap);
+  if (!r) {
+    pthread_mutex_lock(&p->lt->mu);
+    pending_del(p->lt, key);
+    pthread_mutex_unlock(&p->lt->mu);
+    return false;
+  }
+  json_decref(r);
   LAT_LOG(LAT_LOG_INFO, LAT__MGR_TARGET, "scale component", LAT_KV_STR("app", p->app),
           LAT_KV_STR("component", id), LAT_KV_STR("host", host), LAT_KV_UINT("count", count));
   return true;
@@ -515,16 +522,23 @@ static bool provider_cmd(pass_t *p, bool start, const char *host, const char *id
                                    "annotations", ann ? ann : json_object())
                        : json_pack("{s:s,s:s}", "host_id", host, "provider_id", id);
   if (!start) json_decref(ann);
-  json_t *r = ctl(p->lt, "provider", start ? "start" : "stop", host, body, err, cap);
-  if (!r) return false;
-  json_decref(r);
-  if (start) {
-    char key[512];
-    snprintf(key, sizeof key, "p|%s|%s", host, id);
+  char key[512];
+  snprintf(key, sizeof key, "p|%s|%s", host, id);
+  if (start) { /* before the request, as for components */
     pthread_mutex_lock(&p->lt->mu);
     pending_add(p->lt, key, 1, false, PROV_PENDING_NS);
     pthread_mutex_unlock(&p->lt->mu);
   }
+  json_t *r = ctl(p->lt, "provider", start ? "start" : "stop", host, body, err, cap);
+  if (!r) {
+    if (start) {
+      pthread_mutex_lock(&p->lt->mu);
+      pending_del(p->lt, key);
+      pthread_mutex_unlock(&p->lt->mu);
+    }
+    return false;
+  }
+  json_decref(r);
   LAT_LOG(LAT_LOG_INFO, LAT__MGR_TARGET, start ? "start provider" : "stop provider",
           LAT_KV_STR("app", p->app), LAT_KV_STR("provider", id), LAT_KV_STR("host", host));
   return true;

@@ -525,6 +525,11 @@ static bool scaler(ctx_t *c, const ynode_t *trait, const ynode_t *p, lat_manager
       at = sp;
       goto bad;
     }
+    if (sp->n > 256) { /* placement keeps per-spread state for at most this many */
+      snprintf(why, sizeof why, "more than 256 spreads");
+      at = sp;
+      goto bad;
+    }
     s->spreads = arr(c, sp->n, sizeof *s->spreads);
     if (sp->n && !s->spreads) return false;
     for (size_t i = 0; i < sp->n; i++) {

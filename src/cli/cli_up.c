@@ -113,7 +113,9 @@ static pid_t spawn(char *const argv[], const char *log) {
   return pid;
 }
 
-static bool nats_answers(const char *url) {
+
+/* A short-lived connection for the readiness probes; NULL when none. */
+static lat_lattice_conn_t *probe_conn(const char *url) {
   lat_lattice_opts_t o;
   lat_lattice_opts_init(&o);
   o.servers = url;
@@ -121,20 +123,21 @@ static bool nats_answers(const char *url) {
   o.name = "lattice-up";
   lat_lattice_conn_t *c = NULL;
   lat_error_t err;
-  if (lat_lattice_conn_new(&o, &c, NULL, &err)) return false;
+  return lat_lattice_conn_new(&o, &c, NULL, &err) ? NULL : c;
+}
+
+static bool nats_answers(const char *url) {
+  lat_lattice_conn_t *c = probe_conn(url);
+  bool ok = c != NULL;
   lat_lattice_conn_free(c);
-  return true;
+  return ok;
 }
 
 /* Hosts answering host.ping on the lattice. */
 static size_t hosts_answering(const char *url, const char *lattice) {
-  lat_lattice_opts_t o;
-  lat_lattice_opts_init(&o);
-  o.servers = url;
-  o.connect_timeout_ms = 500;
-  lat_lattice_conn_t *c = NULL;
+  lat_lattice_conn_t *c = probe_conn(url);
   lat_error_t err;
-  if (lat_lattice_conn_new(&o, &c, NULL, &err)) return 0;
+  if (!c) return 0;
   char *subj = NULL;
   lat_lattice_replies_t rs = {0};
   size_t n = 0;
@@ -149,13 +152,9 @@ static size_t hosts_answering(const char *url, const char *lattice) {
 
 /* The manager answers wadm.api.{lattice}.model.get. */
 static bool manager_answers(const char *url, const char *lattice) {
-  lat_lattice_opts_t o;
-  lat_lattice_opts_init(&o);
-  o.servers = url;
-  o.connect_timeout_ms = 500;
-  lat_lattice_conn_t *c = NULL;
+  lat_lattice_conn_t *c = probe_conn(url);
   lat_error_t err;
-  if (lat_lattice_conn_new(&o, &c, NULL, &err)) return false;
+  if (!c) return false;
   char subj[400];
   snprintf(subj, sizeof subj, "wadm.api.%s.model.get", lattice);
   lat_lattice_reply_t r = {0};

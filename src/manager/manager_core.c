@@ -1,5 +1,6 @@
-/* manager_core.c: the manager's lifetime: connect, open the three buckets
- * (wadm_manifests as wadm keeps it; leases and status of our own), watch
+/* manager_core.c: the manager's lifetime: connect, open the buckets
+ * (wadm_manifests and wadm_state as wadm keeps them; leases and status of
+ * our own), watch
  * the manifests, subscribe to each lattice's API subjects (queue group
  * wadm_server, as wadm) and events, start the API worker and the
  * reconciler; and the reverse, in order, on free.
@@ -60,7 +61,8 @@ lat_status lat_manager_new(const lat_manager_opts_t *o, lat_manager_t **out, lat
   int rep = o->replicas > 0 ? o->replicas : 1;
   if ((st = lat_lattice_kv_open(m->conn, LAT__MGR_MANIFEST_BUCKET, rep, &m->kv_manifests, err)) ||
       (st = lat_lattice_kv_open(m->conn, LAT__MGR_LEASE_BUCKET, rep, &m->kv_leases, err)) ||
-      (st = lat_lattice_kv_open(m->conn, LAT__MGR_STATUS_BUCKET, rep, &m->kv_status, err)))
+      (st = lat_lattice_kv_open(m->conn, LAT__MGR_STATUS_BUCKET, rep, &m->kv_status, err)) ||
+      (st = lat_lattice_kv_open(m->conn, LAT__MGR_STATE_BUCKET, rep, &m->kv_state, err)))
     goto fail;
   if ((st = lat_queue_new(1024, &m->api_q))) {
     lat_error_set(err, st, SIZE_MAX, "cannot make the API queue");
@@ -138,6 +140,7 @@ void lat_manager_free(lat_manager_t *m) {
   lat_lattice_kv_free(m->kv_manifests);
   lat_lattice_kv_free(m->kv_leases);
   lat_lattice_kv_free(m->kv_status);
+  lat_lattice_kv_free(m->kv_state);
   lat_lattice_conn_free(m->conn);
   pthread_mutex_destroy(&m->wake_mu);
   pthread_cond_destroy(&m->wake_cv);

@@ -21,6 +21,7 @@
 #define LAT__MGR_MANIFEST_BUCKET "wadm_manifests"
 #define LAT__MGR_LEASE_BUCKET "lattice_manager_leases"
 #define LAT__MGR_STATUS_BUCKET "lattice_manager_status"
+#define LAT__MGR_STATE_BUCKET "wadm_state"
 
 /* One application as the store holds it (a copy of the KV value). */
 typedef struct {
@@ -72,6 +73,8 @@ typedef struct mgr_lattice {
   /* the reconciler thread's own (no lock): */
   mgr_owned_t *owned;
   lat_map_t configs_put; /* config name -> json text last put (owned strings) */
+  char *host_state_text;  /* wadm_state's host list last written, without last_seen */
+  uint64_t host_state_ns; /* when it was written */
 } mgr_lattice_t;
 
 struct lat_manager {
@@ -79,7 +82,7 @@ struct lat_manager {
   char id[64];
   char api_prefix[128], ctl_prefix[128];
   lat_lattice_conn_t *conn;
-  lat_lattice_kv_t *kv_manifests, *kv_leases, *kv_status;
+  lat_lattice_kv_t *kv_manifests, *kv_leases, *kv_status, *kv_state;
   mgr_lattice_t *lats;
   size_t nlats;
   lat_queue_t *api_q;

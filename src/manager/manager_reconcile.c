@@ -251,6 +251,7 @@ typedef struct {
   size_t n;
   char (*id)[64];
   json_t **labels, **inv; /* borrowed refs held by the snapshot */
+  uint64_t *seen_ms;      /* wall clock of the last answer */
 } snap_t;
 
 static void snap_fini(snap_t *s) {
@@ -261,6 +262,7 @@ static void snap_fini(snap_t *s) {
   lat_free(s->id);
   lat_free(s->labels);
   lat_free(s->inv);
+  lat_free(s->seen_ms);
   memset(s, 0, sizeof *s);
 }
 
@@ -344,7 +346,9 @@ static void refresh_hosts(mgr_lattice_t *lt, snap_t *out) {
   out->id = lat_calloc(n ? n : 1, sizeof *out->id);
   out->labels = lat_calloc(n ? n : 1, sizeof *out->labels);
   out->inv = lat_calloc(n ? n : 1, sizeof *out->inv);
-  if (out->id && out->labels && out->inv) {
+  out->seen_ms = lat_calloc(n ? n : 1, sizeof *out->seen_ms);
+  uint64_t wall = lat__manager_wall_ms();
+  if (out->id && out->labels && out->inv && out->seen_ms) {
     lat_map_iter_init(&it, &lt->hosts);
     while (lat_map_iter_next(&it, &k, &kl, &v)) {
       mgr_host_t *h = v;
@@ -352,6 +356,7 @@ static void refresh_hosts(mgr_lattice_t *lt, snap_t *out) {
       snprintf(out->id[out->n], 64, "%s", h->id);
       out->labels[out->n] = json_incref(h->labels);
       out->inv[out->n] = json_incref(h->inventory);
+      out->seen_ms[out->n] = wall - (now - h->last_seen_ns) / 1000000u;
       out->n++;
     }
   }
@@ -369,9 +374,64 @@ static void refresh_hosts(mgr_lattice_t *lt, snap_t *out) {
       x = out->inv[j];
       out->inv[j] = out->inv[j - 1];
       out->inv[j - 1] = x;
+      uint64_t ts = out->seen_ms[j];
+      out->seen_ms[j] = out->seen_ms[j - 1];
+      out->seen_ms[j - 1] = ts;
     }
   json_decref(seen);
   json_decref(invs);
+}
+
+/* wadm's host list for dashboards (MANAGER.md §8, PROTOCOL.md §18): KV
+ * wadm_state, key host_{lattice}.  Written when the hosts or what they run
+ * change, and at least every 10 s (last_seen); a lost host leaves it on the
+ * sweep that drops it. */
+static void publish_host_state(mgr_lattice_t *lt, const snap_t *hs) {
+  json_t *all = json_object(), *stable = json_object();
+  for (size_t i = 0; i < hs->n; i++) {
+    json_t *inv = hs->inv[i], *comps = json_object(), *provs = json_array();
+    size_t k;
+    json_t *x;
+    json_array_foreach(json_object_get(inv, "components"), k, x)
+      json_object_set(comps, jstr(x, "id"), json_object_get(x, "max_instances"));
+    json_array_foreach(json_object_get(inv, "providers"), k, x)
+      json_array_append_new(provs, json_pack("{s:s,s:s,s:O}", "provider_id", jstr(x, "id"),
+                                             "provider_ref", jstr(x, "image_ref"), "annotations",
+                                             json_object_get(x, "annotations") ?: json_null()));
+    time_t secs = (time_t)(hs->seen_ms[i] / 1000u);
+    struct tm tm;
+    char when[40];
+    gmtime_r(&secs, &tm);
+    strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    json_t *h = json_pack("{s:s,s:s,s:O,s:o,s:o,s:I,s:s}", "id", hs->id[i], "friendly_name",
+                          jstr(inv, "friendly_name"), "labels", hs->labels[i], "components", comps,
+                          "providers", provs, "uptime_seconds",
+                          json_integer_value(json_object_get(inv, "uptime_seconds")), "version",
+                          jstr(inv, "version"));
+    json_object_set(stable, hs->id[i], h);
+    json_t *full = json_deep_copy(h);
+    json_object_set_new(full, "last_seen", json_string(when));
+    json_object_set_new(all, hs->id[i], full);
+    json_decref(h);
+  }
+  char *st = json_dumps(stable, JSON_COMPACT | JSON_SORT_KEYS);
+  uint64_t now = lat_now_ns();
+  if (st && (!lt->host_state_text || strcmp(st, lt->host_state_text) ||
+             now - lt->host_state_ns > 10ull * 1000000000u)) {
+    char *t = json_dumps(all, JSON_COMPACT);
+    char key[300];
+    snprintf(key, sizeof key, "host_%s", lt->name);
+    lat_error_t e;
+    if (t && !lat_lattice_kv_put(lt->mgr->kv_state, key, t, strlen(t), NULL, &e)) {
+      lat_free(lt->host_state_text);
+      lt->host_state_text = lat_strndup(st, strlen(st));
+      lt->host_state_ns = now;
+    }
+    free(t);
+  }
+  free(st);
+  json_decref(all);
+  json_decref(stable);
 }
 
 static bool host_matches(json_t *labels, json_t *reqs) {
@@ -1082,6 +1142,7 @@ static void sweep(mgr_lattice_t *lt) {
   }
   snap_t hosts;
   refresh_hosts(lt, &hosts);
+  publish_host_state(lt, &hosts);
   char err[600];
   json_t *lr = ctl(lt, "link", "get", NULL, NULL, err, sizeof err);
   json_t *links = lr && json_is_array(json_object_get(lr, "response"))
@@ -1244,6 +1305,7 @@ void lat__manager_lattice_fini(mgr_lattice_t *lt) {
   lat_map_iter_init(&it, &lt->configs_put);
   while (lat_map_iter_next(&it, &k, &kl, &v)) lat_free(v);
   lat_map_fini(&lt->configs_put);
+  lat_free(lt->host_state_text);
   while (lt->pending) {
     mgr_pending_t *p = lt->pending;
     lt->pending = p->next;

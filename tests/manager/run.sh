@@ -13,7 +13,10 @@
 #   daemon    instances on every matching host
 #   unmet     requirements no host meets: status failed, saying so
 #   config    a managed config is put; a missing config reference fails
-#   http      the builtin http-server + link + config: curl gets the answer
+#   http      the builtin http-server + link + config: curl gets the answer;
+#             a link deleted by hand is put back
+#   providers daemonscaler: one on every host; spreadscaler asking for 5 on
+#             3 hosts: 3, never two on a host; undeploy stops them
 #   upgrade   v1 -> v2 (another image): the count never drops to 0
 #   shared    an app referencing a shared one: refused until it is
 #             deployed, then no second instance, its link uses shared ids
@@ -121,6 +124,7 @@ done
 [ "$nh" -eq 3 ] && pass || fail hosts "host.ping gathered $nh hosts, want 3"
 hid() { grep -o 'host_id=N[A-Z0-9]*' "$T/host$1.log" | head -n 1 | cut -d= -f2; }
 H1=$(hid 1) H2=$(hid 2) H3=$(hid 3)
+HPIDS_ID=("" "$H1" "$H2" "$H3")
 for _ in $(seq 1 100); do L app list >/dev/null 2>&1 && break; sleep 0.1; done
 
 # inventory helpers: "HOST COUNT IMAGE" lines for a component id; provider hosts
@@ -169,6 +173,20 @@ spread_comp() { # NAME IMAGE INSTANCES SPREADS-YAML(indented 14)
   printf '    - name: %s\n      type: component\n      properties:\n        image: %s\n      traits:\n        - type: spreadscaler\n          properties:\n            instances: %s\n%s\n' \
     "$1" "$2" "$3" "$4"
 }
+
+# wadm_state's host list (what washboard reads): "N" host ids, or "" when missing
+state_hosts() {
+  $NATSPY "$NPORT" req '$JS.API.STREAM.MSG.GET.KV_wadm_state' \
+    --data '{"last_by_subj":"$KV.wadm_state.host_default"}' --wait 3 2>/dev/null | python3 -c '
+import base64, json, sys
+try:
+    d = json.loads(base64.b64decode(json.load(sys.stdin)["message"]["data"]))
+    print(" ".join(sorted(d)))
+except Exception:
+    print("")'
+}
+state_has() { [ "$(state_hosts | wc -w)" = "$1" ]; }
+wait_for 15 state_has 3 && pass || fail wadm-state "wadm_state host_default lists '$(state_hosts)', want 3 hosts"
 
 # ---- api --------------------------------------------------------------------------------
 manifest api v1 "$(spread_comp web "$IMG1" 1 '')" >"$T/api.yaml"
@@ -321,6 +339,28 @@ links_of | grep -q '"source_id":"web-httpserver","target":"web-hello"' && pass |
 L link del web-httpserver wasi http >/dev/null 2>&1
 wait_for 15 served && pass || fail web-link-restored "the deleted link was not put back"
 
+# ---- providers: at most one per host -------------------------------------------------------
+prov() { # NAME SCALER INSTANCES
+  manifest "$1" v1 "    - name: http
+      type: capability
+      properties:
+        image: wasmcloud+builtin://http-server
+      traits:
+        - type: $2
+          properties: {instances: $3}"
+}
+prov pdaemon daemonscaler 1 >"$T/pdaemon.yaml"
+ok provider-daemon L app deploy "$T/pdaemon.yaml" --wait 60s
+prov_is() { [ "$(provs "$1")" = "$2" ]; }
+wait_for 15 prov_is pdaemon-http 3 && pass || fail provider-daemon-hosts "want the provider on 3 hosts, got $(provs pdaemon-http)"
+prov pspread spreadscaler 5 >"$T/pspread.yaml"
+ok provider-spread L app deploy "$T/pspread.yaml" --wait 60s
+wait_for 15 prov_is pspread-http 3 && pass || fail provider-spread-hosts "5 wanted, 3 hosts: want 3, got $(provs pspread-http)"
+sleep 2
+[ "$(provs pspread-http)" = 3 ] && pass || fail provider-one-per-host "got $(provs pspread-http)"
+L app undeploy pspread >/dev/null 2>&1
+wait_for 15 prov_is pspread-http 0 && pass || fail provider-undeploy "providers left: $(provs pspread-http)"
+
 # ---- upgrade: no moment of zero instances -------------------------------------------------
 manifest up v1 "$(spread_comp web "$IMG1" 3 '')" >"$T/up1.yaml"
 manifest up v2 "$(spread_comp web "$IMG2" 3 '')" >"$T/up2.yaml"
@@ -410,6 +450,8 @@ else
     t1=$(date +%s.%N)
     secs=$(python3 -c "print(round($t1 - $t0, 1))")
     echo "manager: host killed, instances back in ${secs}s"
+    wait_for 10 state_has 2 && ! state_hosts | grep -q "${HPIDS_ID[$vn]:-none}" && pass ||
+      fail wadm-state-lost "the dead host is still listed in wadm_state: $(state_hosts)"
     python3 -c "import sys; sys.exit(0 if $t1 - $t0 <= 10 else 1)" && pass ||
       fail loss-bound "instances back after ${secs}s, want <= 10s"
   else
@@ -434,7 +476,7 @@ wait_for 30 done_roll && pass || fail failover "the second manager did not finis
 wait_for 15 is_status roll deployed && pass || fail failover-status "status: $(status_of roll)"
 
 # ---- undeploy: nothing left ----------------------------------------------------------------------
-for app in spread fan daemon unmet cfg web up consumer shared two loss roll; do
+for app in spread fan daemon unmet cfg web pdaemon up consumer shared two loss roll; do
   L app undeploy "$app" >"$T/out" 2>"$T/err" || fail "undeploy-$app" "undeploy refused"
 done
 empty() { inv | python3 -c '

@@ -24,6 +24,7 @@ PKGS=(
   nginx-light                # bench: the HTTP req/s ceiling
   nats-server                # the lattice: hosts, `lattice up`, integration tests
   libnats-dev                # the lattice: the NATS C client (libnats)
+  libyaml-dev                # the manager: OAM manifests in YAML (marks give line:column)
 )
 
 missing=()

@@ -22,6 +22,8 @@
 #   http     tests/http/run.py: the src/http server (build/debug/
 #            http_echo_server) probed with raw bytes: framing, deadlines,
 #            limits, streaming, shutdown
+#   manager  tests/manager/run.sh: `lattice manager` (one, two, a failover)
+#            deploying applications over three hosts on a real nats-server
 #   lattice  tests/lattice/host.sh: three `lattice host` processes on a real
 #            nats-server, driven by the control commands and a raw NATS peer
 #   providers tests/lattice/providers.sh: executable providers (build/debug/
@@ -42,7 +44,7 @@ ROOT=$PWD
 SHARED=${SHARED:-../shared/testdata}
 export SHARED # the unit tests read the component-model scripts from it too
 JOBS=${JOBS:-$(nproc 2>/dev/null || echo 2)}
-SUITES=${SUITES:-"unit spec spec3 fuzz cli wasi crypto component serve http lattice providers"}
+SUITES=${SUITES:-"unit spec spec3 fuzz cli wasi crypto component serve http lattice providers manager"}
 SPEC_TIMEOUT=${SPEC_TIMEOUT:-900}
 LOG=build/test-logs
 LATTICE=${LATTICE:-build/debug/lattice}
@@ -292,6 +294,7 @@ for s in $SUITES; do
     http) run_suite http python3 tests/http/run.py ;;
     lattice) run_suite lattice env LATTICE="$LATTICE" tests/lattice/host.sh ;;
     providers) run_suite providers env LATTICE="$LATTICE" tests/lattice/providers.sh ;;
+    manager) run_suite manager env LATTICE="$LATTICE" tests/manager/run.sh ;;
     *) echo "run_all: unknown suite '$s'" >&2 ;;
   esac
 done

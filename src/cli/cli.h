@@ -68,6 +68,8 @@ int lat_cli_link(int argc, char **argv);
 int lat_cli_config(int argc, char **argv);
 int lat_cli_label(int argc, char **argv);
 int lat_cli_inspect(int argc, char **argv);  /* cli_inspect.c */
+int lat_cli_manager(int argc, char **argv);  /* cli_manager.c */
+int lat_cli_app(int argc, char **argv);      /* cli_app.c */
 
 /* ---- options (cli_opts.c) --------------------------------------------------------- */
 

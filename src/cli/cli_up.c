@@ -4,7 +4,9 @@
  * up: when nothing answers at the NATS address, starts Debian's nats-server
  * with JetStream and a state folder of its own; then starts a host (this
  * same executable, `lattice host`), and waits (bounded) until the host
- * answers host.ping.  In the foreground, Ctrl-C or SIGTERM stops what up
+ * answers host.ping; then the deployment manager (`lattice manager`, as
+ * `wash up` starts wadm) unless --no-manager, waiting until it answers the
+ * model API.  Stopping goes manager, host, nats-server.  In the foreground, Ctrl-C or SIGTERM stops what up
  * started, host first (requests finish, host_stopped is published), then
  * nats-server if up started it.  With --detach, both keep running in their
  * own sessions and their pids go to STATE/up.json; `lattice down` stops
@@ -13,7 +15,7 @@
  *
  * STATE is --state-dir, else $LATTICE_HOME/up, else ~/.lattice/up: the
  * JetStream store (so links and config survive a restart), the logs
- * (nats.log, host.log) and up.json.
+ * (nats.log, host.log, manager.log) and up.json.
  *
  * Every wait is bounded (10 s for nats-server, 20 s for the host).
  */
@@ -34,7 +36,7 @@
 
 static struct {
   const char *nats_host, *nats_port, *lattice, *state_dir, *nats_bin;
-  bool detach, no_file_load;
+  bool detach, no_file_load, no_manager;
   lat_cli_list_t labels;
 } uo;
 
@@ -49,6 +51,8 @@ static const lat_cli_opt_t up_opts[] = {
      "JetStream store, logs and pids (default $LATTICE_HOME/up or ~/.lattice/up)"},
     {"nats-server", 0, LAT_CLI_STRING, &uo.nats_bin, "PATH",
      "the nats-server to start (default: nats-server on PATH)"},
+    {"no-manager", 0, LAT_CLI_FLAG, &uo.no_manager, NULL,
+     "do not start the deployment manager (`lattice manager`)"},
     {"no-file-load", 0, LAT_CLI_FLAG, &uo.no_file_load, NULL,
      "refuse file:// component references (allowed by default in a local lattice)"},
 };
@@ -109,7 +113,9 @@ static pid_t spawn(char *const argv[], const char *log) {
   return pid;
 }
 
-static bool nats_answers(const char *url) {
+
+/* A short-lived connection for the readiness probes; NULL when none. */
+static lat_lattice_conn_t *probe_conn(const char *url) {
   lat_lattice_opts_t o;
   lat_lattice_opts_init(&o);
   o.servers = url;
@@ -117,20 +123,21 @@ static bool nats_answers(const char *url) {
   o.name = "lattice-up";
   lat_lattice_conn_t *c = NULL;
   lat_error_t err;
-  if (lat_lattice_conn_new(&o, &c, NULL, &err)) return false;
+  return lat_lattice_conn_new(&o, &c, NULL, &err) ? NULL : c;
+}
+
+static bool nats_answers(const char *url) {
+  lat_lattice_conn_t *c = probe_conn(url);
+  bool ok = c != NULL;
   lat_lattice_conn_free(c);
-  return true;
+  return ok;
 }
 
 /* Hosts answering host.ping on the lattice. */
 static size_t hosts_answering(const char *url, const char *lattice) {
-  lat_lattice_opts_t o;
-  lat_lattice_opts_init(&o);
-  o.servers = url;
-  o.connect_timeout_ms = 500;
-  lat_lattice_conn_t *c = NULL;
+  lat_lattice_conn_t *c = probe_conn(url);
   lat_error_t err;
-  if (lat_lattice_conn_new(&o, &c, NULL, &err)) return 0;
+  if (!c) return 0;
   char *subj = NULL;
   lat_lattice_replies_t rs = {0};
   size_t n = 0;
@@ -141,6 +148,20 @@ static size_t hosts_answering(const char *url, const char *lattice) {
   lat_free(subj);
   lat_lattice_conn_free(c);
   return n;
+}
+
+/* The manager answers wadm.api.{lattice}.model.get. */
+static bool manager_answers(const char *url, const char *lattice) {
+  lat_lattice_conn_t *c = probe_conn(url);
+  lat_error_t err;
+  if (!c) return false;
+  char subj[400];
+  snprintf(subj, sizeof subj, "wadm.api.%s.model.get", lattice);
+  lat_lattice_reply_t r = {0};
+  bool ok = !lat_lattice_conn_request(c, subj, "", 0, 500, &r, &err);
+  lat_lattice_reply_fini(&r);
+  lat_lattice_conn_free(c);
+  return ok;
 }
 
 static bool alive(pid_t pid) {
@@ -170,13 +191,13 @@ int lat_cli_up(int argc, char **argv) {
     lat_cli_args_fini(&args);
     return rc;
   }
-  char sbuf[4096], url[300], path[4200], nlog[4200], hlog[4200];
+  char sbuf[4096], url[300], path[4200], nlog[4200], hlog[4200], mlog[4200];
   const char *dir = state_dir(sbuf, sizeof sbuf);
   const char *host = uo.nats_host ? uo.nats_host : "127.0.0.1";
   const char *port = uo.nats_port ? uo.nats_port : "4222";
   const char *lattice = uo.lattice ? uo.lattice : "default";
   snprintf(url, sizeof url, "nats://%s:%s", host, port);
-  pid_t npid = 0, hpid = 0;
+  pid_t npid = 0, hpid = 0, mpid = 0;
   rc = 1;
   if (!lat_lattice_token_valid(lattice)) {
     rc = lat_cli_fail(&args, 2, "bad lattice name '%s'", lattice);
@@ -201,6 +222,7 @@ int lat_cli_up(int argc, char **argv) {
   }
   snprintf(nlog, sizeof nlog, "%s/nats.log", dir);
   snprintf(hlog, sizeof hlog, "%s/host.log", dir);
+  snprintf(mlog, sizeof mlog, "%s/manager.log", dir);
   if (!nats_answers(url)) {
     char store[4200];
     snprintf(store, sizeof store, "%s/jetstream", dir);
@@ -252,9 +274,23 @@ int lat_cli_up(int argc, char **argv) {
     rc = lat_cli_fail(&args, 1, "the host did not answer within 20 s (see %s)", hlog);
     goto out;
   }
+  if (!uo.no_manager) {
+    char *margv[] = {self, "manager", "--nats-host", (char *)host, "--nats-port", (char *)port,
+                     "--lattice", (char *)lattice, NULL};
+    if (!(mpid = spawn(margv, mlog))) {
+      rc = lat_cli_fail(&args, 1, "cannot start the manager: %s", strerror(errno));
+      goto out;
+    }
+    for (int i = 0; i < 100 && alive(mpid) && !manager_answers(url, lattice); i++) usleep(100000);
+    if (!alive(mpid) || !manager_answers(url, lattice)) {
+      rc = lat_cli_fail(&args, 1, "the manager did not answer within 10 s (see %s)", mlog);
+      goto out;
+    }
+  }
   if (uo.detach) {
-    json_t *j = json_pack("{s:i,s:i,s:s,s:s}", "host_pid", (json_int_t)hpid, "nats_pid",
-                          (json_int_t)npid, "nats_url", url, "lattice", lattice);
+    json_t *j = json_pack("{s:i,s:i,s:i,s:s,s:s}", "host_pid", (json_int_t)hpid, "nats_pid",
+                          (json_int_t)npid, "manager_pid", (json_int_t)mpid, "nats_url", url,
+                          "lattice", lattice);
     if (json_dump_file(j, path, JSON_COMPACT)) {
       json_decref(j);
       rc = lat_cli_fail(&args, 1, "cannot write %s", path);
@@ -264,7 +300,7 @@ int lat_cli_up(int argc, char **argv) {
     else printf("lattice up: %s, host pid %d%s; logs in %s; stop it with `lattice down`\n", url,
                 (int)hpid, npid ? ", nats-server started" : "", dir);
     json_decref(j);
-    npid = hpid = 0; /* they keep running */
+    npid = hpid = mpid = 0; /* they keep running */
     rc = 0;
     goto out;
   }
@@ -280,10 +316,13 @@ int lat_cli_up(int argc, char **argv) {
   sa.sa_handler = on_signal;
   sigaction(SIGINT, &sa, NULL);
   sigaction(SIGTERM, &sa, NULL);
-  while (!got_signal && alive(hpid)) usleep(100000);
+  while (!got_signal && alive(hpid) && (!mpid || alive(mpid))) usleep(100000);
   if (!args.json) printf("lattice up: stopping\n");
-  rc = got_signal ? 0 : lat_cli_fail(&args, 1, "the host exited (see %s)", hlog);
+  rc = got_signal ? 0
+       : alive(hpid) ? lat_cli_fail(&args, 1, "the manager exited (see %s)", mlog)
+                     : lat_cli_fail(&args, 1, "the host exited (see %s)", hlog);
 out:
+  stop_pid(mpid, 10);
   stop_pid(hpid, 15);
   stop_pid(npid, 10);
   lat_cli_args_fini(&args);
@@ -308,7 +347,9 @@ int lat_cli_down(int argc, char **argv) {
   }
   pid_t h = (pid_t)json_integer_value(json_object_get(j, "host_pid"));
   pid_t n = (pid_t)json_integer_value(json_object_get(j, "nats_pid"));
+  pid_t mg = (pid_t)json_integer_value(json_object_get(j, "manager_pid"));
   json_decref(j);
+  stop_pid(mg, 10);
   stop_pid(h, 15);
   stop_pid(n, 10);
   unlink(path);

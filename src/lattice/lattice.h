@@ -387,6 +387,11 @@ lat_status lat_lattice_kv_put(lat_lattice_kv_t *kv, const char *key,
 lat_status lat_lattice_kv_create(lat_lattice_kv_t *kv, const char *key,
                                  const void *data, size_t len,
                                  uint64_t *out_revision, lat_error_t *err);
+/* Put only when the key's latest revision is `last` (compare-and-set):
+ * LAT_EINVALID when another writer got there first. */
+lat_status lat_lattice_kv_update(lat_lattice_kv_t *kv, const char *key,
+                                 const void *data, size_t len, uint64_t last,
+                                 uint64_t *out_revision, lat_error_t *err);
 /* Delete leaves a delete marker; purge also drops the key's history. */
 lat_status lat_lattice_kv_delete(lat_lattice_kv_t *kv, const char *key,
                                  lat_error_t *err);

@@ -167,6 +167,32 @@ lat_status lat_lattice_kv_create(lat_lattice_kv_t *kv, const char *key,
   return LAT_OK;
 }
 
+/* Compare-and-set: the server refuses the write unless the key's last
+ * revision is still `last` (wrong last sequence), which is how two writers
+ * agree on one winner (the manager's leases). */
+lat_status lat_lattice_kv_update(lat_lattice_kv_t *kv, const char *key,
+                                 const void *data, size_t len, uint64_t last,
+                                 uint64_t *out_revision, lat_error_t *err) {
+  lat_status st = len_ok(len, err);
+  if (st != LAT_OK) return st;
+  uint64_t rev = 0;
+  natsStatus s = kvStore_Update(&rev, kv->kv, key, data, (int)len, last);
+  if (s != NATS_OK) {
+    kvEntry *e = NULL;
+    if (kvStore_Get(&e, kv->kv, key) == NATS_OK) {
+      uint64_t now = kvEntry_Revision(e);
+      kvEntry_Destroy(e);
+      if (now != last)
+        return lat_error_set(err, LAT_EINVALID, SIZE_MAX,
+                             "%s: update %s: revision %llu is not %llu", kv->bucket, key,
+                             (unsigned long long)now, (unsigned long long)last);
+    }
+    return lat__lattice_nats_error(s, err, "%s: update %s", kv->bucket, key);
+  }
+  if (out_revision) *out_revision = rev;
+  return LAT_OK;
+}
+
 lat_status lat_lattice_kv_delete(lat_lattice_kv_t *kv, const char *key,
                                  lat_error_t *err) {
   natsStatus s = kvStore_Delete(kv->kv, key);

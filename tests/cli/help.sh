@@ -8,7 +8,8 @@ cmds=("run" "call" "serve" "inspect" "validate" "wast" "version" "keys gen" "key
       "claims sign" "claims inspect" "host" "up" "down" "get hosts" "get inventory" "get links"
       "get claims" "start component" "start provider" "scale component" "update component"
       "stop component" "stop provider" "stop host" "link put" "link del" "config put" "config get"
-      "config del" "label")
+      "config del" "label" "manager" "app put" "app deploy" "app list" "app get" "app versions"
+      "app status" "app undeploy" "app delete" "app validate")
 for c in "${cmds[@]}"; do
   # shellcheck disable=SC2086
   check "help-$c" --out '^Usage: lattice' --no-out 'unknown option' -- "$LATTICE" $c --help

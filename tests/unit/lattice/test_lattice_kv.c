@@ -97,6 +97,15 @@ TEST_IMPL(lattice_kv_basic) {
   CHECK_ST(lat_lattice_kv_create(kv, "db", "y", 1, NULL, &err), LAT_EINVALID);
   CHECK(strstr(err.msg, "exists") != NULL);
   REQUIRE_OK(lat_lattice_kv_create(kv, "cache", "z", 1, &r2, &err));
+  /* update is compare-and-set: the current revision wins, a stale one loses */
+  uint64_t r3 = 0;
+  REQUIRE_OK(lat_lattice_kv_update(kv, "cache", "u", 1, r2, &r3, &err));
+  CHECK(r3 > r2);
+  CHECK_ST(lat_lattice_kv_update(kv2, "cache", "v", 1, r2, NULL, &err), LAT_EINVALID);
+  CHECK(strstr(err.msg, "revision") != NULL);
+  REQUIRE_OK(lat_lattice_kv_get(kv, "cache", &v, NULL, &err));
+  CHECK_EQ_STR((const char *)v.data, "u");
+  lat_lattice_reply_fini(&v);
   CHECK(r2 > r1);
   REQUIRE_OK(lat_lattice_kv_keys(kv, &keys, &err));
   CHECK_EQ_UINT(keys.count, 2);

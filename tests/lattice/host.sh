@@ -56,40 +56,8 @@ cleanup() {
   rm -rf "$T"
 }
 trap cleanup EXIT
-npass=0
-nfail=0
-pass() { npass=$((npass + 1)); }
-fail() {
-  nfail=$((nfail + 1))
-  echo "lattice: FAIL $1: $2"
-  [ -s "$T/out" ] && sed 's/^/    out: /' "$T/out" | head -n 8
-  [ -s "$T/err" ] && sed 's/^/    err: /' "$T/err" | head -n 8
-  return 0
-}
-# ok NAME CMD...: CMD must succeed
-ok() {
-  local name=$1
-  shift
-  [ "$1" = L ] && set -- "$T/L" "${@:2}"
-  if timeout -k 5 60 "$@" >"$T/out" 2>"$T/err"; then pass; else fail "$name" "exit $? from $*"; fi
-}
-# no NAME REGEX CMD...: CMD must fail, with REGEX in its stderr or stdout
-no() {
-  local name=$1 re=$2
-  shift 2
-  [ "$1" = L ] && set -- "$T/L" "${@:2}"
-  timeout -k 5 60 "$@" >"$T/out" 2>"$T/err"
-  local rc=$?
-  if [ $rc -ne 0 ] && [ $rc -lt 124 ] && grep -qE -- "$re" "$T/out" "$T/err"; then pass
-  else fail "$name" "exit $rc, want a failure matching /$re/"; fi
-}
-# has RE: stdin has a line matching RE.  Reads all of it: `grep -q` in a
-# pipeline exits at the first match, and under pipefail the writer's SIGPIPE
-# would fail the check (a race that made it flaky).
-has() { grep -c -- "$1" >/dev/null; }
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
+SUITE=lattice
+. "$ROOT/tests/lattice/lib.sh"
 
 HC=$C/hello_http_c.component.wasm
 CALLER=$C/caller_http_c.component.wasm
@@ -108,25 +76,12 @@ echo "not a component" >"$T/bad.wasm"
 
 # ---- nats-server ---------------------------------------------------------------------
 NPORT=$(free_port)
-start_nats() {
-  nats-server -js -sd "$T/js" -a 127.0.0.1 -p "$NPORT" >>"$T/nats.log" 2>&1 &
-  NPID=$!
-  for _ in $(seq 1 100); do
-    $NATSPY "$NPORT" ping 2>/dev/null && return 0
-    kill -0 "$NPID" 2>/dev/null || break
-    sleep 0.1
-  done
-  return 1
-}
 if ! start_nats; then
   cat "$T/nats.log"
   echo "lattice: 0 passed, 1 failed (nats-server did not start)"
   exit 1
 fi
-# L: the lattice command aimed at this server (a script, so `timeout` can run it)
-printf '#!/bin/sh\nexec "%s" "$@" --ctl-port %s\n' "$LATTICE" "$NPORT" >"$T/L"
-chmod +x "$T/L"
-L() { "$T/L" "$@"; }
+lattice_wrapper
 
 # every event of the lattice, as a wasmCloud tool would see them (until the restart below)
 $NATSPY "$NPORT" sub 'wasmbus.evt.default.>' --count 100000 --wait 600 --ready "$T/evt.ready" \

@@ -49,40 +49,8 @@ cleanup() {
   [ -n "${KEEP:-}" ] && echo "providers: kept $T" || rm -rf "$T"
 }
 trap cleanup EXIT
-npass=0
-nfail=0
-pass() { npass=$((npass + 1)); }
-fail() {
-  nfail=$((nfail + 1))
-  echo "providers: FAIL $1: $2"
-  [ -s "$T/out" ] && sed 's/^/    out: /' "$T/out" | head -n 8
-  [ -s "$T/err" ] && sed 's/^/    err: /' "$T/err" | head -n 8
-  return 0
-}
-ok() {
-  local name=$1
-  shift
-  [ "$1" = L ] && set -- "$T/L" "${@:2}"
-  if timeout -k 5 60 "$@" >"$T/out" 2>"$T/err"; then pass; else fail "$name" "exit $? from $*"; fi
-}
-no() {
-  local name=$1 re=$2
-  shift 2
-  [ "$1" = L ] && set -- "$T/L" "${@:2}"
-  timeout -k 5 60 "$@" >"$T/out" 2>"$T/err"
-  local rc=$?
-  if [ $rc -ne 0 ] && [ $rc -lt 124 ] && grep -qE -- "$re" "$T/out" "$T/err"; then pass
-  else fail "$name" "exit $rc, want a failure matching /$re/"; fi
-}
-# until_grep FILE RE [TRIES]: FILE gets a line matching RE (polled, 0.1 s each)
-until_grep() {
-  local f=$1 re=$2 tries=${3:-100}
-  for _ in $(seq 1 "$tries"); do grep -qE -- "$re" "$f" 2>/dev/null && return 0; sleep 0.1; done
-  return 1
-}
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
+SUITE=providers
+. "$ROOT/tests/lattice/lib.sh"
 
 CALLER=$C/caller_http_c.component.wasm
 if [ ! -x "$PROV" ]; then
@@ -103,12 +71,12 @@ printf '#!/bin/sh\necho "going away at once" >&2\nexit 3\n' >"$T/quitter"
 chmod +x "$T/quitter"
 
 NPORT=$(free_port)
-nats-server -js -sd "$T/js" -a 127.0.0.1 -p "$NPORT" >>"$T/nats.log" 2>&1 &
-NPID=$!
-for _ in $(seq 1 100); do $NATSPY "$NPORT" ping 2>/dev/null && break; sleep 0.1; done
-printf '#!/bin/sh\nexec "%s" "$@" --ctl-port %s\n' "$LATTICE" "$NPORT" >"$T/L"
-chmod +x "$T/L"
-L() { "$T/L" "$@"; }
+if ! start_nats; then
+  cat "$T/nats.log"
+  echo "providers: 0 passed, 1 failed (nats-server did not start)"
+  exit 1
+fi
+lattice_wrapper
 
 $NATSPY "$NPORT" sub 'wasmbus.evt.default.>' --count 100000 --wait 600 --ready "$T/evt.ready" \
   >"$T/events" 2>/dev/null &

@@ -49,34 +49,9 @@ cleanup() {
   rm -rf "$T"
 }
 trap cleanup EXIT
-npass=0
-nfail=0
-pass() { npass=$((npass + 1)); }
-fail() {
-  nfail=$((nfail + 1))
-  echo "manager: FAIL $1: $2"
-  [ -s "$T/out" ] && sed 's/^/    out: /' "$T/out" | head -n 8
-  [ -s "$T/err" ] && sed 's/^/    err: /' "$T/err" | head -n 8
-  return 0
-}
-ok() {
-  local name=$1
-  shift
-  [ "$1" = L ] && set -- "$T/L" "${@:2}"
-  if timeout -k 5 90 "$@" >"$T/out" 2>"$T/err"; then pass; else fail "$name" "exit $? from $*"; fi
-}
-no() { # NAME REGEX CMD...: must fail with REGEX in its output
-  local name=$1 re=$2
-  shift 2
-  [ "$1" = L ] && set -- "$T/L" "${@:2}"
-  timeout -k 5 60 "$@" >"$T/out" 2>"$T/err"
-  local rc=$?
-  if [ $rc -ne 0 ] && [ $rc -lt 124 ] && grep -qE -- "$re" "$T/out" "$T/err"; then pass
-  else fail "$name" "exit $rc, want a failure matching /$re/"; fi
-}
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
+SUITE=manager
+OK_SECS=90 # a deploy may wait for several scales
+. "$ROOT/tests/lattice/lib.sh"
 
 HC=$C/hello_http_c.component.wasm
 if [ ! -f "$HC" ]; then
@@ -93,13 +68,12 @@ IMG2="file://$T/hello-v2.wasm"
 
 # ---- nats-server, hosts, a manager ------------------------------------------------------
 NPORT=$(free_port)
-nats-server -js -sd "$T/js" -a 127.0.0.1 -p "$NPORT" >>"$T/nats.log" 2>&1 &
-NPID=$!
-for _ in $(seq 1 100); do $NATSPY "$NPORT" ping 2>/dev/null && break; sleep 0.1; done
-# L: the lattice command aimed at this server (a script, so `timeout` can run it)
-printf '#!/bin/sh\nexec "%s" "$@" --ctl-port %s\n' "$LATTICE" "$NPORT" >"$T/L"
-chmod +x "$T/L"
-L() { "$T/L" "$@"; }
+if ! start_nats; then
+  cat "$T/nats.log"
+  echo "manager: 0 passed, 1 failed (nats-server did not start)"
+  exit 1
+fi
+lattice_wrapper
 start_host() { # N LABEL
   "$LATTICE" host --nats-port "$NPORT" --allow-file-load --label "$2" --friendly-name "host-$1" \
     >"$T/host$1.log" 2>&1 &

@@ -344,6 +344,23 @@ static __attribute__((noinline, cold)) void record_frames(
   } while (0)
 #define OPD(o) rd32(pc + (o))
 #define SL(o) fp[OPD(o)]
+/* call_indirect and return_call_indirect: fn = element SL(16) of table
+ * OPD(12), of type OPD(8); traps (undefined, uninitialized, mismatch)
+ * otherwise.  The reference interpreter names the index; scripts check it. */
+#define INDIRECT_TARGET()                                                      \
+  do {                                                                         \
+    const lat_wasm_table_t *tab_ = inst->tables[OPD(12)];                      \
+    uint32_t i_ = (uint32_t)SL(16);                                            \
+    if (UNLIKELY(i_ >= tab_->size)) TRAP(LAT_TRAP_UNDEFINED_ELEMENT);          \
+    fn = tab_->elems[i_];                                                      \
+    if (UNLIKELY(!fn)) {                                                       \
+      snprintf(s->trap_msg, sizeof s->trap_msg, "uninitialized element %u", i_); \
+      TRAP(LAT_TRAP_UNINITIALIZED_ELEMENT);                                    \
+    }                                                                          \
+    const lat_wasm_functype_t *want_ = &inst->module->types[OPD(8)];           \
+    if (fn->type != want_ && !lat__functype_eq(fn->type, want_))               \
+      TRAP(LAT_TRAP_INDIRECT_MISMATCH);                                        \
+  } while (0)
 #define UNLIKELY(x) __builtin_expect(!!(x), 0)
 /* a taken backward branch: count it */
 #define BACKEDGE()                      \
@@ -533,18 +550,7 @@ L_call_import:
   ret_pc = pc + 16;
   goto call_fn;
 L_call_indirect: {
-  const lat_wasm_table_t *tab = inst->tables[OPD(12)];
-  uint32_t i = (uint32_t)SL(16);
-  if (UNLIKELY(i >= tab->size)) TRAP(LAT_TRAP_UNDEFINED_ELEMENT);
-  fn = tab->elems[i];
-  if (UNLIKELY(!fn)) {
-    /* the reference interpreter names the index; scripts check it */
-    snprintf(s->trap_msg, sizeof s->trap_msg, "uninitialized element %u", i);
-    TRAP(LAT_TRAP_UNINITIALIZED_ELEMENT);
-  }
-  const lat_wasm_functype_t *want = &inst->module->types[OPD(8)];
-  if (fn->type != want && !lat__functype_eq(fn->type, want))
-    TRAP(LAT_TRAP_INDIRECT_MISMATCH);
+  INDIRECT_TARGET();
   nfp = fp + OPD(20);
   ret_pc = pc + 24;
   goto call_fn;
@@ -562,17 +568,7 @@ L_tail_call: { /* return_call of a function of this module */
   goto tail_enter;
 }
 L_tail_call_indirect: {
-  const lat_wasm_table_t *tab = inst->tables[OPD(12)];
-  uint32_t i = (uint32_t)SL(16);
-  if (UNLIKELY(i >= tab->size)) TRAP(LAT_TRAP_UNDEFINED_ELEMENT);
-  fn = tab->elems[i];
-  if (UNLIKELY(!fn)) {
-    snprintf(s->trap_msg, sizeof s->trap_msg, "uninitialized element %u", i);
-    TRAP(LAT_TRAP_UNINITIALIZED_ELEMENT);
-  }
-  const lat_wasm_functype_t *want = &inst->module->types[OPD(8)];
-  if (fn->type != want && !lat__functype_eq(fn->type, want))
-    TRAP(LAT_TRAP_INDIRECT_MISMATCH);
+  INDIRECT_TARGET();
   nfp = fp + OPD(20);
   if (fn->host) { /* an ordinary call; the return follows this op */
     ret_pc = pc + 24;

@@ -35,30 +35,13 @@
 #define WRPC_WORKERS 4      /* ... and running at once */
 #define INITIAL_WAIT_NS (10ull * 1000000000ull)
 
-/* ---- logging ---------------------------------------------------------------- */
-
-void lat__host_log(lat_host_t *h, const char *level, const char *fmt, ...) {
-  (void)h;
-  lat_log_level lv = !strcmp(level, "ERROR") ? LAT_LOG_ERROR
-                     : !strcmp(level, "WARN") ? LAT_LOG_WARN
-                     : !strcmp(level, "DEBUG") ? LAT_LOG_DEBUG
-                                               : LAT_LOG_INFO;
-  if (!lat_log_enabled(lv)) return;
-  char msg[1024];
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(msg, sizeof msg, fmt, ap);
-  va_end(ap);
-  lat_log_printf(lv, "host", "%s", msg);
-}
-
 /* ---- lattice I/O for host_ctl.c / host_supervisor.c --------------------------------- */
 
 static lat_status io_event(void *env, const char *name, json_t *data) {
   lat_host_t *h = env;
   lat_error_t err;
   lat_status st = lat_lattice_event_publish(h->ctl, h->lattice, h->id, name, data, &err);
-  if (st) lat__host_log(h, "WARN", "cannot publish event=%s reason=\"%s\"", name, err.msg);
+  if (st) LAT_LOGF(LAT_LOG_WARN, "host", "cannot publish event=%s reason=\"%s\"", name, err.msg);
   return st;
 }
 
@@ -66,7 +49,7 @@ static lat_status io_kv_put(void *env, int bucket, const char *key, const char *
   lat_host_t *h = env;
   lat_error_t err;
   lat_status st = lat_lattice_kv_put(h->kv[bucket], key, json, strlen(json), NULL, &err);
-  if (st) lat__host_log(h, "ERROR", "cannot write key=%s reason=\"%s\"", key, err.msg);
+  if (st) LAT_LOGF(LAT_LOG_ERROR, "host", "cannot write key=%s reason=\"%s\"", key, err.msg);
   return st;
 }
 
@@ -75,7 +58,7 @@ static lat_status io_kv_del(void *env, int bucket, const char *key) {
   lat_error_t err;
   lat_status st = bucket == LAT__HOST_CONFIGDATA ? lat_lattice_kv_purge(h->kv[bucket], key, &err)
                                                  : lat_lattice_kv_delete(h->kv[bucket], key, &err);
-  if (st) lat__host_log(h, "ERROR", "cannot delete key=%s reason=\"%s\"", key, err.msg);
+  if (st) LAT_LOGF(LAT_LOG_ERROR, "host", "cannot delete key=%s reason=\"%s\"", key, err.msg);
   return st;
 }
 
@@ -99,7 +82,7 @@ static void watch_latticedata(void *ctx, const lat_lattice_kv_event_t *ev) {
   json_t *v = put ? json_loadb((const char *)ev->value, ev->len, JSON_REJECT_DUPLICATES, NULL)
                   : NULL;
   if (put && !json_is_object(v)) {
-    lat__host_log(h, "WARN", "ignoring a malformed lattice entry key=%s", ev->key);
+    LAT_LOGF(LAT_LOG_WARN, "host", "ignoring a malformed lattice entry key=%s", ev->key);
     json_decref(v);
     return;
   }
@@ -156,7 +139,7 @@ static void send_reply(lat_host_t *h, const char *reply, const char *text) {
   if (!reply || !text) return;
   lat_error_t err;
   if (lat_lattice_conn_publish(h->ctl, reply, NULL, text, strlen(text), &err))
-    lat__host_log(h, "WARN", "cannot send a reply reason=\"%s\"", err.msg);
+    LAT_LOGF(LAT_LOG_WARN, "host", "cannot send a reply reason=\"%s\"", err.msg);
 }
 
 /* Answers one request; then runs the work it left (a scale) on this thread. */

@@ -227,10 +227,6 @@ void lat__host_inv_leave(lat__host_inv_t *inv);
 lat_status lat__host_link(lat_clinker_t *l, const lat_component_t *c, void *env,
                           lat_error_t *err);
 
-/* ---- host_core.c ---- */
-void lat__host_log(lat_host_t *h, const char *level, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
 /* A request's hold on a component: a reference, its code and a slot. */
 typedef struct {
   lat__host_comp_t *comp;

@@ -226,7 +226,7 @@ static void publish_rpc(lat_host_t *h, const char *id, lat_lattice_rpc_kind kind
   lat_error_t err;
   if (text && lat_lattice_subj_rpc(h->lattice, id, kind, &subj, &err) == LAT_OK &&
       lat_lattice_conn_publish(h->rpc, subj, NULL, text, strlen(text), &err) != LAT_OK)
-    lat__host_log(h, "WARN", "cannot send to a provider subject=%s reason=\"%s\"", subj, err.msg);
+    LAT_LOGF(LAT_LOG_WARN, "host", "cannot send to a provider subject=%s reason=\"%s\"", subj, err.msg);
   lat_free(subj);
   free(text);
 }
@@ -509,7 +509,7 @@ static lat_status spawn(lat_host_t *h, lat__host_prov_t *p, char *why, size_t ca
   pthread_mutex_lock(&x->mu);
   x->pid = pid;
   pthread_mutex_unlock(&x->mu);
-  lat__host_log(h, "INFO", "provider process started provider_id=%s pid=%ld path=%s", p->id,
+  LAT_LOGF(LAT_LOG_INFO, "host", "provider process started provider_id=%s pid=%ld path=%s", p->id,
                 (long)pid, x->path);
   st = LAT_OK;
 done:
@@ -633,15 +633,14 @@ static void terminate(lat_host_t *h, lat__host_prov_t *p) {
   pthread_mutex_lock(&x->mu);
   pid_t pid = x->pid;
   pthread_mutex_unlock(&x->mu);
-  lat__host_log(h, "WARN",
-                "provider did not exit after the shutdown request; SIGTERM "
+  LAT_LOGF(LAT_LOG_WARN, "host", "provider did not exit after the shutdown request; SIGTERM "
                 "provider_id=%s",
                 p->id);
   kill(pid, SIGTERM);
   until = lat_now_ns() + TERM_WAIT_MS * 1000000ull;
   while (!reaped(x, how, sizeof how) && lat_now_ns() < until) usleep(20000);
   if (reaped(x, how, sizeof how)) return;
-  lat__host_log(h, "WARN", "provider ignored SIGTERM; SIGKILL provider_id=%s", p->id);
+  LAT_LOGF(LAT_LOG_WARN, "host", "provider ignored SIGTERM; SIGKILL provider_id=%s", p->id);
   kill(pid, SIGKILL);
   waitpid(pid, NULL, 0); /* bounded: SIGKILL cannot be ignored */
   pthread_mutex_lock(&x->mu);
@@ -690,19 +689,18 @@ static void *sup_main(void *arg) {
   char how[128], why[512];
   while (!nap(x, TICK_MS * 1000000ull)) {
     if (reaped(x, how, sizeof how)) {
-      lat__host_log(h, "WARN",
-                    "provider %s without a stop request; restarting in %llu ms "
+      LAT_LOGF(LAT_LOG_WARN, "host", "provider %s without a stop request; restarting in %llu ms "
                     "provider_id=%s",
                     how, (unsigned long long)(h->prov_restart_ns / 1000000u), p->id);
       if (x->healthy) health_event(h, p, true, false);
       x->healthy = false;
       if (nap(x, h->prov_restart_ns)) break;
       if (spawn(h, p, why, sizeof why) || !await_ready(h, p, why, sizeof why)) {
-        lat__host_log(h, "ERROR", "provider restart failed provider_id=%s reason=\"%s\"", p->id,
+        LAT_LOGF(LAT_LOG_ERROR, "host", "provider restart failed provider_id=%s reason=\"%s\"", p->id,
                       why);
         continue; /* reaped() sees no child and waits prov_restart_ns again */
       }
-      lat__host_log(h, "INFO", "provider restarted provider_id=%s", p->id);
+      LAT_LOGF(LAT_LOG_INFO, "host", "provider restarted provider_id=%s", p->id);
       emit(h, "provider_started", started_event(h, p, true));
       next_health = lat_now_ns() + h->prov_first_health_ns;
       continue;
@@ -711,7 +709,7 @@ static void *sup_main(void *arg) {
     bool now = false;
     lat_status st = health(h, p->id, &now, HEALTH_TIMEOUT_MS);
     if (st)
-      lat__host_log(h, "WARN", "provider health check got no answer provider_id=%s status=%s",
+      LAT_LOGF(LAT_LOG_WARN, "host", "provider health check got no answer provider_id=%s status=%s",
                     p->id, lat_status_name(st));
     health_event(h, p, x->healthy, now);
     x->healthy = now;
@@ -735,7 +733,7 @@ void lat__host_prov_launch(lat_host_t *h, lat__host_prov_t *p) {
     }
   }
   if (ok) {
-    lat__host_log(h, "INFO", "provider started provider_id=%s instance_id=%s", p->id,
+    LAT_LOGF(LAT_LOG_INFO, "host", "provider started provider_id=%s instance_id=%s", p->id,
                   x->instance_id);
     emit(h, "provider_started", started_event(h, p, false));
   } else {
@@ -754,7 +752,7 @@ void lat__host_prov_launch(lat_host_t *h, lat__host_prov_t *p) {
     pthread_mutex_unlock(&h->mu);
   }
   if (mine) {
-    lat__host_log(h, "ERROR", "provider start failed provider_id=%s reason=\"%s\"", p->id, why);
+    LAT_LOGF(LAT_LOG_ERROR, "host", "provider start failed provider_id=%s reason=\"%s\"", p->id, why);
     emit(h, "provider_start_failed",
          json_pack("{s:s,s:s,s:s,s:s,s:s}", "provider_ref", p->image_ref, "provider_id", p->id,
                    "host_id", h->id, "error", why, "link_name", "default"));
@@ -779,7 +777,7 @@ void lat__host_prov_halt(lat_host_t *h, lat__host_prov_t *p, const char *reason)
     x->sup_started = false;
     terminate(h, p);
   }
-  lat__host_log(h, "INFO", "provider stopped provider_id=%s reason=%s", p->id, reason);
+  LAT_LOGF(LAT_LOG_INFO, "host", "provider stopped provider_id=%s reason=%s", p->id, reason);
   emit(h, "provider_stopped",
        json_pack("{s:s,s:s,s:O,s:s,s:s,s:s,s:s}", "host_id", h->id, "provider_id", p->id,
                  "annotations", p->annotations, "reason", reason, "instance_id",

@@ -237,7 +237,7 @@ void lat__host_http_sync(lat_host_t *h) {
     lat_error_t err;
     lat_error_clear(&err);
     if (lat_host_http_new(NULL, &o, &w->srv, &err)) {
-      lat__host_log(h, "ERROR", "http-server cannot listen address=%s reason=\"%s\"", w->addr,
+      LAT_LOGF(LAT_LOG_ERROR, "host", "http-server cannot listen address=%s reason=\"%s\"", w->addr,
                     err.msg);
       routes_free(w->routes, w->nroutes);
       lat_free(w->addr);

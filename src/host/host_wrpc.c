@@ -231,7 +231,7 @@ void lat__host_wrpc_sync(lat_host_t *h, const char *id) {
       w->code = code;
       w->revision = rev;
       if (serve_all(h, id, lat_host_component_decoded(lease.hc), w, &err)) {
-        lat__host_log(h, "ERROR", "cannot serve the exports of component=%s over wRPC reason=\"%s\"",
+        LAT_LOGF(LAT_LOG_ERROR, "host", "cannot serve the exports of component=%s over wRPC reason=\"%s\"",
                       id, err.msg);
       }
       w->next = h->wsrvs;

@@ -186,6 +186,15 @@ bool lat_cli_parse_count(const char *s, uint64_t *out);
 bool lat_cli_close(const char *word, const char *cand);
 const char *lat_cli_suggest(const char *word, const char *const *cands, size_t n);
 
+/* ---- signals (cli_opts.c), for the commands that run until stopped ---------- */
+#include <signal.h>
+/* The stop signals, SIGINT and SIGTERM (and SIGUSR1, which a command sends
+ * its own signal thread to end it, when usr1), in *out. */
+void lat_cli_stop_signals(sigset_t *out, bool usr1);
+/* The same, blocked in this thread and every thread started after it (so
+ * only sigwait sees them: call before starting any), and SIGPIPE ignored. */
+void lat_cli_block_signals(sigset_t *out, bool usr1);
+
 /* ---- claims (cli_claims.c), shared with inspect ----------------------------------------- */
 
 /* Verifies the claims of a binary, or of a token alone when jwt, under pol.

@@ -27,10 +27,7 @@ static bool truthy(const char *s) {
 static void *signal_main(void *arg) {
   lat_host_t *h = arg;
   sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGTERM);
-  sigaddset(&set, SIGUSR1); /* sent by main to end this thread */
+  lat_cli_stop_signals(&set, true); /* SIGUSR1: sent by main to end this thread */
   int sig = 0;
   sigwait(&set, &sig);
   if (sig != SIGUSR1) lat_host_stop(h);
@@ -234,12 +231,7 @@ int lat_cli_host(int argc, char **argv) {
   ho.rpc.js_domain = js_domain;
   /* signals: blocked everywhere (threads inherit this), taken by one thread */
   sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGTERM);
-  sigaddset(&set, SIGUSR1);
-  pthread_sigmask(SIG_BLOCK, &set, NULL);
-  signal(SIGPIPE, SIG_IGN);
+  lat_cli_block_signals(&set, true);
   lat_error_t err;
   lat_error_clear(&err);
   lat_host_t *h = NULL;

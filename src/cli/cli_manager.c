@@ -107,11 +107,7 @@ int lat_cli_manager(int argc, char **argv) {
   };
   /* block the signals before any thread starts, so only sigwait sees them */
   sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &set, NULL);
-  signal(SIGPIPE, SIG_IGN);
+  lat_cli_block_signals(&set, false);
   lat_manager_t *m = NULL;
   lat_error_t err;
   if (lat_manager_new(&o, &m, &err)) {

@@ -28,6 +28,7 @@
 #include <jansson.h>
 #include <math.h>
 #include <stdarg.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -508,4 +509,17 @@ int lat_cli_group_run(const lat_cli_group_t *g, int argc, char **argv) {
     fprintf(stderr, "lattice %s: unknown command '%s' (see 'lattice %s --help')\n", g->name, sub,
             g->name);
   return 2;
+}
+
+void lat_cli_stop_signals(sigset_t *out, bool usr1) {
+  sigemptyset(out);
+  sigaddset(out, SIGINT);
+  sigaddset(out, SIGTERM);
+  if (usr1) sigaddset(out, SIGUSR1);
+}
+
+void lat_cli_block_signals(sigset_t *out, bool usr1) {
+  lat_cli_stop_signals(out, usr1);
+  pthread_sigmask(SIG_BLOCK, out, NULL);
+  signal(SIGPIPE, SIG_IGN);
 }

@@ -180,11 +180,7 @@ int lat_cli_serve(int argc, char **argv) {
   }
   /* signals go to this thread only: block them before the server's threads start */
   sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &set, NULL);
-  signal(SIGPIPE, SIG_IGN);
+  lat_cli_block_signals(&set, false);
   lat_log_configure(&lc);
   if ((st = lat_host_http_new(comp, &ho, &srv, &err)) == LAT_EARG) {
     rc = lat_cli_fail(&a, 2, "bad --addr: %s", err.msg);

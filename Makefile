@@ -35,6 +35,9 @@ NPROC   := $(shell nproc 2>/dev/null || echo 2)
 
 SRC_LIB := $(filter-out src/cli/%,$(wildcard src/*/*.c))
 SRC_CLI := $(wildcard src/cli/*.c)
+# the provider SDK and the built-in providers are linked into the command
+# (`lattice provider NAME`), not archived: the SDK sits above the library
+SRC_CLI += $(wildcard src/providers/sdk/*.c src/providers/builtin/*.c)
 
 REL_LIB_OBJ := $(patsubst src/%.c,build/obj/%.o,$(SRC_LIB))
 REL_CLI_OBJ := $(patsubst src/%.c,build/obj/%.o,$(SRC_CLI))

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "../host/host.h"
+#include "../providers/builtin/providers_builtin.h"
 #include "cli.h"
 
 #define MAX_LABELS 64
@@ -175,6 +176,14 @@ int lat_cli_host(int argc, char **argv) {
   ho.labels = labels;
   ho.nlabels = nlabels;
   ho.allow_file_load = file_load;
+  /* builtin providers run as `lattice provider NAME` of this very binary */
+  const char *builtin_names[64];
+  size_t nbuiltin;
+  const lat_builtin_provider_t *bt = lat_builtin_providers(&nbuiltin);
+  for (size_t i = 0; i < nbuiltin && ho.nbuiltin_providers < 64; i++)
+    builtin_names[ho.nbuiltin_providers++] = bt[i].name;
+  ho.builtin_providers = builtin_names;
+  ho.builtin_exe = "/proc/self/exe";
   ho.ctl_prefix = prefix;
   ho.http_admin = admin;
   ho.accept_unlinked = hf.accept_unlinked || truthy(getenv("LATTICE_ACCEPT_UNLINKED_CALLS"));

@@ -37,6 +37,7 @@ static const struct {
     {"config", lat_cli_config, "put, get and delete named config"},
     {"label", lat_cli_label, "set or delete a host label"},
     {"manager", lat_cli_manager, "run the deployment manager (wadm): applications kept running"},
+    {"provider", lat_cli_provider, "run a built-in capability provider, or list them"},
     {"app", lat_cli_app, "put, deploy, list, status, undeploy and validate applications"},
     {"version", cmd_version, "print the version"},
     {"help", cmd_help, "this text, or a command's help (lattice help CMD)"},

@@ -204,6 +204,13 @@ typedef struct {
   uint64_t prov_first_health_ns;
   uint64_t prov_restart_ns;
   uint32_t prov_shutdown_ms;
+  /* Built-in providers run as processes of this executable:
+   * `wasmcloud+builtin://NAME` for NAME in builtin_providers (borrowed) runs
+   * `builtin_exe provider NAME` (the `lattice` binary: /proc/self/exe).
+   * http-server is not among them: it runs inside the host (host_routes.c). */
+  const char *builtin_exe;
+  const char *const *builtin_providers;
+  size_t nbuiltin_providers;
 } lat_host_opts_t;
 
 /* Starts a host: connects (ctl and rpc), creates the lattice's buckets when

@@ -322,7 +322,12 @@ lat_status lat_host_new(const lat_host_opts_t *o, lat_host_t **out, lat_error_t 
   h->links = json_object();
   h->configs = json_object();
   h->claims = json_object();
-  if (!h->lattice || !h->ctl_prefix || !h->links || !h->configs || !h->claims) {
+  h->builtin_names = json_array();
+  bool names_ok = h->builtin_names != NULL;
+  for (size_t i = 0; names_ok && i < o->nbuiltin_providers; i++)
+    names_ok = !json_array_append_new(h->builtin_names, json_string(o->builtin_providers[i]));
+  if (o->builtin_exe) names_ok = names_ok && (h->builtin_exe = sdup(o->builtin_exe));
+  if (!h->lattice || !h->ctl_prefix || !h->links || !h->configs || !h->claims || !names_ok) {
     st = lat_error_set(err, LAT_ENOMEM, SIZE_MAX, "out of memory");
     goto fail;
   }
@@ -509,6 +514,8 @@ void lat_host_free(lat_host_t *h) {
   lat_nkey_fini(&h->key);
   lat_nkey_fini(&h->xkey);
   lat_free(h->friendly_name);
+  lat_free(h->builtin_exe);
+  json_decref(h->builtin_names);
   lat_free(h->lattice);
   lat_free(h->ctl_prefix);
   lat_free(h->ctl_host);

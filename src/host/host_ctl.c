@@ -362,7 +362,8 @@ static char *update(lat_host_t *h, req_t *r, lat__host_job_t *job) {
 
 /* ---- providers: the builtin http-server, executables (host_providers.c) --------------- */
 
-#define BUILTIN_HTTP "wasmcloud+builtin://http-server"
+#define BUILTIN_PREFIX "wasmcloud+builtin://"
+#define BUILTIN_HTTP BUILTIN_PREFIX "http-server"
 
 static char *provider_start(lat_host_t *h, req_t *r, lat__host_job_t *job) {
   const char *id, *ref;
@@ -374,11 +375,27 @@ static char *provider_start(lat_host_t *h, req_t *r, lat__host_job_t *job) {
   char *out;
   json_t *ev = NULL;
   const char *evname = NULL, *why = NULL;
-  bool exec = !strncmp(ref, "file://", 7);
-  if (exec && !h->allow_file_load) why = "file:// provider references need --allow-file-load";
-  else if (!exec && strcmp(ref, BUILTIN_HTTP))
-    why = "this host runs the builtin provider " BUILTIN_HTTP
-          " and executables (file://PATH); other references are not supported yet";
+  bool file = !strncmp(ref, "file://", 7);
+  const char *builtin = NULL; /* the name of a builtin provider run as a process */
+  if (h->builtin_exe && !strncmp(ref, BUILTIN_PREFIX, strlen(BUILTIN_PREFIX)) &&
+      strcmp(ref, BUILTIN_HTTP)) {
+    size_t i;
+    json_t *n;
+    json_array_foreach(h->builtin_names, i, n)
+      if (!strcmp(json_string_value(n), ref + strlen(BUILTIN_PREFIX))) builtin = json_string_value(n);
+  }
+  bool exec = file || builtin;
+  char whybuf[512];
+  if (file && !h->allow_file_load) why = "file:// provider references need --allow-file-load";
+  else if (!exec && strcmp(ref, BUILTIN_HTTP)) {
+    char *names = json_dumps(h->builtin_names, JSON_COMPACT);
+    snprintf(whybuf, sizeof whybuf,
+             "unknown provider reference %s: this host runs " BUILTIN_HTTP
+             ", the builtin providers %s (" BUILTIN_PREFIX "NAME) and executables (file://PATH)",
+             ref, names ? names : "[]");
+    free(names);
+    why = whybuf;
+  }
   pthread_mutex_lock(&h->mu);
   bool running = false;
   for (lat__host_prov_t *p = h->provs; p; p = p->next) running |= !strcmp(p->id, id);
@@ -393,7 +410,8 @@ static char *provider_start(lat_host_t *h, req_t *r, lat__host_job_t *job) {
     lat__host_prov_t *p = lat_calloc(1, sizeof *p);
     if (p && (p->id = lat_strndup(id, strlen(id))) &&
         (p->image_ref = lat_strndup(ref, strlen(ref))) &&
-        (!exec || lat__host_prov_exec_new(p, ref + 7) == LAT_OK)) {
+        (!file || lat__host_prov_exec_new(p, ref + 7) == LAT_OK) &&
+        (!builtin || lat__host_prov_builtin_new(p, h->builtin_exe, builtin) == LAT_OK)) {
       p->annotations = ann ? json_incref(ann) : json_object();
       p->config = cfg ? json_incref(cfg) : json_array();
       p->next = h->provs;

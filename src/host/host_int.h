@@ -71,6 +71,8 @@ struct lat_host {
   char *friendly_name;
   char *lattice;
   bool allow_file_load;
+  char *builtin_exe;         /* runs `provider NAME` for builtin refs, or NULL */
+  json_t *builtin_names;     /* array of the builtin provider names it runs */
   uint64_t started_ns;       /* lat_now_ns at start */
   uint64_t default_max_memory;
   uint64_t default_max_exec_ns;
@@ -179,6 +181,8 @@ void lat__host_prov_launch(lat_host_t *h, lat__host_prov_t *p);
 void lat__host_proc_free(struct lat__host_proc *x); /* accepts NULL */
 /* Prepares p for an executable at path (copied). */
 lat_status lat__host_prov_exec_new(lat__host_prov_t *p, const char *path);
+/* The same for a builtin provider: path `provider` name. */
+lat_status lat__host_prov_builtin_new(lat__host_prov_t *p, const char *exe, const char *name);
 /* p, already out of h->provs: asks it to shut down, then SIGTERM, SIGKILL
  * (every wait bounded), publishes provider_stopped and frees p. */
 void lat__host_prov_halt(lat_host_t *h, lat__host_prov_t *p, const char *reason);

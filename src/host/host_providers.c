@@ -1,7 +1,9 @@
 /* host_providers.c: executable capability providers under a host's
  * supervision (PROTOCOL.md §5).
  *
- * A `file://PATH` provider.start puts an entry in the host's table at once
+ * A `file://PATH` provider.start (or `wasmcloud+builtin://NAME` for a
+ * provider built into the `lattice` executable, which runs as the process
+ * `lattice provider NAME`) puts an entry in the host's table at once
  * (so auctions and the inventory see it) and leaves the spawning to a job
  * run after the reply (lat__host_prov_launch): the child gets a cleared
  * environment (only RUST_LOG and OTEL_* pass), one line of base64(HostData
@@ -73,6 +75,7 @@ struct lat__host_proc {
   pthread_mutex_t mu;   /* guards pid, stop, launching */
   pthread_cond_t cv;    /* signalled on stop and when launching ends */
   char *path;           /* the executable (fixed) */
+  char *builtin;        /* a builtin provider: argv is {path, "provider", builtin} */
   char instance_id[37]; /* fixed */
   lat_nkey_t xkey;      /* the provider's curve key (seed goes in HostData) */
   char xkey_pub[LAT_NKEY_PUBLIC_LEN + 1];
@@ -123,6 +126,12 @@ lat_status lat__host_provs_init(lat_host_t *h, const lat_host_opts_t *o, lat_err
 
 /* ---- the entry ------------------------------------------------------------------ */
 
+lat_status lat__host_prov_builtin_new(lat__host_prov_t *p, const char *exe, const char *name) {
+  lat_status st = lat__host_prov_exec_new(p, exe);
+  if (st) return st;
+  return (p->proc->builtin = lat_strndup(name, strlen(name))) ? LAT_OK : LAT_ENOMEM;
+}
+
 lat_status lat__host_prov_exec_new(lat__host_prov_t *p, const char *path) {
   proc_t *x = lat_calloc(1, sizeof *x);
   if (!x) return LAT_ENOMEM;
@@ -157,6 +166,7 @@ void lat__host_proc_free(proc_t *x) {
   if (!x) return;
   lat_nkey_fini(&x->xkey);
   lat_free(x->path);
+  lat_free(x->builtin);
   lat_free(x->prov_id);
   json_decref(x->delivered);
   json_decref(x->config_sent);
@@ -474,7 +484,7 @@ static lat_status spawn(lat_host_t *h, lat__host_prov_t *p, char *why, size_t ca
   /* the host's sockets (NATS, HTTP listeners) are not all close-on-exec:
    * the child must not keep them open after the host is gone */
   posix_spawn_file_actions_addclosefrom_np(&fa, 3);
-  char *argv[] = {x->path, NULL};
+  char *argv[] = {x->path, x->builtin ? "provider" : NULL, x->builtin, NULL};
   pid_t pid;
   int rc = posix_spawn(&pid, x->path, &fa, NULL, argv, env);
   if (rc) {

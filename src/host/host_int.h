@@ -222,10 +222,20 @@ typedef struct lat__host_inv {
   uint32_t nhandles;
   lat__host_target_t names[LAT__HOST_TARGETS];
   uint32_t nnames;
+  /* wasi:keyvalue (host_keyvalue.c): the identifiers of the buckets this
+   * invocation opened (rep = index + 1; NULL once dropped), owned */
+  char **buckets;
+  uint32_t nbuckets;
 } lat__host_inv_t;
 void lat__host_inv_enter(lat__host_inv_t *inv, lat_host_t *h, const char *source,
                          json_t *config);
 void lat__host_inv_leave(lat__host_inv_t *inv);
+/* The invocation running on this thread, or NULL. */
+lat__host_inv_t *lat__host_inv_current(void);
+/* The link name the guest chose for ns:pkg/iface (wasmcloud:bus), or
+ * "default".  Borrowed from inv. */
+const char *lat__host_link_name(const lat__host_inv_t *inv, const char *ns, const char *pkg,
+                                const char *iface);
 /* The host's lat_host_link_fn: host interfaces, and forwarders for the
  * component's custom imports. */
 lat_status lat__host_link(lat_clinker_t *l, const lat_component_t *c, void *env,
@@ -249,6 +259,11 @@ void lat__host_release(lat_host_t *h, lat__host_lease_t *l);
  * component, not run it).  Released with lat__host_release. */
 lat_status lat__host_hold(lat_host_t *h, const char *id, lat__host_lease_t *out,
                           lat_error_t *err);
+
+/* ---- host_keyvalue.c ---- */
+/* wasi:keyvalue store/atomics/batch for a component that imports any of
+ * them (nothing otherwise): forwarded to the linked provider over wRPC. */
+lat_status lat__host_keyvalue_link(lat_clinker_t *l, const lat_component_t *c, lat_error_t *err);
 
 /* ---- host_wrpc.c ---- */
 /* Serves id's exported custom interfaces over wRPC as its entry now is

@@ -31,6 +31,9 @@
  * and a call into another component pushes a context for the callee and
  * pops it after, so nested calls see their own.
  *
+ * wasi:keyvalue is forwarded to a linked provider by host_keyvalue.c
+ * (the same link look-up, over wRPC with wrpc:keyvalue's instance names).
+ *
  * Rejected: resolving links when the component is compiled (links change
  * while it runs; wasmCloud looks them up per call, and so do we).
  */
@@ -55,7 +58,13 @@ void lat__host_inv_leave(lat__host_inv_t *inv) {
   if (cur == inv) cur = inv->outer;
   json_decref(inv->config);
   inv->config = NULL;
+  for (uint32_t i = 0; i < inv->nbuckets; i++) lat_free(inv->buckets[i]);
+  lat_free(inv->buckets);
+  inv->buckets = NULL;
+  inv->nbuckets = 0;
 }
+
+lat__host_inv_t *lat__host_inv_current(void) { return cur; }
 
 /* ---- forwarding to linked components ------------------------------------------- */
 
@@ -79,9 +88,8 @@ static bool field_is(json_t *o, const char *k, const char *v) {
   return json_is_string(x) && !strcmp(json_string_value(x), v);
 }
 
-/* The link name the guest chose for ns:pkg/iface (wasmcloud:bus), or "default". */
-static const char *link_name_for(const lat__host_inv_t *inv, const char *ns, const char *pkg,
-                                 const char *iface) {
+const char *lat__host_link_name(const lat__host_inv_t *inv, const char *ns, const char *pkg,
+                                const char *iface) {
   for (uint32_t i = 0; i < inv->nnames; i++) {
     const lat__host_target_t *t = &inv->names[i];
     if (!strcmp(t->ns, ns) && !strcmp(t->pkg, pkg) && !strcmp(t->iface, iface))
@@ -113,7 +121,7 @@ static lat_status forward(lat_chost_call_t *c, void *env, const lat_cval_t *args
     return lat_chost_call_trap(c, LAT_TRAP_HOST, 0, "%s.%s: no lattice host runs this call",
                                f->instance, f->func);
   lat_host_t *h = inv->h;
-  const char *link_name = link_name_for(inv, f->ns, f->pkg, f->iface);
+  const char *link_name = lat__host_link_name(inv, f->ns, f->pkg, f->iface);
   char target[256] = "";
   pthread_mutex_lock(&h->mu);
   bool found = lat__host_has_link(h, inv->source, f->ns, f->pkg, f->iface, link_name, target, sizeof target);
@@ -441,5 +449,6 @@ lat_status lat__host_link(lat_clinker_t *l, const lat_component_t *c, void *env,
   if (!st) st = add_bus(l, BUS1, &bus_v1, err);
   if (!st) st = add_bus(l, BUS2, &bus_v2, err);
   if (!st) st = define_forwarders(l, c, err);
+  if (!st) st = lat__host_keyvalue_link(l, c, err);
   return st;
 }

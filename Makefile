@@ -26,7 +26,7 @@ WARN    += $(if $(filter 1,$(WERROR)),-Werror)
 CSTD    := -std=gnu17
 CFLAGS  ?= -O2 -g
 DEFS    := -D_GNU_SOURCE
-LIBS    := -lm -lpthread -lsodium -ljansson -lnats -lyaml -ldl
+LIBS    := -lm -lpthread -lsodium -ljansson -lnats -lyaml -lhiredis -ldl
 # libcurl is loaded when a guest first sends an HTTP request (dlopen in
 # src/wasi/wasi_http_client.c), so it is not linked; its header is needed.
 DEPFLAGS := -MMD -MP

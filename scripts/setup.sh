@@ -25,6 +25,9 @@ PKGS=(
   nats-server                # the lattice: hosts, `lattice up`, integration tests
   libnats-dev                # the lattice: the NATS C client (libnats)
   libyaml-dev                # the manager: OAM manifests in YAML (marks give line:column)
+  libhiredis-dev             # the keyvalue-redis built-in provider: the Redis C client
+  redis-server               # keyvalue tests and bench: the Redis the provider talks to
+  redis-tools                # bench: redis-benchmark, the plain-client baseline
 )
 
 missing=()

@@ -4,6 +4,9 @@
 #include "providers_builtin.h"
 
 static const lat_builtin_provider_t table[] = {
+    {"keyvalue-nats", "wasi:keyvalue on NATS JetStream KV (link config: bucket, cluster_uri ...)",
+     lat_builtin_keyvalue_nats_main},
+    {"keyvalue-redis", "wasi:keyvalue on Redis (link config: URL)", lat_builtin_keyvalue_redis_main},
     {NULL, NULL, NULL} /* keeps the table non-empty; not listed */
 };
 

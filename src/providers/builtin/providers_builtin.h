@@ -18,6 +18,10 @@ typedef struct {
   int (*main)(int argc, char **argv); /* argv[0] is the name; exit code */
 } lat_builtin_provider_t;
 
+/* wasi:keyvalue over wRPC (providers_builtin_keyvalue*.c) */
+int lat_builtin_keyvalue_nats_main(int argc, char **argv);
+int lat_builtin_keyvalue_redis_main(int argc, char **argv);
+
 /* All of them, in the table's order. */
 const lat_builtin_provider_t *lat_builtin_providers(size_t *n);
 /* By name, or NULL. */

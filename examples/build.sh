@@ -7,6 +7,8 @@
 #   hello.component.wasm       examples/hello/hello.c, wasi-libc + `jco new --wasi-command`
 #   greet.component.wasm       examples/greet/greet.c, freestanding, `jco embed` + `jco new`
 #   hello_http.component.wasm  examples/http/hello_http.c, a wasi:http handler, the same way
+#   counter.component.wasm     examples/counter/counter.c, a wasi:http handler keeping a
+#                              count in wasi:keyvalue (a linked keyvalue provider)
 #
 # Tools: Debian clang for wasm32-wasi (through scripts/wasm-cc, so a wasm-opt
 # on PATH changes nothing) and jco from package.json (npm ci when missing).
@@ -58,3 +60,17 @@ step hello_http "$JCO" embed "$OUT/hello_http.core.wasm" --wit "$W" -n hello-htt
   -o "$OUT/hello_http.embed.wasm"
 step hello_http "$JCO" new "$OUT/hello_http.embed.wasm" -o "$OUT/hello_http.component.wasm"
 echo "  BUILD  ${OUT#"$ROOT"/}/hello_http.component.wasm"
+
+# the counter: the same http packages plus wasi:keyvalue 0.2.0-draft (its own copy)
+W=$OUT/counter-wit
+rm -rf "$W"
+mkdir -p "$W"
+cp -r "$OUT/http-wit/deps" "$W/"
+cp -r examples/counter/wit/deps/keyvalue "$W/deps/"
+cp examples/counter/wit/world.wit "$W/"
+step counter $CC --target=wasm32 -O2 -nostdlib -Wl,--no-entry -Wl,--allow-undefined \
+  examples/counter/counter.c -o "$OUT/counter.core.wasm"
+step counter "$JCO" embed "$OUT/counter.core.wasm" --wit "$W" -n counter \
+  -o "$OUT/counter.embed.wasm"
+step counter "$JCO" new "$OUT/counter.embed.wasm" -o "$OUT/counter.component.wasm"
+echo "  BUILD  ${OUT#"$ROOT"/}/counter.component.wasm"

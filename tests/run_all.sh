@@ -28,6 +28,9 @@
 #            nats-server, driven by the control commands and a raw NATS peer
 #   providers tests/lattice/providers.sh: executable providers (build/debug/
 #            calc_provider, built with src/providers/sdk) under a host
+#   keyvalue tests/lattice/keyvalue.sh: wasi:keyvalue through the host shim to
+#            the keyvalue-nats and keyvalue-redis built-in providers (a real
+#            nats-server and redis-server), driven by examples/counter
 #
 # Each suite prints its own `N passed, N failed` line; this script parses
 # them (the last such line of each suite's output) and ends with the total
@@ -44,7 +47,7 @@ ROOT=$PWD
 SHARED=${SHARED:-../shared/testdata}
 export SHARED # the unit tests read the component-model scripts from it too
 JOBS=${JOBS:-$(nproc 2>/dev/null || echo 2)}
-SUITES=${SUITES:-"unit spec spec3 fuzz cli wasi crypto component serve http lattice providers manager"}
+SUITES=${SUITES:-"unit spec spec3 fuzz cli wasi crypto component serve http lattice providers keyvalue manager"}
 SPEC_TIMEOUT=${SPEC_TIMEOUT:-900}
 LOG=build/test-logs
 LATTICE=${LATTICE:-build/debug/lattice}
@@ -294,6 +297,7 @@ for s in $SUITES; do
     http) run_suite http python3 tests/http/run.py ;;
     lattice) run_suite lattice env LATTICE="$LATTICE" tests/lattice/host.sh ;;
     providers) run_suite providers env LATTICE="$LATTICE" tests/lattice/providers.sh ;;
+    keyvalue) run_suite keyvalue env LATTICE="$LATTICE" tests/lattice/keyvalue.sh ;;
     manager) run_suite manager env LATTICE="$LATTICE" tests/manager/run.sh ;;
     *) echo "run_all: unknown suite '$s'" >&2 ;;
   esac

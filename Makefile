@@ -107,6 +107,11 @@ build/bench/lattice_rtt: bench/lattice_rtt.c $(REL_A)
 	@mkdir -p $(dir $@)
 	$(call say,LINK,$@)$(CC) $(CSTD) $(WARN) $(DEFS) $(CFLAGS) -Isrc -o $@ $^ $(LIBS)
 
+# keyvalue through the providers against the plain clients (bench/keyvalue.sh)
+build/bench/kv_rtt: bench/kv_rtt.c $(REL_A)
+	@mkdir -p $(dir $@)
+	$(call say,LINK,$@)$(CC) $(CSTD) $(WARN) $(DEFS) $(CFLAGS) -Isrc -o $@ $^ $(LIBS)
+
 build/http_echo_server: tests/http/http_echo_server.c $(REL_A)
 	$(call say,LINK,$@)$(CC) $(CSTD) $(WARN) $(DEFS) $(CFLAGS) -Isrc -o $@ $^ $(LIBS)
 
@@ -178,7 +183,7 @@ run-examples: setup build/lattice
 spec: build/lattice
 	build/lattice wast $(wildcard $(SHARED)/wasm-spec/2.0/*.wast) $(wildcard $(SHARED)/wasm-spec/2.0/simd/*.wast)
 
-bench: setup build/lattice build/bench/lattice_rtt
+bench: setup build/lattice build/bench/lattice_rtt build/bench/kv_rtt
 	bench/run.sh
 
 format:

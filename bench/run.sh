@@ -302,6 +302,10 @@ fi
 if [ -x "$LATTICE" ] && command -v nats-server >/dev/null && command -v wrk >/dev/null; then
   LATTICE=$LATTICE bench/lattice.sh || status=1
 fi
+# keyvalue: get/set through keyvalue-nats and keyvalue-redis against the plain clients
+if [ -x "$LATTICE" ] && command -v nats-server >/dev/null; then
+  LATTICE=$LATTICE bench/keyvalue.sh || status=1
+fi
 # the manager: app deploy across three hosts, recovery after a host is killed, 100 apps
 if [ -x "$LATTICE" ] && command -v nats-server >/dev/null; then
   LATTICE=$LATTICE bench/manager.sh || status=1

@@ -333,7 +333,7 @@ grep -q 'provider_started' "$T/out" && { grep -q "\"host_id\":\"$H2\"" "$T/out" 
 ok prov-stop L stop provider http-auction -o json
 grep -q 'provider_stopped' "$T/out" && pass || fail prov-stop-event "no provider_stopped"
 no prov-stop-missing 'no host runs provider' L stop provider http-auction
-no prov-oci 'other references are not supported yet' L start provider ghcr.io/x/prov:1.0 \
+no prov-oci 'unknown provider reference ghcr.io/x/prov:1.0' L start provider ghcr.io/x/prov:1.0 \
   someprov --host-id "$H2"
 # a link whose key exists with another target, on overlapping interfaces, is refused
 no link-conflict 'link already exists with different target' L link put http-server hello2 wasi \

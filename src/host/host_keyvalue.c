@@ -25,9 +25,11 @@
  * interface's error variant and reach the guest as such.
  *
  * Parameters and results go through the generic codec with the types of
- * the WIT parsed here: the wRPC parameter types are the WIT function's with
- * the borrow<bucket> replaced by string; the result types are the same on
- * both sides (the error variant has the same cases).
+ * the WIT parsed here, by the custom forwarders' remote path
+ * (lat__host_wrpc_call): the wRPC function type is the WIT function's with
+ * the borrow<bucket> replaced by string (made once, at link time); the
+ * result types are the same on both sides (the error variant has the same
+ * cases).
  *
  * Rejected: a round trip at open to check the identifier (wasmCloud makes
  * none; the provider answers no-such-store on first use); a hand-written
@@ -74,9 +76,7 @@ typedef struct {
   const char *iface;    /* store, atomics, batch: the link's interface */
   const char *instance; /* wrpc:keyvalue/IFACE@0.2.0-draft */
   const char *func;     /* the wRPC function: get, list-keys, increment ... */
-  const lat_ctype_t **pts; /* wRPC parameter types: string, then the WIT's */
-  uint32_t n;
-  const lat_ctype_t *result;
+  const lat_ctype_t *ft; /* the wRPC function type: the WIT's, bucket a string */
 } kvfn_t;
 
 typedef struct {
@@ -138,9 +138,9 @@ static lat_status kv_call(lat_chost_call_t *c, void *env, const lat_cval_t *args
   kvfn_t *f = env;
   lat__host_inv_t *inv = lat__host_inv_current();
   if (!inv) return lat_chost_call_trap(c, LAT_TRAP_HOST, 0, "wasi:keyvalue: no lattice host");
-  if (nargs != f->n)
+  if (nargs != f->ft->n)
     return lat_chost_call_trap(c, LAT_TRAP_HOST, 0, "%s.%s: %u arguments, want %u", f->instance,
-                               f->func, nargs, f->n);
+                               f->func, nargs, f->ft->n);
   uint32_t rep = args[0].of.handle.rep;
   if (!rep || rep > inv->nbuckets || !inv->buckets[rep - 1])
     return lat_chost_call_trap(c, LAT_TRAP_HOST, 0, "wasi:keyvalue: unknown bucket %u", rep);
@@ -156,48 +156,15 @@ static lat_status kv_call(lat_chost_call_t *c, void *env, const lat_cval_t *args
     return lat_chost_call_trap(c, LAT_TRAP_HOST, 0,
                                "link `%s` not found for instance wasi:keyvalue/%s", link_name,
                                f->iface);
-  /* the bucket handle becomes its identifier */
-  lat_arena_t *a = lat_chost_call_arena(c);
-  lat_cval_t *vals = lat_arena_array(a, f->n, sizeof *vals);
+  /* the bucket handle becomes its identifier; the rest is the custom
+   * forwarders' remote path (encode, invoke with source-id and link-name,
+   * decode into the caller's arena, trap on failure) */
+  lat_cval_t *vals = lat_arena_array(lat_chost_call_arena(c), nargs, sizeof *vals);
   if (!vals) return trap_oom(c);
   vals[0] = (lat_cval_t){.kind = LAT_CT_STRING, .of.str = {ident, (uint32_t)strlen(ident)}};
-  for (uint32_t i = 1; i < f->n; i++) vals[i] = args[i];
-  lat_buf_t params;
-  lat_buf_init(&params);
-  lat_error_t err;
-  lat_error_clear(&err);
-  lat_status st = lat_wrpc_encode_values(vals, f->pts, f->n, &params, &err);
-  if (st) {
-    lat_buf_fini(&params);
-    return lat_chost_call_trap(c, LAT_TRAP_HOST, 0, "%s.%s: %s", f->instance, f->func, err.msg);
-  }
-  const lat_lattice_header_t hdrs[] = {{"source-id", inv->source}, {"link-name", link_name}};
-  lat_wrpc_invoke_opts_t io = {.headers = hdrs, .nheaders = 2, .timeout_ms = h->rpc_timeout_ms};
-  lat_lattice_reply_t r = {0};
-  st = lat_wrpc_invoke(h->rpc, h->lattice, target, f->instance, f->func, params.data, params.len,
-                       &io, &r, &err);
-  lat_buf_fini(&params);
-  if (st == LAT_ENOTFOUND)
-    return lat_chost_call_trap(c, LAT_TRAP_HOST, 0,
-                               "link target %s runs on no host of the lattice (nothing serves "
-                               "%s.%s)", target, f->instance, f->func);
-  if (st) {
-    lat_lattice_reply_fini(&r);
-    return lat_chost_call_trap(c, LAT_TRAP_HOST, 0, "call to %s (%s.%s) over wRPC failed: %s",
-                               target, f->instance, f->func, err.msg);
-  }
-  if (!r.len) {
-    lat_lattice_reply_fini(&r);
-    return lat_chost_call_trap(c, LAT_TRAP_HOST, 0,
-                               "call to %s (%s.%s) failed in the provider (no results)", target,
-                               f->instance, f->func);
-  }
-  st = lat_wrpc_decode_values(r.data, r.len, &f->result, 1, a, result, &err);
-  lat_lattice_reply_fini(&r);
-  if (st)
-    return lat_chost_call_trap(c, LAT_TRAP_HOST, 0, "call to %s (%s.%s): bad results: %s",
-                               target, f->instance, f->func, err.msg);
-  return LAT_OK;
+  for (uint32_t i = 1; i < nargs; i++) vals[i] = args[i];
+  return lat__host_wrpc_call(h, c, inv->source, link_name, target, f->instance, f->func, f->ft,
+                             vals, result);
 }
 
 /* The function type `name` of linker instance idx, or NULL. */
@@ -222,17 +189,17 @@ static lat_status forward(lat_clinker_t *l, const char *iface, const char *wit_n
   lat_arena_t *a = lat_clinker_arena(l);
   kvfn_t *f = lat_arena_alloc(a, sizeof *f);
   char *in = lat_arena_alloc(a, strlen(wrpc) + 1);
-  const lat_ctype_t **pts = lat_arena_array(a, ft->n, sizeof *pts);
-  if (!f || !in || !pts) return lat_error_set(err, LAT_ENOMEM, SIZE_MAX, "out of memory");
+  lat_cfield_t *ps = lat_arena_array(a, ft->n, sizeof *ps);
+  if (!f || !in || !ps) return lat_error_set(err, LAT_ENOMEM, SIZE_MAX, "out of memory");
   memcpy(in, wrpc, strlen(wrpc) + 1);
+  ps[0] = (lat_cfield_t){"bucket", lat_ctype_prim(LAT_CT_STRING)};
+  for (uint32_t i = 1; i < ft->n; i++) ps[i] = ft->u.fields[i];
+  lat_ctype_builder_t b = {.arena = a, .err = err};
+  if (!(f->ft = lat_ctype_func(&b, ps, ft->n, ft->result)))
+    return lat_error_set(err, LAT_ENOMEM, SIZE_MAX, "cannot make the wRPC type of %s", wit_name);
   f->iface = iface; /* static strings */
   f->instance = in;
   f->func = wrpc_name;
-  f->n = ft->n;
-  f->pts = pts;
-  pts[0] = lat_ctype_prim(LAT_CT_STRING);
-  for (uint32_t i = 1; i < ft->n; i++) pts[i] = ft->u.fields[i].type;
-  f->result = ft->result;
   return lat_clinker_func(l, idx, wit_name, kv_call, f, err);
 }
 

@@ -4,6 +4,8 @@
 #include "providers_builtin.h"
 
 static const lat_builtin_provider_t table[] = {
+    {"messaging-nats", "wasmcloud:messaging over NATS (subscriptions to handlers, consumer)",
+     lat_builtin_messaging_nats_main},
     {NULL, NULL, NULL} /* keeps the table non-empty; not listed */
 };
 

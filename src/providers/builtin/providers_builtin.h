@@ -18,6 +18,9 @@ typedef struct {
   int (*main)(int argc, char **argv); /* argv[0] is the name; exit code */
 } lat_builtin_provider_t;
 
+/* The providers' mains (argv[0] is the name). */
+int lat_builtin_messaging_nats_main(int argc, char **argv);
+
 /* All of them, in the table's order. */
 const lat_builtin_provider_t *lat_builtin_providers(size_t *n);
 /* By name, or NULL. */

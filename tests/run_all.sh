@@ -28,6 +28,8 @@
 #            nats-server, driven by the control commands and a raw NATS peer
 #   providers tests/lattice/providers.sh: executable providers (build/debug/
 #            calc_provider, built with src/providers/sdk) under a host
+#   messaging tests/lattice/messaging.sh: wasmcloud:messaging over the lattice
+#            (the builtin messaging-nats provider, examples/messaging components)
 #
 # Each suite prints its own `N passed, N failed` line; this script parses
 # them (the last such line of each suite's output) and ends with the total
@@ -35,6 +37,7 @@
 # failure counted adds one failure, and the others still run.  Logs go to
 # build/test-logs/.  Exit status is non-zero on any failure.
 #
+# Arguments, when given, name the suites to run (as SUITES does).
 # Env: SHARED (test data, default ../shared/testdata), JOBS (parallel spec
 # runs, default nproc), SUITES (space-separated subset, e.g. "unit cli"),
 # SPEC_TIMEOUT (seconds per script, default 900).
@@ -44,7 +47,8 @@ ROOT=$PWD
 SHARED=${SHARED:-../shared/testdata}
 export SHARED # the unit tests read the component-model scripts from it too
 JOBS=${JOBS:-$(nproc 2>/dev/null || echo 2)}
-SUITES=${SUITES:-"unit spec spec3 fuzz cli wasi crypto component serve http lattice providers manager"}
+[ $# -gt 0 ] && SUITES="$*" # `tests/run_all.sh lattice messaging` runs just those
+SUITES=${SUITES:-"unit spec spec3 fuzz cli wasi crypto component serve http lattice providers messaging manager"}
 SPEC_TIMEOUT=${SPEC_TIMEOUT:-900}
 LOG=build/test-logs
 LATTICE=${LATTICE:-build/debug/lattice}
@@ -294,6 +298,7 @@ for s in $SUITES; do
     http) run_suite http python3 tests/http/run.py ;;
     lattice) run_suite lattice env LATTICE="$LATTICE" tests/lattice/host.sh ;;
     providers) run_suite providers env LATTICE="$LATTICE" tests/lattice/providers.sh ;;
+    messaging) run_suite messaging env LATTICE="$LATTICE" tests/lattice/messaging.sh ;;
     manager) run_suite manager env LATTICE="$LATTICE" tests/manager/run.sh ;;
     *) echo "run_all: unknown suite '$s'" >&2 ;;
   esac

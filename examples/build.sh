@@ -9,6 +9,10 @@
 #   hello_http.component.wasm  examples/http/hello_http.c, a wasi:http handler, the same way
 #   counter.component.wasm     examples/counter/counter.c, a wasi:http handler keeping a
 #                              count in wasi:keyvalue (a linked keyvalue provider)
+#   messaging_handler.component.wasm    examples/messaging/handler.c, a
+#                              wasmcloud:messaging/handler (tests/lattice/messaging.sh)
+#   messaging_requester.component.wasm  examples/messaging/requester.c, wasi:http
+#                              in, wasmcloud:messaging/consumer out
 #
 # Tools: Debian clang for wasm32-wasi (through scripts/wasm-cc, so a wasm-opt
 # on PATH changes nothing) and jco from package.json (npm ci when missing).
@@ -61,6 +65,21 @@ step hello_http "$JCO" embed "$OUT/hello_http.core.wasm" --wit "$W" -n hello-htt
 step hello_http "$JCO" new "$OUT/hello_http.embed.wasm" -o "$OUT/hello_http.component.wasm"
 echo "  BUILD  ${OUT#"$ROOT"/}/hello_http.component.wasm"
 
+# the messaging worlds (wit/NAME/world.wit): the http world's WASI packages
+# plus wasmcloud:messaging@0.2.0 (wit/deps/messaging)
+for n in handler requester; do
+  M=$OUT/messaging-$n-wit
+  rm -rf "$M"
+  cp -r "$W" "$M"
+  cp examples/messaging/wit/$n/world.wit "$M/"
+  cp -r examples/messaging/wit/deps/messaging "$M/deps/"
+  step "messaging_$n" $CC --target=wasm32 -O2 -nostdlib -Wl,--no-entry -Wl,--allow-undefined \
+    "examples/messaging/$n.c" -o "$OUT/messaging_$n.core.wasm"
+  step "messaging_$n" "$JCO" embed "$OUT/messaging_$n.core.wasm" --wit "$M" -n "$n" \
+    -o "$OUT/messaging_$n.embed.wasm"
+  step "messaging_$n" "$JCO" new "$OUT/messaging_$n.embed.wasm" -o "$OUT/messaging_$n.component.wasm"
+  echo "  BUILD  ${OUT#"$ROOT"/}/messaging_$n.component.wasm"
+done
 # the counter: the same http packages plus wasi:keyvalue 0.2.0-draft (its own copy)
 W=$OUT/counter-wit
 rm -rf "$W"

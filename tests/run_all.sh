@@ -31,6 +31,8 @@
 #   keyvalue tests/lattice/keyvalue.sh: wasi:keyvalue through the host shim to
 #            the keyvalue-nats and keyvalue-redis built-in providers (a real
 #            nats-server and redis-server), driven by examples/counter
+#   messaging tests/lattice/messaging.sh: wasmcloud:messaging over the lattice
+#            (the builtin messaging-nats provider, examples/messaging components)
 #
 # Each suite prints its own `N passed, N failed` line; this script parses
 # them (the last such line of each suite's output) and ends with the total
@@ -38,6 +40,7 @@
 # failure counted adds one failure, and the others still run.  Logs go to
 # build/test-logs/.  Exit status is non-zero on any failure.
 #
+# Arguments, when given, name the suites to run (as SUITES does).
 # Env: SHARED (test data, default ../shared/testdata), JOBS (parallel spec
 # runs, default nproc), SUITES (space-separated subset, e.g. "unit cli"),
 # SPEC_TIMEOUT (seconds per script, default 900).
@@ -47,7 +50,8 @@ ROOT=$PWD
 SHARED=${SHARED:-../shared/testdata}
 export SHARED # the unit tests read the component-model scripts from it too
 JOBS=${JOBS:-$(nproc 2>/dev/null || echo 2)}
-SUITES=${SUITES:-"unit spec spec3 fuzz cli wasi crypto component serve http lattice providers keyvalue manager"}
+[ $# -gt 0 ] && SUITES="$*" # `tests/run_all.sh lattice messaging` runs just those
+SUITES=${SUITES:-"unit spec spec3 fuzz cli wasi crypto component serve http lattice providers keyvalue messaging manager"}
 SPEC_TIMEOUT=${SPEC_TIMEOUT:-900}
 LOG=build/test-logs
 LATTICE=${LATTICE:-build/debug/lattice}
@@ -298,6 +302,7 @@ for s in $SUITES; do
     lattice) run_suite lattice env LATTICE="$LATTICE" tests/lattice/host.sh ;;
     providers) run_suite providers env LATTICE="$LATTICE" tests/lattice/providers.sh ;;
     keyvalue) run_suite keyvalue env LATTICE="$LATTICE" tests/lattice/keyvalue.sh ;;
+    messaging) run_suite messaging env LATTICE="$LATTICE" tests/lattice/messaging.sh ;;
     manager) run_suite manager env LATTICE="$LATTICE" tests/manager/run.sh ;;
     *) echo "run_all: unknown suite '$s'" >&2 ;;
   esac

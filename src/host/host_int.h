@@ -278,6 +278,11 @@ lat_status lat__host_wrpc_call(lat_host_t *h, lat_chost_call_t *c, const char *s
                                const char *link_name, const char *target, const char *instance,
                                const char *func, const lat_ctype_t *ft, const lat_cval_t *args,
                                lat_cval_t *result);
+/* True for an interface linked and served by name over the lattice: a
+ * custom one (a namespace other than wasi, wasmcloud, wrpc) or
+ * wasmcloud:messaging's (the consumer import forwarded to the linked
+ * provider, the handler export served to it). */
+bool lat__host_wrpc_iface(const lat_cname_t *name);
 /* True when source has a link named name for ns:pkg/iface, its target in
  * target (under mu). */
 bool lat__host_has_link(lat_host_t *h, const char *source, const char *ns, const char *pkg,

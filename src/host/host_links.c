@@ -3,7 +3,9 @@
  * interfaces (wasi:config/store, wasi:logging, wasmcloud:bus/lattice).
  *
  * Custom imports.  Every interface a component imports that is not WASI's
- * or wasmCloud's (a namespace other than wasi, wasmcloud, wrpc) is defined
+ * or wasmCloud's (a namespace other than wasi, wasmcloud, wrpc), and
+ * wasmcloud:messaging (its consumer goes to the linked provider, which the
+ * 1.x host does with a shim of the same effect, PROTOCOL §14.2), is defined
  * in its linker with the component's own declared type, each function
  * implemented by a forwarder.  A call looks up the link (source = the
  * calling component, the interface's namespace:package, the current link
@@ -173,10 +175,6 @@ static lat_status forward(lat_chost_call_t *c, void *env, const lat_cval_t *args
   return LAT_OK;
 }
 
-static bool custom_ns(const char *ns) {
-  return strcmp(ns, "wasi") && strcmp(ns, "wasmcloud") && strcmp(ns, "wrpc");
-}
-
 static char *adup(lat_arena_t *a, const char *s) {
   size_t n = strlen(s) + 1;
   char *p = lat_arena_alloc(a, n);
@@ -190,7 +188,7 @@ static lat_status define_forwarders(lat_clinker_t *l, const lat_component_t *com
   for (uint32_t i = 0; i < lat_component_import_count(comp); i++) {
     const lat_cextern_t *im = lat_component_import(comp, i);
     if (im->name.kind != LAT_CNAME_INTERFACE || im->sort != LAT_CSORT_INSTANCE ||
-        !custom_ns(im->name.ns) || lat_clinker_find(l, im->name.full) != UINT32_MAX)
+        !lat__host_wrpc_iface(&im->name) || lat_clinker_find(l, im->name.full) != UINT32_MAX)
       continue;
     uint32_t idx;
     lat_status st = lat_clinker_instance(l, im->name.full, im->type, &idx, err);

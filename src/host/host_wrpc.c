@@ -1,7 +1,9 @@
 /* host_wrpc.c: calls between components on different hosts, over wRPC.
  *
  * Serving: every function of every custom interface a running component
- * exports (namespaces other than wasi, wasmcloud, wrpc) is served on
+ * exports (namespaces other than wasi, wasmcloud, wrpc), and of
+ * wasmcloud:messaging (handler@0.2.0, which the messaging provider calls
+ * under that very name, PROTOCOL §4.5), is served on
  * {lattice}.{id}.wrpc.0.0.1.{instance}.{function} in queue group
  * {lattice}.{id} (lat_wrpc_serve), so any host running that id answers.
  * lat__host_wrpc_sync runs after every scale or update of an id: the
@@ -14,7 +16,9 @@
  *
  * The callee checks the link, which wasmCloud 1.x does not (PROTOCOL §3):
  * the caller's `source-id` must have a link named by `link-name` (default
- * "default") to this id for the interface; otherwise the call is refused
+ * "default") to this id for the interface (for a provider delivering to
+ * wasmcloud:messaging/handler, the provider's link as its source; providers
+ * send no link-name, so theirs is "default"); otherwise the call is refused
  * (the result stream closes empty, and the host logs why), unless the host
  * runs with --accept-unlinked-calls, the 1.x behaviour.  So a NATS client
  * that can publish on the subject cannot reach an export by itself.
@@ -55,8 +59,9 @@ typedef struct lat__host_wsrv wsrv_t;
 
 static char *dup(const char *s) { return lat_strndup(s, strlen(s)); }
 
-static bool custom_ns(const char *ns) {
-  return strcmp(ns, "wasi") && strcmp(ns, "wasmcloud") && strcmp(ns, "wrpc");
+bool lat__host_wrpc_iface(const lat_cname_t *n) {
+  if (!strcmp(n->ns, "wasmcloud")) return !strcmp(n->pkg, "messaging");
+  return strcmp(n->ns, "wasi") && strcmp(n->ns, "wrpc");
 }
 
 static void sctx_free(sctx_t *x) {
@@ -162,7 +167,7 @@ static lat_status serve_all(lat_host_t *h, const char *id, const lat_component_t
   for (uint32_t i = 0; i < lat_component_export_count(c); i++) {
     const lat_cextern_t *e = lat_component_export(c, i);
     if (e->sort != LAT_CSORT_INSTANCE || e->name.kind != LAT_CNAME_INTERFACE ||
-        !custom_ns(e->name.ns))
+        !lat__host_wrpc_iface(&e->name))
       continue;
     for (uint32_t k = 0; k < e->type->n; k++) {
       const lat_cextern_t *d = &e->type->u.decls[k];

@@ -7,6 +7,9 @@ unknown subjects) without going through Lattice's own client code.
       publishes with a reply inbox; prints each reply payload on its own
       line (only the first unless --gather: then all that come within
       --wait seconds); prints NO REPLY and exits 1 when none came.
+  nats.py PORT pub SUBJECT [--data TEXT | --size N] [--count N]
+      publishes N messages (default 1) without a reply subject; waits for
+      the server's PONG, so they are sent when it exits.
   nats.py PORT sub SUBJECT [--count N] [--wait S] [--ready FILE]
       prints the payloads of up to N messages (default 1) that arrive within
       --wait seconds; touches FILE once subscribed.
@@ -120,6 +123,11 @@ def main(argv):
         data = opts["--data"].encode()
     elif opts["--size"] is not None:
         data = b"x" * int(opts["--size"])
+    if cmd == "pub":
+        for _ in range(int(opts["--count"])):
+            c.pub(pos[0], None, data)
+        c.ping()
+        return 0
     inbox = "_INBOX.test%d" % os.getpid()
     c.sub(inbox, 1)
     c.pub(pos[0], inbox, data)

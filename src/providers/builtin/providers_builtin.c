@@ -7,6 +7,8 @@ static const lat_builtin_provider_t table[] = {
     {"keyvalue-nats", "wasi:keyvalue on NATS JetStream KV (link config: bucket, cluster_uri ...)",
      lat_builtin_keyvalue_nats_main},
     {"keyvalue-redis", "wasi:keyvalue on Redis (link config: URL)", lat_builtin_keyvalue_redis_main},
+    {"messaging-nats", "wasmcloud:messaging over NATS (subscriptions to handlers, consumer)",
+     lat_builtin_messaging_nats_main},
     {NULL, NULL, NULL} /* keeps the table non-empty; not listed */
 };
 

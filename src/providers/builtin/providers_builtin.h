@@ -21,6 +21,8 @@ typedef struct {
 /* wasi:keyvalue over wRPC (providers_builtin_keyvalue*.c) */
 int lat_builtin_keyvalue_nats_main(int argc, char **argv);
 int lat_builtin_keyvalue_redis_main(int argc, char **argv);
+/* wasmcloud:messaging (providers_builtin_messaging_nats.c) */
+int lat_builtin_messaging_nats_main(int argc, char **argv);
 
 /* All of them, in the table's order. */
 const lat_builtin_provider_t *lat_builtin_providers(size_t *n);

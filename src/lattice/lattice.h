@@ -460,10 +460,14 @@ void lat_lattice_kv_watch_free(lat_lattice_kv_watch_t *w);
  *              type)
  *   stream<T>  kind LAT_WRPC_CT_STREAM, of.var.disc 0 pending / 1 ready,
  *              of.var.payload a LIST value holding the elements when ready
- * A pending future or stream carries no data here: its bytes travel on the
- * subject of its index path (see the transport below).  own/borrow are
- * refused both ways with LAT_EUNSUPPORTED (resources do not cross hosts
- * yet).  Decoded strings and byte lists are copies in the arena.
+ * The plain functions (lat_wrpc_encode, lat_wrpc_decode...) write a ready
+ * value inline (0x01 + value) and decode a pending one as pending, its data
+ * not carried.  The async functions below carry it the way wRPC peers do:
+ * a future or stream is sent pending (0x00) and its data travels as its
+ * own byte stream on the subject of its index path (see "async values").
+ * own/borrow are refused both ways with LAT_EUNSUPPORTED (resources do not
+ * cross hosts yet).  Decoded strings and byte lists are copies in the
+ * arena.
  * Errors: LAT_EMALFORMED with err->offset = the byte offset of the bad
  * input (truncated, overlong or overflowing LEB128, bad UTF-8, a case index
  * or bool/option byte out of range, flags bits beyond the labels, trailing
@@ -481,6 +485,25 @@ const lat_ctype_t *lat_wrpc_type_future(lat_arena_t *a,
                                         const lat_ctype_t *elem);
 const lat_ctype_t *lat_wrpc_type_stream(lat_arena_t *a,
                                         const lat_ctype_t *elem);
+/* record / variant / tuple / list / option / result nodes whose parts may
+ * be futures or streams (the component builder takes only component value
+ * types).  Parts are borrowed (must outlive the node); the field array and
+ * names are copied into a.  They carry no canonical-ABI layout: use them
+ * with the wRPC codec only.  NULL on out of memory or a NULL part. */
+const lat_ctype_t *lat_wrpc_type_record(lat_arena_t *a, const lat_cfield_t *f,
+                                        uint32_t n);
+const lat_ctype_t *lat_wrpc_type_variant(lat_arena_t *a, const lat_cfield_t *c,
+                                         uint32_t n);
+const lat_ctype_t *lat_wrpc_type_tuple(lat_arena_t *a,
+                                       const lat_ctype_t *const *elems,
+                                       uint32_t n);
+const lat_ctype_t *lat_wrpc_type_list(lat_arena_t *a, const lat_ctype_t *elem);
+const lat_ctype_t *lat_wrpc_type_option(lat_arena_t *a,
+                                        const lat_ctype_t *elem);
+const lat_ctype_t *lat_wrpc_type_result(lat_arena_t *a, const lat_ctype_t *ok,
+                                        const lat_ctype_t *err);
+/* True when t is or contains a future or a stream. */
+bool lat_wrpc_type_has_async(const lat_ctype_t *t);
 
 /* Appends the encoding of v (of type t) to out; on failure out is left as
  * it was. */
@@ -500,6 +523,95 @@ lat_status lat_wrpc_decode_values(const uint8_t *data, size_t len,
                                   const lat_ctype_t *const *ts, uint32_t n,
                                   lat_arena_t *a, lat_cval_t *out,
                                   lat_error_t *err);
+
+/* ---- async values on index paths (PROTOCOL.md §4.3-4.4) ---------------------
+ * A path is a list of u32 indexes into the parameter (or result) tuple, as
+ * wrpc-transport's value.rs numbers them: the values of the tuple push
+ * their position, record and tuple fields push theirs, list elements their
+ * index; option, result, variant and enum push nothing (the async values
+ * in a payload use the path of the payload's container).  A future or
+ * stream at path P sends its data on R.params.P / R.results.P (R the
+ * peer's inbox), as a byte stream of its own:
+ *   future<T>  the one encoded T
+ *   stream<T>  chunks, each a LEB128 count and that many elements (for
+ *              stream<u8>: the raw bytes), ended by a count-0 chunk (0x00)
+ * The data of a path here is that byte stream, without the transport's
+ * empty end-of-stream message.  A future or stream inside the data of
+ * another (stream<future<T>> ...) would have data on a longer path still:
+ * it is refused with LAT_EUNSUPPORTED both ways. */
+#define LAT_WRPC_MAX_PATH 32u    /* indexes in one path */
+#define LAT_WRPC_MAX_ASYNC 1024u /* async values in one call's values */
+
+typedef struct {
+  uint32_t depth;                  /* 1..LAT_WRPC_MAX_PATH */
+  uint32_t idx[LAT_WRPC_MAX_PATH]; /* idx[0..depth) */
+} lat_wrpc_path_t;
+
+/* The data of one path. */
+typedef struct {
+  lat_wrpc_path_t path;
+  uint8_t *data; /* owned by the list it is in (NULL when len is 0) */
+  size_t len;
+} lat_wrpc_async_t;
+
+/* A growable list of path data, caller's storage. */
+typedef struct {
+  lat_wrpc_async_t *items; /* owned */
+  size_t n, cap;
+  size_t bytes; /* the sum of every item's len */
+} lat_wrpc_asyncs_t;
+
+void lat_wrpc_asyncs_init(lat_wrpc_asyncs_t *l);
+void lat_wrpc_asyncs_fini(lat_wrpc_asyncs_t *l); /* accepts NULL */
+/* Appends a copy of data[0..len) for path.  LAT_EARG for a path of depth
+ * 0 or over LAT_WRPC_MAX_PATH, LAT_ELIMIT past LAT_WRPC_MAX_ASYNC items. */
+lat_status lat_wrpc_asyncs_add(lat_wrpc_asyncs_t *l, const lat_wrpc_path_t *path,
+                               const uint8_t *data, size_t len,
+                               lat_error_t *err);
+/* The item of items[0..n) for path, or NULL.  Borrowed. */
+const lat_wrpc_async_t *lat_wrpc_async_find(const lat_wrpc_async_t *items,
+                                            size_t n,
+                                            const lat_wrpc_path_t *path);
+bool lat_wrpc_path_equal(const lat_wrpc_path_t *a, const lat_wrpc_path_t *b);
+/* "0.1.2" into out (cap bytes, NUL-terminated, truncated if short);
+ * returns the length it needs. */
+size_t lat_wrpc_path_format(const lat_wrpc_path_t *p, char *out, size_t cap);
+
+/* Like lat_wrpc_encode_values, but every future or stream that is ready in
+ * vs is written as pending (0x00) on root and its data (see above) is
+ * appended to out_asyncs under its path: what a Rust peer reads.  A value
+ * that is already pending is written as pending with no data (the caller
+ * sends its path's data itself).  On failure root and out_asyncs are left
+ * as they were.  LAT_ELIMIT for a path deeper than LAT_WRPC_MAX_PATH or
+ * more than LAT_WRPC_MAX_ASYNC of them. */
+lat_status lat_wrpc_encode_values_async(const lat_cval_t *vs,
+                                        const lat_ctype_t *const *ts,
+                                        uint32_t n, lat_buf_t *root,
+                                        lat_wrpc_asyncs_t *out_asyncs,
+                                        lat_error_t *err);
+/* Decodes root[0..len) as the tuple ts[0..n) and lists the paths of the
+ * futures and streams in it that are pending, in encoding order, in an
+ * array allocated in a (*out_n may be 0; *out_paths then NULL).  A ready
+ * one (0x01 + value inline) has no path.  Errors as lat_wrpc_decode_values,
+ * plus LAT_ELIMIT as above. */
+lat_status lat_wrpc_pending_paths(const uint8_t *root, size_t len,
+                                  const lat_ctype_t *const *ts, uint32_t n,
+                                  lat_arena_t *a, lat_wrpc_path_t **out_paths,
+                                  size_t *out_n, lat_error_t *err);
+/* Decodes root[0..len) as the tuple ts[0..n) into out[0..n) and resolves
+ * every pending future or stream from the data of its path in
+ * asyncs[0..nasync) (borrowed; items for other paths are ignored): a
+ * stream becomes ready with all its chunks' elements as one LIST, a future
+ * ready with its value.  LAT_EMALFORMED when a pending value's path has no
+ * data, or the data is malformed, truncated (no end chunk) or has bytes
+ * after its end: err->offset is then the offset in that path's data and
+ * the message names the path. */
+lat_status lat_wrpc_decode_values_async(const uint8_t *root, size_t len,
+                                        const lat_wrpc_async_t *asyncs,
+                                        size_t nasync,
+                                        const lat_ctype_t *const *ts,
+                                        uint32_t n, lat_arena_t *a,
+                                        lat_cval_t *out, lat_error_t *err);
 
 /* ---- wRPC 0.0.1 over NATS (lattice_wrpc_nats.c, PROTOCOL.md §4.3) ----------
  * Byte-level: parameters and results are the encodings above (a tuple of

@@ -615,16 +615,19 @@ lat_status lat_wrpc_decode_values_async(const uint8_t *root, size_t len,
 
 /* ---- wRPC 0.0.1 over NATS (lattice_wrpc_nats.c, PROTOCOL.md §4.3) ----------
  * Byte-level: parameters and results are the encodings above (a tuple of
- * all parameters, a tuple of all results).  Only the root parameter and
- * result streams are carried; async values sent on nested index paths
- * (R.params.<i>..., R.results.<i>...) are not yet (see the design comment).
+ * all parameters, a tuple of all results), plus the data of the async
+ * values on nested index paths (R.params.<path>, R.results.<path>), each
+ * its own stream of max_payload chunks ended by an empty message.  Nested
+ * streams are buffered whole, like the root: a call's caps (max_params,
+ * max_results) bound the root and every nested stream together.
  *
  * Statuses: LAT_ENOTFOUND nobody serves the subject (NATS 503 no
  * responders); LAT_ETIMEOUT the call did not finish within its timeout
- * (handshake, params or results); LAT_EMALFORMED the peer broke the
- * exchange (a handshake without a usable reply subject); LAT_ELIMIT a
- * stream outgrew its cap; LAT_EARG bad names; LAT_EIO / LAT_ECLOSED from
- * the connection. */
+ * (handshake, params or results, nested ones included); LAT_EMALFORMED the
+ * peer broke the exchange (a handshake without a usable reply subject,
+ * results that do not decode as result_types); LAT_ELIMIT the streams
+ * outgrew their cap; LAT_EARG bad names; LAT_EIO / LAT_ECLOSED from the
+ * connection. */
 #define LAT_WRPC_MAX_MESSAGE (64u << 20) /* default cap on params/results */
 #define LAT_WRPC_TIMEOUT_MS_DEFAULT 2000u /* the 1.x host's rpc_timeout */
 
@@ -633,15 +636,44 @@ typedef struct {
                                           traceparent ...; may be NULL */
   size_t nheaders;
   uint32_t timeout_ms; /* bounds the whole call; 0: 2000 */
-  size_t max_results;  /* 0: LAT_WRPC_MAX_MESSAGE */
+  size_t max_results;  /* root + nested result bytes; 0: LAT_WRPC_MAX_MESSAGE */
+  /* Data of async params (borrowed), each sent on R_s.params.<path> after
+   * the rest of the root params, ended by an empty message.  Typically
+   * from lat_wrpc_encode_values_async. */
+  const lat_wrpc_async_t *async_params;
+  size_t nasync_params;
+  /* The function's result types (borrowed), or NULL.  When given, the
+   * transport decodes the root results, finds the pending futures and
+   * streams in them (lat_wrpc_pending_paths) and waits for the data of
+   * their paths too (which may arrive before the root ends: it is kept
+   * from the start).  Without them nested results are not awaited. */
+  const lat_ctype_t *const *result_types;
+  uint32_t nresult_types;
 } lat_wrpc_invoke_opts_t;
 
+/* What a call returned, caller's storage. */
+typedef struct {
+  lat_lattice_reply_t root; /* the result stream (len 0: the server closed
+                               it empty, a failed call or no results) */
+  lat_wrpc_asyncs_t asyncs; /* the data of the pending values' paths in
+                               root, when result_types were given */
+} lat_wrpc_results_t;
+void lat_wrpc_results_fini(lat_wrpc_results_t *r); /* accepts NULL */
+
 /* Calls {lattice}.{target_id}.wrpc.0.0.1.{instance}.{function} with the
- * encoded params[0..len) and waits (on the calling thread, bounded by
- * timeout_ms) for the whole result stream, returned in *out_results (free
- * with lat_lattice_reply_fini; len 0 when the server closed the stream
- * without results: a failed call, or a function with no results).  opts
- * may be NULL.  Any thread; any number of calls at once on one conn. */
+ * encoded params[0..len) (and opts' async params) and waits (on the
+ * calling thread, bounded by timeout_ms) for the whole result stream and,
+ * with result_types, the nested result streams.  *out is initialised here
+ * (free with lat_wrpc_results_fini, also after a failure).  When the root
+ * is empty no nested results are awaited.  opts may be NULL.  Any thread;
+ * any number of calls at once on one conn. */
+lat_status lat_wrpc_invoke_ex(lat_lattice_conn_t *c, const char *lattice,
+                              const char *target_id, const char *instance,
+                              const char *function, const uint8_t *params,
+                              size_t len, const lat_wrpc_invoke_opts_t *opts,
+                              lat_wrpc_results_t *out, lat_error_t *err);
+/* The same returning only the root result stream, in *out_results (free
+ * with lat_lattice_reply_fini); nested results, if awaited, are dropped. */
 lat_status lat_wrpc_invoke(lat_lattice_conn_t *c, const char *lattice,
                            const char *target_id, const char *instance,
                            const char *function, const uint8_t *params,
@@ -655,6 +687,16 @@ typedef struct {
   const lat_lattice_headers_t *headers; /* source-id, link-name ... */
   const uint8_t *params;                /* the whole parameter stream */
   size_t len;
+  /* The data of the pending futures and streams in params, one item per
+   * path (only with params_typed and param types holding async values;
+   * else none): give them to lat_wrpc_decode_values_async. */
+  const lat_wrpc_async_t *asyncs;
+  size_t nasync;
+  /* The handler may append the data of async results here (e.g. with
+   * lat_wrpc_encode_values_async): each goes on R_c.results.<path> after
+   * the root results, ended by an empty message.  Dropped when the
+   * handler fails.  Owned by the server. */
+  lat_wrpc_asyncs_t *async_results;
 } lat_wrpc_request_t;
 
 /* Runs on a worker thread (of the queue given to lat_wrpc_serve), one call
@@ -673,14 +715,20 @@ typedef struct {
                          NULL: the server runs `workers` threads of its own */
   size_t workers;             /* own workers; 0: 4 */
   size_t max_queued;          /* own queue capacity; 0: 1024 */
-  uint32_t params_timeout_ms; /* wait for the rest of the params after the
-                                 handshake; 0: 10000 */
-  size_t max_params;          /* 0: LAT_WRPC_MAX_MESSAGE */
+  uint32_t params_timeout_ms; /* wait for the rest of the params (nested
+                                 ones included) after the handshake;
+                                 0: 10000 */
+  size_t max_params;          /* root + nested bytes; 0: LAT_WRPC_MAX_MESSAGE */
   /* Optional, the function's parameter types (borrowed, must outlive the
    * server).  When the first chunk already decodes as all of them, the
    * call starts without waiting for the client's end-of-params message,
    * as the Rust server does (it decodes lazily and never reads it): one
-   * hop less per call.  Without them the server waits for the end. */
+   * hop less per call.  Without them the server waits for the end.  When
+   * they hold futures or streams, the server also listens on the nested
+   * paths R_s.params.<path> (from before the handshake), finds the pending
+   * values in the root params and waits for their paths' data, handed to
+   * the handler as req->asyncs.  Without types nested params are not
+   * received. */
   bool params_typed;
   const lat_ctype_t *const *param_types;
   uint32_t nparam_types;

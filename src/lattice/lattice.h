@@ -11,6 +11,9 @@
  *   events    CloudEvents 1.0 envelopes on wasmbus.evt.{lattice}.{event}.
  *   kv        JetStream KV buckets: open-or-create, get/put/create/delete/
  *             purge/keys, and a watch that survives a server restart.
+ *   wrpc      the wRPC value encoding with futures and streams on index
+ *             paths (§4.4), the NATS transport carrying root and nested
+ *             streams (§4.3), and wrpc:http requests and responses.
  *
  * Status codes (code branches on these, the text is in lat_error_t):
  *   LAT_EARG       the caller passed something unusable (a bad token, NULL,
@@ -760,5 +763,124 @@ typedef struct {
                         full queue, params too large or too slow */
 } lat_wrpc_server_stats_t;
 void lat_wrpc_server_stats(lat_wrpc_server_t *s, lat_wrpc_server_stats_t *out);
+
+/* ---- wrpc:http@0.1.0 (lattice_wrpc_http.c, PROTOCOL.md §4.4) ---------------
+ * HTTP requests and responses as wRPC values, between plain C structs and
+ * the wire (root bytes + the data of the body and trailers paths):
+ *   fields   = list<tuple<string, list<list<u8>>>>
+ *   request  = record {body: stream<u8>, trailers: future<option<fields>>,
+ *              method, path-with-query: option<string>, scheme:
+ *              option<scheme>, authority: option<string>, headers: fields}
+ *   response = record {body: stream<u8>, trailers: future<option<fields>>,
+ *              status: u16, headers: fields}
+ *   incoming-handler.handle(request) -> result<response, error-code>
+ *   outgoing-handler.handle(request, option<request-options>)
+ *       -> result<response, error-code>
+ * method, scheme, error-code and request-options are wasi:http/types@0.2.0's.
+ * Bodies are whole buffers, sent as a pending stream<u8> (one chunk) on
+ * path [0,0]; trailers as a pending future whose data is none, on [0,1].
+ * Trailers that come are checked and ignored.  Headers are flat (name,
+ * value) pairs here; on the wire the values of one name (exact match) are
+ * grouped under its first place, and decoding lists each value as a pair
+ * (a name with no values is dropped).  Decoded strings are NUL-terminated
+ * copies in the caller's arena (one holding U+0000 reads as ending there). */
+#define LAT_WRPC_HTTP_INCOMING "wrpc:http/incoming-handler@0.1.0"
+#define LAT_WRPC_HTTP_OUTGOING "wrpc:http/outgoing-handler@0.1.0"
+#define LAT_WRPC_HTTP_FUNCTION "handle"
+
+typedef struct {
+  const char *name;     /* NUL-terminated, valid UTF-8 */
+  const uint8_t *value; /* value[0..len) */
+  size_t len;
+} lat_wrpc_http_field_t;
+
+/* Every pointer borrowed (encode) or in the caller's arena (decode). */
+typedef struct {
+  const char *method; /* "GET" ... "PATCH" (exact, upper case) map to their
+                         cases; anything else is other(method) */
+  const char *scheme; /* NULL: none; "http"/"https" (any case) map to HTTP/
+                         HTTPS, anything else is other(scheme); decoded as
+                         "http", "https" or the other text */
+  const char *authority;       /* NULL: none */
+  const char *path_with_query; /* NULL: none */
+  const lat_wrpc_http_field_t *headers;
+  size_t nheaders;
+  const uint8_t *body; /* body[0..body_len) */
+  size_t body_len;
+} lat_wrpc_http_request_t;
+
+typedef struct {
+  uint16_t status;
+  const lat_wrpc_http_field_t *headers;
+  size_t nheaders;
+  const uint8_t *body;
+  size_t body_len;
+} lat_wrpc_http_response_t;
+
+/* An error-code a handler answered with. */
+typedef struct {
+  uint32_t code;       /* case index (38: internal-error) */
+  const char *name;    /* its WIT name ("internal-error"), static */
+  const char *message; /* the option<string> payload of internal-error,
+                          HTTP-response-transfer-coding or -content-coding
+                          when some, else NULL (in the caller's arena) */
+} lat_wrpc_http_error_t;
+
+/* The types, for byte-level use (a server's param_types, invoke's
+ * result_types); every node lives in the arena given to init. */
+typedef struct {
+  const lat_ctype_t *fields, *method, *scheme, *error_code, *request_options;
+  const lat_ctype_t *request, *response;
+  const lat_ctype_t *handle_result;      /* result<response, error-code> */
+  const lat_ctype_t *incoming_params[1]; /* (request) */
+  const lat_ctype_t *outgoing_params[2]; /* (request, option<request-options>) */
+} lat_wrpc_http_types_t;
+/* Builds them into a (caller's storage *out); LAT_ENOMEM only. */
+lat_status lat_wrpc_http_types_init(lat_arena_t *a, lat_wrpc_http_types_t *out,
+                                    lat_error_t *err);
+
+/* incoming-handler.handle's params: the root appended to *root, the body
+ * and trailers data to *asyncs.  LAT_EARG for a header name or string that
+ * is not UTF-8, LAT_ELIMIT for a body of 2^32 bytes or more. */
+lat_status lat_wrpc_http_request_encode(const lat_wrpc_http_request_t *req,
+                                        lat_buf_t *root,
+                                        lat_wrpc_asyncs_t *asyncs,
+                                        lat_error_t *err);
+/* The reverse (asyncs[0..nasync) borrowed), everything in a.  Errors as
+ * lat_wrpc_decode_values_async. */
+lat_status lat_wrpc_http_request_decode(const uint8_t *root, size_t len,
+                                        const lat_wrpc_async_t *asyncs,
+                                        size_t nasync, lat_arena_t *a,
+                                        lat_wrpc_http_request_t *out,
+                                        lat_error_t *err);
+/* handle's result: ok(*resp) when resp is given, else
+ * err(internal-error(error_message)) (error_message NULL: none). */
+lat_status lat_wrpc_http_result_encode(const lat_wrpc_http_response_t *resp,
+                                       const char *error_message,
+                                       lat_buf_t *root,
+                                       lat_wrpc_asyncs_t *asyncs,
+                                       lat_error_t *err);
+/* The reverse, into a: LAT_OK with *out for ok; LAT_EINVALID for an
+ * error-code, described in *out_error (may be NULL) and err. */
+lat_status lat_wrpc_http_result_decode(const uint8_t *root, size_t len,
+                                       const lat_wrpc_async_t *asyncs,
+                                       size_t nasync, lat_arena_t *a,
+                                       lat_wrpc_http_response_t *out,
+                                       lat_wrpc_http_error_t *out_error,
+                                       lat_error_t *err);
+/* One incoming-handler call: encodes req, calls
+ * {lattice}.{target_id}.wrpc.0.0.1.wrpc:http/incoming-handler@0.1.0.handle
+ * with opts' headers, timeout and max_results (opts may be NULL; its
+ * async_params and result_types are set here) and decodes the response
+ * into a.  LAT_EINVALID when the handler answered an error-code (in
+ * *out_error, which may be NULL; its name is NULL otherwise) or closed the
+ * result stream empty (a failed call); the transport's statuses otherwise. */
+lat_status lat_wrpc_http_invoke(lat_lattice_conn_t *c, const char *lattice,
+                                const char *target_id,
+                                const lat_wrpc_invoke_opts_t *opts,
+                                const lat_wrpc_http_request_t *req,
+                                lat_arena_t *a, lat_wrpc_http_response_t *out,
+                                lat_wrpc_http_error_t *out_error,
+                                lat_error_t *err);
 
 #endif

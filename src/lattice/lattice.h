@@ -11,6 +11,9 @@
  *   events    CloudEvents 1.0 envelopes on wasmbus.evt.{lattice}.{event}.
  *   kv        JetStream KV buckets: open-or-create, get/put/create/delete/
  *             purge/keys, and a watch that survives a server restart.
+ *   wrpc      the wRPC value encoding with futures and streams on index
+ *             paths (§4.4), the NATS transport carrying root and nested
+ *             streams (§4.3), and wrpc:http requests and responses.
  *
  * Status codes (code branches on these, the text is in lat_error_t):
  *   LAT_EARG       the caller passed something unusable (a bad token, NULL,
@@ -460,10 +463,14 @@ void lat_lattice_kv_watch_free(lat_lattice_kv_watch_t *w);
  *              type)
  *   stream<T>  kind LAT_WRPC_CT_STREAM, of.var.disc 0 pending / 1 ready,
  *              of.var.payload a LIST value holding the elements when ready
- * A pending future or stream carries no data here: its bytes travel on the
- * subject of its index path (see the transport below).  own/borrow are
- * refused both ways with LAT_EUNSUPPORTED (resources do not cross hosts
- * yet).  Decoded strings and byte lists are copies in the arena.
+ * The plain functions (lat_wrpc_encode, lat_wrpc_decode...) write a ready
+ * value inline (0x01 + value) and decode a pending one as pending, its data
+ * not carried.  The async functions below carry it the way wRPC peers do:
+ * a future or stream is sent pending (0x00) and its data travels as its
+ * own byte stream on the subject of its index path (see "async values").
+ * own/borrow are refused both ways with LAT_EUNSUPPORTED (resources do not
+ * cross hosts yet).  Decoded strings and byte lists are copies in the
+ * arena.
  * Errors: LAT_EMALFORMED with err->offset = the byte offset of the bad
  * input (truncated, overlong or overflowing LEB128, bad UTF-8, a case index
  * or bool/option byte out of range, flags bits beyond the labels, trailing
@@ -481,6 +488,25 @@ const lat_ctype_t *lat_wrpc_type_future(lat_arena_t *a,
                                         const lat_ctype_t *elem);
 const lat_ctype_t *lat_wrpc_type_stream(lat_arena_t *a,
                                         const lat_ctype_t *elem);
+/* record / variant / tuple / list / option / result nodes whose parts may
+ * be futures or streams (the component builder takes only component value
+ * types).  Parts are borrowed (must outlive the node); the field array and
+ * names are copied into a.  They carry no canonical-ABI layout: use them
+ * with the wRPC codec only.  NULL on out of memory or a NULL part. */
+const lat_ctype_t *lat_wrpc_type_record(lat_arena_t *a, const lat_cfield_t *f,
+                                        uint32_t n);
+const lat_ctype_t *lat_wrpc_type_variant(lat_arena_t *a, const lat_cfield_t *c,
+                                         uint32_t n);
+const lat_ctype_t *lat_wrpc_type_tuple(lat_arena_t *a,
+                                       const lat_ctype_t *const *elems,
+                                       uint32_t n);
+const lat_ctype_t *lat_wrpc_type_list(lat_arena_t *a, const lat_ctype_t *elem);
+const lat_ctype_t *lat_wrpc_type_option(lat_arena_t *a,
+                                        const lat_ctype_t *elem);
+const lat_ctype_t *lat_wrpc_type_result(lat_arena_t *a, const lat_ctype_t *ok,
+                                        const lat_ctype_t *err);
+/* True when t is or contains a future or a stream. */
+bool lat_wrpc_type_has_async(const lat_ctype_t *t);
 
 /* Appends the encoding of v (of type t) to out; on failure out is left as
  * it was. */
@@ -501,18 +527,110 @@ lat_status lat_wrpc_decode_values(const uint8_t *data, size_t len,
                                   lat_arena_t *a, lat_cval_t *out,
                                   lat_error_t *err);
 
+/* ---- async values on index paths (PROTOCOL.md §4.3-4.4) ---------------------
+ * A path is a list of u32 indexes into the parameter (or result) tuple, as
+ * wrpc-transport's value.rs numbers them: the values of the tuple push
+ * their position, record and tuple fields push theirs, list elements their
+ * index; option, result, variant and enum push nothing (the async values
+ * in a payload use the path of the payload's container).  A future or
+ * stream at path P sends its data on R.params.P / R.results.P (R the
+ * peer's inbox), as a byte stream of its own:
+ *   future<T>  the one encoded T
+ *   stream<T>  chunks, each a LEB128 count and that many elements (for
+ *              stream<u8>: the raw bytes), ended by a count-0 chunk (0x00)
+ * The data of a path here is that byte stream, without the transport's
+ * empty end-of-stream message.  A future or stream inside the data of
+ * another (stream<future<T>> ...) would have data on a longer path still:
+ * it is refused with LAT_EUNSUPPORTED both ways. */
+#define LAT_WRPC_MAX_PATH 32u    /* indexes in one path */
+#define LAT_WRPC_MAX_ASYNC 1024u /* async values in one call's values */
+
+typedef struct {
+  uint32_t depth;                  /* 1..LAT_WRPC_MAX_PATH */
+  uint32_t idx[LAT_WRPC_MAX_PATH]; /* idx[0..depth) */
+} lat_wrpc_path_t;
+
+/* The data of one path. */
+typedef struct {
+  lat_wrpc_path_t path;
+  uint8_t *data; /* owned by the list it is in (NULL when len is 0) */
+  size_t len;
+} lat_wrpc_async_t;
+
+/* A growable list of path data, caller's storage. */
+typedef struct {
+  lat_wrpc_async_t *items; /* owned */
+  size_t n, cap;
+  size_t bytes; /* the sum of every item's len */
+} lat_wrpc_asyncs_t;
+
+void lat_wrpc_asyncs_init(lat_wrpc_asyncs_t *l);
+void lat_wrpc_asyncs_fini(lat_wrpc_asyncs_t *l); /* accepts NULL */
+/* Appends a copy of data[0..len) for path.  LAT_EARG for a path of depth
+ * 0 or over LAT_WRPC_MAX_PATH, LAT_ELIMIT past LAT_WRPC_MAX_ASYNC items. */
+lat_status lat_wrpc_asyncs_add(lat_wrpc_asyncs_t *l, const lat_wrpc_path_t *path,
+                               const uint8_t *data, size_t len,
+                               lat_error_t *err);
+/* The item of items[0..n) for path, or NULL.  Borrowed. */
+const lat_wrpc_async_t *lat_wrpc_async_find(const lat_wrpc_async_t *items,
+                                            size_t n,
+                                            const lat_wrpc_path_t *path);
+bool lat_wrpc_path_equal(const lat_wrpc_path_t *a, const lat_wrpc_path_t *b);
+/* "0.1.2" into out (cap bytes, NUL-terminated, truncated if short);
+ * returns the length it needs. */
+size_t lat_wrpc_path_format(const lat_wrpc_path_t *p, char *out, size_t cap);
+
+/* Like lat_wrpc_encode_values, but every future or stream that is ready in
+ * vs is written as pending (0x00) on root and its data (see above) is
+ * appended to out_asyncs under its path: what a Rust peer reads.  A value
+ * that is already pending is written as pending with no data (the caller
+ * sends its path's data itself).  On failure root and out_asyncs are left
+ * as they were.  LAT_ELIMIT for a path deeper than LAT_WRPC_MAX_PATH or
+ * more than LAT_WRPC_MAX_ASYNC of them. */
+lat_status lat_wrpc_encode_values_async(const lat_cval_t *vs,
+                                        const lat_ctype_t *const *ts,
+                                        uint32_t n, lat_buf_t *root,
+                                        lat_wrpc_asyncs_t *out_asyncs,
+                                        lat_error_t *err);
+/* Decodes root[0..len) as the tuple ts[0..n) and lists the paths of the
+ * futures and streams in it that are pending, in encoding order, in an
+ * array allocated in a (*out_n may be 0; *out_paths then NULL).  A ready
+ * one (0x01 + value inline) has no path.  Errors as lat_wrpc_decode_values,
+ * plus LAT_ELIMIT as above. */
+lat_status lat_wrpc_pending_paths(const uint8_t *root, size_t len,
+                                  const lat_ctype_t *const *ts, uint32_t n,
+                                  lat_arena_t *a, lat_wrpc_path_t **out_paths,
+                                  size_t *out_n, lat_error_t *err);
+/* Decodes root[0..len) as the tuple ts[0..n) into out[0..n) and resolves
+ * every pending future or stream from the data of its path in
+ * asyncs[0..nasync) (borrowed; items for other paths are ignored): a
+ * stream becomes ready with all its chunks' elements as one LIST, a future
+ * ready with its value.  LAT_EMALFORMED when a pending value's path has no
+ * data, or the data is malformed, truncated (no end chunk) or has bytes
+ * after its end: err->offset is then the offset in that path's data and
+ * the message names the path. */
+lat_status lat_wrpc_decode_values_async(const uint8_t *root, size_t len,
+                                        const lat_wrpc_async_t *asyncs,
+                                        size_t nasync,
+                                        const lat_ctype_t *const *ts,
+                                        uint32_t n, lat_arena_t *a,
+                                        lat_cval_t *out, lat_error_t *err);
+
 /* ---- wRPC 0.0.1 over NATS (lattice_wrpc_nats.c, PROTOCOL.md §4.3) ----------
  * Byte-level: parameters and results are the encodings above (a tuple of
- * all parameters, a tuple of all results).  Only the root parameter and
- * result streams are carried; async values sent on nested index paths
- * (R.params.<i>..., R.results.<i>...) are not yet (see the design comment).
+ * all parameters, a tuple of all results), plus the data of the async
+ * values on nested index paths (R.params.<path>, R.results.<path>), each
+ * its own stream of max_payload chunks ended by an empty message.  Nested
+ * streams are buffered whole, like the root: a call's caps (max_params,
+ * max_results) bound the root and every nested stream together.
  *
  * Statuses: LAT_ENOTFOUND nobody serves the subject (NATS 503 no
  * responders); LAT_ETIMEOUT the call did not finish within its timeout
- * (handshake, params or results); LAT_EMALFORMED the peer broke the
- * exchange (a handshake without a usable reply subject); LAT_ELIMIT a
- * stream outgrew its cap; LAT_EARG bad names; LAT_EIO / LAT_ECLOSED from
- * the connection. */
+ * (handshake, params or results, nested ones included); LAT_EMALFORMED the
+ * peer broke the exchange (a handshake without a usable reply subject,
+ * results that do not decode as result_types); LAT_ELIMIT the streams
+ * outgrew their cap; LAT_EARG bad names; LAT_EIO / LAT_ECLOSED from the
+ * connection. */
 #define LAT_WRPC_MAX_MESSAGE (64u << 20) /* default cap on params/results */
 #define LAT_WRPC_TIMEOUT_MS_DEFAULT 2000u /* the 1.x host's rpc_timeout */
 
@@ -521,15 +639,44 @@ typedef struct {
                                           traceparent ...; may be NULL */
   size_t nheaders;
   uint32_t timeout_ms; /* bounds the whole call; 0: 2000 */
-  size_t max_results;  /* 0: LAT_WRPC_MAX_MESSAGE */
+  size_t max_results;  /* root + nested result bytes; 0: LAT_WRPC_MAX_MESSAGE */
+  /* Data of async params (borrowed), each sent on R_s.params.<path> after
+   * the rest of the root params, ended by an empty message.  Typically
+   * from lat_wrpc_encode_values_async. */
+  const lat_wrpc_async_t *async_params;
+  size_t nasync_params;
+  /* The function's result types (borrowed), or NULL.  When given, the
+   * transport decodes the root results, finds the pending futures and
+   * streams in them (lat_wrpc_pending_paths) and waits for the data of
+   * their paths too (which may arrive before the root ends: it is kept
+   * from the start).  Without them nested results are not awaited. */
+  const lat_ctype_t *const *result_types;
+  uint32_t nresult_types;
 } lat_wrpc_invoke_opts_t;
 
+/* What a call returned, caller's storage. */
+typedef struct {
+  lat_lattice_reply_t root; /* the result stream (len 0: the server closed
+                               it empty, a failed call or no results) */
+  lat_wrpc_asyncs_t asyncs; /* the data of the pending values' paths in
+                               root, when result_types were given */
+} lat_wrpc_results_t;
+void lat_wrpc_results_fini(lat_wrpc_results_t *r); /* accepts NULL */
+
 /* Calls {lattice}.{target_id}.wrpc.0.0.1.{instance}.{function} with the
- * encoded params[0..len) and waits (on the calling thread, bounded by
- * timeout_ms) for the whole result stream, returned in *out_results (free
- * with lat_lattice_reply_fini; len 0 when the server closed the stream
- * without results: a failed call, or a function with no results).  opts
- * may be NULL.  Any thread; any number of calls at once on one conn. */
+ * encoded params[0..len) (and opts' async params) and waits (on the
+ * calling thread, bounded by timeout_ms) for the whole result stream and,
+ * with result_types, the nested result streams.  *out is initialised here
+ * (free with lat_wrpc_results_fini, also after a failure).  When the root
+ * is empty no nested results are awaited.  opts may be NULL.  Any thread;
+ * any number of calls at once on one conn. */
+lat_status lat_wrpc_invoke_ex(lat_lattice_conn_t *c, const char *lattice,
+                              const char *target_id, const char *instance,
+                              const char *function, const uint8_t *params,
+                              size_t len, const lat_wrpc_invoke_opts_t *opts,
+                              lat_wrpc_results_t *out, lat_error_t *err);
+/* The same returning only the root result stream, in *out_results (free
+ * with lat_lattice_reply_fini); nested results, if awaited, are dropped. */
 lat_status lat_wrpc_invoke(lat_lattice_conn_t *c, const char *lattice,
                            const char *target_id, const char *instance,
                            const char *function, const uint8_t *params,
@@ -543,6 +690,16 @@ typedef struct {
   const lat_lattice_headers_t *headers; /* source-id, link-name ... */
   const uint8_t *params;                /* the whole parameter stream */
   size_t len;
+  /* The data of the pending futures and streams in params, one item per
+   * path (only with params_typed and param types holding async values;
+   * else none): give them to lat_wrpc_decode_values_async. */
+  const lat_wrpc_async_t *asyncs;
+  size_t nasync;
+  /* The handler may append the data of async results here (e.g. with
+   * lat_wrpc_encode_values_async): each goes on R_c.results.<path> after
+   * the root results, ended by an empty message.  Dropped when the
+   * handler fails.  Owned by the server. */
+  lat_wrpc_asyncs_t *async_results;
 } lat_wrpc_request_t;
 
 /* Runs on a worker thread (of the queue given to lat_wrpc_serve), one call
@@ -561,14 +718,20 @@ typedef struct {
                          NULL: the server runs `workers` threads of its own */
   size_t workers;             /* own workers; 0: 4 */
   size_t max_queued;          /* own queue capacity; 0: 1024 */
-  uint32_t params_timeout_ms; /* wait for the rest of the params after the
-                                 handshake; 0: 10000 */
-  size_t max_params;          /* 0: LAT_WRPC_MAX_MESSAGE */
+  uint32_t params_timeout_ms; /* wait for the rest of the params (nested
+                                 ones included) after the handshake;
+                                 0: 10000 */
+  size_t max_params;          /* root + nested bytes; 0: LAT_WRPC_MAX_MESSAGE */
   /* Optional, the function's parameter types (borrowed, must outlive the
    * server).  When the first chunk already decodes as all of them, the
    * call starts without waiting for the client's end-of-params message,
    * as the Rust server does (it decodes lazily and never reads it): one
-   * hop less per call.  Without them the server waits for the end. */
+   * hop less per call.  Without them the server waits for the end.  When
+   * they hold futures or streams, the server also listens on the nested
+   * paths R_s.params.<path> (from before the handshake), finds the pending
+   * values in the root params and waits for their paths' data, handed to
+   * the handler as req->asyncs.  Without types nested params are not
+   * received. */
   bool params_typed;
   const lat_ctype_t *const *param_types;
   uint32_t nparam_types;
@@ -600,5 +763,124 @@ typedef struct {
                         full queue, params too large or too slow */
 } lat_wrpc_server_stats_t;
 void lat_wrpc_server_stats(lat_wrpc_server_t *s, lat_wrpc_server_stats_t *out);
+
+/* ---- wrpc:http@0.1.0 (lattice_wrpc_http.c, PROTOCOL.md §4.4) ---------------
+ * HTTP requests and responses as wRPC values, between plain C structs and
+ * the wire (root bytes + the data of the body and trailers paths):
+ *   fields   = list<tuple<string, list<list<u8>>>>
+ *   request  = record {body: stream<u8>, trailers: future<option<fields>>,
+ *              method, path-with-query: option<string>, scheme:
+ *              option<scheme>, authority: option<string>, headers: fields}
+ *   response = record {body: stream<u8>, trailers: future<option<fields>>,
+ *              status: u16, headers: fields}
+ *   incoming-handler.handle(request) -> result<response, error-code>
+ *   outgoing-handler.handle(request, option<request-options>)
+ *       -> result<response, error-code>
+ * method, scheme, error-code and request-options are wasi:http/types@0.2.0's.
+ * Bodies are whole buffers, sent as a pending stream<u8> (one chunk) on
+ * path [0,0]; trailers as a pending future whose data is none, on [0,1].
+ * Trailers that come are checked and ignored.  Headers are flat (name,
+ * value) pairs here; on the wire the values of one name (exact match) are
+ * grouped under its first place, and decoding lists each value as a pair
+ * (a name with no values is dropped).  Decoded strings are NUL-terminated
+ * copies in the caller's arena (one holding U+0000 reads as ending there). */
+#define LAT_WRPC_HTTP_INCOMING "wrpc:http/incoming-handler@0.1.0"
+#define LAT_WRPC_HTTP_OUTGOING "wrpc:http/outgoing-handler@0.1.0"
+#define LAT_WRPC_HTTP_FUNCTION "handle"
+
+typedef struct {
+  const char *name;     /* NUL-terminated, valid UTF-8 */
+  const uint8_t *value; /* value[0..len) */
+  size_t len;
+} lat_wrpc_http_field_t;
+
+/* Every pointer borrowed (encode) or in the caller's arena (decode). */
+typedef struct {
+  const char *method; /* "GET" ... "PATCH" (exact, upper case) map to their
+                         cases; anything else is other(method) */
+  const char *scheme; /* NULL: none; "http"/"https" (any case) map to HTTP/
+                         HTTPS, anything else is other(scheme); decoded as
+                         "http", "https" or the other text */
+  const char *authority;       /* NULL: none */
+  const char *path_with_query; /* NULL: none */
+  const lat_wrpc_http_field_t *headers;
+  size_t nheaders;
+  const uint8_t *body; /* body[0..body_len) */
+  size_t body_len;
+} lat_wrpc_http_request_t;
+
+typedef struct {
+  uint16_t status;
+  const lat_wrpc_http_field_t *headers;
+  size_t nheaders;
+  const uint8_t *body;
+  size_t body_len;
+} lat_wrpc_http_response_t;
+
+/* An error-code a handler answered with. */
+typedef struct {
+  uint32_t code;       /* case index (38: internal-error) */
+  const char *name;    /* its WIT name ("internal-error"), static */
+  const char *message; /* the option<string> payload of internal-error,
+                          HTTP-response-transfer-coding or -content-coding
+                          when some, else NULL (in the caller's arena) */
+} lat_wrpc_http_error_t;
+
+/* The types, for byte-level use (a server's param_types, invoke's
+ * result_types); every node lives in the arena given to init. */
+typedef struct {
+  const lat_ctype_t *fields, *method, *scheme, *error_code, *request_options;
+  const lat_ctype_t *request, *response;
+  const lat_ctype_t *handle_result;      /* result<response, error-code> */
+  const lat_ctype_t *incoming_params[1]; /* (request) */
+  const lat_ctype_t *outgoing_params[2]; /* (request, option<request-options>) */
+} lat_wrpc_http_types_t;
+/* Builds them into a (caller's storage *out); LAT_ENOMEM only. */
+lat_status lat_wrpc_http_types_init(lat_arena_t *a, lat_wrpc_http_types_t *out,
+                                    lat_error_t *err);
+
+/* incoming-handler.handle's params: the root appended to *root, the body
+ * and trailers data to *asyncs.  LAT_EARG for a header name or string that
+ * is not UTF-8, LAT_ELIMIT for a body of 2^32 bytes or more. */
+lat_status lat_wrpc_http_request_encode(const lat_wrpc_http_request_t *req,
+                                        lat_buf_t *root,
+                                        lat_wrpc_asyncs_t *asyncs,
+                                        lat_error_t *err);
+/* The reverse (asyncs[0..nasync) borrowed), everything in a.  Errors as
+ * lat_wrpc_decode_values_async. */
+lat_status lat_wrpc_http_request_decode(const uint8_t *root, size_t len,
+                                        const lat_wrpc_async_t *asyncs,
+                                        size_t nasync, lat_arena_t *a,
+                                        lat_wrpc_http_request_t *out,
+                                        lat_error_t *err);
+/* handle's result: ok(*resp) when resp is given, else
+ * err(internal-error(error_message)) (error_message NULL: none). */
+lat_status lat_wrpc_http_result_encode(const lat_wrpc_http_response_t *resp,
+                                       const char *error_message,
+                                       lat_buf_t *root,
+                                       lat_wrpc_asyncs_t *asyncs,
+                                       lat_error_t *err);
+/* The reverse, into a: LAT_OK with *out for ok; LAT_EINVALID for an
+ * error-code, described in *out_error (may be NULL) and err. */
+lat_status lat_wrpc_http_result_decode(const uint8_t *root, size_t len,
+                                       const lat_wrpc_async_t *asyncs,
+                                       size_t nasync, lat_arena_t *a,
+                                       lat_wrpc_http_response_t *out,
+                                       lat_wrpc_http_error_t *out_error,
+                                       lat_error_t *err);
+/* One incoming-handler call: encodes req, calls
+ * {lattice}.{target_id}.wrpc.0.0.1.wrpc:http/incoming-handler@0.1.0.handle
+ * with opts' headers, timeout and max_results (opts may be NULL; its
+ * async_params and result_types are set here) and decodes the response
+ * into a.  LAT_EINVALID when the handler answered an error-code (in
+ * *out_error, which may be NULL; its name is NULL otherwise) or closed the
+ * result stream empty (a failed call); the transport's statuses otherwise. */
+lat_status lat_wrpc_http_invoke(lat_lattice_conn_t *c, const char *lattice,
+                                const char *target_id,
+                                const lat_wrpc_invoke_opts_t *opts,
+                                const lat_wrpc_http_request_t *req,
+                                lat_arena_t *a, lat_wrpc_http_response_t *out,
+                                lat_wrpc_http_error_t *out_error,
+                                lat_error_t *err);
 
 #endif

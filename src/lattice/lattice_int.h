@@ -58,6 +58,11 @@ uint32_t lat__lattice_backoff_ms(uint32_t wait_ms, uint32_t max_ms,
  * calls it before closing.  Accepts NULL. */
 void lat__wrpc_mux_free(struct lat__wrpc_mux *m);
 
+/* Appends path's data to l, taking ownership of data (lat_free; freed on
+ * failure too).  The checks of lat_wrpc_asyncs_add (lattice_wrpc.c). */
+lat_status lat__wrpc_asyncs_take(lat_wrpc_asyncs_t *l, const lat_wrpc_path_t *path,
+                                 uint8_t *data, size_t len, lat_error_t *err);
+
 /* Copies n bytes into an owned reply with a NUL after them. */
 lat_status lat__lattice_reply_set(lat_lattice_reply_t *r, const void *data,
                                   size_t n);

@@ -2,21 +2,25 @@
  * wrpc-transport-nats 0.29 as the 1.x host links it), client and server.
  *
  * The exchange, for one invocation:
- *   client  SUB R_c, SUB R_c.results; HPUB {subject} reply R_c with headers
- *           and the first chunk of the params (at most max_payload minus
- *           the length of R_c and of the header block, as the Rust client
- *           trims it)
- *   server  SUB R_s.params; PUB R_c reply R_s, empty payload (handshake)
+ *   client  SUB R_c, SUB R_c.results (and R_c.results.<path>); HPUB
+ *           {subject} reply R_c with headers and the first chunk of the
+ *           params (at most max_payload minus the length of R_c and of the
+ *           header block, as the Rust client trims it)
+ *   server  SUB R_s.params (R_s.> when nested params are expected); PUB
+ *           R_c reply R_s, empty payload (handshake)
  *   client  PUB R_s.params with the rest in max_payload chunks, then an
- *           empty message (end of the stream)
+ *           empty message (end of the stream); then the data of each async
+ *           param on R_s.params.<path>, each ended the same way
  *   server  runs the function; PUB R_c.results in max_payload chunks, then
- *           an empty message; a failed call sends only the empty message
+ *           an empty message, then each async result on R_c.results.<path>
+ *           likewise; a failed call sends only the root's empty message
  *
  * Approach.  Client: straight-line code on the caller's thread.  Every
  * call of a conn shares one inbox subscription "_INBOX.<nuid>.>" (R_c is
  * "_INBOX.<nuid>.<n>"); its libnats callback routes each message by the
- * token <n> to the waiting call, which sleeps on its own condition
- * variable with a deadline.  Server: the libnats callback of the queue
+ * token <n> to the waiting call (then by ".results" and ".results.<path>"
+ * into the call's collector), which sleeps on its own condition variable
+ * with a deadline.  Server: the libnats callback of the queue
  * subscription copies the first chunk and the headers, makes R_s,
  * subscribes R_s.params (synchronously: a worker reads it later), sends
  * the handshake and queues the call; a worker reads the rest of the params
@@ -28,21 +32,37 @@
  * client's end message, as the Rust server (which decodes lazily) never
  * does; the client's end message then finds no subscriber and is dropped.
  *
+ * Async values on nested paths (R.params.<i>.<j>, R.results.<i>...): each
+ * is a stream of its own, buffered whole like the root (collect_t).  A
+ * Rust peer writes them from concurrent tasks, so they may arrive before
+ * the root has ended, when nobody knows yet which paths it will ask for:
+ * every nested path is kept from its first message, all of them under the
+ * call's one byte cap.  Once the root has ended, the side that knows the
+ * types (the client given result_types; the server given param types that
+ * hold a future or stream) lists the root's pending values
+ * (lat_wrpc_pending_paths) and waits, against the same deadline, until
+ * each of their paths has ended; the other paths are dropped.  The server
+ * then listens on one sync subscription R_s.> made before the handshake
+ * (nothing the client sends after it can be missed) and routes by
+ * subject.  Without types nothing nested is awaited: an untyped server
+ * does not subscribe to nested params (the client's go nowhere), an
+ * untyped client returns the root alone.
+ *
  * Invariants: every wait has a deadline; a call owns its subscription,
  * inbox and buffers and frees them on every path; a client call's waiter
  * is in the mux map only while the call runs (removed under the mux mutex
  * before it returns, so the callback never sees a dead waiter); the server
  * counts calls taken (inflight, under mu) and lat_wrpc_server_free waits
  * for zero after unsubscribing, so no worker touches a freed server.  A
- * peer flooding an inbox is capped: a client result stream by max_results
- * (the excess is dropped and the call fails with LAT_ELIMIT), a server
- * params subscription by pending limits a little above max_params.
+ * peer flooding an inbox is capped: a client's result streams by
+ * max_results and LAT_WRPC_MAX_ASYNC paths (the excess is dropped and the
+ * call fails with LAT_ELIMIT), a server's params the same way by
+ * max_params, and its subscription by pending limits a little above it.
  *
- * Not yet: async values on nested index paths (R.params.<i>, R.results.
- * <i>): a pending future or stream decodes as pending, but its data is not
- * carried.  The host needs them for wrpc:http bodies; on the client they
- * are one more case in the mux callback, on the server one more sync
- * subscription per path.
+ * Not yet: streaming.  Async data is delivered whole, after its end
+ * message, so a body is held in memory (bounded by the caps) rather than
+ * passed on chunk by chunk; and a future or stream inside another's data
+ * (its own longer path) is refused by the codec.
  *
  * Rejected: a SUB/UNSUB pair per client call for R_c and R_c.results (the
  * first version: two extra round trips through the server's subscription
@@ -139,39 +159,162 @@ static void unsub(natsSubscription *sub) {
   natsSubscription_Destroy(sub);
 }
 
-/* Reads messages from sub into out until an empty one (the end of the
- * stream), the deadline, or more than max bytes. */
-static lat_status read_stream(natsSubscription *sub, const char *what,
-                              uint64_t deadline, size_t max, lat_buf_t *out,
-                              lat_error_t *err) {
-  for (;;) {
-    int64_t left = ms_left(deadline);
-    if (left == 0)
-      return lat_error_set(err, LAT_ETIMEOUT, SIZE_MAX,
-                           "%s: the stream did not end in time (%zu bytes "
-                           "so far)",
-                           what, out->len);
-    natsMsg *m = NULL;
-    natsStatus s = natsSubscription_NextMsg(&m, sub, left);
-    if (s == NATS_TIMEOUT) continue; /* re-checks the deadline */
-    if (s == NATS_SLOW_CONSUMER)
-      return lat_error_set(err, LAT_ELIMIT, SIZE_MAX,
-                           "%s: the peer sent faster than we could take", what);
-    if (s != NATS_OK) return lat__lattice_nats_error(s, err, "%s", what);
-    size_t n = (size_t)natsMsg_GetDataLength(m);
-    if (n == 0) {
-      natsMsg_Destroy(m);
-      return LAT_OK;
+/* ---- a call's streams, as they come --------------------------------------
+ * One direction of a call: the root stream and the nested ones, each
+ * buffered whole until its empty end message.  Nested messages may come
+ * before, between or after the root's (a Rust peer writes them from
+ * concurrent tasks), so every path is kept from the first message on,
+ * before anyone knows which paths the root will ask for; the cap (max
+ * bytes, LAT_WRPC_MAX_ASYNC paths) bounds them all together.  Data after a
+ * stream's end is ignored. */
+typedef struct {
+  lat_wrpc_path_t path;
+  lat_buf_t data;
+  bool ended;
+} nested_t;
+
+typedef struct {
+  lat_buf_t root;
+  bool root_ended;
+  nested_t *nested; /* owned, n of cap */
+  size_t n, cap;
+  size_t total, max; /* bytes kept, and the cap on them */
+  bool overflow;     /* more than max bytes or paths, or out of memory: the
+                        rest is dropped and the call fails with LAT_ELIMIT */
+} collect_t;
+
+static void collect_init(collect_t *k, size_t max) {
+  memset(k, 0, sizeof *k);
+  lat_buf_init(&k->root);
+  k->max = max;
+}
+
+static void collect_fini(collect_t *k) {
+  lat_buf_fini(&k->root);
+  for (size_t i = 0; i < k->n; i++) lat_buf_fini(&k->nested[i].data);
+  lat_free(k->nested);
+  k->nested = NULL;
+  k->n = k->cap = 0;
+}
+
+static nested_t *collect_find(const collect_t *k, const lat_wrpc_path_t *p) {
+  for (size_t i = 0; i < k->n; i++)
+    if (lat_wrpc_path_equal(&k->nested[i].path, p)) return &k->nested[i];
+  return NULL;
+}
+
+/* One message of the root (path NULL) or of a nested path. */
+static void collect_add(collect_t *k, const lat_wrpc_path_t *path,
+                        const uint8_t *data, size_t len) {
+  if (k->overflow) return;
+  lat_buf_t *b = &k->root;
+  bool *ended = &k->root_ended;
+  if (path) {
+    nested_t *x = collect_find(k, path);
+    if (!x) {
+      if (k->n == LAT_WRPC_MAX_ASYNC) {
+        k->overflow = true;
+        return;
+      }
+      if (k->n == k->cap) {
+        size_t cap = k->cap ? k->cap * 2 : 4;
+        nested_t *nx = lat_realloc(k->nested, cap * sizeof *nx);
+        if (!nx) {
+          k->overflow = true;
+          return;
+        }
+        k->nested = nx, k->cap = cap;
+      }
+      x = &k->nested[k->n++];
+      memset(x, 0, sizeof *x);
+      x->path = *path;
+      lat_buf_init(&x->data);
     }
-    lat_status st = LAT_OK;
-    if (out->len + n > max)
-      st = lat_error_set(err, LAT_ELIMIT, SIZE_MAX,
-                         "%s: more than %zu bytes", what, max);
-    else if (lat_buf_append(out, natsMsg_GetData(m), n) != LAT_OK)
-      st = lat_error_set(err, LAT_ENOMEM, SIZE_MAX, "out of memory");
-    natsMsg_Destroy(m);
+    b = &x->data;
+    ended = &x->ended;
+  }
+  if (*ended) return;
+  if (len == 0) {
+    *ended = true;
+    return;
+  }
+  if (len > k->max - k->total || lat_buf_append(b, data, len) != LAT_OK) {
+    k->overflow = true;
+    return;
+  }
+  k->total += len;
+}
+
+/* True when every path of wanted[0..n) has ended. */
+static bool collect_ended(const collect_t *k, const lat_wrpc_path_t *wanted,
+                          size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    const nested_t *x = collect_find(k, &wanted[i]);
+    if (!x || !x->ended) return false;
+  }
+  return true;
+}
+
+/* Moves the data of the wanted paths (all ended) into out. */
+static lat_status collect_take(collect_t *k, const lat_wrpc_path_t *wanted,
+                               size_t n, lat_wrpc_asyncs_t *out,
+                               lat_error_t *err) {
+  for (size_t i = 0; i < n; i++) {
+    nested_t *x = collect_find(k, &wanted[i]);
+    if (!x || lat_wrpc_async_find(out->items, out->n, &wanted[i]))
+      continue; /* a path listed twice: taken once */
+    size_t len;
+    uint8_t *data = lat_buf_steal(&x->data, &len);
+    lat_status st = lat__wrpc_asyncs_take(out, &wanted[i], data, len, err);
     if (st != LAT_OK) return st;
   }
+  return LAT_OK;
+}
+
+/* "0.1.2" (the text after R.params. or R.results.) as a path: decimal
+ * u32 tokens, 1 to LAT_WRPC_MAX_PATH of them. */
+static bool parse_path(const char *s, lat_wrpc_path_t *out) {
+  out->depth = 0;
+  for (;;) {
+    if (out->depth == LAT_WRPC_MAX_PATH || *s < '0' || *s > '9') return false;
+    uint64_t v = 0;
+    while (*s >= '0' && *s <= '9') {
+      v = v * 10 + (uint64_t)(*s++ - '0');
+      if (v > UINT32_MAX) return false;
+    }
+    out->idx[out->depth++] = (uint32_t)v;
+    if (*s == 0) return true;
+    if (*s++ != '.') return false;
+  }
+}
+
+/* subject = base, or base + "." + path: the root (*out_nested false) or a
+ * nested stream.  False for anything else. */
+static bool route(const char *subject, const char *base, size_t base_len,
+                  bool *out_nested, lat_wrpc_path_t *out_path) {
+  if (strncmp(subject, base, base_len) != 0) return false;
+  const char *rest = subject + base_len;
+  *out_nested = *rest != 0;
+  if (!*out_nested) return true;
+  return *rest == '.' && parse_path(rest + 1, out_path);
+}
+
+/* Publishes each item of asyncs to "<base>.<path>" as a stream. */
+#define PATH_TEXT_MAX (LAT_WRPC_MAX_PATH * 11u)
+static lat_status send_asyncs(lat_lattice_conn_t *c, const char *base,
+                              const lat_wrpc_async_t *items, size_t n,
+                              size_t max, lat_error_t *err) {
+  char subject[SUBJECT_MAX + 16 + PATH_TEXT_MAX], path[PATH_TEXT_MAX];
+  for (size_t i = 0; i < n; i++) {
+    if (items[i].path.depth == 0 || items[i].path.depth > LAT_WRPC_MAX_PATH)
+      return lat_error_set(err, LAT_EARG, SIZE_MAX, "async data with a path of "
+                           "depth %u", items[i].path.depth);
+    lat_wrpc_path_format(&items[i].path, path, sizeof path);
+    snprintf(subject, sizeof subject, "%s.%s", base, path);
+    lat_status st = send_stream(c, subject, items[i].data, items[i].len, max, err);
+    if (st != LAT_OK) return st;
+  }
+  return LAT_OK;
 }
 
 /* ---- client ----------------------------------------------------------------
@@ -180,20 +323,19 @@ static lat_status read_stream(natsSubscription *sub, const char *what,
  * whose callback routes each message to its call by the token <n>.  A call
  * then costs no SUB/UNSUB of its own (four protocol round trips through
  * the server's subscription index, measured at about a third of a call's
- * time).  The handshake goes to R_c, results to R_c.results; nested paths
- * (R_c.results.<i>) are ignored for now.  The callback only copies and
- * signals: the calling thread waits on its own condition variable with a
- * deadline. */
+ * time).  The handshake goes to R_c, results to R_c.results, nested
+ * results to R_c.results.<path>, all kept by the call's collector.  The
+ * callback only copies and signals: the calling thread waits on its own
+ * condition variable with a deadline. */
 typedef struct {
   pthread_cond_t cv; /* CLOCK_MONOTONIC; signalled on every change below */
   /* guarded by the mux's mu: */
   bool got_hs;       /* a handshake (or a 503) came */
   bool no_resp;      /* it was the server's 503 */
   char *hs_reply;    /* its reply subject (owned), NULL when none */
-  lat_buf_t results; /* the result stream so far */
-  bool ended;        /* its empty end message came */
-  bool overflow;     /* more than max bytes came (the rest is dropped) */
-  size_t max;
+  collect_t res;     /* the result streams so far */
+  const lat_wrpc_path_t *wanted; /* nested results awaited (the caller's) */
+  size_t nwanted;
 } waiter_t;
 
 struct lat__wrpc_mux {
@@ -212,23 +354,20 @@ static void mux_deliver(void *ctx, const lat_lattice_msg_t *m) {
     return;
   const char *tok = subj + x->prefix_len + 1, *dot = strchr(tok, '.');
   size_t tlen = dot ? (size_t)(dot - tok) : strlen(tok);
-  bool results = dot && strcmp(dot, ".results") == 0;
-  if (dot && !results) return; /* a nested path: not carried yet */
+  bool nested = false;
+  lat_wrpc_path_t path;
+  if (dot && !route(dot, ".results", 8, &nested, &path)) return;
   pthread_mutex_lock(&x->mu);
   waiter_t *w = NULL;
   if (lat_map_get(&x->calls, tok, tlen, (void **)&w)) {
-    if (!results) {
+    if (!dot) {
       if (!w->got_hs) {
         w->got_hs = true;
         w->no_resp = lat_lattice_msg_no_responders(m);
         if (m->reply) w->hs_reply = lat_strndup(m->reply, strlen(m->reply));
       }
-    } else if (m->len == 0) {
-      w->ended = true;
-    } else if (!w->overflow) {
-      if (w->results.len + m->len > w->max ||
-          lat_buf_append(&w->results, m->data, m->len) != LAT_OK)
-        w->overflow = true;
+    } else {
+      collect_add(&w->res, nested ? &path : NULL, m->data, m->len);
     }
     pthread_cond_broadcast(&w->cv);
   }
@@ -292,15 +431,46 @@ static bool wait_until(struct lat__wrpc_mux *x, waiter_t *w, uint64_t deadline,
   return true;
 }
 static bool hs_came(const waiter_t *w) { return w->got_hs; }
-static bool results_done(const waiter_t *w) { return w->ended || w->overflow; }
+static bool root_done(const waiter_t *w) {
+  return w->res.root_ended || w->res.overflow;
+}
+static bool nested_done(const waiter_t *w) {
+  return w->res.overflow || collect_ended(&w->res, w->wanted, w->nwanted);
+}
 
-lat_status lat_wrpc_invoke(lat_lattice_conn_t *c, const char *lattice,
-                           const char *target_id, const char *instance,
-                           const char *function, const uint8_t *params,
-                           size_t len, const lat_wrpc_invoke_opts_t *opts,
-                           lat_lattice_reply_t *out_results, lat_error_t *err) {
-  out_results->data = NULL;
-  out_results->len = 0;
+void lat_wrpc_results_fini(lat_wrpc_results_t *r) {
+  if (!r) return;
+  lat_lattice_reply_fini(&r->root);
+  lat_wrpc_asyncs_fini(&r->asyncs);
+}
+
+/* Waits (mux mu held) for cond; LAT_ELIMIT when the results overflowed,
+ * LAT_ETIMEOUT when the deadline passed first. */
+static lat_status wait_results(struct lat__wrpc_mux *x, waiter_t *w,
+                               uint64_t deadline, bool (*cond)(const waiter_t *w),
+                               const char *subject, const char *what,
+                               const lat_wrpc_invoke_opts_t *o, lat_error_t *err) {
+  bool done = wait_until(x, w, deadline, cond);
+  if (w->res.overflow)
+    return lat_error_set(err, LAT_ELIMIT, SIZE_MAX,
+                         "%s: results larger than %zu bytes, more than %u "
+                         "nested streams, or out of memory",
+                         subject, o->max_results, LAT_WRPC_MAX_ASYNC);
+  if (!done)
+    return lat_error_set(err, LAT_ETIMEOUT, SIZE_MAX,
+                         "%s: the %s did not end within %u ms (%zu bytes "
+                         "so far)",
+                         subject, what, o->timeout_ms, w->res.total);
+  return LAT_OK;
+}
+
+lat_status lat_wrpc_invoke_ex(lat_lattice_conn_t *c, const char *lattice,
+                              const char *target_id, const char *instance,
+                              const char *function, const uint8_t *params,
+                              size_t len, const lat_wrpc_invoke_opts_t *opts,
+                              lat_wrpc_results_t *out, lat_error_t *err) {
+  memset(out, 0, sizeof *out);
+  lat_wrpc_asyncs_init(&out->asyncs);
   lat_wrpc_invoke_opts_t o = {0};
   if (opts) o = *opts;
   if (!o.timeout_ms) o.timeout_ms = LAT_WRPC_TIMEOUT_MS_DEFAULT;
@@ -309,12 +479,14 @@ lat_status lat_wrpc_invoke(lat_lattice_conn_t *c, const char *lattice,
 
   char *subject = NULL, *rs = NULL, rc[96], token[24], rs_params[SUBJECT_MAX + 16];
   struct lat__wrpc_mux *x = NULL;
-  waiter_t w = {.max = o.max_results};
-  lat_buf_init(&w.results);
+  waiter_t w = {0};
+  collect_init(&w.res, o.max_results);
+  lat_arena_t a; /* the wanted paths */
+  lat_arena_init(&a);
   bool registered = false;
   lat_status st =
       lat_lattice_subj_wrpc(lattice, target_id, instance, function, &subject, err);
-  if (st != LAT_OK) return st;
+  if (st != LAT_OK) goto out;
   if (len > INT32_MAX) {
     st = lat_error_set(err, LAT_EARG, SIZE_MAX, "params of %zu bytes", len);
     goto out;
@@ -369,24 +541,36 @@ lat_status lat_wrpc_invoke(lat_lattice_conn_t *c, const char *lattice,
     goto out;
   }
   snprintf(rs_params, sizeof rs_params, "%s.params", rs);
-  if ((st = send_stream(c, rs_params, params + n0, len - n0, maxp, err))) goto out;
+  if ((st = send_stream(c, rs_params, params + n0, len - n0, maxp, err)) ||
+      (st = send_asyncs(c, rs_params, o.async_params, o.nasync_params, maxp, err)))
+    goto out;
 
-  /* results until the empty message */
+  /* results until the empty message; then, with result types, the nested
+   * streams of the pending values in them */
   pthread_mutex_lock(&x->mu);
-  bool done = wait_until(x, &w, deadline, results_done);
-  bool overflow = w.overflow;
-  size_t got = w.results.len;
+  st = wait_results(x, &w, deadline, root_done, subject, "results", &o, err);
   pthread_mutex_unlock(&x->mu);
-  if (overflow)
-    st = lat_error_set(err, LAT_ELIMIT, SIZE_MAX,
-                       "%s: results larger than %zu bytes (or out of memory)",
-                       subject, o.max_results);
-  else if (!done)
-    st = lat_error_set(err, LAT_ETIMEOUT, SIZE_MAX,
-                       "%s: the results did not end within %u ms (%zu bytes "
-                       "so far)",
-                       subject, o.timeout_ms, got);
-  if (st != LAT_OK) goto out;
+  if (st != LAT_OK || !o.result_types || w.res.root.len == 0) goto out;
+  /* the root no longer changes: the callback ignores data after its end */
+  lat_wrpc_path_t *wanted = NULL;
+  size_t nwanted = 0;
+  if ((st = lat_wrpc_pending_paths(w.res.root.data, w.res.root.len,
+                                   o.result_types, o.nresult_types, &a,
+                                   &wanted, &nwanted, err))) {
+    char msg[sizeof err->msg];
+    snprintf(msg, sizeof msg, "%s", err ? err->msg : "");
+    st = lat_error_set(err, st == LAT_ENOMEM ? st : LAT_EMALFORMED, SIZE_MAX,
+                       "%s: results: %s", subject, msg);
+    goto out;
+  }
+  pthread_mutex_lock(&x->mu);
+  w.wanted = wanted;
+  w.nwanted = nwanted;
+  st = wait_results(x, &w, deadline, nested_done, subject, "nested results", &o,
+                    err);
+  /* under mu: the callback may still be adding paths nobody asked for */
+  if (st == LAT_OK) st = collect_take(&w.res, wanted, nwanted, &out->asyncs, err);
+  pthread_mutex_unlock(&x->mu);
 out:
   if (registered) { /* after this the callback no longer sees w */
     pthread_mutex_lock(&x->mu);
@@ -394,14 +578,29 @@ out:
     pthread_mutex_unlock(&x->mu);
   }
   if (st == LAT_OK) {
-    st = lat__lattice_reply_set(out_results, w.results.data, w.results.len);
+    st = lat__lattice_reply_set(&out->root, w.res.root.data, w.res.root.len);
     if (st != LAT_OK) lat_error_set(err, st, SIZE_MAX, "out of memory");
   }
+  if (st != LAT_OK) lat_wrpc_results_fini(out);
   if (x) pthread_cond_destroy(&w.cv);
   lat_free(w.hs_reply);
   lat_free(rs);
-  lat_buf_fini(&w.results);
+  collect_fini(&w.res);
+  lat_arena_fini(&a);
   lat_free(subject);
+  return st;
+}
+
+lat_status lat_wrpc_invoke(lat_lattice_conn_t *c, const char *lattice,
+                           const char *target_id, const char *instance,
+                           const char *function, const uint8_t *params,
+                           size_t len, const lat_wrpc_invoke_opts_t *opts,
+                           lat_lattice_reply_t *out_results, lat_error_t *err) {
+  lat_wrpc_results_t r;
+  lat_status st = lat_wrpc_invoke_ex(c, lattice, target_id, instance, function,
+                                     params, len, opts, &r, err);
+  *out_results = r.root; /* moved */
+  lat_wrpc_asyncs_fini(&r.asyncs);
   return st;
 }
 
@@ -420,6 +619,7 @@ struct lat_wrpc_server {
   bool params_typed; /* param_types[0..nparam_types) are known */
   const lat_ctype_t *const *param_types; /* borrowed */
   uint32_t nparam_types;
+  bool nested_params; /* typed, and the types hold futures or streams */
   lat_lattice_sub_t *sub; /* the invocation subscription */
   pthread_mutex_t mu;     /* guards inflight */
   pthread_cond_t cv;      /* signalled when inflight drops to 0 */
@@ -431,10 +631,13 @@ typedef struct {
   lat_wrpc_server_t *srv;
   char *reply;                   /* R_c (owned) */
   lat_lattice_headers_t headers; /* owned */
-  lat_buf_t params;              /* the first chunk, then the rest */
+  collect_t in;                  /* root params (the first chunk, then the
+                                    rest) and nested ones */
+  lat_wrpc_asyncs_t asyncs;      /* the nested params the root asks for */
   natsInbox *rs;                 /* R_s (owned) */
-  natsSubscription *psub;        /* R_s.params; NULL when complete */
-  bool complete;                 /* the first chunk holds all params */
+  natsSubscription *psub;        /* R_s.params, or R_s.> with nested
+                                    params; NULL when nothing is awaited */
+  bool complete;                 /* the first chunk holds all root params */
   uint64_t deadline;             /* for the rest of the params */
 } call_t;
 
@@ -444,7 +647,8 @@ static void call_free(call_t *k) {
   natsInbox_Destroy(k->rs);
   lat_free(k->reply);
   lat_lattice_headers_fini(&k->headers);
-  lat_buf_fini(&k->params);
+  collect_fini(&k->in);
+  lat_wrpc_asyncs_fini(&k->asyncs);
   lat_free(k);
 }
 
@@ -461,18 +665,86 @@ static void call_done(lat_wrpc_server_t *s) {
  * The trial decode runs only on a first chunk up to 16 KiB (it runs on the
  * libnats thread), so a big call is not decoded twice. */
 static bool first_chunk_complete(const lat_wrpc_server_t *s, call_t *k) {
-  if (!s->params_typed || k->params.len > (16u << 10)) return false;
+  const lat_buf_t *p = &k->in.root;
+  if (!s->params_typed || p->len > (16u << 10)) return false;
   lat_arena_t a;
   lat_arena_init(&a);
   lat_cval_t one[8], *vs = s->nparam_types <= 8
                                ? one
                                : lat_calloc(s->nparam_types, sizeof *vs);
-  bool ok = vs && lat_wrpc_decode_values(k->params.data, k->params.len,
-                                         s->param_types, s->nparam_types, &a,
-                                         vs, NULL) == LAT_OK;
+  bool ok = vs && lat_wrpc_decode_values(p->data, p->len, s->param_types,
+                                         s->nparam_types, &a, vs,
+                                         NULL) == LAT_OK;
   if (vs != one) lat_free(vs);
   lat_arena_fini(&a);
   return ok;
+}
+
+/* Reads the call's subscription until the root params have ended (unless
+ * the first chunk held them) and, with nested params, until every path the
+ * root's pending values ask for has ended; then takes those paths' data.
+ * Bounded by the call's deadline and max_params. */
+static lat_status read_params(call_t *k, lat_error_t *err) {
+  lat_wrpc_server_t *s = k->srv;
+  char prefix[128]; /* R_s.params: the root, and the base of nested paths */
+  snprintf(prefix, sizeof prefix, "%s.params", k->rs);
+  size_t prefix_len = strlen(prefix);
+  lat_arena_t a; /* the wanted paths */
+  lat_arena_init(&a);
+  lat_wrpc_path_t *wanted = NULL;
+  size_t nwanted = 0;
+  bool know = false; /* wanted is known (the root has ended) */
+  lat_status st = LAT_OK;
+  for (;;) {
+    if (k->in.overflow) {
+      st = lat_error_set(err, LAT_ELIMIT, SIZE_MAX,
+                         "params: more than %zu bytes or %u nested streams",
+                         s->max_params, LAT_WRPC_MAX_ASYNC);
+      break;
+    }
+    if (k->in.root_ended && !know) {
+      know = true;
+      /* params that do not decode are the handler's to refuse */
+      if (s->nested_params &&
+          lat_wrpc_pending_paths(k->in.root.data, k->in.root.len,
+                                 s->param_types, s->nparam_types, &a, &wanted,
+                                 &nwanted, NULL) != LAT_OK)
+        nwanted = 0;
+    }
+    if (know && collect_ended(&k->in, wanted, nwanted)) {
+      st = collect_take(&k->in, wanted, nwanted, &k->asyncs, err);
+      break;
+    }
+    int64_t left = ms_left(k->deadline);
+    if (left == 0) {
+      st = lat_error_set(err, LAT_ETIMEOUT, SIZE_MAX,
+                         "params: the %s did not end in time (%zu bytes so "
+                         "far)",
+                         know ? "nested streams" : "stream", k->in.total);
+      break;
+    }
+    natsMsg *m = NULL;
+    natsStatus ns = natsSubscription_NextMsg(&m, k->psub, left);
+    if (ns == NATS_TIMEOUT) continue; /* re-checks the deadline */
+    if (ns == NATS_SLOW_CONSUMER) {
+      st = lat_error_set(err, LAT_ELIMIT, SIZE_MAX,
+                         "params: the peer sent faster than we could take");
+      break;
+    }
+    if (ns != NATS_OK) {
+      st = lat__lattice_nats_error(ns, err, "params");
+      break;
+    }
+    bool nested = false;
+    lat_wrpc_path_t path;
+    if (route(natsMsg_GetSubject(m), prefix, prefix_len, &nested, &path))
+      collect_add(&k->in, nested ? &path : NULL,
+                  (const uint8_t *)natsMsg_GetData(m),
+                  (size_t)natsMsg_GetDataLength(m));
+    natsMsg_Destroy(m);
+  }
+  lat_arena_fini(&a);
+  return st;
 }
 
 /* Runs on a worker: the rest of the params, the handler, the results. */
@@ -482,13 +754,14 @@ static void run_call(void *arg) {
   lat_lattice_conn_t *c = s->conn;
   lat_buf_t results;
   lat_buf_init(&results);
+  lat_wrpc_asyncs_t async_results;
+  lat_wrpc_asyncs_init(&async_results);
   lat_error_t err;
   lat_error_clear(&err);
   char rc_results[SUBJECT_MAX + 16];
   snprintf(rc_results, sizeof rc_results, "%s.results", k->reply);
   lat_status st = LAT_OK;
-  if (!k->complete && (st = read_stream(k->psub, "params", k->deadline,
-                                        s->max_params, &k->params, &err))) {
+  if (k->psub && (st = read_params(k, &err))) {
     atomic_fetch_add(&s->dropped, 1);
     LAT_LOG(LAT_LOG_WARN, "wrpc", "call dropped: params", LAT_KV_STR("subject", s->subject),
             LAT_KV_STR("status", lat_status_name(st)), LAT_KV_STR("error", err.msg));
@@ -503,8 +776,11 @@ static void run_call(void *arg) {
   lat_wrpc_request_t req = {.instance = s->instance,
                             .function = s->function,
                             .headers = &k->headers,
-                            .params = k->params.data,
-                            .len = k->params.len};
+                            .params = k->in.root.data,
+                            .len = k->in.root.len,
+                            .asyncs = k->asyncs.items,
+                            .nasync = k->asyncs.n,
+                            .async_results = &async_results};
   st = s->fn(s->ctx, &req, &results, &err);
   bool ok = st == LAT_OK;
   if (!ok) {
@@ -515,9 +791,13 @@ static void run_call(void *arg) {
             LAT_KV_STR("status", lat_status_name(st)),
             LAT_KV_STR("error", err.msg));
     results.len = 0;
+    lat_wrpc_asyncs_fini(&async_results);
   }
-  st = send_stream(c, rc_results, results.data, results.len,
-                   lat_lattice_conn_max_payload(c), &err);
+  size_t maxp = lat_lattice_conn_max_payload(c);
+  st = send_stream(c, rc_results, results.data, results.len, maxp, &err);
+  if (st == LAT_OK)
+    st = send_asyncs(c, rc_results, async_results.items, async_results.n, maxp,
+                     &err);
   if (st != LAT_OK)
     LAT_LOG(LAT_LOG_WARN, "wrpc", "sending results failed",
             LAT_KV_STR("subject", s->subject), LAT_KV_STR("error", err.msg));
@@ -525,6 +805,7 @@ static void run_call(void *arg) {
     atomic_fetch_add(&s->served, 1);
 out:
   lat_buf_fini(&results);
+  lat_wrpc_asyncs_fini(&async_results);
   call_free(k);
   call_done(s);
 }
@@ -551,24 +832,32 @@ static void on_invocation(void *ctx, const lat_lattice_msg_t *m) {
     goto drop;
   }
   k = lat_calloc(1, sizeof *k);
+  if (k) {
+    collect_init(&k->in, s->max_params);
+    lat_wrpc_asyncs_init(&k->asyncs);
+  }
   if (!k || !(k->reply = lat_strndup(m->reply, strlen(m->reply))) ||
       lat_lattice_msg_headers_copy(m, &k->headers, NULL) != LAT_OK ||
-      lat_buf_append(&k->params, m->data, m->len) != LAT_OK) {
+      (m->len && (collect_add(&k->in, NULL, m->data, m->len), k->in.overflow))) {
     why = "out of memory";
     goto drop;
   }
   k->srv = s;
   k->deadline = lat_now_ns() + (uint64_t)s->params_timeout_ms * 1000000u;
   k->complete = first_chunk_complete(s, k);
+  k->in.root_ended = k->complete;
   if (natsInbox_Create(&k->rs) != NATS_OK) {
     why = "cannot make an inbox";
     goto drop;
   }
-  snprintf(rs_params, sizeof rs_params, "%s.params", k->rs);
   /* With all params in hand nothing needs to listen on R_s.params: the
    * client's end-of-params message finds no subscriber and is dropped by
-   * the server (a plain publish gets no 503). */
-  if (!k->complete && sub_sync(c, rs_params, s->max_params, &k->psub, NULL)) {
+   * the server (a plain publish gets no 503).  Nested params may come any
+   * time after the handshake: R_s.> catches them and the root alike. */
+  snprintf(rs_params, sizeof rs_params,
+           s->nested_params ? "%s.>" : "%s.params", k->rs);
+  if ((!k->complete || s->nested_params) &&
+      sub_sync(c, rs_params, s->max_params, &k->psub, NULL)) {
     why = "cannot subscribe to the params";
     goto drop;
   }
@@ -620,6 +909,8 @@ lat_status lat_wrpc_serve(lat_lattice_conn_t *c, const char *lattice,
   s->params_typed = o.params_typed;
   s->param_types = o.param_types;
   s->nparam_types = o.nparam_types;
+  for (uint32_t i = 0; s->params_typed && i < s->nparam_types; i++)
+    s->nested_params |= lat_wrpc_type_has_async(s->param_types[i]);
   char *group = NULL;
   lat_status st =
       lat_lattice_subj_wrpc(lattice, id, instance, function, &s->subject, err);

@@ -12,25 +12,6 @@
 #include "test.h"
 #include "wrpc_types.h"
 
-/* Hex text ("01 ff") to bytes; returns the count. */
-static size_t unhex(const char *h, uint8_t *out, size_t cap) {
-  size_t n = 0;
-  unsigned v;
-  int used;
-  while (n < cap && sscanf(h, " %2x%n", &v, &used) == 1) {
-    out[n++] = (uint8_t)v;
-    h += used;
-  }
-  return n;
-}
-
-static void hex(const uint8_t *p, size_t n, char *out, size_t cap) {
-  size_t w = 0;
-  out[0] = 0;
-  for (size_t i = 0; i < n && w + 4 < cap; i++)
-    w += (size_t)snprintf(out + w, cap - w, i ? " %02x" : "%02x", p[i]);
-}
-
 /* A value of t from WAVE text; future/stream take "pending" or
  * "ready(<value of T or list<T>>)". */
 static lat_status value_of(lat_arena_t *a, const lat_ctype_t *t,
@@ -123,13 +104,13 @@ TEST_IMPL(wrpc_codec_vectors) {
     if (st) fprintf(stderr, "  bad value in table: %s\n", vectors[i].value);
     REQUIRE_OK(st);
     uint8_t want[64];
-    size_t n = unhex(vectors[i].bytes, want, sizeof want);
+    size_t n = wt_unhex(vectors[i].bytes, want, sizeof want);
     lat_buf_t o;
     lat_buf_init(&o);
     lat_error_t err;
     CHECK_OK(lat_wrpc_encode(&v, t, &o, &err));
     char got[256];
-    hex(o.data, o.len, got, sizeof got);
+    wt_hex(o.data, o.len, got, sizeof got);
     if (o.len != n || memcmp(o.data, want, n) != 0) {
       fprintf(stderr, "  %s %s: encoded to %s, want %s\n", vectors[i].type,
               vectors[i].value, got, vectors[i].bytes);
@@ -240,7 +221,7 @@ TEST_IMPL(wrpc_codec_malformed) {
     const lat_ctype_t *t = wt_parse(&a, malformed[i].type);
     REQUIRE(t);
     uint8_t in[64];
-    size_t n = unhex(malformed[i].bytes, in, sizeof in);
+    size_t n = wt_unhex(malformed[i].bytes, in, sizeof in);
     lat_cval_t v;
     lat_error_t err;
     memset(&err, 0, sizeof err);

@@ -193,5 +193,5 @@ clean:
 	rm -rf build
 
 # header dependencies recorded by -MMD (absent on a first build)
--include $(wildcard build/obj/*/*.d build/debug/obj/*/*.d build/debug/tobj/*.d \
+-include $(wildcard build/obj/*/*.d build/obj/*/*/*.d build/debug/obj/*/*.d build/debug/obj/*/*/*.d \
                     build/debug/tobj/*/*.d build/debug/tobj/*/*/*.d build/fuzz/obj/*/*.d)

@@ -101,14 +101,8 @@ start_host() { # N LABEL [ARGS...]
 start_host 1 zone=a --http-admin "127.0.0.1:$APORT"
 start_host 2 zone=b
 WASMCLOUD_LABEL_tier=gold start_host 3 zone=b
-nh=0
-for _ in $(seq 1 150); do
-  nh=$(L get hosts --timeout-ms 500 2>/dev/null | grep -c '^N')
-  [ "$nh" -eq 3 ] && break
-  sleep 0.2
-done
+wait_hosts 3
 [ "$nh" -eq 3 ] && pass || fail hosts "host.ping gathered $nh hosts, want 3"
-hid() { grep -o 'host_id=N[A-Z0-9]*' "$T/host$1.log" | head -n 1 | cut -d= -f2; }
 H1=$(hid 1) H2=$(hid 2) H3=$(hid 3)
 [ ${#H1} -eq 56 ] && [ ${#H2} -eq 56 ] && [ ${#H3} -eq 56 ] && pass || fail ids "host ids: '$H1' '$H2' '$H3'"
 ok livez curl -sf "http://127.0.0.1:$APORT/livez"
@@ -398,12 +392,7 @@ kill "$NPID"
 wait "$NPID" 2>/dev/null
 NPID=
 start_nats && pass || fail nats-restart "nats-server did not come back"
-nh=0
-for _ in $(seq 1 100); do
-  nh=$(L get hosts --timeout-ms 500 2>/dev/null | grep -c '^N')
-  [ "$nh" -eq 2 ] && break
-  sleep 0.2
-done
+wait_hosts 2 100
 [ "$nh" -eq 2 ] && pass || fail reconnect "$nh hosts answer after the NATS restart, want 2"
 ok links-kept L get links -o json
 grep -q '"target":"hello"' "$T/out" && pass || fail links-kept-json "the link is gone after the restart"

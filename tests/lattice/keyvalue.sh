@@ -40,11 +40,7 @@ RPID=
 HPIDS=()
 cleanup() {
   for p in "${HPIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
-  # providers the hosts started (a host killed with -9 cannot stop its own)
-  for p in $(grep -ho 'provider process started provider_id=[^ ]* pid=[0-9]*' "$T"/host*.log 2>/dev/null |
-             sed 's/.*pid=//'); do
-    [ -n "$(ps -o args= -p "$p" 2>/dev/null | grep 'provider keyvalue-')" ] && kill -9 "$p" 2>/dev/null
-  done
+  kill_providers "provider keyvalue-" # a host killed with -9 cannot stop its own
   [ -n "$NPID" ] && kill "$NPID" 2>/dev/null
   [ -n "$RPID" ] && kill "$RPID" 2>/dev/null
   wait 2>/dev/null
@@ -92,14 +88,8 @@ start_host() { # N [ARGS...]
 start_host 1
 start_host 2
 start_host 3
-nh=0
-for _ in $(seq 1 150); do
-  nh=$(L get hosts --timeout-ms 500 2>/dev/null | grep -c '^N')
-  [ "$nh" -eq 3 ] && break
-  sleep 0.2
-done
+wait_hosts 3
 [ "$nh" -eq 3 ] && pass || bail "host.ping gathered $nh hosts, want 3"
-hid() { grep -o 'host_id=N[A-Z0-9]*' "$T/host$1.log" | head -n 1 | cut -d= -f2; }
 H1=$(hid 1) H2=$(hid 2) H3=$(hid 3)
 
 # ---- the lattice -----------------------------------------------------------------------

@@ -21,6 +21,14 @@
 #   lattice_wrapper        writes $T/L (the lattice command with
 #                          --ctl-port NPORT, a script so `timeout` can run
 #                          it) and defines L
+#   wait_hosts N [TRIES]   until `get hosts` lists N hosts (0.2 s polls,
+#                          150 tries); sets nh (the last count); status 1
+#                          when it never did
+#   kill_providers RE      SIGKILLs the provider processes the hosts logged
+#                          starting whose command line matches RE (for
+#                          cleanup: a host killed with -9 cannot stop its own)
+#   hid N                  host N's id, from the first line of
+#                          $T/hostN.log that names it
 npass=0
 nfail=0
 pass() { npass=$((npass + 1)); }
@@ -70,3 +78,21 @@ lattice_wrapper() {
   chmod +x "$T/L"
 }
 L() { "$T/L" "$@"; }
+wait_hosts() {
+  nh=0
+  for _ in $(seq 1 "${2:-150}"); do
+    nh=$(L get hosts --timeout-ms 500 2>/dev/null | grep -c '^N')
+    [ "$nh" -eq "$1" ] && return 0
+    sleep 0.2
+  done
+  return 1
+}
+hid() { grep -o 'host_id=N[A-Z0-9]*' "$T/host$1.log" | head -n 1 | cut -d= -f2; }
+kill_providers() {
+  local p
+  for p in $(grep -ho 'provider process started provider_id=[^ ]* pid=[0-9]*' "$T"/host*.log 2>/dev/null |
+             sed 's/.*pid=//'); do
+    ps -o args= -p "$p" 2>/dev/null | grep -qE -- "$1" && kill -9 "$p" 2>/dev/null
+  done
+  return 0
+}

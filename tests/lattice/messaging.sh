@@ -52,10 +52,7 @@ cleanup() {
   for p in "${BG[@]}"; do kill "$p" 2>/dev/null; done
   for p in "${HPIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
   # the providers the hosts started (a host killed with -9 cannot stop its own)
-  for p in $(grep -ho 'provider process started provider_id=[^ ]* pid=[0-9]*' "$T"/host*.log 2>/dev/null |
-             sed 's/.*pid=//'); do
-    ps -o args= -p "$p" 2>/dev/null | grep -q 'provider messaging-nats' && kill -9 "$p" 2>/dev/null
-  done
+  kill_providers "provider messaging-nats" # a host killed with -9 cannot stop its own
   [ -n "$NPID" ] && kill "$NPID" 2>/dev/null
   [ -n "$N2PID" ] && kill "$N2PID" 2>/dev/null
   wait 2>/dev/null
@@ -108,14 +105,8 @@ start_host() { # N [ARGS...]
 }
 start_host 1
 start_host 2
-nh=0
-for _ in $(seq 1 150); do
-  nh=$(L get hosts --timeout-ms 500 2>/dev/null | grep -c '^N')
-  [ "$nh" -eq 2 ] && break
-  sleep 0.2
-done
+wait_hosts 2
 [ "$nh" -eq 2 ] && pass || fail hosts "host.ping gathered $nh hosts, want 2"
-hid() { grep -o 'host_id=N[A-Z0-9]*' "$T/host$1.log" | head -n 1 | cut -d= -f2; }
 H1=$(hid 1) H2=$(hid 2)
 prov_pid() { # ID HOST_N: the provider's latest pid in that host's log
   grep -o "provider process started provider_id=$1 pid=[0-9]*" "$T/host$2.log" | tail -n 1 | sed 's/.*pid=//'

@@ -10,9 +10,10 @@ unknown subjects) without going through Lattice's own client code.
   nats.py PORT pub SUBJECT [--data TEXT | --size N] [--count N]
       publishes N messages (default 1) without a reply subject; waits for
       the server's PONG, so they are sent when it exits.
-  nats.py PORT sub SUBJECT [--count N] [--wait S] [--ready FILE]
+  nats.py PORT sub SUBJECT [--count N] [--wait S] [--ready FILE] [--headers]
       prints the payloads of up to N messages (default 1) that arrive within
-      --wait seconds; touches FILE once subscribed.
+      --wait seconds; touches FILE once subscribed.  --headers: each
+      message's header lines (`Name: value`) first.
   nats.py PORT ping
       exits 0 when the server answers PONG.
 
@@ -26,11 +27,13 @@ import time
 
 
 class Conn:
-    def __init__(self, port, timeout=5.0):
+    def __init__(self, port, timeout=5.0, headers=False):
         self.s = socket.create_connection(("127.0.0.1", port), timeout=timeout)
         self.buf = b""
+        self.headers = b""  # the header block of the last message (HMSG)
         self._line()  # INFO
-        self.s.sendall(b'CONNECT {"verbose":false,"pedantic":false,"headers":false}\r\nPING\r\n')
+        self.s.sendall(b'CONNECT {"verbose":false,"pedantic":false,"headers":%s}\r\nPING\r\n'
+                       % (b"true" if headers else b"false"))
         while self._line() != b"PONG":
             pass
 
@@ -59,14 +62,16 @@ class Conn:
                 if line == b"PING":
                     self.s.sendall(b"PONG\r\n")
                     continue
-                if not line.startswith(b"MSG "):
+                if not line.startswith(b"MSG ") and not line.startswith(b"HMSG "):
                     if line.startswith(b"-ERR"):
                         sys.stderr.write(line.decode() + "\n")
                     continue
                 n = int(line.split()[-1])
+                h = int(line.split()[-2]) if line.startswith(b"HMSG ") else 0
                 while len(self.buf) < n + 2:
                     self._fill(deadline)
-                payload, self.buf = self.buf[:n], self.buf[n + 2:]
+                self.headers = self.buf[:h]
+                payload, self.buf = self.buf[h:n], self.buf[n + 2:]
                 return payload
         except (TimeoutError, socket.timeout):
             return None
@@ -88,7 +93,8 @@ def main(argv):
     port, cmd = int(argv[1]), argv[2]
     opts = {"--data": None, "--size": None, "--wait": "2", "--count": "1", "--ready": None}
     gather = "--gather" in argv
-    args = [a for a in argv[3:] if a != "--gather"]
+    headers = "--headers" in argv
+    args = [a for a in argv[3:] if a not in ("--gather", "--headers")]
     pos = []
     i = 0
     while i < len(args):
@@ -99,7 +105,7 @@ def main(argv):
             pos.append(args[i])
             i += 1
     wait = float(opts["--wait"])
-    c = Conn(port)
+    c = Conn(port, headers=headers)
     if cmd == "ping":
         c.ping()
         return 0
@@ -114,6 +120,10 @@ def main(argv):
             m = c.msg(deadline)
             if m is None:
                 break
+            if headers:
+                for hl in c.headers.split(b"\r\n")[1:]:
+                    if hl:
+                        sys.stdout.write(hl.decode("utf-8", "replace") + "\n")
             sys.stdout.write(m.decode("utf-8", "replace") + "\n")
             sys.stdout.flush()
             got += 1

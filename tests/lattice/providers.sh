@@ -39,11 +39,7 @@ EPID=
 cleanup() {
   [ -n "$EPID" ] && kill "$EPID" 2>/dev/null
   for p in "${HPIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
-  # providers the hosts started (a host killed with -9 cannot stop its own)
-  for p in $(grep -ho 'provider process started provider_id=[^ ]* pid=[0-9]*' "$T"/host*.log 2>/dev/null |
-             sed 's/.*pid=//'); do
-    [ -n "$(ps -o args= -p "$p" 2>/dev/null | grep "$T")" ] && kill -9 "$p" 2>/dev/null
-  done
+  kill_providers "$T" # a host killed with -9 cannot stop its own
   [ -n "$NPID" ] && kill "$NPID" 2>/dev/null
   wait 2>/dev/null
   [ -n "${KEEP:-}" ] && echo "providers: kept $T" || rm -rf "$T"
@@ -94,14 +90,8 @@ start_host() { # N [ARGS...]
 start_host 1 --allow-file-load
 start_host 2 --allow-file-load
 start_host 3
-nh=0
-for _ in $(seq 1 150); do
-  nh=$(L get hosts --timeout-ms 500 2>/dev/null | grep -c '^N')
-  [ "$nh" -eq 3 ] && break
-  sleep 0.2
-done
+wait_hosts 3
 [ "$nh" -eq 3 ] && pass || fail hosts "host.ping gathered $nh hosts, want 3"
-hid() { grep -o 'host_id=N[A-Z0-9]*' "$T/host$1.log" | head -n 1 | cut -d= -f2; }
 H1=$(hid 1) H2=$(hid 2) H3=$(hid 3)
 
 # ---- start, HostData --------------------------------------------------------------------

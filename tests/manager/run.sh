@@ -89,14 +89,8 @@ start_host 1 zone=a
 start_host 2 zone=b
 start_host 3 zone=c
 start_manager 1
-nh=0
-for _ in $(seq 1 150); do
-  nh=$(L get hosts --timeout-ms 500 2>/dev/null | grep -c '^N')
-  [ "$nh" -eq 3 ] && break
-  sleep 0.2
-done
+wait_hosts 3
 [ "$nh" -eq 3 ] && pass || fail hosts "host.ping gathered $nh hosts, want 3"
-hid() { grep -o 'host_id=N[A-Z0-9]*' "$T/host$1.log" | head -n 1 | cut -d= -f2; }
 H1=$(hid 1) H2=$(hid 2) H3=$(hid 3)
 HPIDS_ID=("" "$H1" "$H2" "$H3")
 for _ in $(seq 1 100); do L app list >/dev/null 2>&1 && break; sleep 0.1; done

@@ -33,6 +33,8 @@
 #            nats-server and redis-server), driven by examples/counter
 #   messaging tests/lattice/messaging.sh: wasmcloud:messaging over the lattice
 #            (the builtin messaging-nats provider, examples/messaging components)
+#   cross    tests/lattice/cross.sh: calls that cross hosts (HTTP on one
+#            host, the component on another, over wRPC)
 #
 # Each suite prints its own `N passed, N failed` line; this script parses
 # them (the last such line of each suite's output) and ends with the total
@@ -51,7 +53,7 @@ SHARED=${SHARED:-../shared/testdata}
 export SHARED # the unit tests read the component-model scripts from it too
 JOBS=${JOBS:-$(nproc 2>/dev/null || echo 2)}
 [ $# -gt 0 ] && SUITES="$*" # `tests/run_all.sh lattice messaging` runs just those
-SUITES=${SUITES:-"unit spec spec3 fuzz cli wasi crypto component serve http lattice providers keyvalue messaging manager"}
+SUITES=${SUITES:-"unit spec spec3 fuzz cli wasi crypto component serve http lattice providers keyvalue messaging cross manager"}
 SPEC_TIMEOUT=${SPEC_TIMEOUT:-900}
 LOG=build/test-logs
 LATTICE=${LATTICE:-build/debug/lattice}
@@ -303,6 +305,7 @@ for s in $SUITES; do
     providers) run_suite providers env LATTICE="$LATTICE" tests/lattice/providers.sh ;;
     keyvalue) run_suite keyvalue env LATTICE="$LATTICE" tests/lattice/keyvalue.sh ;;
     messaging) run_suite messaging env LATTICE="$LATTICE" tests/lattice/messaging.sh ;;
+    cross) run_suite cross env LATTICE="$LATTICE" tests/lattice/cross.sh ;;
     manager) run_suite manager env LATTICE="$LATTICE" tests/manager/run.sh ;;
     *) echo "run_all: unknown suite '$s'" >&2 ;;
   esac

@@ -110,12 +110,16 @@ typedef struct {
   lat_host_component_t *hc; /* borrowed until release */
   uint64_t timeout_ns;      /* the request's deadline from now; 0 = none */
   void *token;              /* handed back to release */
+  /* Set instead of hc when the component runs elsewhere (another host):
+   * called on the worker with the whole request, it fills *resp (borrowed
+   * until release).  LAT_ENOTFOUND: 404; LAT_ETIMEOUT: 504; other: 502. */
+  lat_status (*forward)(void *token, const lat_wasi_http_request_t *req,
+                        lat_wasi_http_response_t *resp);
 } lat_host_http_target_t;
-/* Picks the component for a request (authority = the Host header or NULL,
- * target = the request target); LAT_ENOTFOUND is a 404, LAT_ELIMIT a 503.
- * Called on the server's threads. */
-typedef lat_status (*lat_host_http_route_fn)(void *env, const char *authority,
-                                             const char *target,
+/* Picks the component for a request (its authority is the Host header or
+ * NULL; req is borrowed until release); LAT_ENOTFOUND is a 404, LAT_ELIMIT
+ * a 503.  Called on the server's threads. */
+typedef lat_status (*lat_host_http_route_fn)(void *env, const lat_wasi_http_request_t *req,
                                              lat_host_http_target_t *out);
 typedef void (*lat_host_http_release_fn)(void *env, void *token);
 

@@ -300,6 +300,7 @@ lat_status lat_host_new(const lat_host_opts_t *o, lat_host_t **out, lat_error_t 
   pthread_mutex_init(&h->mu, NULL);
   pthread_mutex_init(&h->routes_mu, NULL);
   pthread_mutex_init(&h->wrpc_mu, NULL);
+  lat_arena_init(&h->http_arena);
   h->accept_unlinked = o->accept_unlinked;
   h->rpc_timeout_ms = o->rpc_timeout_ms ? o->rpc_timeout_ms : 2000;
   pthread_condattr_t ca;
@@ -524,6 +525,7 @@ void lat_host_free(lat_host_t *h) {
   pthread_cond_destroy(&h->stop_cv);
   pthread_mutex_destroy(&h->routes_mu);
   pthread_mutex_destroy(&h->wrpc_mu);
+  lat_arena_fini(&h->http_arena);
   pthread_mutex_destroy(&h->mu);
   lat_free(h);
 }

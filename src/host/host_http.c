@@ -37,6 +37,10 @@
  * forge log lines or send terminal escapes); opts.inherit_stdio hands the
  * process's fds to the guest as they are.
  *
+ * A route may send the request elsewhere (target.forward, for a component
+ * on another host): the worker hands it the whole request and answers with
+ * what comes back, or 404/502/504 when that fails; no guest runs here.
+ *
  * Rejected: libmicrohttpd (what this used first): guests ran on its I/O
  * threads, so two looping guests on a two-thread pool stopped the server
  * for good and a slow guest stalled every keep-alive connection of its
@@ -365,6 +369,31 @@ static void active_del(job_t *j) {
   pthread_mutex_unlock(&sv->active_mu);
 }
 
+/* A request whose component runs on another host: tg->forward carries it
+ * there whole and the answer comes back whole (wRPC, host_routes.c). */
+static void forward_job(job_t *j, const lat_host_http_target_t *tg) {
+  lat_wasi_http_response_t resp;
+  memset(&resp, 0, sizeof resp);
+  lat_status st = tg->forward(tg->token, &j->req, &resp);
+  lat_http_exchange_t *ex = take_ex(j);
+  if (!ex) return;
+  if (st == LAT_ENOTFOUND) {
+    answer_text(ex, 404, "not found: the linked component runs on no host\n");
+  } else if (st == LAT_ETIMEOUT) {
+    answer_text(ex, 504, "gateway timeout: the component's host did not answer in time\n");
+  } else if (st || !resp.ok || resp.status < 200 || resp.status > 599) {
+    answer_text(ex, 502, "bad gateway: the call to the component's host failed\n");
+  } else {
+    lat_http_header_t hv[MAX_HDRS];
+    size_t n = 0;
+    for (size_t i = 0; i < resp.nheaders && n < MAX_HDRS; i++) {
+      const lat_wasi_http_header_t *x = &resp.headers[i];
+      if (!skip_header(x)) hv[n++] = (lat_http_header_t){x->name, x->name_len, x->value, x->value_len};
+    }
+    lat_http_respond(ex, resp.status, hv, n, resp.body, resp.body_len, NULL);
+  }
+}
+
 static void run_job(void *arg) {
   job_t *j = arg;
   serve_t *sv = j->sv;
@@ -378,7 +407,7 @@ static void run_job(void *arg) {
     goto out;
   }
   if (sv->route) {
-    lat_status rs = sv->route(sv->route_env, j->req.authority, j->req.path_with_query, &tg);
+    lat_status rs = sv->route(sv->route_env, &j->req, &tg);
     if (rs) {
       lat_http_exchange_t *ex = take_ex(j);
       if (rs == LAT_ELIMIT) answer_text(ex, 503, "service unavailable: at capacity\n");
@@ -387,6 +416,10 @@ static void run_job(void *arg) {
       goto out;
     }
     routed = true;
+    if (!tg.hc && tg.forward) {
+      forward_job(j, &tg);
+      goto out;
+    }
   }
   if (lat_wasi_http_new(&j->req, &j->h)) {
     j->fail = "out of memory";

@@ -97,7 +97,9 @@ struct lat_host {
   uint32_t rpc_timeout_ms;   /* outgoing wRPC calls */
   lat_queue_t *wrpc_queue;   /* handlers of served exports run on its workers */
   lat_workers_t *wrpc_workers;
-  pthread_mutex_t wrpc_mu;   /* guards wsrvs */
+  pthread_mutex_t wrpc_mu;   /* guards wsrvs, http_types */
+  lat_wrpc_http_types_t *http_types; /* wrpc:http's, made on first use (in http_arena) */
+  lat_arena_t http_arena;
   struct lat__host_wsrv *wsrvs; /* servers per component id */
   /* under mu */
   json_t *labels;            /* object string -> string */
@@ -210,6 +212,9 @@ typedef struct {
 
 #define LAT__HOST_TARGETS 32 /* handles plus overrides per invocation */
 
+#define LAT__HOST_TRACEPARENT_LEN 55 /* version 00: 2-32-16-2 hex digits, dashes */
+#define LAT__HOST_TRACESTATE_MAX 512 /* W3C: at most 32 members, ~512 bytes */
+
 /* Who is running on this thread (thread-local, nested calls stack). */
 typedef struct lat__host_inv {
   struct lat__host_inv *outer;
@@ -226,7 +231,17 @@ typedef struct lat__host_inv {
    * invocation opened (rep = index + 1; NULL once dropped), owned */
   char **buckets;
   uint32_t nbuckets;
+  /* W3C trace context of the request this invocation serves ("" none),
+   * passed on unchanged to every call it makes (PROTOCOL §4.2) */
+  char traceparent[LAT__HOST_TRACEPARENT_LEN + 1];
+  char tracestate[LAT__HOST_TRACESTATE_MAX + 1];
 } lat__host_inv_t;
+/* Takes the trace context from a request's headers (get(env, name) gives a
+ * header's value or NULL); a malformed traceparent is ignored (W3C: start
+ * afresh), and tracestate only travels with a traceparent. */
+void lat__host_inv_trace(lat__host_inv_t *inv, const char *traceparent, const char *tracestate);
+/* Appends inv's trace headers (0, 1 or 2) to hdrs at *n (room for 2). */
+void lat__host_trace_headers(const lat__host_inv_t *inv, lat_lattice_header_t *hdrs, size_t *n);
 void lat__host_inv_enter(lat__host_inv_t *inv, lat_host_t *h, const char *source,
                          json_t *config);
 void lat__host_inv_leave(lat__host_inv_t *inv);
@@ -283,6 +298,33 @@ lat_status lat__host_wrpc_call(lat_host_t *h, lat_chost_call_t *c, const char *s
  * wasmcloud:messaging's (the consumer import forwarded to the linked
  * provider, the handler export served to it). */
 bool lat__host_wrpc_iface(const lat_cname_t *name);
+/* One served function (its handler's ctx): the component id, the export
+ * as served on the wire, and its name parsed (ns, pkg, iface: what the
+ * caller's link must name). */
+typedef struct {
+  lat_host_t *h;
+  char *id, *instance, *func;
+  lat_cname_t name; /* in arena */
+  lat_arena_t arena;
+} lat__host_sctx_t;
+/* The callee's link check: the call's source-id has a link (named by its
+ * link-name, default "default") to x->id for x->name's interface, or the
+ * host accepts unlinked calls.  LAT_EUNLINKABLE with the reason otherwise. */
+lat_status lat__host_callee_check(lat__host_sctx_t *x, const lat_wrpc_request_t *req,
+                                  lat_error_t *err);
+
+/* ---- host_http_wrpc.c ---- */
+/* The handler serving a component's wasi:http/incoming-handler export as
+ * wrpc:http/incoming-handler@0.1.0.handle (ctx: its lat__host_sctx_t). */
+lat_status lat__host_http_wrpc_handle(void *ctx, const lat_wrpc_request_t *req,
+                                      lat_buf_t *results, lat_error_t *err);
+/* Header lists between wasi:http's and wrpc:http's forms, in a (names
+ * copied where they need a NUL; values borrowed); NULL: out of memory. */
+lat_wrpc_http_field_t *lat__host_wrpc_fields(lat_arena_t *a, const lat_wasi_http_header_t *h,
+                                             size_t n);
+lat_wasi_http_header_t *lat__host_wasi_headers(lat_arena_t *a, const lat_wrpc_http_field_t *f,
+                                               size_t n);
+
 /* True when source has a link named name for ns:pkg/iface, its target in
  * target (under mu). */
 bool lat__host_has_link(lat_host_t *h, const char *source, const char *ns, const char *pkg,

@@ -18,8 +18,8 @@
  * instance, the arguments lowered into it as lifted from the caller, the
  * result copied back into the caller's arena before the callee instance is
  * freed.  The function types must be equal; resources cannot cross
- * (a handle belongs to its instance).  A target on another host needs wRPC
- * (its own issue): the call traps saying so.
+ * (a handle belongs to its instance).  A target on another host is called
+ * over wRPC (host_wrpc.c).
  *
  * wasmcloud:bus/lattice (1.0.0 and 2.0.1): set-link-name(name, interfaces)
  * makes the calls to those interfaces use links named `name` for the rest
@@ -31,7 +31,11 @@
  * The invocation context (which component is running, its link names and
  * config) is thread-local: a guest runs on one thread from start to end,
  * and a call into another component pushes a context for the callee and
- * pops it after, so nested calls see their own.
+ * pops it after, so nested calls see their own.  It also holds the W3C
+ * trace context of the request being served (from the HTTP request or the
+ * wRPC call's headers), which a nested call inherits and every outgoing
+ * wRPC call carries unchanged: a host that records no spans passes the
+ * context through, as W3C asks of a participant that does not trace.
  *
  * wasi:keyvalue is forwarded to a linked provider by host_keyvalue.c
  * (the same link look-up, over wRPC with wrpc:keyvalue's instance names).
@@ -53,7 +57,41 @@ void lat__host_inv_enter(lat__host_inv_t *inv, lat_host_t *h, const char *source
   snprintf(inv->source, sizeof inv->source, "%s", source);
   inv->config = config ? json_incref(config) : json_array();
   inv->outer = cur;
+  if (cur) { /* a nested call serves the same request */
+    memcpy(inv->traceparent, cur->traceparent, sizeof inv->traceparent);
+    memcpy(inv->tracestate, cur->tracestate, sizeof inv->tracestate);
+  }
   cur = inv;
+}
+
+static bool hex_run(const char *s, size_t n) {
+  bool nonzero = false;
+  for (size_t i = 0; i < n; i++) {
+    if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f'))) return false;
+    nonzero |= s[i] != '0';
+  }
+  return nonzero;
+}
+
+void lat__host_inv_trace(lat__host_inv_t *inv, const char *tp, const char *ts) {
+  inv->traceparent[0] = inv->tracestate[0] = 0;
+  /* version 00 exactly: 00-<trace-id 32>-<parent-id 16>-<flags 2>, ids not all zero */
+  if (!tp || strlen(tp) != LAT__HOST_TRACEPARENT_LEN || strncmp(tp, "00-", 3) || tp[35] != '-' ||
+      tp[52] != '-' || !hex_run(tp + 3, 32) || !hex_run(tp + 36, 16) ||
+      !(hex_run(tp + 53, 2) || !strncmp(tp + 53, "00", 2)))
+    return;
+  memcpy(inv->traceparent, tp, LAT__HOST_TRACEPARENT_LEN + 1);
+  size_t n = ts ? strlen(ts) : 0;
+  if (!n || n > LAT__HOST_TRACESTATE_MAX) return;
+  for (size_t i = 0; i < n; i++)
+    if (ts[i] < 0x20 || ts[i] > 0x7e) return;
+  memcpy(inv->tracestate, ts, n + 1);
+}
+
+void lat__host_trace_headers(const lat__host_inv_t *inv, lat_lattice_header_t *hdrs, size_t *n) {
+  if (!inv || !inv->traceparent[0]) return;
+  hdrs[(*n)++] = (lat_lattice_header_t){"traceparent", inv->traceparent};
+  if (inv->tracestate[0]) hdrs[(*n)++] = (lat_lattice_header_t){"tracestate", inv->tracestate};
 }
 
 void lat__host_inv_leave(lat__host_inv_t *inv) {

@@ -12,7 +12,11 @@
  * workers of its own, so a slow guest never holds a control-interface
  * worker), look everything up by id at call time (a lease: the id may have
  * been updated or stopped since), decode the parameters by the export's
- * own function type, run a fresh instance and encode the result.
+ * own function type, run a fresh instance and encode the result.  A
+ * wasi:http/incoming-handler@0.2.x export is served as
+ * wrpc:http/incoming-handler@0.1.0.handle (PROTOCOL §4.5) by
+ * host_http_wrpc.c's handler, with the request type given to the server so
+ * the body and trailers, which come on nested paths, are gathered first.
  *
  * The callee checks the link, which wasmCloud 1.x does not (PROTOCOL §3):
  * the caller's `source-id` must have a link named by `link-name` (default
@@ -26,10 +30,13 @@
  * Calling: host_links.c's forwarder uses lat__host_wrpc_call when the
  * link's target does not run on this host: the arguments encoded by the
  * import's type, headers source-id and link-name, the result decoded into
- * the caller's arena, bounded by --rpc-timeout-ms (wasmCloud's 2 s).
+ * the caller's arena, bounded by --rpc-timeout-ms (wasmCloud's 2 s).  The
+ * invocation's trace context (traceparent, tracestate; host_links.c) goes
+ * along unchanged, and a served call takes it from its headers.
  *
- * Not yet: async values (futures, streams) and so wrpc:http across hosts;
- * resources across hosts (the codec refuses them).
+ * Not yet: resources across hosts (the codec refuses them); async values
+ * in custom interfaces' functions (the codec carries them, the canonical
+ * ABI side has no futures or streams until WASI 0.3).
  */
 #include <stdio.h>
 #include <string.h>
@@ -39,12 +46,7 @@
 #define WRPC_WORKERS 4
 #define WRPC_QUEUE 1024
 
-typedef struct {
-  lat_host_t *h;
-  char *id, *instance, *func;
-  lat_cname_t name; /* instance parsed (ns, pkg, iface), in the arena */
-  lat_arena_t arena;
-} sctx_t;
+typedef lat__host_sctx_t sctx_t;
 
 struct lat__host_wsrv {
   struct lat__host_wsrv *next;
@@ -97,31 +99,38 @@ static const lat_ctype_t *export_func(const lat_component_t *c, const char *inst
   return NULL;
 }
 
+lat_status lat__host_callee_check(sctx_t *x, const lat_wrpc_request_t *req, lat_error_t *err) {
+  lat_host_t *h = x->h;
+  if (h->accept_unlinked) return LAT_OK;
+  const char *src = lat_lattice_headers_get(req->headers, "source-id");
+  const char *ln = lat_lattice_headers_get(req->headers, "link-name");
+  if (!ln || !*ln) ln = "default";
+  char target[256] = "";
+  pthread_mutex_lock(&h->mu);
+  bool linked = src && lat__host_has_link(h, src, x->name.ns, x->name.pkg, x->name.iface, ln,
+                                          target, sizeof target) &&
+                !strcmp(target, x->id);
+  pthread_mutex_unlock(&h->mu);
+  if (linked) return LAT_OK;
+  return lat_error_set(err, LAT_EUNLINKABLE, SIZE_MAX,
+                       "refused %s.%s on %s from %s: no link `%s` from it to this component",
+                       x->instance, x->func, x->id, src ? src : "(no source-id)", ln);
+}
+
 static lat_status serve_call(void *ctx, const lat_wrpc_request_t *req, lat_buf_t *results,
                              lat_error_t *err) {
   sctx_t *x = ctx;
   lat_host_t *h = x->h;
-  const char *src = lat_lattice_headers_get(req->headers, "source-id");
-  const char *ln = lat_lattice_headers_get(req->headers, "link-name");
-  if (!ln || !*ln) ln = "default";
-  if (!h->accept_unlinked) {
-    char target[256] = "";
-    pthread_mutex_lock(&h->mu);
-    bool linked = src && lat__host_has_link(h, src, x->name.ns, x->name.pkg, x->name.iface, ln,
-                                            target, sizeof target) &&
-                  !strcmp(target, x->id);
-    pthread_mutex_unlock(&h->mu);
-    if (!linked)
-      return lat_error_set(err, LAT_EUNLINKABLE, SIZE_MAX,
-                           "refused %s.%s on %s from %s: no link `%s` from it to this component",
-                           x->instance, x->func, x->id, src ? src : "(no source-id)", ln);
-  }
+  lat_status st = lat__host_callee_check(x, req, err);
+  if (st) return st;
   lat__host_lease_t lease;
-  lat_status st = lat__host_lease(h, x->id, 10ull * 1000000000ull, &lease, err);
+  st = lat__host_lease(h, x->id, 10ull * 1000000000ull, &lease, err);
   if (st) return st;
   lat_host_instance_t *in = NULL;
   lat__host_inv_t inv;
   lat__host_inv_enter(&inv, h, x->id, lease.config);
+  lat__host_inv_trace(&inv, lat_lattice_headers_get(req->headers, "traceparent"),
+                      lat_lattice_headers_get(req->headers, "tracestate"));
   const lat_ctype_t *ft = export_func(lat_host_component_decoded(lease.hc), x->instance, x->func);
   lat_arena_t arena;
   lat_arena_init(&arena);
@@ -161,45 +170,73 @@ out:
   return st;
 }
 
-/* Servers for every exported function of c's custom interfaces. */
+/* One more server in w: instance.func on the wire, handled by fn; iface is
+ * the export's own name (what a caller's link names). */
+static lat_status serve_one(lat_host_t *h, const char *id, wsrv_t *w, const char *iface,
+                            const char *instance, const char *func, lat_wrpc_handler_fn fn,
+                            const lat_wrpc_serve_opts_t *so, lat_error_t *err) {
+  size_t n = w->n + 1;
+  lat_wrpc_server_t **s2 = lat_realloc(w->servers, n * sizeof *s2);
+  if (s2) w->servers = s2;
+  sctx_t **c2 = s2 ? lat_realloc(w->ctx, n * sizeof *c2) : NULL;
+  if (c2) w->ctx = c2;
+  sctx_t *x = c2 ? lat_calloc(1, sizeof *x) : NULL;
+  if (!x) return lat_error_set(err, LAT_ENOMEM, SIZE_MAX, "out of memory");
+  lat_arena_init(&x->arena);
+  x->h = h;
+  x->id = dup(id);
+  x->instance = dup(instance);
+  x->func = dup(func);
+  if (!x->id || !x->instance || !x->func ||
+      lat_cname_parse(iface, strlen(iface), &x->arena, &x->name, err)) {
+    sctx_free(x);
+    return lat_error_set(err, LAT_ENOMEM, SIZE_MAX, "cannot serve %s", iface);
+  }
+  lat_wrpc_server_t *srv = NULL;
+  lat_status st = lat_wrpc_serve(h->rpc, h->lattice, id, x->instance, x->func, fn, x, so, &srv, err);
+  if (st) {
+    sctx_free(x);
+    return st;
+  }
+  w->servers[w->n] = srv;
+  w->ctx[w->n] = x;
+  w->n = n;
+  return LAT_OK;
+}
+
+/* Servers for every exported function of c's custom interfaces, and for
+ * its wasi:http/incoming-handler@0.2.x as wrpc:http (PROTOCOL §4.5). */
 static lat_status serve_all(lat_host_t *h, const char *id, const lat_component_t *c, wsrv_t *w,
                             lat_error_t *err) {
+  lat_wrpc_serve_opts_t so = {.queue = h->wrpc_queue};
   for (uint32_t i = 0; i < lat_component_export_count(c); i++) {
     const lat_cextern_t *e = lat_component_export(c, i);
-    if (e->sort != LAT_CSORT_INSTANCE || e->name.kind != LAT_CNAME_INTERFACE ||
-        !lat__host_wrpc_iface(&e->name))
+    if (e->sort != LAT_CSORT_INSTANCE || e->name.kind != LAT_CNAME_INTERFACE) continue;
+    lat_status st;
+    if (!strcmp(e->name.ns, "wasi") && !strcmp(e->name.pkg, "http") &&
+        !strcmp(e->name.iface, "incoming-handler") && e->name.has_version &&
+        e->name.version.major == 0 && e->name.version.minor == 2) {
+      if (!h->http_types) { /* under wrpc_mu; lives until the host is freed */
+        lat_wrpc_http_types_t *ht = lat_arena_alloc(&h->http_arena, sizeof *ht);
+        if (!ht || (st = lat_wrpc_http_types_init(&h->http_arena, ht, err)))
+          return lat_error_set(err, LAT_ENOMEM, SIZE_MAX, "out of memory");
+        h->http_types = ht;
+      }
+      lat_wrpc_serve_opts_t hs = so;
+      hs.params_typed = true; /* the body and trailers come on nested paths */
+      hs.param_types = h->http_types->incoming_params;
+      hs.nparam_types = 1;
+      if ((st = serve_one(h, id, w, e->name.full, LAT_WRPC_HTTP_INCOMING, LAT_WRPC_HTTP_FUNCTION,
+                          lat__host_http_wrpc_handle, &hs, err)))
+        return st;
       continue;
+    }
+    if (!lat__host_wrpc_iface(&e->name)) continue;
     for (uint32_t k = 0; k < e->type->n; k++) {
       const lat_cextern_t *d = &e->type->u.decls[k];
-      if (d->sort != LAT_CSORT_FUNC) continue;
-      size_t n = w->n + 1;
-      lat_wrpc_server_t **s2 = lat_realloc(w->servers, n * sizeof *s2);
-      if (s2) w->servers = s2;
-      sctx_t **c2 = s2 ? lat_realloc(w->ctx, n * sizeof *c2) : NULL;
-      if (c2) w->ctx = c2;
-      sctx_t *x = c2 ? lat_calloc(1, sizeof *x) : NULL;
-      if (!x) return lat_error_set(err, LAT_ENOMEM, SIZE_MAX, "out of memory");
-      lat_arena_init(&x->arena);
-      x->h = h;
-      x->id = dup(id);
-      x->instance = dup(e->name.full);
-      x->func = dup(d->name.full);
-      if (!x->id || !x->instance || !x->func ||
-          lat_cname_parse(x->instance, strlen(x->instance), &x->arena, &x->name, err)) {
-        sctx_free(x);
-        return lat_error_set(err, LAT_ENOMEM, SIZE_MAX, "cannot serve %s", e->name.full);
-      }
-      lat_wrpc_serve_opts_t so = {.queue = h->wrpc_queue};
-      lat_wrpc_server_t *srv = NULL;
-      lat_status st = lat_wrpc_serve(h->rpc, h->lattice, id, x->instance, x->func, serve_call, x,
-                                     &so, &srv, err);
-      if (st) {
-        sctx_free(x);
+      if (d->sort == LAT_CSORT_FUNC &&
+          (st = serve_one(h, id, w, e->name.full, e->name.full, d->name.full, serve_call, &so, err)))
         return st;
-      }
-      w->servers[w->n] = srv;
-      w->ctx[w->n] = x;
-      w->n = n;
     }
   }
   return LAT_OK;
@@ -279,8 +316,10 @@ lat_status lat__host_wrpc_call(lat_host_t *h, lat_chost_call_t *c, const char *s
     lat_buf_fini(&params);
     return lat_chost_call_trap(c, LAT_TRAP_HOST, 0, "%s.%s: %s", instance, func, err.msg);
   }
-  const lat_lattice_header_t hdrs[] = {{"source-id", source}, {"link-name", link_name}};
-  lat_wrpc_invoke_opts_t io = {.headers = hdrs, .nheaders = 2, .timeout_ms = h->rpc_timeout_ms};
+  lat_lattice_header_t hdrs[4] = {{"source-id", source}, {"link-name", link_name}};
+  size_t nh = 2;
+  lat__host_trace_headers(lat__host_inv_current(), hdrs, &nh);
+  lat_wrpc_invoke_opts_t io = {.headers = hdrs, .nheaders = nh, .timeout_ms = h->rpc_timeout_ms};
   lat_lattice_reply_t r = {0};
   st = lat_wrpc_invoke(h->rpc, h->lattice, target, instance, func, params.data, params.len, &io, &r,
                        &err);

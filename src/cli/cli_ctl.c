@@ -231,15 +231,21 @@ typedef struct {
   json_t *got; /* the first matching event's data, with "type" added */
 } waiter_t;
 
+/* True for events that report how an operation went; a provider's health
+ * checks (every few seconds, with its id too) are not outcomes. */
+static bool outcome_event(const char *type) {
+  return type && !strstr(type, "health_check") && !strstr(type, "heartbeat");
+}
+
 static void on_event(void *ctx, const lat_lattice_msg_t *m) {
   waiter_t *w = ctx;
   json_t *ev = json_loadb((const char *)m->data, m->len, 0, NULL);
   json_t *d = json_object_get(ev, "data");
   pthread_mutex_lock(&w->mu);
-  if (!w->got && json_is_object(d) &&
+  const char *t = json_string_value(json_object_get(ev, "type"));
+  if (!w->got && json_is_object(d) && outcome_event(t) &&
       !strcmp(json_string_value(json_object_get(d, w->id_field)) ?: "", w->id)) {
     w->got = json_incref(d);
-    const char *t = json_string_value(json_object_get(ev, "type"));
     json_object_set_new(w->got, "type", json_string(t ? t : ""));
     pthread_cond_signal(&w->cv);
   }

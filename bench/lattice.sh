@@ -12,6 +12,12 @@
 #                    host's builtin server and through `lattice serve`
 #   local call       mean latency (wrk -t1 -c1) of a request whose component
 #                    calls another through a link, minus one that does not
+#   cross-host call  the same with the callee on a second host (over wRPC);
+#                    and wRPC calls straight to it from another process:
+#                    p50/p99 beside the bare NATS round trip, calls/s with 8
+#                    callers (bench/lattice_rtt.c)
+#   cross-host HTTP  wrk -t2 -c16 through host 1's builtin server to a
+#                    component on host 2 (wrpc:http), beside the local one
 #   1,000 components RSS of the host with 1,000 idle component ids (one
 #                    image: compiled once) minus before, per component
 #
@@ -21,9 +27,9 @@ cd "$(dirname "$0")/.." || exit 1
 L=${LATTICE:-build/lattice}
 C=build/components
 ST=$(mktemp -d /tmp/lattice-bench-host.XXXXXX)
-NPID= HPID= SPID=
+NPID= HPID= SPID= H2PID=
 cleanup() {
-  for p in $SPID $HPID $NPID; do kill "$p" 2>/dev/null; done
+  for p in $SPID $HPID $H2PID $NPID; do kill "$p" 2>/dev/null; done
   wait 2>/dev/null
   rm -rf "$ST"
 }
@@ -97,6 +103,43 @@ for _ in 1 2 3; do
 done
 echo "  local call (caller -> calc through a link): $(awk -v a="${with:-0}" -v b="${without:-0}" 'BEGIN { printf "%.1f", a - b }') us" \
   "per call (request with the call ${with:-?} us, without ${without:-?} us; wrk -t1 -c1, best of 3)"
+# cross-host: the callee on a second host, over wRPC
+"$L" host --nats-port "$NP" --allow-file-load >"$ST/host2.log" 2>&1 &
+H2PID=$!
+H2=
+for _ in $(seq 1 100); do
+  H2=$(grep -o 'host_id=N[A-Z0-9]*' "$ST/host2.log" | head -n 1 | cut -d= -f2)
+  [ -n "$H2" ] && break
+  sleep 0.1
+done
+W3=$(free_port)
+"$L" start component "file://$PWD/$C/calc.component.wasm" calcremote --host-id "$H2" --max-instances 16 "${P[@]}" >/dev/null
+"$L" start component "file://$PWD/$C/caller_http_c.component.wasm" caller2 --host-id "$H" --max-instances 16 "${P[@]}" >/dev/null
+"$L" config put web3 "address=127.0.0.1:$W3" "${P[@]}" >/dev/null
+"$L" link put http-server caller2 wasi http --interface incoming-handler --source-config web3 --link-name caller2 "${P[@]}" >/dev/null
+"$L" link put caller2 calcremote test calc --interface ops "${P[@]}" >/dev/null
+for _ in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$W3/greet/x" && break; sleep 0.1; done
+with=999999 without=999999
+for _ in 1 2 3; do
+  a=$(lat_us "http://127.0.0.1:$W3/greet/bench")
+  b=$(lat_us "http://127.0.0.1:$W3/nocall")
+  with=$(awk -v x="${a:-999999}" -v y="$with" 'BEGIN { print (x < y ? x : y) }')
+  without=$(awk -v x="${b:-999999}" -v y="$without" 'BEGIN { print (x < y ? x : y) }')
+done
+echo "  cross-host call (caller on host 1 -> calc on host 2, wRPC): $(awk -v a="${with:-0}" -v b="${without:-0}" 'BEGIN { printf "%.1f", a - b }') us" \
+  "per call (with ${with:-?} us, without ${without:-?} us; wrk -t1 -c1, best of 3)"
+build/bench/lattice_rtt "nats://127.0.0.1:$NP" "$H" 2000 calcremote test:calc/ops@0.1.0 greet 0178 caller2 |
+  grep -v 'host.get'
+W4=$(free_port)
+"$L" start component "file://$PWD/$C/hello_http_c.component.wasm" helloremote --host-id "$H2" --max-instances 64 "${P[@]}" >/dev/null
+"$L" config put web4 "address=127.0.0.1:$W4" "${P[@]}" >/dev/null
+"$L" link put http-server helloremote wasi http --interface incoming-handler --source-config web4 --link-name remote "${P[@]}" >/dev/null
+for _ in $(seq 1 100); do [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$W4/")" = 200 ] && break; sleep 0.1; done
+out=$(wrk -t2 -c16 -d"${SERVE_SECS:-3}"s "http://127.0.0.1:$W4/wrk" 2>&1)
+remote_rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
+echo "  C hello on host 2 through host 1's builtin server (wrpc:http): ${remote_rps:-ERR} req/s," \
+  "$(awk -v a="${remote_rps:-0}" -v b="${host_rps:-0}" 'BEGIN { if (b > 0) printf "%.0f", 100 * a / b; else print "n/a" }')% of the same component local (${host_rps:-?} req/s)"
+kill $H2PID; wait $H2PID 2>/dev/null; H2PID=
 # 1,000 idle components
 before=$(rss_kib $HPID)
 if python3 bench/scale_many.py "$NP" "$H" "file://$PWD/$C/hello_http_c.component.wasm" 1000 >/dev/null; then

@@ -43,13 +43,14 @@
 
 #include "host_int.h"
 
-#define WRPC_WORKERS 4
-#define WRPC_QUEUE 1024
 
 typedef lat__host_sctx_t sctx_t;
 
 struct lat__host_wsrv {
   struct lat__host_wsrv *next;
+  lat_host_t *h;
+  lat__host_lease_t hold; /* keeps the code (and so the types the servers
+                             decode params with) alive as long as they run */
   char *id;
   const void *code;    /* the entry's code these serve (identity only) */
   int32_t revision;
@@ -79,6 +80,7 @@ static void wsrv_free(wsrv_t *w) {
   if (!w) return;
   for (size_t i = 0; i < w->n; i++) lat_wrpc_server_free(w->servers[i]); /* waits for calls */
   for (size_t i = 0; i < w->n; i++) sctx_free(w->ctx[i]);
+  if (w->h) lat__host_release(w->h, &w->hold);
   lat_free(w->servers);
   lat_free(w->ctx);
   lat_free(w->id);
@@ -171,10 +173,13 @@ out:
 }
 
 /* One more server in w: instance.func on the wire, handled by fn; iface is
- * the export's own name (what a caller's link names). */
+ * the export's own name (what a caller's link names).  ft: the function's
+ * type, given to the server so a call starts as soon as its first message
+ * decodes (one round trip less; the types live as long as w's hold). */
 static lat_status serve_one(lat_host_t *h, const char *id, wsrv_t *w, const char *iface,
                             const char *instance, const char *func, lat_wrpc_handler_fn fn,
-                            const lat_wrpc_serve_opts_t *so, lat_error_t *err) {
+                            const lat_wrpc_serve_opts_t *so, const lat_ctype_t *ft,
+                            lat_error_t *err) {
   size_t n = w->n + 1;
   lat_wrpc_server_t **s2 = lat_realloc(w->servers, n * sizeof *s2);
   if (s2) w->servers = s2;
@@ -192,8 +197,21 @@ static lat_status serve_one(lat_host_t *h, const char *id, wsrv_t *w, const char
     sctx_free(x);
     return lat_error_set(err, LAT_ENOMEM, SIZE_MAX, "cannot serve %s", iface);
   }
+  lat_wrpc_serve_opts_t typed = *so;
+  if (ft && !ft->has_resource) {
+    const lat_ctype_t **pts = lat_arena_array(&x->arena, ft->n ? ft->n : 1, sizeof *pts);
+    if (!pts) {
+      sctx_free(x);
+      return lat_error_set(err, LAT_ENOMEM, SIZE_MAX, "out of memory");
+    }
+    for (uint32_t i = 0; i < ft->n; i++) pts[i] = ft->u.fields[i].type;
+    typed.params_typed = true;
+    typed.param_types = pts;
+    typed.nparam_types = ft->n;
+  }
   lat_wrpc_server_t *srv = NULL;
-  lat_status st = lat_wrpc_serve(h->rpc, h->lattice, id, x->instance, x->func, fn, x, so, &srv, err);
+  lat_status st =
+      lat_wrpc_serve(h->rpc, h->lattice, id, x->instance, x->func, fn, x, &typed, &srv, err);
   if (st) {
     sctx_free(x);
     return st;
@@ -227,7 +245,7 @@ static lat_status serve_all(lat_host_t *h, const char *id, const lat_component_t
       hs.param_types = h->http_types->incoming_params;
       hs.nparam_types = 1;
       if ((st = serve_one(h, id, w, e->name.full, LAT_WRPC_HTTP_INCOMING, LAT_WRPC_HTTP_FUNCTION,
-                          lat__host_http_wrpc_handle, &hs, err)))
+                          lat__host_http_wrpc_handle, &hs, NULL, err)))
         return st;
       continue;
     }
@@ -235,7 +253,8 @@ static lat_status serve_all(lat_host_t *h, const char *id, const lat_component_t
     for (uint32_t k = 0; k < e->type->n; k++) {
       const lat_cextern_t *d = &e->type->u.decls[k];
       if (d->sort == LAT_CSORT_FUNC &&
-          (st = serve_one(h, id, w, e->name.full, e->name.full, d->name.full, serve_call, &so, err)))
+          (st = serve_one(h, id, w, e->name.full, e->name.full, d->name.full, serve_call, &so,
+                          d->type, err)))
         return st;
     }
   }
@@ -267,11 +286,14 @@ void lat__host_wrpc_sync(lat_host_t *h, const char *id) {
   lat_error_t err;
   lat_error_clear(&err);
   if (code && !lat__host_hold(h, id, &lease, &err)) leased = true;
-  if (leased) { /* a lease keeps the code alive while the servers are made */
+  if (leased) { /* a hold keeps the code alive while the servers run */
     w = lat_calloc(1, sizeof *w);
     if (w && (w->id = dup(id))) {
       w->code = code;
       w->revision = rev;
+      w->h = h;
+      w->hold = lease; /* w owns it now: released by wsrv_free */
+      leased = false;
       if (serve_all(h, id, lat_host_component_decoded(lease.hc), w, &err)) {
         LAT_LOGF(LAT_LOG_ERROR, "host", "cannot serve the exports of component=%s over wRPC reason=\"%s\"",
                       id, err.msg);

@@ -323,6 +323,8 @@ lat_status lat_host_new(const lat_host_opts_t *o, lat_host_t **out, lat_error_t 
   h->links = json_object();
   h->configs = json_object();
   h->claims = json_object();
+  if ((st = lat_wrpc_http_types_init(&h->http_arena, &h->http_types, err))) goto fail;
+  h->http_client = (lat_wasi_http_client_t){.transfer = lat__host_http_transfer, .transfer_env = h};
   h->builtin_names = json_array();
   bool names_ok = h->builtin_names != NULL;
   for (size_t i = 0; names_ok && i < o->nbuiltin_providers; i++)

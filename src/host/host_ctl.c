@@ -364,6 +364,7 @@ static char *update(lat_host_t *h, req_t *r, lat__host_job_t *job) {
 
 #define BUILTIN_PREFIX "wasmcloud+builtin://"
 #define BUILTIN_HTTP BUILTIN_PREFIX "http-server"
+#define BUILTIN_HTTP_CLIENT BUILTIN_PREFIX "http-client"
 
 static char *provider_start(lat_host_t *h, req_t *r, lat__host_job_t *job) {
   const char *id, *ref;
@@ -377,8 +378,8 @@ static char *provider_start(lat_host_t *h, req_t *r, lat__host_job_t *job) {
   const char *evname = NULL, *why = NULL;
   bool file = !strncmp(ref, "file://", 7);
   const char *builtin = NULL; /* the name of a builtin provider run as a process */
-  if (h->builtin_exe && !strncmp(ref, BUILTIN_PREFIX, strlen(BUILTIN_PREFIX)) &&
-      strcmp(ref, BUILTIN_HTTP)) {
+  bool inhost = !strcmp(ref, BUILTIN_HTTP) || !strcmp(ref, BUILTIN_HTTP_CLIENT);
+  if (h->builtin_exe && !strncmp(ref, BUILTIN_PREFIX, strlen(BUILTIN_PREFIX)) && !inhost) {
     size_t i;
     json_t *n;
     json_array_foreach(h->builtin_names, i, n)
@@ -387,10 +388,10 @@ static char *provider_start(lat_host_t *h, req_t *r, lat__host_job_t *job) {
   bool exec = file || builtin;
   char whybuf[512];
   if (file && !h->allow_file_load) why = "file:// provider references need --allow-file-load";
-  else if (!exec && strcmp(ref, BUILTIN_HTTP)) {
+  else if (!exec && !inhost) {
     char *names = json_dumps(h->builtin_names, JSON_COMPACT);
     snprintf(whybuf, sizeof whybuf,
-             "unknown provider reference %s: this host runs " BUILTIN_HTTP
+             "unknown provider reference %s: this host runs " BUILTIN_HTTP ", " BUILTIN_HTTP_CLIENT
              ", the builtin providers %s (" BUILTIN_PREFIX "NAME) and executables (file://PATH)",
              ref, names ? names : "[]");
     free(names);

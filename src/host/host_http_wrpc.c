@@ -89,6 +89,7 @@ lat_status lat__host_http_wrpc_handle(void *ctx, const lat_wrpc_request_t *req,
     st = lat_error_set(err, LAT_ENOMEM, SIZE_MAX, "out of memory");
     goto out;
   }
+  lat_wasi_http_set_client(hx, &h->http_client);
   lat_host_instance_opts_t io = {.timeout_ns = lease.max_exec_ns, .http = hx};
   lat_error_t gerr;
   lat_error_clear(&gerr);

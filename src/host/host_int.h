@@ -97,8 +97,10 @@ struct lat_host {
   uint32_t rpc_timeout_ms;   /* outgoing wRPC calls */
   lat_queue_t *wrpc_queue;   /* handlers of served exports run on its workers */
   lat_workers_t *wrpc_workers;
-  pthread_mutex_t wrpc_mu;   /* guards wsrvs, http_types */
-  lat_wrpc_http_types_t *http_types; /* wrpc:http's, made on first use (in http_arena) */
+  pthread_mutex_t wrpc_mu;   /* guards wsrvs */
+  lat_wrpc_http_types_t http_types; /* wrpc:http's (in http_arena), fixed */
+  lat_wasi_http_client_t http_client; /* every exchange's outgoing policy: the
+                                         transfer hook (host_http_client.c) */
   lat_arena_t http_arena;
   struct lat__host_wsrv *wsrvs; /* servers per component id */
   /* under mu */
@@ -313,6 +315,11 @@ typedef struct {
 lat_status lat__host_callee_check(lat__host_sctx_t *x, const lat_wrpc_request_t *req,
                                   lat_error_t *err);
 
+/* ---- host_http_client.c ---- */
+/* lat_wasi_http_client_t.transfer for every exchange (env: the host): the
+ * request to the http-client the running component is linked to. */
+lat_status lat__host_http_transfer(void *env, lat_wasi_http_xfer_t *x);
+
 /* ---- host_http_wrpc.c ---- */
 /* The handler serving a component's wasi:http/incoming-handler export as
  * wrpc:http/incoming-handler@0.1.0.handle (ctx: its lat__host_sctx_t). */
@@ -324,6 +331,11 @@ lat_wrpc_http_field_t *lat__host_wrpc_fields(lat_arena_t *a, const lat_wasi_http
                                              size_t n);
 lat_wasi_http_header_t *lat__host_wasi_headers(lat_arena_t *a, const lat_wrpc_http_field_t *f,
                                                size_t n);
+
+/* The named configs `names` (an array) merged in order, later keys
+ * winning, SECRET_* references skipped; a new object (NULL: out of
+ * memory).  Under mu. */
+json_t *lat__host_config_merge(lat_host_t *h, json_t *names);
 
 /* True when source has a link named name for ns:pkg/iface, its target in
  * target (under mu). */

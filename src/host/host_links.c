@@ -278,15 +278,22 @@ static const char HOST_WIT[] =
     "}\n";
 
 /* The running component's named config, merged in order (new object). */
-static json_t *merged_config(lat__host_inv_t *inv) {
+json_t *lat__host_config_merge(lat_host_t *h, json_t *names) {
   json_t *m = json_object();
-  pthread_mutex_lock(&inv->h->mu);
   size_t i;
   json_t *n;
-  json_array_foreach(inv->config, i, n) {
-    json_t *c = json_object_get(inv->h->configs, json_string_value(n));
-    if (c) json_object_update(m, c);
+  json_array_foreach(names, i, n) {
+    const char *s = json_string_value(n);
+    if (!s || !strncmp(s, "SECRET_", 7)) continue; /* secret references, not config */
+    json_t *c = json_object_get(h->configs, s);
+    if (m && json_is_object(c)) json_object_update(m, c);
   }
+  return m;
+}
+
+static json_t *merged_config(lat__host_inv_t *inv) {
+  pthread_mutex_lock(&inv->h->mu);
+  json_t *m = lat__host_config_merge(inv->h, inv->config);
   pthread_mutex_unlock(&inv->h->mu);
   return m;
 }

@@ -182,19 +182,6 @@ static void emit(lat_host_t *h, const char *name, json_t *data) {
 
 /* ---- links as a provider sees them ------------------------------------------------ */
 
-/* The named configs merged (later names override), SECRET_* skipped (under mu). */
-static json_t *merged_config(lat_host_t *h, json_t *names) {
-  json_t *m = json_object();
-  size_t i;
-  json_t *n;
-  json_array_foreach(names, i, n) {
-    const char *s = json_string_value(n);
-    if (!s || !strncmp(s, "SECRET_", 7)) continue;
-    json_t *c = json_object_get(h->configs, s);
-    if (json_is_object(c)) json_object_update(m, c);
-  }
-  return m;
-}
 
 static json_t *ild(lat_host_t *h, json_t *l, bool with_config) {
   return json_pack(
@@ -202,9 +189,9 @@ static json_t *ild(lat_host_t *h, json_t *l, bool with_config) {
       "target", json_object_get(l, "target"), "name", json_object_get(l, "name"), "wit_namespace",
       json_object_get(l, "wit_namespace"), "wit_package", json_object_get(l, "wit_package"),
       "interfaces", json_object_get(l, "interfaces"), "source_config",
-      with_config ? merged_config(h, json_object_get(l, "source_config")) : json_object(),
+      with_config ? lat__host_config_merge(h, json_object_get(l, "source_config")) : json_object(),
       "target_config",
-      with_config ? merged_config(h, json_object_get(l, "target_config")) : json_object(),
+      with_config ? lat__host_config_merge(h, json_object_get(l, "target_config")) : json_object(),
       "source_secrets", "target_secrets");
 }
 
@@ -259,7 +246,7 @@ void lat__host_provs_links_sync(lat_host_t *h) {
         json_array_append_new(dels, json_pack("[o]", ild(h, v, false)));
     json_decref(p->proc->delivered);
     p->proc->delivered = want;
-    json_t *cfg = merged_config(h, p->config);
+    json_t *cfg = lat__host_config_merge(h, p->config);
     if (cfg && !json_equal(cfg, p->proc->config_sent)) {
       json_array_append_new(cfgs, json_pack("[s,O]", p->id, cfg));
       json_decref(p->proc->config_sent);
@@ -392,7 +379,7 @@ static char *host_data_line(lat_host_t *h, lat__host_prov_t *p) {
   x->delivered = links;
   x->ready = false;
   json_decref(x->config_sent);
-  x->config_sent = merged_config(h, p->config);
+  x->config_sent = lat__host_config_merge(h, p->config);
   const char *lv = lat_log_level_name((lat_log_level)lat__log_level);
   if (!strcmp(lv, "off")) lv = "info";
   json_t *hd = json_pack(

@@ -76,17 +76,6 @@ static void routes_free(route_t *r, size_t n) {
 
 static char *dup(const char *s) { return lat_strndup(s, strlen(s)); }
 
-/* Named configs merged in order (later keys win); new object. */
-static json_t *merged(lat_host_t *h, json_t *names) {
-  json_t *m = json_object();
-  size_t i;
-  json_t *n;
-  json_array_foreach(names, i, n) {
-    json_t *c = json_object_get(h->configs, json_string_value(n));
-    if (c) json_object_update(m, c);
-  }
-  return m;
-}
 
 static const char *cfg_str(json_t *cfg, const char *k, const char *def) {
   json_t *v = json_object_get(cfg, k);
@@ -99,7 +88,7 @@ static listener_t *wanted(lat_host_t *h) {
   pthread_mutex_lock(&h->mu);
   for (lat__host_prov_t *p = h->provs; p; p = p->next) {
     if (strcmp(p->image_ref, BUILTIN_HTTP)) continue;
-    json_t *pc = merged(h, p->config);
+    json_t *pc = lat__host_config_merge(h, p->config);
     const char *m = cfg_str(pc, "routing_mode", "address");
     int mode = !strcmp(m, "path") ? MODE_PATH : !strcmp(m, "host") ? MODE_HOST : MODE_ADDRESS;
     const char *def = cfg_str(pc, "default_address", cfg_str(pc, "address", DEFAULT_ADDR));
@@ -114,7 +103,7 @@ static listener_t *wanted(lat_host_t *h) {
       if (!handler || strcmp(json_string_value(json_object_get(l, "wit_namespace")), "wasi") ||
           strcmp(json_string_value(json_object_get(l, "wit_package")), "http"))
         continue;
-      json_t *lc = merged(h, json_object_get(l, "source_config"));
+      json_t *lc = lat__host_config_merge(h, json_object_get(l, "source_config"));
       const char *addr = mode == MODE_ADDRESS ? cfg_str(lc, "address", def) : def;
       const char *match = mode == MODE_PATH   ? cfg_str(lc, "path", "/")
                           : mode == MODE_HOST ? cfg_str(lc, "host", "")
@@ -348,7 +337,7 @@ void lat__host_http_sync(lat_host_t *h) {
       continue;
     }
     lat_host_http_opts_t o = {.addr = w->addr, .route = route, .release = release,
-                              .route_env = w};
+                              .route_env = w, .client = h->http_client};
     lat_error_t err;
     lat_error_clear(&err);
     if (lat_host_http_new(NULL, &o, &w->srv, &err)) {

@@ -234,15 +234,9 @@ static lat_status serve_all(lat_host_t *h, const char *id, const lat_component_t
     if (!strcmp(e->name.ns, "wasi") && !strcmp(e->name.pkg, "http") &&
         !strcmp(e->name.iface, "incoming-handler") && e->name.has_version &&
         e->name.version.major == 0 && e->name.version.minor == 2) {
-      if (!h->http_types) { /* under wrpc_mu; lives until the host is freed */
-        lat_wrpc_http_types_t *ht = lat_arena_alloc(&h->http_arena, sizeof *ht);
-        if (!ht || (st = lat_wrpc_http_types_init(&h->http_arena, ht, err)))
-          return lat_error_set(err, LAT_ENOMEM, SIZE_MAX, "out of memory");
-        h->http_types = ht;
-      }
       lat_wrpc_serve_opts_t hs = so;
       hs.params_typed = true; /* the body and trailers come on nested paths */
-      hs.param_types = h->http_types->incoming_params;
+      hs.param_types = h->http_types.incoming_params;
       hs.nparam_types = 1;
       if ((st = serve_one(h, id, w, e->name.full, LAT_WRPC_HTTP_INCOMING, LAT_WRPC_HTTP_FUNCTION,
                           lat__host_http_wrpc_handle, &hs, NULL, err)))

@@ -187,6 +187,44 @@ typedef struct lat_wasi_http lat_wasi_http_t;
 lat_status lat_wasi_http_new(const lat_wasi_http_request_t *req,
                              lat_wasi_http_t **out);
 void lat_wasi_http_free(lat_wasi_http_t *h); /* accepts NULL */
+/* One outgoing transfer: the request in, the response or an error-code
+ * out (error: a wasi:http error-code case index, LAT_WASI_HEC_*, or -1). */
+typedef struct {
+  /* in (all borrowed for the call) */
+  const char *method;                    /* a token, NUL-terminated */
+  const char *url;                       /* http(s)://authority/path, checked */
+  const lat_wasi_http_header_t *headers; /* checked names and values */
+  size_t nheaders;
+  const uint8_t *body;                   /* NULL: no body */
+  size_t body_len;
+  uint64_t total_ns;                     /* whole transfer; > 0 */
+  uint64_t connect_ns, first_byte_ns, between_ns; /* 0: no such limit */
+  uint64_t max_body;                     /* response body bytes allowed */
+  /* response headers, as they arrive: a false return aborts (out of
+   * memory); reset drops those of an interim (1xx) response */
+  bool (*on_header)(void *arg, const char *name, size_t nlen,
+                    const uint8_t *value, size_t vlen);
+  void (*on_reset)(void *arg);
+  void *arg;
+  /* out */
+  uint16_t status;
+  lat_buf_t resp_body;                   /* owned by the caller after the call */
+  int error;                             /* LAT_WASI_HEC_* or -1 */
+  uint64_t error_arg;                    /* for the *_SIZE cases */
+  bool timed_out;                        /* the total_ns limit ended it */
+  char detail[160];                      /* for HEC_INTERNAL_ERROR */
+} lat_wasi_http_xfer_t;
+
+/* Runs x to completion on the calling thread with libcurl (loaded on first
+ * use).  LAT_OK when x->error or x->status says how it went; LAT_ENOMEM
+ * when the host ran out of memory. */
+lat_status lat_wasi_http_xfer_run(lat_wasi_http_xfer_t *x);
+
+/* wasi:http error-code cases a transfer may report without a payload
+ * beyond what wasi_http.c builds (the WIT variant's case indexes). */
+#define LAT_WASI_HEC_REQUEST_DENIED 15 /* HTTP-request-denied */
+#define LAT_WASI_HEC_INTERNAL_ERROR 38 /* internal-error(option<string>): detail */
+
 /* What a guest's outgoing requests may do.  Without one (the default),
  * every outgoing request is denied. */
 typedef struct {
@@ -200,6 +238,15 @@ typedef struct {
                                and so does the context's deadline */
   uint64_t max_response_body; /* response body bytes per exchange, over all
                                its requests; 0 = 64 MiB */
+  /* Optional: carries out every outgoing request in place of the allow
+   * list and libcurl (a lattice host sends it to the http-client provider
+   * the component is linked to).  Called on the guest's thread when the
+   * guest waits for the response, with x filled as for
+   * lat_wasi_http_xfer_run (total_ns and max_body already bounded); it
+   * answers the same way (status, on_header, resp_body, or error).  A
+   * non-OK return is out of memory. */
+  lat_status (*transfer)(void *env, lat_wasi_http_xfer_t *x);
+  void *transfer_env;
 } lat_wasi_http_client_t;
 
 /* Sets h's outgoing policy (borrowed; must outlive h). */

@@ -1083,7 +1083,9 @@ HOSTFN(outgoing_handle) {
   size_t hl;
   int port;
   k->error = destination(k, &host, &hl, &port);
-  if (k->error < 0 && !allowed(h, host, hl, port)) k->error = HEC_REQUEST_DENIED;
+  /* a transfer hook decides for itself (its own policy), at transfer time */
+  if (k->error < 0 && !(h->client && h->client->transfer) && !allowed(h, host, hl, port))
+    k->error = HEC_REQUEST_DENIED;
   if (k->error >= 0) {
     lat_cval_t *e = error_code_val(AR, k);
     if (!e) return OOM();
@@ -1156,7 +1158,7 @@ static lat_status run_call(lat_chost_call_t *c, hcall_t *k) {
                                          .value = (const char *)fv->value,
                                          .value_len = fv->vlen};
   }
-  lat__http_xfer_t x = {
+  lat_wasi_http_xfer_t x = {
       .method = k->method,
       .url = (const char *)url.data,
       .headers = hv,
@@ -1172,7 +1174,9 @@ static lat_status run_call(lat_chost_call_t *c, hcall_t *k) {
       .on_reset = resp_reset,
       .arg = k,
   };
-  lat_status st = lat__http_xfer_run(&x);
+  lat_status st = h->client && h->client->transfer
+                      ? h->client->transfer(h->client->transfer_env, &x)
+                      : lat_wasi_http_xfer_run(&x);
   lat_free(hv);
   lat_buf_fini(&url);
   if (st) return OOM();

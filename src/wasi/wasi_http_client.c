@@ -141,7 +141,7 @@ bool lat_wasi_http_allow_valid(const char *entry) {
 /* ---- callbacks ----------------------------------------------------------------- */
 
 typedef struct {
-  lat__http_xfer_t *x;
+  lat_wasi_http_xfer_t *x;
   uint64_t start_ns, last_ns; /* when the transfer began; the last byte came */
   bool got_bytes;             /* any of the response arrived */
   size_t header_bytes;        /* of the current response's header section */
@@ -162,7 +162,7 @@ static bool is_token(const char *s, size_t n) {
 
 static size_t on_header(char *b, size_t size, size_t n, void *arg) {
   xstate_t *xs = arg;
-  lat__http_xfer_t *x = xs->x;
+  lat_wasi_http_xfer_t *x = xs->x;
   (void)size; /* always 1 */
   xs->got_bytes = true;
   xs->last_ns = lat_now_ns();
@@ -197,7 +197,7 @@ static size_t on_header(char *b, size_t size, size_t n, void *arg) {
 
 static size_t on_body(char *b, size_t size, size_t n, void *arg) {
   xstate_t *xs = arg;
-  lat__http_xfer_t *x = xs->x;
+  lat_wasi_http_xfer_t *x = xs->x;
   (void)size;
   xs->got_bytes = true;
   xs->last_ns = lat_now_ns();
@@ -237,12 +237,12 @@ static long ms_of(uint64_t ns) {
   return ms > 0x7fffffff ? 0x7fffffff : (long)(ms ? ms : 1);
 }
 
-static void set_error(lat__http_xfer_t *x, int code, const char *detail) {
+static void set_error(lat_wasi_http_xfer_t *x, int code, const char *detail) {
   x->error = code;
   if (detail) snprintf(x->detail, sizeof x->detail, "%s", detail);
 }
 
-static bool has_header(const lat__http_xfer_t *x, const char *name) {
+static bool has_header(const lat_wasi_http_xfer_t *x, const char *name) {
   for (size_t i = 0; i < x->nheaders; i++)
     if (x->headers[i].name_len == strlen(name) &&
         !strncasecmp(x->headers[i].name, name, x->headers[i].name_len))
@@ -252,7 +252,7 @@ static bool has_header(const lat__http_xfer_t *x, const char *name) {
 
 /* The request's header lines: the guest's (but Content-Length, which the
  * body decides), and blanks that stop curl adding its own. */
-static lat_status build_headers(const lat__http_xfer_t *x, struct curl_slist **out) {
+static lat_status build_headers(const lat_wasi_http_xfer_t *x, struct curl_slist **out) {
   struct curl_slist *l = NULL;
   lat_buf_t line;
   lat_buf_init(&line);
@@ -296,7 +296,7 @@ out:
   return st;
 }
 
-static void map_error(lat__http_xfer_t *x, CURL *e, CURLcode rc, const xstate_t *xs) {
+static void map_error(lat_wasi_http_xfer_t *x, CURL *e, CURLcode rc, const xstate_t *xs) {
   curl_off_t connect_us = 0;
   curl_easy_getinfo(e, CURLINFO_CONNECT_TIME_T, &connect_us);
   switch (rc) {
@@ -331,7 +331,7 @@ static void map_error(lat__http_xfer_t *x, CURL *e, CURLcode rc, const xstate_t 
   }
 }
 
-lat_status lat__http_xfer_run(lat__http_xfer_t *x) {
+lat_status lat_wasi_http_xfer_run(lat_wasi_http_xfer_t *x) {
   lat__http_client_init();
   x->status = 0;
   x->error = -1;

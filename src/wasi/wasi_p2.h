@@ -176,36 +176,6 @@ enum {
   HEC_INTERNAL_ERROR = 38, /* option<string>: detail */
 };
 
-/* One transfer: the request in, the response or an error-code out. */
-typedef struct {
-  /* in (all borrowed for the call) */
-  const char *method;                    /* a token, NUL-terminated */
-  const char *url;                       /* http(s)://authority/path, checked */
-  const lat_wasi_http_header_t *headers; /* checked names and values */
-  size_t nheaders;
-  const uint8_t *body;                   /* NULL: no body */
-  size_t body_len;
-  uint64_t total_ns;                     /* whole transfer; > 0 */
-  uint64_t connect_ns, first_byte_ns, between_ns; /* 0: no such limit */
-  uint64_t max_body;                     /* response body bytes allowed */
-  /* response headers, as they arrive: a false return aborts (out of
-   * memory); reset drops those of an interim (1xx) response */
-  bool (*on_header)(void *arg, const char *name, size_t nlen,
-                    const uint8_t *value, size_t vlen);
-  void (*on_reset)(void *arg);
-  void *arg;
-  /* out */
-  uint16_t status;
-  lat_buf_t resp_body;                   /* owned by the caller after the call */
-  int error;                             /* HEC_* or -1 */
-  uint64_t error_arg;                    /* for the *_SIZE cases */
-  bool timed_out;                        /* the total_ns limit ended it */
-  char detail[160];                      /* for HEC_INTERNAL_ERROR */
-} lat__http_xfer_t;
-
-/* Runs x to completion on the calling thread.  LAT_OK when x->error or
- * x->status says how it went; LAT_ENOMEM when the host ran out of memory. */
-lat_status lat__http_xfer_run(lat__http_xfer_t *x);
 /* Makes libcurl ready for transfers (idempotent, thread-safe). */
 void lat__http_client_init(void);
 

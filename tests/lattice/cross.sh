@@ -8,6 +8,10 @@
 #             status, headers both ways, an 8 MiB body echoed whole, a
 #             trapping guest (502), a component gone from the lattice (404),
 #             a deleted link (404 at once), 200 requests at once
+#   client    outgoing HTTP only through a link to an http-client: a
+#             componentize-js fetcher on B, denied without a link, served
+#             through the built-in http-client on B within the link
+#             config's allowed_hosts, denied outside them
 #   trace     a request's W3C traceparent/tracestate ride on the wRPC call
 #             to B, and on the component's own calls from B (to C)
 #   refused   a raw wRPC caller no link vouches for, straight to B's
@@ -30,11 +34,13 @@ NATSPY="python3 $ROOT/tests/lattice/nats.py"
 T=$(mktemp -d /tmp/lattice-cross.XXXXXX)
 NPID= RPID=
 HPIDS=()
+UPIDS=() # upstream HTTP servers
 cleanup() {
   for p in "${HPIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
   kill_providers "provider keyvalue-" # a host killed with -9 cannot stop its own
   [ -n "$NPID" ] && kill "$NPID" 2>/dev/null
   [ -n "$RPID" ] && kill "$RPID" 2>/dev/null
+  for p in "${UPIDS[@]}"; do kill "$p" 2>/dev/null; done
   wait 2>/dev/null
   rm -rf "$T"
 }
@@ -52,6 +58,15 @@ if [ ! -f "$HC" ] || [ -n "$(find tests/component/http_c tests/component/build.s
   fi
 fi
 
+FJS=$C/fetch_http.wasm # componentize-js: fetches ?url=URL (tests/component/http/fetch.js)
+if [ ! -f "$FJS" ] || [ tests/component/http/fetch.js -nt "$FJS" ]; then
+  echo "cross: building the componentize-js components (tests/component/build.sh --http)"
+  if ! tests/component/build.sh "$C" --http >"$T/build.log" 2>&1 || [ ! -f "$FJS" ]; then
+    tail -n 20 "$T/build.log"
+    echo "cross: 0 passed, 1 failed"
+    exit 1
+  fi
+fi
 COUNTER=$ROOT/build/examples/counter.component.wasm
 if [ ! -f "$COUNTER" ] || [ -n "$(find examples/counter examples/build.sh -newer "$COUNTER" -type f | head -n 1)" ]; then
   if ! examples/build.sh >"$T/build.log" 2>&1 || [ ! -f "$COUNTER" ]; then
@@ -153,6 +168,47 @@ ok stop-b L stop component hello --host-id "$HB"
 for _ in $(seq 1 50); do get /nobody; [ "$code" = 404 ] && break; sleep 0.1; done
 [ "$code" = 404 ] && grep -q 'runs on no host' "$T/out" && pass ||
   fail no-host "HTTP $code when no host runs the component, want 404"
+
+# ---- outgoing HTTP through an http-client link ------------------------------------------
+mkdir -p "$T/www"
+echo "upstream file $$" >"$T/www/file.txt"
+upstream() { # NAME: a python http.server on a free port, its port in PORT
+  "python3" -u -m http.server 0 --bind 127.0.0.1 --directory "$T/www" >"$T/$1.log" 2>&1 &
+  UPIDS+=($!)
+  PORT=
+  for _ in $(seq 1 100); do
+    PORT=$(grep -oE 'port [0-9]+' "$T/$1.log" | head -n 1 | grep -oE '[0-9]+$')
+    [ -n "$PORT" ] && return 0
+    sleep 0.1
+  done
+  return 1
+}
+upstream www && WWW=$PORT
+upstream www2 && WWW2=$PORT
+FPORT=$(free_port)
+ok fetch-b L start component "file://$FJS" fetch --host-id "$HB" --max-instances 4
+ok fetch-web L config put fetch-web "address=127.0.0.1:$FPORT" timeout_ms=60000
+ok fetch-http L link put http-server fetch wasi http --interface incoming-handler \
+  --source-config fetch-web --link-name fetch
+fetch() { # WANT_STATUS URL: through the fetcher; body in $T/out
+  for _ in $(seq 1 50); do
+    code=$(curl -s -o "$T/out" -w '%{http_code}' -m 90 "http://127.0.0.1:$FPORT/?url=$2" 2>/dev/null)
+    [ "$code" != 000 ] && [ "$code" != 404 ] && break
+    sleep 0.2
+  done
+  [ "$code" = "$1" ]
+}
+fetch 502 "http://127.0.0.1:$WWW/file.txt" && grep -q 'fetch failed' "$T/out" &&
+  until_grep "$T/host2.log" 'outgoing http request denied component=fetch' 30 && pass ||
+  fail client-unlinked "HTTP $code without an http-client link, want 502 and the denial in B's log: $(head -c 200 "$T/out")"
+ok httpc-b L start provider wasmcloud+builtin://http-client httpc --host-id "$HB"
+ok httpc-cfg L config put httpc-cfg "allowed_hosts=example.invalid, 127.0.0.1:$WWW"
+ok client-link L link put fetch httpc wasi http --interface outgoing-handler --target-config httpc-cfg
+fetch 200 "http://127.0.0.1:$WWW/file.txt" && grep -q "upstream 200: upstream file $$" "$T/out" && pass ||
+  fail client-local "HTTP $code through the http-client on B: $(head -c 200 "$T/out")"
+fetch 502 "http://127.0.0.1:$WWW2/file.txt" &&
+  until_grep "$T/host2.log" 'not in allowed_hosts of its link to httpc' 30 && pass ||
+  fail client-not-allowed "HTTP $code for a destination outside allowed_hosts: $(head -c 200 "$T/out")"
 
 # ---- the counter: HTTP on A, the component on B, keyvalue on C --------------------------
 RPORT=$(free_port)

@@ -226,6 +226,9 @@ typedef struct lat__host_inv {
    * invocation opened (rep = index + 1; NULL once dropped), owned */
   char **buckets;
   uint32_t nbuckets;
+  /* wasi:blobstore (host_blobstore.c): this invocation's containers,
+   * values and listings, owned; NULL until its first call */
+  struct lat__host_blob *blob;
 } lat__host_inv_t;
 void lat__host_inv_enter(lat__host_inv_t *inv, lat_host_t *h, const char *source,
                          json_t *config);
@@ -264,6 +267,16 @@ lat_status lat__host_hold(lat_host_t *h, const char *id, lat__host_lease_t *out,
 /* wasi:keyvalue store/atomics/batch for a component that imports any of
  * them (nothing otherwise): forwarded to the linked provider over wRPC. */
 lat_status lat__host_keyvalue_link(lat_clinker_t *l, const lat_component_t *c, lat_error_t *err);
+
+/* ---- host_blobstore.c ---- */
+typedef struct lat__host_blob lat__host_blob_t;
+/* wasi:blobstore blobstore/container/types for a component that imports
+ * any of them (nothing otherwise): forwarded to the linked provider as
+ * wrpc:blobstore/blobstore@0.2.0. */
+lat_status lat__host_blobstore_link(lat_clinker_t *l, const lat_component_t *c, lat_error_t *err);
+/* An invocation's blobstore state (lat__host_inv_leave; after the
+ * instance is freed: its streams borrow this memory).  Accepts NULL. */
+void lat__host_blob_free(lat__host_blob_t *b);
 
 /* ---- host_wrpc.c ---- */
 /* Serves id's exported custom interfaces over wRPC as its entry now is

@@ -419,10 +419,12 @@ PASS(bs_move, LAT_WBLOB_MOVE_OBJECT)
 
 /* ---- container -------------------------------------------------------------------------- */
 
-/* The container of a method's self handle, or NULL (trapped). */
-static bobj_t *self_container(lat_chost_call_t *c, lat__host_inv_t **inv, const lat_cval_t *a) {
+/* The object of kind a method's first argument (its self, or `this`)
+ * names, or NULL (trapped). */
+static bobj_t *self_obj(lat_chost_call_t *c, lat__host_inv_t **inv, const lat_cval_t *a,
+                        uint8_t kind) {
   if (!(*inv = inv_of(c))) return NULL;
-  bobj_t *o = obj_get(*inv, a[0].of.handle.rep, B_CONTAINER);
+  bobj_t *o = obj_get(*inv, a[0].of.handle.rep, kind);
   if (!o) bad_handle(c, a[0].of.handle.rep);
   return o;
 }
@@ -431,7 +433,7 @@ static lat_status ct_name(lat_chost_call_t *c, void *env, const lat_cval_t *a, u
                           lat_cval_t *r) {
   (void)env, (void)na;
   lat__host_inv_t *inv;
-  bobj_t *o = self_container(c, &inv, a);
+  bobj_t *o = self_obj(c, &inv, a, B_CONTAINER);
   if (!o) return LAT_TRAP;
   lat_cval_t *s = val(c);
   if (!s) return oom(c);
@@ -444,7 +446,7 @@ static lat_status ct_info(lat_chost_call_t *c, void *env, const lat_cval_t *a, u
                           lat_cval_t *r) {
   (void)na;
   lat__host_inv_t *inv;
-  bobj_t *o = self_container(c, &inv, a);
+  bobj_t *o = self_obj(c, &inv, a, B_CONTAINER);
   if (!o) return LAT_TRAP;
   lat_cval_t arg = str_of(o->name), res;
   lat_status st = call(c, env, inv, LAT_WBLOB_GET_CONTAINER_INFO, &arg, &res);
@@ -465,7 +467,7 @@ static lat_status ct_get_data(lat_chost_call_t *c, void *env, const lat_cval_t *
   (void)na;
   const benv_t *e = env;
   lat__host_inv_t *inv;
-  bobj_t *o = self_container(c, &inv, a);
+  bobj_t *o = self_obj(c, &inv, a, B_CONTAINER);
   if (!o) return LAT_TRAP;
   lat_cval_t args[3] = {{0}, a[2], a[3]}, res;
   lat_cval_t *id = object_id(c, o->name, &a[1]);
@@ -493,7 +495,7 @@ static lat_status ct_write_data(lat_chost_call_t *c, void *env, const lat_cval_t
                                 lat_cval_t *r) {
   (void)env, (void)na;
   lat__host_inv_t *inv;
-  bobj_t *o = self_container(c, &inv, a);
+  bobj_t *o = self_obj(c, &inv, a, B_CONTAINER);
   if (!o) return LAT_TRAP;
   bobj_t *v = obj_get(inv, a[2].of.handle.rep, B_OUT);
   if (!v) return bad_handle(c, a[2].of.handle.rep);
@@ -513,7 +515,7 @@ static lat_status ct_list(lat_chost_call_t *c, void *env, const lat_cval_t *a, u
   (void)na;
   const benv_t *e = env;
   lat__host_inv_t *inv;
-  bobj_t *o = self_container(c, &inv, a);
+  bobj_t *o = self_obj(c, &inv, a, B_CONTAINER);
   if (!o) return LAT_TRAP;
   lat_cval_t args[3] = {str_of(o->name), {.kind = LAT_CT_OPTION}, {.kind = LAT_CT_OPTION}}, res;
   lat_status st = call(c, env, inv, LAT_WBLOB_LIST_CONTAINER_OBJECTS, args, &res);
@@ -544,7 +546,7 @@ static lat_status ct_delete_object(lat_chost_call_t *c, void *env, const lat_cva
                                    uint32_t na, lat_cval_t *r) {
   (void)na;
   lat__host_inv_t *inv;
-  bobj_t *o = self_container(c, &inv, a);
+  bobj_t *o = self_obj(c, &inv, a, B_CONTAINER);
   if (!o) return LAT_TRAP;
   /* as wasmCloud's: delete-objects with the one name */
   lat_cval_t args[2] = {str_of(o->name),
@@ -556,7 +558,7 @@ static lat_status ct_delete_objects(lat_chost_call_t *c, void *env, const lat_cv
                                     uint32_t na, lat_cval_t *r) {
   (void)na;
   lat__host_inv_t *inv;
-  bobj_t *o = self_container(c, &inv, a);
+  bobj_t *o = self_obj(c, &inv, a, B_CONTAINER);
   if (!o) return LAT_TRAP;
   lat_cval_t args[2] = {str_of(o->name), a[1]};
   return call(c, env, inv, LAT_WBLOB_DELETE_OBJECTS, args, r);
@@ -566,7 +568,7 @@ static lat_status ct_has_object(lat_chost_call_t *c, void *env, const lat_cval_t
                                 lat_cval_t *r) {
   (void)na;
   lat__host_inv_t *inv;
-  bobj_t *o = self_container(c, &inv, a);
+  bobj_t *o = self_obj(c, &inv, a, B_CONTAINER);
   if (!o) return LAT_TRAP;
   lat_cval_t *id = object_id(c, o->name, &a[1]);
   return id ? call(c, env, inv, LAT_WBLOB_HAS_OBJECT, id, r) : oom(c);
@@ -576,7 +578,7 @@ static lat_status ct_object_info(lat_chost_call_t *c, void *env, const lat_cval_
                                  uint32_t na, lat_cval_t *r) {
   (void)na;
   lat__host_inv_t *inv;
-  bobj_t *o = self_container(c, &inv, a);
+  bobj_t *o = self_obj(c, &inv, a, B_CONTAINER);
   if (!o) return LAT_TRAP;
   lat_cval_t *id = object_id(c, o->name, &a[1]), res;
   if (!id) return oom(c);
@@ -599,7 +601,7 @@ static lat_status ct_clear(lat_chost_call_t *c, void *env, const lat_cval_t *a, 
                            lat_cval_t *r) {
   (void)na;
   lat__host_inv_t *inv;
-  bobj_t *o = self_container(c, &inv, a);
+  bobj_t *o = self_obj(c, &inv, a, B_CONTAINER);
   if (!o) return LAT_TRAP;
   lat_cval_t arg = str_of(o->name);
   return call(c, env, inv, LAT_WBLOB_CLEAR_CONTAINER, &arg, r);
@@ -609,10 +611,9 @@ static lat_status ct_clear(lat_chost_call_t *c, void *env, const lat_cval_t *a, 
  * that many; the bool says the end was reached before that many (as
  * wasmCloud's, which learns of the end only by reading past it). */
 static lat_status names_next(lat_chost_call_t *c, const lat_cval_t *a, lat_cval_t *r, bool skip) {
-  lat__host_inv_t *inv = inv_of(c);
-  if (!inv) return LAT_TRAP;
-  bobj_t *s = obj_get(inv, a[0].of.handle.rep, B_NAMES);
-  if (!s) return bad_handle(c, a[0].of.handle.rep);
+  lat__host_inv_t *inv;
+  bobj_t *s = self_obj(c, &inv, a, B_NAMES);
+  if (!s) return LAT_TRAP;
   uint64_t want = a[1].of.u, left = s->nnames - s->pos;
   uint32_t k = (uint32_t)(want < left ? want : left);
   lat_cval_t *tup = lat_arena_array(AR, 3, sizeof *tup);
@@ -661,10 +662,9 @@ static lat_status ov_write_body(lat_chost_call_t *c, void *env, const lat_cval_t
                                 lat_cval_t *r) {
   (void)na;
   const benv_t *e = env;
-  lat__host_inv_t *inv = inv_of(c);
-  if (!inv) return LAT_TRAP;
-  bobj_t *o = obj_get(inv, a[0].of.handle.rep, B_OUT);
-  if (!o) return bad_handle(c, a[0].of.handle.rep);
+  lat__host_inv_t *inv;
+  bobj_t *o = self_obj(c, &inv, a, B_OUT);
+  if (!o) return LAT_TRAP;
   if (o->body_taken) { /* at most once: err(()) */
     *r = (lat_cval_t){.kind = LAT_CT_RESULT, .of.var = {.disc = 1}};
     return LAT_OK;
@@ -683,10 +683,9 @@ static lat_status ov_finish(lat_chost_call_t *c, void *env, const lat_cval_t *a,
                             lat_cval_t *r) {
   (void)na;
   const benv_t *e = env;
-  lat__host_inv_t *inv = inv_of(c);
-  if (!inv) return LAT_TRAP;
-  bobj_t *o = obj_get(inv, a[0].of.handle.rep, B_OUT);
-  if (!o) return bad_handle(c, a[0].of.handle.rep);
+  lat__host_inv_t *inv;
+  bobj_t *o = self_obj(c, &inv, a, B_OUT);
+  if (!o) return LAT_TRAP;
   o->kind = B_FREE; /* consumed (the handle is the host's now) */
   if (!o->dest_c) { /* never written anywhere: nothing to do */
     ok_result(r, NULL);
@@ -711,10 +710,8 @@ static lat_status ov_finish(lat_chost_call_t *c, void *env, const lat_cval_t *a,
 
 /* consume-sync / consume-async take the value (the handle is the host's). */
 static bobj_t *take_incoming(lat_chost_call_t *c, lat__host_inv_t **inv, const lat_cval_t *a) {
-  if (!(*inv = inv_of(c))) return NULL;
-  bobj_t *o = obj_get(*inv, a[0].of.handle.rep, B_IN);
-  if (!o) bad_handle(c, a[0].of.handle.rep);
-  else o->kind = B_FREE;
+  bobj_t *o = self_obj(c, inv, a, B_IN);
+  if (o) o->kind = B_FREE;
   return o;
 }
 
@@ -750,10 +747,9 @@ static lat_status iv_consume_async(lat_chost_call_t *c, void *env, const lat_cva
 static lat_status iv_size(lat_chost_call_t *c, void *env, const lat_cval_t *a, uint32_t na,
                           lat_cval_t *r) {
   (void)env, (void)na;
-  lat__host_inv_t *inv = inv_of(c);
-  if (!inv) return LAT_TRAP;
-  bobj_t *o = obj_get(inv, a[0].of.handle.rep, B_IN);
-  if (!o) return bad_handle(c, a[0].of.handle.rep);
+  lat__host_inv_t *inv;
+  bobj_t *o = self_obj(c, &inv, a, B_IN);
+  if (!o) return LAT_TRAP;
   *r = (lat_cval_t){.kind = LAT_CT_U64, .of.u = o->len};
   return LAT_OK;
 }

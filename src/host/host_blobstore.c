@@ -251,6 +251,14 @@ static lat_cval_t *own(lat_chost_call_t *c, uint32_t rtype, uint32_t rep) {
   return v;
 }
 
+/* ok(own<rtype> rep) */
+static lat_status ok_own(lat_chost_call_t *c, lat_cval_t *r, uint32_t rtype, uint32_t rep) {
+  lat_cval_t *h = own(c, rtype, rep);
+  if (!h) return oom(c);
+  ok_result(r, h);
+  return LAT_OK;
+}
+
 /* The destructors: the slot is dead, its memory stays until the end. */
 static void obj_drop(void *data, void *env, uint32_t rep) {
   (void)data, (void)env;
@@ -373,10 +381,7 @@ static lat_status container_result(lat_chost_call_t *c, const benv_t *e, lat__ho
   bobj_t *o = obj_new(c, inv, B_CONTAINER, &rep);
   if (!o) return LAT_TRAP;
   if (!(o->name = lat_strndup(name->of.str.ptr, name->of.str.len))) return oom(c);
-  lat_cval_t *h = own(c, e->container, rep);
-  if (!h) return oom(c);
-  ok_result(r, h);
-  return LAT_OK;
+  return ok_own(c, r, e->container, rep);
 }
 
 static lat_status bs_create(lat_chost_call_t *c, void *env, const lat_cval_t *a, uint32_t na,
@@ -485,10 +490,7 @@ static lat_status ct_get_data(lat_chost_call_t *c, void *env, const lat_cval_t *
   if (!(in->data = lat_malloc(n ? n : 1))) return oom(c);
   if (n) memcpy(in->data, bytes->of.list.bytes, n);
   in->len = n;
-  lat_cval_t *h = own(c, e->incoming, rep);
-  if (!h) return oom(c);
-  ok_result(r, h);
-  return LAT_OK;
+  return ok_own(c, r, e->incoming, rep);
 }
 
 static lat_status ct_write_data(lat_chost_call_t *c, void *env, const lat_cval_t *a, uint32_t na,
@@ -536,10 +538,7 @@ static lat_status ct_list(lat_chost_call_t *c, void *env, const lat_cval_t *a, u
     if (!p) return oom(c);
     s->names[s->nnames++] = (lat_cval_t){.kind = LAT_CT_STRING, .of.str = {p, x->of.str.len}};
   }
-  lat_cval_t *h = own(c, e->names, rep);
-  if (!h) return oom(c);
-  ok_result(r, h);
-  return LAT_OK;
+  return ok_own(c, r, e->names, rep);
 }
 
 static lat_status ct_delete_object(lat_chost_call_t *c, void *env, const lat_cval_t *a,
@@ -673,10 +672,7 @@ static lat_status ov_write_body(lat_chost_call_t *c, void *env, const lat_cval_t
   if (lat_wasi_p2_output_mem(lat_chost_call_data(c), o->sink, &srep))
     return lat_chost_call_trap(c, LAT_TRAP_HOST, 0, "wasi:blobstore: too many streams");
   o->body_taken = true;
-  lat_cval_t *h = own(c, e->output, srep);
-  if (!h) return oom(c);
-  ok_result(r, h);
-  return LAT_OK;
+  return ok_own(c, r, e->output, srep);
 }
 
 static lat_status ov_finish(lat_chost_call_t *c, void *env, const lat_cval_t *a, uint32_t na,
@@ -738,10 +734,7 @@ static lat_status iv_consume_async(lat_chost_call_t *c, void *env, const lat_cva
   uint32_t srep;
   if (lat_wasi_p2_input_mem(lat_chost_call_data(c), o->data, o->len, &srep))
     return lat_chost_call_trap(c, LAT_TRAP_HOST, 0, "wasi:blobstore: too many streams");
-  lat_cval_t *h = own(c, e->input, srep);
-  if (!h) return oom(c);
-  ok_result(r, h);
-  return LAT_OK;
+  return ok_own(c, r, e->input, srep);
 }
 
 static lat_status iv_size(lat_chost_call_t *c, void *env, const lat_cval_t *a, uint32_t na,

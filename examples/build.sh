@@ -9,6 +9,8 @@
 #   hello_http.component.wasm  examples/http/hello_http.c, a wasi:http handler, the same way
 #   counter.component.wasm     examples/counter/counter.c, a wasi:http handler keeping a
 #                              count in wasi:keyvalue (a linked keyvalue provider)
+#   blob.component.wasm        examples/blob/blob.c, a wasi:http handler storing objects
+#                              in wasi:blobstore (a linked blobstore provider)
 #   messaging_handler.component.wasm    examples/messaging/handler.c, a
 #                              wasmcloud:messaging/handler (tests/lattice/messaging.sh)
 #   messaging_requester.component.wasm  examples/messaging/requester.c, wasi:http
@@ -93,3 +95,15 @@ step counter "$JCO" embed "$OUT/counter.core.wasm" --wit "$W" -n counter \
   -o "$OUT/counter.embed.wasm"
 step counter "$JCO" new "$OUT/counter.embed.wasm" -o "$OUT/counter.component.wasm"
 echo "  BUILD  ${OUT#"$ROOT"/}/counter.component.wasm"
+# the blob store client: the same http packages plus wasi:blobstore 0.2.0-draft
+W=$OUT/blob-wit
+rm -rf "$W"
+mkdir -p "$W"
+cp -r "$OUT/http-wit/deps" "$W/"
+cp -r examples/blob/wit/deps/blobstore "$W/deps/"
+cp examples/blob/wit/world.wit "$W/"
+step blob $CC --target=wasm32 -O2 -nostdlib -Wl,--no-entry -Wl,--allow-undefined \
+  examples/blob/blob.c -o "$OUT/blob.core.wasm"
+step blob "$JCO" embed "$OUT/blob.core.wasm" --wit "$W" -n blob -o "$OUT/blob.embed.wasm"
+step blob "$JCO" new "$OUT/blob.embed.wasm" -o "$OUT/blob.component.wasm"
+echo "  BUILD  ${OUT#"$ROOT"/}/blob.component.wasm"

@@ -31,6 +31,9 @@
 #   keyvalue tests/lattice/keyvalue.sh: wasi:keyvalue through the host shim to
 #            the keyvalue-nats and keyvalue-redis built-in providers (a real
 #            nats-server and redis-server), driven by examples/counter
+#   blobstore tests/lattice/blobstore.sh: wasi:blobstore through the host shim to
+#            the blobstore-fs built-in provider (a real nats-server, two
+#            hosts), driven by examples/blob
 #   messaging tests/lattice/messaging.sh: wasmcloud:messaging over the lattice
 #            (the builtin messaging-nats provider, examples/messaging components)
 #   cross    tests/lattice/cross.sh: calls that cross hosts (HTTP on one
@@ -53,7 +56,7 @@ SHARED=${SHARED:-../shared/testdata}
 export SHARED # the unit tests read the component-model scripts from it too
 JOBS=${JOBS:-$(nproc 2>/dev/null || echo 2)}
 [ $# -gt 0 ] && SUITES="$*" # `tests/run_all.sh lattice messaging` runs just those
-SUITES=${SUITES:-"unit spec spec3 fuzz cli wasi crypto component serve http lattice providers keyvalue messaging cross manager"}
+SUITES=${SUITES:-"unit spec spec3 fuzz cli wasi crypto component serve http lattice providers keyvalue blobstore messaging cross manager"}
 SPEC_TIMEOUT=${SPEC_TIMEOUT:-900}
 LOG=build/test-logs
 LATTICE=${LATTICE:-build/debug/lattice}
@@ -304,6 +307,7 @@ for s in $SUITES; do
     lattice) run_suite lattice env LATTICE="$LATTICE" tests/lattice/host.sh ;;
     providers) run_suite providers env LATTICE="$LATTICE" tests/lattice/providers.sh ;;
     keyvalue) run_suite keyvalue env LATTICE="$LATTICE" tests/lattice/keyvalue.sh ;;
+    blobstore) run_suite blobstore env LATTICE="$LATTICE" tests/lattice/blobstore.sh ;;
     messaging) run_suite messaging env LATTICE="$LATTICE" tests/lattice/messaging.sh ;;
     cross) run_suite cross env LATTICE="$LATTICE" tests/lattice/cross.sh ;;
     manager) run_suite manager env LATTICE="$LATTICE" tests/manager/run.sh ;;

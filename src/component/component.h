@@ -639,7 +639,8 @@ lat_status lat_cfunc_call(lat_cinstance_t *ci, lat_cfunc_t *f,
 /* Reads WIT text (one or more `package ...;` sections with their
  * interfaces; see component_wit.c for the subset) and defines every stable
  * interface as a linker instance "ns:pkg/iface@version".  Packages that
- * `use` others must come after them in the same text.  LAT_EINVALID with
+ * `use` others must come after them in the same text, or be in the linker
+ * already (an earlier call's interface, e.g. WASI's).  LAT_EINVALID with
  * the line on a syntax or name error. */
 lat_status lat_clinker_add_wit(lat_clinker_t *l, const char *text, size_t len,
                                lat_error_t *err);

@@ -11,7 +11,9 @@
  * (resource methods as [constructor]r, [method]r.f, [static]r.f).
  *
  * Subset: package, interface, use (same package or foreign
- * `ns:pkg/iface@ver.{a, b as c}`), type, record, variant, enum, flags,
+ * `ns:pkg/iface@ver.{a, b as c}`: foreign ones from this text or, failing
+ * that, from an instance the linker already has, so a host shim's WIT can
+ * use wasi:io's resources without repeating wasi:io), type, record, variant, enum, flags,
  * resource (with constructor, methods, static functions), func with one
  * result; worlds are skipped; `@since`/`@deprecated` gates are read and
  * ignored; items gated `@unstable` are left out (a stable host).  Async,
@@ -447,6 +449,15 @@ static iface_t *find_iface(wit_t *w, const char *full) {
   return NULL;
 }
 
+/* Type `name` exported by linker instance type it (an interface an
+ * earlier lat_clinker_add_wit defined), or NULL. */
+static const lat_ctype_t *linker_named(const lat_ctype_t *it, const char *name) {
+  for (uint32_t k = 0; it && k < it->n; k++)
+    if (it->u.decls[k].sort == LAT_CSORT_TYPE && !strcmp(it->u.decls[k].name.full, name))
+      return it->u.decls[k].type;
+  return NULL;
+}
+
 static lat_status use_item(wit_t *w) {
   char p[160], full[400];
   lat_status st = path(w, p, sizeof p);
@@ -454,7 +465,13 @@ static lat_status use_item(wit_t *w) {
   if (strchr(p, ':')) snprintf(full, sizeof full, "%s", p);
   else snprintf(full, sizeof full, "%s/%s%s%s", w->pkg, p, w->ver[0] ? "@" : "", w->ver);
   iface_t *src = find_iface(w, full);
-  if (!src) {
+  /* a foreign interface not in this text: one already in the linker */
+  const lat_ctype_t *lt = NULL;
+  if (!src && strchr(p, ':')) {
+    uint32_t idx = lat_clinker_find(w->l, full);
+    if (idx != UINT32_MAX) lt = lat_clinker_instance_type(w->l, idx);
+  }
+  if (!src && !lt) {
     char m[240];
     snprintf(m, sizeof m, "use of unknown interface `%.200s`", full);
     w->missing = true;
@@ -465,7 +482,7 @@ static lat_status use_item(wit_t *w) {
     const char *n = ident(w), *as = n;
     if (!n) return fail(w, "expected a name");
     if (kw(w, "as") && !(as = ident(w))) return fail(w, "expected a name");
-    const lat_ctype_t *t = find_named(src, n);
+    const lat_ctype_t *t = src ? find_named(src, n) : linker_named(lt, n);
     if (!t) {
       w->missing = true;
       return fail(w, "use of an unknown type");

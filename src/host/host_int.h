@@ -237,6 +237,9 @@ typedef struct lat__host_inv {
    * passed on unchanged to every call it makes (PROTOCOL §4.2) */
   char traceparent[LAT__HOST_TRACEPARENT_LEN + 1];
   char tracestate[LAT__HOST_TRACESTATE_MAX + 1];
+  /* wasi:blobstore (host_blobstore.c): this invocation's containers,
+   * values and listings, owned; NULL until its first call */
+  struct lat__host_blob *blob;
 } lat__host_inv_t;
 /* Takes the trace context from a request's headers (get(env, name) gives a
  * header's value or NULL); a malformed traceparent is ignored (W3C: start
@@ -281,6 +284,16 @@ lat_status lat__host_hold(lat_host_t *h, const char *id, lat__host_lease_t *out,
 /* wasi:keyvalue store/atomics/batch for a component that imports any of
  * them (nothing otherwise): forwarded to the linked provider over wRPC. */
 lat_status lat__host_keyvalue_link(lat_clinker_t *l, const lat_component_t *c, lat_error_t *err);
+
+/* ---- host_blobstore.c ---- */
+typedef struct lat__host_blob lat__host_blob_t;
+/* wasi:blobstore blobstore/container/types for a component that imports
+ * any of them (nothing otherwise): forwarded to the linked provider as
+ * wrpc:blobstore/blobstore@0.2.0. */
+lat_status lat__host_blobstore_link(lat_clinker_t *l, const lat_component_t *c, lat_error_t *err);
+/* An invocation's blobstore state (lat__host_inv_leave; after the
+ * instance is freed: its streams borrow this memory).  Accepts NULL. */
+void lat__host_blob_free(lat__host_blob_t *b);
 
 /* ---- host_wrpc.c ---- */
 /* Serves id's exported custom interfaces over wRPC as its entry now is

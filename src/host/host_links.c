@@ -37,8 +37,9 @@
  * wRPC call carries unchanged: a host that records no spans passes the
  * context through, as W3C asks of a participant that does not trace.
  *
- * wasi:keyvalue is forwarded to a linked provider by host_keyvalue.c
- * (the same link look-up, over wRPC with wrpc:keyvalue's instance names).
+ * wasi:keyvalue and wasi:blobstore are forwarded to a linked provider by
+ * host_keyvalue.c and host_blobstore.c (the same link look-up, over wRPC
+ * with wrpc:keyvalue's and wrpc:blobstore's instance names).
  *
  * Rejected: resolving links when the component is compiled (links change
  * while it runs; wasmCloud looks them up per call, and so do we).
@@ -102,6 +103,8 @@ void lat__host_inv_leave(lat__host_inv_t *inv) {
   lat_free(inv->buckets);
   inv->buckets = NULL;
   inv->nbuckets = 0;
+  lat__host_blob_free(inv->blob);
+  inv->blob = NULL;
 }
 
 lat__host_inv_t *lat__host_inv_current(void) { return cur; }
@@ -204,8 +207,8 @@ static lat_status forward(lat_chost_call_t *c, void *env, const lat_cval_t *args
   if (!st && f->ft->result &&
       lat_cval_copy(lat_chost_call_arena(c), f->ft->result, &res, result))
     st = lat_error_set(&err, LAT_ENOMEM, SIZE_MAX, "out of memory");
+  lat_host_instance_free(in); /* first: its streams may borrow the invocation's memory */
   lat__host_inv_leave(&inner);
-  lat_host_instance_free(in);
   lat__host_release(h, &lease);
   if (st)
     return lat_chost_call_trap(c, LAT_TRAP_HOST, 0, "call to %s (%s.%s) failed: %s", target,
@@ -493,5 +496,6 @@ lat_status lat__host_link(lat_clinker_t *l, const lat_component_t *c, void *env,
   if (!st) st = add_bus(l, BUS2, &bus_v2, err);
   if (!st) st = define_forwarders(l, c, err);
   if (!st) st = lat__host_keyvalue_link(l, c, err);
+  if (!st) st = lat__host_blobstore_link(l, c, err);
   return st;
 }

@@ -13,7 +13,8 @@
  *             purge/keys, and a watch that survives a server restart.
  *   wrpc      the wRPC value encoding with futures and streams on index
  *             paths (§4.4), the NATS transport carrying root and nested
- *             streams (§4.3), and wrpc:http requests and responses.
+ *             streams (§4.3), wrpc:http requests and responses, and the
+ *             types of wrpc:blobstore.
  *
  * Status codes (code branches on these, the text is in lat_error_t):
  *   LAT_EARG       the caller passed something unusable (a bad token, NULL,
@@ -763,6 +764,55 @@ typedef struct {
                         full queue, params too large or too slow */
 } lat_wrpc_server_stats_t;
 void lat_wrpc_server_stats(lat_wrpc_server_t *s, lat_wrpc_server_stats_t *out);
+
+/* ---- wrpc:blobstore@0.2.0 (lattice_wrpc_blobstore.c, PROTOCOL.md §4.5) -----
+ * The function types of wrpc:blobstore/blobstore@0.2.0 (the WIT is at the
+ * top of lattice_wrpc_blobstore.c), for the wasi:blobstore host shim and
+ * blobstore providers: params and result of each function, for
+ * lat_wrpc_encode_values_async / lat_wrpc_decode_values_async, a server's
+ * param_types and invoke's result_types.  Async values and their paths:
+ *   list-container-objects, get-container-data: ok(tuple<stream, future
+ *     <result<_, string>>>): the stream on [0,0], the status on [0,1]
+ *   write-container-data: param data stream<u8> on [1]; ok(future<result
+ *     <_, string>>) on [0] */
+#define LAT_WRPC_BLOBSTORE "wrpc:blobstore/blobstore@0.2.0"
+
+typedef enum {
+  LAT_WBLOB_CLEAR_CONTAINER,
+  LAT_WBLOB_CONTAINER_EXISTS,
+  LAT_WBLOB_CREATE_CONTAINER,
+  LAT_WBLOB_DELETE_CONTAINER,
+  LAT_WBLOB_GET_CONTAINER_INFO,
+  LAT_WBLOB_LIST_CONTAINER_OBJECTS,
+  LAT_WBLOB_COPY_OBJECT,
+  LAT_WBLOB_DELETE_OBJECT,
+  LAT_WBLOB_DELETE_OBJECTS,
+  LAT_WBLOB_GET_CONTAINER_DATA,
+  LAT_WBLOB_GET_OBJECT_INFO,
+  LAT_WBLOB_HAS_OBJECT,
+  LAT_WBLOB_MOVE_OBJECT,
+  LAT_WBLOB_WRITE_CONTAINER_DATA,
+  LAT_WBLOB_COUNT
+} lat_wrpc_blob_fn;
+
+typedef struct {
+  const char *name;               /* "get-container-data" (static) */
+  const lat_ctype_t *params[3];   /* params[0..nparams) */
+  uint32_t nparams;
+  const lat_ctype_t *result;      /* the one result */
+} lat_wrpc_blob_func_t;
+
+/* Every node lives in the arena given to init. */
+typedef struct {
+  lat_wrpc_blob_func_t fns[LAT_WBLOB_COUNT]; /* by lat_wrpc_blob_fn */
+  const lat_ctype_t *object_id;          /* record {container, object} */
+  const lat_ctype_t *container_metadata; /* record {created-at: u64} */
+  const lat_ctype_t *object_metadata;    /* record {created-at, size: u64} */
+  const lat_ctype_t *data_stream;        /* stream<u8> */
+} lat_wrpc_blob_types_t;
+/* Builds them into a (caller's storage *out); LAT_ENOMEM only. */
+lat_status lat_wrpc_blob_types_init(lat_arena_t *a, lat_wrpc_blob_types_t *out,
+                                    lat_error_t *err);
 
 /* ---- wrpc:http@0.1.0 (lattice_wrpc_http.c, PROTOCOL.md §4.4) ---------------
  * HTTP requests and responses as wRPC values, between plain C structs and

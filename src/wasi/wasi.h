@@ -134,6 +134,56 @@ lat_status lat_wasi_p2_add_to_linker(lat_clinker_t *l, lat_error_t *err);
 lat_status lat_wasi_p2_new(lat_wasi_t *w, lat_wasi_p2_t **out);
 void lat_wasi_p2_free(lat_wasi_p2_t *p); /* accepts NULL; closes its fds */
 
+/* ---- memory streams for host interfaces (wasi_p2.c) -------------------------
+ *
+ * A host interface defined beside WASI 0.2 (the lattice host's
+ * wasi:blobstore) may hand its guest wasi:io streams over host memory, as
+ * wasi:http does with bodies: an input-stream reading borrowed bytes, an
+ * output-stream appending to a sink.  Both are always ready and cost no
+ * file descriptor.  The functions add the stream to the instance's table
+ * and give its rep; the host function makes the handle itself, an own of
+ * resource LAT_WASI_IO_STREAMS's "input-stream" / "output-stream"
+ * (lat_clinker_resource_find at link time, lat_chost_call_rtype in the
+ * call).  The data of a host function is the instance's lat_wasi_p2_t
+ * (lat_chost_call_data) when it was instantiated with one.
+ *
+ * Lifetimes: the bytes and the sink are borrowed until the instance is
+ * freed (the guest may keep the stream after the host value it came from
+ * is gone), so their owner frees them after lat_cinstance_free. */
+#define LAT_WASI_IO_STREAMS "wasi:io/streams@0.2.12"
+
+typedef struct {
+  lat_buf_t buf;    /* the bytes written (collected mode), the owner's */
+  uint64_t *budget; /* bytes still allowed, may be shared by several sinks
+                       of one owner (borrowed); a write past it fails with
+                       an error the guest sees, and sets `over` */
+  bool over;        /* a write was refused: buf is incomplete */
+  bool finished;    /* wasi:http: outgoing-body.finish ran on it */
+  /* wasi:http's streaming mode (leave NULL elsewhere): writes go to
+   * write(arg, ...) instead of buf, still counted against the budget;
+   * write returns 0 or an errno (the stream error the guest sees) */
+  int (*write)(void *arg, const uint8_t *b, size_t n);
+  void *arg;
+} lat_wasi_sink_t;
+
+/* An input-stream over bytes[0..n) (borrowed, see above): reads then end
+ * with closed.  LAT_ELIMIT when p's table is full. */
+lat_status lat_wasi_p2_input_mem(lat_wasi_p2_t *p, const uint8_t *bytes,
+                                 size_t n, uint32_t *out_rep);
+/* An output-stream appending to sink (borrowed, see above; zero it and set
+ * budget first).  LAT_ELIMIT when p's table is full. */
+lat_status lat_wasi_p2_output_mem(lat_wasi_p2_t *p, lat_wasi_sink_t *sink,
+                                  uint32_t *out_rep);
+
+/* The sandbox primitive every WASI file access goes through, for other
+ * programs that must keep paths inside a folder (the blobstore-fs
+ * provider): openat2(2) of path beneath dirfd with RESOLVE_BENEATH |
+ * RESOLVE_NO_MAGICLINKS (`..`, absolute paths and symlinks that leave
+ * dirfd's tree are refused by the kernel), O_CLOEXEC added, retried on
+ * EINTR/EAGAIN.  Returns the fd, or -1 with errno: EXDEV for an escape,
+ * ENOSYS on a kernel without openat2 (Linux < 5.6). */
+int lat_wasi_open_beneath(int dirfd, const char *path, int flags, unsigned mode);
+
 /* ---- wasi:http 0.2 (wasi_http.c, wasi_http_client.c) ----------------------
  *
  * wasi:http/types and incoming-handler for servers (`lattice serve`), and

@@ -59,6 +59,10 @@ int lat__wasi_open_beneath(int dirfd, const char *path, int flags,
   return (int)r;
 }
 
+int lat_wasi_open_beneath(int dirfd, const char *path, int flags, unsigned mode) {
+  return lat__wasi_open_beneath(dirfd, path, flags, mode);
+}
+
 static uint16_t resolve_errno(int e) {
   return e == EXDEV ? P1_ENOTCAPABLE : lat__p1_errno(e);
 }

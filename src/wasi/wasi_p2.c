@@ -61,6 +61,17 @@ void lat_wasi_p2_free(lat_wasi_p2_t *p) {
   lat_free(p);
 }
 
+lat_status lat_wasi_p2_input_mem(lat_wasi_p2_t *p, const uint8_t *bytes, size_t n,
+                                 uint32_t *out_rep) {
+  lat__p2_obj_t so = {.kind = P2_IN, .mem = true, .fd = -1, .bytes = bytes, .nbytes = n};
+  return (*out_rep = lat__p2_add(p, &so)) ? LAT_OK : LAT_ELIMIT;
+}
+
+lat_status lat_wasi_p2_output_mem(lat_wasi_p2_t *p, lat_wasi_sink_t *sink, uint32_t *out_rep) {
+  lat__p2_obj_t so = {.kind = P2_OUT, .mem = true, .fd = -1, .sink = sink};
+  return (*out_rep = lat__p2_add(p, &so)) ? LAT_OK : LAT_ELIMIT;
+}
+
 lat__p2_obj_t *lat__p2_get(lat_wasi_p2_t *p, uint32_t rep, uint8_t kind) {
   if (rep == 0 || rep > p->n || p->o[rep - 1].kind != kind) return NULL;
   return &p->o[rep - 1];

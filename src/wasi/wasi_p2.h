@@ -37,22 +37,9 @@ enum {
   P2_NET,     /* network (denied) */
 };
 
-/* Where a memory-backed output stream's bytes go (wasi:http bodies): its
- * owner (the HTTP exchange) keeps it until the instance is gone, and every
- * sink of one owner draws on one budget, so a guest cannot buffer more
- * than the owner allows however many bodies it opens. */
-typedef struct {
-  lat_buf_t buf;     /* the bytes written (collected mode) */
-  uint64_t *budget;  /* bytes still allowed (shared; borrowed) */
-  bool over;         /* a write was refused: the budget ran out */
-  bool finished;     /* wasi:http: outgoing-body.finish ran on it */
-  /* streaming mode (the response body of a wasi:http exchange whose
-   * server set a lat_wasi_http_stream_t): writes go to write(arg, ...)
-   * instead of buf, still counted against the budget; write returns 0 or
-   * an errno (the stream error the guest sees) */
-  int (*write)(void *arg, const uint8_t *b, size_t n);
-  void *arg;
-} lat__p2_sink_t;
+/* Where a memory-backed output stream's bytes go: lat_wasi_sink_t
+ * (wasi.h), whose streaming-mode fields only wasi:http uses. */
+typedef lat_wasi_sink_t lat__p2_sink_t;
 
 /* A pollable whose readiness its owner decides (a wasi:http future):
  * ready() says whether it is ready now, without blocking; wait() makes it

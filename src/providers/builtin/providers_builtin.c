@@ -4,6 +4,8 @@
 #include "providers_builtin.h"
 
 static const lat_builtin_provider_t table[] = {
+    {"blobstore-fs", "wasi:blobstore on a folder per linked component (link config: root)",
+     lat_builtin_blobstore_fs_main},
     {"keyvalue-nats", "wasi:keyvalue on NATS JetStream KV (link config: bucket, cluster_uri ...)",
      lat_builtin_keyvalue_nats_main},
     {"keyvalue-redis", "wasi:keyvalue on Redis (link config: URL)", lat_builtin_keyvalue_redis_main},

@@ -21,6 +21,8 @@ typedef struct {
 /* wasi:keyvalue over wRPC (providers_builtin_keyvalue*.c) */
 int lat_builtin_keyvalue_nats_main(int argc, char **argv);
 int lat_builtin_keyvalue_redis_main(int argc, char **argv);
+/* wasi:blobstore over wRPC on the file system (providers_builtin_blobstore_fs.c) */
+int lat_builtin_blobstore_fs_main(int argc, char **argv);
 /* wasmcloud:messaging (providers_builtin_messaging_nats.c) */
 int lat_builtin_messaging_nats_main(int argc, char **argv);
 

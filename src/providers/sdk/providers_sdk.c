@@ -304,6 +304,13 @@ const char *lat_provider_config(const lat_provider_t *p, const char *key) {
 
 lat_status lat_provider_serve(lat_provider_t *p, const char *instance, const char *function,
                               lat_wrpc_handler_fn fn, void *ctx, lat_error_t *err) {
+  return lat_provider_serve_typed(p, instance, function, NULL, 0, fn, ctx, err);
+}
+
+lat_status lat_provider_serve_typed(lat_provider_t *p, const char *instance,
+                                    const char *function, const lat_ctype_t *const *param_types,
+                                    uint32_t nparams, lat_wrpc_handler_fn fn, void *ctx,
+                                    lat_error_t *err) {
   pthread_mutex_lock(&p->mu);
   lat_wrpc_server_t **s2 = lat_realloc(p->servers, (p->nservers + 1) * sizeof *s2);
   lat_status st;
@@ -311,7 +318,8 @@ lat_status lat_provider_serve(lat_provider_t *p, const char *instance, const cha
     st = lat_error_set(err, LAT_ENOMEM, SIZE_MAX, "out of memory");
   } else {
     p->servers = s2;
-    lat_wrpc_serve_opts_t so = {.queue = p->queue};
+    lat_wrpc_serve_opts_t so = {.queue = p->queue, .params_typed = param_types != NULL,
+                                .param_types = param_types, .nparam_types = nparams};
     st = lat_wrpc_serve(p->conn, p->lattice, p->id, instance, function, fn, ctx, &so,
                         &p->servers[p->nservers], err);
     if (!st) p->nservers++;

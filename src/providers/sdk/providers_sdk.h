@@ -84,6 +84,17 @@ const char *lat_provider_config(const lat_provider_t *p, const char *key);
  * results (lattice.h §wRPC; the `source-id` header names the caller). */
 lat_status lat_provider_serve(lat_provider_t *p, const char *instance, const char *function,
                               lat_wrpc_handler_fn fn, void *ctx, lat_error_t *err);
+/* The same for a function whose parameters hold futures or streams: with
+ * its parameter types (param_types[0..nparams), borrowed, must outlive p)
+ * the server also receives the data of their nested paths and hands it to
+ * fn as req->asyncs (decode with lat_wrpc_decode_values_async); a call
+ * starts as soon as its params are complete (lat_wrpc_serve_opts_t's
+ * params_typed).  Params, nested ones included, are capped at
+ * LAT_WRPC_MAX_MESSAGE bytes. */
+lat_status lat_provider_serve_typed(lat_provider_t *p, const char *instance,
+                                    const char *function, const lat_ctype_t *const *param_types,
+                                    uint32_t nparams, lat_wrpc_handler_fn fn, void *ctx,
+                                    lat_error_t *err);
 /* Calls target's instance.function with the encoded params, headers
  * source-id = this provider's id and target-id; results in *out (free with
  * lat_lattice_reply_fini).  timeout_ms 0: HostData default_rpc_timeout_ms. */

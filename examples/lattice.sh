@@ -3,7 +3,9 @@
 # lattice up (nats-server with JetStream and a host, `lattice up --detach`),
 # starts the example HTTP component, starts the builtin HTTP server, links
 # them through named config, shows curl getting the component's answer,
-# deletes the link (the next request is refused), and tears it all down.
+# deletes the link (the next request is refused), deploys an application
+# (HTTP + key-value: examples/counter, the builtin keyvalue-nats provider)
+# through the manager and counts twice, undeploys it, and tears it all down.
 # Every command is shown as `$ command` with its output indented.  Ports are
 # free ones and the state lives in a scratch folder, so nothing of the
 # machine's is used or left behind; `lattice down` runs on any exit.
@@ -46,10 +48,26 @@ if grep -q 'Hello from Lattice' <<<"$out"; then
   echo "    (still answered after the link was deleted)"
   failed=$((failed + 1))
 fi
+# an application: HTTP + key-value (examples/apps/http-keyvalue.yaml, on a free port), placed
+# by the manager `lattice up` started: the counter, the builtin keyvalue-nats provider, links
+KV=$(free_port)
+sed "s/127.0.0.1:8083/127.0.0.1:$KV/" examples/apps/http-keyvalue.yaml >"$S/http-keyvalue.yaml"
+ex "$L" app deploy "$S/http-keyvalue.yaml" --wait 60s "${C[@]}"
+for _ in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$KV/get/counter" && break; sleep 0.1; done
+ex curl -sS "http://127.0.0.1:$KV/"
+printf '$ curl -sS http://127.0.0.1:%s/\n' "$KV"
+out=$(curl -sS -m 10 "http://127.0.0.1:$KV/" 2>&1)
+printf '%s\n' "$out" | sed 's/^/    /'
+if [ "$out" != 2 ]; then
+  echo "    (want 2: the second count)"
+  failed=$((failed + 1))
+fi
+ex "$L" app status http-keyvalue "${C[@]}"
+ex "$L" app undeploy http-keyvalue "${C[@]}"
 ex "$L" down --state-dir "$S"
 trap 'rm -rf "$S"' EXIT
 if [ "$failed" -ne 0 ]; then
   echo "demo: $failed command(s) failed"
   exit 1
 fi
-echo "demo: the lattice came up, served the component through a link, and went down"
+echo "demo: the lattice came up, served a component through a link, ran an HTTP + key-value application, and went down"

@@ -479,7 +479,8 @@ int lat__kv_provider_main(const lat__kv_backend_t *b) {
   for (size_t i = 0; i < NFNS; i++) {
     char inst[64];
     snprintf(inst, sizeof inst, "wrpc:keyvalue/%s" KV_VER, FNS[i].iface);
-    if (lat_provider_serve(pv.p, inst, FNS[i].func, handle, &pv.fns[i], &err)) {
+    if (lat_provider_serve_typed(pv.p, inst, FNS[i].func, pv.fns[i].pts, pv.fns[i].n, handle,
+                                 &pv.fns[i], &err)) {
       fprintf(stderr, "%s: %s\n", b->name, err.msg);
       goto out;
     }

@@ -86,6 +86,7 @@ lat_status lat_manager_new(const lat_manager_opts_t *o, lat_manager_t **out, lat
     lat_map_init(&lt->apps, 0);
     lat_map_init(&lt->hosts, 0);
     lat_map_init(&lt->gone, 0);
+    lat_map_init(&lt->unhealthy, 0);
     lat_map_init(&lt->configs_put, 0);
   }
   for (size_t i = 0; i < m->nlats; i++) {

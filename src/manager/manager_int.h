@@ -67,6 +67,7 @@ typedef struct mgr_lattice {
   lat_map_t apps;     /* name -> mgr_app_t* (from the watch) */
   lat_map_t hosts;    /* host id -> mgr_host_t* */
   lat_map_t gone;     /* host ids that said goodbye (host_stopped), value unused */
+  lat_map_t unhealthy; /* "host|provider" whose last health check failed, value unused */
   mgr_pending_t *pending;
   bool dirty;         /* an event asked for a sweep */
   bool configs_stale; /* a config was deleted: forget what configs_put says */

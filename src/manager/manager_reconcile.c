@@ -171,8 +171,16 @@ void lat__manager_event_msg(void *ctx, const lat_lattice_msg_t *msg) {
       LAT_LOG(LAT_LOG_WARN, LAT__MGR_TARGET, "a host could not scale a component",
               LAT_KV_STR("component", jstr(d, "component_id")), LAT_KV_STR("error", jstr(d, "error")));
     }
+  } else if (!strcmp(type, "health_check_failed") || !strcmp(type, "health_check_passed")) {
+    /* wadm: a deployed provider scaler is failed while a host's copy is unhealthy */
+    snprintf(key, sizeof key, "%s|%s", jstr(d, "host_id"), jstr(d, "provider_id"));
+    bool added;
+    if (!strcmp(type, "health_check_failed")) lat_map_add(&lt->unhealthy, key, strlen(key), NULL, &added);
+    else lat_map_del(&lt->unhealthy, key, strlen(key), NULL);
   } else if (!strcmp(type, "provider_started") || !strcmp(type, "provider_stopped") ||
              !strcmp(type, "provider_start_failed")) {
+    snprintf(key, sizeof key, "%s|%s", jstr(d, "host_id"), jstr(d, "provider_id"));
+    lat_map_del(&lt->unhealthy, key, strlen(key), NULL); /* a new process starts healthy */
     snprintf(key, sizeof key, "p|%s|%s", jstr(d, "host_id"), jstr(d, "provider_id"));
     pending_del(lt, key);
     if (!strcmp(type, "provider_start_failed")) {
@@ -872,6 +880,18 @@ static void place(pass_t *p, const lat_manager_manifest_t *m, const lat_manager_
       if (!p->starts && !p->waiting) scale(p, p->hosts->id[run[r]], id, c->image, 0, NULL, NULL, err, sizeof err);
     }
   }
+  if (!*fail && c->provider && !reconciling) { /* deployed: are its processes healthy? */
+    size_t sick = 0;
+    pthread_mutex_lock(&p->lt->mu);
+    for (size_t h = 0; h < p->hosts->n; h++) {
+      char key[1024];
+      snprintf(key, sizeof key, "%s|%s", p->hosts->id[h], id);
+      sick += inv_find(p->hosts->inv[h], "providers", id) &&
+              lat_map_get(&p->lt->unhealthy, key, strlen(key), NULL);
+    }
+    pthread_mutex_unlock(&p->lt->mu);
+    if (sick) snprintf(fail, sizeof fail, "Unhealthy provider on %zu host(s)", sick);
+  }
   if (*fail) status_row(p, kind, c->name, sid, "failed", fail);
   else status_row(p, kind, c->name, sid, reconciling ? "reconciling" : "deployed", msg);
   json_decref(cfg);
@@ -1302,6 +1322,7 @@ void lat__manager_lattice_fini(mgr_lattice_t *lt) {
   while (lat_map_iter_next(&it, &k, &kl, &v)) host_free(v);
   lat_map_fini(&lt->hosts);
   lat_map_fini(&lt->gone);
+  lat_map_fini(&lt->unhealthy);
   lat_map_iter_init(&it, &lt->configs_put);
   while (lat_map_iter_next(&it, &k, &kl, &v)) lat_free(v);
   lat_map_fini(&lt->configs_put);

@@ -44,6 +44,7 @@ cleanup() {
   for p in "${BG[@]}"; do kill "$p" 2>/dev/null; done
   for p in "${MPIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
   for p in "${HPIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
+  kill_providers "provider keyvalue-" # a host killed with -9 cannot stop its own
   [ -n "$NPID" ] && kill "$NPID" 2>/dev/null
   wait 2>/dev/null
   rm -rf "$T"
@@ -74,8 +75,8 @@ if ! start_nats; then
   exit 1
 fi
 lattice_wrapper
-start_host() { # N LABEL
-  "$LATTICE" host --nats-port "$NPORT" --allow-file-load --label "$2" --friendly-name "host-$1" \
+start_host() { # N LABEL (provider health checks every 0.5 s, for the health checks below)
+  LATTICE_PROVIDER_FIRST_HEALTH_MS=300 LATTICE_PROVIDER_HEALTH_MS=500 "$LATTICE" host --nats-port "$NPORT" --allow-file-load --label "$2" --friendly-name "host-$1" \
     >"$T/host$1.log" 2>&1 &
   HPIDS[$1]=$!
 }
@@ -328,6 +329,32 @@ sleep 2
 [ "$(provs pspread-http)" = 3 ] && pass || fail provider-one-per-host "got $(provs pspread-http)"
 L app undeploy pspread >/dev/null 2>&1
 wait_for 15 prov_is pspread-http 0 && pass || fail provider-undeploy "providers left: $(provs pspread-http)"
+# a provider process that stops answering its health checks fails the scaler (wadm:
+# "Unhealthy provider on N host(s)"), and it is deployed again once it answers
+manifest phealth v1 "    - name: kv
+      type: capability
+      properties:
+        image: wasmcloud+builtin://keyvalue-nats
+      traits:
+        - type: spreadscaler
+          properties: {instances: 1}" >"$T/phealth.yaml"
+ok provider-health-deploy L app deploy "$T/phealth.yaml" --wait 60s
+ppid=
+for _ in $(seq 1 100); do
+  ppid=$(grep -ho 'provider process started provider_id=phealth-kv pid=[0-9]*' "$T"/host*.log | tail -n 1 | sed 's/.*pid=//')
+  [ -n "$ppid" ] && break
+  sleep 0.1
+done
+if [ -n "$ppid" ] && kill -STOP "$ppid" 2>/dev/null; then
+  wait_for 20 is_status phealth failed && status_of phealth | grep -q 'Unhealthy provider on 1 host(s)' &&
+    pass || fail provider-unhealthy "status $(status_of phealth), want failed: Unhealthy provider on 1 host(s)"
+  kill -CONT "$ppid"
+  wait_for 20 is_status phealth deployed && pass || fail provider-healthy-again "status $(status_of phealth)"
+else
+  fail provider-health-pid "no pid for the phealth-kv provider process"
+fi
+L app undeploy phealth >/dev/null 2>&1
+wait_for 15 prov_is phealth-kv 0 && pass || fail provider-health-undeploy "providers left: $(provs phealth-kv)"
 
 # ---- upgrade: no moment of zero instances -------------------------------------------------
 manifest up v1 "$(spread_comp web "$IMG1" 3 '')" >"$T/up1.yaml"

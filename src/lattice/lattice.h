@@ -464,11 +464,20 @@ void lat_lattice_kv_watch_free(lat_lattice_kv_watch_t *w);
  *              type)
  *   stream<T>  kind LAT_WRPC_CT_STREAM, of.var.disc 0 pending / 1 ready,
  *              of.var.payload a LIST value holding the elements when ready
- * The plain functions (lat_wrpc_encode, lat_wrpc_decode...) write a ready
- * value inline (0x01 + value) and decode a pending one as pending, its data
- * not carried.  The async functions below carry it the way wRPC peers do:
- * a future or stream is sent pending (0x00) and its data travels as its
- * own byte stream on the subject of its index path (see "async values").
+ * On the wire a future is an option (0x00 pending, 0x01 + value ready)
+ * and a stream ONE chunk, a LEB128 count and that many elements: count 0
+ * means pending, any other count is the ready stream and its elements.
+ * That is how wrpc-transport's Rust readers take them (value.rs:
+ * FutureDecoder; StreamDecoder/StreamDecoderBytes read one chunk, an empty
+ * one meaning pending), so there is no status byte before a ready stream
+ * (the Go bindings' 0x01 + list would be misread by a Rust peer), and an
+ * empty ready stream cannot be told from a pending one inline.
+ * The plain functions (lat_wrpc_encode, lat_wrpc_decode...) write every
+ * ready value inline (an empty ready stream as 0x00, which reads back as
+ * pending) and decode a pending one as pending, its data not carried.  The
+ * async functions below also carry what is pending the way wRPC peers do:
+ * its data travels as its own byte stream on the subject of its index path
+ * (see "async values").
  * own/borrow are refused both ways with LAT_EUNSUPPORTED (resources do not
  * cross hosts yet).  Decoded strings and byte lists are copies in the
  * arena.
@@ -541,8 +550,10 @@ lat_status lat_wrpc_decode_values(const uint8_t *data, size_t len,
  *              stream<u8>: the raw bytes), ended by a count-0 chunk (0x00)
  * The data of a path here is that byte stream, without the transport's
  * empty end-of-stream message.  A future or stream inside the data of
- * another (stream<future<T>> ...) would have data on a longer path still:
- * it is refused with LAT_EUNSUPPORTED both ways. */
+ * another (stream<future<T>> ...), whether on a path or inline, would have
+ * data on a longer path still: it is refused with LAT_EUNSUPPORTED both
+ * ways (the async decoders accept a ready one there, never a pending
+ * one). */
 #define LAT_WRPC_MAX_PATH 32u    /* indexes in one path */
 #define LAT_WRPC_MAX_ASYNC 1024u /* async values in one call's values */
 
@@ -581,13 +592,17 @@ bool lat_wrpc_path_equal(const lat_wrpc_path_t *a, const lat_wrpc_path_t *b);
  * returns the length it needs. */
 size_t lat_wrpc_path_format(const lat_wrpc_path_t *p, char *out, size_t cap);
 
-/* Like lat_wrpc_encode_values, but every future or stream that is ready in
- * vs is written as pending (0x00) on root and its data (see above) is
- * appended to out_asyncs under its path: what a Rust peer reads.  A value
- * that is already pending is written as pending with no data (the caller
- * sends its path's data itself).  On failure root and out_asyncs are left
- * as they were.  LAT_ELIMIT for a path deeper than LAT_WRPC_MAX_PATH or
- * more than LAT_WRPC_MAX_ASYNC of them. */
+/* Like lat_wrpc_encode_values, with the data of async values on paths: a
+ * ready future is written inline (0x01 + value) and a ready non-empty
+ * stream as its one chunk (count + elements), which a Rust peer reads with
+ * no path and no extra message; a ready EMPTY stream, which inline would
+ * read as pending, is written as pending (0x00) with its path's data, the
+ * end chunk 0x00, appended to out_asyncs.  A value that is pending is
+ * written as pending with no data (the caller sends its path's data
+ * itself).  A future or stream inside a ready one's value or elements is
+ * refused (LAT_EUNSUPPORTED).  On failure root and out_asyncs are left as
+ * they were.  LAT_ELIMIT for a path deeper than LAT_WRPC_MAX_PATH or more
+ * than LAT_WRPC_MAX_ASYNC of them. */
 lat_status lat_wrpc_encode_values_async(const lat_cval_t *vs,
                                         const lat_ctype_t *const *ts,
                                         uint32_t n, lat_buf_t *root,
@@ -596,8 +611,8 @@ lat_status lat_wrpc_encode_values_async(const lat_cval_t *vs,
 /* Decodes root[0..len) as the tuple ts[0..n) and lists the paths of the
  * futures and streams in it that are pending, in encoding order, in an
  * array allocated in a (*out_n may be 0; *out_paths then NULL).  A ready
- * one (0x01 + value inline) has no path.  Errors as lat_wrpc_decode_values,
- * plus LAT_ELIMIT as above. */
+ * one (a future's 0x01 + value, a stream's non-empty chunk) has no path.
+ * Errors as lat_wrpc_decode_values, plus LAT_ELIMIT as above. */
 lat_status lat_wrpc_pending_paths(const uint8_t *root, size_t len,
                                   const lat_ctype_t *const *ts, uint32_t n,
                                   lat_arena_t *a, lat_wrpc_path_t **out_paths,
@@ -827,8 +842,12 @@ lat_status lat_wrpc_blob_types_init(lat_arena_t *a, lat_wrpc_blob_types_t *out,
  *   outgoing-handler.handle(request, option<request-options>)
  *       -> result<response, error-code>
  * method, scheme, error-code and request-options are wasi:http/types@0.2.0's.
- * Bodies are whole buffers, sent as a pending stream<u8> (one chunk) on
- * path [0,0]; trailers as a pending future whose data is none, on [0,1].
+ * Bodies are whole buffers, sent inline as a ready stream<u8> (one chunk)
+ * and trailers inline as a ready future of none (01 00), so a request or
+ * response with a body needs no nested path at all; an empty body cannot
+ * be inline (count 0 means pending) and goes pending on path [0,0] with
+ * the end chunk (00) as its data.  Decoding takes either form, and a
+ * pending body or trailers (what a Rust peer always sends) from its path.
  * Trailers that come are checked and ignored.  Headers are flat (name,
  * value) pairs here; on the wire the values of one name (exact match) are
  * grouped under its first place, and decoding lists each value as a pair

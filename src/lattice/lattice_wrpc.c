@@ -14,27 +14,32 @@
  *   record/tuple fields in order; variant/enum LEB128 u32 case + payload;
  *   option 0 | 1 value; result 0 ok | 1 err (+ payload when typed);
  *   flags ceil(n/8) bytes, bit i in byte i/8;
- *   future<T> 0 pending | 1 ready value; stream<T> 0 pending | 1 list<T>.
- * For a ready stream this follows the Go bindings (status byte, then the
- * list).  wrpc-transport's Rust StreamDecoder reads a stream as one list
- * chunk instead (count 0 = pending, else that chunk), so the two disagree
- * on the ready form; neither ever sends it (both write 0x00 and the data
- * on the path), and lat_wrpc_encode_values_async does the same, so only
- * pending is ever sent to a peer.
+ *   future<T> 0 pending | 1 value; stream<T> one chunk, LEB128 count +
+ *   elements: count 0 pending, else the ready stream's elements.
+ * The stream form is wrpc-transport's (value.rs: StreamDecoder and
+ * StreamDecoderBytes read one chunk, an empty one meaning pending; there is
+ * no status byte, so the Go bindings' 1 + list would be misread by a Rust
+ * peer).  An empty ready stream is thus the same byte as a pending one:
+ * the plain encode writes 0x00 for it, and it reads back as pending.
  *
  * Async values (PROTOCOL.md §4.3): the walks keep the index path of the
  * value at hand (pstack_t: the tuple position, record/tuple fields, list
  * elements; option/result/variant push nothing, as value.rs).  The async
- * encode writes a ready future or stream as 0x00 and encodes its data (the
- * T, or chunks ending with a count-0 chunk) with a walk of its own into a
- * lat_wrpc_asyncs_t; the async decode, on a pending one, either notes its
- * path (lat_wrpc_pending_paths, what the transport waits for) or decodes
- * its path's data with a sub-decoder sharing the arena budget.  Inside
- * path data a pending future or stream would need a longer path still;
- * that is refused (LAT_EUNSUPPORTED) rather than half-carried, since no
- * wasmCloud interface nests them.  Paths are fixed arrays of
- * LAT_WRPC_MAX_PATH indexes: no allocation per path, and a deeper one is
- * an error only where an async value actually sits.
+ * encode writes a pending future or stream as 0x00 (its data is the
+ * caller's to send) and a ready one inline, where the Rust reader takes
+ * it: a future as 1 + value, a stream as its one non-empty chunk, so the
+ * peer needs no path and no extra message (Rust writers always send
+ * pending, but read both).  Only an empty ready stream, which inline would
+ * read as pending, goes as 0x00 with the end chunk (0x00) as its path's
+ * data in a lat_wrpc_asyncs_t.  The async decode, on a pending one, either
+ * notes its path (lat_wrpc_pending_paths, what the transport waits for) or
+ * decodes its path's data with a sub-decoder sharing the arena budget.
+ * Inside path data, or inside an inline future's value or stream's chunk,
+ * a future or stream would need a longer path still; the encoder refuses
+ * one there and the decoder a pending one (LAT_EUNSUPPORTED) rather than
+ * half-carry it, since no wasmCloud interface nests them.  Paths are fixed
+ * arrays of LAT_WRPC_MAX_PATH indexes: no allocation per path, and a
+ * deeper one is an error only where an async value actually sits.
  *
  * Invariants for untrusted input: every count and length is checked
  * against the bytes left before anything is allocated (each element of a
@@ -321,7 +326,7 @@ static lat_status put_u32(lat_buf_t *o, uint32_t v) {
 /* An encode walk: where the value sits, and what to do with futures and
  * streams. */
 typedef struct {
-  lat_wrpc_asyncs_t *out; /* NULL: ready async values inline (0x01 + value) */
+  lat_wrpc_asyncs_t *out; /* NULL: the plain encode (no path data at all) */
   bool in_async;          /* encoding a path's data: async values refused */
   pstack_t ps;
   lat_error_t *err;
@@ -350,9 +355,14 @@ static lat_status encode_list(enc_t *e, const lat_cval_t *v,
   return st;
 }
 
-/* A future or stream when its data goes on its path: 0x00 here, and for a
- * ready value its data, encoded by a walk of its own, appended to e->out.
- * Inside a path's data (e->in_async) it would need a path of its own. */
+/* A future or stream in an async encode (e->out) or inside a path's data
+ * or an inline value (e->in_async, where one is refused: it would need a
+ * path of its own).  Pending: 0x00, its data sent by the caller.  Ready:
+ * inline where the Rust reader takes it, so no path and no message is
+ * needed: a future as 0x01 + value, a stream as its one non-empty chunk
+ * (count + elements).  An empty ready stream cannot be told from a pending
+ * one inline (both are count 0), so it goes as pending with its end chunk
+ * (0x00) as its path's data. */
 static lat_status encode_async(enc_t *e, const lat_cval_t *v,
                                const lat_ctype_t *t, lat_buf_t *o,
                                unsigned depth) {
@@ -366,35 +376,29 @@ static lat_status encode_async(enc_t *e, const lat_cval_t *v,
     return lat_error_set(e->err, LAT_EARG, SIZE_MAX,
                          "%s case %u out of 2 (pending, ready)", what,
                          v->of.var.disc);
-  lat_status st = lat_buf_push(o, 0);
-  if (st != LAT_OK || v->of.var.disc == 0) return st;
-  lat_wrpc_path_t p;
-  if (!ps_get(&e->ps, &p))
-    return lat_error_set(e->err, LAT_ELIMIT, SIZE_MAX,
-                         "a %s at a path deeper than %u indexes", what,
-                         LAT_WRPC_MAX_PATH);
+  if (v->of.var.disc == 0) return lat_buf_push(o, 0);
   const lat_cval_t *pv = v->of.var.payload;
   bool stream = t->kind == LAT_WRPC_CT_STREAM;
   if (stream ? !pv || pv->kind != LAT_CT_LIST : t->u.elem && !pv)
     return lat_error_set(e->err, LAT_EARG, SIZE_MAX,
                          "ready %s without its %s", what,
                          stream ? "list payload" : "value");
-  enc_t sub = {.in_async = true, .err = e->err};
-  lat_buf_t data;
-  lat_buf_init(&data);
-  if (stream) {
-    if (pv->of.list.n) st = encode_list(&sub, pv, t->u.elem, &data, depth + 1);
-    if (st == LAT_OK) st = lat_buf_push(&data, 0); /* the end chunk */
-  } else if (t->u.elem) {
-    st = encode(&sub, pv, t->u.elem, &data, depth + 1);
+  enc_t in = {.in_async = true, .err = e->err};
+  lat_status st;
+  if (!stream) {
+    st = lat_buf_push(o, 1);
+    if (st != LAT_OK || !t->u.elem) return st;
+    return encode(&in, pv, t->u.elem, o, depth + 1);
   }
-  if (st != LAT_OK) {
-    lat_buf_fini(&data);
-    return st;
-  }
-  size_t len;
-  uint8_t *bytes = lat_buf_steal(&data, &len);
-  return lat__wrpc_asyncs_take(e->out, &p, bytes, len, e->err);
+  if (pv->of.list.n) return encode_list(&in, pv, t->u.elem, o, depth + 1);
+  lat_wrpc_path_t p;
+  if (!ps_get(&e->ps, &p))
+    return lat_error_set(e->err, LAT_ELIMIT, SIZE_MAX,
+                         "a %s at a path deeper than %u indexes", what,
+                         LAT_WRPC_MAX_PATH);
+  static const uint8_t end_chunk = 0;
+  st = lat_buf_push(o, 0);
+  return st ? st : lat_wrpc_asyncs_add(e->out, &p, &end_chunk, 1, e->err);
 }
 
 static lat_status encode(enc_t *e, const lat_cval_t *v, const lat_ctype_t *t,
@@ -502,8 +506,13 @@ static lat_status encode(enc_t *e, const lat_cval_t *v, const lat_ctype_t *t,
     }
     case LAT_WRPC_CT_STREAM:
       if (e->out || e->in_async) return encode_async(e, v, t, o, depth);
-      st = lat_buf_push(o, v->of.var.disc ? 1 : 0);
-      if (st != LAT_OK || !v->of.var.disc) return st;
+      /* one chunk: a ready stream's elements, or 0x00 when pending; an
+       * empty ready stream is 0x00 too, and so reads back as pending */
+      if (v->of.var.disc > 1)
+        return lat_error_set(err, LAT_EARG, SIZE_MAX,
+                             "stream case %u out of 2 (pending, ready)",
+                             v->of.var.disc);
+      if (!v->of.var.disc) return lat_buf_push(o, 0);
       if (!v->of.var.payload || v->of.var.payload->kind != LAT_CT_LIST)
         return lat_error_set(err, LAT_EARG, SIZE_MAX,
                              "ready stream without a list payload");
@@ -866,6 +875,17 @@ static lat_status decode_pending(dec_t *d, const lat_ctype_t *t, lat_cval_t *v,
   return LAT_OK;
 }
 
+/* Before decoding a ready future's value or a ready stream's chunk
+ * inline: a pending future or stream inside it is refused as in path data
+ * (the encoder never writes one there; no wasmCloud interface nests
+ * them), except by the plain decode, which leaves every one pending.
+ * Returns the mode to restore. */
+static dec_mode inline_mode(dec_t *d) {
+  dec_mode m = d->mode;
+  if (m != DEC_PLAIN) d->mode = DEC_DATA;
+  return m;
+}
+
 static lat_status decode_char(dec_t *d, lat_cval_t *v) {
   size_t start = off(d);
   uint8_t b0 = 0;
@@ -984,12 +1004,28 @@ static lat_status decode(dec_t *d, const lat_ctype_t *t, lat_cval_t *v,
       }
       return LAT_OK;
     }
+    case LAT_WRPC_CT_STREAM: {
+      /* one chunk (count + elements), as wrpc-transport's StreamDecoder
+       * reads it: a non-empty one is the ready stream, count 0 pending */
+      uint32_t n;
+      if ((st = rd_count(d, t->u.elem, "stream chunk count", &n))) return st;
+      if (n == 0)
+        return d->mode != DEC_PLAIN ? decode_pending(d, t, v, start, depth)
+                                    : LAT_OK;
+      lat_cval_t *p = dalloc(d, 1, sizeof *p);
+      if (!p) return d->alloc_st;
+      v->of.var.disc = 1;
+      v->of.var.payload = p;
+      dec_mode m = inline_mode(d);
+      st = decode_list_body(d, t->u.elem, p, n, depth + 1);
+      d->mode = m;
+      return st;
+    }
     case LAT_CT_VARIANT:
     case LAT_CT_ENUM:
     case LAT_CT_OPTION:
     case LAT_CT_RESULT:
-    case LAT_WRPC_CT_FUTURE:
-    case LAT_WRPC_CT_STREAM: {
+    case LAT_WRPC_CT_FUTURE: {
       uint32_t disc;
       const lat_ctype_t *pt = NULL;
       if (t->kind == LAT_CT_VARIANT || t->kind == LAT_CT_ENUM) {
@@ -1010,15 +1046,17 @@ static lat_status decode(dec_t *d, const lat_ctype_t *t, lat_cval_t *v,
           pt = t->u.elem;
       }
       v->of.var.disc = disc;
-      if (disc == 0 && d->mode != DEC_PLAIN &&
-          (t->kind == LAT_WRPC_CT_FUTURE || t->kind == LAT_WRPC_CT_STREAM))
+      if (disc == 0 && d->mode != DEC_PLAIN && t->kind == LAT_WRPC_CT_FUTURE)
         return decode_pending(d, t, v, start, depth);
       if (!pt) return LAT_OK;
       lat_cval_t *p = dalloc(d, 1, sizeof *p);
       if (!p) return d->alloc_st;
       v->of.var.payload = p;
-      if (t->kind == LAT_WRPC_CT_STREAM) return decode_list(d, pt, p, depth + 1);
-      return decode(d, pt, p, depth + 1);
+      if (t->kind != LAT_WRPC_CT_FUTURE) return decode(d, pt, p, depth + 1);
+      dec_mode m = inline_mode(d);
+      st = decode(d, pt, p, depth + 1);
+      d->mode = m;
+      return st;
     }
     case LAT_CT_FLAGS: {
       uint32_t nb = (t->n + 7) / 8, f = 0;

@@ -9,10 +9,15 @@
  * error-code, fields, request-options); the request and response records
  * hold a stream and a future, which only lattice_wrpc.c's builders take.
  * A request or response is turned into a lat_cval_t tree in a scratch
- * arena and written by lat_wrpc_encode_values_async, so the body and the
- * trailers go as pending values with their data on their paths ([0,0] and
- * [0,1]) the way a Rust peer sends them, and are read back by
- * lat_wrpc_decode_values_async, which also takes them inline.
+ * arena and written by lat_wrpc_encode_values_async: a non-empty body goes
+ * inline as one stream chunk and the trailers inline as a ready future of
+ * none (01 00), which the Rust reader takes (value.rs), so a request or
+ * response with a body is the root alone, no nested path, no extra
+ * message, and a typed server starts on the first message.  An empty body
+ * (a GET) cannot be inline, count 0 meaning pending: it goes pending with
+ * the end chunk (00) as the data of path [0,0].  Reading,
+ * lat_wrpc_decode_values_async takes both forms, and pending body and
+ * trailers (a Rust peer always sends them so) from their paths.
  *
  * Headers: wasi:http fields give each name a list of values; the C side
  * is a flat list of pairs.  Encoding groups the values of one name (exact
@@ -255,8 +260,8 @@ static lat_status vfields(build_t *b, const lat_wrpc_http_field_t *h, size_t n,
   return LAT_OK;
 }
 
-/* The body (a ready stream: sent pending with its data) and the trailers
- * (a ready future of none), the first two fields of request and
+/* The body (a ready stream: inline when not empty) and the trailers (a
+ * ready future of none: inline), the first two fields of request and
  * response. */
 static lat_status vbody(build_t *b, const uint8_t *body, size_t len,
                         lat_cval_t *f, lat_error_t *err) {

@@ -31,6 +31,13 @@
  * as all of them, it neither subscribes R_s.params nor waits for the
  * client's end message, as the Rust server (which decodes lazily) never
  * does; the client's end message then finds no subscriber and is dropped.
+ * If moreover nothing in it is pending (a wrpc:http request with a body:
+ * body and trailers inline), it subscribes to nothing at all, and the
+ * call is five messages when the results fit one: invocation, handshake,
+ * the client's end of params (dropped by the NATS server), results, their
+ * end.  The client's end message stays, though useless here: it cannot
+ * know the server is typed, an untyped one (ours without param types)
+ * reads the params up to it, and the Rust client sends it too.
  *
  * Async values on nested paths (R.params.<i>.<j>, R.results.<i>...): each
  * is a stream of its own, buffered whole like the root (collect_t).  A
@@ -44,8 +51,9 @@
  * each of their paths has ended; the other paths are dropped.  The server
  * then listens on one sync subscription R_s.> made before the handshake
  * (nothing the client sends after it can be missed) and routes by
- * subject.  Without types nothing nested is awaited: an untyped server
- * does not subscribe to nested params (the client's go nowhere), an
+ * subject, unless the first chunk held all params with none pending.
+ * Without types nothing nested is awaited: an untyped server does not
+ * subscribe to nested params (the client's go nowhere), an
  * untyped client returns the root alone.
  *
  * Invariants: every wait has a deadline; a call owns its subscription,
@@ -638,6 +646,8 @@ typedef struct {
   natsSubscription *psub;        /* R_s.params, or R_s.> with nested
                                     params; NULL when nothing is awaited */
   bool complete;                 /* the first chunk holds all root params */
+  bool nested;                   /* nested params may come: listen on
+                                    R_s.> (see first_chunk_complete) */
   uint64_t deadline;             /* for the rest of the params */
 } call_t;
 
@@ -658,26 +668,40 @@ static void call_done(lat_wrpc_server_t *s) {
   pthread_mutex_unlock(&s->mu);
 }
 
-/* True when the function's parameter types are known and the first chunk
- * decodes as all of them: then it is all of the params (the encoding is
- * self-delimiting, so a longer stream would leave trailing bytes and be
- * malformed anyway) and the end-of-params message need not be awaited.
- * The trial decode runs only on a first chunk up to 16 KiB (it runs on the
- * libnats thread), so a big call is not decoded twice. */
-static bool first_chunk_complete(const lat_wrpc_server_t *s, call_t *k) {
+/* Sets k->complete when the function's parameter types are known and the
+ * first chunk decodes as all of them: then it is all of the params (the
+ * encoding is self-delimiting, so a longer stream would leave trailing
+ * bytes and be malformed anyway) and the end-of-params message need not be
+ * awaited.  k->nested: paths must be listened to, as the types hold
+ * futures or streams and the first chunk is not complete or has pending
+ * ones; a complete one with every value inline (a wrpc:http request with
+ * a body) needs no subscription at all.  The trial decode runs only on a
+ * first chunk up to 16 KiB (it runs on the libnats thread), so a big call
+ * is not decoded twice. */
+static void first_chunk_complete(const lat_wrpc_server_t *s, call_t *k) {
   const lat_buf_t *p = &k->in.root;
-  if (!s->params_typed || p->len > (16u << 10)) return false;
+  k->complete = false;
+  k->nested = s->nested_params;
+  if (!s->params_typed || p->len > (16u << 10)) return;
   lat_arena_t a;
   lat_arena_init(&a);
-  lat_cval_t one[8], *vs = s->nparam_types <= 8
-                               ? one
-                               : lat_calloc(s->nparam_types, sizeof *vs);
-  bool ok = vs && lat_wrpc_decode_values(p->data, p->len, s->param_types,
-                                         s->nparam_types, &a, vs,
+  if (s->nested_params) {
+    lat_wrpc_path_t *paths;
+    size_t np = 0;
+    k->complete = lat_wrpc_pending_paths(p->data, p->len, s->param_types,
+                                         s->nparam_types, &a, &paths, &np,
                                          NULL) == LAT_OK;
-  if (vs != one) lat_free(vs);
+    k->nested = !k->complete || np > 0;
+  } else {
+    lat_cval_t one[8], *vs = s->nparam_types <= 8
+                                 ? one
+                                 : lat_calloc(s->nparam_types, sizeof *vs);
+    k->complete = vs && lat_wrpc_decode_values(p->data, p->len, s->param_types,
+                                               s->nparam_types, &a, vs,
+                                               NULL) == LAT_OK;
+    if (vs != one) lat_free(vs);
+  }
   lat_arena_fini(&a);
-  return ok;
 }
 
 /* Reads the call's subscription until the root params have ended (unless
@@ -844,7 +868,7 @@ static void on_invocation(void *ctx, const lat_lattice_msg_t *m) {
   }
   k->srv = s;
   k->deadline = lat_now_ns() + (uint64_t)s->params_timeout_ms * 1000000u;
-  k->complete = first_chunk_complete(s, k);
+  first_chunk_complete(s, k);
   k->in.root_ended = k->complete;
   if (natsInbox_Create(&k->rs) != NATS_OK) {
     why = "cannot make an inbox";
@@ -854,9 +878,9 @@ static void on_invocation(void *ctx, const lat_lattice_msg_t *m) {
    * client's end-of-params message finds no subscriber and is dropped by
    * the server (a plain publish gets no 503).  Nested params may come any
    * time after the handshake: R_s.> catches them and the root alike. */
-  snprintf(rs_params, sizeof rs_params,
-           s->nested_params ? "%s.>" : "%s.params", k->rs);
-  if ((!k->complete || s->nested_params) &&
+  snprintf(rs_params, sizeof rs_params, k->nested ? "%s.>" : "%s.params",
+           k->rs);
+  if ((!k->complete || k->nested) &&
       sub_sync(c, rs_params, s->max_params, &k->psub, NULL)) {
     why = "cannot subscribe to the params";
     goto drop;

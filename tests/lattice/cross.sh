@@ -148,9 +148,10 @@ seq 1 200 | xargs -P 50 -I{} curl -s -o /dev/null -w '%{http_code}\n' --max-time
 # ---- refused: a caller no link vouches for ---------------------------------------------
 WRAW=${WRPC_RAW:-$ROOT/build/debug/wrpc_raw}
 NURL="nats://127.0.0.1:$NPORT"
-# a GET request with everything inline: body stream ready and empty (01 00), trailers
-# future ready with none (01 00), method get, path, scheme and authority none, no headers
-ok raw-unlinked "$WRAW" "$NURL" hello wrpc:http/incoming-handler@0.1.0 handle 010001000000000000 \
+# a POST request with everything inline: body stream ready, one chunk "a" (01 61),
+# trailers future ready with none (01 00), method post (02), path, scheme and authority
+# none, no headers
+ok raw-unlinked "$WRAW" "$NURL" hello wrpc:http/incoming-handler@0.1.0 handle 016101000200000000 \
   source-id=intruder
 [ "$(cat "$T/out")" = "" ] && until_grep "$T/host2.log" 'refused wrpc:http/incoming-handler@0.1.0.handle on hello from intruder' 30 &&
   pass || fail raw-unlinked-refused "want an empty result and the refusal in B's log"

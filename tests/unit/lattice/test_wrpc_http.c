@@ -1,19 +1,24 @@
 /* Unit tests for src/lattice/lattice_wrpc_http.c (wrpc:http@0.1.0) and the
  * nested-path half of src/lattice/lattice_wrpc_nats.c.  The codec: exact
- * bytes of a minimal request and of an error result, round trips of every
- * method (and other), schemes, headers with several values, empty and
- * 8 MiB bodies, trailers that come with a value.  Over a real nats-server:
- * a server (lat_wrpc_serve with param types) echoing a request into a
- * response, called by lat_wrpc_http_invoke with an 8 MiB body (more than
- * max_payload, so chunked root and nested streams) and with an error
- * answer; the caps on nested bytes both ways; a client that sends a
- * pending body but never its data (the server gives up cleanly); servers
- * that send garbage on a nested path, never send it, send it before the
- * root, or send undecodable results. */
+ * bytes of a minimal request (empty body: pending on [0,0]), of a POST
+ * (body and trailers inline, no path), of a response and of an error
+ * result; what a Rust peer sends (body and trailers pending on their
+ * paths); round trips of every method (and other), schemes, headers with
+ * several values, empty and 8 MiB bodies, trailers that come with a
+ * value.  Over a real nats-server: a server (lat_wrpc_serve with param
+ * types) echoing a request into a response, called by
+ * lat_wrpc_http_invoke with an 8 MiB body (more than max_payload, so a
+ * chunked root both ways), a GET (an empty body on a nested path both
+ * ways) and an error answer; the messages one POST and one GET cost on
+ * the wire (5 and 9); the caps on params and results; a Rust-style
+ * client that sends a pending body but never its data (the server gives
+ * up cleanly); servers that send garbage on a nested path, never send it,
+ * send it before the root, or send undecodable results. */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "lattice/lattice.h"
 #include "lattice_test_util.h"
@@ -55,7 +60,8 @@ TEST_IMPL(wrpc_http_codec_request) {
   CHECK(!lat_wrpc_type_has_async(ty.outgoing_params[1]));
   lat_arena_fini(&ta);
   /* the smallest request: every option none, no headers, empty body; the
-   * body and trailers pending with their data on [0,0] and [0,1] */
+   * trailers inline (01 00: ready, none), the body, empty, cannot be inline
+   * (count 0 is pending): pending with its end chunk on [0,0] */
   lat_wrpc_http_request_t rq = {.method = "GET"};
   lat_buf_t root;
   lat_buf_init(&root);
@@ -64,13 +70,41 @@ TEST_IMPL(wrpc_http_codec_request) {
   REQUIRE_OK(lat_wrpc_http_request_encode(&rq, &root, &as, &err));
   char hex[256];
   wt_hex(root.data, root.len, hex, sizeof hex);
-  CHECK_EQ_STR(hex, "00 00 00 00 00 00 00");
-  REQUIRE(as.n == 2);
+  CHECK_EQ_STR(hex, "00 01 00 00 00 00 00 00");
+  REQUIRE(as.n == 1);
   CHECK(lat_wrpc_path_equal(&as.items[0].path, &(lat_wrpc_path_t){2, {0, 0}}));
-  CHECK(lat_wrpc_path_equal(&as.items[1].path, &(lat_wrpc_path_t){2, {0, 1}}));
   CHECK(as.items[0].len == 1 && as.items[0].data[0] == 0); /* end chunk */
-  CHECK(as.items[1].len == 1 && as.items[1].data[0] == 0); /* none */
   lat_wrpc_asyncs_fini(&as);
+  /* a POST with a body: everything inline, no nested path at all */
+  rq = (lat_wrpc_http_request_t){.method = "POST", .body = (const uint8_t *)"abc",
+                                 .body_len = 3};
+  root.len = 0;
+  lat_wrpc_asyncs_init(&as);
+  REQUIRE_OK(lat_wrpc_http_request_encode(&rq, &root, &as, &err));
+  wt_hex(root.data, root.len, hex, sizeof hex);
+  CHECK_EQ_STR(hex, "03 61 62 63 01 00 02 00 00 00 00");
+  CHECK_EQ_UINT(as.n, 0);
+  lat_wrpc_asyncs_fini(&as);
+  /* the same as a Rust peer sends it: body and trailers pending, their
+   * data on [0,0] and [0,1] */
+  {
+    lat_arena_t a;
+    lat_arena_init(&a);
+    uint8_t r[16], body[8];
+    size_t rn = wt_unhex("00 00 02 00 00 00 00", r, sizeof r);
+    size_t bn = wt_unhex("03 61 62 63 00", body, sizeof body);
+    lat_wrpc_async_t items[2] = {{{2, {0, 0}}, body, bn},
+                                 {{2, {0, 1}}, (uint8_t *)"\0", 1}};
+    lat_wrpc_http_request_t back;
+    REQUIRE_OK(lat_wrpc_http_request_decode(r, rn, items, 2, &a, &back, &err));
+    CHECK_EQ_STR(back.method, "POST");
+    CHECK(back.body_len == 3 && memcmp(back.body, "abc", 3) == 0);
+    /* the trailers' data missing: refused, naming the path */
+    CHECK_ST(lat_wrpc_http_request_decode(r, rn, items, 1, &a, &back, &err),
+             LAT_EMALFORMED);
+    CHECK(strstr(err.msg, "0.1") != NULL);
+    lat_arena_fini(&a);
+  }
   /* headers: the values of a name grouped on the wire */
   lat_wrpc_http_field_t two[2] = {hf("a", "x"), hf("a", "y")};
   rq = (lat_wrpc_http_request_t){.method = "PURGE", .headers = two, .nheaders = 2};
@@ -78,7 +112,8 @@ TEST_IMPL(wrpc_http_codec_request) {
   lat_wrpc_asyncs_init(&as);
   REQUIRE_OK(lat_wrpc_http_request_encode(&rq, &root, &as, &err));
   wt_hex(root.data, root.len, hex, sizeof hex);
-  CHECK_EQ_STR(hex, "00 00 09 05 50 55 52 47 45 00 00 00 01 01 61 02 01 78 01 79");
+  CHECK_EQ_STR(hex, "00 01 00 09 05 50 55 52 47 45 00 00 00 01 01 61 02 01 78 01 79");
+  CHECK_EQ_UINT(as.n, 1); /* the empty body */
   lat_wrpc_asyncs_fini(&as);
 
   /* round trips */
@@ -163,10 +198,9 @@ TEST_IMPL(wrpc_http_codec_result) {
   REQUIRE_OK(lat_wrpc_http_result_encode(&rs, NULL, &root, &as, &err));
   char hex[256];
   wt_hex(root.data, root.len, hex, sizeof hex);
-  CHECK(strncmp(hex, "00 00 00 94 03 02", 17) == 0); /* ok, pending x2, 404 */
-  REQUIRE(as.n == 2);
-  wt_hex(as.items[0].data, as.items[0].len, hex, sizeof hex);
-  CHECK_EQ_STR(hex, "04 6e 6f 70 65 00");
+  /* ok, the body inline (one chunk), the trailers inline (none), 404 */
+  CHECK(strncmp(hex, "00 04 6e 6f 70 65 01 00 94 03 02", 32) == 0);
+  CHECK_EQ_UINT(as.n, 0);
   lat_wrpc_http_response_t back;
   lat_wrpc_http_error_t he;
   REQUIRE_OK(lat_wrpc_http_result_decode(root.data, root.len, as.items, as.n, &a, &back,
@@ -176,22 +210,46 @@ TEST_IMPL(wrpc_http_codec_result) {
   REQUIRE(back.nheaders == 2);
   CHECK(field_eq(&back.headers[1], "set-cookie", "a=1"));
   CHECK(he.name == NULL);
-  /* trailers that come with a value are accepted (and ignored) */
-  uint8_t tr[32];
+  /* the same as a Rust peer sends it: ok, body and trailers pending (root
+   * 00 00 00, then the rest from 404 on), their data on [0,0] and [0,1];
+   * trailers that come with a value are accepted (and ignored) */
+  REQUIRE(root.len > 8);
+  uint8_t rust[128] = {0, 0, 0}, body[8], tr[32];
+  memcpy(rust + 3, root.data + 8, root.len - 8);
+  size_t rustn = root.len - 8 + 3;
+  size_t bn = wt_unhex("04 6e 6f 70 65 00", body, sizeof body);
   size_t trn = wt_unhex("01 01 01 78 01 01 79", tr, sizeof tr); /* some([("x", ["y"])]) */
-  lat_free(as.items[1].data);
-  as.items[1].data = lat_malloc(trn);
-  REQUIRE(as.items[1].data);
-  memcpy(as.items[1].data, tr, trn);
-  as.items[1].len = trn;
-  CHECK_OK(lat_wrpc_http_result_decode(root.data, root.len, as.items, as.n, &a, &back,
-                                       &he, &err));
+  lat_wrpc_async_t items[2] = {{{2, {0, 0}}, body, bn}, {{2, {0, 1}}, tr, trn}};
+  REQUIRE_OK(lat_wrpc_http_result_decode(rust, rustn, items, 2, &a, &back, &he, &err));
+  CHECK_EQ_UINT(back.status, 404);
+  CHECK(back.body_len == 4 && memcmp(back.body, "nope", 4) == 0);
+  CHECK_EQ_UINT(back.nheaders, 2);
+  /* trailers with a value inline too: 01 + the value */
+  uint8_t inl[160];
+  memcpy(inl, root.data, 6);
+  inl[6] = 1;
+  memcpy(inl + 7, tr, trn);
+  memcpy(inl + 7 + trn, root.data + 8, root.len - 8);
+  CHECK_OK(lat_wrpc_http_result_decode(inl, root.len - 1 + trn, NULL, 0, &a, &back, &he,
+                                       &err));
+  CHECK(back.body_len == 4 && back.status == 404);
   /* garbage in the body's path data */
-  as.items[0].data[0] = 0x09;
-  CHECK_ST(lat_wrpc_http_result_decode(root.data, root.len, as.items, as.n, &a, &back,
-                                       &he, &err),
+  body[0] = 0x09;
+  CHECK_ST(lat_wrpc_http_result_decode(rust, rustn, items, 2, &a, &back, &he, &err),
            LAT_EMALFORMED);
   CHECK(strstr(err.msg, "path 0.0") != NULL);
+  /* an empty body goes pending on [0,0], the rest inline */
+  rs.body_len = 0;
+  root.len = 0;
+  REQUIRE_OK(lat_wrpc_http_result_encode(&rs, NULL, &root, &as, &err));
+  wt_hex(root.data, root.len, hex, sizeof hex);
+  CHECK(strncmp(hex, "00 00 01 00 94 03 02", 20) == 0);
+  REQUIRE(as.n == 1);
+  CHECK(lat_wrpc_path_equal(&as.items[0].path, &(lat_wrpc_path_t){2, {0, 0}}));
+  CHECK(as.items[0].len == 1 && as.items[0].data[0] == 0);
+  REQUIRE_OK(lat_wrpc_http_result_decode(root.data, root.len, as.items, as.n, &a, &back,
+                                         &he, &err));
+  CHECK(back.body_len == 0 && back.status == 404);
   lat_wrpc_asyncs_fini(&as);
 
   /* err(internal-error(some("boom"))): case 38 */
@@ -353,12 +411,12 @@ TEST_IMPL(wrpc_http_nats_echo) {
            LAT_EINVALID);
   CHECK_EQ_STR(he.name, "internal-error");
   CHECK_EQ_STR(he.message, "boom");
-  /* the cap covers nested results: 1 MiB of results for an 8 MiB body */
+  /* the cap covers the results: 1 MiB of results for an 8 MiB body */
   rq = (lat_wrpc_http_request_t){.method = "PUT", .body = body, .body_len = n};
   o.max_results = 1u << 20;
   CHECK_ST(lat_wrpc_http_invoke(cc, LATTICE, "http-echo", &o, &rq, &a, &rs, &he, &err),
            LAT_ELIMIT);
-  /* ... and nested params: a server capped at 1 MiB drops the call, the
+  /* ... and the params: a server capped at 1 MiB drops the call, the
    * client sees the empty result stream at once */
   o.max_results = 0;
   t0 = lat_now_ns();
@@ -402,13 +460,18 @@ TEST_IMPL(wrpc_http_nats_missing_params) {
   lat_wrpc_server_t *s = NULL;
   REQUIRE_OK(serve_echo(sc, "http-echo", 300, 0, &s));
   REQUIRE_OK(lat_lattice_conn_flush(sc, 2000, &err));
-  lat_wrpc_http_request_t rq = {.method = "POST", .body = (const uint8_t *)"abc",
-                                .body_len = 3};
+  /* a POST of "abc" as a Rust client sends it: body and trailers pending,
+   * their data on [0,0] and [0,1] */
   lat_buf_t root;
   lat_buf_init(&root);
   lat_wrpc_asyncs_t as;
   lat_wrpc_asyncs_init(&as);
-  REQUIRE_OK(lat_wrpc_http_request_encode(&rq, &root, &as, &err));
+  uint8_t rb[8];
+  REQUIRE_OK(lat_buf_append(&root, rb, wt_unhex("00 00 02 00 00 00 00", rb, sizeof rb)));
+  REQUIRE_OK(lat_wrpc_asyncs_add(&as, &(lat_wrpc_path_t){2, {0, 0}}, rb,
+                                 wt_unhex("03 61 62 63 00", rb, sizeof rb), &err));
+  REQUIRE_OK(lat_wrpc_asyncs_add(&as, &(lat_wrpc_path_t){2, {0, 1}}, rb,
+                                 wt_unhex("00", rb, sizeof rb), &err));
   lat_wrpc_invoke_opts_t o = {.timeout_ms = 5000}; /* no async_params */
   lat_lattice_reply_t rep;
   uint64_t t0 = lat_now_ns();
@@ -434,26 +497,132 @@ TEST_IMPL(wrpc_http_nats_missing_params) {
   REQUIRE_OK(lat_wrpc_invoke_ex(cc, LATTICE, "http-echo", LAT_WRPC_HTTP_INCOMING,
                                 LAT_WRPC_HTTP_FUNCTION, root.data, root.len, &o, &r,
                                 &err));
-  CHECK_EQ_UINT(r.asyncs.n, 2);
+  CHECK_EQ_UINT(r.asyncs.n, 0); /* the response "cba" inline */
   lat_arena_t a;
   lat_arena_init(&a);
   lat_wrpc_http_response_t rs;
   REQUIRE_OK(lat_wrpc_http_result_decode(r.root.data, r.root.len, r.asyncs.items,
                                          r.asyncs.n, &a, &rs, NULL, &err));
   CHECK(rs.body_len == 3 && memcmp(rs.body, "cba", 3) == 0);
-  lat_arena_fini(&a);
   lat_wrpc_results_fini(&r);
-  stats_want_t sw = {s, 1, 0, 2};
+  /* the same POST as we send it, all inline: the root alone is the whole
+   * request, and the server needs nothing more */
+  lat_wrpc_http_request_t rq = {.method = "POST", .body = (const uint8_t *)"abc",
+                                .body_len = 3};
+  root.len = 0;
+  lat_wrpc_asyncs_fini(&as);
+  REQUIRE_OK(lat_wrpc_http_request_encode(&rq, &root, &as, &err));
+  REQUIRE(as.n == 0);
+  o.async_params = NULL;
+  o.nasync_params = 0;
+  REQUIRE_OK(lat_wrpc_invoke_ex(cc, LATTICE, "http-echo", LAT_WRPC_HTTP_INCOMING,
+                                LAT_WRPC_HTTP_FUNCTION, root.data, root.len, &o, &r,
+                                &err));
+  REQUIRE_OK(lat_wrpc_http_result_decode(r.root.data, r.root.len, r.asyncs.items,
+                                         r.asyncs.n, &a, &rs, NULL, &err));
+  CHECK(rs.body_len == 3 && memcmp(rs.body, "cba", 3) == 0);
+  lat_wrpc_results_fini(&r);
+  lat_arena_fini(&a);
+  stats_want_t sw = {s, 2, 0, 2};
   CHECK(nats_fixture_wait(stats_reach, &sw, 5000));
   lat_wrpc_server_stats_t stats;
   lat_wrpc_server_stats(s, &stats);
   CHECK_EQ_UINT(stats.dropped, 2);
-  CHECK_EQ_UINT(stats.served, 1);
+  CHECK_EQ_UINT(stats.served, 2);
   lat_wrpc_asyncs_fini(&as);
   lat_buf_fini(&root);
   lat_wrpc_server_free(s);
   lat_lattice_conn_free(cc);
   lat_lattice_conn_free(sc);
+  nats_fixture_stop(&srv);
+  lat_arena_fini(&types_arena);
+  lat_lattice_library_close(2000);
+}
+
+/* Every message on the server, as its subject with the inbox tokens cut
+ * (what is left names the stream: "handle", "<R_c>", "params",
+ * "results.0.0" ...). */
+static void tap_msg(void *ctx, const lat_lattice_msg_t *m) {
+  const char *subj = m->subject;
+  if (strncmp(subj, "_INBOX.", 7) == 0) { /* _INBOX.<nuid>[.<n>].<rest> */
+    const char *p = strstr(subj, ".params");
+    if (!p) p = strstr(subj, ".results");
+    subj = p ? p + 1 : "inbox";
+  } else {
+    const char *p = strrchr(subj, '.');
+    subj = p ? p + 1 : subj;
+  }
+  char text[512];
+  snprintf(text, sizeof text, "%s %zu", subj, m->len);
+  test_inbox_add(ctx, text, 0);
+}
+
+/* The messages of one call of rq on the wire: exactly want of them. */
+static void count_call(lat_lattice_conn_t *cc, lat_lattice_conn_t *sc,
+                       lat_lattice_conn_t *tc, test_inbox_t *tap,
+                       const lat_wrpc_http_request_t *rq, int want) {
+  lat_error_t err;
+  lat_arena_t a;
+  lat_arena_init(&a);
+  lat_wrpc_http_response_t rs;
+  lat_wrpc_invoke_opts_t o = {.timeout_ms = 5000};
+  pthread_mutex_lock(&tap->mu);
+  tap->count = 0;
+  pthread_mutex_unlock(&tap->mu);
+  CHECK_OK(lat_wrpc_http_invoke(cc, LATTICE, "http-echo", &o, rq, &a, &rs, NULL, &err));
+  CHECK_EQ_UINT(rs.body_len, rq->body_len);
+  CHECK_OK(lat_lattice_conn_flush(cc, 2000, &err));
+  CHECK_OK(lat_lattice_conn_flush(sc, 2000, &err));
+  test_inbox_wait(tap, want, 2000);
+  struct timespec ts = {0, 100 * 1000000};
+  nanosleep(&ts, NULL); /* anything more would have come by now */
+  CHECK_OK(lat_lattice_conn_flush(tc, 2000, &err));
+  int n = test_inbox_count(tap);
+  if (n != want) {
+    fprintf(stderr, "  %s with a %zu-byte body: %d messages, want %d:", rq->method,
+            rq->body_len, n, want);
+    for (int i = 0; i < n; i++) {
+      char t[512];
+      test_inbox_get(tap, i, t, sizeof t);
+      fprintf(stderr, " [%s]", t);
+    }
+    fprintf(stderr, "\n");
+  }
+  CHECK_EQ_INT(n, want);
+  lat_arena_fini(&a);
+}
+
+/* What one request costs on the wire.  A POST with a body is the root
+ * alone both ways: invocation, handshake, the client's end of params (no
+ * one listens: the typed server had everything), results and their end.
+ * A GET's empty body (and so the echo's empty response body) cannot be
+ * inline: two more messages (data, end) each way. */
+TEST_IMPL(wrpc_http_nats_messages) {
+  lat_arena_init(&types_arena);
+  REQUIRE_OK(lat_wrpc_http_types_init(&types_arena, &http_ty, NULL));
+  REQUIRE(nats_fixture_start(&srv, NULL) == 0);
+  lat_lattice_conn_t *cc = test_connect(srv.url), *sc = test_connect(srv.url),
+                     *tc = test_connect(srv.url);
+  REQUIRE(cc && sc && tc);
+  lat_error_t err;
+  lat_wrpc_server_t *s = NULL;
+  REQUIRE_OK(serve_echo(sc, "http-echo", 0, 0, &s));
+  test_inbox_t tap;
+  test_inbox_init(&tap);
+  lat_lattice_sub_t *sub = NULL;
+  REQUIRE_OK(lat_lattice_conn_subscribe(tc, ">", NULL, tap_msg, &tap, &sub, &err));
+  REQUIRE_OK(lat_lattice_conn_flush(tc, 2000, &err));
+  REQUIRE_OK(lat_lattice_conn_flush(sc, 2000, &err));
+  lat_wrpc_http_request_t rq = {.method = "POST", .body = (const uint8_t *)"abc",
+                                .body_len = 3};
+  count_call(cc, sc, tc, &tap, &rq, 5);
+  rq = (lat_wrpc_http_request_t){.method = "GET"};
+  count_call(cc, sc, tc, &tap, &rq, 9);
+  lat_lattice_sub_free(sub);
+  lat_wrpc_server_free(s);
+  lat_lattice_conn_free(cc);
+  lat_lattice_conn_free(sc);
+  lat_lattice_conn_free(tc);
   nats_fixture_stop(&srv);
   lat_arena_fini(&types_arena);
   lat_lattice_library_close(2000);

@@ -87,7 +87,7 @@ static bool destination_allowed(const char *allow, const char *url) {
 /* The link for the running component's outgoing HTTP: its target, and
  * whether that is a built-in http-client on this host, and the merged
  * target config's allowed_hosts (copied, "" when absent). */
-static bool find_link(lat_host_t *h, const lat__host_inv_t *inv, const char *name, char *target,
+static bool find_link(lat_host_t *h, const char *source, const char *name, char *target,
                       size_t cap, bool *local, char *allow, size_t acap) {
   bool found = false;
   *local = false;
@@ -95,7 +95,7 @@ static bool find_link(lat_host_t *h, const lat__host_inv_t *inv, const char *nam
   pthread_mutex_lock(&h->mu);
   size_t i;
   json_t *l;
-  json_array_foreach(json_object_get(h->links, inv->source), i, l) {
+  json_array_foreach(json_object_get(h->links, source), i, l) {
     json_t *ifs = json_object_get(l, "interfaces");
     bool iface = false;
     size_t k;
@@ -265,7 +265,7 @@ lat_status lat__host_http_transfer(void *env, lat_wasi_http_xfer_t *x) {
   const char *name = lat__host_link_name(inv, "wasi", "http", "outgoing-handler");
   char target[256], allow[1024];
   bool local;
-  if (!find_link(h, inv, name, target, sizeof target, &local, allow, sizeof allow)) {
+  if (!find_link(h, inv->source, name, target, sizeof target, &local, allow, sizeof allow)) {
     LAT_LOGF(LAT_LOG_WARN, "host",
              "outgoing http request denied component=%s url=%s reason=\"link `%s` not found for "
              "instance wasi:http/outgoing-handler\"",
@@ -283,4 +283,193 @@ lat_status lat__host_http_transfer(void *env, lat_wasi_http_xfer_t *x) {
     return LAT_OK;
   }
   return lat_wasi_http_xfer_run(x);
+}
+
+/* ---- serving other hosts' components -------------------------------------------------- */
+
+struct lat__host_hclient {
+  struct lat__host_hclient *next;
+  lat_host_t *h;
+  char *id;
+  lat_wrpc_server_t *srv;
+};
+typedef struct lat__host_hclient hclient_t;
+
+typedef struct {
+  lat_wrpc_http_field_t *f;
+  size_t n, cap;
+  lat_arena_t *a;
+} hdrs_t;
+
+static bool collect_header(void *arg, const char *name, size_t nlen, const uint8_t *value,
+                           size_t vlen) {
+  hdrs_t *c = arg;
+  if (c->n == c->cap) {
+    size_t ncap = c->cap ? c->cap * 2 : 16;
+    lat_wrpc_http_field_t *nf = lat_arena_array(c->a, ncap, sizeof *nf);
+    if (!nf) return false;
+    if (c->n) memcpy(nf, c->f, c->n * sizeof *nf);
+    c->f = nf, c->cap = ncap;
+  }
+  char *nm = lat_arena_alloc(c->a, nlen + 1);
+  uint8_t *v = lat_arena_alloc(c->a, vlen ? vlen : 1);
+  if (!nm || !v) return false;
+  memcpy(nm, name, nlen), nm[nlen] = 0;
+  if (vlen) memcpy(v, value, vlen);
+  c->f[c->n++] = (lat_wrpc_http_field_t){nm, v, vlen};
+  return true;
+}
+
+static void reset_headers(void *arg) { ((hdrs_t *)arg)->n = 0; }
+
+/* wrpc:http/outgoing-handler.handle for a built-in http-client: the
+ * callee's link check, the link's allowed_hosts, then the transfer. */
+static lat_status serve_outgoing(void *ctx, const lat_wrpc_request_t *req, lat_buf_t *results,
+                                 lat_error_t *err) {
+  hclient_t *c = ctx;
+  lat_host_t *h = c->h;
+  const char *src = lat_lattice_headers_get(req->headers, "source-id");
+  const char *ln = lat_lattice_headers_get(req->headers, "link-name");
+  if (!ln || !*ln) ln = "default";
+  char target[256] = "", allow[1024] = "";
+  bool local = false;
+  if (!src || !find_link(h, src, ln, target, sizeof target, &local, allow, sizeof allow) ||
+      strcmp(target, c->id))
+    return lat_error_set(err, LAT_EUNLINKABLE, SIZE_MAX,
+                         "refused " LAT_WRPC_HTTP_OUTGOING ".handle on %s from %s: no link `%s` "
+                         "from it to this http-client",
+                         c->id, src ? src : "(no source-id)", ln);
+  lat_arena_t a;
+  lat_arena_init(&a);
+  lat_wrpc_http_request_t wr;
+  lat_status st = lat_wrpc_http_outgoing_decode(req->params, req->len, req->asyncs, req->nasync,
+                                                &a, &wr, err);
+  if (st) {
+    lat_arena_fini(&a);
+    return st;
+  }
+  lat_buf_t url;
+  lat_buf_init(&url);
+  char why[300] = "";
+  if (!wr.authority || lat_buf_printf(&url, "%s://%s%s", wr.scheme ? wr.scheme : "http",
+                                      wr.authority, wr.path_with_query ? wr.path_with_query : "/"))
+    snprintf(why, sizeof why, "a request needs an authority");
+  else if (*allow && !destination_allowed(allow, (const char *)url.data))
+    snprintf(why, sizeof why, "HTTP-request-denied: %s is not in allowed_hosts of the link",
+             wr.authority);
+  hdrs_t got = {.a = &a};
+  lat_wasi_http_header_t *hv = lat__host_wasi_headers(&a, wr.headers, wr.nheaders);
+  lat_wasi_http_xfer_t x = {.method = wr.method,
+                            .url = (const char *)url.data,
+                            .headers = hv,
+                            .nheaders = wr.nheaders,
+                            .body = wr.body_len ? wr.body : NULL,
+                            .body_len = wr.body_len,
+                            .total_ns = 30ull * 1000000000ull,
+                            .max_body = 64u << 20,
+                            .on_header = collect_header,
+                            .on_reset = reset_headers,
+                            .arg = &got,
+                            .error = -1};
+  if (!*why && !hv) st = lat_error_set(err, LAT_ENOMEM, SIZE_MAX, "out of memory");
+  else if (!*why && (st = lat_wasi_http_xfer_run(&x))) lat_error_set(err, st, SIZE_MAX, "out of memory");
+  else if (!*why && x.error >= 0)
+    snprintf(why, sizeof why, "the request failed (error-code %d%s%s)", x.error,
+             x.detail[0] ? ": " : "", x.detail);
+  if (!st) {
+    if (*why) {
+      LAT_LOGF(LAT_LOG_WARN, "host", "outgoing http request for %s failed provider_id=%s reason=\"%s\"",
+               src, c->id, why);
+      st = lat_wrpc_http_result_encode(NULL, why, results, req->async_results, err);
+    } else {
+      lat_wrpc_http_response_t resp = {.status = x.status, .headers = got.f, .nheaders = got.n,
+                                       .body = x.resp_body.data, .body_len = x.resp_body.len};
+      st = lat_wrpc_http_result_encode(&resp, NULL, results, req->async_results, err);
+    }
+  }
+  lat_buf_fini(&x.resp_body);
+  lat_buf_fini(&url);
+  lat_arena_fini(&a);
+  return st;
+}
+
+static void hclient_free(hclient_t *c) {
+  if (!c) return;
+  lat_wrpc_server_free(c->srv); /* waits for calls in flight */
+  lat_free(c->id);
+  lat_free(c);
+}
+
+void lat__host_http_client_sync(lat_host_t *h) {
+  if (!h->wrpc_queue) return;
+  hclient_t *gone = NULL;
+  pthread_mutex_lock(&h->routes_mu);
+  /* drop the servers of http-clients no longer here */
+  for (hclient_t **pp = &h->hclients; *pp;) {
+    bool here = false;
+    pthread_mutex_lock(&h->mu);
+    for (lat__host_prov_t *p = h->provs; p; p = p->next)
+      here |= !strcmp(p->id, (*pp)->id) && !strcmp(p->image_ref, BUILTIN_HTTP_CLIENT);
+    pthread_mutex_unlock(&h->mu);
+    if (here) {
+      pp = &(*pp)->next;
+    } else {
+      hclient_t *c = *pp;
+      *pp = c->next;
+      c->next = gone;
+      gone = c;
+    }
+  }
+  /* serve the new ones */
+  char ids[16][256];
+  size_t n = 0;
+  pthread_mutex_lock(&h->mu);
+  for (lat__host_prov_t *p = h->provs; p && n < 16; p = p->next) {
+    if (strcmp(p->image_ref, BUILTIN_HTTP_CLIENT)) continue;
+    bool served = false;
+    for (hclient_t *c = h->hclients; c; c = c->next) served |= !strcmp(c->id, p->id);
+    if (!served) snprintf(ids[n++], sizeof ids[0], "%s", p->id);
+  }
+  pthread_mutex_unlock(&h->mu);
+  for (size_t i = 0; i < n; i++) {
+    hclient_t *c = lat_calloc(1, sizeof *c);
+    lat_error_t err;
+    lat_error_clear(&err);
+    if (!c || !(c->id = lat_strndup(ids[i], strlen(ids[i])))) {
+      hclient_free(c);
+      continue;
+    }
+    c->h = h;
+    lat_wrpc_serve_opts_t so = {.queue = h->wrpc_queue,
+                                .params_typed = true,
+                                .param_types = h->http_types.outgoing_params,
+                                .nparam_types = 2};
+    if (lat_wrpc_serve(h->rpc, h->lattice, c->id, LAT_WRPC_HTTP_OUTGOING, LAT_WRPC_HTTP_FUNCTION,
+                       serve_outgoing, c, &so, &c->srv, &err)) {
+      LAT_LOGF(LAT_LOG_ERROR, "host", "cannot serve http-client provider_id=%s reason=\"%s\"",
+               c->id, err.msg);
+      hclient_free(c);
+      continue;
+    }
+    c->next = h->hclients;
+    h->hclients = c;
+  }
+  pthread_mutex_unlock(&h->routes_mu);
+  while (gone) {
+    hclient_t *c = gone;
+    gone = c->next;
+    hclient_free(c);
+  }
+}
+
+void lat__host_http_client_stop(lat_host_t *h) {
+  pthread_mutex_lock(&h->routes_mu);
+  hclient_t *all = h->hclients;
+  h->hclients = NULL;
+  pthread_mutex_unlock(&h->routes_mu);
+  while (all) {
+    hclient_t *c = all;
+    all = c->next;
+    hclient_free(c);
+  }
 }

@@ -118,8 +118,9 @@ struct lat_host {
   uint32_t prov_shutdown_ms; /* the shutdown request's wait before SIGTERM */
   bool stopping;
   /* the built-in HTTP server (host_routes.c) */
-  pthread_mutex_t routes_mu; /* guards listeners and their routes */
+  pthread_mutex_t routes_mu; /* guards listeners and their routes, hclients */
   struct lat__host_listener *listeners;
+  struct lat__host_hclient *hclients; /* built-in http-clients served over wRPC */
 };
 
 
@@ -332,6 +333,12 @@ lat_status lat__host_callee_check(lat__host_sctx_t *x, const lat_wrpc_request_t 
 /* lat_wasi_http_client_t.transfer for every exchange (env: the host): the
  * request to the http-client the running component is linked to. */
 lat_status lat__host_http_transfer(void *env, lat_wasi_http_xfer_t *x);
+
+/* Serves wrpc:http/outgoing-handler for every built-in http-client this
+ * host runs, stops serving those gone (call without mu; from
+ * lat__host_http_sync).  stop: every one (at shutdown). */
+void lat__host_http_client_sync(lat_host_t *h);
+void lat__host_http_client_stop(lat_host_t *h);
 
 /* ---- host_http_wrpc.c ---- */
 /* The handler serving a component's wasi:http/incoming-handler export as

@@ -306,6 +306,7 @@ static void release(void *env, void *token) {
 
 void lat__host_http_sync(lat_host_t *h) {
   lat__host_provs_links_sync(h); /* the same changes reach executable providers */
+  lat__host_http_client_sync(h); /* and built-in http-clients */
   listener_t *want = wanted(h), *gone = NULL;
   pthread_mutex_lock(&h->routes_mu);
   /* keep the listeners still wanted (new routes), drop the others */
@@ -360,6 +361,7 @@ void lat__host_http_sync(lat_host_t *h) {
 }
 
 void lat__host_http_stop(lat_host_t *h) {
+  lat__host_http_client_stop(h);
   pthread_mutex_lock(&h->routes_mu);
   listener_t *all = h->listeners;
   h->listeners = NULL;

@@ -922,6 +922,14 @@ lat_status lat_wrpc_http_request_decode(const uint8_t *root, size_t len,
                                         size_t nasync, lat_arena_t *a,
                                         lat_wrpc_http_request_t *out,
                                         lat_error_t *err);
+/* outgoing-handler.handle's params (request, option<request-options>):
+ * the request, as lat_wrpc_http_request_decode; the options are checked
+ * but not returned (a server applies its own limits). */
+lat_status lat_wrpc_http_outgoing_decode(const uint8_t *root, size_t len,
+                                         const lat_wrpc_async_t *asyncs,
+                                         size_t nasync, lat_arena_t *a,
+                                         lat_wrpc_http_request_t *out,
+                                         lat_error_t *err);
 /* handle's result: ok(*resp) when resp is given, else
  * err(internal-error(error_message)) (error_message NULL: none). */
 lat_status lat_wrpc_http_result_encode(const lat_wrpc_http_response_t *resp,

@@ -400,9 +400,12 @@ static void body_of(const lat_cval_t *f, const uint8_t **out, size_t *out_len) {
 /* root + asyncs as incoming-handler's params (one request) or as handle's
  * result, into a; the types live in a scratch arena (the values do not
  * point into them). */
+enum { D_INCOMING, D_RESULT, D_OUTGOING }; /* what decode_http reads */
+
+/* out: room for 2 values (outgoing-handler's params). */
 static lat_status decode_http(const uint8_t *root, size_t len,
                               const lat_wrpc_async_t *asyncs, size_t nasync,
-                              bool result, lat_arena_t *a, lat_cval_t *out,
+                              int what, lat_arena_t *a, lat_cval_t *out,
                               lat_error_t *err) {
   lat_arena_t ta;
   lat_arena_init(&ta);
@@ -410,11 +413,16 @@ static lat_status decode_http(const uint8_t *root, size_t len,
   lat_status st = lat_wrpc_http_types_init(&ta, &ty, err);
   if (st == LAT_OK)
     st = lat_wrpc_decode_values_async(root, len, asyncs, nasync,
-                                      result ? &ty.handle_result : ty.incoming_params,
-                                      1, a, out, err);
+                                      what == D_RESULT     ? &ty.handle_result
+                                      : what == D_OUTGOING ? ty.outgoing_params
+                                                           : ty.incoming_params,
+                                      what == D_OUTGOING ? 2 : 1, a, out, err);
   lat_arena_fini(&ta);
   return st;
 }
+
+static lat_status request_of(const lat_cval_t *v, lat_arena_t *a, lat_wrpc_http_request_t *out,
+                             lat_error_t *err);
 
 lat_status lat_wrpc_http_request_decode(const uint8_t *root, size_t len,
                                         const lat_wrpc_async_t *asyncs,
@@ -422,10 +430,26 @@ lat_status lat_wrpc_http_request_decode(const uint8_t *root, size_t len,
                                         lat_wrpc_http_request_t *out,
                                         lat_error_t *err) {
   memset(out, 0, sizeof *out);
-  lat_cval_t v;
-  lat_status st = decode_http(root, len, asyncs, nasync, false, a, &v, err);
-  if (st != LAT_OK) return st;
-  const lat_cval_t *f = v.of.list.v;
+  lat_cval_t v[2];
+  lat_status st = decode_http(root, len, asyncs, nasync, D_INCOMING, a, v, err);
+  return st != LAT_OK ? st : request_of(&v[0], a, out, err);
+}
+
+lat_status lat_wrpc_http_outgoing_decode(const uint8_t *root, size_t len,
+                                         const lat_wrpc_async_t *asyncs,
+                                         size_t nasync, lat_arena_t *a,
+                                         lat_wrpc_http_request_t *out,
+                                         lat_error_t *err) {
+  memset(out, 0, sizeof *out);
+  lat_cval_t v[2];
+  lat_status st = decode_http(root, len, asyncs, nasync, D_OUTGOING, a, v, err);
+  return st != LAT_OK ? st : request_of(&v[0], a, out, err);
+}
+
+/* A decoded request record into *out (strings stay in a). */
+static lat_status request_of(const lat_cval_t *v, lat_arena_t *a, lat_wrpc_http_request_t *out,
+                             lat_error_t *err) {
+  const lat_cval_t *f = v->of.list.v;
   body_of(&f[0], &out->body, &out->body_len);
   uint32_t mi = f[2].of.var.disc;
   out->method = mi < NMETHODS ? methods[mi] : cstr(f[2].of.var.payload);
@@ -448,9 +472,10 @@ lat_status lat_wrpc_http_result_decode(const uint8_t *root, size_t len,
                                        lat_error_t *err) {
   memset(out, 0, sizeof *out);
   if (out_error) memset(out_error, 0, sizeof *out_error);
-  lat_cval_t v;
-  lat_status st = decode_http(root, len, asyncs, nasync, true, a, &v, err);
+  lat_cval_t vs[2];
+  lat_status st = decode_http(root, len, asyncs, nasync, D_RESULT, a, vs, err);
   if (st != LAT_OK) return st;
+  const lat_cval_t v = vs[0];
   const lat_cval_t *p = v.of.var.payload;
   if (v.of.var.disc == 1) {
     uint32_t code = p->of.var.disc;

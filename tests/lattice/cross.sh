@@ -11,7 +11,9 @@
 #   client    outgoing HTTP only through a link to an http-client: a
 #             componentize-js fetcher on B, denied without a link, served
 #             through the built-in http-client on B within the link
-#             config's allowed_hosts, denied outside them
+#             config's allowed_hosts, denied outside them; then through a
+#             built-in http-client on C (over wRPC), the same rules; an
+#             unlinked raw caller of C's http-client refused
 #   trace     a request's W3C traceparent/tracestate ride on the wRPC call
 #             to B, and on the component's own calls from B (to C)
 #   refused   a raw wRPC caller no link vouches for, straight to B's
@@ -210,6 +212,21 @@ fetch 200 "http://127.0.0.1:$WWW/file.txt" && grep -q "upstream 200: upstream fi
 fetch 502 "http://127.0.0.1:$WWW2/file.txt" &&
   until_grep "$T/host2.log" 'not in allowed_hosts of its link to httpc' 30 && pass ||
   fail client-not-allowed "HTTP $code for a destination outside allowed_hosts: $(head -c 200 "$T/out")"
+# the http-client on another host (C): B sends the request there over wRPC
+ok httpc-c L start provider wasmcloud+builtin://http-client httpcc --host-id "$HCC"
+ok client-unlink L link del fetch wasi http
+ok client-link-c L link put fetch httpcc wasi http --interface outgoing-handler --target-config httpc-cfg
+fetch 200 "http://127.0.0.1:$WWW/file.txt" && grep -q "upstream 200: upstream file $$" "$T/out" && pass ||
+  fail client-remote "HTTP $code through the http-client on C: $(head -c 200 "$T/out")"
+fetch 502 "http://127.0.0.1:$WWW2/file.txt" &&
+  until_grep "$T/host3.log" 'is not in allowed_hosts of the link' 30 && pass ||
+  fail client-remote-not-allowed "HTTP $code for a destination outside allowed_hosts, via C: $(head -c 200 "$T/out")"
+# a caller with no link to the http-client, straight to its wRPC subject: refused by C
+ok raw-client-unlinked "$WRAW" "$NURL" httpcc wrpc:http/outgoing-handler@0.1.0 handle 01780100000000000000 \
+  source-id=intruder
+[ "$(cat "$T/out")" = "" ] &&
+  until_grep "$T/host3.log" 'refused wrpc:http/outgoing-handler@0.1.0.handle on httpcc from intruder' 30 &&
+  pass || fail raw-client-refused "want an empty result and the refusal in C's log"
 
 # ---- the counter: HTTP on A, the component on B, keyvalue on C --------------------------
 RPORT=$(free_port)

@@ -239,7 +239,7 @@ static char *creds_block(const char *text, const char *what) {
   if (!p || !(p = strchr(p, '\n'))) return NULL;
   while (*p == '\n' || *p == '\r' || *p == ' ' || *p == '\t') p++;
   const char *e = p;
-  while (*e && *e != '\n' && *e != '\r' && *e != ' ' && *e != '-') e++;
+  while (*e && *e != '\n' && *e != '\r' && *e != ' ' && *e != '\t') e++; /* base64url has '-' */
   return e > p ? lat_strndup(p, (size_t)(e - p)) : NULL;
 }
 

@@ -28,6 +28,8 @@ PKGS=(
   libhiredis-dev             # the keyvalue-redis built-in provider: the Redis C client
   redis-server               # keyvalue tests and bench: the Redis the provider talks to
   redis-tools                # bench: redis-benchmark, the plain-client baseline
+  openssl                    # `lattice tls init`: the CA and certificates of a secured lattice
+  python3-cryptography       # secure tests: tests/lattice/nats.py signs the NATS nonce (Ed25519)
 )
 
 missing=()

@@ -38,6 +38,9 @@
 #            (the builtin messaging-nats provider, examples/messaging components)
 #   cross    tests/lattice/cross.sh: calls that cross hosts (HTTP on one
 #            host, the component on another, over wRPC)
+#   secure   tests/lattice/secure.sh: a lattice on nats-server in operator
+#            mode with TLS (`lattice tls init`, `lattice nats init`): who may
+#            do what, refused connections, a component and a provider at work
 #
 # Each suite prints its own `N passed, N failed` line; this script parses
 # them (the last such line of each suite's output) and ends with the total
@@ -56,7 +59,7 @@ SHARED=${SHARED:-../shared/testdata}
 export SHARED # the unit tests read the component-model scripts from it too
 JOBS=${JOBS:-$(nproc 2>/dev/null || echo 2)}
 [ $# -gt 0 ] && SUITES="$*" # `tests/run_all.sh lattice messaging` runs just those
-SUITES=${SUITES:-"unit spec spec3 fuzz cli wasi crypto component serve http lattice providers keyvalue blobstore messaging cross manager"}
+SUITES=${SUITES:-"unit spec spec3 fuzz cli wasi crypto component serve http lattice providers keyvalue blobstore messaging cross secure manager"}
 SPEC_TIMEOUT=${SPEC_TIMEOUT:-900}
 LOG=build/test-logs
 LATTICE=${LATTICE:-build/debug/lattice}
@@ -310,6 +313,7 @@ for s in $SUITES; do
     blobstore) run_suite blobstore env LATTICE="$LATTICE" tests/lattice/blobstore.sh ;;
     messaging) run_suite messaging env LATTICE="$LATTICE" tests/lattice/messaging.sh ;;
     cross) run_suite cross env LATTICE="$LATTICE" tests/lattice/cross.sh ;;
+    secure) run_suite secure env LATTICE="$LATTICE" tests/lattice/secure.sh ;;
     manager) run_suite manager env LATTICE="$LATTICE" tests/manager/run.sh ;;
     *) echo "run_all: unknown suite '$s'" >&2 ;;
   esac

@@ -44,6 +44,7 @@
 
 #include "../base/base.h"
 #include "../crypto/crypto.h"
+#include "../lattice/lattice.h"
 #include "../wasm/wasm.h"
 
 /* ---- commands (one function each; cli_main.c's table lists them) -------------------- */
@@ -71,6 +72,37 @@ int lat_cli_inspect(int argc, char **argv);  /* cli_inspect.c */
 int lat_cli_manager(int argc, char **argv);  /* cli_manager.c */
 int lat_cli_app(int argc, char **argv);      /* cli_app.c */
 int lat_cli_provider(int argc, char **argv); /* cli_provider.c */
+int lat_cli_nats(int argc, char **argv);     /* cli_nats.c: `nats init` */
+int lat_cli_tls(int argc, char **argv);      /* cli_tls.c: `tls init` */
+
+/* ---- securing a lattice (cli_nats.c, cli_tls.c; `lattice up --secure` runs both) ----------- */
+
+/* What `lattice nats init` writes (cli_nats.c's design comment): strings borrowed. */
+typedef struct {
+  const char *dir;                      /* made when missing (0700) */
+  const char *lattice, *ctl_prefix;     /* the subjects the users may use */
+  const char *listen_host, *listen_port;
+  const char *js_dir;                   /* NULL: DIR/jetstream */
+  const char *tls_cert, *tls_key;       /* the server's; NULL: no TLS */
+  const char *tls_ca;                   /* client certificates must chain to it */
+  bool tls_verify;                      /* require client certificates (with tls_ca) */
+  const char *const *kv_buckets;        /* KV buckets the provider user may use */
+  size_t nkv;
+} lat_cli_nats_init_t;
+lat_status lat_cli_nats_init(const lat_cli_nats_init_t *c, lat_error_t *err);
+
+/* What `lattice tls init` writes: ca.pem, ca-key.pem, server.pem, server-key.pem,
+ * client.pem, client-key.pem in dir; the server's SANs are localhost, 127.0.0.1 and hosts. */
+typedef struct {
+  const char *dir;
+  const char *const *hosts; /* extra DNS names or IP addresses */
+  size_t nhosts;
+  unsigned days;            /* 0: 825 */
+} lat_cli_tls_init_t;
+lat_status lat_cli_tls_init(const lat_cli_tls_init_t *c, lat_error_t *err);
+
+/* flag when set, else $LATTICE_HOME/SUB, else ~/.lattice/SUB (written into buf). */
+const char *lat_cli_home_dir(const char *flag, const char *sub, char *buf, size_t cap);
 
 /* ---- options (cli_opts.c) --------------------------------------------------------- */
 
@@ -186,6 +218,19 @@ bool lat_cli_parse_count(const char *s, uint64_t *out);
  * closest such candidate (NULL entries skipped), or NULL. */
 bool lat_cli_close(const char *word, const char *cand);
 const char *lat_cli_suggest(const char *word, const char *const *cands, size_t n);
+
+/* ---- TLS to the lattice's NATS (cli_opts.c), the same flags on every client -------------
+ * `--PREFIX-tls-ca-file`, `--PREFIX-tls-cert-file`, `--PREFIX-tls-key-file` (PREFIX ctl for the
+ * control clients, nats for the daemons), each falling back to ENV_CA_FILE ... variables
+ * (WASMCLOUD_CTL_TLS_CA_FILE is wash's and the host's; the certificate ones are Lattice's:
+ * wasmCloud's clients verify the server only, Lattice's NATS may also verify clients). */
+typedef struct {
+  const char *ca, *cert, *key; /* borrowed from argv or the environment */
+} lat_cli_tls_t;
+#define LAT_CLI_TLS_OPTS(prefix, dest, env)                                                      {prefix "-tls-ca-file", 0, LAT_CLI_STRING, &(dest).ca, "FILE",                                  "CA of the NATS server's certificate (PEM); implies TLS [" env "_TLS_CA_FILE]"},                   {prefix "-tls-cert-file", 0, LAT_CLI_STRING, &(dest).cert, "FILE",                              "client certificate for NATS (PEM), when the server verifies clients [" env                     "_TLS_CERT_FILE]"},                                                                           {prefix "-tls-key-file", 0, LAT_CLI_STRING, &(dest).key, "FILE",                                "its private key (PEM) [" env "_TLS_KEY_FILE]"}
+/* Fills unset fields of t from env "_TLS_CA_FILE" etc. (env: "WASMCLOUD_CTL"), then copies
+ * them into o's tls_* (borrowed). */
+void lat_cli_tls_apply(lat_cli_tls_t *t, const char *env, lat_lattice_opts_t *o); /* o may be NULL */
 
 /* ---- signals (cli_opts.c), for the commands that run until stopped ---------- */
 #include <signal.h>

@@ -26,6 +26,7 @@
 static struct {
   const char *lattice, *host, *port, *creds, *prefix, *version;
   uint64_t timeout_ms, wait_ns;
+  lat_cli_tls_t tls;
 } ao;
 
 #define APP_COMMON                                                                                \
@@ -33,6 +34,7 @@ static struct {
       {"ctl-host", 0, LAT_CLI_STRING, &ao.host, "HOST", "NATS host [WASMCLOUD_CTL_HOST] (default 127.0.0.1)"}, \
       {"ctl-port", 0, LAT_CLI_STRING, &ao.port, "PORT", "NATS port [WASMCLOUD_CTL_PORT] (default 4222)"},      \
       {"ctl-creds", 0, LAT_CLI_STRING, &ao.creds, "FILE", "NATS .creds file [WASMCLOUD_CTL_CREDS]"},           \
+      LAT_CLI_TLS_OPTS("ctl", ao.tls, "WASMCLOUD_CTL"),                                                        \
       {"api-prefix", 0, LAT_CLI_STRING, &ao.prefix, "PREFIX", "the manager's API prefix (default wadm.api)"},   \
       {"timeout-ms", 0, LAT_CLI_COUNT, &ao.timeout_ms, "MS", "how long to wait for the manager (default 5000)"}
 #define VERSION_OPT {"version", 0, LAT_CLI_STRING, &ao.version, "V", "the version to act on"}
@@ -56,6 +58,7 @@ static int request(const lat_cli_args_t *a, const char *op, const char *name, co
   lat_lattice_opts_init(&o);
   o.servers = url;
   o.creds_file = env_or(ao.creds, "WASMCLOUD_CTL_CREDS");
+  lat_cli_tls_apply(&ao.tls, "WASMCLOUD_CTL", &o);
   o.name = "lattice-app";
   lat_lattice_conn_t *c = NULL;
   lat_error_t err;

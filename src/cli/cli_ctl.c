@@ -2,7 +2,7 @@
  * stop|link|config|label`, as wash's commands of the same names.
  *
  * Each command connects to the lattice's NATS (--ctl-host/--ctl-port/
- * --ctl-creds, with wash's WASMCLOUD_CTL_* variables), sends one request on
+ * --ctl-creds/--ctl-tls-*-file, with wash's WASMCLOUD_CTL_* variables), sends one request on
  * the subject PROTOCOL.md §1 gives (subjects are built by src/lattice) and
  * prints the reply: a line for people, or the reply's JSON with -o json.
  * Errors are {"success":false,"error":"..."} under -o json.
@@ -32,6 +32,7 @@ static struct {
   uint64_t timeout_ms, count;
   bool del, allow_update;
   lat_cli_list_t ifaces, scfg, tcfg, cons, cfg;
+  lat_cli_tls_t tls;
 } opt;
 
 #define COMMON_OPTS                                                                            \
@@ -43,6 +44,7 @@ static struct {
        "NATS port [WASMCLOUD_CTL_PORT] (default 4222)"},                                      \
       {"ctl-creds", 0, LAT_CLI_STRING, &opt.ctl_creds, "FILE",                                  \
        "NATS .creds file [WASMCLOUD_CTL_CREDS]"},                                             \
+      LAT_CLI_TLS_OPTS("ctl", opt.tls, "WASMCLOUD_CTL"),                                        \
       {"ctl-topic-prefix", 0, LAT_CLI_STRING, &opt.prefix, "PREFIX",                            \
        "control subject prefix [WASMCLOUD_CTL_TOPIC_PREFIX] (default wasmbus.ctl)"},          \
       {"timeout-ms", 0, LAT_CLI_COUNT, &opt.timeout_ms, "MS",                                   \
@@ -101,6 +103,7 @@ static lat_status connect(const ctl_args_t *a, lat_lattice_conn_t **out, lat_err
   lat_lattice_opts_init(&o);
   o.servers = url;
   o.creds_file = opt.ctl_creds;
+  lat_cli_tls_apply(&opt.tls, "WASMCLOUD_CTL", &o);
   o.name = "lattice-cli";
   return lat_lattice_conn_new(&o, out, NULL, err);
 }
@@ -151,17 +154,23 @@ static int envelope(const ctl_args_t *a, json_t *r, const char *ok_text) {
 
 /* ---- get ---------------------------------------------------------------------------- */
 
+/* The server's refusal of the last ping or auction (the user may not publish it), else "". */
+static char ping_denied[600];
+
 static json_t *ping(const ctl_args_t *a, lat_lattice_conn_t *c, const char *verb, json_t *body,
                     const char *noun) {
   (void)a;
+  ping_denied[0] = 0;
   char *subj = NULL;
   lat_error_t err;
   json_t *all = json_array();
   if (lat_lattice_subj_ctl(opt.prefix, opt.lattice, noun, verb, NULL, &subj, &err)) return all;
   char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
   lat_lattice_replies_t rs = {0};
-  if (!lat_lattice_conn_gather(c, subj, text ? text : "", text ? strlen(text) : 0, (uint32_t)opt.timeout_ms,
-                               0, &rs, &err))
+  lat_status st = lat_lattice_conn_gather(c, subj, text ? text : "", text ? strlen(text) : 0,
+                                          (uint32_t)opt.timeout_ms, 0, &rs, &err);
+  if (st == LAT_EINVALID) snprintf(ping_denied, sizeof ping_denied, "%s", err.msg);
+  if (!st)
     for (size_t i = 0; i < rs.count; i++) {
       json_t *o = json_loadb((const char *)rs.items[i].data, rs.items[i].len, 0, NULL);
       json_t *resp = json_object_get(o, "response");
@@ -353,6 +362,7 @@ static int auction(const ctl_args_t *a, lat_lattice_conn_t *c, const char *noun,
                            comp ? "component_id" : "provider_id", id, "constraints", cons);
   json_t *hs = ping(a, c, "auction", body, noun);
   json_decref(body);
+  if (ping_denied[0]) return json_decref(hs), fail(a, 1, "%s", ping_denied);
   const char *h = json_string_value(json_object_get(json_array_get(hs, 0), "host_id"));
   if (h) snprintf(host, cap, "%s", h);
   json_decref(hs);
@@ -428,6 +438,11 @@ static int run_get_hosts(lat_cli_args_t *args) {
   int rc = open_ctl(&a, args, &c);
   if (rc >= 0) return rc;
   json_t *hs = ping(&a, c, "ping", NULL, "host");
+  if (ping_denied[0]) {
+    json_decref(hs);
+    lat_lattice_conn_free(c);
+    return fail(&a, 1, "%s", ping_denied);
+  }
   if (a.json) {
     lat_cli_json_print(json_pack("{s:b,s:O}", "success", 1, "hosts", hs));
   } else {

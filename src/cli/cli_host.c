@@ -9,6 +9,8 @@
  * their own, which asks the host to stop; the main thread then frees it
  * (requests in flight finish, host_stopped is published).
  */
+#include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -50,6 +52,7 @@ static struct {
       *js_domain, *prefix, *hb, *admin, *maxmem, *maxexec, *loglevel, *rpc_timeout;
   bool file_load, structured, accept_unlinked;
   lat_cli_list_t labels;
+  lat_cli_tls_t tls; /* both connections; --ctl/--rpc-tls-ca-file override the CA */
 } hf;
 
 /* Each flag, and the variable read when it is not given (wasmCloud's). */
@@ -76,6 +79,7 @@ static const lat_cli_opt_t host_opts[] = {
     HS("rpc-credsfile", rpc_creds, "FILE", "WASMCLOUD_RPC_CREDSFILE", "its .creds"),
     HS("rpc-seed", rpc_seed, "SEED", "WASMCLOUD_RPC_SEED", "its nkey seed"),
     HS("rpc-tls-ca-file", rpc_ca, "FILE", "WASMCLOUD_RPC_TLS_CA_FILE", "its TLS CA (PEM)"),
+    LAT_CLI_TLS_OPTS("nats", hf.tls, "WASMCLOUD_NATS"),
     HS("js-domain", js_domain, "DOMAIN", "WASMCLOUD_JS_DOMAIN", "JetStream domain"),
     HS("ctl-topic-prefix", prefix, "PREFIX", "WASMCLOUD_CTL_TOPIC_PREFIX",
        "control subject prefix (default wasmbus.ctl)"),
@@ -228,15 +232,28 @@ int lat_cli_host(int argc, char **argv) {
   snprintf(rpc_url, sizeof rpc_url, "nats://%s:%s",
            rpc_host ? rpc_host : nats_host ? nats_host : "127.0.0.1",
            rpc_port ? rpc_port : nats_port ? nats_port : "4222");
+  lat_cli_tls_apply(&hf.tls, "WASMCLOUD_NATS", NULL);
+  /* providers get the rpc TLS files in HostData: absolute, whatever their cwd */
+  char rca[4096], rcert[4096], rkey[4096];
+  const char *rpc_ca_file = rpc_ca ? rpc_ca : hf.tls.ca;
+  if ((rpc_ca_file && !realpath(rpc_ca_file, rca)) || (hf.tls.cert && !realpath(hf.tls.cert, rcert)) ||
+      (hf.tls.key && !realpath(hf.tls.key, rkey))) {
+    rc = lat_cli_fail(&args, 2, "cannot read a TLS file (%s)", strerror(errno));
+    goto out;
+  }
+  ho.ctl.tls_ca_file = ctl_ca ? ctl_ca : hf.tls.ca;
+  ho.ctl.tls_cert_file = hf.tls.cert;
+  ho.ctl.tls_key_file = hf.tls.key;
+  ho.rpc.tls_ca_file = rpc_ca_file ? rca : NULL;
+  ho.rpc.tls_cert_file = hf.tls.cert ? rcert : NULL;
+  ho.rpc.tls_key_file = hf.tls.key ? rkey : NULL;
   ho.ctl.servers = ctl_url;
   ho.ctl.creds_file = ctl_creds ? ctl_creds : nats_creds;
   ho.ctl.nkey_seed = ctl_seed;
-  ho.ctl.tls_ca_file = ctl_ca;
   ho.ctl.js_domain = js_domain;
   ho.rpc.servers = rpc_url;
   ho.rpc.creds_file = rpc_creds ? rpc_creds : nats_creds;
   ho.rpc.nkey_seed = rpc_seed;
-  ho.rpc.tls_ca_file = rpc_ca;
   ho.rpc.js_domain = js_domain;
   /* signals: blocked everywhere (threads inherit this), taken by one thread */
   sigset_t set;

@@ -38,6 +38,8 @@ static const struct {
     {"label", lat_cli_label, "set or delete a host label"},
     {"manager", lat_cli_manager, "run the deployment manager (wadm): applications kept running"},
     {"provider", lat_cli_provider, "run a built-in capability provider, or list them"},
+    {"nats", lat_cli_nats, "secure the lattice's NATS: operator, account, users, server config"},
+    {"tls", lat_cli_tls, "make a CA and certificates for the lattice's NATS"},
     {"app", lat_cli_app, "put, deploy, list, status, undeploy and validate applications"},
     {"version", cmd_version, "print the version"},
     {"help", cmd_help, "this text, or a command's help (lattice help CMD)"},

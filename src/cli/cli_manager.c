@@ -23,12 +23,14 @@ static struct {
   lat_cli_list_t lattices;
   uint64_t replicas, sweep_ns, host_timeout_ns, lease_ns;
   bool structured;
+  lat_cli_tls_t tls;
 } mo;
 
 static const lat_cli_opt_t opts[] = {
     {"nats-host", 0, LAT_CLI_STRING, &mo.host, "HOST", "NATS server [WASMCLOUD_CTL_HOST] (default 127.0.0.1)"},
     {"nats-port", 0, LAT_CLI_STRING, &mo.port, "PORT", "NATS port [WASMCLOUD_CTL_PORT] (default 4222)"},
     {"nats-creds", 0, LAT_CLI_STRING, &mo.creds, "FILE", "NATS .creds file [WASMCLOUD_CTL_CREDS]"},
+    LAT_CLI_TLS_OPTS("nats", mo.tls, "WASMCLOUD_CTL"),
     {"lattice", 0, LAT_CLI_LIST, &mo.lattices, "NAME",
      "a lattice to manage (repeatable; default: default) [WASMCLOUD_LATTICE]"},
     {"api-prefix", 0, LAT_CLI_STRING, &mo.api_prefix, "PREFIX", "API subject prefix (default wadm.api)"},
@@ -90,11 +92,15 @@ int lat_cli_manager(int argc, char **argv) {
   const char *port = mo.port ? mo.port : getenv("WASMCLOUD_CTL_PORT");
   char url[300];
   snprintf(url, sizeof url, "nats://%s:%s", host ? host : "127.0.0.1", port ? port : "4222");
+  lat_cli_tls_apply(&mo.tls, "WASMCLOUD_CTL", NULL);
   const char *def = getenv("WASMCLOUD_LATTICE");
   const char *one[1] = {def && *def ? def : "default"};
   lat_manager_opts_t o = {
       .nats_url = url,
       .creds_file = mo.creds ? mo.creds : getenv("WASMCLOUD_CTL_CREDS"),
+      .tls_ca_file = mo.tls.ca,
+      .tls_cert_file = mo.tls.cert,
+      .tls_key_file = mo.tls.key,
       .lattices = mo.lattices.n ? mo.lattices.v : one,
       .nlattices = mo.lattices.n ? mo.lattices.n : 1,
       .api_prefix = mo.api_prefix,

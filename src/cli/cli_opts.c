@@ -523,3 +523,20 @@ void lat_cli_block_signals(sigset_t *out, bool usr1) {
   pthread_sigmask(SIG_BLOCK, out, NULL);
   signal(SIGPIPE, SIG_IGN);
 }
+
+/* ---- TLS options --------------------------------------------------------------------------- */
+
+void lat_cli_tls_apply(lat_cli_tls_t *t, const char *env, lat_lattice_opts_t *o) {
+  const char *const suffix[3] = {"_TLS_CA_FILE", "_TLS_CERT_FILE", "_TLS_KEY_FILE"};
+  const char **field[3] = {&t->ca, &t->cert, &t->key};
+  for (int i = 0; i < 3; i++) {
+    char name[128];
+    snprintf(name, sizeof name, "%s%s", env, suffix[i]);
+    const char *v = getenv(name);
+    if (!*field[i] && v && *v) *field[i] = v;
+  }
+  if (!o) return;
+  o->tls_ca_file = t->ca;
+  o->tls_cert_file = t->cert;
+  o->tls_key_file = t->key;
+}

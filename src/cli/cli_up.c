@@ -17,6 +17,17 @@
  * JetStream store (so links and config survive a restart), the logs
  * (nats.log, host.log, manager.log) and up.json.
  *
+ * --secure (issue 13): runs `lattice tls init` (once: the CA is kept) and
+ * `lattice nats init` (keys kept, JWTs and nats.conf rewritten) into
+ * STATE/tls and STATE/nats, starts nats-server with that config (operator
+ * mode, TLS with client certificates; always its own server: one found
+ * answering could not be trusted to be configured so), the host with the
+ * host user on its ctl connection and the provider user on its rpc
+ * connection (so providers, handed the rpc creds in HostData, get only
+ * wRPC and wasmbus.rpc), the manager with the admin user, and prints the
+ * flags a user connects with.  Every probe of up's own then uses the admin
+ * creds and the client certificate.
+ *
  * Every wait is bounded (10 s for nats-server, 20 s for the host).
  */
 #include <errno.h>
@@ -36,9 +47,15 @@
 
 static struct {
   const char *nats_host, *nats_port, *lattice, *state_dir, *nats_bin;
-  bool detach, no_file_load, no_manager;
-  lat_cli_list_t labels;
+  bool detach, no_file_load, no_manager, secure;
+  lat_cli_list_t labels, kv;
 } uo;
+
+/* --secure: the files everything connects with (empty when not secure) */
+static struct {
+  char creds_admin[4300], creds_host[4300], creds_provider[4300], conf[4300];
+  char ca[4300], cert[4300], key[4300];
+} sec;
 
 static const lat_cli_opt_t up_opts[] = {
     {"detach", 'd', LAT_CLI_FLAG, &uo.detach, NULL,
@@ -55,6 +72,10 @@ static const lat_cli_opt_t up_opts[] = {
      "do not start the deployment manager (`lattice manager`)"},
     {"no-file-load", 0, LAT_CLI_FLAG, &uo.no_file_load, NULL,
      "refuse file:// component references (allowed by default in a local lattice)"},
+    {"secure", 0, LAT_CLI_FLAG, &uo.secure, NULL,
+     "NATS with accounts, per-role users and TLS (`nats init` + `tls init` in STATE)"},
+    {"kv-bucket", 0, LAT_CLI_LIST, &uo.kv, "NAME",
+     "with --secure: a KV bucket providers may use (repeatable; see `lattice nats init`)"},
 };
 
 static const lat_cli_cmd_t up_cmd = {
@@ -66,7 +87,8 @@ static const lat_cli_cmd_t up_cmd = {
     .opts = up_opts,
     .nopts = LAT_CLI_NOPTS(up_opts),
     .examples = "  lattice up\n  lattice up --detach && lattice get hosts && lattice down\n"
-                "  lattice up -d --nats-port 4333 --state-dir /tmp/lat\n",
+                "  lattice up -d --nats-port 4333 --state-dir /tmp/lat\n"
+                "  lattice up -d --secure --state-dir /tmp/lat   # prints how to connect\n",
 };
 
 static const lat_cli_opt_t down_opts[] = {
@@ -121,6 +143,12 @@ static lat_lattice_conn_t *probe_conn(const char *url) {
   o.servers = url;
   o.connect_timeout_ms = 500;
   o.name = "lattice-up";
+  if (uo.secure) {
+    o.creds_file = sec.creds_admin;
+    o.tls_ca_file = sec.ca;
+    o.tls_cert_file = sec.cert;
+    o.tls_key_file = sec.key;
+  }
   lat_lattice_conn_t *c = NULL;
   lat_error_t err;
   return lat_lattice_conn_new(&o, &c, NULL, &err) ? NULL : c;
@@ -181,6 +209,37 @@ static void stop_pid(pid_t pid, int secs) {
   for (int i = 0; i < 40 && alive(pid); i++) usleep(50000);
 }
 
+/* --secure: certificates (once), users and nats.conf; fills sec.  -1 to go on, else an
+ * exit status (the error printed). */
+static int secure_init(const lat_cli_args_t *a, const char *dir, const char *host,
+                       const char *port, const char *lattice) {
+  char tdir[4200], ndir[4200], js[4200];
+  snprintf(tdir, sizeof tdir, "%s/tls", dir);
+  snprintf(ndir, sizeof ndir, "%s/nats", dir);
+  snprintf(js, sizeof js, "%s/jetstream-secure", dir);
+  snprintf(sec.ca, sizeof sec.ca, "%s/ca.pem", tdir);
+  snprintf(sec.cert, sizeof sec.cert, "%s/client.pem", tdir);
+  snprintf(sec.key, sizeof sec.key, "%s/client-key.pem", tdir);
+  char server[4300], server_key[4300];
+  snprintf(server, sizeof server, "%s/server.pem", tdir);
+  snprintf(server_key, sizeof server_key, "%s/server-key.pem", tdir);
+  lat_error_t err;
+  if (access(server, R_OK) != 0 || access(sec.cert, R_OK) != 0) {
+    lat_cli_tls_init_t t = {.dir = tdir};
+    if (lat_cli_tls_init(&t, &err)) return lat_cli_fail_err(a, 1, "tls init", &err);
+  }
+  lat_cli_nats_init_t n = {.dir = ndir, .lattice = lattice, .ctl_prefix = "wasmbus.ctl",
+                           .listen_host = host, .listen_port = port, .js_dir = js,
+                           .tls_cert = server, .tls_key = server_key, .tls_ca = sec.ca,
+                           .tls_verify = true, .kv_buckets = uo.kv.v, .nkv = uo.kv.n};
+  if (lat_cli_nats_init(&n, &err)) return lat_cli_fail_err(a, 1, "nats init", &err);
+  snprintf(sec.creds_admin, sizeof sec.creds_admin, "%s/admin.creds", ndir);
+  snprintf(sec.creds_host, sizeof sec.creds_host, "%s/host.creds", ndir);
+  snprintf(sec.creds_provider, sizeof sec.creds_provider, "%s/provider.creds", ndir);
+  snprintf(sec.conf, sizeof sec.conf, "%s/nats.conf", ndir);
+  return -1;
+}
+
 static volatile sig_atomic_t got_signal;
 static void on_signal(int sig) { got_signal = sig; }
 
@@ -223,11 +282,15 @@ int lat_cli_up(int argc, char **argv) {
   snprintf(nlog, sizeof nlog, "%s/nats.log", dir);
   snprintf(hlog, sizeof hlog, "%s/host.log", dir);
   snprintf(mlog, sizeof mlog, "%s/manager.log", dir);
-  if (!nats_answers(url)) {
+  if (uo.secure && (rc = secure_init(&args, dir, host, port, lattice)) >= 0) goto out;
+  rc = 1;
+  if (uo.secure || !nats_answers(url)) {
     char store[4200];
     snprintf(store, sizeof store, "%s/jetstream", dir);
     char *nargv[] = {(char *)(uo.nats_bin ? uo.nats_bin : "nats-server"), "-js", "-sd", store,
                      "-a", (char *)host, "-p", (char *)port, NULL};
+    char *sargv[] = {nargv[0], "-c", sec.conf, NULL};
+    if (uo.secure) memcpy(nargv, sargv, sizeof sargv);
     if (!(npid = spawn(nargv, nlog))) {
       rc = lat_cli_fail(&args, 1, "cannot start nats-server: %s", strerror(errno));
       goto out;
@@ -247,7 +310,7 @@ int lat_cli_up(int argc, char **argv) {
     goto out;
   }
   self[sl] = 0;
-  char *hargv[16 + 2 * 64];
+  char *hargv[32 + 2 * 64];
   int k = 0;
   hargv[k++] = self;
   hargv[k++] = "host";
@@ -258,6 +321,12 @@ int lat_cli_up(int argc, char **argv) {
   hargv[k++] = "--lattice";
   hargv[k++] = (char *)lattice;
   if (!uo.no_file_load) hargv[k++] = "--allow-file-load";
+  if (uo.secure) {
+    char *const more[] = {"--ctl-credsfile", sec.creds_host, "--rpc-credsfile", sec.creds_provider,
+                          "--nats-tls-ca-file", sec.ca, "--nats-tls-cert-file", sec.cert,
+                          "--nats-tls-key-file", sec.key};
+    for (size_t i = 0; i < sizeof more / sizeof more[0]; i++) hargv[k++] = more[i];
+  }
   for (size_t i = 0; i < uo.labels.n && i < 64; i++) {
     hargv[k++] = "--label";
     hargv[k++] = (char *)uo.labels.v[i];
@@ -276,7 +345,13 @@ int lat_cli_up(int argc, char **argv) {
   }
   if (!uo.no_manager) {
     char *margv[] = {self, "manager", "--nats-host", (char *)host, "--nats-port", (char *)port,
-                     "--lattice", (char *)lattice, NULL};
+                     "--lattice", (char *)lattice, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+                     NULL};
+    if (uo.secure) {
+      char *const more[] = {"--nats-creds", sec.creds_admin, "--nats-tls-ca-file", sec.ca,
+                            "--nats-tls-cert-file", sec.cert, "--nats-tls-key-file", sec.key};
+      memcpy(margv + 8, more, sizeof more);
+    }
     if (!(mpid = spawn(margv, mlog))) {
       rc = lat_cli_fail(&args, 1, "cannot start the manager: %s", strerror(errno));
       goto out;
@@ -287,6 +362,13 @@ int lat_cli_up(int argc, char **argv) {
       goto out;
     }
   }
+  if (uo.secure && !args.json)
+    printf("lattice up: secured; connect with\n"
+           "  lattice get hosts --ctl-port %s --ctl-creds %s \\\n"
+           "    --ctl-tls-ca-file %s --ctl-tls-cert-file %s --ctl-tls-key-file %s\n"
+           "  (or WASMCLOUD_CTL_CREDS, WASMCLOUD_CTL_TLS_CA_FILE, WASMCLOUD_CTL_TLS_CERT_FILE,\n"
+           "  WASMCLOUD_CTL_TLS_KEY_FILE; read-only: %s/nats/observer.creds)\n",
+           port, sec.creds_admin, sec.ca, sec.cert, sec.key, dir);
   if (uo.detach) {
     json_t *j = json_pack("{s:i,s:i,s:i,s:s,s:s}", "host_pid", (json_int_t)hpid, "nats_pid",
                           (json_int_t)npid, "manager_pid", (json_int_t)mpid, "nats_url", url,

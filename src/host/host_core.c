@@ -293,6 +293,39 @@ static lat_status set_labels(lat_host_t *h, const lat_host_opts_t *o, lat_error_
 
 static char *sdup(const char *s) { return s ? lat_strndup(s, strlen(s)) : NULL; }
 
+/* The rpc connection's credentials and TLS files, kept for HostData: a
+ * provider joins the lattice as the host's rpc connection does (wasmCloud
+ * hands it the rpc user's JWT and seed), so a lattice secured with an rpc
+ * user that may only use wRPC and wasmbus.rpc subjects confines providers
+ * to those too. */
+static lat_status rpc_creds(lat_host_t *h, const lat_lattice_opts_t *ro, lat_error_t *err) {
+  lat_status st = LAT_OK;
+  if (ro->creds_file) {
+    st = lat_lattice_creds_read(ro->creds_file, &h->rpc_jwt, &h->rpc_seed, err);
+  } else if (ro->nkey_seed || ro->nkey_seed_file) {
+    uint8_t *data = NULL;
+    size_t len = 0;
+    if (ro->nkey_seed) h->rpc_seed = sdup(ro->nkey_seed);
+    else if (!(st = lat_file_read(ro->nkey_seed_file, &data, &len, err))) {
+      h->rpc_seed = lat_strndup((const char *)data, strcspn((const char *)data, " \t\r\n"));
+      sodium_memzero(data, len);
+      lat_free(data);
+    }
+    h->rpc_jwt = sdup(ro->user_jwt ? ro->user_jwt : "");
+  } else {
+    h->rpc_jwt = sdup("");
+    h->rpc_seed = sdup("");
+  }
+  if (st) return st;
+  h->rpc_tls_ca = sdup(ro->tls_ca_file);
+  h->rpc_tls_cert = sdup(ro->tls_cert_file);
+  h->rpc_tls_key = sdup(ro->tls_key_file);
+  if (!h->rpc_jwt || !h->rpc_seed || (ro->tls_ca_file && !h->rpc_tls_ca) ||
+      (ro->tls_cert_file && !h->rpc_tls_cert) || (ro->tls_key_file && !h->rpc_tls_key))
+    return lat_error_set(err, LAT_ENOMEM, SIZE_MAX, "out of memory");
+  return LAT_OK;
+}
+
 lat_status lat_host_new(const lat_host_opts_t *o, lat_host_t **out, lat_error_t *err) {
   *out = NULL;
   lat_host_t *h = lat_calloc(1, sizeof *h);
@@ -360,6 +393,7 @@ lat_status lat_host_new(const lat_host_opts_t *o, lat_host_t **out, lat_error_t 
   if ((st = lat_lattice_conn_new(&ro, &h->rpc, NULL, err))) goto fail;
   h->ctl_host = sdup(o->ctl.servers ? o->ctl.servers : "nats://127.0.0.1:4222");
   h->rpc_host = sdup(o->rpc.servers ? o->rpc.servers : "nats://127.0.0.1:4222");
+  if ((st = rpc_creds(h, &o->rpc, err))) goto fail;
   h->js_domain = sdup(o->ctl.js_domain);
   /* state: the lattice's buckets, created when missing */
   char *bucket = NULL;
@@ -523,6 +557,12 @@ void lat_host_free(lat_host_t *h) {
   lat_free(h->ctl_prefix);
   lat_free(h->ctl_host);
   lat_free(h->rpc_host);
+  if (h->rpc_seed) sodium_memzero(h->rpc_seed, strlen(h->rpc_seed));
+  lat_free(h->rpc_seed);
+  lat_free(h->rpc_jwt);
+  lat_free(h->rpc_tls_ca);
+  lat_free(h->rpc_tls_cert);
+  lat_free(h->rpc_tls_key);
   lat_free(h->js_domain);
   pthread_cond_destroy(&h->stop_cv);
   pthread_mutex_destroy(&h->routes_mu);

@@ -77,6 +77,11 @@ struct lat_host {
   uint64_t default_max_memory;
   uint64_t default_max_exec_ns;
   char *ctl_host, *rpc_host, *js_domain; /* for host.ping, may be NULL */
+  /* what HostData hands providers for the rpc connection (PROTOCOL §5.1):
+   * the rpc user's JWT and seed (from its creds file or seed; "" when
+   * none; the seed is secret, wiped at free) and the TLS files (NULL when
+   * none; lattice_rpc_tls_* are Lattice's additions to HostData) */
+  char *rpc_jwt, *rpc_seed, *rpc_tls_ca, *rpc_tls_cert, *rpc_tls_key;
   char *ctl_prefix;
   uint64_t heartbeat_ns;
   lat__host_io_t io;

@@ -387,13 +387,19 @@ static char *host_data_line(lat_host_t *h, lat__host_prov_t *p) {
       "s:s,"
       "s:{s:b,s:s,s:[],s:s}}",
       "host_id", h->id, "lattice_rpc_prefix", h->lattice, "link_name", "default",
-      "lattice_rpc_user_jwt", "", "lattice_rpc_user_seed", "", "lattice_rpc_url", h->rpc_host,
+      "lattice_rpc_user_jwt", h->rpc_jwt, "lattice_rpc_user_seed", h->rpc_seed,
+      "lattice_rpc_url", h->rpc_host,
       "provider_key", p->id, "instance_id", x->instance_id, "env_values", "link_definitions", ldefs,
       "cluster_issuers", "config", json_copy(x->config_sent), "secrets", "host_xkey_public_key", hx,
       "provider_xkey_private_key", seed, "default_rpc_timeout_ms", (json_int_t)h->rpc_timeout_ms,
       "structured_logging", 0, "log_level", lv, "otel_config", "enable_observability", 0,
       "protocol", "Http", "additional_ca_paths", "trace_level", "info");
   sodium_memzero(seed, sizeof seed);
+  const char *tls_key[] = {"lattice_rpc_tls_ca_file", "lattice_rpc_tls_cert_file",
+                           "lattice_rpc_tls_key_file"};
+  const char *tls_val[] = {h->rpc_tls_ca, h->rpc_tls_cert, h->rpc_tls_key};
+  for (int i = 0; hd && i < 3; i++)
+    if (tls_val[i]) json_object_set_new(hd, tls_key[i], json_string(tls_val[i]));
   char *text = hd ? json_dumps(hd, JSON_COMPACT) : NULL;
   json_decref(hd);
   if (!text) return NULL;

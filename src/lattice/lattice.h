@@ -25,7 +25,10 @@
  *   LAT_ECLOSED    the connection is closed
  *   LAT_ENOTFOUND  no responders; a key or bucket that does not exist
  *   LAT_EINVALID   refused by the server or the peer: authorization, TLS
- *                  verification, create of a key that exists
+ *                  verification, a subject the user's permissions deny (a
+ *                  request or gather whose publish the server refused says
+ *                  so instead of timing out: "permission denied: ..."),
+ *                  create of a key that exists
  *   LAT_ENOMEM     out of memory
  * Connecting also reports a lat_lattice_reason, so the host can say "auth
  * failed" or "TLS" without reading text.
@@ -96,6 +99,9 @@ typedef struct {
   const char *creds_file;             /* NATS .creds (user JWT + seed) */
   const char *nkey_seed;              /* "SU…" seed text, signed by crypto */
   const char *nkey_seed_file;         /* or a file holding it */
+  const char *user_jwt;               /* with nkey_seed: the user's JWT text
+                                         (HostData's lattice_rpc_user_jwt);
+                                         the pair is a creds file's content */
   const char *tls_ca_file;            /* PEM CA bundle; implies TLS */
   const char *tls_cert_file;          /* client certificate chain (PEM) */
   const char *tls_key_file;           /* its key; both or neither */
@@ -117,6 +123,12 @@ lat_status lat_lattice_conn_new(const lat_lattice_opts_t *opts,
                                 lat_lattice_conn_t **out_conn,
                                 lat_lattice_reason *out_reason,
                                 lat_error_t *err);
+/* Reads a NATS .creds file (the user JWT and the user seed between their
+ * BEGIN/END lines, as nsc and `lattice nats init` write them).  Returns new
+ * strings (free with lat_free; *out_seed is secret: wipe it first). */
+lat_status lat_lattice_creds_read(const char *path, char **out_jwt,
+                                  char **out_seed, lat_error_t *err);
+
 /* Flushes, closes and frees; the CLOSED hook runs before it returns.
  * Subscriptions, KV handles and watches made from conn must be freed
  * first.  Accepts NULL. */
@@ -126,6 +138,14 @@ void lat_lattice_conn_free(lat_lattice_conn_t *c);
  * consumer is not deleted: see lattice_kv.c), then lat_lattice_conn_free.
  * Accepts NULL; idempotent. */
 void lat_lattice_conn_close(lat_lattice_conn_t *c);
+/* Flushes, then says whether the server refused c a subscription to, or a
+ * publish on, subject (its -ERR "Permissions Violation"): LAT_EINVALID
+ * with the server's words, LAT_OK when it did not.  Subscribe and publish
+ * do not wait for the server; call this where a refusal must be seen. */
+lat_status lat_lattice_conn_check_permission(lat_lattice_conn_t *c,
+                                             const char *subject,
+                                             uint32_t timeout_ms,
+                                             lat_error_t *err);
 /* True while connected (false while reconnecting). */
 bool lat_lattice_conn_connected(lat_lattice_conn_t *c);
 /* How many times the conn has reconnected since it was made. */

@@ -13,7 +13,21 @@
  *
  * nkey auth signs the server's nonce with our own crypto (lat_nkey_sign),
  * so a seed given as text never touches a file and the seed is wiped when
- * the conn is freed.
+ * the conn is freed.  A user JWT given as text (HostData hands a provider
+ * its JWT and seed, not a file) goes through libnats' user-credentials
+ * callbacks with the same signer.
+ *
+ * Permission violations: the server answers a publish or subscribe its
+ * user may not make with -ERR 'Permissions Violation for Publish to "S"'
+ * and drops it; libnats records that as the conn's last error (before it
+ * reads any later PONG) and carries on.  A request or gather that got no
+ * answer looks at that record, and when it names the subject (or the
+ * reply inbox) says "permission denied" with the server's words instead of
+ * "timed out": the record is sticky, but a subject refused once is refused
+ * again, so matching the subject is enough.  Rejected: an async error
+ * handler counting violations (runs on another thread, after the PONG
+ * that a check waits for: racy); a flush after every publish (a round
+ * trip per message).
  *
  * Invariants: after conn_new returns, the conn struct is read-only except
  * the atomic reconnect counter and the closed flag (under mu); libnats
@@ -210,6 +224,48 @@ static natsStatus sign_nonce(char **custom_err, unsigned char **out_sig,
   return NATS_OK;
 }
 
+/* Hands libnats the user JWT (it frees the copy). */
+static natsStatus user_jwt_cb(char **out_jwt, char **custom_err, void *closure) {
+  lat_lattice_conn_t *c = closure;
+  (void)custom_err;
+  if (!(*out_jwt = strdup(c->user_jwt))) return NATS_NO_MEMORY;
+  return NATS_OK;
+}
+
+/* The text between "-----BEGIN <what>" 's line and the next "---" line,
+ * trimmed; new, or NULL. */
+static char *creds_block(const char *text, const char *what) {
+  const char *p = strstr(text, what);
+  if (!p || !(p = strchr(p, '\n'))) return NULL;
+  while (*p == '\n' || *p == '\r' || *p == ' ' || *p == '\t') p++;
+  const char *e = p;
+  while (*e && *e != '\n' && *e != '\r' && *e != ' ' && *e != '\t') e++; /* base64url has '-' */
+  return e > p ? lat_strndup(p, (size_t)(e - p)) : NULL;
+}
+
+lat_status lat_lattice_creds_read(const char *path, char **out_jwt,
+                                  char **out_seed, lat_error_t *err) {
+  *out_jwt = *out_seed = NULL;
+  uint8_t *data = NULL;
+  size_t len = 0;
+  if (lat_file_read(path, &data, &len, err) != LAT_OK)
+    return lat_error_set(err, LAT_EARG, SIZE_MAX, "cannot read creds file %s", path);
+  char *jwt = creds_block((const char *)data, "BEGIN NATS USER JWT");
+  char *seed = creds_block((const char *)data, "BEGIN USER NKEY SEED");
+  sodium_memzero(data, len);
+  lat_free(data);
+  if (!jwt || !seed) {
+    if (seed) sodium_memzero(seed, strlen(seed));
+    lat_free(jwt);
+    lat_free(seed);
+    return lat_error_set(err, LAT_EARG, SIZE_MAX,
+                         "%s is not a NATS creds file (no user JWT and seed)", path);
+  }
+  *out_jwt = jwt;
+  *out_seed = seed;
+  return LAT_OK;
+}
+
 /* ---- options
  * -------------------------------------------------------------------- */
 /* Finds the seed in text: the first whitespace-delimited word that decodes
@@ -226,6 +282,7 @@ static lat_status load_seed(lat_lattice_conn_t *c, const char *text,
       lat_nkey_type t = c->nkey.type;
       if (t != LAT_NKEY_USER) {
         lat_nkey_fini(&c->nkey);
+  lat_free(c->user_jwt);
         return lat_error_set(err, LAT_EARG, SIZE_MAX,
                              "nkey seed in %s is a %s key, not a user key",
                              origin, lat_nkey_type_name(t));
@@ -309,6 +366,10 @@ static lat_status apply_opts(lat_lattice_conn_t *c, const lat_lattice_opts_t *o,
       (s = natsOptions_SetClosedCB(no, on_closed, c)) != NATS_OK)
     goto nats_fail;
 
+  if (o->user_jwt && !o->nkey_seed && !o->nkey_seed_file) {
+    st = lat_error_set(err, LAT_EARG, SIZE_MAX, "a user JWT needs its nkey seed");
+    goto out_list;
+  }
   int auth_kinds = !!o->creds_file + !!o->nkey_seed + !!o->nkey_seed_file;
   if (auth_kinds > 1) {
     st = lat_error_set(err, LAT_EARG, SIZE_MAX,
@@ -341,10 +402,20 @@ static lat_status apply_opts(lat_lattice_conn_t *c, const lat_lattice_opts_t *o,
       lat_free(data);
     }
     if (st != LAT_OK) goto out_list;
-    char pub[LAT_NKEY_PUBLIC_LEN + 1];
-    lat_nkey_public_string(&c->nkey, pub);
-    if ((s = natsOptions_SetNKey(no, pub, sign_nonce, c)) != NATS_OK)
-      goto nats_fail;
+    if (o->user_jwt) {
+      if (!(c->user_jwt = lat_strndup(o->user_jwt, strlen(o->user_jwt)))) {
+        st = lat_error_set(err, LAT_ENOMEM, SIZE_MAX, "out of memory");
+        goto out_list;
+      }
+      if ((s = natsOptions_SetUserCredentialsCallbacks(no, user_jwt_cb, c, sign_nonce, c)) !=
+          NATS_OK)
+        goto nats_fail;
+    } else {
+      char pub[LAT_NKEY_PUBLIC_LEN + 1];
+      lat_nkey_public_string(&c->nkey, pub);
+      if ((s = natsOptions_SetNKey(no, pub, sign_nonce, c)) != NATS_OK)
+        goto nats_fail;
+    }
   }
 
   bool tls = o->tls || o->tls_ca_file || o->tls_cert_file || o->tls_key_file;
@@ -778,6 +849,31 @@ void lat_lattice_sub_free(lat_lattice_sub_t *s) {
   lat_free(s);
 }
 
+/* ---- permission violations
+ * ---------------------------------------------------- */
+/* True, with the server's words in err, when the conn's last error is a
+ * permission violation naming subject or (need_inbox) an inbox. */
+static bool refused(lat_lattice_conn_t *c, const char *subject, bool any_inbox,
+                    lat_error_t *err) {
+  const char *text = NULL;
+  natsStatus last = natsConnection_GetLastError(c->nc, &text);
+  if (last != NATS_NOT_PERMITTED || !text) return false;
+  char quoted[600];
+  snprintf(quoted, sizeof quoted, "\"%s\"", subject);
+  if (!strstr(text, quoted) && !(any_inbox && strstr(text, "\"_INBOX."))) return false;
+  lat_error_set(err, LAT_EINVALID, SIZE_MAX, "permission denied: the server says %s", text);
+  return true;
+}
+
+lat_status lat_lattice_conn_check_permission(lat_lattice_conn_t *c,
+                                             const char *subject,
+                                             uint32_t timeout_ms,
+                                             lat_error_t *err) {
+  lat_status st = lat_lattice_conn_flush(c, timeout_ms, err);
+  if (st != LAT_OK) return st;
+  return refused(c, subject, false, err) ? LAT_EINVALID : LAT_OK;
+}
+
 /* ---- request/reply, scatter/gather
  * ------------------------------------------------ */
 lat_status lat_lattice_conn_request(lat_lattice_conn_t *c, const char *subject,
@@ -812,6 +908,8 @@ lat_status lat_lattice_conn_request_hdrs(lat_lattice_conn_t *c,
     natsMsg_Destroy(req);
   }
   if (s != NATS_OK) {
+    if ((s == NATS_TIMEOUT || s == NATS_NO_RESPONDERS) && refused(c, subject, true, err))
+      return LAT_EINVALID;
     if (s == NATS_TIMEOUT)
       return lat_error_set(err, LAT_ETIMEOUT, SIZE_MAX,
                            "request to %s: no reply within %u ms", subject,
@@ -892,6 +990,7 @@ lat_status lat_lattice_conn_gather(lat_lattice_conn_t *c, const char *subject,
     }
   }
   st = LAT_OK;
+  if (out->count == 0 && refused(c, subject, true, err)) st = LAT_EINVALID;
 out_sub:
   if (sub) {
     natsSubscription_Unsubscribe(sub);

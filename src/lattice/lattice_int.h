@@ -17,6 +17,7 @@ struct lat_lattice_conn {
   char *servers_text; /* for messages: the URLs we were given */
   lat_nkey_t nkey;    /* user nkey when signing nonces ourselves (secret) */
   bool has_nkey;
+  char *user_jwt;     /* with nkey: the user JWT libnats sends (owned) */
   uint32_t reconnect_wait_ms; /* immutable after connect */
   uint32_t reconnect_max_ms;
   lat_lattice_conn_event_fn on_event; /* immutable after connect */

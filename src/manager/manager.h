@@ -151,6 +151,9 @@ lat_status lat_manager_spread_compute(uint32_t instances, const lat_manager_spre
 typedef struct {
   const char *nats_url;        /* "nats://127.0.0.1:4222" */
   const char *creds_file;      /* may be NULL */
+  const char *tls_ca_file;     /* NATS TLS (lat_lattice_opts_t's); may be NULL */
+  const char *tls_cert_file;
+  const char *tls_key_file;
   const char *const *lattices; /* at least one */
   size_t nlattices;
   const char *api_prefix;      /* NULL: "wadm.api" */

@@ -47,6 +47,7 @@ lat_status lat_manager_new(const lat_manager_opts_t *o, lat_manager_t **out, lat
   m->o.ctl_prefix = m->ctl_prefix;
   m->o.nats_url = NULL; /* borrowed strings are not kept */
   m->o.creds_file = NULL;
+  m->o.tls_ca_file = m->o.tls_cert_file = m->o.tls_key_file = NULL;
   m->o.lattices = NULL;
   m->o.id = NULL;
   pthread_mutex_init(&m->wake_mu, NULL);
@@ -56,6 +57,9 @@ lat_status lat_manager_new(const lat_manager_opts_t *o, lat_manager_t **out, lat
   lat_lattice_opts_init(&co);
   co.servers = o->nats_url;
   co.creds_file = o->creds_file;
+  co.tls_ca_file = o->tls_ca_file;
+  co.tls_cert_file = o->tls_cert_file;
+  co.tls_key_file = o->tls_key_file;
   co.name = "lattice-manager";
   if ((st = lat_lattice_conn_new(&co, &m->conn, NULL, err))) goto fail;
   int rep = o->replicas > 0 ? o->replicas : 1;

@@ -17,25 +17,61 @@ unknown subjects) without going through Lattice's own client code.
   nats.py PORT ping
       exits 0 when the server answers PONG.
 
+Every command also takes --creds FILE (a NATS user JWT + seed: the nonce
+is signed with Ed25519 from python3-cryptography) and --tls-ca FILE
+[--tls-cert FILE --tls-key FILE] (TLS after the server's INFO, the server
+verified as localhost).  When the server refuses a SUB (a permissions
+violation before the PONG that follows it), `sub` prints the -ERR line on
+stderr and exits 3.
+
 Only the text protocol of the NATS docs: INFO, CONNECT, PING/PONG, SUB, PUB,
 MSG.  Every wait is bounded.
 """
+import base64
+import json
 import os
+import re
 import socket
+import ssl
 import sys
 import time
 
 
+def b32decode(s):
+    return base64.b32decode(s + "=" * (-len(s) % 8))
+
+
+def sign_nonce(creds, nonce):
+    """(jwt, base64url signature of nonce) from a .creds file."""
+    text = open(creds).read()
+    jwt = re.search(r"BEGIN NATS USER JWT-+\s+(\S+)", text).group(1)
+    seed = re.search(r"BEGIN USER NKEY SEED-+\s+(\S+)", text).group(1)
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    raw = b32decode(seed)[2:34]  # 2 prefix bytes, 32-byte seed, 2 CRC bytes
+    sig = Ed25519PrivateKey.from_private_bytes(raw).sign(nonce.encode())
+    return jwt, base64.urlsafe_b64encode(sig).rstrip(b"=").decode()
+
+
 class Conn:
-    def __init__(self, port, timeout=5.0, headers=False):
+    def __init__(self, port, timeout=5.0, headers=False, creds=None, ca=None, cert=None, key=None):
         self.s = socket.create_connection(("127.0.0.1", port), timeout=timeout)
         self.buf = b""
         self.headers = b""  # the header block of the last message (HMSG)
-        self._line()  # INFO
-        self.s.sendall(b'CONNECT {"verbose":false,"pedantic":false,"headers":%s}\r\nPING\r\n'
-                       % (b"true" if headers else b"false"))
-        while self._line() != b"PONG":
-            pass
+        self.errors = []  # -ERR lines seen by ping()
+        info = json.loads(self._line().split(b" ", 1)[1])
+        if ca:
+            ctx = ssl.create_default_context(cafile=ca)
+            if cert:
+                ctx.load_cert_chain(cert, key)
+            self.s = ctx.wrap_socket(self.s, server_hostname="localhost")
+        connect = {"verbose": False, "pedantic": False, "headers": headers,
+                   "tls_required": bool(ca)}
+        if creds:
+            connect["jwt"], connect["sig"] = sign_nonce(creds, info.get("nonce", ""))
+        self.s.sendall(b"CONNECT %s\r\nPING\r\n" % json.dumps(connect).encode())
+        self.ping(sent=True)
+        if self.errors:
+            raise ConnectionError(self.errors[0])
 
     def _fill(self, deadline):
         left = deadline - time.monotonic()
@@ -83,15 +119,21 @@ class Conn:
         r = b" " + reply.encode() if reply else b""
         self.s.sendall(b"PUB %s%s %d\r\n%s\r\n" % (subject.encode(), r, len(data), data))
 
-    def ping(self):
-        self.s.sendall(b"PING\r\n")
-        while self._line() != b"PONG":
-            pass
+    def ping(self, sent=False):
+        if not sent:
+            self.s.sendall(b"PING\r\n")
+        while True:
+            line = self._line()
+            if line == b"PONG":
+                return
+            if line.startswith(b"-ERR"):
+                self.errors.append(line.decode())
 
 
 def main(argv):
     port, cmd = int(argv[1]), argv[2]
-    opts = {"--data": None, "--size": None, "--wait": "2", "--count": "1", "--ready": None}
+    opts = {"--data": None, "--size": None, "--wait": "2", "--count": "1", "--ready": None,
+            "--creds": None, "--tls-ca": None, "--tls-cert": None, "--tls-key": None}
     gather = "--gather" in argv
     headers = "--headers" in argv
     args = [a for a in argv[3:] if a not in ("--gather", "--headers")]
@@ -105,13 +147,21 @@ def main(argv):
             pos.append(args[i])
             i += 1
     wait = float(opts["--wait"])
-    c = Conn(port, headers=headers)
+    try:
+        c = Conn(port, headers=headers, creds=opts["--creds"], ca=opts["--tls-ca"],
+                 cert=opts["--tls-cert"], key=opts["--tls-key"])
+    except (ConnectionError, OSError) as e:
+        sys.stderr.write("connect: %s\n" % e)
+        return 2
     if cmd == "ping":
         c.ping()
         return 0
     if cmd == "sub":
         c.sub(pos[0], 1)
         c.ping()
+        if c.errors:
+            sys.stderr.write(c.errors[0] + "\n")
+            return 3
         if opts["--ready"]:
             open(opts["--ready"], "w").close()
         deadline = time.monotonic() + wait

@@ -11,7 +11,10 @@
  * create it).  Connections are shared by the links to the same cluster
  * (cluster_uri + js_domain + tls_ca_file), counted, closed with the last;
  * cluster_uri defaults to the lattice's rpc NATS (HostData), else
- * nats://127.0.0.1:4222.
+ * nats://127.0.0.1:4222; with no cluster_uri the connection also takes the
+ * rpc user's credentials and TLS files from HostData, so a secured lattice
+ * (`lattice nats init`: the provider user may use the KV buckets it names)
+ * needs no secrets in link config.
  *
  * increment is a compare-and-set loop on the key's revision (get, then
  * update at that revision or create when absent; another writer in between
@@ -39,7 +42,7 @@
 
 typedef struct conn {
   struct conn *next;
-  char *key;               /* servers \n domain \n ca */
+  char *key;               /* servers \n domain \n ca \n rpc-creds flag */
   lat_lattice_conn_t *c;
   int refs;                /* under pool_mu */
 } conn_t;
@@ -71,10 +74,11 @@ static void conn_release(conn_t *c) {
 }
 
 /* A counted connection to servers (one per distinct cluster). */
-static lat_status conn_get(const char *servers, const char *domain, const char *ca, conn_t **out,
-                           lat_error_t *err) {
+static lat_status conn_get(const char *servers, const char *domain, const char *ca,
+                           const lat_lattice_opts_t *rpc, conn_t **out, lat_error_t *err) {
   char key[2048];
-  snprintf(key, sizeof key, "%s\n%s\n%s", servers, domain ? domain : "", ca ? ca : "");
+  snprintf(key, sizeof key, "%s\n%s\n%s\n%d", servers, domain ? domain : "", ca ? ca : "",
+           rpc != NULL);
   pthread_mutex_lock(&pool_mu); /* held while connecting: links to one cluster wait for it */
   for (conn_t *c = pool; c; c = c->next)
     if (!strcmp(c->key, key)) {
@@ -84,10 +88,11 @@ static lat_status conn_get(const char *servers, const char *domain, const char *
       return LAT_OK;
     }
   lat_lattice_opts_t o;
-  lat_lattice_opts_init(&o);
+  if (rpc) o = *rpc; /* the lattice's own NATS: the rpc user's creds and TLS */
+  else lat_lattice_opts_init(&o);
   o.servers = servers;
   o.js_domain = domain;
-  o.tls_ca_file = ca;
+  if (ca) o.tls_ca_file = ca;
   o.name = "keyvalue-nats";
   conn_t *c = lat_calloc(1, sizeof *c);
   lat_status st = c && (c->key = lat_strndup(key, strlen(key)))
@@ -134,8 +139,12 @@ static lat_status kvn_open(lat_provider_t *p, json_t *config, void **out, lat_er
   if (!bucket || !*bucket)
     return lat_error_set(err, LAT_EARG, SIZE_MAX, "missing required configuration item: bucket");
   const char *servers = lat__kv_config(config, "cluster_uri");
-  const char *rpc = json_string_value(json_object_get(lat_provider_host_data(p), "lattice_rpc_url"));
-  if (!servers || !*servers) servers = rpc && *rpc ? rpc : "nats://127.0.0.1:4222";
+  lat_lattice_opts_t rpc_opts, *rpc = NULL;
+  if (!servers || !*servers) {
+    lat_provider_rpc_opts(p, &rpc_opts);
+    rpc = &rpc_opts;
+    servers = rpc_opts.servers ? rpc_opts.servers : "nats://127.0.0.1:4222";
+  }
   const char *domain = lat__kv_config(config, "js_domain");
   if (domain && !*domain) domain = NULL;
   const char *ca = lat__kv_config(config, "tls_ca_file");
@@ -144,7 +153,7 @@ static lat_status kvn_open(lat_provider_t *p, json_t *config, void **out, lat_er
   state_t *s = lat_calloc(1, sizeof *s);
   if (!s) return lat_error_set(err, LAT_ENOMEM, SIZE_MAX, "out of memory");
   s->page = page && atol(page) > 0 ? (size_t)atol(page) : PAGE_DEFAULT;
-  lat_status st = conn_get(servers, domain, ca, &s->conn, err);
+  lat_status st = conn_get(servers, domain, ca, rpc, &s->conn, err);
   bool exists = true;
   if (!st && !(create && !strcasecmp(create, "true")))
     st = bucket_exists(s->conn->c, domain, bucket, &exists, err);

@@ -10,6 +10,8 @@
  * copy on the id subject is not delivered twice), else on the id subject;
  * dels and config updates on the id subject.  Each wRPC export is one
  * lat_wrpc_serve with the provider id, on a queue and workers of the SDK's own.
+ * The rpc user's seed (lattice_rpc_user_seed) is moved out of the JSON the
+ * same way, into p, and used with lattice_rpc_user_jwt to connect.
  *
  * p->mu guards `stopped` and `servers` (lat_provider_serve may run on any
  * thread); everything else is fixed after lat_provider_new.
@@ -33,6 +35,7 @@ struct lat_provider {
   const char *id, *host_id, *lattice; /* borrowed from hd */
   uint32_t rpc_timeout_ms;
   bool has_xkey;
+  char *rpc_seed;                     /* HostData's user seed, secret; NULL: none */
   char xkey_pub[LAT_NKEY_PUBLIC_LEN + 1];
   lat_lattice_conn_t *conn;
   lat_lattice_sub_t *subs[5];
@@ -133,6 +136,16 @@ static lat_status parse_host_data(lat_provider_t *p, int fd, lat_error_t *err) {
   if (json_is_string(seed)) /* wipe the seed where jansson keeps it */
     sodium_memzero((char *)json_string_value(seed), json_string_length(seed));
   json_object_del(p->hd, "provider_xkey_private_key");
+  json_t *useed = json_object_get(p->hd, "lattice_rpc_user_seed");
+  if (json_is_string(useed) && json_string_length(useed)) {
+    if (!(p->rpc_seed = lat_strndup(json_string_value(useed), json_string_length(useed)))) {
+      st = lat_error_set(err, LAT_ENOMEM, SIZE_MAX, "out of memory");
+      goto out;
+    }
+  }
+  if (json_is_string(useed))
+    sodium_memzero((char *)json_string_value(useed), json_string_length(useed));
+  json_object_del(p->hd, "lattice_rpc_user_seed");
 out:
   if (bin) sodium_memzero(bin, n + 1);
   sodium_memzero(line, n);
@@ -218,9 +231,7 @@ lat_status lat_provider_new(const lat_provider_opts_t *opts, lat_provider_t **ou
   lat_status st = parse_host_data(p, p->opts.stdin_fd, err);
   if (st) goto fail;
   lat_lattice_opts_t co;
-  lat_lattice_opts_init(&co);
-  const char *url = json_string_value(json_object_get(p->hd, "lattice_rpc_url"));
-  co.servers = url && *url ? url : NULL;
+  lat_provider_rpc_opts(p, &co);
   co.name = p->id;
   if ((st = lat_lattice_conn_new(&co, &p->conn, NULL, err))) goto fail;
   if ((st = lat_queue_new(QUEUE_CAP, &p->queue)) ||
@@ -266,9 +277,26 @@ void lat_provider_free(lat_provider_t *p) {
   lat_queue_free(p->queue);
   lat_lattice_conn_free(p->conn);
   json_decref(p->hd);
+  if (p->rpc_seed) sodium_memzero(p->rpc_seed, strlen(p->rpc_seed));
+  lat_free(p->rpc_seed);
   pthread_cond_destroy(&p->cv);
   pthread_mutex_destroy(&p->mu);
   lat_free(p);
+}
+
+static const char *hd_str(const lat_provider_t *p, const char *key) {
+  const char *v = json_string_value(json_object_get(p->hd, key));
+  return v && *v ? v : NULL;
+}
+
+void lat_provider_rpc_opts(const lat_provider_t *p, lat_lattice_opts_t *o) {
+  lat_lattice_opts_init(o);
+  o->servers = hd_str(p, "lattice_rpc_url");
+  o->nkey_seed = p->rpc_seed;
+  o->user_jwt = p->rpc_seed ? hd_str(p, "lattice_rpc_user_jwt") : NULL;
+  o->tls_ca_file = hd_str(p, "lattice_rpc_tls_ca_file");
+  o->tls_cert_file = hd_str(p, "lattice_rpc_tls_cert_file");
+  o->tls_key_file = hd_str(p, "lattice_rpc_tls_key_file");
 }
 
 void lat_provider_shutdown(lat_provider_t *p) {

@@ -76,6 +76,13 @@ json_t *lat_provider_host_data(const lat_provider_t *p);
 const char *lat_provider_id(const lat_provider_t *p); /* provider_key */
 const char *lat_provider_host_id(const lat_provider_t *p);
 const char *lat_provider_lattice(const lat_provider_t *p); /* lattice_rpc_prefix */
+/* Connection options for the lattice's rpc NATS as HostData gives it:
+ * lattice_rpc_url, the rpc user's JWT and seed (when not empty), and
+ * Lattice's lattice_rpc_tls_ca_file / _cert_file / _key_file.  Every
+ * string is borrowed from p (valid until lat_provider_free); o is
+ * initialised first.  A provider that opens more connections to the same
+ * NATS (keyvalue-nats with no cluster_uri) joins with these. */
+void lat_provider_rpc_opts(const lat_provider_t *p, lat_lattice_opts_t *o);
 /* A value of HostData `config` (the merged named config), or NULL. */
 const char *lat_provider_config(const lat_provider_t *p, const char *key);
 

@@ -71,6 +71,7 @@ int lat_cli_inspect(int argc, char **argv);  /* cli_inspect.c */
 int lat_cli_manager(int argc, char **argv);  /* cli_manager.c */
 int lat_cli_app(int argc, char **argv);      /* cli_app.c */
 int lat_cli_provider(int argc, char **argv); /* cli_provider.c */
+int lat_cli_secrets(int argc, char **argv);  /* cli_secrets.c */
 
 /* ---- options (cli_opts.c) --------------------------------------------------------- */
 

@@ -34,17 +34,28 @@
  * (hooked into lat__host_http_sync, which runs on exactly those changes)
  * and diffs the links each provider is source or target of against what
  * it was sent (`delivered`, under the host's mu): new or changed ones go
- * out as InterfaceLinkDefinition puts on the provider's xkey subject and,
- * as no link secrets are sealed yet, the legacy id subjects; removed ones
- * as dels on both ids' subjects.  A fresh child gets the current set in
+ * out as InterfaceLinkDefinition puts on the provider's xkey subject (and
+ * the legacy id subjects only when the link has no secrets, §5.2); removed
+ * ones as dels on both ids' subjects.  What is diffed holds the provider's
+ * side's SECRET_ references, not their values: a put resolves them (with
+ * the token the host vouches for the provider with, host_secrets.c) and
+ * seals the {name: SecretValue} map with the host's xkey to the provider's
+ * (a JSON byte array; none is null), fresh each send, so no value sits in
+ * the host's tables.  A link whose secrets cannot be had is not sent, is
+ * logged, and is tried again at the next sync.  A fresh child gets the current set in
  * HostData and `delivered` is reset to it; changes made before it answers
  * its first health request (it may not listen yet) are sent right after.
  *
  * The provider's merged named config is diffed the same way: a change
  * goes out on {id}.config.update.
  *
- * Not yet: link secrets (sent as null), HostData `secrets` (empty), PAR
- * and OCI references, claims.
+ * Secrets: the provider's config's SECRET_ references are fetched once, at
+ * the first launch (a failure is provider_start_failed with the reason),
+ * kept wiped-on-free for restarts and put in HostData `secrets` in plain
+ * text (the stdin line is wiped after writing), as wasmCloud does.
+ *
+ * Not yet: PAR and OCI references, claims (so no provider has its own
+ * entity JWT).
  */
 #include <errno.h>
 #include <fcntl.h>

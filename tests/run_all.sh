@@ -41,6 +41,10 @@
 #   secure   tests/lattice/secure.sh: a lattice on nats-server in operator
 #            mode with TLS (`lattice tls init`, `lattice nats init`): who may
 #            do what, refused connections, a component and a provider at work
+#   secrets  tests/lattice/secrets.sh: `lattice secrets serve` (nats-kv), a
+#            signed component reading a secret, a provider's startup and
+#            link secrets, refusals, a manifest's secrets through the
+#            manager, and no value anywhere in logs, events or NATS traffic
 #
 # Each suite prints its own `N passed, N failed` line; this script parses
 # them (the last such line of each suite's output) and ends with the total
@@ -59,7 +63,7 @@ SHARED=${SHARED:-../shared/testdata}
 export SHARED # the unit tests read the component-model scripts from it too
 JOBS=${JOBS:-$(nproc 2>/dev/null || echo 2)}
 [ $# -gt 0 ] && SUITES="$*" # `tests/run_all.sh lattice messaging` runs just those
-SUITES=${SUITES:-"unit spec spec3 fuzz cli wasi crypto component serve http lattice providers keyvalue blobstore messaging cross secure manager"}
+SUITES=${SUITES:-"unit spec spec3 fuzz cli wasi crypto component serve http lattice providers keyvalue blobstore messaging cross secure secrets manager"}
 SPEC_TIMEOUT=${SPEC_TIMEOUT:-900}
 LOG=build/test-logs
 LATTICE=${LATTICE:-build/debug/lattice}
@@ -310,6 +314,7 @@ for s in $SUITES; do
     lattice) run_suite lattice env LATTICE="$LATTICE" tests/lattice/host.sh ;;
     providers) run_suite providers env LATTICE="$LATTICE" tests/lattice/providers.sh ;;
     keyvalue) run_suite keyvalue env LATTICE="$LATTICE" tests/lattice/keyvalue.sh ;;
+    secrets) run_suite secrets env LATTICE="$LATTICE" tests/lattice/secrets.sh ;;
     blobstore) run_suite blobstore env LATTICE="$LATTICE" tests/lattice/blobstore.sh ;;
     messaging) run_suite messaging env LATTICE="$LATTICE" tests/lattice/messaging.sh ;;
     cross) run_suite cross env LATTICE="$LATTICE" tests/lattice/cross.sh ;;

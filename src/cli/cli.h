@@ -74,6 +74,7 @@ int lat_cli_app(int argc, char **argv);      /* cli_app.c */
 int lat_cli_provider(int argc, char **argv); /* cli_provider.c */
 int lat_cli_nats(int argc, char **argv);     /* cli_nats.c: `nats init` */
 int lat_cli_tls(int argc, char **argv);      /* cli_tls.c: `tls init` */
+int lat_cli_secrets(int argc, char **argv);  /* cli_secrets.c */
 
 /* ---- securing a lattice (cli_nats.c, cli_tls.c; `lattice up --secure` runs both) ----------- */
 

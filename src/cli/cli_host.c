@@ -49,7 +49,8 @@ static bool parse_u64(const char *s, uint64_t *out) {
 static struct {
   const char *lattice, *seed, *fname, *nats_host, *nats_port, *nats_creds, *ctl_host, *ctl_port,
       *ctl_creds, *ctl_seed, *ctl_ca, *rpc_host, *rpc_port, *rpc_creds, *rpc_seed, *rpc_ca,
-      *js_domain, *prefix, *hb, *admin, *maxmem, *maxexec, *loglevel, *rpc_timeout;
+      *js_domain, *prefix, *hb, *admin, *maxmem, *maxexec, *loglevel, *rpc_timeout,
+      *secrets_topic;
   bool file_load, structured, accept_unlinked;
   lat_cli_list_t labels;
   lat_cli_tls_t tls; /* both connections; --ctl/--rpc-tls-ca-file override the CA */
@@ -98,6 +99,8 @@ static const lat_cli_opt_t host_opts[] = {
      "JSON log lines [WASMCLOUD_STRUCTURED_LOGGING_ENABLED=true]"},
     HS("rpc-timeout-ms", rpc_timeout, "MS", "WASMCLOUD_RPC_TIMEOUT_MS",
        "a call to a component on another host, at most (default 2000)"),
+    HS("secrets-topic", secrets_topic, "PREFIX", "WASMCLOUD_SECRETS_TOPIC",
+       "subject prefix of the secrets backends (default wasmcloud.secrets)"),
     {"accept-unlinked-calls", 0, LAT_CLI_FLAG, &hf.accept_unlinked, NULL,
      "serve wRPC calls from components with no link to the callee, as wasmCloud 1.x "
      "does (default: refused) [LATTICE_ACCEPT_UNLINKED_CALLS=true]"},
@@ -190,6 +193,7 @@ int lat_cli_host(int argc, char **argv) {
   ho.builtin_exe = "/proc/self/exe";
   ho.ctl_prefix = prefix;
   ho.http_admin = admin;
+  ho.secrets_topic = hf.secrets_topic; /* the host reads WASMCLOUD_SECRETS_TOPIC itself */
   ho.accept_unlinked = hf.accept_unlinked || truthy(getenv("LATTICE_ACCEPT_UNLINKED_CALLS"));
   if (rpc_timeout) {
     uint64_t ms;

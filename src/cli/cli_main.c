@@ -36,6 +36,7 @@ static const struct {
     {"link", lat_cli_link, "put, delete and list links"},
     {"config", lat_cli_config, "put, get and delete named config"},
     {"label", lat_cli_label, "set or delete a host label"},
+    {"secrets", lat_cli_secrets, "secrets: run the nats-kv backend, put values, allow readers"},
     {"manager", lat_cli_manager, "run the deployment manager (wadm): applications kept running"},
     {"provider", lat_cli_provider, "run a built-in capability provider, or list them"},
     {"nats", lat_cli_nats, "secure the lattice's NATS: operator, account, users, server config"},

@@ -215,6 +215,9 @@ typedef struct {
   const char *builtin_exe;
   const char *const *builtin_providers;
   size_t nbuiltin_providers;
+  /* secrets backends' subject prefix (PROTOCOL §8); NULL: the env
+   * WASMCLOUD_SECRETS_TOPIC, else wasmcloud.secrets */
+  const char *secrets_topic;
 } lat_host_opts_t;
 
 /* Starts a host: connects (ctl and rpc), creates the lattice's buckets when

@@ -333,6 +333,7 @@ lat_status lat_host_new(const lat_host_opts_t *o, lat_host_t **out, lat_error_t 
   pthread_mutex_init(&h->mu, NULL);
   pthread_mutex_init(&h->routes_mu, NULL);
   pthread_mutex_init(&h->wrpc_mu, NULL);
+  pthread_mutex_init(&h->secrets_mu, NULL);
   lat_arena_init(&h->http_arena);
   h->accept_unlinked = o->accept_unlinked;
   h->rpc_timeout_ms = o->rpc_timeout_ms ? o->rpc_timeout_ms : 2000;
@@ -384,6 +385,7 @@ lat_status lat_host_new(const lat_host_opts_t *o, lat_host_t **out, lat_error_t 
   h->friendly_name = sdup(o->friendly_name ? o->friendly_name : fn);
   if ((st = set_labels(h, o, err))) goto fail;
   if ((st = lat__host_provs_init(h, o, err))) goto fail;
+  if ((st = lat__host_secrets_init(h, o, err))) goto fail;
   /* connections */
   lat_lattice_opts_t co = o->ctl;
   co.name = co.name ? co.name : "lattice-host-ctl";
@@ -544,6 +546,7 @@ void lat_host_free(lat_host_t *h) {
     h->provs = p->next;
     lat__host_prov_free(p);
   }
+  lat__host_secrets_fini(h);
   json_decref(h->labels);
   json_decref(h->links);
   json_decref(h->configs);

@@ -79,7 +79,7 @@ lat_status lat__host_http_wrpc_handle(void *ctx, const lat_wrpc_request_t *req,
     return st;
   }
   lat__host_inv_t inv;
-  lat__host_inv_enter(&inv, h, x->id, lease.config);
+  lat__host_inv_enter(&inv, h, x->id, lease.config, lease.secrets);
   lat__host_inv_trace(&inv, lat_lattice_headers_get(req->headers, "traceparent"),
                       lat_lattice_headers_get(req->headers, "tracestate"));
   lat_wasi_http_t *hx = NULL;

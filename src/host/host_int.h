@@ -15,9 +15,22 @@
 
 #include "../crypto/crypto.h"
 #include "../http/http.h"
+#include "../secrets/secrets.h"
 #include "host.h"
 
 #define LAT_HOST_VERSION "0.1.0"
+
+/* Secret values fetched for a component or provider (host_secrets.c):
+ * immutable once made, shared by reference (atomic, no lock), wiped when
+ * the last reference goes. */
+typedef struct lat__host_secrets {
+  atomic_int refs;
+  size_t n;
+  struct {
+    char *name;                /* the reference's short name */
+    lat_secret_value_t value;  /* secret */
+  } *items;
+} lat__host_secrets_t;
 
 /* One component id running on this host. */
 typedef struct lat__host_comp {
@@ -34,6 +47,8 @@ typedef struct lat__host_comp {
   uint64_t max_memory;      /* component_limits; bytes */
   uint64_t max_exec_ns;
   lat_claims_t claims;      /* token NULL when unsigned */
+  lat__host_secrets_t *secrets; /* its SECRET_ references' values, or NULL
+                                   (a reference held; fixed for the entry) */
   pthread_cond_t idle;      /* signalled when active drops */
 } lat__host_comp_t;
 
@@ -117,6 +132,13 @@ struct lat_host {
   json_t *claims;            /* object: subject -> stored claims object */
   /* executable providers (host_providers.c): fixed after lat_host_new */
   lat_nkey_t xkey;           /* the host's curve key (HostData host_xkey_public_key) */
+  /* secrets (host_secrets.c): fixed after lat_host_new but the clients */
+  char *secrets_topic;       /* --secrets-topic */
+  lat_nkey_t account;        /* throwaway account key: issues host_jwt and
+                                provider tokens */
+  char *host_jwt;
+  pthread_mutex_t secrets_mu; /* guards backends, retired */
+  struct lat__host_backend *backends, *retired;
   uint64_t prov_health_ns;   /* between health checks; 30 s */
   uint64_t prov_first_health_ns; /* the first one after start; 5 s */
   uint64_t prov_restart_ns;  /* before restarting one that exited; 5 s */
@@ -229,6 +251,7 @@ typedef struct lat__host_inv {
   lat_host_t *h;
   char source[256];      /* the running component's id */
   json_t *config;        /* its config names (a reference) */
+  lat__host_secrets_t *secrets; /* its secret values (a reference), or NULL */
   /* wasmcloud:bus: call-target-interface handles (rep = index + 1) and the
    * link names set per interface (the rest use "default") */
   lat__host_target_t handles[LAT__HOST_TARGETS];
@@ -254,7 +277,7 @@ void lat__host_inv_trace(lat__host_inv_t *inv, const char *traceparent, const ch
 /* Appends inv's trace headers (0, 1 or 2) to hdrs at *n (room for 2). */
 void lat__host_trace_headers(const lat__host_inv_t *inv, lat_lattice_header_t *hdrs, size_t *n);
 void lat__host_inv_enter(lat__host_inv_t *inv, lat_host_t *h, const char *source,
-                         json_t *config);
+                         json_t *config, lat__host_secrets_t *secrets);
 void lat__host_inv_leave(lat__host_inv_t *inv);
 /* The invocation running on this thread, or NULL. */
 lat__host_inv_t *lat__host_inv_current(void);
@@ -274,6 +297,7 @@ typedef struct {
   lat_host_component_t *hc;
   uint64_t max_exec_ns;
   json_t *config;        /* the component's config names (a reference) */
+  lat__host_secrets_t *secrets; /* its secret values (a reference), or NULL */
   bool slot;             /* holds one of the `count` slots */
 } lat__host_lease_t;
 /* Takes a slot of component id, waiting up to wait_ns for one to free up;
@@ -333,6 +357,33 @@ typedef struct {
  * host accepts unlinked calls.  LAT_EUNLINKABLE with the reason otherwise. */
 lat_status lat__host_callee_check(lat__host_sctx_t *x, const lat_wrpc_request_t *req,
                                   lat_error_t *err);
+
+/* ---- host_secrets.c ---- */
+/* The topic, the host's account key and host JWT (at lat_host_new). */
+lat_status lat__host_secrets_init(lat_host_t *h, const lat_host_opts_t *o, lat_error_t *err);
+void lat__host_secrets_fini(lat_host_t *h);
+lat__host_secrets_t *lat__host_secrets_retain(lat__host_secrets_t *s); /* accepts NULL */
+void lat__host_secrets_release(lat__host_secrets_t *s);                /* accepts NULL */
+/* True when the config names hold a SECRET_ reference. */
+bool lat__host_has_secret_refs(json_t *names);
+/* Fetches every SECRET_ reference among names (call without mu) for the
+ * entity entity_jwt (NULL: unsigned, refused when there is a reference).
+ * *out is new (NULL when there is none); any failure fails it all, with
+ * the reason in err (never a value). */
+lat_status lat__host_secrets_resolve(lat_host_t *h, json_t *names, const char *entity_jwt,
+                                     json_t *annotations, lat__host_secrets_t **out,
+                                     lat_error_t *err);
+/* The token the host vouches for provider id with (new, lat_free). */
+char *lat__host_provider_token(lat_host_t *h, const char *id, lat_error_t *err);
+/* {name: SecretValue} (new, holds the values: free with
+ * lat__host_secrets_json_free); an empty object for NULL. */
+json_t *lat__host_secrets_json(const lat__host_secrets_t *s);
+void lat__host_secrets_json_free(json_t *o);
+/* s as JSON sealed by the host's xkey to `to`, as a JSON array of bytes;
+ * null when s is NULL or empty (PROTOCOL §5.3).  New; NULL: failure. */
+json_t *lat__host_secrets_seal(lat_host_t *h, const lat__host_secrets_t *s, const lat_nkey_t *to);
+/* wasmcloud:secrets store and reveal for a component that imports them. */
+lat_status lat__host_secrets_link(lat_clinker_t *l, const lat_component_t *c, lat_error_t *err);
 
 /* ---- host_http_client.c ---- */
 /* lat_wasi_http_client_t.transfer for every exchange (env: the host): the

@@ -1,6 +1,7 @@
 /* host_links.c: what a component running on a lattice host may import
  * beyond WASI: other components, through links, and the host's own
- * interfaces (wasi:config/store, wasi:logging, wasmcloud:bus/lattice).
+ * interfaces (wasi:config/store, wasi:logging, wasmcloud:bus/lattice;
+ * wasmcloud:secrets is host_secrets.c's).
  *
  * Custom imports.  Every interface a component imports that is not WASI's
  * or wasmCloud's (a namespace other than wasi, wasmcloud, wrpc), and
@@ -52,11 +53,12 @@
 static __thread lat__host_inv_t *cur;
 
 void lat__host_inv_enter(lat__host_inv_t *inv, lat_host_t *h, const char *source,
-                         json_t *config) {
+                         json_t *config, lat__host_secrets_t *secrets) {
   memset(inv, 0, sizeof *inv);
   inv->h = h;
   snprintf(inv->source, sizeof inv->source, "%s", source);
   inv->config = config ? json_incref(config) : json_array();
+  inv->secrets = lat__host_secrets_retain(secrets);
   inv->outer = cur;
   if (cur) { /* a nested call serves the same request */
     memcpy(inv->traceparent, cur->traceparent, sizeof inv->traceparent);
@@ -99,6 +101,8 @@ void lat__host_inv_leave(lat__host_inv_t *inv) {
   if (cur == inv) cur = inv->outer;
   json_decref(inv->config);
   inv->config = NULL;
+  lat__host_secrets_release(inv->secrets);
+  inv->secrets = NULL;
   for (uint32_t i = 0; i < inv->nbuckets; i++) lat_free(inv->buckets[i]);
   lat_free(inv->buckets);
   inv->buckets = NULL;
@@ -186,7 +190,7 @@ static lat_status forward(lat_chost_call_t *c, void *env, const lat_cval_t *args
   if (st) return lat_chost_call_trap(c, LAT_TRAP_HOST, 0, "%s: %s", target, err.msg);
   lat_host_instance_t *in = NULL;
   lat__host_inv_t inner;
-  lat__host_inv_enter(&inner, h, target, lease.config);
+  lat__host_inv_enter(&inner, h, target, lease.config, lease.secrets);
   lat_host_instance_opts_t io = {.timeout_ns = lease.max_exec_ns};
   lat_cval_t res;
   memset(&res, 0, sizeof res);
@@ -497,5 +501,6 @@ lat_status lat__host_link(lat_clinker_t *l, const lat_component_t *c, void *env,
   if (!st) st = define_forwarders(l, c, err);
   if (!st) st = lat__host_keyvalue_link(l, c, err);
   if (!st) st = lat__host_blobstore_link(l, c, err);
+  if (!st) st = lat__host_secrets_link(l, c, err);
   return st;
 }

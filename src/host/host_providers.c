@@ -34,17 +34,28 @@
  * (hooked into lat__host_http_sync, which runs on exactly those changes)
  * and diffs the links each provider is source or target of against what
  * it was sent (`delivered`, under the host's mu): new or changed ones go
- * out as InterfaceLinkDefinition puts on the provider's xkey subject and,
- * as no link secrets are sealed yet, the legacy id subjects; removed ones
- * as dels on both ids' subjects.  A fresh child gets the current set in
+ * out as InterfaceLinkDefinition puts on the provider's xkey subject (and
+ * the legacy id subjects only when the link has no secrets, §5.2); removed
+ * ones as dels on both ids' subjects.  What is diffed holds the provider's
+ * side's SECRET_ references, not their values: a put resolves them (with
+ * the token the host vouches for the provider with, host_secrets.c) and
+ * seals the {name: SecretValue} map with the host's xkey to the provider's
+ * (a JSON byte array; none is null), fresh each send, so no value sits in
+ * the host's tables.  A link whose secrets cannot be had is not sent, is
+ * logged, and is tried again at the next sync.  A fresh child gets the current set in
  * HostData and `delivered` is reset to it; changes made before it answers
  * its first health request (it may not listen yet) are sent right after.
  *
  * The provider's merged named config is diffed the same way: a change
  * goes out on {id}.config.update.
  *
- * Not yet: link secrets (sent as null), HostData `secrets` (empty), PAR
- * and OCI references, claims.
+ * Secrets: the provider's config's SECRET_ references are fetched once, at
+ * the first launch (a failure is provider_start_failed with the reason),
+ * kept wiped-on-free for restarts and put in HostData `secrets` in plain
+ * text (the stdin line is wiped after writing), as wasmCloud does.
+ *
+ * Not yet: PAR and OCI references, claims (so no provider has its own
+ * entity JWT).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -96,6 +107,10 @@ struct lat__host_proc {
                            config.update) (host mu) */
   bool ready;           /* the child answered health, so it listens for links
                            (host mu); before that, changes wait for it */
+  char *token;          /* the entity token the host vouches for it with
+                           (secrets requests); fixed after the first launch */
+  lat__host_secrets_t *secrets; /* its startup secrets (HostData `secrets`),
+                           fetched at the first launch, kept for restarts */
 };
 
 typedef struct lat__host_proc proc_t;
@@ -168,6 +183,8 @@ void lat__host_proc_free(proc_t *x) {
   lat_free(x->path);
   lat_free(x->builtin);
   lat_free(x->prov_id);
+  lat_free(x->token);
+  lat__host_secrets_release(x->secrets);
   json_decref(x->delivered);
   json_decref(x->config_sent);
   pthread_mutex_destroy(&x->mu);
@@ -212,10 +229,60 @@ static json_t *links_of(lat_host_t *h, const char *id) {
                json_string_value(json_object_get(l, "wit_package")),
                json_string_value(json_object_get(l, "name")));
       json_t *d = ild(h, l, true);
+      /* the provider's side's SECRET_ references, resolved and sealed only
+       * when sent (wire_form): what is diffed is the references */
+      json_t *refs = json_array();
+      size_t k;
+      json_t *n;
+      json_array_foreach(json_object_get(l, strcmp(src, id) ? "target_config" : "source_config"),
+                         k, n) if (json_is_string(n) &&
+                                   !strncmp(json_string_value(n), LAT_SECRETS_REF_PREFIX,
+                                            strlen(LAT_SECRETS_REF_PREFIX)))
+          json_array_append(refs, n);
+      if (d && json_array_size(refs)) json_object_set(d, "_refs", refs);
+      json_decref(refs);
       if (d) json_object_set_new(out, key, d);
     }
   }
   return out;
+}
+
+/* Link d (from links_of) as provider prov_id gets it: its secret
+ * references fetched with the provider's token and sealed by the host's
+ * xkey to the provider's (xkey_pub), the other side's secrets null.  New;
+ * NULL with why when a secret cannot be had. */
+static json_t *wire_form(lat_host_t *h, json_t *d, const char *prov_id, const char *token,
+                         const char *xkey_pub, char *why, size_t cap) {
+  json_t *refs = json_object_get(d, "_refs"), *w = json_copy(d);
+  if (!w) return NULL;
+  json_object_del(w, "_refs");
+  if (!refs) return w;
+  lat__host_secrets_t *s = NULL;
+  lat_nkey_t to;
+  lat_error_t err;
+  json_t *sealed = NULL;
+  if (lat__host_secrets_resolve(h, refs, token, NULL, &s, &err) ||
+      lat_nkey_from_public(xkey_pub, strlen(xkey_pub), &to, &err) ||
+      !(sealed = lat__host_secrets_seal(h, s, &to))) {
+    snprintf(why, cap, "%s", err.msg);
+    lat__host_secrets_release(s);
+    json_decref(w);
+    return NULL;
+  }
+  lat__host_secrets_release(s);
+  const char *src = json_string_value(json_object_get(d, "source_id"));
+  json_object_set_new(w, src && !strcmp(src, prov_id) ? "source_secrets" : "target_secrets",
+                      sealed);
+  return w;
+}
+
+/* Forgets that link key was delivered to provider id, so the next sync
+ * tries it again (its secrets could not be had). */
+static void undeliver(lat_host_t *h, const char *id, const char *key) {
+  pthread_mutex_lock(&h->mu);
+  for (lat__host_prov_t *p = h->provs; p; p = p->next)
+    if (p->proc && !strcmp(p->id, id)) json_object_del(p->proc->delivered, key);
+  pthread_mutex_unlock(&h->mu);
 }
 
 static void publish_rpc(lat_host_t *h, const char *id, lat_lattice_rpc_kind kind, json_t *body) {
@@ -240,7 +307,8 @@ void lat__host_provs_links_sync(lat_host_t *h) {
     json_object_foreach(want, k, v) {
       json_t *had = json_object_get(p->proc->delivered, k);
       if (!had || !json_equal(had, v))
-        json_array_append_new(puts, json_pack("[s,O]", p->proc->xkey_pub, v));
+        json_array_append_new(puts, json_pack("[s,O,s?,s,s]", p->proc->xkey_pub, v,
+                                              p->proc->token, p->id, k));
     }
     json_object_foreach(p->proc->delivered, k, v) if (!json_object_get(want, k))
         json_array_append_new(dels, json_pack("[o]", ild(h, v, false)));
@@ -258,13 +326,25 @@ void lat__host_provs_links_sync(lat_host_t *h) {
   size_t i;
   json_t *m;
   json_array_foreach(puts, i, m) {
-    json_t *d = json_array_get(m, 1);
+    const char *pid = json_string_value(json_array_get(m, 3));
+    char why[512];
+    json_t *d = wire_form(h, json_array_get(m, 1), pid, json_string_value(json_array_get(m, 2)),
+                          json_string_value(json_array_get(m, 0)), why, sizeof why);
+    if (!d) {
+      LAT_LOGF(LAT_LOG_ERROR, "host", "link not sent to a provider: its secrets cannot be had "
+               "provider_id=%s reason=\"%s\"", pid, why);
+      undeliver(h, pid, json_string_value(json_array_get(m, 4)));
+      continue;
+    }
     publish_rpc(h, json_string_value(json_array_get(m, 0)), LAT_LATTICE_RPC_LINKDEFS_PUT, d);
-    /* no sealed secrets: the 1.0 subjects get a copy too */
-    publish_rpc(h, json_string_value(json_object_get(d, "source_id")), LAT_LATTICE_RPC_LINKDEFS_PUT,
-                d);
-    publish_rpc(h, json_string_value(json_object_get(d, "target")), LAT_LATTICE_RPC_LINKDEFS_PUT,
-                d);
+    /* the 1.0 subjects get a copy too, only when it holds no secrets (§5.2) */
+    if (!json_object_get(json_array_get(m, 1), "_refs")) {
+      publish_rpc(h, json_string_value(json_object_get(d, "source_id")),
+                  LAT_LATTICE_RPC_LINKDEFS_PUT, d);
+      publish_rpc(h, json_string_value(json_object_get(d, "target")),
+                  LAT_LATTICE_RPC_LINKDEFS_PUT, d);
+    }
+    json_decref(d);
   }
   json_array_foreach(dels, i, m) {
     json_t *d = json_array_get(m, 0);
@@ -363,18 +443,15 @@ static void log_stop(proc_t *x) {
 
 /* ---- spawning -------------------------------------------------------------------- */
 
-/* HostData (PROTOCOL §5.1) as the base64 line, new (wipe and free: it holds
- * the provider's xkey seed).  Under mu. */
-static char *host_data_line(lat_host_t *h, lat__host_prov_t *p) {
+/* HostData (PROTOCOL §5.1) without its secrets, its link_definitions still
+ * the object links_of makes (host_data_line finishes it).  Under mu. */
+static json_t *host_data(lat_host_t *h, lat__host_prov_t *p) {
   proc_t *x = p->proc;
   char seed[LAT_NKEY_SEED_LEN + 1], hx[LAT_NKEY_PUBLIC_LEN + 1];
   lat_error_t err;
   if (lat_nkey_seed_string(&x->xkey, seed, &err)) return NULL;
   lat_nkey_public_string(&h->xkey, hx);
-  json_t *links = links_of(h, p->id), *ldefs = json_array();
-  const char *k;
-  json_t *v;
-  json_object_foreach(links, k, v) json_array_append(ldefs, v);
+  json_t *links = links_of(h, p->id), *ldefs = json_copy(links);
   json_decref(x->delivered);
   x->delivered = links;
   x->ready = false;
@@ -400,7 +477,40 @@ static char *host_data_line(lat_host_t *h, lat__host_prov_t *p) {
   const char *tls_val[] = {h->rpc_tls_ca, h->rpc_tls_cert, h->rpc_tls_key};
   for (int i = 0; hd && i < 3; i++)
     if (tls_val[i]) json_object_set_new(hd, tls_key[i], json_string(tls_val[i]));
-  char *text = hd ? json_dumps(hd, JSON_COMPACT) : NULL;
+  return hd;
+}
+
+/* HostData as the base64 line, new (wipe and free: it holds the
+ * provider's xkey seed and its secrets).  Without mu: the link secrets and
+ * the startup secrets (fetched at launch) go in here; a link whose secrets
+ * cannot be had is left out and tried again at the next sync. */
+static char *host_data_line(lat_host_t *h, lat__host_prov_t *p) {
+  proc_t *x = p->proc;
+  pthread_mutex_lock(&h->mu);
+  json_t *hd = host_data(h, p);
+  pthread_mutex_unlock(&h->mu);
+  if (!hd) return NULL;
+  json_t *links = json_object_get(hd, "link_definitions"), *ldefs = json_array();
+  const char *k;
+  json_t *v;
+  char xpub[LAT_NKEY_PUBLIC_LEN + 1], why[512];
+  lat_nkey_public_string(&x->xkey, xpub);
+  json_object_foreach(links, k, v) {
+    json_t *w = wire_form(h, v, p->id, x->token, xpub, why, sizeof why);
+    if (w) {
+      json_array_append_new(ldefs, w);
+      continue;
+    }
+    LAT_LOGF(LAT_LOG_ERROR, "host", "link left out of HostData: its secrets cannot be had "
+             "provider_id=%s reason=\"%s\"", p->id, why);
+    undeliver(h, p->id, k);
+  }
+  json_object_set_new(hd, "link_definitions", ldefs);
+  json_t *secrets = lat__host_secrets_json(x->secrets);
+  json_object_set(hd, "secrets", secrets);
+  char *text = json_dumps(hd, JSON_COMPACT);
+  json_object_del(hd, "secrets");
+  lat__host_secrets_json_free(secrets);
   json_decref(hd);
   if (!text) return NULL;
   size_t tl = strlen(text), cap = sodium_base64_ENCODED_LEN(tl, sodium_base64_VARIANT_ORIGINAL);
@@ -456,9 +566,7 @@ static lat_status spawn(lat_host_t *h, lat__host_prov_t *p, char *why, size_t ca
     snprintf(why, cap, "cannot run %s: %s", x->path, strerror(errno));
     return LAT_ENOTFOUND;
   }
-  pthread_mutex_lock(&h->mu);
   line = host_data_line(h, p);
-  pthread_mutex_unlock(&h->mu);
   env = child_env();
   if (!line || !env) {
     snprintf(why, cap, "out of memory");
@@ -721,10 +829,28 @@ static void *sup_main(void *arg) {
   return NULL;
 }
 
+/* The provider's token and startup secrets (its config's SECRET_
+ * references), once; false with why. */
+static bool fetch_secrets(lat_host_t *h, lat__host_prov_t *p, char *why, size_t cap) {
+  proc_t *x = p->proc;
+  lat_error_t err;
+  lat_error_clear(&err);
+  if (!x->token && !(x->token = lat__host_provider_token(h, p->id, &err))) {
+    snprintf(why, cap, "cannot make the provider's token: %s", err.msg);
+    return false;
+  }
+  if (lat__host_secrets_resolve(h, p->config, x->token, p->annotations, &x->secrets, &err)) {
+    snprintf(why, cap, "%s", err.msg);
+    return false;
+  }
+  return true;
+}
+
 void lat__host_prov_launch(lat_host_t *h, lat__host_prov_t *p) {
   proc_t *x = p->proc;
   char why[512];
-  bool ok = spawn(h, p, why, sizeof why) == LAT_OK && await_ready(h, p, why, sizeof why);
+  bool ok = fetch_secrets(h, p, why, sizeof why) && spawn(h, p, why, sizeof why) == LAT_OK &&
+            await_ready(h, p, why, sizeof why);
   if (ok) {
     sup_arg_t *a = lat_malloc(sizeof *a);
     if (a) *a = (sup_arg_t){h, p};

@@ -284,7 +284,7 @@ static lat_status route(void *env, const lat_wasi_http_request_t *req,
     return st;
   }
   /* the guest runs on this thread until release: its links and config */
-  lat__host_inv_enter(&t->inv, h, t->target, t->lease.config);
+  lat__host_inv_enter(&t->inv, h, t->target, t->lease.config, t->lease.secrets);
   trace_from(&t->inv, req);
   out->hc = t->lease.hc;
   out->timeout_ns = t->lease.max_exec_ns;

@@ -15,6 +15,11 @@
  * lets in-flight requests finish" and "update does not cut a request"
  * hold without waiting in the control path.
  *
+ * Secrets: a scale that brings a component up (or changes the config of a
+ * running one to new SECRET_ references) fetches its secrets before the
+ * entry goes in (host_secrets.c); a failure is component_scale_failed
+ * with the reason and leaves what ran before as it was.
+ *
  * Refs: `file://PATH` (only with --allow-file-load, as wasmCloud) and,
  * later, OCI references (lat__host_fetch is the seam: it turns a ref into
  * bytes).  Signed components are verified (times, signature, hash) before
@@ -127,6 +132,7 @@ static void comp_free(lat__host_comp_t *c) {
   json_decref(c->annotations);
   json_decref(c->config);
   lat_claims_fini(&c->claims);
+  lat__host_secrets_release(c->secrets);
   pthread_cond_destroy(&c->idle);
   lat_free(c);
 }
@@ -245,7 +251,10 @@ void lat__host_scale(lat_host_t *h, const lat__host_scale_t *sc) {
     emit(h, "component_scaled", ev);
     return;
   }
-  bool same = c && !strcmp(c->image_ref, sc->ref) && c->max_memory == mem;
+  /* new secret references are fetched: the full path below does that */
+  bool same = c && !strcmp(c->image_ref, sc->ref) && c->max_memory == mem &&
+              !(sc->config && lat__host_has_secret_refs(sc->config) &&
+                !json_equal(sc->config, c->config));
   if (same) {
     c->max_instances = sc->count;
     c->max_exec_ns = exec;
@@ -285,17 +294,31 @@ void lat__host_scale(lat_host_t *h, const lat__host_scale_t *sc) {
     lat_claims_fini(&claims);
     return;
   }
+  /* its secrets, fetched once per entry (outside the lock: round trips) */
+  lat__host_secrets_t *secrets = NULL;
+  if ((st = lat__host_secrets_resolve(h, sc->config, claims.token, sc->annotations, &secrets,
+                                      &err))) {
+    LAT_LOGF(LAT_LOG_WARN, "host", "component scale failed component_id=%s reason=\"%s\"", sc->id,
+             err.msg);
+    emit(h, "component_scale_failed",
+         scale_event(h, sc->id, sc->ref, sc->annotations, sc->count, NULL, err.msg));
+    code_release(code);
+    lat_claims_fini(&claims);
+    return;
+  }
   lat__host_comp_t *n = lat_calloc(1, sizeof *n);
   if (!n || !(n->id = dupstr(sc->id)) || !(n->image_ref = dupstr(sc->ref))) {
     if (n) comp_free(n);
     code_release(code);
     lat_claims_fini(&claims);
+    lat__host_secrets_release(secrets);
     emit(h, "component_scale_failed",
          scale_event(h, sc->id, sc->ref, sc->annotations, sc->count, NULL, "out of memory"));
     return;
   }
   n->code = code;
   n->claims = claims;
+  n->secrets = secrets;
   n->max_instances = sc->count;
   n->max_memory = mem;
   n->max_exec_ns = exec;
@@ -351,7 +374,7 @@ static void fill(lat__host_comp_t *c, bool slot, lat__host_lease_t *out) {
   pthread_mutex_unlock(&code_mu);
   *out = (lat__host_lease_t){.comp = c, .code = c->code, .hc = c->code->hc,
                              .max_exec_ns = c->max_exec_ns, .config = json_incref(c->config),
-                             .slot = slot};
+                             .secrets = lat__host_secrets_retain(c->secrets), .slot = slot};
 }
 
 lat_status lat__host_hold(lat_host_t *h, const char *id, lat__host_lease_t *out,
@@ -408,5 +431,6 @@ void lat__host_release(lat_host_t *h, lat__host_lease_t *l) {
   pthread_mutex_unlock(&h->mu);
   code_release(l->code);
   json_decref(l->config);
+  lat__host_secrets_release(l->secrets);
   memset(l, 0, sizeof *l);
 }

@@ -130,7 +130,7 @@ static lat_status serve_call(void *ctx, const lat_wrpc_request_t *req, lat_buf_t
   if (st) return st;
   lat_host_instance_t *in = NULL;
   lat__host_inv_t inv;
-  lat__host_inv_enter(&inv, h, x->id, lease.config);
+  lat__host_inv_enter(&inv, h, x->id, lease.config, lease.secrets);
   lat__host_inv_trace(&inv, lat_lattice_headers_get(req->headers, "traceparent"),
                       lat_lattice_headers_get(req->headers, "tracestate"));
   const lat_ctype_t *ft = export_func(lat_host_component_decoded(lease.hc), x->instance, x->func);

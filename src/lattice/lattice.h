@@ -265,6 +265,16 @@ lat_status lat_lattice_conn_request_hdrs(lat_lattice_conn_t *c,
                                          size_t len, uint32_t timeout_ms,
                                          lat_lattice_reply_t *out_reply,
                                          lat_error_t *err);
+/* The same, also copying the reply's headers into *out_hdrs when it is not
+ * NULL (free with lat_lattice_headers_fini; zeroed on failure). */
+lat_status lat_lattice_conn_request_ex(lat_lattice_conn_t *c,
+                                       const char *subject,
+                                       const lat_lattice_header_t *hdrs,
+                                       size_t nhdrs, const void *data,
+                                       size_t len, uint32_t timeout_ms,
+                                       lat_lattice_reply_t *out_reply,
+                                       lat_lattice_headers_t *out_hdrs,
+                                       lat_error_t *err);
 /* Scatter/gather (§1.4): publishes with a fresh inbox as reply subject and
  * collects replies until window_ms has passed, max_replies have come (0:
  * no limit) or an empty reply arrives (it ends collection and is not

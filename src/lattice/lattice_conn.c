@@ -892,6 +892,19 @@ lat_status lat_lattice_conn_request_hdrs(lat_lattice_conn_t *c,
                                          size_t len, uint32_t timeout_ms,
                                          lat_lattice_reply_t *out_reply,
                                          lat_error_t *err) {
+  return lat_lattice_conn_request_ex(c, subject, hdrs, nhdrs, data, len,
+                                     timeout_ms, out_reply, NULL, err);
+}
+
+lat_status lat_lattice_conn_request_ex(lat_lattice_conn_t *c,
+                                       const char *subject,
+                                       const lat_lattice_header_t *hdrs,
+                                       size_t nhdrs, const void *data,
+                                       size_t len, uint32_t timeout_ms,
+                                       lat_lattice_reply_t *out_reply,
+                                       lat_lattice_headers_t *out_hdrs,
+                                       lat_error_t *err) {
+  if (out_hdrs) memset(out_hdrs, 0, sizeof *out_hdrs);
   out_reply->data = NULL;
   out_reply->len = 0;
   lat_status st = check_len(len, err);
@@ -921,6 +934,13 @@ lat_status lat_lattice_conn_request_hdrs(lat_lattice_conn_t *c,
   }
   st = lat__lattice_reply_set(out_reply, natsMsg_GetData(m),
                               (size_t)natsMsg_GetDataLength(m));
+  if (st == LAT_OK && out_hdrs) {
+    lat_lattice_msg_t rm = {.impl = m};
+    st = lat_lattice_msg_headers_copy(&rm, out_hdrs, err);
+    if (st != LAT_OK) lat_lattice_reply_fini(out_reply);
+    natsMsg_Destroy(m);
+    return st;
+  }
   natsMsg_Destroy(m);
   if (st != LAT_OK) return lat_error_set(err, st, SIZE_MAX, "out of memory");
   return LAT_OK;

@@ -675,11 +675,19 @@ static json_t *secrets(pass_t *p, const lat_manager_manifest_t *m, const lat_man
     char name[600], key[600];
     lat_manager_component_id(p->app, s[i].name, key, sizeof key);
     snprintf(name, sizeof name, "SECRET_%s-%s", p->app, s[i].name);
-    json_t *ref = json_pack("{s:s,s:s}", "name", s[i].name, "key", s[i].key);
+    /* SecretConfig as wadm writes it (PROTOCOL §8): the policy's backend
+     * apart, its other properties in the policy string */
+    json_t *ref = json_pack("{s:s,s:s,s:s}", "name", s[i].name, "key", s[i].key, "type",
+                            "secret.wasmcloud.dev/v1alpha1");
     for (size_t k = 0; k < m->npolicies; k++)
       if (!strcmp(m->policies[k].name, s[i].policy)) {
         json_object_set(ref, "backend", json_object_get(m->policies[k].props, "backend"));
-        char *pp = json_dumps(m->policies[k].props, JSON_COMPACT | JSON_SORT_KEYS);
+        json_t *props = json_copy(m->policies[k].props);
+        json_object_del(props, "backend");
+        json_t *pol = json_pack("{s:s,s:o}", "type", "properties.secret.wasmcloud.dev/v1alpha1",
+                                "properties", props ? props : json_object());
+        char *pp = pol ? json_dumps(pol, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+        json_decref(pol);
         json_object_set_new(ref, "policy", json_string(pp ? pp : "{}"));
         free(pp);
       }

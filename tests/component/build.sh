@@ -13,6 +13,9 @@
 #   caller_http_c.component.wasm the same built with -DCALLER: it also
 #                              imports test:calc/ops, wasi:config/store and
 #                              wasi:logging (the lattice suite's local links)
+#   secrets_http_c.component.wasm the same built with -DSECRETS: it imports
+#                              wasmcloud:secrets store and reveal (tests/
+#                              lattice/secrets.sh)
 #   calc.component.wasm        tests/component/calc: exports test:calc/ops
 #   types.component.wasm       the `types` world (every WIT type, a resource,
 #                              host imports) in C, `jco embed` + `jco new`
@@ -104,6 +107,17 @@ $CC --target=wasm32 -O2 -nostdlib -Wl,--no-entry -Wl,--allow-undefined \
   "$HERE/calc/calc.c" -o "$OUT/calc.core.wasm"
 "$JCO" embed "$OUT/calc.core.wasm" --wit "$HERE/calc/wit" -n calc -o "$OUT/calc.embed.wasm"
 "$JCO" new "$OUT/calc.embed.wasm" -o "$OUT/calc.component.wasm"
+
+# secrets_http_c (the same handler importing wasmcloud:secrets store/reveal)
+wasi_wit "$OUT/secrets-wit"
+cp "$HERE/http_c/secrets-wit/world.wit" "$OUT/secrets-wit/"
+mkdir -p "$OUT/secrets-wit/deps/secrets"
+cp "$HERE/http_c/secrets-wit/secrets.wit" "$OUT/secrets-wit/deps/secrets/package.wit"
+$CC --target=wasm32 -O2 -nostdlib -Wl,--no-entry -Wl,--allow-undefined -DSECRETS \
+  "$HERE/http_c/hello_http.c" -o "$OUT/secrets_http_c.core.wasm"
+"$JCO" embed "$OUT/secrets_http_c.core.wasm" --wit "$OUT/secrets-wit" -n secrets-c \
+  -o "$OUT/secrets_http_c.embed.wasm"
+"$JCO" new "$OUT/secrets_http_c.embed.wasm" -o "$OUT/secrets_http_c.component.wasm"
 
 # wasi:cli/run commands
 for src in "$HERE"/cmd/*.c; do

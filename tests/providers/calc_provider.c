@@ -4,7 +4,11 @@
  * HostData fields it got (has_seed=0: the SDK wiped the xkey seed) and
  * every link put/del on stderr (which the host puts in its log), and exits
  * when the host asks it to shut down, unless its config says
- * ignore_shutdown=1 (then it waits for a signal: the host's SIGTERM path). */
+ * ignore_shutdown=1 (then it waits for a signal: the host's SIGTERM path).
+ * Secrets (tests/lattice/secrets.sh): it logs each startup secret
+ * (HostData `secrets`) and each link secret the SDK opened as its name and
+ * the SHA-256 of its value, never the value. */
+#include <sodium.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -33,8 +37,32 @@ static lat_status greet(void *ctx, const lat_wrpc_request_t *req, lat_buf_t *res
   return st;
 }
 
+/* "WHAT NAME kind=K sha256=HEX" for each secret of an object name -> SecretValue. */
+static void log_secrets(const char *what, json_t *secrets) {
+  const char *k;
+  json_t *v;
+  json_object_foreach(secrets, k, v) {
+    json_t *val = json_object_get(v, "value");
+    unsigned char h[32];
+    char hex[65];
+    if (json_is_string(val)) {
+      crypto_hash_sha256(h, (const unsigned char *)json_string_value(val), json_string_length(val));
+    } else {
+      size_t n = json_array_size(val);
+      unsigned char buf[4096];
+      for (size_t i = 0; i < n && i < sizeof buf; i++)
+        buf[i] = (unsigned char)json_integer_value(json_array_get(val, i));
+      crypto_hash_sha256(h, buf, n < sizeof buf ? n : sizeof buf);
+    }
+    sodium_bin2hex(hex, sizeof hex, h, sizeof h);
+    fprintf(stderr, "%s %s kind=%s sha256=%s\n", what, k,
+            json_string_value(json_object_get(v, "kind")), hex);
+  }
+}
+
 static void link_put(void *ctx, const lat_provider_link_t *l) {
   (void)ctx;
+  log_secrets("link secret", l->secrets);
   fprintf(stderr,
           "link put source=%s target=%s name=%s %s:%s as_source=%d "
           "config_keys=%zu\n",
@@ -79,6 +107,7 @@ int main(void) {
           json_object_get(hd, "provider_xkey_private_key") != NULL,
           (long long)json_integer_value(json_object_get(hd, "default_rpc_timeout_ms")),
           json_array_size(json_object_get(hd, "link_definitions")));
+  log_secrets("startup secret", json_object_get(hd, "secrets"));
   if (lat_provider_serve(p, "test:calc/ops@0.1.0", "greet", greet, NULL, &err)) {
     fprintf(stderr, "calc_provider: %s\n", err.msg);
     lat_provider_free(p);

@@ -8,7 +8,11 @@
  * (they only read a callback and set a flag); link puts come on the xkey
  * subject when HostData has an xkey (as wasmCloud's SDK does, so the legacy
  * copy on the id subject is not delivered twice), else on the id subject;
- * dels and config updates on the id subject.  Each wRPC export is one
+ * dels and config updates on the id subject.  A link's secrets come sealed
+ * (PROTOCOL §5.3: a JSON array of the bytes of an xkv1 box, from the
+ * host's xkey to this provider's): they are opened with the provider's
+ * xkey, kept for that, and the host's public xkey from HostData, handed to
+ * on_link_put as an object and wiped after it.  Each wRPC export is one
  * lat_wrpc_serve with the provider id, on a queue and workers of the SDK's own.
  * The rpc user's seed (lattice_rpc_user_seed) is moved out of the JSON the
  * same way, into p, and used with lattice_rpc_user_jwt to connect.
@@ -37,6 +41,9 @@ struct lat_provider {
   bool has_xkey;
   char *rpc_seed;                     /* HostData's user seed, secret; NULL: none */
   char xkey_pub[LAT_NKEY_PUBLIC_LEN + 1];
+  lat_nkey_t xkey;      /* the provider's curve key (secret), when has_xkey */
+  lat_nkey_t host_xkey; /* the host's public curve key, when has_host_xkey */
+  bool has_host_xkey;
   lat_lattice_conn_t *conn;
   lat_lattice_sub_t *subs[5];
   lat_queue_t *queue;
@@ -127,12 +134,12 @@ static lat_status parse_host_data(lat_provider_t *p, int fd, lat_error_t *err) {
           : 10000; /* the 1.x SDK's default */
   json_t *seed = json_object_get(p->hd, "provider_xkey_private_key");
   if (json_is_string(seed) && json_string_length(seed)) {
-    lat_nkey_t k;
-    if ((st = lat_nkey_load(json_string_value(seed), &k, err))) goto out;
-    lat_nkey_public_string(&k, p->xkey_pub);
-    lat_nkey_fini(&k);
+    if ((st = lat_nkey_load(json_string_value(seed), &p->xkey, err))) goto out;
+    lat_nkey_public_string(&p->xkey, p->xkey_pub);
     p->has_xkey = true;
   }
+  const char *hx = json_string_value(json_object_get(p->hd, "host_xkey_public_key"));
+  p->has_host_xkey = hx && *hx && !lat_nkey_from_public(hx, strlen(hx), &p->host_xkey, err);
   if (json_is_string(seed)) /* wipe the seed where jansson keeps it */
     sodium_memzero((char *)json_string_value(seed), json_string_length(seed));
   json_object_del(p->hd, "provider_xkey_private_key");
@@ -178,24 +185,80 @@ static void on_shutdown(void *ctx, const lat_lattice_msg_t *m) {
   lat_provider_shutdown(p);
 }
 
+/* Wipes the values of an opened secrets object, then releases it (jansson
+ * frees without wiping).  Accepts NULL. */
+static void wipe_secrets(json_t *s) {
+  const char *k;
+  json_t *v;
+  json_object_foreach(s, k, v) {
+    json_t *x = json_object_get(v, "value");
+    size_t i;
+    json_t *b;
+    if (json_is_string(x)) sodium_memzero((char *)json_string_value(x), json_string_length(x));
+    json_array_foreach(x, i, b) json_integer_set(b, 0);
+  }
+  json_decref(s);
+}
+
+/* Opens a link's sealed secrets (null or absent: none, *out NULL); false
+ * when they do not open. */
+static bool open_secrets(lat_provider_t *p, json_t *sealed, json_t **out) {
+  *out = NULL;
+  if (!sealed || json_is_null(sealed)) return true;
+  size_t n = json_array_size(sealed);
+  if (!json_is_array(sealed) || !p->has_xkey || !p->has_host_xkey || !n || n > HOSTDATA_MAX)
+    return false;
+  uint8_t *box = lat_malloc(n);
+  if (!box) return false;
+  for (size_t i = 0; i < n; i++) {
+    json_t *b = json_array_get(sealed, i);
+    if (!json_is_integer(b) || json_integer_value(b) < 0 || json_integer_value(b) > 255) {
+      lat_free(box);
+      return false;
+    }
+    box[i] = (uint8_t)json_integer_value(b);
+  }
+  lat_buf_t plain = {0};
+  lat_error_t err;
+  bool ok = lat_xkey_open(&p->xkey, &p->host_xkey, box, n, &plain, &err) == LAT_OK;
+  lat_free(box);
+  if (ok) {
+    *out = json_loadb((const char *)plain.data, plain.len, JSON_REJECT_DUPLICATES, NULL);
+    ok = json_is_object(*out);
+    if (!ok) json_decref(*out), *out = NULL;
+  }
+  if (plain.data) sodium_memzero(plain.data, plain.len);
+  lat_buf_fini(&plain);
+  return ok;
+}
+
 static void deliver(lat_provider_t *p, json_t *d, bool put) {
   void (*fn)(void *, const lat_provider_link_t *) = put ? p->opts.on_link_put : p->opts.on_link_del;
   if (!fn || !json_is_object(d)) return;
-  lat_provider_link_t l = {
-      .source_id = json_string_value(json_object_get(d, "source_id")),
-      .target = json_string_value(json_object_get(d, "target")),
-      .name = json_string_value(json_object_get(d, "name")),
-      .wit_namespace = json_string_value(json_object_get(d, "wit_namespace")),
-      .wit_package = json_string_value(json_object_get(d, "wit_package")),
-      .interfaces = json_object_get(d, "interfaces"),
-  };
+  lat_provider_link_t l = {0};
+  l.source_id = json_string_value(json_object_get(d, "source_id"));
+  l.target = json_string_value(json_object_get(d, "target"));
+  l.name = json_string_value(json_object_get(d, "name"));
+  l.wit_namespace = json_string_value(json_object_get(d, "wit_namespace"));
+  l.wit_package = json_string_value(json_object_get(d, "wit_package"));
+  l.interfaces = json_object_get(d, "interfaces");
   if (!l.source_id || !l.target || !l.wit_namespace || !l.wit_package) return;
   if (!l.name) l.name = "default";
   l.as_source = !strcmp(l.source_id, p->id);
   json_t *cfg = json_object_get(d, l.as_source ? "source_config" : "target_config");
   json_t *empty = json_object();
   l.config = json_is_object(cfg) ? cfg : empty;
+  json_t *secrets = NULL;
+  if (put && !open_secrets(p, json_object_get(d, l.as_source ? "source_secrets" : "target_secrets"),
+                           &secrets)) {
+    fprintf(stderr, "provider sdk: link %s -> %s (%s:%s) not delivered: its secrets do not open\n",
+            l.source_id, l.target, l.wit_namespace, l.wit_package);
+    json_decref(empty);
+    return;
+  }
+  l.secrets = secrets ? secrets : empty;
   fn(p->opts.ctx, &l);
+  wipe_secrets(secrets);
   json_decref(empty);
 }
 
@@ -279,6 +342,8 @@ void lat_provider_free(lat_provider_t *p) {
   json_decref(p->hd);
   if (p->rpc_seed) sodium_memzero(p->rpc_seed, strlen(p->rpc_seed));
   lat_free(p->rpc_seed);
+  lat_nkey_fini(&p->xkey);
+  lat_nkey_fini(&p->host_xkey);
   pthread_cond_destroy(&p->cv);
   pthread_mutex_destroy(&p->mu);
   lat_free(p);
@@ -326,6 +391,10 @@ const char *lat_provider_lattice(const lat_provider_t *p) {
 }
 const char *lat_provider_config(const lat_provider_t *p, const char *key) {
   return json_string_value(json_object_get(json_object_get(p->hd, "config"), key));
+}
+json_t *lat_provider_secret(const lat_provider_t *p, const char *name) {
+  json_t *v = json_object_get(json_object_get(p->hd, "secrets"), name);
+  return json_is_object(v) ? v : NULL;
 }
 
 /* ---- wRPC ------------------------------------------------------------------------------- */

@@ -40,6 +40,13 @@ typedef struct {
   json_t *interfaces; /* array of strings (borrowed) */
   json_t *config;     /* the config of this provider's side, an object of
                          strings (borrowed; empty on a delete) */
+  json_t *secrets;    /* the secrets of this provider's side, opened: an
+                         object name -> {"kind":"String","value":"..."} or
+                         {"kind":"Bytes","value":[bytes]} (borrowed, and
+                         wiped after the callback: copy what you keep;
+                         empty when none and on a delete).  A link whose
+                         secrets do not open (not sealed by this provider's
+                         host to its xkey) is not delivered. */
   bool as_source;     /* this provider is the link's source */
 } lat_provider_link_t;
 
@@ -85,6 +92,10 @@ const char *lat_provider_lattice(const lat_provider_t *p); /* lattice_rpc_prefix
 void lat_provider_rpc_opts(const lat_provider_t *p, lat_lattice_opts_t *o);
 /* A value of HostData `config` (the merged named config), or NULL. */
 const char *lat_provider_config(const lat_provider_t *p, const char *key);
+/* A startup secret (HostData `secrets`, from the provider's SECRET_
+ * config references) as {"kind":"String"|"Bytes","value":...}, or NULL.
+ * Borrowed from p; never log it. */
+json_t *lat_provider_secret(const lat_provider_t *p, const char *name);
 
 /* Serves instance.function (e.g. "test:calc/ops", "greet") on wRPC as this
  * provider's id; fn gets the encoded parameters and appends the encoded

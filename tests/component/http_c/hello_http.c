@@ -30,6 +30,11 @@
  *   any  /greet2/NAME   wasmcloud:bus set-link-name("alt", [test:calc/ops]),
  *                       then greet(NAME): "greet2: ..."; or "set-link-name:
  *                       ERROR" when the host refuses (no link named alt)
+ *
+ * And with -DSECRETS (secrets_http_c, world secrets-wit/):
+ *   any  /secret/KEY    wasmcloud:secrets/store get(KEY) then reveal:
+ *                       "secret KEY=VALUE" (bytes: "secret KEY=bytes:N"),
+ *                       or "secret KEY error: not-found|upstream: ...|io: ..."
  */
 #include <stdint.h>
 
@@ -108,6 +113,15 @@ void logging_log(u32 level, const char *cp, u32 cn, const char *mp, u32 mn);
 BUS("[constructor]call-target-interface")
 u32 bus_target(const char *ns, u32 nn, const char *pkg, u32 pn, const char *iface, u32 in);
 BUS("set-link-name") void bus_set_link_name(const char *p, u32 n, const u32 *targets, u32 nt, void *ret);
+#endif
+
+#ifdef SECRETS
+__attribute__((import_module("wasmcloud:secrets/store@0.1.0-draft"), import_name("get")))
+void secrets_get(const char *p, u32 n, void *ret);
+__attribute__((import_module("wasmcloud:secrets/reveal@0.1.0-draft"), import_name("reveal")))
+void secrets_reveal(u32 handle, void *ret);
+__attribute__((import_module("wasmcloud:secrets/store@0.1.0-draft"), import_name("[resource-drop]secret")))
+void secret_drop(u32 handle);
 #endif
 
 typedef struct { char *p; u32 n, cap; } buf_t;
@@ -242,6 +256,35 @@ void handle(u32 req, u32 outparam) {
   } else if (prefix(path, pl, "/log")) {
     logging_log(2, "caller", 6, "hello from the guest", 20);
     puts_(&out, "logged\n");
+  }
+#endif
+#ifdef SECRETS
+  else if (prefix(path, pl, "/secret")) {
+    u32 off = pl > 8 ? 8 : pl;
+    secrets_get(path + off, pl - off, ret);
+    puts_(&out, "secret ");
+    put(&out, path + off, pl - off);
+    if ((ret[0] & 0xff) == 0) { /* ok: the handle at offset 4 */
+      u32 h = ret[1];
+      secrets_reveal(h, ret);
+      if ((ret[0] & 0xff) == 0) { /* string */
+        puts_(&out, "=");
+        put(&out, (void *)(uintptr_t)ret[1], ret[2]);
+      } else {
+        static const char digits[] = "0123456789";
+        char num[12];
+        u32 n = ret[2], k = 0;
+        do { num[k++] = digits[n % 10]; n /= 10; } while (n);
+        puts_(&out, "=bytes:");
+        while (k) put(&out, &num[--k], 1);
+      }
+      secret_drop(h);
+    } else { /* secrets-error at offset 4: upstream(string) | io(string) | not-found */
+      u32 d = ret[1] & 0xff;
+      puts_(&out, d == 2 ? " error: not-found" : d == 0 ? " error: upstream: " : " error: io: ");
+      if (d < 2) put(&out, (void *)(uintptr_t)ret[2], ret[3]);
+    }
+    puts_(&out, "\n");
   }
 #endif
   else {

@@ -53,6 +53,8 @@ int lat_cli_provider(int argc, char **argv) {
     rc = s ? 0 : 1;
   } else {
     printf("wasmcloud+builtin://http-server   runs inside the host (its built-in HTTP server)\n");
+    printf("wasmcloud+builtin://http-client   runs inside the host (outgoing HTTP for linked "
+           "components; link config: allowed_hosts)\n");
     for (size_t i = 0; i < n; i++)
       printf("wasmcloud+builtin://%-14s %s\n", t[i].name, t[i].summary);
     rc = 0;

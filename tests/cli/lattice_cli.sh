@@ -25,4 +25,9 @@ acct=$("$LATTICE" keys gen account -o json | sed -nE 's/.*"seed":"([A-Z0-9]+)".*
 check host-account-seed --rc 1 --err 'must be a server key' -- "$LATTICE" host --host-seed "$acct" --nats-port 1
 check down-nothing --rc 1 --err 'nothing to stop' -- "$LATTICE" down --state-dir "$T/none"
 check up-bad-lattice --rc 2 --err 'bad lattice name' -- "$LATTICE" up --lattice 'x y' --state-dir "$T/up"
+# the builtin providers: listed, and run only with HostData on stdin
+check provider-list --out 'wasmcloud\+builtin://keyvalue-nats' -- "$LATTICE" provider
+check provider-list-json --out '"ref":"wasmcloud\+builtin://blobstore-fs"' -- "$LATTICE" provider -o json
+check provider-unknown --rc 2 --err "no built-in provider named 'nosuch'" -- "$LATTICE" provider nosuch
+check provider-no-hostdata --rc 1 --err 'HostData' -- "$LATTICE" provider keyvalue-nats </dev/null
 finish

@@ -81,7 +81,10 @@
     lat_aot_tab_t *const *tables;     /* instance->tables */                   \
     void *const *funcs;               /* instance->funcs (ref.func) */         \
     const lat_aot_rt_t *rt;                                                    \
-    int32_t *cd;                      /* the store's countdown */              \
+    int32_t cd;                       /* the countdown while compiled code runs \
+                                         (generated code keeps it in a local and \
+                                         stores it back before calls, returns \
+                                         and traps) */                          \
     uint32_t max_depth;               /* call depth limit */                   \
     uintptr_t stack_limit;            /* lowest native stack address */        \
   };                                                                           \

@@ -38,6 +38,10 @@
 #include "../wasm/wasm_opcodes.h"
 #include "aot_int.h"
 
+/* Part of the cache key (aot_load.c): a rebuilt emitter may emit different
+ * code for the same module, so its objects must not be reused. */
+const char lat__aot_emit_id[] = __DATE__ " " __TIME__;
+
 /* ---- operand signatures of the fixed-signature opcodes -------------------- */
 
 typedef struct {
@@ -345,6 +349,7 @@ static void move_to(em_t *e, uint32_t base, uint32_t n) {
 static void emit_return(em_t *e) {
   const frame_t *f = &e->frames[0];
   char b[24];
+  P("SYNC(); ");
   if (f->nr == 0) {
     P("return;\n");
   } else if (f->nr == 1) {
@@ -524,6 +529,7 @@ static lat_status unpack_results(em_t *e, const lat_wasm_functype_t *ft) {
 static lat_status emit_direct_call(em_t *e, const char *fnexpr,
                                    const lat_wasm_functype_t *ft) {
   uint32_t np = ft->nparams, at = e->h - np;
+  P("SYNC(); ");
   if (ft->nresults > 1) P("{ uint64_t a_[%u]; ", ft->nresults);
   else if (ft->nresults == 1) P("s%u%c = ", at, kchar[kind_of(ft->results[0])]);
   P("%s(c, d + 1", fnexpr);
@@ -710,7 +716,7 @@ static lat_status emit_func(em_t *e, uint32_t fidx) {
         const lat_wasm_functype_t *cft = &m->types[m->funcs[j].type_idx];
         if (m->funcs[j].imported) {
           pack_args(e, cft);
-          P("c->rt->call_import(c, d, %u, a_); ", j);
+          P("RT(call_import)(c, d, %u, a_); ", j);
           if ((st = unpack_results(e, cft))) return st;
           P("}");
         } else {
@@ -739,7 +745,7 @@ static lat_status emit_func(em_t *e, uint32_t fidx) {
         P(" } else ");
         e->h = h0; /* the same operands again for the other path */
         pack_args(e, cft);
-        P("c->rt->call_ref(c, d, f_, i_, %u, a_); ", y);
+        P("RT(call_ref)(c, d, f_, i_, %u, a_); ", y);
         if ((st = unpack_results(e, cft))) return st;
         P("} RELOAD(); }\n");
         break;
@@ -801,14 +807,14 @@ static lat_status emit_func(em_t *e, uint32_t fidx) {
         if ((st = lat_read_u32(&r, &t, e->err))) return st;
         e->stack[e->h - 1] = K_REF;
         if (e->h > e->maxh[K_REF]) e->maxh[K_REF] = e->h;
-        P("%s = c->rt->table_get(c, %u, s%ui);\n", var(e, e->h - 1, b1), t,
+        P("%s = RT(table_get)(c, %u, s%ui);\n", var(e, e->h - 1, b1), t,
           e->h - 1);
         break;
       }
       case LAT_OP_TABLE_SET: {
         uint32_t t;
         if ((st = lat_read_u32(&r, &t, e->err))) return st;
-        P("c->rt->table_set(c, %u, %s, %s);\n", t, var(e, e->h - 2, b1),
+        P("RT(table_set)(c, %u, %s, %s);\n", t, var(e, e->h - 2, b1),
           var(e, e->h - 1, b2));
         e->h -= 2;
         break;
@@ -823,7 +829,7 @@ static lat_status emit_func(em_t *e, uint32_t fidx) {
       case LAT_OP_MEMORY_GROW: {
         uint32_t mi;
         if ((st = lat__read_memidx(m, &r, &mi, e->err))) return st;
-        P("%s = c->rt->memory_grow(c, %s); RELOAD();\n", var(e, e->h - 1, b1),
+        P("%s = RT(memory_grow)(c, %s); RELOAD();\n", var(e, e->h - 1, b1),
           var(e, e->h - 1, b2));
         break;
       }
@@ -886,48 +892,48 @@ static lat_status emit_func(em_t *e, uint32_t fidx) {
           case LAT_OP_FC_MEMORY_INIT:
             if ((st = lat_read_u32(&r, &x, e->err))) return st;
             if ((st = lat__read_memidx(m, &r, &y, e->err))) return st;
-            P("c->rt->memory_init(c, %u, s%ui, s%ui, s%ui);\n", x, e->h - 3,
+            P("RT(memory_init)(c, %u, s%ui, s%ui, s%ui);\n", x, e->h - 3,
               e->h - 2, e->h - 1);
             e->h -= 3;
             break;
           case LAT_OP_FC_DATA_DROP:
             if ((st = lat_read_u32(&r, &x, e->err))) return st;
-            P("c->rt->data_drop(c, %u);\n", x);
+            P("RT(data_drop)(c, %u);\n", x);
             break;
           case LAT_OP_FC_MEMORY_COPY:
             if ((st = lat__read_memidx(m, &r, &x, e->err))) return st;
             if ((st = lat__read_memidx(m, &r, &y, e->err))) return st;
-            P("c->rt->memory_copy(c, s%ui, s%ui, s%ui);\n", e->h - 3, e->h - 2,
+            P("RT(memory_copy)(c, s%ui, s%ui, s%ui);\n", e->h - 3, e->h - 2,
               e->h - 1);
             e->h -= 3;
             break;
           case LAT_OP_FC_MEMORY_FILL:
             if ((st = lat__read_memidx(m, &r, &x, e->err))) return st;
-            P("c->rt->memory_fill(c, s%ui, s%ui, s%ui);\n", e->h - 3, e->h - 2,
+            P("RT(memory_fill)(c, s%ui, s%ui, s%ui);\n", e->h - 3, e->h - 2,
               e->h - 1);
             e->h -= 3;
             break;
           case LAT_OP_FC_TABLE_INIT:
             if ((st = lat_read_u32(&r, &x, e->err))) return st;
             if ((st = lat_read_u32(&r, &y, e->err))) return st;
-            P("c->rt->table_init(c, %u, %u, s%ui, s%ui, s%ui);\n", y, x,
+            P("RT(table_init)(c, %u, %u, s%ui, s%ui, s%ui);\n", y, x,
               e->h - 3, e->h - 2, e->h - 1);
             e->h -= 3;
             break;
           case LAT_OP_FC_ELEM_DROP:
             if ((st = lat_read_u32(&r, &x, e->err))) return st;
-            P("c->rt->elem_drop(c, %u);\n", x);
+            P("RT(elem_drop)(c, %u);\n", x);
             break;
           case LAT_OP_FC_TABLE_COPY:
             if ((st = lat_read_u32(&r, &x, e->err))) return st;
             if ((st = lat_read_u32(&r, &y, e->err))) return st;
-            P("c->rt->table_copy(c, %u, %u, s%ui, s%ui, s%ui);\n", x, y,
+            P("RT(table_copy)(c, %u, %u, s%ui, s%ui, s%ui);\n", x, y,
               e->h - 3, e->h - 2, e->h - 1);
             e->h -= 3;
             break;
           case LAT_OP_FC_TABLE_GROW:
             if ((st = lat_read_u32(&r, &x, e->err))) return st;
-            P("s%ui = c->rt->table_grow(c, %u, s%ur, s%ui);\n", e->h - 2, x,
+            P("s%ui = RT(table_grow)(c, %u, s%ur, s%ui);\n", e->h - 2, x,
               e->h - 2, e->h - 1);
             e->h -= 2;
             if ((st = push(e, K_I32))) return st;
@@ -939,7 +945,7 @@ static lat_status emit_func(em_t *e, uint32_t fidx) {
             break;
           case LAT_OP_FC_TABLE_FILL:
             if ((st = lat_read_u32(&r, &x, e->err))) return st;
-            P("c->rt->table_fill(c, %u, s%ui, s%ur, s%ui);\n", x, e->h - 3,
+            P("RT(table_fill)(c, %u, s%ui, s%ur, s%ui);\n", x, e->h - 3,
               e->h - 2, e->h - 1);
             e->h -= 3;
             break;
@@ -997,7 +1003,10 @@ static lat_status emit_func(em_t *e, uint32_t fidx) {
   for (uint32_t i = ft->nparams; i < e->nlocals; i++)
     s2 |= lat_buf_printf(o, "  %s l%u = 0;\n", kctype[e->lkind[i]], i);
   s2 |= lat_buf_printf(o, "  ENTER();\n");
-  if (m->nmems) s2 |= lat_buf_printf(o, "  uint8_t *mb; uint64_t ms; RELOAD();\n");
+  /* a memory's base stays put when it grows (wasm_int.h): only its size
+   * is reloaded */
+  if (m->nmems)
+    s2 |= lat_buf_printf(o, "  uint8_t *const mb = c->mem0->base; uint64_t ms = c->mem0->size;\n");
   s2 |= lat_buf_append(o, e->body.data, e->body.len);
   s2 |= lat_buf_printf(o, "}\n\n");
   return s2 ? LAT_ENOMEM : LAT_OK;
@@ -1010,11 +1019,13 @@ static const char prelude[] =
     "typedef void *lat_ref_t;\n"
     "#define LIKELY(x) __builtin_expect(!!(x), 1)\n"
     "#define UNLIKELY(x) __builtin_expect(!!(x), 0)\n"
-    "#define TRAP(k) c->rt->trap(c, (k))\n"
-    "#define CD() do { if (UNLIKELY(--*c->cd < 0)) c->rt->refill(c); } while (0)\n"
-    "#define ENTER() do { if (UNLIKELY(d >= c->max_depth || "
+    "#define RT(f) (c->cd = cd, c->rt->f)\n"
+    "#define TRAP(k) RT(trap)(c, (k))\n"
+    "#define CD() do { if (UNLIKELY(--cd < 0)) { c->cd = cd; c->rt->refill(c); cd = c->cd; } } while (0)\n"
+    "#define ENTER() int32_t cd = c->cd; do { if (UNLIKELY(d >= c->max_depth || "
     "(uintptr_t)__builtin_frame_address(0) < c->stack_limit)) TRAP(T_STACK); CD(); } while (0)\n"
-    "#define RELOAD() (mb = c->mem0->base, ms = c->mem0->size)\n"
+    "#define SYNC() (c->cd = cd)\n"
+    "#define RELOAD() (cd = c->cd, ms = c->mem0->size)\n"
     "#define LD(T, a, off) ({ uint64_t e_ = (uint64_t)(a) + (off); "
     "if (UNLIKELY(e_ + sizeof(T) > ms)) TRAP(T_OOB); T v_; memcpy(&v_, mb + e_, sizeof(T)); v_; })\n"
     "#define ST(T, a, off, v) do { uint64_t e_ = (uint64_t)(a) + (off); "
@@ -1105,7 +1116,7 @@ lat_status lat_aot_emit_c(const lat_wasm_module_t *m, lat_buf_t *out,
 #define LAT_X_TRAPDEF(code, msg) st |= lat_buf_printf(out, "#define T_%s %d\n", #code + 9, code);
   LAT_TRAP_LIST(LAT_X_TRAPDEF)
 #undef LAT_X_TRAPDEF
-  if (!m->nmems) st |= lat_buf_printf(out, "#undef RELOAD\n#define RELOAD() ((void)0)\n");
+  if (!m->nmems) st |= lat_buf_printf(out, "#undef RELOAD\n#define RELOAD() (cd = c->cd)\n");
   st |= lat_buf_printf(out,
                        "#define T_OOB T_MEMORY_OOB\n#define T_UNDEF_ELEM T_UNDEFINED_ELEMENT\n"
                        "#define T_STACK T_STACK_EXHAUSTED\n#define T_DIV0 T_DIV_ZERO\n"

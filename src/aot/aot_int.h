@@ -28,5 +28,6 @@ typedef struct {
 void lat__aot_module_free(lat__aot_module_t *am); /* dlcloses; accepts NULL */
 
 extern const lat__wasm_tier_t lat__aot_tier; /* aot_rt.c */
+extern const char lat__aot_emit_id[];         /* aot_emit.c: its build time */
 
 #endif

@@ -1,6 +1,7 @@
 /* aot_load.c: the cache, the compiler and dlopen.
  *
- * Cache key: BLAKE2b-256 over the tier's ABI version, the compiler (its
+ * Cache key: BLAKE2b-256 over the tier's ABI version, the emitter's build
+ * time (a changed emitter must not reuse old objects), the compiler (its
  * name, and the size and mtime of the binary PATH resolves it to, so an
  * upgrade misses the cache without running `cc --version` on every load),
  * the flags, and the module's bytes.  The object is <dir>/<key hex>.so; the
@@ -97,7 +98,7 @@ static void cache_key(const lat_wasm_module_t *m, const char *cc, char hex[65]) 
   char id[4200];
   cc_identity(cc, id, sizeof id);
   char abi[64];
-  snprintf(abi, sizeof abi, "lattice-aot/%d\n", LAT_AOT_ABI_VERSION);
+  snprintf(abi, sizeof abi, "lattice-aot/%d/%s\n", LAT_AOT_ABI_VERSION, lat__aot_emit_id);
   crypto_generichash_init(&h, NULL, 0, sizeof k);
   crypto_generichash_update(&h, (const unsigned char *)abi, strlen(abi));
   crypto_generichash_update(&h, (const unsigned char *)id, strlen(id) + 1);
@@ -243,6 +244,8 @@ lat_status lat_aot_load(lat_wasm_module_t *m, const lat_aot_options_t *opts, lat
   if (m->tier) return LAT_OK;
   char *path = NULL;
   lat_status st = lat_aot_compile(m, opts, &path, NULL, err);
+  if (st == LAT_EUNSUPPORTED)
+    LAT_LOG(LAT_LOG_DEBUG, "aot", "module interpreted", LAT_KV_STR("reason", err ? err->msg : ""));
   if (st) return st;
   char key[65];
   cache_key(m, default_cc(opts), key);

@@ -84,8 +84,7 @@ static __attribute__((noreturn)) void rt_trap(lat_aot_ctx_t *c, uint32_t code) {
 }
 
 static void rt_refill(lat_aot_ctx_t *c) {
-  lat_wasm_store_t *s = ic(c)->store;
-  lat_wasm_trap_t t = lat__wasm_refill(s, &s->check_countdown);
+  lat_wasm_trap_t t = lat__wasm_refill(ic(c)->store, &c->cd);
   if (t) rt_trap(c, t);
 }
 
@@ -97,14 +96,14 @@ static void call_out(ictx_t *x, uint32_t d, lat_wasm_func_t *fn, uint64_t *slots
   lat_wasm_store_t *s = x->store;
   uint32_t saved_depth = s->depth;
   lat_status st;
-  lat__wasm_countdown_save(s, s->check_countdown);
+  lat__wasm_countdown_save(s, x->pub.cd);
   if (fn->host) {
     if (d + 1 >= s->limits.max_call_depth) rt_trap(&x->pub, LAT_TRAP_STACK_EXHAUSTED);
     lat_wasm_caller_t caller = {s, x->inst};
     s->depth = d + 2;
     st = fn->host(&caller, fn->host_env, slots);
     s->depth = saved_depth;
-    s->check_countdown = lat__wasm_countdown_load(s);
+    x->pub.cd = lat__wasm_countdown_load(s);
     if (st != LAT_OK) {
       if (st == LAT_TRAP) {
         if (s->trap == LAT_TRAP_NONE) s->trap = LAT_TRAP_HOST;
@@ -115,13 +114,13 @@ static void call_out(ictx_t *x, uint32_t d, lat_wasm_func_t *fn, uint64_t *slots
       }
       leave(x, st);
     }
-    if (--s->check_countdown < 0) rt_refill(&x->pub); /* the interpreter counts a host return */
+    if (--x->pub.cd < 0) rt_refill(&x->pub); /* the interpreter counts a host return */
     return;
   }
   s->depth = d + 1;
   st = lat__wasm_call(s, fn, slots);
   s->depth = saved_depth;
-  s->check_countdown = lat__wasm_countdown_load(s);
+  x->pub.cd = lat__wasm_countdown_load(s);
   if (st != LAT_OK) leave(x, st);
 }
 
@@ -294,7 +293,6 @@ static ictx_t *ctx_of(lat_wasm_instance_t *inst) {
   x->pub.tables = (lat_aot_tab_t *const *)inst->tables;
   x->pub.funcs = (void *const *)inst->funcs;
   x->pub.rt = &rt;
-  x->pub.cd = &inst->store->check_countdown;
   x->pub.max_depth = inst->store->limits.max_call_depth;
   inst->tier_inst = x;
   return x;
@@ -317,13 +315,13 @@ static lat_status tier_call(lat_wasm_store_t *s, lat_wasm_func_t *f, uint64_t *s
   x->jb = &jb;
   x->entry = f->idx;
   s->exec_nest++;
-  s->check_countdown = lat__wasm_countdown_load(s);
+  x->pub.cd = lat__wasm_countdown_load(s);
   if (setjmp(jb) == 0) {
     x->desc->wrappers[f->idx](&x->pub, s->depth, slots);
   } else {
     st = x->status;
   }
-  lat__wasm_countdown_save(s, s->check_countdown);
+  lat__wasm_countdown_save(s, x->pub.cd);
   s->exec_nest--;
   s->depth = saved_depth;
   x->jb = saved_jb;

@@ -349,21 +349,18 @@ static void move_to(em_t *e, uint32_t base, uint32_t n) {
 static void emit_return(em_t *e) {
   const frame_t *f = &e->frames[0];
   char b[24];
-  P("SYNC(); ");
-  if (f->nr == 0) {
-    P("return;\n");
-  } else if (f->nr == 1) {
-    P("return %s;\n", var(e, e->h - 1, b));
-  } else {
-    P("{ ");
-    for (uint32_t i = 0; i < f->nr; i++) {
-      uint32_t at = e->h - f->nr + i;
-      P("res[%u] = ", i);
-      P(to_slot[e->stack[at]], var(e, at, b));
-      P("; ");
-    }
-    P("return; }\n");
+  P("{ SYNC(); "); /* braced: it may be the body of a br_if's `if` */
+  if (f->nr == 1) {
+    P("return %s; }\n", var(e, e->h - 1, b));
+    return;
   }
+  for (uint32_t i = 0; f->nr > 1 && i < f->nr; i++) {
+    uint32_t at = e->h - f->nr + i;
+    P("res[%u] = ", i);
+    P(to_slot[e->stack[at]], var(e, at, b));
+    P("; ");
+  }
+  P("return; }\n");
 }
 
 /* A branch to relative depth `depth`, taken unconditionally. */

@@ -13,8 +13,9 @@
  * holds code this process will run: its directory must be ours and not
  * writable by group or others, or nothing is loaded from it.
  *
- * Flags: -O2 (-O3 measured no faster on bench/kernels and compiles
- * slower), -fPIC -shared, hidden visibility (the one exported symbol is
+ * Flags: -O2 (-O3 showed no clear gain on bench/kernels in a run on the
+ * shared, noisy 2-core machine: matmul 2.5x native instead of 2.75x, the
+ * rest within noise), -fPIC -shared, hidden visibility (the one exported symbol is
  * lat_aot_desc), -fno-strict-aliasing (generated code aliases memory only
  * through memcpy, but mirrors of engine structs are read through other
  * types), -fsignaling-nans (without it gcc folds x * 1.0 and x - 0.0 to x,

@@ -20,9 +20,10 @@
  *
  * Limits, the same as the interpreter's: the call depth travels as an
  * argument (d; the limit is c->max_depth) and a host or interpreted callee
- * sees it in store->depth; the countdown is the store's check_countdown,
- * handed over with lat__wasm_countdown_save/load around every call out, so
- * interpreter and compiled code share one count of back-edges and calls
+ * sees it in store->depth; the countdown (c->cd, kept in a local of each
+ * generated function) is handed to and from the store with
+ * lat__wasm_countdown_save/load at entry, exit and around every call out,
+ * so interpreter and compiled code share one count of back-edges and calls
  * and fuel is exact across tiers.  The native stack is bounded too
  * (c->stack_limit: 256 KiB above the thread's lowest stack address), since
  * compiled wasm recursion runs on it.

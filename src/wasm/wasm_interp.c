@@ -57,6 +57,11 @@
  * CHECK_INTERVAL events (fuel is reserved a batch at a time and the unused
  * part refunded on exit, so fuel counts exactly).
  *
+ * Tiers.  lat__wasm_call is the one entry from outside (API calls, host
+ * re-entry, the start function); a module with a compiled tier attached
+ * (src/aot, wasm_int.h lat__wasm_tier_t) is handed over there, so run()
+ * itself has no tier check and calls it makes stay interpreted.
+ *
  * Rejected: a switch loop (one shared indirect branch, ~2x slower);
  * tail-called handler functions (need musttail, which gcc 12 lacks);
  * guard-page bounds checks (need a signal handler and a non-local exit,

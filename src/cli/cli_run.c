@@ -222,8 +222,8 @@ static const lat_cli_opt_t run_opts[] = {
      "link imports no host provides to functions that trap when called"},
     {"time", 0, LAT_CLI_FLAG, &ro.timing, NULL, "print load, instantiate and run times on stderr"},
     {"compiled", 0, LAT_CLI_FLAG, &ro.compiled, NULL,
-     "run a core module compiled to native code (cached; `lattice compile`); one the compiler "
-     "does not support is interpreted"},
+     "run a core module (or a component's core modules) compiled to native code (cached; "
+     "`lattice compile`); one the compiled tier does not support is interpreted"},
     {"interpreted", 0, LAT_CLI_FLAG, &ro.interpreted, NULL, "run in the interpreter (the default)"},
     {"wasm", 0, LAT_CLI_LIST, &wasm_l, "FEATURE[=y|n]",
      "switch a WebAssembly feature of a core module: tail-call, multi-memory, extended-const, "
@@ -444,7 +444,7 @@ static int run_component(run_opts_t *o, int argc, char **argv) {
     return lat_cli_fail(o->args, 2, "%s: --invoke is for core modules; a component runs its "
                                     "wasi:cli/run export (use 'lattice call %s %s ...' for "
                                     "other exports)", file, file, o->invoke);
-  lat_host_component_opts_t co = {.limits = o->limits};
+  lat_host_component_opts_t co = {.limits = o->limits, .compiled = o->compiled && !o->interpreted};
   lat_status st = lat_host_component_load(file, &co, &comp, &err);
   if (st == LAT_EUNLINKABLE) {
     lat_cli_fail(o->args, 1, "%s: link error: %s", file, err.msg);

@@ -39,6 +39,9 @@ typedef struct {
                                many free regions (servers); 0: none */
   lat_host_link_fn link;    /* optional, called once */
   void *link_env;
+  bool compiled;            /* run the component's core modules compiled
+                               (src/aot, through the object cache); a module
+                               the tier cannot compile stays interpreted */
 } lat_host_component_opts_t;
 
 /* Decodes, validates and pre-links bytes (copied).  opts may be NULL.

@@ -181,7 +181,7 @@ run-examples: setup build/lattice
 	@examples/run.sh
 
 # both tiers: the interpreter, then the compiled tier (src/aot; modules it
-# does not compile, such as SIMD ones, are interpreted and counted)
+# does not compile, such as memory64 ones, are interpreted and counted)
 SPEC_FILES = $(wildcard $(SHARED)/wasm-spec/2.0/*.wast) $(wildcard $(SHARED)/wasm-spec/2.0/simd/*.wast)
 spec: build/lattice
 	build/lattice wast $(SPEC_FILES)
@@ -195,6 +195,10 @@ format:
 
 clean:
 	rm -rf build
+
+# src/aot/aot_emit.c embeds src/wasm/wasm_simd.h's text with .incbin, which
+# -MMD does not see
+build/obj/aot/aot_emit.o build/debug/obj/aot/aot_emit.o build/fuzz/obj/aot/aot_emit.o: src/wasm/wasm_simd.h
 
 # header dependencies recorded by -MMD (absent on a first build)
 -include $(wildcard build/obj/*/*.d build/obj/*/*/*.d build/debug/obj/*/*.d build/debug/obj/*/*/*.d \

@@ -9,7 +9,7 @@
 #   spec-aot the same scripts as spec through the compiled tier (`wast
 #            --compiled`: src/aot, gcc; objects cached in build/aot-cache, so
 #            only a first run pays for the compiler, about 80 s of the 2
-#            cores); modules it does not compile (SIMD, ...) are interpreted
+#            cores); modules it does not compile (memory64, ...) are interpreted
 #            and counted in its "compiled tier" line
 #   spec3    build/debug/lattice wast over the 3.0 scripts that pass fully
 #            (tests/spec3.list says which, and why each other one is not

@@ -9,8 +9,8 @@
  * traps with the same codes, call-depth limit, deadline, interrupt and fuel
  * counted at the same events (loop back-edges and calls), memory caps.
  *
- * Not every module compiles: SIMD (v128), memory64, multi-memory,
- * exceptions, tail calls and typed function references are interpreted.
+ * Not every module compiles: memory64, multi-memory, exceptions, tail calls
+ * and typed function references are interpreted.
  * lat_aot_load says so with LAT_EUNSUPPORTED and the reason, and the module
  * stays interpreted: callers treat that as a debug-level event, not an
  * error.

@@ -28,15 +28,36 @@
  * of the store's countdown at function entry and at each branch to a loop,
  * exactly where the interpreter counts; the call depth is an argument.
  *
+ * SIMD: v128 values are wasm_simd.h's vector type in C locals, and every
+ * operation calls the same static inline function the interpreter uses
+ * (the header's text is pasted into files that use v128), so the two tiers
+ * cannot disagree on lane semantics; loads and stores are bounds-checked
+ * like the scalar ones.
+ *
  * What does not compile (LAT_EUNSUPPORTED, the module stays interpreted):
- * v128 anywhere, memory64 and table64, more than one memory, exceptions,
- * tail calls, typed function references and GC types.
+ * memory64 and table64, more than one memory, exceptions, tail calls,
+ * typed function references and GC types.
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "../wasm/wasm_opcodes.h"
+#include "../wasm/wasm_simd.h"
 #include "aot_int.h"
+
+/* The interpreter's SIMD semantics (src/wasm/wasm_simd.h: a GCC vector type
+ * and one static inline function per lane operation), pasted into every
+ * generated file that uses v128, so both tiers compute SIMD with the very
+ * same code.  Embedded at build time (the Makefile names the dependency;
+ * make runs the compiler from the top of the tree, where the path
+ * resolves). */
+__asm__(".section .rodata\n"
+        ".global lat__aot_simd_text\n"
+        "lat__aot_simd_text:\n"
+        ".incbin \"src/wasm/wasm_simd.h\"\n"
+        ".byte 0\n"
+        ".previous\n");
+extern const char lat__aot_simd_text[];
 
 /* Part of the cache key (aot_load.c): a rebuilt emitter may emit different
  * code for the same module, so its objects must not be reused. */
@@ -71,6 +92,47 @@ static const uint8_t fc_sig[LAT_WASM_FC_COUNT] = {
 static const uint8_t fc_imm[LAT_WASM_FC_COUNT] = {
 #define X(id, code, name, imm, sig, arg) [code] = LAT_IMM_##imm,
     LAT_WASM_OPS_FC(X)
+#undef X
+};
+
+/* SIMD: the wasm_simd.h function family of each 0xFD sub-opcode (as the
+ * translator's table in wasm_translate_simd.inc, relaxed aliases included),
+ * and the immediates and natural alignment (log2 access size) of each. */
+enum { S_NONE, S_SPLAT, S_UN, S_TEST, S_BIN, S_SHIFT, S_LOAD };
+typedef struct {
+  const char *name; /* lat__wasm_simd_<name> */
+  uint8_t form;     /* S_* */
+} simd_fn_t;
+static const simd_fn_t simd_fns[LAT_WASM_FD_COUNT] = {
+#define Y(form, name, id) [LAT_OP_FD_##id] = {#name, form},
+    LAT_SIMD_SPLAT(Y, S_SPLAT) LAT_SIMD_UN(Y, S_UN) LAT_SIMD_TEST(Y, S_TEST)
+    LAT_SIMD_BIN(Y, S_BIN) LAT_SIMD_SHIFT(Y, S_SHIFT) LAT_SIMD_LOAD(Y, S_LOAD)
+    Y(S_BIN, i8x16_swizzle, I8X16_RELAXED_SWIZZLE)
+    Y(S_UN, i32x4_trunc_sat_f32x4_s, I32X4_RELAXED_TRUNC_F32X4_S)
+    Y(S_UN, i32x4_trunc_sat_f32x4_u, I32X4_RELAXED_TRUNC_F32X4_U)
+    Y(S_UN, i32x4_trunc_sat_f64x2_s_zero, I32X4_RELAXED_TRUNC_F64X2_S_ZERO)
+    Y(S_UN, i32x4_trunc_sat_f64x2_u_zero, I32X4_RELAXED_TRUNC_F64X2_U_ZERO)
+    Y(S_BIN, f32x4_min, F32X4_RELAXED_MIN)
+    Y(S_BIN, f32x4_max, F32X4_RELAXED_MAX)
+    Y(S_BIN, f64x2_min, F64X2_RELAXED_MIN)
+    Y(S_BIN, f64x2_max, F64X2_RELAXED_MAX)
+    Y(S_BIN, i16x8_q15mulr_sat_s, I16X8_RELAXED_Q15MULR_S)
+    Y(S_BIN, i16x8_relaxed_dot_i8x16_i7x16_s, I16X8_RELAXED_DOT_I8X16_I7X16_S)
+#undef Y
+};
+static const uint8_t fd_imm[LAT_WASM_FD_COUNT] = {
+#define X(id, code, name, imm, sig, arg) [code] = LAT_IMM_##imm,
+    LAT_WASM_OPS_FD(X)
+#undef X
+};
+static const uint8_t fd_arg[LAT_WASM_FD_COUNT] = {
+#define X(id, code, name, imm, sig, arg) [code] = arg,
+    LAT_WASM_OPS_FD(X)
+#undef X
+};
+static const uint8_t fd_sig[LAT_WASM_FD_COUNT] = {
+#define X(id, code, name, imm, sig, arg) [code] = LAT_SIG_##sig,
+    LAT_WASM_OPS_FD(X)
 #undef X
 };
 
@@ -249,17 +311,43 @@ static const memop_t memops[256] = {
 
 /* ---- value types ------------------------------------------------------------ */
 
-enum { K_I32, K_I64, K_F32, K_F64, K_REF, K_COUNT };
-static const char kchar[K_COUNT] = {'i', 'j', 'f', 'd', 'r'};
+enum { K_I32, K_I64, K_F32, K_F64, K_REF, K_V128, K_COUNT };
+static const char kchar[K_COUNT] = {'i', 'j', 'f', 'd', 'r', 'v'};
 static const char *const kctype[K_COUNT] = {"uint32_t", "uint64_t", "float",
-                                            "double", "lat_ref_t"};
-/* slot -> value and value -> slot, as printf formats of one %s */
+                                            "double", "lat_ref_t", "lat__v128_t"};
+/* One value in the interpreter's slot layout (one 64-bit slot, two for a
+ * v128): slot -> value and value -> slot, as printf formats of one %s that
+ * names the (first) slot as an lvalue. */
 static const char *const from_slot[K_COUNT] = {
     "(uint32_t)(%s)", "(%s)", "f32_from((uint32_t)(%s))", "f64_from(%s)",
-    "(void *)(uintptr_t)(%s)"};
+    "(void *)(uintptr_t)(%s)", "lat__v128_load(&(%s))"};
 static const char *const to_slot[K_COUNT] = {
-    "(uint64_t)(%s)", "(%s)", "(uint64_t)f32_bits(%s)", "f64_bits(%s)",
-    "(uint64_t)(uintptr_t)(%s)"};
+    "%s = (uint64_t)(", "%s = (", "%s = (uint64_t)f32_bits(", "%s = f64_bits(",
+    "%s = (uint64_t)(uintptr_t)(", "lat__v128_store(&(%s), "};
+static unsigned kwidth(int k) { return k == K_V128 ? 2u : 1u; }
+static int kind_of(uint8_t t);
+
+/* Slots taken by n values of types t. */
+static uint32_t nslots(const uint8_t *t, uint32_t n) {
+  uint32_t k = 0;
+  for (uint32_t i = 0; i < n; i++) k += kwidth(kind_of(t[i]));
+  return k;
+}
+
+/* `ARR[at] <- val;` for a value of kind k (lat_buf_printf status). */
+static lat_status put_slot(lat_buf_t *b, int k, const char *arr, uint32_t at, const char *val) {
+  char slot[80];
+  snprintf(slot, sizeof slot, "%s[%u]", arr, at);
+  lat_status st = lat_buf_printf(b, to_slot[k], slot);
+  return st ? st : lat_buf_printf(b, "%s); ", val);
+}
+
+/* The value of kind k at ARR[at]. */
+static lat_status get_slot(lat_buf_t *b, int k, const char *arr, uint32_t at) {
+  char slot[80];
+  snprintf(slot, sizeof slot, "%s[%u]", arr, at);
+  return lat_buf_printf(b, from_slot[k], slot);
+}
 
 /* The kind of a value type; -1 for types the tier does not compile. */
 static int kind_of(uint8_t t) {
@@ -270,6 +358,7 @@ static int kind_of(uint8_t t) {
     case LAT_F64: return K_F64;
     case LAT_FUNCREF:
     case LAT_EXTERNREF: return K_REF;
+    case LAT_V128: return K_V128;
     default: return -1;
   }
 }
@@ -354,11 +443,10 @@ static void emit_return(em_t *e) {
     P("return %s; }\n", var(e, e->h - 1, b));
     return;
   }
-  for (uint32_t i = 0; f->nr > 1 && i < f->nr; i++) {
+  for (uint32_t i = 0, sl = 0; f->nr > 1 && i < f->nr; i++) {
     uint32_t at = e->h - f->nr + i;
-    P("res[%u] = ", i);
-    P(to_slot[e->stack[at]], var(e, at, b));
-    P("; ");
+    if (put_slot(&e->body, e->stack[at], "res", sl, var(e, at, b)) && !e->st) e->st = LAT_ENOMEM;
+    sl += kwidth(e->stack[at]);
   }
   P("return; }\n");
 }
@@ -392,7 +480,7 @@ static lat_status read_blocktype(em_t *e, lat_reader_t *r, frame_t *f) {
     uint8_t t = (uint8_t)(bt & 0x7f);
     if (kind_of(t) < 0) return unsupported(e, "block type");
     static const uint8_t tys[] = {LAT_I32, LAT_I64, LAT_F32, LAT_F64,
-                                  LAT_FUNCREF, LAT_EXTERNREF};
+                                  LAT_FUNCREF, LAT_EXTERNREF, LAT_V128};
     for (size_t i = 0; i < sizeof tys; i++)
       if (tys[i] == t) f->results = &tys[i];
     f->nr = 1;
@@ -460,7 +548,13 @@ static lat_status skip_imm(em_t *e, lat_reader_t *r, uint8_t imm) {
     case LAT_IMM_SELECT_T:
       if ((st = lat_read_u32(r, &a, e->err))) return st;
       return lat_read_bytes(r, a, &p, e->err);
-    case LAT_IMM_REFTYPE: return lat_read_bytes(r, 1, &p, e->err);
+    case LAT_IMM_REFTYPE:
+    case LAT_IMM_LANE: return lat_read_bytes(r, 1, &p, e->err);
+    case LAT_IMM_MEMLANE:
+      if ((st = lat__read_memarg(e->m, r, &a, &mem, &off, e->err))) return st;
+      return lat_read_bytes(r, 1, &p, e->err);
+    case LAT_IMM_V128:
+    case LAT_IMM_SHUFFLE: return lat_read_bytes(r, 16, &p, e->err);
     default: return unsupported(e, "instruction");
   }
 }
@@ -468,16 +562,15 @@ static lat_status skip_imm(em_t *e, lat_reader_t *r, uint8_t imm) {
 /* Emits `dst = EXPR;` for a pure numeric op whose np operands are on top;
  * the result replaces them. */
 static lat_status emit_num(em_t *e, const char *tmpl, uint32_t np, int rk) {
-  char a[24], b[24], d[24];
-  if (np >= 1) var(e, e->h - np, a);
-  if (np >= 2) var(e, e->h - 1, b);
+  char v[3][24], d[24];
+  for (uint32_t i = 0; i < np && i < 3; i++) var(e, e->h - np + i, v[i]);
   e->h -= np;
   lat_status st = push(e, rk);
   if (st) return st;
   P("%s = ", var(e, e->h - 1, d));
   for (const char *t = tmpl; *t; t++) {
-    if (t[0] == '$' && (t[1] == 'a' || t[1] == 'b')) {
-      P("%s", t[1] == 'a' ? a : b);
+    if (t[0] == '$' && t[1] >= 'a' && t[1] <= 'c') {
+      P("%s", v[t[1] - 'a']);
       t++;
     } else {
       P("%c", *t);
@@ -485,6 +578,157 @@ static lat_status emit_num(em_t *e, const char *tmpl, uint32_t np, int rk) {
   }
   P(";\n");
   return LAT_OK;
+}
+
+/* One 0xFD instruction (sub-opcode sub, its immediates next in r). */
+static lat_status emit_simd(em_t *e, lat_reader_t *r, uint32_t sub) {
+  lat_status st;
+  char t[320], b1[24], b2[24];
+  if (sub >= LAT_WASM_FD_COUNT || !fd_imm[sub]) return unsupported(e, "SIMD opcode");
+  const sig_t *sg = &sigs[fd_sig[sub]];
+  int rk = sg->nr ? kind_of(sg->r) : -1;
+  uint32_t align = 0, mi = 0;
+  uint64_t off = 0;
+  uint8_t lane = 0;
+  const uint8_t *bytes = NULL;
+  switch (fd_imm[sub]) {
+    case LAT_IMM_MEMARG:
+    case LAT_IMM_MEMLANE:
+      if ((st = lat__read_memarg(e->m, r, &align, &mi, &off, e->err))) return st;
+      if (fd_imm[sub] == LAT_IMM_MEMLANE && (st = lat_read_u8(r, &lane, e->err))) return st;
+      break;
+    case LAT_IMM_LANE:
+      if ((st = lat_read_u8(r, &lane, e->err))) return st;
+      break;
+    case LAT_IMM_V128:
+    case LAT_IMM_SHUFFLE:
+      if ((st = lat_read_bytes(r, 16, &bytes, e->err))) return st;
+      break;
+    case LAT_IMM_NONE: break;
+    default: return unsupported(e, "SIMD immediate");
+  }
+  unsigned n = 1u << fd_arg[sub]; /* memory accesses: bytes accessed */
+  const simd_fn_t *f = &simd_fns[sub];
+  static const char *const bits[] = {"(uint64_t)$a", "$a", "(uint64_t)f32_bits($a)",
+                                     "f64_bits($a)"};
+  if (f->name) {
+    switch (f->form) {
+      case S_SPLAT: {
+        char a[40];
+        snprintf(a, sizeof a, "%s", bits[kind_of(sg->p[0])]);
+        snprintf(t, sizeof t, "lat__wasm_simd_%s(%s)", f->name, a);
+        return emit_num(e, t, 1, K_V128);
+      }
+      case S_UN: snprintf(t, sizeof t, "lat__wasm_simd_%s($a)", f->name); return emit_num(e, t, 1, K_V128);
+      case S_TEST: snprintf(t, sizeof t, "(uint32_t)lat__wasm_simd_%s($a)", f->name); return emit_num(e, t, 1, K_I32);
+      case S_BIN: snprintf(t, sizeof t, "lat__wasm_simd_%s($a, $b)", f->name); return emit_num(e, t, 2, K_V128);
+      case S_SHIFT:
+        snprintf(t, sizeof t, "lat__wasm_simd_%s($a, (uint64_t)$b)", f->name);
+        return emit_num(e, t, 2, K_V128);
+      case S_LOAD:
+        snprintf(t, sizeof t, "VLD(lat__wasm_simd_%s, $a, %lluu, %u)", f->name,
+                 (unsigned long long)off, n);
+        return emit_num(e, t, 1, K_V128);
+    }
+  }
+  static const char *const lane_t[] = {"int8_t", "uint8_t", "int16_t", "uint16_t"};
+  switch (sub) {
+    case LAT_OP_FD_V128_STORE:
+      P("VST(%s, %lluu, %s);\n", var(e, e->h - 2, b1), (unsigned long long)off, var(e, e->h - 1, b2));
+      e->h -= 2;
+      return LAT_OK;
+    case LAT_OP_FD_V128_CONST: {
+      uint64_t lo, hi;
+      memcpy(&lo, bytes, 8);
+      memcpy(&hi, bytes + 8, 8);
+      snprintf(t, sizeof t, "((lat__v128_t){0x%llxull, 0x%llxull})", (unsigned long long)lo,
+               (unsigned long long)hi);
+      return emit_num(e, t, 0, K_V128);
+    }
+    case LAT_OP_FD_I8X16_SHUFFLE: {
+      int k = snprintf(t, sizeof t, "lat__wasm_simd_i8x16_shuffle($a, $b, (const uint8_t *)\"");
+      for (int i = 0; i < 16; i++) k += snprintf(t + k, sizeof t - (size_t)k, "\\x%02x", bytes[i]);
+      snprintf(t + k, sizeof t - (size_t)k, "\")");
+      return emit_num(e, t, 2, K_V128);
+    }
+    case LAT_OP_FD_V128_BITSELECT:
+    case LAT_OP_FD_I8X16_RELAXED_LANESELECT: /* bitselect: an allowed result */
+    case LAT_OP_FD_I16X8_RELAXED_LANESELECT:
+    case LAT_OP_FD_I32X4_RELAXED_LANESELECT:
+    case LAT_OP_FD_I64X2_RELAXED_LANESELECT:
+      return emit_num(e, "lat__wasm_simd_v128_bitselect($a, $b, $c)", 3, K_V128);
+    case LAT_OP_FD_F32X4_RELAXED_MADD:
+      return emit_num(e, "lat__wasm_simd_f32x4_relaxed_madd($a, $b, $c)", 3, K_V128);
+    case LAT_OP_FD_F32X4_RELAXED_NMADD:
+      return emit_num(e, "lat__wasm_simd_f32x4_relaxed_nmadd($a, $b, $c)", 3, K_V128);
+    case LAT_OP_FD_F64X2_RELAXED_MADD:
+      return emit_num(e, "lat__wasm_simd_f64x2_relaxed_madd($a, $b, $c)", 3, K_V128);
+    case LAT_OP_FD_F64X2_RELAXED_NMADD:
+      return emit_num(e, "lat__wasm_simd_f64x2_relaxed_nmadd($a, $b, $c)", 3, K_V128);
+    case LAT_OP_FD_I32X4_RELAXED_DOT_I8X16_I7X16_ADD_S:
+      return emit_num(e, "lat__wasm_simd_i32x4_relaxed_dot_i8x16_i7x16_add_s($a, $b, $c)", 3,
+                      K_V128);
+    case LAT_OP_FD_I8X16_EXTRACT_LANE_S:
+    case LAT_OP_FD_I8X16_EXTRACT_LANE_U:
+    case LAT_OP_FD_I16X8_EXTRACT_LANE_S:
+    case LAT_OP_FD_I16X8_EXTRACT_LANE_U:
+    case LAT_OP_FD_I32X4_EXTRACT_LANE:
+    case LAT_OP_FD_I64X2_EXTRACT_LANE:
+    case LAT_OP_FD_F32X4_EXTRACT_LANE:
+    case LAT_OP_FD_F64X2_EXTRACT_LANE: {
+      unsigned lanes = fd_arg[sub];
+      const char *lt = lanes == 16 || lanes == 8
+                           ? lane_t[(lanes == 8 ? 2 : 0) +
+                                    (sub == LAT_OP_FD_I8X16_EXTRACT_LANE_U ||
+                                     sub == LAT_OP_FD_I16X8_EXTRACT_LANE_U)]
+                           : kctype[rk];
+      snprintf(t, sizeof t,
+               "({ lat__v128_t v_ = $a; %s x_; memcpy(&x_, (uint8_t *)&v_ + %u * sizeof x_, "
+               "sizeof x_); (%s)x_; })",
+               lt, lane & (lanes - 1), kctype[rk]);
+      if (lanes >= 8 && lt[0] == 'i') /* sign-extend to i32 */
+        snprintf(t, sizeof t,
+                 "({ lat__v128_t v_ = $a; %s x_; memcpy(&x_, (uint8_t *)&v_ + %u * sizeof x_, "
+                 "sizeof x_); (uint32_t)(int32_t)x_; })",
+                 lt, lane & (lanes - 1));
+      return emit_num(e, t, 1, rk);
+    }
+    case LAT_OP_FD_I8X16_REPLACE_LANE:
+    case LAT_OP_FD_I16X8_REPLACE_LANE:
+    case LAT_OP_FD_I32X4_REPLACE_LANE:
+    case LAT_OP_FD_I64X2_REPLACE_LANE:
+    case LAT_OP_FD_F32X4_REPLACE_LANE:
+    case LAT_OP_FD_F64X2_REPLACE_LANE: {
+      unsigned lanes = fd_arg[sub];
+      int sk = kind_of(sg->p[1]);
+      const char *lt = lanes == 16 ? "uint8_t" : lanes == 8 ? "uint16_t" : kctype[sk];
+      snprintf(t, sizeof t,
+               "({ lat__v128_t v_ = $a; %s x_ = (%s)$b; memcpy((uint8_t *)&v_ + %u * sizeof x_, "
+               "&x_, sizeof x_); v_; })",
+               lt, lt, lane & (lanes - 1));
+      return emit_num(e, t, 2, K_V128);
+    }
+    case LAT_OP_FD_V128_LOAD8_LANE:
+    case LAT_OP_FD_V128_LOAD16_LANE:
+    case LAT_OP_FD_V128_LOAD32_LANE:
+    case LAT_OP_FD_V128_LOAD64_LANE:
+      snprintf(t, sizeof t,
+               "({ uint64_t e_ = (uint64_t)$a + %lluu; if (UNLIKELY(e_ + %u > ms)) TRAP(T_OOB); "
+               "lat__v128_t v_ = $b; memcpy((uint8_t *)&v_ + %u, mb + e_, %u); v_; })",
+               (unsigned long long)off, n, (lane & (16 / n - 1)) * n, n);
+      return emit_num(e, t, 2, K_V128);
+    case LAT_OP_FD_V128_STORE8_LANE:
+    case LAT_OP_FD_V128_STORE16_LANE:
+    case LAT_OP_FD_V128_STORE32_LANE:
+    case LAT_OP_FD_V128_STORE64_LANE:
+      P("{ uint64_t e_ = (uint64_t)%s + %lluu; if (UNLIKELY(e_ + %u > ms)) TRAP(T_OOB); "
+        "lat__v128_t v_ = %s; memcpy(mb + e_, (uint8_t *)&v_ + %u, %u); }\n",
+        var(e, e->h - 2, b1), (unsigned long long)off, n, var(e, e->h - 1, b2),
+        (lane & (16 / n - 1)) * n, n);
+      e->h -= 2;
+      return LAT_OK;
+    default: return unsupported(e, "SIMD opcode");
+  }
 }
 
 /* Arguments of a call: the top n operands, comma-separated. */
@@ -497,26 +741,27 @@ static void emit_args(em_t *e, uint32_t n) {
  * call by unpack_results. */
 static void pack_args(em_t *e, const lat_wasm_functype_t *ft) {
   char b[24];
-  uint32_t n = ft->nparams > ft->nresults ? ft->nparams : ft->nresults;
+  uint32_t np = nslots(ft->params, ft->nparams), nr = nslots(ft->results, ft->nresults);
+  uint32_t n = np > nr ? np : nr;
   P("{ uint64_t a_[%u]; ", n ? n : 1);
-  for (uint32_t i = 0; i < ft->nparams; i++) {
+  for (uint32_t i = 0, sl = 0; i < ft->nparams; i++) {
     uint32_t at = e->h - ft->nparams + i;
-    P("a_[%u] = ", i);
-    P(to_slot[e->stack[at]], var(e, at, b));
-    P("; ");
+    if (put_slot(&e->body, e->stack[at], "a_", sl, var(e, at, b)) && !e->st) e->st = LAT_ENOMEM;
+    sl += kwidth(e->stack[at]);
   }
 }
 
 static lat_status unpack_results(em_t *e, const lat_wasm_functype_t *ft) {
-  char b[24], s[16];
+  char b[24];
   e->h -= ft->nparams;
-  for (uint32_t i = 0; i < ft->nresults; i++) {
-    lat_status st = push(e, kind_of(ft->results[i]));
+  for (uint32_t i = 0, sl = 0; i < ft->nresults; i++) {
+    int k = kind_of(ft->results[i]);
+    lat_status st = push(e, k);
     if (st) return st;
-    snprintf(s, sizeof s, "a_[%u]", i);
     P("%s = ", var(e, e->h - 1, b));
-    P(from_slot[e->stack[e->h - 1]], s);
+    if (get_slot(&e->body, k, "a_", sl) && !e->st) e->st = LAT_ENOMEM;
     P("; ");
+    sl += kwidth(k);
   }
   return LAT_OK;
 }
@@ -527,7 +772,7 @@ static lat_status emit_direct_call(em_t *e, const char *fnexpr,
                                    const lat_wasm_functype_t *ft) {
   uint32_t np = ft->nparams, at = e->h - np;
   P("SYNC(); ");
-  if (ft->nresults > 1) P("{ uint64_t a_[%u]; ", ft->nresults);
+  if (ft->nresults > 1) P("{ uint64_t a_[%u]; ", nslots(ft->results, ft->nresults));
   else if (ft->nresults == 1) P("s%u%c = ", at, kchar[kind_of(ft->results[0])]);
   P("%s(c, d + 1", fnexpr);
   emit_args(e, np);
@@ -617,7 +862,13 @@ static lat_status emit_func(em_t *e, uint32_t fidx) {
           if ((st = skip_imm(e, &r, fc_imm[sub]))) return st;
           continue;
         }
-        if (op == LAT_OP_PREFIX_FD) return unsupported(e, "SIMD");
+        if (op == LAT_OP_PREFIX_FD) {
+          uint32_t sub;
+          if ((st = lat_read_u32(&r, &sub, e->err))) return st;
+          if (sub >= LAT_WASM_FD_COUNT || !fd_imm[sub]) return unsupported(e, "SIMD opcode");
+          if ((st = skip_imm(e, &r, fd_imm[sub]))) return st;
+          continue;
+        }
         if (!op_imm[op]) return unsupported(e, "opcode");
         if ((st = skip_imm(e, &r, op_imm[op]))) return st;
         continue;
@@ -784,18 +1035,20 @@ static lat_status emit_func(em_t *e, uint32_t fidx) {
         if (k < 0) return unsupported(e, "global type");
         if ((st = push(e, k))) return st;
         char g[48];
-        snprintf(g, sizeof g, "c->globals[%u]->val[0]", x);
+        snprintf(g, sizeof g, "c->globals[%u]->val", x);
         P("%s = ", var(e, e->h - 1, b1));
-        P(from_slot[k], g);
+        if (get_slot(&e->body, k, g, 0) && !e->st) e->st = LAT_ENOMEM;
         P(";\n");
         break;
       }
       case LAT_OP_GLOBAL_SET: {
         uint32_t x;
         if ((st = lat_read_u32(&r, &x, e->err))) return st;
-        P("c->globals[%u]->val[0] = ", x);
-        P(to_slot[e->stack[e->h - 1]], var(e, e->h - 1, b1));
-        P(";\n");
+        char g[48];
+        snprintf(g, sizeof g, "c->globals[%u]->val", x);
+        if (put_slot(&e->body, e->stack[e->h - 1], g, 0, var(e, e->h - 1, b1)) && !e->st)
+          e->st = LAT_ENOMEM;
+        P("\n");
         e->h--;
         break;
       }
@@ -950,7 +1203,12 @@ static lat_status emit_func(em_t *e, uint32_t fidx) {
         }
         break;
       }
-      case LAT_OP_PREFIX_FD: return unsupported(e, "SIMD");
+      case LAT_OP_PREFIX_FD: {
+        uint32_t sub;
+        if ((st = lat_read_u32(&r, &sub, e->err))) return st;
+        if ((st = emit_simd(e, &r, sub))) return st;
+        break;
+      }
       default: {
         if (memops[op].mtype) {
           uint32_t align, mi;
@@ -998,7 +1256,7 @@ static lat_status emit_func(em_t *e, uint32_t fidx) {
     s2 |= lat_buf_printf(o, ";\n");
   }
   for (uint32_t i = ft->nparams; i < e->nlocals; i++)
-    s2 |= lat_buf_printf(o, "  %s l%u = 0;\n", kctype[e->lkind[i]], i);
+    s2 |= lat_buf_printf(o, "  %s l%u = {0};\n", kctype[e->lkind[i]], i);
   s2 |= lat_buf_printf(o, "  ENTER();\n");
   /* a memory's base stays put when it grows (wasm_int.h): only its size
    * is reloaded */
@@ -1027,6 +1285,10 @@ static const char prelude[] =
     "if (UNLIKELY(e_ + sizeof(T) > ms)) TRAP(T_OOB); T v_; memcpy(&v_, mb + e_, sizeof(T)); v_; })\n"
     "#define ST(T, a, off, v) do { uint64_t e_ = (uint64_t)(a) + (off); "
     "if (UNLIKELY(e_ + sizeof(T) > ms)) TRAP(T_OOB); T v_ = (v); memcpy(mb + e_, &v_, sizeof(T)); } while (0)\n"
+    "#define VLD(fn, a, off, n) ({ uint64_t e_ = (uint64_t)(a) + (off); "
+    "if (UNLIKELY(e_ + (n) > ms)) TRAP(T_OOB); fn(mb + e_); })\n"
+    "#define VST(a, off, v) do { uint64_t e_ = (uint64_t)(a) + (off); "
+    "if (UNLIKELY(e_ + 16 > ms)) TRAP(T_OOB); lat__v128_store(mb + e_, (v)); } while (0)\n"
     "#define DIV0(y) if (UNLIKELY((y) == 0)) TRAP(T_DIV0)\n"
     "#define DIV_S32(a, b) ({ uint32_t x_ = (a), y_ = (b); DIV0(y_); "
     "if (UNLIKELY(x_ == 0x80000000u && y_ == 0xffffffffu)) TRAP(T_OVF); (uint32_t)((int32_t)x_ / (int32_t)y_); })\n"
@@ -1092,6 +1354,28 @@ static lat_status check_module(em_t *e) {
   return LAT_OK;
 }
 
+/* Whether m may use v128 (so the generated file needs wasm_simd.h): a v128
+ * in a type, global or local, or a 0xFD byte anywhere in a body (an
+ * immediate may be one too: then the header is merely not needed). */
+static bool uses_simd(const lat_wasm_module_t *m) {
+  for (uint32_t t = 0; t < m->ntypes; t++) {
+    const lat_wasm_functype_t *ft = &m->types[t];
+    for (uint32_t i = 0; i < ft->nparams; i++)
+      if (ft->params[i] == LAT_V128) return true;
+    for (uint32_t i = 0; i < ft->nresults; i++)
+      if (ft->results[i] == LAT_V128) return true;
+  }
+  for (uint32_t g = 0; g < m->nglobals; g++)
+    if (m->globals[g].type.type == LAT_V128) return true;
+  for (uint32_t f = m->nfunc_imports; f < m->nfuncs; f++) {
+    const lat__func_t *fn = &m->funcs[f];
+    for (uint32_t r = 0; r < fn->nlocal_runs; r++)
+      if (fn->local_runs[r].type == LAT_V128) return true;
+    if (memchr(m->bytes + fn->body.off, LAT_OP_PREFIX_FD, fn->body.len)) return true;
+  }
+  return false;
+}
+
 lat_status lat_aot_emit_c(const lat_wasm_module_t *m, lat_buf_t *out,
                           lat_error_t *err) {
   em_t e = {.m = m, .out = out, .err = err};
@@ -1110,6 +1394,7 @@ lat_status lat_aot_emit_c(const lat_wasm_module_t *m, lat_buf_t *out,
   lat_buf_init(&e.body);
 
   st |= lat_buf_append(out, prelude, sizeof prelude - 1);
+  if (uses_simd(m)) st |= lat_buf_printf(out, "%s\n", lat__aot_simd_text);
 #define LAT_X_TRAPDEF(code, msg) st |= lat_buf_printf(out, "#define T_%s %d\n", #code + 9, code);
   LAT_TRAP_LIST(LAT_X_TRAPDEF)
 #undef LAT_X_TRAPDEF
@@ -1157,17 +1442,16 @@ lat_status lat_aot_emit_c(const lat_wasm_module_t *m, lat_buf_t *out,
     st |= lat_buf_printf(out, "static void w%u(lat_aot_ctx_t *c, uint32_t d, uint64_t *s) {\n  ", f);
     if (ft->nresults == 1) st |= lat_buf_printf(out, "%s r = ", kctype[kind_of(ft->results[0])]);
     st |= lat_buf_printf(out, "f%u(c, d", f);
-    for (uint32_t i = 0; i < ft->nparams; i++) {
-      char sl[16];
-      snprintf(sl, sizeof sl, "s[%u]", i);
+    for (uint32_t i = 0, sl = 0; i < ft->nparams; i++) {
       st |= lat_buf_printf(out, ", ");
-      st |= lat_buf_printf(out, from_slot[kind_of(ft->params[i])], sl);
+      st |= get_slot(out, kind_of(ft->params[i]), "s", sl);
+      sl += kwidth(kind_of(ft->params[i]));
     }
     st |= lat_buf_printf(out, ft->nresults > 1 ? ", s);\n" : ");\n");
     if (ft->nresults == 1) {
-      st |= lat_buf_printf(out, "  s[0] = ");
-      st |= lat_buf_printf(out, to_slot[kind_of(ft->results[0])], "r");
-      st |= lat_buf_printf(out, ";\n");
+      st |= lat_buf_printf(out, "  ");
+      st |= put_slot(out, kind_of(ft->results[0]), "s", 0, "r");
+      st |= lat_buf_printf(out, "\n");
     }
     st |= lat_buf_printf(out, "}\n");
   }

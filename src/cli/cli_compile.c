@@ -33,8 +33,8 @@ static const lat_cli_cmd_t cmd = {
     .summary = "compile a core module to native code (like wasmtime compile)",
     .details = "FILE is a core module (.wasm or .wat).  Its C is compiled into the cache, keyed by\n"
                "the module's hash, the compiler and its flags.  A module using a feature the\n"
-               "compiled tier does not support (SIMD, memory64, multi-memory, exceptions, tail\n"
-               "calls) is reported and exits 1; `run --compiled` interprets such modules.\n",
+               "compiled tier does not support (memory64, multi-memory, exceptions, tail calls)\n"
+               "is reported and exits 1; `run --compiled` interprets such modules.\n",
     .opts = opts,
     .nopts = LAT_CLI_NOPTS(opts),
     .min_pos = 1,

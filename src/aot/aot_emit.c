@@ -392,7 +392,6 @@ typedef struct {
   uint8_t *lkind;       /* local kinds */
   uint32_t nlocals;
   uint32_t *canon;      /* canonical type index of each type */
-  uint8_t one_type[1];  /* scratch block type [t] */
 } em_t;
 
 #define P(...)                                                  \
@@ -1277,8 +1276,14 @@ static const char prelude[] =
     "#define RT(f) (c->cd = cd, c->rt->f)\n"
     "#define TRAP(k) RT(trap)(c, (k))\n"
     "#define CD() do { if (UNLIKELY(--cd < 0)) { c->cd = cd; c->rt->refill(c); cd = c->cd; } } while (0)\n"
+    "/* the stack pointer: __builtin_frame_address would force a frame pointer */\n"
+    "#ifdef __x86_64__\n"
+    "#define SP() ({ uintptr_t sp_; __asm__(\"mov %%rsp, %0\" : \"=r\"(sp_)); sp_; })\n"
+    "#else\n"
+    "#define SP() ((uintptr_t)__builtin_frame_address(0))\n"
+    "#endif\n"
     "#define ENTER() int32_t cd = c->cd; do { if (UNLIKELY(d >= c->max_depth || "
-    "(uintptr_t)__builtin_frame_address(0) < c->stack_limit)) TRAP(T_STACK); CD(); } while (0)\n"
+    "SP() < c->stack_limit)) TRAP(T_STACK); CD(); } while (0)\n"
     "#define SYNC() (c->cd = cd)\n"
     "#define RELOAD() (cd = c->cd, ms = c->mem0->size)\n"
     "#define LD(T, a, off) ({ uint64_t e_ = (uint64_t)(a) + (off); "

@@ -1244,7 +1244,7 @@ static lat_status emit_func(em_t *e, uint32_t fidx) {
   lat_buf_t *o = e->out;
   char name[24];
   snprintf(name, sizeof name, "f%u", fidx);
-  lat_status s2 = lat_buf_printf(o, "static ");
+  lat_status s2 = lat_buf_printf(o, "FN ");
   c_functype(e, o, ft, name, true);
   s2 |= lat_buf_printf(o, " {\n");
   for (int k = 0; k < K_COUNT; k++) {
@@ -1381,23 +1381,11 @@ static bool uses_simd(const lat_wasm_module_t *m) {
   return false;
 }
 
-lat_status lat_aot_emit_c(const lat_wasm_module_t *m, lat_buf_t *out,
-                          lat_error_t *err) {
-  em_t e = {.m = m, .out = out, .err = err};
-  lat_status st = check_module(&e);
-  if (st) return st;
-  e.canon = lat_calloc(m->ntypes ? m->ntypes : 1, sizeof *e.canon);
-  if (!e.canon) return LAT_ENOMEM;
-  for (uint32_t t = 0; t < m->ntypes; t++) {
-    e.canon[t] = t;
-    for (uint32_t u = 0; u < t; u++)
-      if (e.canon[u] == u && lat__functype_eq(&m->types[t], &m->types[u])) {
-        e.canon[t] = u;
-        break;
-      }
-  }
-  lat_buf_init(&e.body);
-
+/* The declarations every part starts with: prelude, SIMD text, trap codes,
+ * function-pointer types, prototypes and (split) the extern tables. */
+static lat_status emit_header(em_t *e, lat_buf_t *out, bool split) {
+  const lat_wasm_module_t *m = e->m;
+  lat_status st = lat_buf_printf(out, "#define FN %s\n", split ? "" : "static");
   st |= lat_buf_append(out, prelude, sizeof prelude - 1);
   if (uses_simd(m)) st |= lat_buf_printf(out, "%s\n", lat__aot_simd_text);
 #define LAT_X_TRAPDEF(code, msg) st |= lat_buf_printf(out, "#define T_%s %d\n", #code + 9, code);
@@ -1410,37 +1398,47 @@ lat_status lat_aot_emit_c(const lat_wasm_module_t *m, lat_buf_t *out,
                        "#define T_OVF T_INT_OVERFLOW\n#define T_CONV T_INVALID_CONVERSION\n\n");
   /* one function-pointer type per canonical type (call_indirect) */
   for (uint32_t t = 0; t < m->ntypes; t++) {
-    if (e.canon[t] != t) continue;
+    if (e->canon[t] != t) continue;
     char name[24];
     snprintf(name, sizeof name, "(*ft%u)", t);
     st |= lat_buf_printf(out, "typedef ");
-    c_functype(&e, out, &m->types[t], name, false);
+    c_functype(e, out, &m->types[t], name, false);
     st |= lat_buf_printf(out, ";\n");
   }
-  /* prototypes */
   for (uint32_t f = m->nfunc_imports; f < m->nfuncs; f++) {
     char name[24];
     snprintf(name, sizeof name, "f%u", f);
-    st |= lat_buf_printf(out, "static ");
-    c_functype(&e, out, &m->types[m->funcs[f].type_idx], name, false);
+    st |= lat_buf_printf(out, "FN ");
+    c_functype(e, out, &m->types[m->funcs[f].type_idx], name, false);
     st |= lat_buf_printf(out, ";\n");
   }
-  st |= lat_buf_printf(out, "static void (*const fdirect[%u])(void) = {", m->nfuncs + 1);
+  if (split)
+    st |= lat_buf_printf(out,
+                         "extern void (*const fdirect[%u])(void);\n"
+                         "extern const uint32_t fcanon[%u];\n",
+                         m->nfuncs + 1, m->nfuncs + 1);
+  return st || e->st ? LAT_ENOMEM : LAT_OK;
+}
+
+/* The tables call_indirect reads, the wrappers and the descriptor. */
+static lat_status emit_tables(em_t *e, lat_buf_t *out, bool split) {
+  const lat_wasm_module_t *m = e->m;
+  const char *cls = split ? "" : "static ";
+  lat_status st = lat_buf_printf(out, "%svoid (*const fdirect[%u])(void) = {", cls, m->nfuncs + 1);
   for (uint32_t f = 0; f < m->nfuncs; f++)
     st |= f < m->nfunc_imports ? lat_buf_printf(out, "0,")
                                : lat_buf_printf(out, "(void (*)(void))f%u,", f);
-  st |= lat_buf_printf(out, "0};\nstatic const uint32_t fcanon[%u] = {", m->nfuncs + 1);
+  st |= lat_buf_printf(out, "0};\n%sconst uint32_t fcanon[%u] = {", cls, m->nfuncs + 1);
   for (uint32_t f = 0; f < m->nfuncs; f++)
-    st |= lat_buf_printf(out, "%uu,", m->funcs[f].imported
-                                          ? UINT32_MAX
-                                          : e.canon[m->funcs[f].type_idx]);
+    st |= lat_buf_printf(out, "%uu,", m->funcs[f].imported ? UINT32_MAX
+                                                          : e->canon[m->funcs[f].type_idx]);
   st |= lat_buf_printf(out, "0};\n\n");
-  if (st) goto nomem;
+  return st ? LAT_ENOMEM : LAT_OK;
+}
 
-  for (uint32_t f = m->nfunc_imports; f < m->nfuncs; f++) {
-    if ((st = emit_func(&e, f))) goto done;
-  }
-
+static lat_status emit_wrappers(em_t *e, lat_buf_t *out) {
+  const lat_wasm_module_t *m = e->m;
+  lat_status st = LAT_OK;
   /* wrappers: slots <-> C arguments */
   for (uint32_t f = m->nfunc_imports; f < m->nfuncs; f++) {
     const lat_wasm_functype_t *ft = &m->types[m->funcs[f].type_idx];
@@ -1468,15 +1466,56 @@ lat_status lat_aot_emit_c(const lat_wasm_module_t *m, lat_buf_t *out,
                        "__attribute__((visibility(\"default\"))) const lat_aot_desc_t lat_aot_desc = "
                        "{%d, %u, LAT_AOT_KEY, wrappers};\n",
                        LAT_AOT_ABI_VERSION, m->nfuncs);
-  if (st) goto nomem;
+  return st ? LAT_ENOMEM : LAT_OK;
+}
+
+lat_status lat__aot_emit_parts(const lat_wasm_module_t *m, lat_buf_t *parts, uint32_t nparts,
+                               lat_error_t *err) {
+  em_t e = {.m = m, .err = err};
+  bool split = nparts > 1;
+  uint64_t *load = NULL;
+  lat_status st = check_module(&e);
+  if (st) return st;
+  e.canon = lat_calloc(m->ntypes ? m->ntypes : 1, sizeof *e.canon);
+  load = lat_calloc(nparts, sizeof *load);
+  if (!e.canon || !load) goto nomem;
+  for (uint32_t t = 0; t < m->ntypes; t++) {
+    e.canon[t] = t;
+    for (uint32_t u = 0; u < t; u++)
+      if (e.canon[u] == u && lat__functype_eq(&m->types[t], &m->types[u])) {
+        e.canon[t] = u;
+        break;
+      }
+  }
+  lat_buf_init(&e.body);
+  for (uint32_t p = 0; p < nparts; p++)
+    if ((st = emit_header(&e, &parts[p], split))) goto nomem;
+  if ((st = emit_tables(&e, &parts[0], split))) goto nomem;
+  /* split: part 0 holds the tables and wrappers, the functions go to parts
+   * 1.. by size, each to the lightest so far, so the compilers finish
+   * together */
+  for (uint32_t f = m->nfunc_imports; f < m->nfuncs; f++) {
+    uint32_t best = 0;
+    for (uint32_t p = 1; p < nparts; p++)
+      if (best == 0 || load[p] < load[best]) best = p;
+    load[best] += m->funcs[f].body.len;
+    e.out = &parts[best];
+    if ((st = emit_func(&e, f))) goto done;
+  }
+  if ((st = emit_wrappers(&e, &parts[0]))) goto nomem;
   goto done;
 nomem:
   st = lat_error_set(err, LAT_ENOMEM, SIZE_MAX, "out of memory");
 done:
   lat_buf_fini(&e.body);
+  lat_free(load);
   lat_free(e.stack);
   lat_free(e.frames);
   lat_free(e.lkind);
   lat_free(e.canon);
   return st;
+}
+
+lat_status lat_aot_emit_c(const lat_wasm_module_t *m, lat_buf_t *out, lat_error_t *err) {
+  return lat__aot_emit_parts(m, out, 1, err);
 }

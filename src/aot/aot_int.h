@@ -27,6 +27,13 @@ typedef struct {
 
 void lat__aot_module_free(lat__aot_module_t *am); /* dlcloses; accepts NULL */
 
+/* aot_emit.c: m as nparts C files (each buffer appended to).  One part is
+ * lat_aot_emit_c's single file; with more, part 0 holds the tables,
+ * wrappers and descriptor and the functions are spread over the others,
+ * which the compiler runs on in parallel (aot_load.c). */
+lat_status lat__aot_emit_parts(const lat_wasm_module_t *m, lat_buf_t *parts, uint32_t nparts,
+                               lat_error_t *err);
+
 extern const lat__wasm_tier_t lat__aot_tier; /* aot_rt.c */
 extern const char lat__aot_emit_id[];         /* aot_emit.c: its build time */
 

@@ -8,9 +8,14 @@
  * the flags, and the module's bytes.  The object is <dir>/<key hex>.so; the
  * key is also compiled into it and checked after dlopen, with the ABI
  * version and the function count, so a renamed or stale file is refused.
- * A cold compile writes <key>.<pid>.c, runs the compiler on it (posix_spawn,
- * no shell, its stderr captured for the error), and renames the object into
- * place, so concurrent compilers of one module race harmlessly.  The cache
+ * A cold compile writes <key>.<pid>.<i>.c, runs the compiler on it
+ * (posix_spawn, no shell, its stderr captured for the error), and renames
+ * the object into place, so concurrent compilers of one module race
+ * harmlessly.  A module with more than 32 KiB of code is split into one C
+ * file per core plus one for the tables (lat__aot_emit_parts), compiled
+ * side by side with -c and linked: aot_mod.wasm (78 KB) 9.8 s -> 5.1 s on
+ * the 2 cores; calls between parts are not inlined, which small modules,
+ * compiled whole, never see.  The cache
  * holds code this process will run: its directory must be ours and not
  * writable by group or others, or nothing is loaded from it.
  *
@@ -42,8 +47,8 @@
 
 extern char **environ;
 
-#define AOT_CFLAGS                                                                 \
-  "-O2", "-march=native", "-ffp-contract=off", "-fPIC", "-shared", "-fvisibility=hidden", \
+#define AOT_CFLAGS                                                                  \
+  "-O2", "-march=native", "-ffp-contract=off", "-fPIC", "-fvisibility=hidden", \
       "-fno-strict-aliasing", "-fsignaling-nans"
 static const char *const cflags[] = {AOT_CFLAGS};
 
@@ -152,26 +157,38 @@ static lat_status write_file(const char *path, const void *p, size_t n, lat_erro
   return LAT_OK;
 }
 
-/* Runs cc on src into obj; its stderr goes to log. */
-static lat_status run_cc(const char *cc, const char *src, const char *obj, const char *log,
-                         lat_error_t *err) {
-  const char *argv[16];
-  int n = 0;
+/* Starts cc with the flags, mode ("-shared" or "-c") and files; its stderr
+ * goes to log.  0 on failure to start. */
+static pid_t spawn_cc(const char *cc, const char *mode, const char *out, const char *const *in,
+                      size_t nin, const char *log) {
+  const char *argv[40];
+  size_t n = 0;
   argv[n++] = cc;
-  for (size_t i = 0; i < sizeof cflags / sizeof *cflags; i++) argv[n++] = cflags[i];
+  if (strcmp(mode, "-link") != 0) {
+    for (size_t i = 0; i < sizeof cflags / sizeof *cflags; i++) argv[n++] = cflags[i];
+    argv[n++] = mode;
+  } else {
+    argv[n++] = "-shared";
+  }
   argv[n++] = "-o";
-  argv[n++] = obj;
-  argv[n++] = src;
+  argv[n++] = out;
+  for (size_t i = 0; i < nin && n < 37; i++) argv[n++] = in[i];
   argv[n++] = "-lm";
   argv[n] = NULL;
   posix_spawn_file_actions_t fa;
   posix_spawn_file_actions_init(&fa);
   posix_spawn_file_actions_addopen(&fa, 2, log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
   posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-  pid_t pid;
+  pid_t pid = 0;
   int rc = posix_spawnp(&pid, cc, &fa, NULL, (char *const *)argv, environ);
   posix_spawn_file_actions_destroy(&fa);
-  if (rc != 0) return lat_error_set(err, LAT_EIO, SIZE_MAX, "%s: %s", cc, strerror(rc));
+  return rc == 0 ? pid : 0;
+}
+
+/* Waits for pid; LAT_EIO with the start of log when it failed. */
+static lat_status wait_cc(pid_t pid, const char *cc, const char *what, const char *log,
+                          lat_error_t *err) {
+  if (!pid) return lat_error_set(err, LAT_EIO, SIZE_MAX, "%s: cannot start", cc);
   int status = 0;
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
@@ -183,7 +200,70 @@ static lat_status run_cc(const char *cc, const char *src, const char *obj, const
     msg[k] = 0;
     fclose(f);
   }
-  return lat_error_set(err, LAT_EIO, SIZE_MAX, "%s failed on %s: %s", cc, src, msg);
+  return lat_error_set(err, LAT_EIO, SIZE_MAX, "%s failed on %s: %s", cc, what, msg);
+}
+
+/* How many files to split m's C into: one (a single compiler run, every
+ * call can be inlined) unless the code is large and there are cores to
+ * compile parts side by side (101 s per MB of wasm on one core). */
+#define SPLIT_MIN_CODE (32u << 10)
+#define MAX_PARTS 8
+static uint32_t part_count(const lat_wasm_module_t *m) {
+  uint64_t code = 0;
+  for (uint32_t f = m->nfunc_imports; f < m->nfuncs; f++) code += m->funcs[f].body.len;
+  long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+  if (code < SPLIT_MIN_CODE || cpus < 2) return 1;
+  return 1 + (uint32_t)(cpus < MAX_PARTS ? cpus : MAX_PARTS);
+}
+
+/* Compiles the parts (part 0 first holds the key line) into obj. */
+static lat_status build_object(const lat_wasm_module_t *m, const char *cc, const char *key,
+                               const char *base, const char *obj, lat_error_t *err) {
+  uint32_t n = part_count(m);
+  lat_buf_t parts[MAX_PARTS + 1];
+  typedef char path_t[4200];
+  path_t *src = lat_calloc(3 * (MAX_PARTS + 2), sizeof(path_t)); /* off the stack */
+  if (!src) return lat_error_set(err, LAT_ENOMEM, SIZE_MAX, "out of memory");
+  path_t *o = src + MAX_PARTS + 2, *log = o + MAX_PARTS + 2;
+  pid_t pid[MAX_PARTS + 1] = {0};
+  const char *objs[MAX_PARTS + 1];
+  lat_status st = LAT_OK;
+  for (uint32_t i = 0; i < n; i++) lat_buf_init(&parts[i]);
+  if ((st = lat_buf_printf(&parts[0], "#define LAT_AOT_KEY \"%s\"\n", key))) goto done;
+  if ((st = lat__aot_emit_parts(m, parts, n, err))) goto done;
+  for (uint32_t i = 0; i < n; i++) {
+    snprintf(src[i], sizeof src[i], "%s.%u.c", base, i);
+    snprintf(o[i], sizeof o[i], "%s.%u.o", base, i);
+    snprintf(log[i], sizeof log[i], "%s.%u.log", base, i);
+    objs[i] = o[i];
+    if ((st = write_file(src[i], parts[i].data, parts[i].len, err))) goto clean;
+  }
+  if (n == 1) {
+    const char *in = src[0];
+    st = wait_cc(spawn_cc(cc, "-shared", obj, &in, 1, log[0]), cc, src[0], log[0], err);
+    goto clean;
+  }
+  for (uint32_t i = 0; i < n; i++) {
+    const char *in = src[i];
+    pid[i] = spawn_cc(cc, "-c", o[i], &in, 1, log[i]);
+  }
+  for (uint32_t i = 0; i < n; i++) {
+    lat_status s2 = wait_cc(pid[i], cc, src[i], log[i], st ? NULL : err);
+    if (!st) st = s2;
+  }
+  snprintf(log[n], sizeof log[n], "%s.link.log", base);
+  if (!st) st = wait_cc(spawn_cc(cc, "-link", obj, objs, n, log[n]), cc, "linking", log[n], err);
+  unlink(log[n]);
+clean:
+  for (uint32_t i = 0; i < n; i++) {
+    unlink(src[i]);
+    unlink(o[i]);
+    unlink(log[i]);
+  }
+done:
+  for (uint32_t i = 0; i < n; i++) lat_buf_fini(&parts[i]);
+  lat_free(src);
+  return st;
 }
 
 lat_status lat_aot_compile(const lat_wasm_module_t *m, const lat_aot_options_t *opts,
@@ -191,17 +271,14 @@ lat_status lat_aot_compile(const lat_wasm_module_t *m, const lat_aot_options_t *
   const char *cc = default_cc(opts);
   char key[65];
   char *dir = NULL;
-  lat_buf_t c;
-  lat_buf_init(&c);
   if (out_path) *out_path = NULL;
   if (out_cached) *out_cached = false;
   lat_status st = cache_dir(opts, &dir, err);
   if (st) return st;
   cache_key(m, cc, key);
   size_t plen = strlen(dir) + 100;
-  char *path = lat_malloc(plen), *src = lat_malloc(plen), *tmp = lat_malloc(plen),
-       *log = lat_malloc(plen);
-  if (!path || !src || !tmp || !log) {
+  char *path = lat_malloc(plen), *src = lat_malloc(plen), *tmp = lat_malloc(plen);
+  if (!path || !src || !tmp) {
     st = lat_error_set(err, LAT_ENOMEM, SIZE_MAX, "out of memory");
     goto done;
   }
@@ -211,29 +288,21 @@ lat_status lat_aot_compile(const lat_wasm_module_t *m, const lat_aot_options_t *
     if (out_cached) *out_cached = true;
     goto done;
   }
-  if ((st = lat_buf_printf(&c, "#define LAT_AOT_KEY \"%s\"\n", key))) goto done;
-  if ((st = lat_aot_emit_c(m, &c, err))) goto done;
-  snprintf(src, plen, "%s/%s.%d.c", dir, key, (int)getpid());
+  snprintf(src, plen, "%s/%s.%d", dir, key, (int)getpid());
   snprintf(tmp, plen, "%s/%s.%d.so", dir, key, (int)getpid());
-  snprintf(log, plen, "%s/%s.%d.log", dir, key, (int)getpid());
-  if ((st = write_file(src, c.data, c.len, err))) goto done;
-  st = run_cc(cc, src, tmp, log, err);
+  st = build_object(m, cc, key, src, tmp, err);
   if (!st && rename(tmp, path) != 0)
     st = lat_error_set(err, LAT_EIO, SIZE_MAX, "%s: %s", path, strerror(errno));
-  unlink(src);
-  unlink(log);
   unlink(tmp);
 done:
   if (!st && out_path) {
     *out_path = path;
     path = NULL;
   }
-  lat_buf_fini(&c);
   lat_free(dir);
   lat_free(path);
   lat_free(src);
   lat_free(tmp);
-  lat_free(log);
   return st;
 }
 

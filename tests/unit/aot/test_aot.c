@@ -274,3 +274,66 @@ TEST_IMPL(aot_memory_cap) {
   CHECK_EQ_INT(lat_wasm_store_trap(b.s), LAT_TRAP_MEMORY_OOB);
   teardown(&b);
 }
+
+TEST_IMPL(aot_split_large_module) {
+  /* more than 32 KiB of code is compiled in parts side by side
+   * (aot_load.c): a chain of 400 functions, each calling the next directly
+   * and through the table, gives the same result compiled */
+  lat_buf_t w;
+  lat_buf_init(&w);
+  enum { N = 400 };
+  REQUIRE_OK(lat_buf_printf(&w, "(module (type $t (func (param i32) (result i32)))"
+                                " (table %d funcref) (memory 1)", N + 1));
+  for (int i = 0; i < N; i++) {
+    REQUIRE_OK(lat_buf_printf(
+        &w, " (func $f%d (param i32) (result i32) (local i32)"
+            "  (local.set 1 (i32.xor (i32.mul (local.get 0) (i32.const %d)) (i32.const 0x9e3779b9)))"
+            "  (i32.store (i32.const %d) (i32.add (i32.load (i32.const %d)) (local.get 1)))"
+            "  (local.set 1 (i32.add (local.get 1) (i32.rotl (local.get 1) (i32.const 7))))"
+            "  (local.set 1 (i32.sub (local.get 1) (i32.shr_u (local.get 1) (i32.const 3))))"
+            "  (local.set 1 (i32.add (local.get 1) (i32.div_u (local.get 1) (i32.const 13))))"
+            "  (local.set 1 (i32.xor (local.get 1) (i32.mul (local.get 1) (i32.const 31))))"
+            "  (local.set 1 (i32.add (local.get 1) (i32.clz (local.get 1))))"
+            "  (local.set 1 (i32.add (local.get 1) (i32.popcnt (local.get 0))))",
+        i, 2 * i + 1, (i % 64) * 4, (i % 64) * 4));
+    if (i + 1 < N)
+      REQUIRE_OK(lat_buf_printf(&w, "  (if (result i32) (i32.and (local.get 0) (i32.const 1))"
+                                    "   (then (call $f%d (i32.add (local.get 1) (i32.const 1))))"
+                                    "   (else (call_indirect (type $t) (local.get 1) (i32.const %d)))))",
+                                i + 1, i + 1));
+    else
+      REQUIRE_OK(lat_buf_printf(&w, "  (local.get 1))"));
+  }
+  REQUIRE_OK(lat_buf_printf(&w, " (elem (i32.const 0)"));
+  for (int i = 0; i < N; i++) REQUIRE_OK(lat_buf_printf(&w, " $f%d", i));
+  REQUIRE_OK(lat_buf_printf(&w, ") (export \"f\" (func $f0))"
+                                " (func (export \"sum\") (param i32) (result i32) (local i32)"
+                                "  (loop (local.set 1 (i32.add (local.get 1) (i32.load (local.get 0))))"
+                                "   (local.set 0 (i32.add (local.get 0) (i32.const 4)))"
+                                "   (br_if 0 (i32.lt_u (local.get 0) (i32.const 256))))"
+                                "  (local.get 1)))"));
+  REQUIRE_OK(lat_buf_push(&w, 0));
+  uint32_t r[2][4];
+  for (int compiled = 0; compiled < 2; compiled++) {
+    lat_wasm_module_t *m = wt_module((const char *)w.data, NULL, 0);
+    if (compiled) {
+      lat_error_t err;
+      lat_error_clear(&err);
+      lat_status st = lat_aot_load(m, NULL, &err);
+      if (st) fprintf(stderr, "  aot: %s\n", err.msg);
+      REQUIRE_OK(st);
+    }
+    lat_wasm_store_t *s;
+    REQUIRE_OK(lat_wasm_store_new(NULL, &s));
+    lat_wasm_instance_t *inst;
+    lat_error_t err;
+    REQUIRE_OK(lat_wasm_instance_new(s, m, NULL, 0, &inst, &err));
+    for (uint32_t k = 0; k < 3; k++)
+      CHECK_OK(wt_call1(s, wt_export_func(inst, "f"), k * 7919 + 3, &r[compiled][k]));
+    CHECK_OK(wt_call1(s, wt_export_func(inst, "sum"), 0, &r[compiled][3]));
+    lat_wasm_store_free(s);
+    lat_wasm_module_release(m);
+  }
+  for (int k = 0; k < 4; k++) CHECK_EQ_UINT(r[1][k], r[0][k]);
+  lat_buf_fini(&w);
+}

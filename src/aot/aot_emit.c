@@ -1240,6 +1240,14 @@ static lat_status emit_func(em_t *e, uint32_t fidx) {
   }
   if (e->st) return e->st;
 
+  /* A C frame must fit in the native stack's margin (aot_rt.c keeps 256
+   * KiB below the limit it checks at entry, and the prologue writes the
+   * frame before that check runs): a function with more locals and operand
+   * variables than 8192 (at most 16 bytes each) stays interpreted. */
+  uint64_t vars = e->nlocals;
+  for (int k = 0; k < K_COUNT; k++) vars += e->maxh[k];
+  if (vars > 8192) return unsupported(e, "a function too large for a native stack frame");
+
   /* the function: declarations, then the body */
   lat_buf_t *o = e->out;
   char name[24];

@@ -2,7 +2,7 @@
  *
  * Approach (wasm2c's).  One pass over each function body with a type stack:
  * operand-stack position h holding a value of type t is the C local
- * `s<h><t>` (t: i i32, j i64, f f32, d f64, r reference), declared per type
+ * `s<h><t>` (t: i i32, j i64, f f32, d f64, r reference, v v128), declared per type
  * up to the function's maximum height, so a value never moves unless a
  * branch carries it to its label's height; locals and params are `l<n>`.
  * Control is gotos: a block's label follows its end, a loop's precedes its
@@ -17,16 +17,20 @@
  * the same trap checks (division, truncation bounds, memory bounds in 64-bit
  * arithmetic), NaN quieting around libm, bit operations for abs/neg/copysign
  * so NaN payloads survive, i32 values zero-extended in slots.  Memory 0's
- * base and size live in C locals (mb, ms) that are reloaded after every
- * call and memory.grow, the only things that can change them; the bounds
- * check stays explicit (the guard-page alternative needs a SIGSEGV handler,
- * see aot_rt.c).  Calls to the module's own functions are direct C calls;
+ * base and size live in C locals (mb, ms); a base never moves, the size is
+ * reloaded after every call and memory.grow, the only things that can
+ * change it; the bounds check stays explicit (the guard-page alternative
+ * needs a SIGSEGV handler, see aot_rt.c).  Calls to the module's own functions are direct C calls;
  * call_indirect is direct when the table entry is a function of this very
  * instance with the same canonical type, otherwise it goes through the
  * runtime (type check by structure, imports, host functions, other
  * instances and tiers).  Deadline, interrupt and fuel cost one decrement
- * of the store's countdown at function entry and at each branch to a loop,
- * exactly where the interpreter counts; the call depth is an argument.
+ * of a countdown held in a C local (so stores to linear memory, which may
+ * alias anything, do not force it back to memory) at function entry and
+ * at each branch to a loop, exactly where the interpreter counts; it is
+ * stored back to the context before calls, returns and runtime calls and
+ * reloaded after calls.  The call depth is an argument; the native stack
+ * pointer is checked against a limit at entry too.
  *
  * SIMD: v128 values are wasm_simd.h's vector type in C locals, and every
  * operation calls the same static inline function the interpreter uses
@@ -1396,7 +1400,7 @@ static lat_status emit_header(em_t *e, lat_buf_t *out, bool split) {
   lat_status st = lat_buf_printf(out, "#define FN %s\n", split ? "" : "static");
   st |= lat_buf_append(out, prelude, sizeof prelude - 1);
   if (uses_simd(m)) st |= lat_buf_printf(out, "%s\n", lat__aot_simd_text);
-#define LAT_X_TRAPDEF(code, msg) st |= lat_buf_printf(out, "#define T_%s %d\n", #code + 9, code);
+#define LAT_X_TRAPDEF(code, msg) st |= lat_buf_printf(out, "#define T_%s %d\n", &#code[9], code);
   LAT_TRAP_LIST(LAT_X_TRAPDEF)
 #undef LAT_X_TRAPDEF
   if (!m->nmems) st |= lat_buf_printf(out, "#undef RELOAD\n#define RELOAD() (cd = c->cd)\n");

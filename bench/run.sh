@@ -9,8 +9,8 @@
 #   node     node node_run.mjs K.wasm (V8 default tiers; best call of 3 in
 #            one process, so tier-up may have happened)
 #   wasm2c   wasm2c K.wasm -n k + wasm2c_main.c + wasm-rt-impl.c, clang -O2
-#   compiled build/lattice run --compiled (src/aot: C through gcc -O2,
-#            explicit bounds checks), timed like lattice; the object is
+#   compiled build/lattice run --compiled (src/aot: C through gcc -O2
+#            -march=native, explicit bounds checks), timed like lattice; the object is
 #            compiled into a bench-private cache first (`lattice compile`),
 #            so the call is pure run time
 #
@@ -149,7 +149,8 @@ done
 # ---- compiled tier: compile speed and cached start-up --------------------------------
 # Compile time per MB of wasm: a module of AOT_FUNCS (300) functions of
 # generated C (bench/gen_big.py, like the large module below), compiled cold
-# (lattice compile --force: emit C, gcc -O2, one process).  Start-up of a
+# (lattice compile --force: emit C, gcc -O2; a module this size is split
+# into one file per core, compiled side by side).  Start-up of a
 # cached compiled module: `run --compiled --time` of fib.wasm, whose load
 # (decode, validate, cache key, dlopen) and instantiation are compared with
 # the interpreter's; best of REPS.

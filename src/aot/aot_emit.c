@@ -111,17 +111,7 @@ static const simd_fn_t simd_fns[LAT_WASM_FD_COUNT] = {
 #define Y(form, name, id) [LAT_OP_FD_##id] = {#name, form},
     LAT_SIMD_SPLAT(Y, S_SPLAT) LAT_SIMD_UN(Y, S_UN) LAT_SIMD_TEST(Y, S_TEST)
     LAT_SIMD_BIN(Y, S_BIN) LAT_SIMD_SHIFT(Y, S_SHIFT) LAT_SIMD_LOAD(Y, S_LOAD)
-    Y(S_BIN, i8x16_swizzle, I8X16_RELAXED_SWIZZLE)
-    Y(S_UN, i32x4_trunc_sat_f32x4_s, I32X4_RELAXED_TRUNC_F32X4_S)
-    Y(S_UN, i32x4_trunc_sat_f32x4_u, I32X4_RELAXED_TRUNC_F32X4_U)
-    Y(S_UN, i32x4_trunc_sat_f64x2_s_zero, I32X4_RELAXED_TRUNC_F64X2_S_ZERO)
-    Y(S_UN, i32x4_trunc_sat_f64x2_u_zero, I32X4_RELAXED_TRUNC_F64X2_U_ZERO)
-    Y(S_BIN, f32x4_min, F32X4_RELAXED_MIN)
-    Y(S_BIN, f32x4_max, F32X4_RELAXED_MAX)
-    Y(S_BIN, f64x2_min, F64X2_RELAXED_MIN)
-    Y(S_BIN, f64x2_max, F64X2_RELAXED_MAX)
-    Y(S_BIN, i16x8_q15mulr_sat_s, I16X8_RELAXED_Q15MULR_S)
-    Y(S_BIN, i16x8_relaxed_dot_i8x16_i7x16_s, I16X8_RELAXED_DOT_I8X16_I7X16_S)
+    LAT_SIMD_RELAXED_ALIASES(Y, S_UN, S_BIN)
 #undef Y
 };
 static const uint8_t fd_imm[LAT_WASM_FD_COUNT] = {

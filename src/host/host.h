@@ -193,6 +193,9 @@ typedef struct {
   const char *const *labels;     /* "k=v" (borrowed); hostcore.* refused */
   size_t nlabels;
   bool allow_file_load;          /* file:// component references */
+  bool compiled;                 /* run components' core modules compiled
+                                    (src/aot; on the worker that prepares a
+                                    scale, cached by content hash) */
   uint64_t max_memory;           /* default per component; 0 = 256 MiB */
   uint64_t max_exec_ns;          /* default per request; 0 = 10 min */
   lat_lattice_opts_t ctl;        /* the control connection (events, KV too) */

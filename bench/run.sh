@@ -9,6 +9,10 @@
 #   node     node node_run.mjs K.wasm (V8 default tiers; best call of 3 in
 #            one process, so tier-up may have happened)
 #   wasm2c   wasm2c K.wasm -n k + wasm2c_main.c + wasm-rt-impl.c, clang -O2
+#   compiled build/lattice run --compiled (src/aot: C through gcc -O2
+#            -march=native, explicit bounds checks), timed like lattice; the object is
+#            compiled into a bench-private cache first (`lattice compile`),
+#            so the call is pure run time
 #
 # Every kernel is built with Debian clang `--target=wasm32 -O2 -nostdlib`;
 # every time is the best of REPS (3), in milliseconds, and every ratio is
@@ -59,11 +63,17 @@ build_kernel() { # K
 time_native() { "$OUT/$1.native" "$REPS" 2>/dev/null || echo ERR; }
 time_node() { node bench/node_run.mjs "$OUT/$1.wasm" "$REPS" 2>/dev/null || echo ERR; }
 time_wasm2c() { "$OUT/$1.w2c" "$REPS" 2>/dev/null || echo ERR; }
+export LATTICE_CACHE_DIR=$PWD/$OUT/aot-cache
+time_compiled() {
+  "$LATTICE" compile "$OUT/$1.wasm" >/dev/null 2>$OUT/lattice.err || { echo ERR; return; }
+  TIER=--compiled time_lattice "$1"
+}
 time_lattice() {
   local best="" cs="" i out ms
   [ -x "$LATTICE" ] || { echo ERR; return; }
   for ((i = 0; i < REPS; i++)); do
-    out=$("$LATTICE" run --time --invoke run "$OUT/$1.wasm" 2>$OUT/lattice.err) || { echo ERR; return; }
+    # shellcheck disable=SC2086 # TIER is empty or one flag
+    out=$("$LATTICE" run ${TIER:-} --time --invoke run "$OUT/$1.wasm" 2>$OUT/lattice.err) || { echo ERR; return; }
     cs=$(tail -n 1 <<<"$out")
     ms=$(grep -oE 'call [0-9.]+ ms' $OUT/lattice.err | grep -oE '[0-9.]+')
     [ -n "$ms" ] || { echo ERR; return; }
@@ -72,7 +82,7 @@ time_lattice() {
   echo "$cs $best"
 }
 
-ENGINES=(native lattice node wasm2c)
+ENGINES=(native lattice compiled node wasm2c)
 declare -A CS MS
 for k in $KERNELS $SIMD_KERNELS; do
   if ! build_kernel "$k" >$OUT/build_$k.log 2>&1; then
@@ -93,13 +103,13 @@ for k in $KERNELS $SIMD_KERNELS; do
 done
 
 # ---- table -----------------------------------------------------------------------
-printf '\n%-8s %10s %18s %18s %18s   %s\n' kernel "native ms" "lattice ms (x)" "node ms (x)" "wasm2c ms (x)" checksum
+printf '\n%-8s %10s %18s %18s %18s %18s   %s\n' kernel "native ms" "lattice ms (x)" "compiled ms (x)" "node ms (x)" "wasm2c ms (x)" checksum
 declare -A LOGSUM N
 for k in $KERNELS $SIMD_KERNELS; do
   nat=${MS[$k,native]:-}
   line=$(printf '%-8s %10s' "$k" "${nat:-n/a}")
   mismatch=""
-  for e in lattice node wasm2c; do
+  for e in lattice compiled node wasm2c; do
     m=${MS[$k,$e]:-}
     if [ -n "$m" ] && [ -n "$nat" ]; then
       ratio=$(awk "BEGIN{printf \"%.2f\", $m / $nat}")
@@ -126,7 +136,7 @@ for k in $KERNELS $SIMD_KERNELS; do
 done
 echo
 nk=$(wc -w <<<"$KERNELS")
-for e in lattice node wasm2c; do
+for e in lattice compiled node wasm2c; do
   if [ "${N[$e]:-0}" -gt 0 ]; then
     g=$(awk "BEGIN{printf \"%.2f\", exp(${LOGSUM[$e]} / ${N[$e]})}")
     [ "${N[$e]}" -lt "$nk" ] && g+=" (over ${N[$e]} of $nk kernels)"
@@ -135,6 +145,41 @@ for e in lattice node wasm2c; do
   fi
   echo "geomean $e/native: $g"
 done
+
+# ---- compiled tier: compile speed and cached start-up --------------------------------
+# Compile time per MB of wasm: a module of AOT_FUNCS (300) functions of
+# generated C (bench/gen_big.py, like the large module below), compiled cold
+# (lattice compile --force: emit C, gcc -O2; a module this size is split
+# into one file per core, compiled side by side).  Start-up of a
+# cached compiled module: `run --compiled --time` of fib.wasm, whose load
+# (decode, validate, cache key, dlopen) and instantiation are compared with
+# the interpreter's; best of REPS.
+AOT_FUNCS=${AOT_FUNCS:-300}
+am=$OUT/aot_mod.wasm
+if [ -x "$LATTICE" ]; then
+  if [ ! -s $am ] || [ bench/gen_big.py -nt $am ]; then
+    rm -rf $OUT/aotsrc && python3 bench/gen_big.py $OUT/aotsrc "$AOT_FUNCS" 2 &&
+      (cd $OUT/aotsrc && for f in big*.c; do
+         $CLANG --target=wasm32 -O1 -nostdlib -c "$f" -o "${f%.c}.o" & done; wait) &&
+      $CLANG --target=wasm32 -nostdlib -Wl,--no-entry -o $am $OUT/aotsrc/*.o || say "bench: aot module failed"
+  fi
+  if [ -s $am ]; then
+    line=$("$LATTICE" compile --force "$am" 2>&1 >/dev/null | grep '^compile:')
+    echo
+    echo "compiled tier, compile: ${line#compile: }"
+  fi
+  startup() { # FLAGS...: best "load+instantiate" ms of fib.wasm
+    local best="" i l t
+    for ((i = 0; i < REPS; i++)); do
+      l=$("$LATTICE" run "$@" --time --invoke run $OUT/fib.wasm 2>&1 >/dev/null | grep '^time: load')
+      t=$(awk '{gsub(",", ""); print $3 + $6}' <<<"$l")
+      if [ -z "$best" ] || awk "BEGIN{exit !($t < $best)}"; then best=$t; fi
+    done
+    echo "$best"
+  }
+  "$LATTICE" compile $OUT/fib.wasm >/dev/null 2>&1
+  echo "compiled tier, start-up of a cached module (fib.wasm, load + instantiate): $(startup --compiled) ms compiled, $(startup) ms interpreted"
+fi
 
 # ---- large module: decode + validate ----------------------------------------------
 BIG_FUNCS=${BIG_FUNCS:-2000}

@@ -6,6 +6,11 @@
 #            the 90 core files and the 58 of 2.0/simd; SPEC_SIMD=0 leaves
 #            SIMD out), and Lattice's own scripts tests/wast/*.wast
 #            (regressions the spec suite does not reach), in parallel
+#   spec-aot the same scripts as spec through the compiled tier (`wast
+#            --compiled`: src/aot, gcc; objects cached in build/aot-cache, so
+#            only a first run pays for the compiler, about 80 s of the 2
+#            cores); modules it does not compile (memory64, ...) are interpreted
+#            and counted in its "compiled tier" line
 #   spec3    build/debug/lattice wast over the 3.0 scripts that pass fully
 #            (tests/spec3.list says which, and why each other one is not
 #            yet included; those are named in the output, not counted)
@@ -63,9 +68,11 @@ SHARED=${SHARED:-../shared/testdata}
 export SHARED # the unit tests read the component-model scripts from it too
 JOBS=${JOBS:-$(nproc 2>/dev/null || echo 2)}
 [ $# -gt 0 ] && SUITES="$*" # `tests/run_all.sh lattice messaging` runs just those
-SUITES=${SUITES:-"unit spec spec3 fuzz cli wasi crypto component serve http lattice providers keyvalue blobstore messaging cross secure secrets manager"}
+SUITES=${SUITES:-"unit spec spec-aot spec3 fuzz cli wasi crypto component serve http lattice providers keyvalue blobstore messaging cross secure secrets manager"}
 SPEC_TIMEOUT=${SPEC_TIMEOUT:-900}
 LOG=build/test-logs
+# the compiled tier's object cache (unit tests, spec-aot): inside the build
+export LATTICE_CACHE_DIR=${LATTICE_CACHE_DIR:-$ROOT/build/aot-cache}
 LATTICE=${LATTICE:-build/debug/lattice}
 export ASAN_OPTIONS=${ASAN_OPTIONS:-allocator_may_return_null=1:detect_leaks=1:abort_on_error=0}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
@@ -137,18 +144,22 @@ suite_unit() {
 # ---- spec ------------------------------------------------------------------
 # One lattice process per script, JOBS at a time; prints a line per script
 # with failures, then the suite total.
-spec_one() { # FILE -> writes $LOG/spec/<stem>.log and .rc
+spec_one() { # FILE -> writes $LOG/$SPEC_DIR/<stem>.log and .rc
   local f=$1 stem
   stem=$(basename "$f" .wast)
   case $(basename "$(dirname "$f")") in
     simd) stem=simd_$stem ;;
     wast) stem=own_$stem ;;
   esac
-  timeout -k 10 "$SPEC_TIMEOUT" "$LATTICE" wast "$f" >"$LOG/spec/$stem.log" 2>&1
-  echo $? >"$LOG/spec/$stem.rc"
+  # shellcheck disable=SC2086 # SPEC_FLAGS is a word list
+  timeout -k 10 "$SPEC_TIMEOUT" "$LATTICE" wast $SPEC_FLAGS "$f" >"$LOG/$SPEC_DIR/$stem.log" 2>&1
+  echo $? >"$LOG/$SPEC_DIR/$stem.rc"
 }
 export -f spec_one
-suite_spec() {
+suite_spec_aot() { suite_spec spec-aot --compiled; }
+suite_spec() { # [LOG SUBDIR] [WAST FLAGS]
+  local sd=${1:-spec}
+  export SPEC_DIR=$sd SPEC_FLAGS=${2:-}
   local dir=$SHARED/wasm-spec/2.0
   if [ ! -d "$dir" ]; then
     echo "!!!! spec suite NOT FOUND at $dir: set SHARED=<testdata dir> !!!!"
@@ -156,29 +167,33 @@ suite_spec() {
     return 1
   fi
   need_bin "$LATTICE" || return 1
-  mkdir -p "$LOG/spec"
+  mkdir -p "$LOG/$sd"
   local files=("$dir"/*.wast)
   [ "${SPEC_SIMD:-1}" = 1 ] && files+=("$dir"/simd/*.wast)
   files+=(tests/wast/*.wast)
-  echo "spec: ${#files[@]} scripts from $dir, $JOBS at a time"
+  echo "$sd: ${#files[@]} scripts from $dir, $JOBS at a time"
   export LOG LATTICE SPEC_TIMEOUT
   printf '%s\0' "${files[@]}" | xargs -0 -P "$JOBS" -I{} bash -c 'spec_one "$1"' _ {}
   local p=0 f=0 l c fp ff rc san
-  for l in "$LOG"/spec/*.log; do
+  for l in "$LOG"/$sd/*.log; do
     c=$(counts_of "$l")
     rc=$(cat "${l%.log}.rc" 2>/dev/null || echo 99)
     san=$(sanitizer_hits "$l")
     if [ -n "$c" ]; then read -r fp ff <<<"$c"; else fp=0 ff=0; fi
     if [ -z "$c" ] || [ "$san" -gt 0 ] || { [ "$rc" -ne 0 ] && [ "$ff" -eq 0 ]; }; then
       ff=$((ff + 1))
-      echo "spec: FAIL $(basename "$l" .log): exit $rc, ${san} sanitizer report(s)${c:+, counted $fp passed $((ff - 1)) failed} (see $l)"
+      echo "$sd: FAIL $(basename "$l" .log): exit $rc, ${san} sanitizer report(s)${c:+, counted $fp passed $((ff - 1)) failed} (see $l)"
     elif [ "$ff" -gt 0 ]; then
-      echo "spec: $(basename "$l" .log): $fp passed, $ff failed"
+      echo "$sd: $(basename "$l" .log): $fp passed, $ff failed"
     fi
     p=$((p + fp))
     f=$((f + ff))
   done
-  echo "spec: $p passed, $f failed"
+  if [ "$sd" = spec-aot ]; then
+    grep -h "^compiled tier:" "$LOG"/$sd/*.log |
+      awk '{c += $3; i += $6} END {print "spec-aot: " c " modules compiled, " i " interpreted (features the tier does not compile)"}'
+  fi
+  echo "$sd: $p passed, $f failed"
   [ "$f" -eq 0 ]
 }
 
@@ -286,6 +301,7 @@ for s in $SUITES; do
   case $s in
     unit) run_suite unit suite_unit ;;
     spec) run_suite spec suite_spec ;;
+    spec-aot) run_suite spec-aot suite_spec_aot ;;
     spec3) run_suite spec3 suite_spec3 ;;
     fuzz)
       if ensure_corpus >"$LOG/fuzz-corpus.log" 2>&1; then

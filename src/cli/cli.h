@@ -52,6 +52,7 @@
 int lat_cli_wast(int argc, char **argv);     /* cli_wast.c */
 int lat_cli_run(int argc, char **argv);      /* cli_run.c */
 int lat_cli_validate(int argc, char **argv); /* cli_run.c */
+int lat_cli_compile(int argc, char **argv);  /* cli_compile.c */
 int lat_cli_keys(int argc, char **argv);     /* cli_keys.c */
 int lat_cli_claims(int argc, char **argv);   /* cli_claims.c */
 int lat_cli_call(int argc, char **argv);     /* cli_call.c */

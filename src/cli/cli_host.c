@@ -51,7 +51,7 @@ static struct {
       *ctl_creds, *ctl_seed, *ctl_ca, *rpc_host, *rpc_port, *rpc_creds, *rpc_seed, *rpc_ca,
       *js_domain, *prefix, *hb, *admin, *maxmem, *maxexec, *loglevel, *rpc_timeout,
       *secrets_topic;
-  bool file_load, structured, accept_unlinked;
+  bool file_load, structured, accept_unlinked, compiled;
   lat_cli_list_t labels;
   lat_cli_tls_t tls; /* both connections; --ctl/--rpc-tls-ca-file override the CA */
 } hf;
@@ -86,6 +86,9 @@ static const lat_cli_opt_t host_opts[] = {
        "control subject prefix (default wasmbus.ctl)"),
     {"allow-file-load", 0, LAT_CLI_FLAG, &hf.file_load, NULL,
      "allow file:// component references [WASMCLOUD_ALLOW_FILE_LOAD=true]"},
+    {"compiled", 0, LAT_CLI_FLAG, &hf.compiled, NULL,
+     "run components' core modules compiled to native code (gcc, cached; the first scale "
+     "of a component waits for its compile) [LATTICE_COMPILED=true]"},
     HS("heartbeat-interval-seconds", hb, "N", "WASMCLOUD_HEARTBEAT_INTERVAL",
        "seconds between host_heartbeat events (default 30)"),
     HS("http-admin", admin, "IP:PORT", "WASMCLOUD_HTTP_ADMIN", "serve /livez and /readyz"),
@@ -183,6 +186,7 @@ int lat_cli_host(int argc, char **argv) {
   ho.labels = labels;
   ho.nlabels = nlabels;
   ho.allow_file_load = file_load;
+  ho.compiled = hf.compiled || truthy(getenv("LATTICE_COMPILED"));
   /* builtin providers run as `lattice provider NAME` of this very binary */
   const char *builtin_names[64];
   size_t nbuiltin;

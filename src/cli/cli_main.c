@@ -23,6 +23,7 @@ static const struct {
     {"inspect", lat_cli_inspect, "show a file's imports, exports, claims and producers"},
     {"validate", lat_cli_validate, "decode and validate modules and components"},
     {"wast", lat_cli_wast, "run WebAssembly spec test scripts"},
+    {"compile", lat_cli_compile, "compile a core module to native code (like wasmtime compile)"},
     {"keys", lat_cli_keys, "make and list nkeys (account, component, host, ...)"},
     {"claims", lat_cli_claims, "sign a component, or verify and show its claims"},
     {"up", lat_cli_up, "bring up a local lattice: nats-server and a host (like wash up)"},

@@ -36,6 +36,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../aot/aot.h"
 #include "../host/host.h"
 #include "../wasi/wasi.h"
 #include "cli.h"
@@ -124,6 +125,7 @@ typedef struct {
   lat_wasm_features_t features; /* the defaults, then --wasm */
   uint64_t timeout_ns, fuel;
   bool timing, trap_unknown, json;
+  bool compiled, interpreted; /* --compiled / --interpreted (src/aot) */
   dir_grant_t *dirs;
   size_t ndirs;
   const char **env; /* KEY=VALUE; entries made from --env KEY are owned */
@@ -219,6 +221,10 @@ static const lat_cli_opt_t run_opts[] = {
     {"trap-unknown-imports", 0, LAT_CLI_FLAG, &ro.trap_unknown, NULL,
      "link imports no host provides to functions that trap when called"},
     {"time", 0, LAT_CLI_FLAG, &ro.timing, NULL, "print load, instantiate and run times on stderr"},
+    {"compiled", 0, LAT_CLI_FLAG, &ro.compiled, NULL,
+     "run a core module (or a component's core modules) compiled to native code (cached; "
+     "`lattice compile`); one the compiled tier does not support is interpreted"},
+    {"interpreted", 0, LAT_CLI_FLAG, &ro.interpreted, NULL, "run in the interpreter (the default)"},
     {"wasm", 0, LAT_CLI_LIST, &wasm_l, "FEATURE[=y|n]",
      "switch a WebAssembly feature of a core module: tail-call, multi-memory, extended-const, "
      "relaxed-simd (on by default, as in wasmtime), memory64, exceptions, "
@@ -438,7 +444,7 @@ static int run_component(run_opts_t *o, int argc, char **argv) {
     return lat_cli_fail(o->args, 2, "%s: --invoke is for core modules; a component runs its "
                                     "wasi:cli/run export (use 'lattice call %s %s ...' for "
                                     "other exports)", file, file, o->invoke);
-  lat_host_component_opts_t co = {.limits = o->limits};
+  lat_host_component_opts_t co = {.limits = o->limits, .compiled = o->compiled && !o->interpreted};
   lat_status st = lat_host_component_load(file, &co, &comp, &err);
   if (st == LAT_EUNLINKABLE) {
     lat_cli_fail(o->args, 1, "%s: link error: %s", file, err.msg);
@@ -507,6 +513,16 @@ static int run_module(run_opts_t *o, int argc, char **argv) {
   if (lat_cli_load_module_ex(file, &o->features, &m, &err)) {
     lat_cli_fail_err(o->args, 1, file, &err);
     goto out;
+  }
+  if (o->compiled && !o->interpreted) {
+    lat_error_t e2;
+    lat_error_clear(&e2);
+    lat_status cst = lat_aot_load(m, NULL, &e2);
+    if (cst && cst != LAT_EUNSUPPORTED) {
+      lat_cli_fail(o->args, 1, "%s: compiled tier: %s", file, e2.msg);
+      goto out;
+    }
+    if (cst && o->timing) fprintf(stderr, "time: interpreted (%s)\n", e2.msg);
   }
   uint64_t t1 = lat_now_ns();
   if (lat_wasm_store_new(&o->limits, &s)) {

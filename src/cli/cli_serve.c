@@ -30,7 +30,7 @@
 static const char *addr, *log_level;
 static uint64_t threads_n, timeout_ns, max_body, max_memory, workers_n, queue_n, max_conn,
     max_per_ip, header_timeout_ns, body_timeout_ns;
-static bool inherit_stdio;
+static bool inherit_stdio, compiled_tier, interpreted_tier;
 static lat_cli_list_t allow_l;
 
 static const lat_cli_opt_t serve_opts[] = {
@@ -56,6 +56,10 @@ static const lat_cli_opt_t serve_opts[] = {
      "the whole request head must arrive within DURATION, else a 408 (default 10s)"},
     {"body-timeout", 0, LAT_CLI_DURATION, &body_timeout_ns, NULL,
      "the whole request body must arrive within DURATION, else a 408 (default 60s)"},
+    {"compiled", 0, LAT_CLI_FLAG, &compiled_tier, NULL,
+     "run the component's core modules compiled to native code (src/aot; cached); those it "
+     "cannot compile are interpreted"},
+    {"interpreted", 0, LAT_CLI_FLAG, &interpreted_tier, NULL, "interpret them (the default)"},
     {"inherit-stdio", 0, LAT_CLI_FLAG, &inherit_stdio, NULL,
      "give guests the server's stdout/stderr as they are (default: each line they write "
      "is logged, escaped)"},
@@ -118,6 +122,7 @@ int lat_cli_serve(int argc, char **argv) {
   lat_host_component_opts_t co;
   memset(&co, 0, sizeof co);
   co.limits.max_memory_bytes = max_memory;
+  co.compiled = compiled_tier && !interpreted_tier;
   const char *file = a.pos[0];
   lat_host_component_t *comp = NULL;
   lat_host_http_t *srv = NULL;

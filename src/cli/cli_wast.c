@@ -34,6 +34,7 @@
 #include <string.h>
 
 #include "../wasm/wasm_text.h"
+#include "../aot/aot.h"
 #include "cli.h"
 
 #define DEFAULT_TIMEOUT_NS (10ull * 1000000000ull)
@@ -63,6 +64,8 @@ typedef struct {
   int verbose;
   uint64_t timeout_ns;
   lat_wasm_features_t features; /* of the current file (file_features) */
+  bool compiled;                /* --compiled: load each module's native code */
+  uint32_t ncompiled, nfallback; /* modules compiled / interpreted instead */
   const char **switches;        /* --wasm, borrowed from argv */
   size_t nswitches;
   lat_wasm_store_t *store;
@@ -321,6 +324,25 @@ static lat_status module_bytes(const lat_wast_module_t *m, lat_buf_t *owned,
   return LAT_OK;
 }
 
+/* --compiled: the module's native code (src/aot).  A module the tier does
+ * not compile stays interpreted (counted, shown with -v); any other failure
+ * of the compiled tier fails the module, so the suite catches it. */
+static lat_status compile_native(runner_t *r, lat_wasm_module_t *m, lat_error_t *err) {
+  lat_error_t e2 = {0};
+  lat_status st = lat_aot_load(m, NULL, &e2);
+  if (st == LAT_EUNSUPPORTED) {
+    r->nfallback++;
+    if (r->verbose >= 2) fprintf(stderr, "note: interpreted: %s\n", e2.msg);
+    return LAT_OK;
+  }
+  if (st) {
+    lat_wasm_module_release(m);
+    return lat_error_set(err, st, SIZE_MAX, "compiled tier: %s", e2.msg);
+  }
+  r->ncompiled++;
+  return LAT_OK;
+}
+
 static lat_status compile(const runner_t *r, const lat_wast_module_t *m,
                           lat_wasm_module_t **out, lat_error_t *err) {
   lat_buf_t owned;
@@ -330,6 +352,8 @@ static lat_status compile(const runner_t *r, const lat_wast_module_t *m,
   lat_status st = module_bytes(m, &owned, &bytes, &len, err);
   if (st == LAT_OK) st = lat_wasm_module_new_ex(bytes, len, &r->features, out, err);
   lat_buf_fini(&owned);
+  if (st == LAT_OK && r->compiled && (st = compile_native((runner_t *)r, *out, err)))
+    *out = NULL;
   return st;
 }
 
@@ -855,6 +879,7 @@ done:
 static int verbose;
 static uint64_t timeout_ns;
 static lat_cli_list_t wasm_features;
+static bool compiled_tier, interpreted_tier;
 
 static const lat_cli_opt_t wast_opts[] = {
     {"verbose", 'v', LAT_CLI_INC, &verbose, NULL,
@@ -864,6 +889,10 @@ static const lat_cli_opt_t wast_opts[] = {
     {"wasm", 0, LAT_CLI_LIST, &wasm_features, "FEATURE[=y|n]",
      "switch a WebAssembly feature (e.g. --wasm tail-call=n); scripts start with all "
      "on, those in a 2.0/ directory with none"},
+    {"compiled", 0, LAT_CLI_FLAG, &compiled_tier, NULL,
+     "run modules compiled to native code (src/aot; cached), interpreting those it cannot "
+     "compile"},
+    {"interpreted", 0, LAT_CLI_FLAG, &interpreted_tier, NULL, "run modules in the interpreter (the default)"},
 };
 
 static const lat_cli_cmd_t wast_cmd = {
@@ -895,6 +924,7 @@ int lat_cli_wast(int argc, char **argv) {
   }
   r.verbose = verbose;
   r.timeout_ns = timeout_ns;
+  r.compiled = compiled_tier && !interpreted_tier;
   r.switches = wasm_features.v;
   r.nswitches = wasm_features.n;
   if (!file_features(&r, "")) {
@@ -925,6 +955,9 @@ int lat_cli_wast(int argc, char **argv) {
     lat_free(data);
     run_file(&r, a.pos[i]);
   }
+  if (r.compiled)
+    fprintf(stderr, "compiled tier: %u modules compiled, %u interpreted (not supported)\n",
+            r.ncompiled, r.nfallback);
   fprintf(r.out, "%u passed, %u failed\n", r.passed, r.failed);
   if (r.files) {
     json_t *j = json_object();

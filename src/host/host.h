@@ -39,6 +39,9 @@ typedef struct {
                                many free regions (servers); 0: none */
   lat_host_link_fn link;    /* optional, called once */
   void *link_env;
+  bool compiled;            /* run the component's core modules compiled
+                               (src/aot, through the object cache); a module
+                               the tier cannot compile stays interpreted */
 } lat_host_component_opts_t;
 
 /* Decodes, validates and pre-links bytes (copied).  opts may be NULL.
@@ -190,6 +193,9 @@ typedef struct {
   const char *const *labels;     /* "k=v" (borrowed); hostcore.* refused */
   size_t nlabels;
   bool allow_file_load;          /* file:// component references */
+  bool compiled;                 /* run components' core modules compiled
+                                    (src/aot; on the worker that prepares a
+                                    scale, cached by content hash) */
   uint64_t max_memory;           /* default per component; 0 = 256 MiB */
   uint64_t max_exec_ns;          /* default per request; 0 = 10 min */
   lat_lattice_opts_t ctl;        /* the control connection (events, KV too) */

@@ -21,6 +21,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../aot/aot.h"
 #include "host.h"
 
 struct lat_host_component {
@@ -41,6 +42,23 @@ struct lat_host_instance {
   lat_arena_t arena;
 };
 
+/* opts->compiled: attach native code to each top-level core module before
+ * anything is instantiated (nested components' modules stay interpreted).
+ * Not fatal: a module the tier does not compile, or a compiler failure,
+ * leaves that module interpreted, with a log line. */
+static void compile_modules(const lat_component_t *comp) {
+  for (uint32_t i = 0; i < lat_component_core_module_count(comp); i++) {
+    lat_wasm_module_t *m = lat_component_core_module(comp, i);
+    if (!m) continue;
+    lat_error_t e;
+    lat_error_clear(&e);
+    lat_status st = lat_aot_load(m, NULL, &e);
+    if (st && st != LAT_EUNSUPPORTED)
+      LAT_LOG(LAT_LOG_WARN, "host", "core module interpreted: the compiled tier failed",
+              LAT_KV_UINT("module", i), LAT_KV_STR("error", e.msg));
+  }
+}
+
 lat_status lat_host_component_new(const uint8_t *bytes, size_t len,
                                   const lat_host_component_opts_t *opts,
                                   lat_host_component_t **out, lat_error_t *err) {
@@ -56,6 +74,7 @@ lat_status lat_host_component_new(const uint8_t *bytes, size_t len,
   }
   if (opts) c->limits = opts->limits;
   if ((st = lat_component_new(bytes, len, NULL, &c->comp, err))) goto fail;
+  if (opts && opts->compiled) compile_modules(c->comp);
   if ((st = lat_clinker_new(&c->linker))) {
     lat_error_set(err, st, SIZE_MAX, "out of memory");
     goto fail;

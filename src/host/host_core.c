@@ -344,6 +344,7 @@ lat_status lat_host_new(const lat_host_opts_t *o, lat_host_t **out, lat_error_t 
   pthread_condattr_destroy(&ca);
   h->started_ns = lat_now_ns();
   h->allow_file_load = o->allow_file_load;
+  h->compiled = o->compiled;
   h->default_max_memory = o->max_memory ? o->max_memory : 256ull << 20;
   h->default_max_exec_ns = o->max_exec_ns ? o->max_exec_ns : 600ull * 1000000000ull;
   h->heartbeat_ns = o->heartbeat_ns ? o->heartbeat_ns : 30ull * 1000000000ull;

@@ -86,6 +86,7 @@ struct lat_host {
   char *friendly_name;
   char *lattice;
   bool allow_file_load;
+  bool compiled;                 /* lat_host_opts_t.compiled */
   char *builtin_exe;         /* runs `provider NAME` for builtin refs, or NULL */
   json_t *builtin_names;     /* array of the builtin provider names it runs */
   uint64_t started_ns;       /* lat_now_ns at start */

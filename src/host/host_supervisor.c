@@ -37,6 +37,7 @@ typedef struct code {
   struct code *next;
   uint8_t sha[32];
   uint64_t max_memory;
+  bool compiled; /* its core modules run compiled (src/aot) */
   lat_host_component_t *hc;
   int refs; /* entries and leases using it (under mu) */
 } code_t;
@@ -82,14 +83,15 @@ lat_status lat__host_fetch(lat_host_t *h, const char *ref, uint8_t **out, size_t
                        "(OCI registries are not yet)", ref);
 }
 
-/* Finds or compiles the code for bytes under the given memory cap. */
-static lat_status code_get(const uint8_t *bytes, size_t len, uint64_t max_memory,
+/* Finds or compiles the code for bytes under the given memory cap, run
+ * compiled or interpreted. */
+static lat_status code_get(const uint8_t *bytes, size_t len, uint64_t max_memory, bool compiled,
                            code_t **out, lat_error_t *err) {
   uint8_t sha[32];
   crypto_hash_sha256(sha, bytes, len);
   pthread_mutex_lock(&code_mu);
   for (code_t *c = code_list; c; c = c->next)
-    if (!memcmp(c->sha, sha, 32) && c->max_memory == max_memory) {
+    if (!memcmp(c->sha, sha, 32) && c->max_memory == max_memory && c->compiled == compiled) {
       c->refs++;
       pthread_mutex_unlock(&code_mu);
       *out = c;
@@ -100,9 +102,11 @@ static lat_status code_get(const uint8_t *bytes, size_t len, uint64_t max_memory
   if (!c) return lat_error_set(err, LAT_ENOMEM, SIZE_MAX, "out of memory");
   memcpy(c->sha, sha, 32);
   c->max_memory = max_memory;
+  c->compiled = compiled;
   c->refs = 1;
   lat_host_component_opts_t co = {.limits = {.max_memory_bytes = max_memory},
-                                  .pool_regions = 16, .link = lat__host_link};
+                                  .pool_regions = 16, .link = lat__host_link,
+                                  .compiled = compiled};
   lat_status st = lat_host_component_new(bytes, len, &co, &c->hc, err);
   if (st) {
     lat_free(c);
@@ -169,7 +173,7 @@ static lat_status prepare(lat_host_t *h, const char *ref, uint64_t max_memory,
   }
   lat_error_t cmp;
   lat_error_clear(&cmp);
-  st = code_get(bytes, len, max_memory, out_code, &cmp);
+  st = code_get(bytes, len, max_memory, h->compiled, out_code, &cmp);
   lat_free(bytes);
   if (st)
     return lat_error_set(err, st, SIZE_MAX, "%s: %s%s", ref,

@@ -193,7 +193,31 @@ struct lat_wasm_module {
   uint64_t image_len;     /* bytes, a multiple of the host page; may be 0 */
   uint8_t *image_dropped; /* ndatas data_dropped flags once the image is
                              applied (1 = active); owned */
+
+  /* A compiled tier (src/aot) attached with lat__wasm_module_set_tier, or
+   * NULL: the interpreter runs everything.  Written once, before the first
+   * instantiation, and then only read. */
+  const struct lat__wasm_tier *tier;
+  void *tier_data; /* the tier's, freed by tier->module_free on release */
 };
+
+/* A compiled tier's hooks (src/aot/aot_rt.c).  lat__wasm_call hands every
+ * call of a function of a module with a tier to tier->call instead of the
+ * interpreter; calls made *inside* the interpreter (call, call_import,
+ * call_indirect of a wasm function) stay interpreted, so mixing tiers is
+ * always correct and the interpreter's hot paths carry no check.  The
+ * tier keeps per-instance state in instance->tier_inst, freed by
+ * tier->instance_free when the store frees the instance. */
+typedef struct lat__wasm_tier {
+  lat_status (*call)(lat_wasm_store_t *s, lat_wasm_func_t *f, uint64_t *slots);
+  void (*module_free)(void *tier_data);
+  void (*instance_free)(void *tier_inst);
+} lat__wasm_tier_t;
+
+/* Attach tier (borrowed, static) with data (owned from now on) to m.
+ * Only before m is first instantiated; LAT_EARG if a tier is attached. */
+lat_status lat__wasm_module_set_tier(lat_wasm_module_t *m,
+                                     const lat__wasm_tier_t *tier, void *data);
 
 enum {
   LAT_IMAGE_UNKNOWN, /* not built yet */
@@ -346,6 +370,7 @@ struct lat_wasm_instance {
   lat_wasm_tag_t **tags;
   uint8_t *elem_dropped; /* module->nelems flags */
   uint8_t *data_dropped; /* module->ndatas flags */
+  void *tier_inst;       /* the module's compiled tier's state, or NULL */
 };
 
 struct lat_wasm_caller {
@@ -396,6 +421,21 @@ struct lat_wasm_store {
   uint32_t nbt;
   lat_wasm_frame_t bt[LAT_WASM_BACKTRACE_MAX];
 };
+
+/* Host->wasm re-entries on the C stack (both tiers count store->exec_nest
+ * against it). */
+#define LAT__MAX_HOST_NEST 200
+
+/* The interpreter's limit bookkeeping, shared with the compiled tier
+ * (wasm_interp.c): the countdown of back-edges and calls until the next
+ * check of interrupt, deadline and fuel.  refill runs that check and
+ * starts a new batch (a trap, or LAT_TRAP_NONE); countdown_save puts a
+ * running countdown back into the store (refunding unused fuel) before
+ * control leaves for the host or another run, countdown_load takes it
+ * back. */
+lat_wasm_trap_t lat__wasm_refill(lat_wasm_store_t *s, int32_t *cd);
+void lat__wasm_countdown_save(lat_wasm_store_t *s, int32_t cd);
+int32_t lat__wasm_countdown_load(const lat_wasm_store_t *s);
 
 /* Run a function (wasm_interp.c).  slots holds the arguments on entry and
  * the results on return (as many slots as max(params, results)).  Returns

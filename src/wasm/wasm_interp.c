@@ -57,6 +57,11 @@
  * CHECK_INTERVAL events (fuel is reserved a batch at a time and the unused
  * part refunded on exit, so fuel counts exactly).
  *
+ * Tiers.  lat__wasm_call is the one entry from outside (API calls, host
+ * re-entry, the start function); a module with a compiled tier attached
+ * (src/aot, wasm_int.h lat__wasm_tier_t) is handed over there, so run()
+ * itself has no tier check and calls it makes stay interpreted.
+ *
  * Rejected: a switch loop (one shared indirect branch, ~2x slower);
  * tail-called handler functions (need musttail, which gcc 12 lacks);
  * guard-page bounds checks (need a signal handler and a non-local exit,
@@ -70,7 +75,7 @@
 #include "wasm_exec.h"
 
 #define CHECK_INTERVAL 4096
-#define MAX_HOST_NEST 200 /* host->wasm re-entries on the C stack */
+#define MAX_HOST_NEST LAT__MAX_HOST_NEST
 
 static const lat_wasm_memory_t no_memory; /* for modules without memory */
 
@@ -232,6 +237,17 @@ static void save_countdown(lat_wasm_store_t *s, int32_t cd) {
 
 static int32_t load_countdown(const lat_wasm_store_t *s) {
   return s->fuel_enabled ? 0 : s->check_countdown;
+}
+
+/* the same three for the compiled tier (wasm_int.h) */
+lat_wasm_trap_t lat__wasm_refill(lat_wasm_store_t *s, int32_t *cd) {
+  return refill(s, cd);
+}
+void lat__wasm_countdown_save(lat_wasm_store_t *s, int32_t cd) {
+  save_countdown(s, cd);
+}
+int32_t lat__wasm_countdown_load(const lat_wasm_store_t *s) {
+  return load_countdown(s);
 }
 
 /* ---- segment helpers ----------------------------------------------------------- */
@@ -1268,6 +1284,7 @@ lat_status lat__wasm_call(lat_wasm_store_t *s, lat_wasm_func_t *f,
     return st;
   }
   lat_wasm_instance_t *inst = f->inst;
+  if (inst->module->tier) return inst->module->tier->call(s, f, slots);
   const lat__code_t *code;
   lat_status st = lat__wasm_translate(inst->module, f->idx, &code);
   if (st) return st;

@@ -150,6 +150,7 @@ void lat_wasm_module_release(lat_wasm_module_t *m) {
   if (atomic_fetch_sub_explicit(&m->refs, 1, memory_order_acq_rel) != 1)
     return;
   lat__wasm_exec_free(m);
+  if (m->tier) m->tier->module_free(m->tier_data);
   if (m->image_fd >= 0) close(m->image_fd);
   lat_free(m->image_copy);
   lat_free(m->image_dropped);
@@ -158,6 +159,14 @@ void lat_wasm_module_release(lat_wasm_module_t *m) {
   lat_arena_fini(&m->arena);
   lat_free(m->bytes);
   lat_free(m);
+}
+
+lat_status lat__wasm_module_set_tier(lat_wasm_module_t *m,
+                                     const lat__wasm_tier_t *tier, void *data) {
+  if (m->tier) return LAT_EARG;
+  m->tier_data = data;
+  m->tier = tier;
+  return LAT_OK;
 }
 
 uint32_t lat_wasm_module_import_count(const lat_wasm_module_t *m) {

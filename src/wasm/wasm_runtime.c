@@ -310,6 +310,7 @@ static void memory_free(lat_wasm_memory_t *m) {
 }
 
 static void instance_free(lat_wasm_instance_t *inst) {
+  if (inst->tier_inst) inst->module->tier->instance_free(inst->tier_inst);
   lat_wasm_module_release(inst->module);
   lat_free(inst); /* one block with its arrays (instance_alloc) */
 }

@@ -286,6 +286,22 @@
   Y(X, v128_load32_zero, V128_LOAD32_ZERO)                  \
   Y(X, v128_load64_zero, V128_LOAD64_ZERO)
 
+/* Relaxed SIMD ops that run as the 2.0 op whose result is one of their
+ * allowed results: Y(form, name, ID) with form UN or BIN (v128 -> v128,
+ * v128 v128 -> v128) passed in by the user (the translator, and src/aot). */
+#define LAT_SIMD_RELAXED_ALIASES(Y, UN, BIN)                                   \
+  Y(BIN, i8x16_swizzle, I8X16_RELAXED_SWIZZLE)                                 \
+  Y(UN, i32x4_trunc_sat_f32x4_s, I32X4_RELAXED_TRUNC_F32X4_S)                  \
+  Y(UN, i32x4_trunc_sat_f32x4_u, I32X4_RELAXED_TRUNC_F32X4_U)                  \
+  Y(UN, i32x4_trunc_sat_f64x2_s_zero, I32X4_RELAXED_TRUNC_F64X2_S_ZERO)        \
+  Y(UN, i32x4_trunc_sat_f64x2_u_zero, I32X4_RELAXED_TRUNC_F64X2_U_ZERO)        \
+  Y(BIN, f32x4_min, F32X4_RELAXED_MIN)                                         \
+  Y(BIN, f32x4_max, F32X4_RELAXED_MAX)                                         \
+  Y(BIN, f64x2_min, F64X2_RELAXED_MIN)                                         \
+  Y(BIN, f64x2_max, F64X2_RELAXED_MAX)                                         \
+  Y(BIN, i16x8_q15mulr_sat_s, I16X8_RELAXED_Q15MULR_S)                         \
+  Y(BIN, i16x8_relaxed_dot_i8x16_i7x16_s, I16X8_RELAXED_DOT_I8X16_I7X16_S)
+
 #define LAT_SIMD_X1(X, name, id) X(name)
 #define LAT_SIMD_X2(X, name, id) X(name) X(name##_i)
 /* loads and v128.store also come with an i32.add of the address folded in:

@@ -29,6 +29,12 @@
 #include "base/base.h"
 #include "fuzz.h"
 #include "wasm/wasm.h"
+#ifdef FUZZ_AOT
+#include "aot/aot.h"
+#define TARGET "fuzz_aot: interpreted and compiled"
+#else
+#define TARGET "fuzz_translate: optimised and plain translations"
+#endif
 
 #define MAX_STACK 24
 #define MAX_DEPTH 4
@@ -406,7 +412,17 @@ static bool run_one(const lat_buf_t *m, bool plain, uint64_t a, uint64_t b, outc
             err.msg, err.offset);
     abort();
   }
+#ifdef FUZZ_AOT /* fuzz_aot.c: the second run is the compiled tier */
+  if (plain) {
+    lat_error_t e2;
+    if (lat_aot_load(mod, NULL, &e2)) {
+      fprintf(stderr, "fuzz_aot: the compiled tier failed: %s\n", e2.msg);
+      abort();
+    }
+  }
+#else
   lat_wasm_module_set_plain(mod, plain);
+#endif
   if (lat_wasm_store_new(NULL, &s)) goto done;
   lat_wasm_store_set_fuel(s, FUEL);
   if (lat_wasm_instance_new(s, mod, NULL, 0, &inst, &err)) goto done;
@@ -459,9 +475,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       size_t at = 0;
       while (at < 65536 && x.mem[at] == y.mem[at]) at++;
       fprintf(stderr,
-              "fuzz_translate: optimised and plain translations disagree\n"
-              "  optimised: status %d trap %d result 0x%llx global 0x%llx\n"
-              "  plain:     status %d trap %d result 0x%llx global 0x%llx\n"
+              TARGET " disagree\n"
+              "  first:  status %d trap %d result 0x%llx global 0x%llx\n"
+              "  second: status %d trap %d result 0x%llx global 0x%llx\n"
               "  memories %s (first difference at %zu)\n",
               (int)x.st, (int)x.trap, (unsigned long long)x.result,
               (unsigned long long)x.global, (int)y.st, (int)y.trap,

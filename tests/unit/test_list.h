@@ -43,6 +43,9 @@ TEST(base_time_monotonic)
 #if __has_include("wasm/test_list_wasm.h")
 #include "wasm/test_list_wasm.h"
 #endif
+#if __has_include("aot/test_list_aot.h")
+#include "aot/test_list_aot.h"
+#endif
 #if __has_include("component/test_list_component.h")
 #include "component/test_list_component.h"
 #endif

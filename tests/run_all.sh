@@ -41,6 +41,9 @@
 #            hosts), driven by examples/blob
 #   messaging tests/lattice/messaging.sh: wasmcloud:messaging over the lattice
 #            (the builtin messaging-nats provider, examples/messaging components)
+#   signed   tests/lattice/signed.sh: a host with --allowed-issuers refuses
+#            unsigned, tampered, expired, early and foreign components and
+#            executable providers, with the reason
 #   cross    tests/lattice/cross.sh: calls that cross hosts (HTTP on one
 #            host, the component on another, over wRPC)
 #   secure   tests/lattice/secure.sh: a lattice on nats-server in operator
@@ -68,7 +71,7 @@ SHARED=${SHARED:-../shared/testdata}
 export SHARED # the unit tests read the component-model scripts from it too
 JOBS=${JOBS:-$(nproc 2>/dev/null || echo 2)}
 [ $# -gt 0 ] && SUITES="$*" # `tests/run_all.sh lattice messaging` runs just those
-SUITES=${SUITES:-"unit spec spec-aot spec3 fuzz cli wasi crypto component serve http lattice providers keyvalue blobstore messaging cross secure secrets manager"}
+SUITES=${SUITES:-"unit spec spec-aot spec3 fuzz cli wasi crypto component serve http lattice providers keyvalue blobstore messaging cross secure secrets signed manager"}
 SPEC_TIMEOUT=${SPEC_TIMEOUT:-900}
 LOG=build/test-logs
 # the compiled tier's object cache (unit tests, spec-aot): inside the build
@@ -334,6 +337,7 @@ for s in $SUITES; do
     blobstore) run_suite blobstore env LATTICE="$LATTICE" tests/lattice/blobstore.sh ;;
     messaging) run_suite messaging env LATTICE="$LATTICE" tests/lattice/messaging.sh ;;
     cross) run_suite cross env LATTICE="$LATTICE" tests/lattice/cross.sh ;;
+    signed) run_suite signed env LATTICE="$LATTICE" tests/lattice/signed.sh ;;
     secure) run_suite secure env LATTICE="$LATTICE" tests/lattice/secure.sh ;;
     manager) run_suite manager env LATTICE="$LATTICE" tests/manager/run.sh ;;
     *) echo "run_all: unknown suite '$s'" >&2 ;;

@@ -51,8 +51,8 @@ static struct {
       *ctl_creds, *ctl_seed, *ctl_ca, *rpc_host, *rpc_port, *rpc_creds, *rpc_seed, *rpc_ca,
       *js_domain, *prefix, *hb, *admin, *maxmem, *maxexec, *loglevel, *rpc_timeout,
       *secrets_topic;
-  bool file_load, structured, accept_unlinked, compiled;
-  lat_cli_list_t labels;
+  bool file_load, structured, accept_unlinked, compiled, require_signed;
+  lat_cli_list_t labels, issuers;
   lat_cli_tls_t tls; /* both connections; --ctl/--rpc-tls-ca-file override the CA */
 } hf;
 
@@ -104,6 +104,11 @@ static const lat_cli_opt_t host_opts[] = {
        "a call to a component on another host, at most (default 2000)"),
     HS("secrets-topic", secrets_topic, "PREFIX", "WASMCLOUD_SECRETS_TOPIC",
        "subject prefix of the secrets backends (default wasmcloud.secrets)"),
+    {"require-signed", 0, LAT_CLI_FLAG, &hf.require_signed, NULL,
+     "refuse unsigned components and executable providers [LATTICE_REQUIRE_SIGNED=true]"},
+    {"allowed-issuers", 0, LAT_CLI_LIST, &hf.issuers, "A...[,A...]",
+     "run only components signed by these accounts; implies --require-signed (repeatable) "
+     "[LATTICE_ALLOWED_ISSUERS]"},
     {"accept-unlinked-calls", 0, LAT_CLI_FLAG, &hf.accept_unlinked, NULL,
      "serve wRPC calls from components with no link to the callee, as wasmCloud 1.x "
      "does (default: refused) [LATTICE_ACCEPT_UNLINKED_CALLS=true]"},
@@ -199,6 +204,20 @@ int lat_cli_host(int argc, char **argv) {
   ho.http_admin = admin;
   ho.secrets_topic = hf.secrets_topic; /* the host reads WASMCLOUD_SECRETS_TOPIC itself */
   ho.accept_unlinked = hf.accept_unlinked || truthy(getenv("LATTICE_ACCEPT_UNLINKED_CALLS"));
+  ho.require_signed = hf.require_signed || truthy(getenv("LATTICE_REQUIRE_SIGNED"));
+  /* --allowed-issuers A,B (repeatable), else LATTICE_ALLOWED_ISSUERS: split at commas */
+  char issuer_buf[4096] = "";
+  const char *issuer_v[64];
+  for (size_t i = 0; i < hf.issuers.n; i++) {
+    size_t used = strlen(issuer_buf);
+    snprintf(issuer_buf + used, sizeof issuer_buf - used, "%s%s", used ? "," : "", hf.issuers.v[i]);
+  }
+  if (!hf.issuers.n && getenv("LATTICE_ALLOWED_ISSUERS"))
+    snprintf(issuer_buf, sizeof issuer_buf, "%s", getenv("LATTICE_ALLOWED_ISSUERS"));
+  for (char *save = NULL, *tok = strtok_r(issuer_buf, ", ", &save); tok && ho.nallowed_issuers < 64;
+       tok = strtok_r(NULL, ", ", &save))
+    issuer_v[ho.nallowed_issuers++] = tok;
+  ho.allowed_issuers = issuer_v;
   if (rpc_timeout) {
     uint64_t ms;
     if (!parse_u64(rpc_timeout, &ms) || !ms || ms > 3600000) {

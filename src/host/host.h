@@ -193,6 +193,13 @@ typedef struct {
   const char *const *labels;     /* "k=v" (borrowed); hostcore.* refused */
   size_t nlabels;
   bool allow_file_load;          /* file:// component references */
+  /* Signed artifacts (issue 13): refuse unsigned components (and
+   * executable providers, which carry no claims); with allowed_issuers
+   * (account public keys A..., borrowed) only those issuers' components
+   * run, which implies require_signed. */
+  bool require_signed;
+  const char *const *allowed_issuers;
+  size_t nallowed_issuers;
   bool compiled;                 /* run components' core modules compiled
                                     (src/aot; on the worker that prepares a
                                     scale, cached by content hash) */

@@ -360,6 +360,20 @@ lat_status lat_host_new(const lat_host_opts_t *o, lat_host_t **out, lat_error_t 
   h->claims = json_object();
   if ((st = lat_wrpc_http_types_init(&h->http_arena, &h->http_types, err))) goto fail;
   h->http_client = (lat_wasi_http_client_t){.transfer = lat__host_http_transfer, .transfer_env = h};
+  h->require_signed = o->require_signed || o->nallowed_issuers;
+  h->allowed_issuers = json_array();
+  for (size_t i = 0; h->allowed_issuers && i < o->nallowed_issuers; i++) {
+    const char *k = o->allowed_issuers[i];
+    lat_nkey_type kt;
+    uint8_t raw[32];
+    lat_error_t kerr;
+    if (lat_nkey_decode_public(k, strlen(k), &kt, raw, &kerr) || kt != LAT_NKEY_ACCOUNT) {
+      st = lat_error_set(err, LAT_EARG, SIZE_MAX,
+                         "allowed issuer '%s' is not an account public key (A...)", k);
+      goto fail;
+    }
+    json_array_append_new(h->allowed_issuers, json_string(o->allowed_issuers[i]));
+  }
   h->builtin_names = json_array();
   bool names_ok = h->builtin_names != NULL;
   for (size_t i = 0; names_ok && i < o->nbuiltin_providers; i++)
@@ -557,6 +571,7 @@ void lat_host_free(lat_host_t *h) {
   lat_free(h->friendly_name);
   lat_free(h->builtin_exe);
   json_decref(h->builtin_names);
+  json_decref(h->allowed_issuers);
   lat_free(h->lattice);
   lat_free(h->ctl_prefix);
   lat_free(h->ctl_host);

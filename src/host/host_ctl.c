@@ -388,6 +388,9 @@ static char *provider_start(lat_host_t *h, req_t *r, lat__host_job_t *job) {
   bool exec = file || builtin;
   char whybuf[512];
   if (file && !h->allow_file_load) why = "file:// provider references need --allow-file-load";
+  else if (file && h->require_signed)
+    why = "this host requires signed artifacts (--require-signed/--allowed-issuers), and an "
+          "executable provider carries no claims";
   else if (!exec && !inhost) {
     char *names = json_dumps(h->builtin_names, JSON_COMPACT);
     snprintf(whybuf, sizeof whybuf,

@@ -86,6 +86,8 @@ struct lat_host {
   char *friendly_name;
   char *lattice;
   bool allow_file_load;
+  bool require_signed;       /* or an issuer list: unsigned artifacts refused */
+  json_t *allowed_issuers;   /* array of A... keys, empty = any (fixed) */
   bool compiled;                 /* lat_host_opts_t.compiled */
   char *builtin_exe;         /* runs `provider NAME` for builtin refs, or NULL */
   json_t *builtin_names;     /* array of the builtin provider names it runs */

@@ -23,7 +23,10 @@
  * Refs: `file://PATH` (only with --allow-file-load, as wasmCloud) and,
  * later, OCI references (lat__host_fetch is the seam: it turns a ref into
  * bytes).  Signed components are verified (times, signature, hash) before
- * they run; unsigned ones run, as in wasmCloud 1.x.
+ * they run; unsigned ones run, as in wasmCloud 1.x, unless the host runs
+ * with --require-signed or --allowed-issuers (then they are refused, and
+ * so are other issuers' components, with the reason in
+ * component_scale_failed).
  */
 #include <errno.h>
 #include <sodium.h>
@@ -164,6 +167,13 @@ static lat_status prepare(lat_host_t *h, const char *ref, uint64_t max_memory,
   lat_crypto_reason why;
   lat_claims_policy_t pol;
   memset(&pol, 0, sizeof pol);
+  const char *issuers[64];
+  size_t ni = 0, i;
+  json_t *x;
+  json_array_foreach(h->allowed_issuers, i, x) if (ni < 64) issuers[ni++] = json_string_value(x);
+  pol.require_signed = h->require_signed;
+  pol.allowed_issuers = ni ? issuers : NULL;
+  pol.allowed_count = ni;
   lat_error_t cerr;
   lat_error_clear(&cerr);
   st = lat_claims_verify(bytes, len, &pol, claims, &why, &cerr);

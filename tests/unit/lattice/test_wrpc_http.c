@@ -5,7 +5,7 @@
  * result; what a Rust peer sends (body and trailers pending on their
  * paths); round trips of every method (and other), schemes, headers with
  * several values, empty and 8 MiB bodies, trailers that come with a
- * value.  Over a real nats-server: a server (lat_wrpc_serve with param
+ * value; outgoing-handler's params (the request, then its options).  Over a real nats-server: a server (lat_wrpc_serve with param
  * types) echoing a request into a response, called by
  * lat_wrpc_http_invoke with an 8 MiB body (more than max_payload, so a
  * chunked root both ways), a GET (an empty body on a nested path both
@@ -42,6 +42,50 @@ static bool str_eq(const char *a, const char *b) {
 }
 
 /* ---- codec ---------------------------------------------------------------------- */
+/* outgoing-handler.handle's params: (request, option<request-options>), as
+ * a host sends them to an http-client (the request, then none or some). */
+TEST_IMPL(wrpc_http_codec_outgoing) {
+  lat_error_t err;
+  lat_wrpc_http_field_t h[] = {hf("accept", "text/plain")};
+  lat_wrpc_http_request_t rq = {.method = "PUT", .scheme = "https", .authority = "example.com:8443",
+                                .path_with_query = "/a?b=1", .headers = h, .nheaders = 1,
+                                .body = (const uint8_t *)"xyz", .body_len = 3};
+  /* the options: none, then some({connect-timeout: some(5), none, none}) */
+  static const uint8_t opts_none[] = {0x00}, opts_some[] = {0x01, 0x01, 0x05, 0x00, 0x00};
+  const struct {
+    const uint8_t *b;
+    size_t n;
+  } opts[] = {{opts_none, sizeof opts_none}, {opts_some, sizeof opts_some}};
+  for (size_t k = 0; k < 2; k++) {
+    lat_buf_t root;
+    lat_buf_init(&root);
+    lat_wrpc_asyncs_t as;
+    lat_wrpc_asyncs_init(&as);
+    REQUIRE_OK(lat_wrpc_http_request_encode(&rq, &root, &as, &err));
+    CHECK(as.n == 0); /* body and trailers inline */
+    REQUIRE_OK(lat_buf_append(&root, opts[k].b, opts[k].n));
+    lat_arena_t a;
+    lat_arena_init(&a);
+    lat_wrpc_http_request_t back;
+    REQUIRE_OK(lat_wrpc_http_outgoing_decode(root.data, root.len, NULL, 0, &a, &back, &err));
+    CHECK(str_eq(back.method, "PUT") && str_eq(back.scheme, "https") &&
+          str_eq(back.authority, "example.com:8443") && str_eq(back.path_with_query, "/a?b=1"));
+    CHECK(back.nheaders == 1 && field_eq(&back.headers[0], "accept", "text/plain"));
+    CHECK(back.body_len == 3 && memcmp(back.body, "xyz", 3) == 0);
+    /* incoming-handler's decode refuses it: the options are trailing bytes */
+    CHECK_EQ_INT(lat_wrpc_http_request_decode(root.data, root.len, NULL, 0, &a, &back, &err),
+                 LAT_EMALFORMED);
+    /* and the outgoing decode refuses a request without its options */
+    CHECK_EQ_INT(lat_wrpc_http_outgoing_decode(root.data, root.len - opts[k].n, NULL, 0, &a,
+                                               &back, &err),
+                 LAT_EMALFORMED);
+    lat_arena_fini(&a);
+    lat_wrpc_asyncs_fini(&as);
+    lat_buf_fini(&root);
+  }
+}
+
+
 TEST_IMPL(wrpc_http_codec_request) {
   lat_error_t err;
   lat_arena_t ta;

@@ -458,6 +458,10 @@ lat_status lat_host_new(const lat_host_opts_t *o, lat_host_t **out, lat_error_t 
   for (size_t i = 0; h->subs && i < subs.count && !st; i++)
     st = lat_lattice_conn_subscribe(h->ctl, subs.items[i].subject, subs.items[i].queue, on_ctl,
                                     h, &h->subs[h->nsubs++], err);
+  /* a server that refuses the control subjects (creds without them) would
+   * leave a host nobody can reach: say so and stop, rather than run deaf */
+  for (size_t i = 0; h->subs && i < subs.count && !st; i++)
+    st = lat_lattice_conn_check_permission(h->ctl, subs.items[i].subject, 5000, err);
   lat_lattice_sub_specs_fini(&subs);
   if (!h->subs) st = lat_error_set(err, LAT_ENOMEM, SIZE_MAX, "out of memory");
   if (st) goto fail;

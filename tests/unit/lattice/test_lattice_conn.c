@@ -238,6 +238,48 @@ static void check_connects(const lat_lattice_opts_t *o) {
   lat_lattice_conn_free(c);
 }
 
+/* lat_lattice_conn_check_permission: a user whose permissions deny a
+ * subject learns it after subscribing (the server refuses asynchronously);
+ * an allowed subscription checks clean.  The host uses it on its control
+ * subjects, so creds without them stop it at start. */
+static void ignore_msg(void *ctx, const lat_lattice_msg_t *m) { (void)ctx, (void)m; }
+
+TEST_IMPL(lattice_conn_permission_check) {
+  lat_nkey_t user;
+  lat_error_t err;
+  REQUIRE_OK(lat_nkey_generate(LAT_NKEY_USER, &user, &err));
+  char pub[LAT_NKEY_PUBLIC_LEN + 1], seed[LAT_NKEY_SEED_LEN + 1];
+  lat_nkey_public_string(&user, pub);
+  REQUIRE_OK(lat_nkey_seed_string(&user, seed, &err));
+  char conf[512];
+  snprintf(conf, sizeof conf,
+           "authorization { users = [ { nkey: %s, permissions: { subscribe: { allow: "
+           "[\"ok.>\", \"_INBOX.>\"], deny: [\"wasmbus.ctl.>\"] } } } ] }\n",
+           pub);
+  REQUIRE(nats_fixture_start(&srv, conf) == 0);
+  lat_lattice_opts_t o;
+  lat_lattice_opts_init(&o);
+  o.servers = srv.url;
+  o.nkey_seed = seed;
+  lat_lattice_conn_t *c = NULL;
+  REQUIRE_OK(lat_lattice_conn_new(&o, &c, NULL, &err));
+  lat_lattice_sub_t *good = NULL, *bad = NULL;
+  REQUIRE_OK(lat_lattice_conn_subscribe(c, "ok.x", NULL, ignore_msg, NULL, &good, &err));
+  CHECK_EQ_INT(lat_lattice_conn_check_permission(c, "ok.x", 2000, &err), LAT_OK);
+  REQUIRE_OK(lat_lattice_conn_subscribe(c, "wasmbus.ctl.v1.default.host.ping", NULL, ignore_msg,
+                                        NULL, &bad, &err));
+  CHECK_EQ_INT(lat_lattice_conn_check_permission(c, "wasmbus.ctl.v1.default.host.ping", 2000, &err),
+               LAT_EINVALID);
+  CHECK(strstr(err.msg, "Permissions Violation") != NULL);
+  /* the refusal of one subject says nothing of another */
+  CHECK_EQ_INT(lat_lattice_conn_check_permission(c, "ok.x", 2000, &err), LAT_OK);
+  lat_lattice_sub_free(good);
+  lat_lattice_sub_free(bad);
+  lat_lattice_conn_free(c);
+  lat_nkey_fini(&user);
+  nats_fixture_stop(&srv);
+}
+
 TEST_IMPL(lattice_conn_nkey_auth) {
   lat_nkey_t user, other;
   lat_error_t err;

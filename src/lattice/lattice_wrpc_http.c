@@ -31,8 +31,6 @@
  * per-input allocation count rightly flags); streaming bodies chunk by chunk (the
  * transport buffers whole streams today; the struct API can grow a
  * callback later without changing the wire). */
-#include <pthread.h>
-#include <stdatomic.h>
 #include <string.h>
 #include <strings.h>
 
@@ -174,27 +172,6 @@ lat_status lat_wrpc_http_types_init(lat_arena_t *a, lat_wrpc_http_types_t *out,
                        "out of memory building the wrpc:http types");
 }
 
-/* The types every call here uses, built once per process (they are
- * immutable): an HTTP call over wRPC used to build them three times on the
- * client (invoke, encode, decode) and twice on the server.  A failed build
- * (out of memory) is tried again next time.  NULL: out of memory. */
-static pthread_mutex_t shared_mu = PTHREAD_MUTEX_INITIALIZER;
-static lat_arena_t shared_arena;
-static lat_wrpc_http_types_t shared;
-static atomic_bool shared_ready;
-
-static const lat_wrpc_http_types_t *shared_types(void) {
-  if (atomic_load_explicit(&shared_ready, memory_order_acquire)) return &shared;
-  pthread_mutex_lock(&shared_mu);
-  if (!atomic_load_explicit(&shared_ready, memory_order_relaxed)) {
-    lat_arena_init(&shared_arena);
-    if (types_build(&shared_arena, &shared)) atomic_store_explicit(&shared_ready, true, memory_order_release);
-    else lat_arena_fini(&shared_arena);
-  }
-  pthread_mutex_unlock(&shared_mu);
-  return atomic_load_explicit(&shared_ready, memory_order_relaxed) ? &shared : NULL;
-}
-
 /* ---- C structs to values -------------------------------------------------------- */
 /* Values built in a scratch arena; NULL results mean out of memory and are
  * checked once, at the end, through the arena's failure flag. */
@@ -321,11 +298,11 @@ lat_status lat_wrpc_http_request_encode(const lat_wrpc_http_request_t *req,
   if (!req->method) return lat_error_set(err, LAT_EARG, SIZE_MAX, "no method");
   build_t b = {0};
   lat_arena_init(&b.a);
-  const lat_wrpc_http_types_t *ty = shared_types();
+  lat_wrpc_http_types_t ty = {0}; /* read only once built */
   lat_cval_t *f = vnew(&b, 7), *m = vnew(&b, 1), *sch = vnew(&b, 2);
   lat_cval_t v = {.kind = LAT_CT_RECORD, .of.list = {f, 7, NULL}};
   lat_status st = LAT_ENOMEM;
-  if (!f || !m || !sch || !ty) goto out;
+  if (!f || !m || !sch || !types_build(&b.a, &ty)) goto out;
   if ((st = vbody(&b, req->body, req->body_len, f, err))) goto out;
   uint32_t mi = 0;
   while (mi < NMETHODS && strcmp(req->method, methods[mi]) != 0) mi++;
@@ -351,7 +328,7 @@ lat_status lat_wrpc_http_request_encode(const lat_wrpc_http_request_t *req,
   f[5] = vopt_str(&b, req->authority);
   st = vfields(&b, req->headers, req->nheaders, &f[6], err);
 out:
-  return finish_encode(&b, st, &v, ty ? ty->request : NULL, root, asyncs, err);
+  return finish_encode(&b, st, &v, ty.request, root, asyncs, err);
 }
 
 lat_status lat_wrpc_http_result_encode(const lat_wrpc_http_response_t *resp,
@@ -361,11 +338,11 @@ lat_status lat_wrpc_http_result_encode(const lat_wrpc_http_response_t *resp,
                                        lat_error_t *err) {
   build_t b = {0};
   lat_arena_init(&b.a);
-  const lat_wrpc_http_types_t *ty = shared_types();
+  lat_wrpc_http_types_t ty = {0}; /* read only once built */
   lat_cval_t *p = vnew(&b, 2);
   lat_cval_t v = {.kind = LAT_CT_RESULT, .of.var = {resp ? 0 : 1, p}};
   lat_status st = LAT_ENOMEM;
-  if (!p || !ty) goto out;
+  if (!p || !types_build(&b.a, &ty)) goto out;
   if (!resp) { /* err(internal-error(error_message)) */
     p[1] = vopt_str(&b, error_message);
     p[0] = (lat_cval_t){.kind = LAT_CT_VARIANT, .of.var = {CODE_INTERNAL, &p[1]}};
@@ -379,7 +356,7 @@ lat_status lat_wrpc_http_result_encode(const lat_wrpc_http_response_t *resp,
   f[2] = (lat_cval_t){.kind = LAT_CT_U16, .of.u = resp->status};
   st = vfields(&b, resp->headers, resp->nheaders, &f[3], err);
 out:
-  return finish_encode(&b, st, &v, ty ? ty->handle_result : NULL, root, asyncs, err);
+  return finish_encode(&b, st, &v, ty.handle_result, root, asyncs, err);
 }
 
 /* ---- values to C structs -------------------------------------------------------- */
@@ -430,13 +407,18 @@ static lat_status decode_http(const uint8_t *root, size_t len,
                               const lat_wrpc_async_t *asyncs, size_t nasync,
                               int what, lat_arena_t *a, lat_cval_t *out,
                               lat_error_t *err) {
-  const lat_wrpc_http_types_t *ty = shared_types();
-  if (!ty) return lat_error_set(err, LAT_ENOMEM, SIZE_MAX, "out of memory building the wrpc:http types");
-  return lat_wrpc_decode_values_async(root, len, asyncs, nasync,
-                                      what == D_RESULT     ? &ty->handle_result
-                                      : what == D_OUTGOING ? ty->outgoing_params
-                                                           : ty->incoming_params,
+  lat_arena_t ta;
+  lat_arena_init(&ta);
+  lat_wrpc_http_types_t ty = {0}; /* read only once built */
+  lat_status st = lat_wrpc_http_types_init(&ta, &ty, err);
+  if (st == LAT_OK)
+    st = lat_wrpc_decode_values_async(root, len, asyncs, nasync,
+                                      what == D_RESULT     ? &ty.handle_result
+                                      : what == D_OUTGOING ? ty.outgoing_params
+                                                           : ty.incoming_params,
                                       what == D_OUTGOING ? 2 : 1, a, out, err);
+  lat_arena_fini(&ta);
+  return st;
 }
 
 static lat_status request_of(const lat_cval_t *v, lat_arena_t *a, lat_wrpc_http_request_t *out,
@@ -522,20 +504,22 @@ lat_status lat_wrpc_http_invoke(lat_lattice_conn_t *c, const char *lattice,
                                 lat_error_t *err) {
   memset(out, 0, sizeof *out);
   if (out_error) memset(out_error, 0, sizeof *out_error);
-  const lat_wrpc_http_types_t *ty = shared_types();
+  lat_arena_t ta; /* the result types, for the transport */
+  lat_arena_init(&ta);
+  lat_wrpc_http_types_t ty = {0}; /* read only once built */
   lat_buf_t root;
   lat_buf_init(&root);
   lat_wrpc_asyncs_t params;
   lat_wrpc_asyncs_init(&params);
   lat_wrpc_results_t r = {0};
-  lat_status st = ty ? lat_wrpc_http_request_encode(req, &root, &params, err)
-                     : lat_error_set(err, LAT_ENOMEM, SIZE_MAX, "out of memory");
+  lat_status st = lat_wrpc_http_types_init(&ta, &ty, err);
+  if (st == LAT_OK) st = lat_wrpc_http_request_encode(req, &root, &params, err);
   if (st != LAT_OK) goto out;
   lat_wrpc_invoke_opts_t o = {0};
   if (opts) o = *opts;
   o.async_params = params.items;
   o.nasync_params = params.n;
-  o.result_types = &ty->handle_result;
+  o.result_types = &ty.handle_result;
   o.nresult_types = 1;
   st = lat_wrpc_invoke_ex(c, lattice, target_id, LAT_WRPC_HTTP_INCOMING,
                           LAT_WRPC_HTTP_FUNCTION, root.data, root.len, &o, &r, err);
@@ -552,5 +536,6 @@ out:
   lat_wrpc_results_fini(&r);
   lat_wrpc_asyncs_fini(&params);
   lat_buf_fini(&root);
+  lat_arena_fini(&ta);
   return st;
 }
